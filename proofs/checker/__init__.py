@@ -1,0 +1,1 @@
+"""Standalone certificate checker: standard library and mpmath only; imports nothing of implicitreg."""

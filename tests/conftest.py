@@ -1,0 +1,52 @@
+"""Shared test configuration: Hypothesis profiles and the ``slow`` marker.
+
+Profiles (select with ``IMPLICITREG_PROFILE=ci|thorough``; ``ci`` is the default):
+
+* ``ci``: derandomized, few examples, no deadline: fast and reproducible;
+* ``thorough``: thousands of random examples, and the tests marked ``slow`` run too.
+
+Hypothesis loads a built-in profile of its own when the ``CI`` variable is set; ours is registered
+and loaded explicitly here so that CI runs exactly the ``ci`` profile.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=2000,
+    derandomize=False,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+PROFILE = os.environ.get("IMPLICITREG_PROFILE", "ci")
+if PROFILE not in ("ci", "thorough"):
+    raise pytest.UsageError(f"IMPLICITREG_PROFILE must be 'ci' or 'thorough', not {PROFILE!r}")
+settings.load_profile(PROFILE)
+THOROUGH = PROFILE == "thorough"
+
+
+def pytest_report_header(config):
+    return f"implicitreg hypothesis profile: {PROFILE}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if THOROUGH:
+        return
+    skip = pytest.mark.skip(reason="slow: run with IMPLICITREG_PROFILE=thorough")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

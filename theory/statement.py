@@ -1,0 +1,198 @@
+"""The one way implicitreg states a theorem.
+
+A :class:`Theorem` has a name, a :class:`Provenance` (where the statement comes from), a tuple of
+:class:`Hypothesis` objects (each decided on *facts* computed for an instance, each failing with a
+reason) and a tuple of :class:`Bound` objects: SymPy expressions in alpha, rho and instance
+constants, each with the side it bounds (``upper``, ``lower``, ``limit``, ``rate``, ``equality``).
+
+Provenance kinds (the specs' labels):
+
+* ``paper``: stated in the source (for us: its abstract or, where said, its public code);
+* ``derived``: our own derivation; ``proof`` names the module under ``proofs/`` that proves or checks it;
+* ``standard``: well known in the literature (reference in ``source``);
+* ``reconstructed``: our best guess of a statement whose exact form we could not read;
+* ``conjecture``: believed, checked numerically at best, not proved.
+
+Evaluation is one obvious path: :meth:`Bound.evaluate` substitutes values and evaluates the SymPy
+expression at a stated number of digits, returning an ``mpmath.mpf``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import mpmath
+import sympy
+
+from implicitreg.errors import HypothesisNotMetError, InvalidParameterError
+
+PROVENANCE_KINDS = ("paper", "derived", "standard", "reconstructed", "conjecture")
+BOUND_SIDES = ("upper", "lower", "limit", "rate", "equality")
+
+# The symbols every statement shares, declared once with their assumptions.
+alpha = sympy.Symbol("alpha", positive=True)
+rho = sympy.Symbol("rho", nonnegative=True)
+D = sympy.Symbol("D", positive=True)
+p = sympy.Symbol("p", positive=True)
+L = sympy.Symbol("L", positive=True, integer=True)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a statement comes from. ``derived`` statements must name their proof/check in ``proofs/``."""
+
+    kind: str
+    source: str
+    proof: str | None = None
+    note: str = ""
+
+    def __post_init__(self):
+        if self.kind not in PROVENANCE_KINDS:
+            raise ValueError(f"provenance kind must be one of {PROVENANCE_KINDS}, got {self.kind!r}")
+        if self.kind == "derived" and not self.proof:
+            raise ValueError("a derived statement must name its proof or check in proofs/")
+
+    def label(self) -> str:
+        return self.kind
+
+    def to_json(self) -> dict:
+        out = {"kind": self.kind, "source": self.source}
+        if self.proof:
+            out["proof"] = self.proof
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A hypothesis decided on a mapping of facts; ``reason`` is formatted with the facts on failure."""
+
+    name: str
+    text: str
+    holds: Callable[[Mapping[str, Any]], bool]
+    reason: str
+
+    def failure(self, facts: Mapping[str, Any]) -> str | None:
+        try:
+            ok = self.holds(facts)
+        except KeyError as exc:
+            return f"{self.name}: fact {exc.args[0]!r} was not computed"
+        if ok:
+            return None
+        try:
+            return self.reason.format(**facts)
+        except (KeyError, IndexError, ValueError):
+            return self.reason
+
+
+@dataclass(frozen=True)
+class Bound:
+    """``lhs  <side>  expr``: an inequality (or limit/rate) with a SymPy right-hand side."""
+
+    name: str
+    side: str
+    lhs: str
+    expr: sympy.Expr
+    provenance: Provenance
+    note: str = ""
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        if self.side not in BOUND_SIDES:
+            raise ValueError(f"bound side must be one of {BOUND_SIDES}, got {self.side!r}")
+
+    @property
+    def symbols(self) -> tuple[sympy.Symbol, ...]:
+        return tuple(sorted(self.expr.free_symbols, key=lambda s: s.name))
+
+    def evaluate(self, dps: int = 30, **values) -> mpmath.mpf:
+        """The bound at ``values`` (names of the free symbols -> numbers), evaluated at ``dps`` digits."""
+        syms = self.symbols
+        missing = [s.name for s in syms if s.name not in values]
+        if missing:
+            raise InvalidParameterError(f"bound {self.name!r} needs values for {', '.join(missing)}")
+        fn = self._cache.get("fn")
+        if fn is None:
+            fn = sympy.lambdify(syms, self.expr, modules="mpmath")
+            self._cache["fn"] = fn
+        with mpmath.workdps(dps):
+            args = [_to_mpf(values[s.name]) for s in syms]
+            return +mpmath.mpf(fn(*args))
+
+    def holds(self, observed, dps: int = 30, **values) -> bool:
+        """Is ``observed`` on the right side of the bound (``upper``: observed <= bound, ``lower``: >=)?"""
+        b = self.evaluate(dps, **values)
+        with mpmath.workdps(dps):
+            obs = _to_mpf(observed)
+            if self.side == "upper":
+                return obs <= b
+            if self.side == "lower":
+                return obs >= b
+        raise InvalidParameterError(f"bound {self.name!r} is a {self.side} statement, not an inequality")
+
+    def mutated(self, scale=1, power: tuple[sympy.Symbol, Any] | None = None) -> "Bound":
+        """A deliberately wrong copy: expr * scale * sym**shift (for tests that the checks can fail)."""
+        expr = self.expr * sympy.nsimplify(scale)
+        if power is not None:
+            sym, shift = power
+            expr = expr * sym ** sympy.nsimplify(shift)
+        return Bound(self.name + "[mutant]", self.side, self.lhs, expr, self.provenance, "deliberately wrong")
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "side": self.side, "lhs": self.lhs, "expr": sympy.srepr(self.expr),
+                "text": str(self.expr), "provenance": self.provenance.to_json()}
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """A statement: hypotheses on an instance, and bounds that must then hold."""
+
+    name: str
+    title: str
+    statement: str
+    provenance: Provenance
+    hypotheses: tuple[Hypothesis, ...] = ()
+    bounds: tuple[Bound, ...] = ()
+
+    def failed_hypotheses(self, facts: Mapping[str, Any]) -> list[str]:
+        return [msg for h in self.hypotheses if (msg := h.failure(facts)) is not None]
+
+    def require(self, facts: Mapping[str, Any]) -> None:
+        """Raise :class:`HypothesisNotMetError` with every failing reason."""
+        failed = self.failed_hypotheses(facts)
+        if failed:
+            raise HypothesisNotMetError(f"{self.name}: " + "; ".join(failed))
+
+    def bound(self, name: str) -> Bound:
+        for b in self.bounds:
+            if b.name == name:
+                return b
+        raise KeyError(f"{self.name} has no bound {name!r} (has {[b.name for b in self.bounds]})")
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "title": self.title, "statement": self.statement,
+                "provenance": self.provenance.to_json(),
+                "hypotheses": [{"name": h.name, "text": h.text} for h in self.hypotheses],
+                "bounds": [b.to_json() for b in self.bounds]}
+
+
+THEOREMS: dict[str, Theorem] = {}
+
+
+def register(theorem: Theorem) -> Theorem:
+    """Add a theorem to the registry (names are unique)."""
+    if theorem.name in THEOREMS and THEOREMS[theorem.name] is not theorem:
+        raise ValueError(f"theorem {theorem.name!r} registered twice")
+    THEOREMS[theorem.name] = theorem
+    return theorem
+
+
+def _to_mpf(v) -> mpmath.mpf:
+    from fractions import Fraction
+
+    if isinstance(v, Fraction):
+        return mpmath.mpf(v.numerator) / v.denominator
+    if isinstance(v, sympy.Basic):
+        return mpmath.mpf(sympy.N(v, mpmath.mp.dps + 5))
+    return mpmath.mpf(v)
