@@ -11,7 +11,7 @@ from typing import Sequence
 
 import mpmath
 
-from implicitreg.theory.statement import Bound
+from implicitreg.theory.statement import Bound, to_mpf
 
 
 @dataclass
@@ -50,7 +50,7 @@ def compare(bound: Bound, observed, dps: int = 30, **values) -> tuple[bool, mpma
     """
     b = bound.evaluate(dps, **values)
     with mpmath.workdps(dps):
-        obs = mpmath.mpf(observed)
+        obs = to_mpf(observed)
         margin = obs / b if b != 0 else mpmath.inf
     return bound.holds(obs, dps, **values), b, margin
 

@@ -117,14 +117,14 @@ class Bound:
             fn = sympy.lambdify(syms, self.expr, modules="mpmath")
             self._cache["fn"] = fn
         with mpmath.workdps(dps):
-            args = [_to_mpf(values[s.name]) for s in syms]
+            args = [to_mpf(values[s.name]) for s in syms]
             return +mpmath.mpf(fn(*args))
 
     def holds(self, observed, dps: int = 30, **values) -> bool:
         """Is ``observed`` on the right side of the bound (``upper``: observed <= bound, ``lower``: >=)?"""
         b = self.evaluate(dps, **values)
         with mpmath.workdps(dps):
-            obs = _to_mpf(observed)
+            obs = to_mpf(observed)
             if self.side == "upper":
                 return obs <= b
             if self.side == "lower":
@@ -188,7 +188,8 @@ def register(theorem: Theorem) -> Theorem:
     return theorem
 
 
-def _to_mpf(v) -> mpmath.mpf:
+def to_mpf(v) -> mpmath.mpf:
+    """An mpf at the current precision from a Fraction, SymPy number, string, int or mpf."""
     from fractions import Fraction
 
     if isinstance(v, Fraction):
