@@ -1,0 +1,273 @@
+"""Which l1 minimizer: the tie-break selection x_g(p) = argmin { G_p(x) : x in X_BP }, and the primal potentials.
+
+``wah.md`` §4 (Thm D, [paper]: the selected minimizer depends on the depth; the functional g_p is the one in
+the authors' code; the proof is [derived]). With y_i = sigma_i x_i > 0 on the maximal support S (x = 0 off S):
+
+* p = 2:  g_2(y) = y log y - y                      (maximize entropy)
+* p > 2:  g_p(y) = y - (p/2) y^(2/p)                (maximize sum y^(2/p))
+* p = oo: g_oo(y) = -log y                          (the analytic centre, [derived] limit of (p/2)(y^(2/p) - 1))
+
+Each is strictly convex on y > 0 with g'(0+) = -infinity, so the minimizer over the face is unique and lies in
+its relative interior. We parameterize the face as x = point + sum_k c_k d_k (``Face.point``, ``Face.directions``
+of :func:`implicitreg.numerics.basis_pursuit.l1_minimizer`) and run damped Newton in c, halving the step until it
+stays strictly inside (y > 0) and decreases G_p. Digits are certified by solving at two precisions (dps and 2 dps).
+
+Also here: the primal potential q_p in its Legendre form q_p(s) = s t - H_p(t), t = h_p^{-1}(s) [derived], the
+regularizer Q_{p,alpha}(x) = sum_i alpha^p q_p(x_i / alpha^p) of Thm A, and the Lemma B remainder.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Sequence
+
+import mpmath
+from mpmath import mpf
+
+from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
+from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, dual_potential, link_inverse,
+                                              positive_value, product_scale)
+
+INFINITY = "inf"
+
+
+def selection_depth(depth):
+    """A depth for the selection: an exact Fraction >= 2, or ``"inf"`` (the analytic centre).
+
+    Accepts ``"inf"``, ``"infinity"``, ``float('inf')``, ``mpmath.inf`` and ``sympy.oo`` for p = infinity.
+    """
+    if isinstance(depth, str) and depth.strip().lower() in ("inf", "infinity", "oo", "+inf"):
+        return INFINITY
+    if (isinstance(depth, float) and depth == float("inf")) or (isinstance(depth, mpf) and depth == mpmath.inf):
+        return INFINITY
+    if type(depth).__name__ == "Infinity":  # sympy.oo, without importing sympy here
+        return INFINITY
+    return depth_value(depth)
+
+
+def _mp(q) -> mpf:
+    if isinstance(q, Fraction):
+        return mpf(q.numerator) / q.denominator
+    return mpf(q)
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """g on y > 0 with its first two derivatives; ``name`` says which functional."""
+
+    name: str
+    value: Callable[[mpf], mpf]
+    d1: Callable[[mpf], mpf]
+    d2: Callable[[mpf], mpf]
+
+
+def tie_break(depth, exponent=None) -> TieBreak:
+    """The tie-break functional g_p on y = |x| > 0 (authors' code; p = oo [derived]).
+
+    ``exponent`` overrides the power 2/p of the p > 2 family g(y) = y - y^e / e (e = 2/p gives g_p); it exists
+    only so tests can build deliberately wrong functionals (e.g. e = 1/p) and see the selection change.
+    """
+    p = selection_depth(depth)
+    if exponent is None and p == INFINITY:
+        return TieBreak("analytic centre: -log y", lambda y: -mpmath.log(y), lambda y: -1 / y, lambda y: 1 / y ** 2)
+    if exponent is None and p == 2:
+        return TieBreak("entropy: y log y - y", lambda y: y * mpmath.log(y) - y, lambda y: mpmath.log(y),
+                        lambda y: 1 / y)
+    e = _mp(Fraction(2) / p) if exponent is None else _mp(Fraction(exponent) if not isinstance(exponent, mpf)
+                                                          else exponent)
+    if not 0 < e < 1:
+        raise InvalidParameterError(f"the power of the tie-break functional must be in (0, 1), got {e}")
+    return TieBreak(f"power: y - y^{mpmath.nstr(e, 8)}/{mpmath.nstr(e, 8)}", lambda y: y - y ** e / e,
+                    lambda y: 1 - y ** (e - 1), lambda y: (1 - e) * y ** (e - 2))
+
+
+def tie_break_value(depth, x: Sequence) -> mpf:
+    """G_p(x) = sum_{x_i != 0} g_p(|x_i|) (g_p(0) = 0 for finite p; the analytic centre sums over x_i != 0)."""
+    g = tie_break(depth)
+    return mpmath.fsum(g.value(abs(_mp(v))) for v in x if v != 0)
+
+
+@dataclass
+class SelectionResult:
+    """x_g(p) on the face X_BP (like scipy's OptimizeResult).
+
+    ``x`` (mpf, N entries), ``depth`` (Fraction or "inf"), ``unique_bp`` (X_BP is a point: then x = x*),
+    ``support`` (maximal S, 0-based), ``face_dimension``, ``coordinates`` (c with x = point + sum c_k d_k),
+    ``objective`` (G_p(x)), ``digits`` (certified: agreement at dps and 2 dps), ``iterations`` (Newton steps at
+    the lower precision), ``functional`` (which g).
+    """
+
+    x: list
+    depth: object
+    unique_bp: bool
+    support: tuple
+    face_dimension: int
+    coordinates: list = field(default_factory=list)
+    objective: mpf | None = None
+    digits: int = 0
+    iterations: int = 0
+    functional: str = ""
+
+    def to_json(self, digits: int | None = None) -> dict:
+        d = digits or max(self.digits, 1)
+        return {"x": [mpmath.nstr(v, d, strip_zeros=False) if v != 0 else "0" for v in self.x],
+                "depth": str(self.depth), "unique_bp": self.unique_bp, "support": list(self.support),
+                "face_dimension": self.face_dimension, "digits": self.digits, "iterations": self.iterations,
+                "functional": self.functional}
+
+
+def minimize_on_face(point: Sequence, directions: Sequence[Sequence], depth, *, dps: int = 60,
+                     functional: TieBreak | None = None, max_iter: int = 500) -> tuple[list, list, int]:
+    """argmin sum_{i in S} g(sigma_i x_i) over x = point + D c with sigma x > 0 on S = supp(point).
+
+    ``point`` must be a relative-interior point of the face (nonzero exactly on S; the directions vanish off S).
+    Returns (x, c, iterations) as mpf lists at ``dps`` digits. Damped Newton: the step is halved until the new
+    point is strictly inside (all sigma_i x_i > 0) and G decreases (Armijo, 1e-4); stops when the Newton
+    decrement squared is below 10^(-2 dps + 10) or the step no longer changes x.
+    """
+    g = functional or tie_break(depth)
+    with mpmath.workdps(dps):
+        x0 = [_mp(v) for v in point]
+        S = [i for i, v in enumerate(x0) if v != 0]
+        sigma = {i: (1 if x0[i] > 0 else -1) for i in S}
+        dirs = [[_mp(v) for v in d] for d in directions]
+        k = len(dirs)
+        if k == 0:
+            return x0, [], 0
+        for d in dirs:
+            if any(d[i] != 0 for i in range(len(x0)) if i not in sigma):
+                raise InvalidParameterError("face directions must vanish off the support of the point")
+        tol = mpf(10) ** (-2 * dps + 10)
+        c = [mpf(0)] * k
+
+        def ys(cv):
+            return [sigma[i] * (x0[i] + mpmath.fsum(cv[j] * dirs[j][i] for j in range(k))) for i in S]
+
+        def obj(y):
+            return mpmath.fsum(g.value(v) for v in y)
+
+        y = ys(c)
+        f = obj(y)
+        for it in range(1, max_iter + 1):
+            d1 = [g.d1(v) for v in y]
+            d2 = [g.d2(v) for v in y]
+            # in the y variables, dy/dc_j = sigma_i d_j[i]
+            J = [[sigma[i] * dirs[j][i] for j in range(k)] for i in S]
+            grad = mpmath.matrix([mpmath.fsum(J[r][j] * d1[r] for r in range(len(S))) for j in range(k)])
+            Hm = mpmath.matrix(k, k)
+            for a in range(k):
+                for b in range(a, k):
+                    Hm[a, b] = Hm[b, a] = mpmath.fsum(J[r][a] * J[r][b] * d2[r] for r in range(len(S)))
+            step = mpmath.lu_solve(Hm, -grad)
+            decrement = -mpmath.fsum(step[j] * grad[j] for j in range(k))
+            if decrement <= tol:
+                break
+            # far from the optimum: Armijo; close to it (G changes below the working precision): pure Newton
+            local = decrement < mpf(10) ** (-dps // 2)
+            s = mpf(1)
+            while True:
+                cn = [c[j] + s * step[j] for j in range(k)]
+                yn = ys(cn)
+                if all(v > 0 for v in yn):
+                    fn = obj(yn)
+                    if local or fn <= f - mpf("1e-4") * s * decrement:
+                        break
+                s /= 2
+                if s < mpf(2) ** (-4 * dps):
+                    raise ConvergenceError("damped Newton on the face: no admissible step")
+            moved = max(abs(a - b) for a, b in zip(yn, y))
+            c, y, f = cn, yn, fn
+            if moved == 0:
+                break
+        else:
+            raise ConvergenceError(f"damped Newton on the face did not converge in {max_iter} steps")
+        x = [mpf(0)] * len(x0)
+        for i, v in zip(S, y):
+            x[i] = sigma[i] * v
+        return x, list(c), it
+
+
+def select_on_face(point, directions, depth, *, digits: int = 40, functional: TieBreak | None = None,
+                   support=None, unique_bp: bool | None = None) -> SelectionResult:
+    """x_g(p) on the face point + span(directions), certified to ``digits`` digits by a dps vs 2 dps solve."""
+    if not isinstance(digits, int) or digits < 1:
+        raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
+    p = selection_depth(depth)
+    g = functional
+    dps1 = digits + 15
+    dps2 = 2 * dps1
+    x1, c1, it = minimize_on_face(point, directions, p, dps=dps1, functional=g)
+    x2, c2, _ = minimize_on_face(point, directions, p, dps=dps2, functional=g)
+    with mpmath.workdps(dps2):
+        scale = max(abs(v) for v in x2) or mpf(1)
+        err = max(abs(a - b) for a, b in zip(x1, x2)) / scale
+        agree = dps1 if err == 0 else int(mpmath.floor(-mpmath.log10(err)))
+    if agree < digits:
+        raise PrecisionError(f"selection agrees to {agree} digits only at {dps1} vs {dps2} working digits")
+    with mpmath.workdps(dps2):
+        gfun = g or tie_break(p)
+        objective = mpmath.fsum(gfun.value(abs(v)) for v in x2 if v != 0)
+    S = tuple(support) if support is not None else tuple(i for i, v in enumerate(point) if v != 0)
+    return SelectionResult(x=x2, depth=p, unique_bp=(len(directions) == 0) if unique_bp is None else unique_bp,
+                           support=S, face_dimension=len(directions), coordinates=c2, objective=objective,
+                           digits=min(agree, dps1), iterations=it, functional=(g or tie_break(p)).name)
+
+
+def selected_minimizer(instance, depth, *, digits: int = 40, bp=None, functional: TieBreak | None = None
+                       ) -> SelectionResult:
+    """x_g(p) = argmin { G_p(x) : x in X_BP } for real p >= 2 or p = ``"inf"`` (analytic centre).
+
+    The face comes from :func:`implicitreg.numerics.basis_pursuit.l1_minimizer` (pass ``bp`` to reuse one):
+    relative-interior point and an exact basis of ker A_S. When BP is unique, x_g = x* (exact).
+    """
+    p = selection_depth(depth)
+    if bp is None:
+        from implicitreg.numerics.basis_pursuit import l1_minimizer
+
+        bp = l1_minimizer(instance)
+    face = bp.face
+    if bp.unique or face.dimension == 0:
+        with mpmath.workdps(digits + 15):
+            x = [_mp(Fraction(v)) for v in bp.x]
+        return SelectionResult(x=x, depth=p, unique_bp=True, support=tuple(bp.support), face_dimension=0,
+                               digits=digits, functional=(functional or tie_break(p)).name)
+    return select_on_face(face.point, face.directions, p, digits=digits, functional=functional,
+                          support=tuple(bp.support), unique_bp=False)
+
+
+# --- primal potential, regularizer, Lemma B remainder ------------------------------------------------------
+
+def primal_potential(depth, s) -> mpf:
+    """q_p(s) = s t - H_p(t), t = h_p^{-1}(s) (Legendre form, [derived]); q_p(s) = integral_0^s h_p^{-1}."""
+    D = depth_value(depth)
+    s = mpf(s)
+    t = link_inverse(D, s)
+    return s * t - dual_potential(D, t)
+
+
+def regularizer(depth, x: Sequence, alpha, *, alpha_convention: str = "factor") -> mpf:
+    """Q_{p,alpha}(x) = sum_i a q_p(x_i / a), a = alpha^p the product scale (Thm A's regularizer).
+
+    ``alpha_convention="factor"`` (wah.md: u(0) = alpha, a = alpha^p) or ``"product"`` (a = alpha).
+    """
+    D = depth_value(depth)
+    alpha_convention_value(alpha_convention)
+    a = product_scale(positive_value(alpha), D, alpha_convention)
+    return mpmath.fsum(a * primal_potential(D, _mp(v) / a) for v in x)
+
+
+def expansion_remainder(depth, x, alpha, *, alpha_convention: str = "factor", C=None) -> mpf:
+    """The Lemma B remainder a q_p(x/a) - approx(x) (a = product scale), in [0, C_p a] by Lemma B.
+
+    approx = |x| log(1/a) + |x| log|x| - |x| (p = 2), |x| - (p/2) a^((p-2)/p) |x|^(2/p) (p > 2).
+    """
+    D = depth_value(depth)
+    a = product_scale(positive_value(alpha), D, alpha_convention_value(alpha_convention))
+    xv = abs(_mp(x))
+    q = a * primal_potential(D, xv / a)
+    if D == 2:
+        approx = xv * mpmath.log(1 / a) + (xv * mpmath.log(xv) - xv if xv else 0)
+    else:
+        pp = _mp(D)
+        approx = xv - pp / 2 * mpmath.power(a, (pp - 2) / pp) * mpmath.power(xv, 2 / pp)
+    return q - approx
