@@ -1,0 +1,293 @@
+"""The gradient-flow limit x_inf(alpha) of a depth-D diagonal network, certified in high precision.
+
+Characterization (``dln.md`` §2 [standard for D = 2, derived for real D > 2]; ``wah.md`` §5 Thm A):
+x_inf = alpha_prod * phi_D(A^T nu) where nu maximizes the strictly concave dual
+
+    f(nu) = <y, nu> - alpha_prod * sum_i H_D((A^T nu)_i),     (|A^T nu|_inf < 1 when D > 2)
+
+i.e. solves A alpha_prod phi_D(A^T nu) = y. The solver
+
+* reduces A to a set of linearly independent rows exactly (rank-deficient A: nu is restricted to range(A); the
+  dropped rows get nu_i = 0, which changes neither A^T nu nor x);
+* runs damped Newton (Armijo backtracking on f; for D > 2 a fraction-to-the-boundary rule keeps |A^T nu| < 1) with
+  continuation in alpha: from alpha_prod = 1 geometrically down to the target, warm-starting each stage, the step in
+  log alpha grown or shrunk with the Newton iteration count;
+* does its linear algebra and elementwise functions in python-flint ``arb`` at the working precision (midpoints only,
+  ``arb_mat.solve(algorithm="approx")``; the Newton iteration corrects its own rounding);
+* certifies: the solve is repeated independently at twice the precision (a fresh Newton iteration at the target
+  alpha, started from the last continuation stage), and ``digits`` is the number of significant digits on which the
+  two x agree, entry by entry; entries smaller than ``floor = min(alpha_prod, ||x||_inf)`` are judged at that scale
+  (see :func:`implicitreg.numerics.precision.agreeing_digits`). If fewer digits than requested agree, it retries
+  once at doubled precision, then raises :class:`~implicitreg.errors.PrecisionError`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import flint
+import mpmath
+from mpmath import mpf
+
+from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
+from implicitreg.numerics.exact import rref, transpose
+from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, positive_value,
+                                             product_scale)
+from implicitreg.numerics.precision import (agreeing_digits, flint_precision, log10_abs, significant_str,
+                                            to_arb, to_mpf, to_mpf_list, working_dps)
+
+MAX_NEWTON = 200
+
+
+@dataclass
+class LimitResult:
+    """The certified limit x_inf(alpha) = alpha_prod phi_D(z), z = A^T nu, A x = y.
+
+    ``digits``: significant digits of every entry of ``x`` certified by agreement of two independent solves
+    (precision ``dps`` vs ``dps_check``); entries below ``floor`` in magnitude are certified to ``digits`` digits at
+    the scale ``floor``. ``residual`` = ||A x - y||_inf (evaluated at ``dps``).
+    """
+
+    x: list
+    nu: list
+    z: list
+    depth: Fraction
+    alpha: Fraction
+    alpha_convention: str
+    alpha_product: mpf
+    digits: int
+    residual: mpf
+    dps: int
+    iterations: int
+    dps_check: int = 0  # precision of the second, independent solve the digits were certified against
+    floor: mpf = field(default_factory=lambda: mpf(0))
+    stages: int = 0
+
+    def x_str(self, digits: int | None = None) -> list[str]:
+        """Decimal strings of x carrying ``digits`` (default: all certified) correct significant digits."""
+        d = self.digits if digits is None else digits
+        if d > self.digits:
+            raise PrecisionError(f"only {self.digits} digits are certified, {d} requested")
+        return [significant_str(v, d, self.floor) for v in self.x]
+
+
+def independent_rows(A, y) -> tuple[list, list, list[int]]:
+    """Rows of (A, y) forming a basis of the row space of A (exact), and their indices."""
+    if not any(v for row in A for v in row):
+        return [], [], []
+    _, pivots = rref(transpose(A))  # pivot columns of A^T = independent rows of A
+    return [list(A[i]) for i in pivots], [y[i] for i in pivots], pivots
+
+
+class _Dual:
+    """The dual problem in flint arb at the current flint precision (midpoint arithmetic)."""
+
+    def __init__(self, A, y, D: Fraction):
+        self.m, self.N = len(A), len(A[0])
+        self.D = D
+        q = lambda v: flint.arb(flint.fmpq(v.numerator, v.denominator))
+        self.A = flint.arb_mat(self.m, self.N, [q(v) for row in A for v in row])
+        self.AT = self.A.transpose()
+        self.Arows = [[q(v) for v in row] for row in A]
+        self.y = [q(v) for v in y]
+        self.two = D == 2
+        if not self.two:
+            self.e = flint.arb(flint.fmpq((D / (D - 2)).numerator, (D / (D - 2)).denominator))
+            k = Fraction(2) / (D - 2)
+            self.k = flint.arb(flint.fmpq(k.numerator, k.denominator))
+            self.hk = flint.arb(flint.fmpq(((D - 2) / 2).numerator, ((D - 2) / 2).denominator))
+
+    def zvec(self, nu):
+        return [v.mid() for v in (self.AT * flint.arb_mat(self.m, 1, nu)).entries()]
+
+    def phi(self, z):
+        if self.two:
+            return [(2 * v.sinh()).mid() for v in z]
+        e = self.e
+        return [((1 - v) ** (-e) - (1 + v) ** (-e)).mid() for v in z]
+
+    def dphi(self, z):
+        if self.two:
+            return [(2 * v.cosh()).mid() for v in z]
+        e1 = self.e + 1
+        return [(self.e * ((1 - v) ** (-e1) + (1 + v) ** (-e1))).mid() for v in z]
+
+    def H(self, z):
+        if self.two:
+            return sum(((v / 2).sinh() ** 2 * 4 for v in z), flint.arb(0)).mid()
+        k = self.k
+        return (self.hk * sum(((1 - v) ** (-k) + (1 + v) ** (-k) - 2 for v in z), flint.arb(0))).mid()
+
+    def objective(self, nu, z, a):
+        return (sum((yi * ni for yi, ni in zip(self.y, nu)), flint.arb(0)) - a * self.H(z)).mid()
+
+    def gradient(self, x):
+        """y - A x."""
+        Ax = (self.A * flint.arb_mat(self.N, 1, x)).entries()
+        return [(yi - v).mid() for yi, v in zip(self.y, Ax)]
+
+    def newton_direction(self, g, w):
+        """(A diag(w) A^T)^{-1} g."""
+        Aw = flint.arb_mat(self.m, self.N, [a * wj for row in self.Arows for a, wj in zip(row, w)])
+        Hm = (Aw * self.AT).mid()
+        d = Hm.solve(flint.arb_mat(self.m, 1, g), algorithm="approx")
+        return [v.mid() for v in d.entries()]
+
+
+def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int):
+    """Damped Newton for max f at alpha_prod = a (arb), from nu. Returns (nu, z, x, iterations).
+
+    Stops when the Newton step changes every x_i by less than 10^-tol_digits relative to max(|x_i|, a), or when
+    that change stops decreasing below the rounding level 10^-(dps - 10).
+    """
+    D2 = dual.two
+    z = dual.zvec(nu)
+    phiz = dual.phi(z)
+    x = [(a * p).mid() for p in phiz]
+    f = dual.objective(nu, z, a)
+    tol = (flint.arb(10) ** (-int(tol_digits))).mid()
+    noise = (flint.arb(10) ** (-(dps - 10))).mid()
+    noise_sqrt = noise.sqrt().mid()
+    previous = None
+    for it in range(1, MAX_NEWTON + 1):
+        g = dual.gradient(x)
+        w = [(a * v).mid() for v in dual.dphi(z)]
+        try:
+            d = dual.newton_direction(g, w)
+        except ZeroDivisionError:
+            raise ConvergenceError("singular Newton system in the dual solve") from None
+        dz = dual.zvec(d)
+        slope = sum((gi * di for gi, di in zip(g, d)), flint.arb(0)).mid()
+        t = flint.arb(1)
+        if not D2:  # fraction to the boundary: stay within half the distance to |z| = 1
+            for zi, dzi in zip(z, dz):
+                if dzi > 0 and zi + dzi >= 1:
+                    t = min(t, ((1 - zi) / dzi / 2).mid())
+                elif dzi < 0 and zi + dzi <= -1:
+                    t = min(t, ((-1 - zi) / dzi / 2).mid())
+        # change of x under the full step, relative to max(|x_i|, a): the stopping measure
+        change = max(((abs(wi * dzi) / max(abs(xi), a)).mid() for wi, dzi, xi in zip(w, dz, x)),
+                     default=flint.arb(0))
+        for _ in range(200):
+            nu_new = [(ni + t * di).mid() for ni, di in zip(nu, d)]
+            z_new = [(zi + t * dzi).mid() for zi, dzi in zip(z, dz)]
+            if not D2 and any(abs(v) >= 1 for v in z_new):
+                t = t / 2
+                continue
+            f_new = dual.objective(nu_new, z_new, a)
+            if f_new >= (f + t * slope / 10000).mid() or slope <= (abs(f) * noise).mid():
+                break
+            t = t / 2
+        else:
+            raise ConvergenceError("the line search of the dual Newton iteration failed")
+        nu, z, f = nu_new, z_new, f_new
+        x = [(a * p).mid() for p in dual.phi(z)]
+        if t == 1 and (change <= tol or (change <= noise_sqrt and previous is not None and change >= previous / 2)):
+            return nu, z, x, it
+        previous = change if t == 1 else None
+    raise ConvergenceError(f"the dual Newton iteration did not converge in {MAX_NEWTON} iterations "
+                           f"at alpha_prod = {mpmath.nstr(to_mpf(a), 5)}")
+
+
+@dataclass
+class _Solve:
+    nu: list
+    z: list
+    x: list
+    iterations: int
+    stages: int
+    warm: list | None  # nu (as mpf) at the last continuation stage before the target
+    warm_alpha: mpf | None
+
+
+def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) -> _Solve:
+    """Continuation from alpha_prod = 1 (or from ``warm`` at ``warm_alpha``) down to the target, at ``dps``."""
+    with flint_precision(dps):
+        dual = _Dual(A, y, D)
+        target = to_arb(alpha_product)
+        if warm is not None:
+            nu = [to_arb(v) for v in warm]
+            log_a = log10_abs(warm_alpha)
+        else:
+            nu = [flint.arb(0)] * dual.m
+            log_a = 0.0
+        log_target = log10_abs(alpha_product)
+        iterations = stages = 0
+        step = 2.0 if D == 2 else 1.0
+        last_nu, last_alpha = None, None
+        while log_a - log_target > 1.0:
+            log_next = max(log_a - step, log_target + 0.5)
+            a = to_arb(mpmath.power(10, log_next))
+            try:
+                nu_s, _, _, its = _newton(dual, nu, a, 8, dps)
+            except ConvergenceError:
+                if step < 1e-3:
+                    raise
+                step /= 4
+                continue
+            iterations += its
+            stages += 1
+            nu, log_a = nu_s, log_next
+            last_nu, last_alpha = nu_s, a
+            step = step * 2 if its <= 6 else (step / 2 if its > 12 else step)
+        nu, z, x, its = _newton(dual, nu, target, dps - 5, dps)
+        iterations += its
+        stages += 1
+        if warm is not None:
+            last_nu, last_alpha = None, None
+        return _Solve(to_mpf_list(nu), to_mpf_list(z), to_mpf_list(x), iterations, stages,
+                      to_mpf_list(last_nu) if last_nu is not None else None,
+                      to_mpf(last_alpha) if last_alpha is not None else None)
+
+
+def _residual(instance, x) -> mpf:
+    A, y = instance.A, instance.y
+    return max(abs(sum((mpf(a.numerator) / a.denominator * xi for a, xi in zip(row, x)), mpf(0))
+                   - mpf(yi.numerator) / yi.denominator) for row, yi in zip(A, y))
+
+
+def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "product", digits: int = 30) -> LimitResult:
+    """x_inf(alpha), the limit of gradient flow on 1/2||A x - y||^2 with x = u^D - v^D, u(0) = v(0), certified.
+
+    ``alpha`` is the product scale u_i(0)^D (``alpha_convention="product"``, dln.md) or the factor scale u_i(0)
+    (``"factor"``, wah.md; alpha_prod = alpha^D). ``digits``: the significant digits of x to certify (see the
+    module docstring for the method and the meaning of the certificate).
+    """
+    D = depth_value(depth)
+    a = positive_value(alpha, "alpha")
+    alpha_convention_value(alpha_convention)
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
+    with mpmath.workdps(30):
+        ap_estimate = product_scale(a, D, alpha_convention)
+    dps = working_dps(digits, ap_estimate, D)
+    Ar, yr, rows = independent_rows(instance.A, instance.y)
+    m, N = instance.m, instance.N
+    if not rows:  # A = 0 and (since y is in range(A)) y = 0: x = 0, nu = 0
+        with mpmath.workdps(dps):
+            ap = product_scale(a, D, alpha_convention)
+        zero = [mpf(0)] * N
+        return LimitResult(zero, [mpf(0)] * m, list(zero), D, a, alpha_convention, ap, dps, mpf(0), dps, 0, dps,
+                           min(ap, mpf(1)), 0)
+    for attempt in range(2):
+        dps_check = 2 * dps
+        with mpmath.workdps(dps):
+            ap = product_scale(a, D, alpha_convention)
+            low = _solve(Ar, yr, D, ap, dps)
+        with mpmath.workdps(dps_check):
+            ap2 = product_scale(a, D, alpha_convention)
+            high = _solve(Ar, yr, D, ap2, dps_check, low.warm, low.warm_alpha)
+            norm = max(abs(v) for v in high.x)
+            floor = min(ap2, norm) if norm else ap2
+            certified = agreeing_digits(low.x, high.x, floor, cap=dps - 5)
+            if certified >= digits:
+                nu = [mpf(0)] * m
+                for i, v in zip(rows, high.nu):
+                    nu[i] = v
+                return LimitResult(high.x, nu, high.z, D, a, alpha_convention, ap2, certified,
+                                   _residual(instance, high.x), dps_check, low.iterations + high.iterations,
+                                   dps, floor, low.stages + high.stages)
+        dps *= 2
+    raise PrecisionError(f"could certify only {certified} of the {digits} requested digits "
+                         f"(working precision {dps // 2} vs {dps} digits)")

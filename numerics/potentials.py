@@ -1,0 +1,190 @@
+"""Link functions and dual potentials of depth-D diagonal networks, in mpmath.
+
+The gradient flow of x = u^D - v^D started at u(0)^D = v(0)^D = alpha_prod stays on the curve
+x(t) = alpha_prod * phi_D(A^T nu(t)) (``dln.md`` §2, ``wah.md`` §2; [standard] for D = 2, [derived] for real D > 2):
+
+* phi_2(z) = 2 sinh z;   phi_D(z) = h_D(z) = (1 - z)^(-D/(D-2)) - (1 + z)^(-D/(D-2)) on |z| < 1   (the *link*)
+* H_D with H_D' = phi_D and H_D(0) = 0 (the *dual potential*):
+  H_2(z) = 2 cosh z - 2 = 4 sinh(z/2)^2;  H_D(z) = ((D-2)/2) [(1-z)^(-2/(D-2)) + (1+z)^(-2/(D-2)) - 2]
+* the rate of the reduced flow nu' = -c_D (A x(nu) - y): c_2 = 4, c_D = D (D-2) alpha_prod^((D-2)/D).
+
+The SymPy forms of the same functions live in :mod:`implicitreg.theory.potentials`; the tests check that the two
+agree. Everything here evaluates at the current mpmath precision (``with mpmath.workdps(n):``).
+
+Parameters are validated here once for the whole engine: :func:`depth_value` (real D >= 2, exact), and
+:func:`positive_value` (alpha > 0, finite, exact); :func:`product_scale` converts a per-factor alpha
+(``alpha_convention="factor"``, u(0) = alpha, ``wah.md``) to the product scale alpha_prod = alpha^D used by ``dln.md``.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+from mpmath import mpf
+
+from implicitreg.errors import InvalidInstanceError, InvalidParameterError
+
+ALPHA_CONVENTIONS = ("product", "factor")
+
+
+class DomainError(InvalidParameterError):
+    """The argument of a link function for D > 2 is outside the open interval (-1, 1)."""
+
+
+def _exact(value, name: str) -> Fraction:
+    """An exact rational from int, Fraction, decimal/rational string, finite float or finite mpf."""
+    from implicitreg.numerics.exact import parse_exact
+
+    if isinstance(value, mpmath.mpf):
+        if not mpmath.isfinite(value):
+            raise InvalidParameterError(f"{name} must be a finite number, got {value}")
+        man, exp = value.man_exp
+        return Fraction(int(man)) * Fraction(2) ** int(exp) if man else Fraction(0)
+    try:
+        return parse_exact(value, name)
+    except InvalidInstanceError as exc:
+        raise InvalidParameterError(str(exc)) from None
+
+
+def depth_value(depth) -> Fraction:
+    """The depth D as an exact Fraction; accepts int, Fraction, ``"5/2"``, ``"2.5"``, finite float or mpf.
+
+    Raises :class:`InvalidParameterError` for D < 2, NaN, infinities and non-numbers.
+    """
+    D = _exact(depth, "depth")
+    if D < 2:
+        raise InvalidParameterError(f"depth must be a real number >= 2, got {depth}")
+    return D
+
+
+def positive_value(value, name: str = "alpha") -> Fraction:
+    """A finite, strictly positive parameter as an exact Fraction (``"1e-30"`` is exactly 10^-30)."""
+    q = _exact(value, name)
+    if q <= 0:
+        raise InvalidParameterError(f"{name} must be > 0, got {value}")
+    return q
+
+
+def alpha_convention_value(alpha_convention: str) -> str:
+    if alpha_convention not in ALPHA_CONVENTIONS:
+        raise InvalidParameterError(
+            f"alpha_convention must be 'product' or 'factor', got {alpha_convention!r}")
+    return alpha_convention
+
+
+def _mp(q) -> mpf:
+    if isinstance(q, Fraction):
+        return mpf(q.numerator) / q.denominator
+    return mpf(q)
+
+
+def _exponent(D) -> mpf:
+    """e_D = D/(D-2), the exponent of the link for D > 2."""
+    D = _exact(D, "depth") if not isinstance(D, Fraction) else D
+    return _mp(D / (D - 2))
+
+
+def _is_two(D) -> bool:
+    return D == 2
+
+
+def _check_domain(z) -> None:
+    if not abs(z) < 1:
+        raise DomainError(f"the link of depth D > 2 needs |z| < 1, got z = {mpmath.nstr(z, 10)}")
+
+
+def link(D, z) -> mpf:
+    """phi_D(z): 2 sinh z for D = 2; h_D(z) = (1-z)^(-D/(D-2)) - (1+z)^(-D/(D-2)) for D > 2 (|z| < 1)."""
+    z = mpf(z)
+    if _is_two(D):
+        return 2 * mpmath.sinh(z)
+    _check_domain(z)
+    e = _exponent(D)
+    return (1 - z) ** (-e) - (1 + z) ** (-e)
+
+
+def link_derivative(D, z) -> mpf:
+    """phi_D'(z): 2 cosh z for D = 2; e [(1-z)^(-e-1) + (1+z)^(-e-1)], e = D/(D-2), for D > 2."""
+    z = mpf(z)
+    if _is_two(D):
+        return 2 * mpmath.cosh(z)
+    _check_domain(z)
+    e = _exponent(D)
+    return e * ((1 - z) ** (-e - 1) + (1 + z) ** (-e - 1))
+
+
+def dual_potential(D, z) -> mpf:
+    """H_D(z) with H_D' = phi_D, H_D(0) = 0: 4 sinh(z/2)^2 for D = 2, ((D-2)/2)[(1-z)^(-k) + (1+z)^(-k) - 2], k = 2/(D-2)."""
+    z = mpf(z)
+    if _is_two(D):
+        return 4 * mpmath.sinh(z / 2) ** 2
+    _check_domain(z)
+    Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
+    k = _mp(Fraction(2) / (Dq - 2))
+    return _mp((Dq - 2) / 2) * ((1 - z) ** (-k) + (1 + z) ** (-k) - 2)
+
+
+def link_inverse(D, s) -> mpf:
+    """phi_D^{-1}(s): asinh(s/2) for D = 2; for D > 2 the unique z in (-1, 1) with h_D(z) = s.
+
+    h_D is odd, increasing and convex on [0, 1) with no elementary inverse for general D, so we solve on
+    w = 1 - z in (0, 1] (which keeps the distance to the pole at full relative precision): Newton from the
+    right of the root, which is monotone for a convex increasing function, safeguarded by bisection.
+    """
+    s = mpf(s)
+    if _is_two(D):
+        return mpmath.asinh(s / 2)
+    if s == 0:
+        return mpf(0)
+    if s < 0:
+        return -link_inverse(D, -s)
+    e = _exponent(D)
+    eps = mpf(2) ** (-mpmath.mp.prec + 4)
+    # g(w) = w^(-e) - (2 - w)^(-e) - s, decreasing in w on (0, 1]; root w* with g(w*) = 0.
+    def g(w):
+        return w ** (-e) - (2 - w) ** (-e) - s
+    lo, hi = mpf(0), mpf(1)  # g(lo+) = +inf > 0, g(1) = -s < 0
+    w = max(eps, min(mpf(1) - s / (2 * e) / (1 + s), s ** (-1 / e)))  # small s: z ~ s/(2e); large s: w^(-e) ~ s
+    for _ in range(10 * mpmath.mp.prec):
+        gw = g(w)
+        if gw > 0:
+            lo = w
+        else:
+            hi = w
+        if gw == 0 or hi - lo <= eps * hi:
+            break
+        dg = -e * (w ** (-e - 1) + (2 - w) ** (-e - 1))
+        step = w - gw / dg
+        if not (lo < step < hi):
+            step = (lo + hi) / 2
+        if abs(step - w) <= eps * w:
+            w = step
+            break
+        w = step
+    return 1 - w
+
+
+def flow_rate(D, alpha_product) -> mpf:
+    """c_D of the reduced flow nu' = -c_D (A x - y): 4 for D = 2, D (D-2) alpha_prod^((D-2)/D) for D > 2."""
+    if _is_two(D):
+        return mpf(4)
+    Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
+    return _mp(Dq * (Dq - 2)) * mpmath.power(_mp(alpha_product), _mp((Dq - 2) / Dq))
+
+
+def product_scale(alpha, D, alpha_convention: str = "product") -> mpf:
+    """alpha_prod = u_i(0)^D: alpha itself (``"product"``, dln.md) or alpha^D (``"factor"``, u(0) = alpha, wah.md)."""
+    alpha_convention_value(alpha_convention)
+    a = _mp(alpha)
+    if alpha_convention == "product":
+        return a
+    Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
+    if Dq.denominator == 1:
+        return a ** int(Dq)
+    return mpmath.power(a, _mp(Dq))
+
+
+def factor_scale(alpha_product, D) -> mpf:
+    """u_i(0) = alpha_prod^(1/D), the initial value of each factor."""
+    Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
+    return mpmath.power(_mp(alpha_product), 1 / _mp(Dq))
