@@ -1,0 +1,776 @@
+"""Basis pursuit solved exactly: min ||x||_1 subject to A x = y, over the rationals.
+
+Method (dln.md §3, wah.md §3). The LP is min 1^T (x+ + x-) s.t. A x+ - A x- = y, x+- >= 0. HiGHS
+(``scipy.optimize.linprog(method="highs-ds")``) finds an optimal basis in floating point; the basic
+solution is then *rebuilt in exact rationals* (python-flint ``fmpq_mat``) and, if the float basis was
+wrong, repaired by exact simplex pivots (primal simplex from a primal feasible basis, dual simplex
+from a dual feasible one, otherwise an exact phase 1). Every LP answer is finally *proved* in the
+standard library's :class:`fractions.Fraction`: primal feasibility, dual feasibility and a zero
+duality gap. Nothing unproved is returned.
+
+On top of one optimal primal-dual pair (x0, lambda0):
+
+* the **maximal support** S (wah.md §3) is found by at most |T| further exact LPs over the optimal
+  face, T = {i : |(A^T lambda0)_i| = 1}: while some i in U (not yet seen in a support) can be
+  nonzero on X_BP, the LP max sum_{i in U} sigma_i x_i over X_BP has a positive value and returns a
+  vertex that enlarges the known support; an optimal value 0 proves the rest vanish on X_BP;
+* **uniqueness** is exact: with S maximal, X_BP = {x0 + ker A_S} near a relative-interior point, so
+  x* is unique iff ker A_S = {0} (the criterion of Foucart & Rauhut 2013, Thm 4.30, dln.md §3);
+* **rho** = min { ||A_{S^c}^T lambda||_inf : A_S^T lambda = sigma } (dln.md §3, derived) comes
+  with a primal certificate lambda and a dual certificate v in ker A, ||v_{S^c}||_1 = 1,
+  <sigma, v_S> = rho; with S maximal rho < 1 (strict complementarity), and the rho-optimal lambda is
+  the returned dual certificate, strict off S.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Sequence
+
+import flint
+import numpy as np
+
+from implicitreg.errors import (CertificateError, ConvergenceError, HypothesisNotMetError,
+                                InvalidInstanceError, InvalidParameterError)
+from implicitreg.numerics.exact import (columns, nullspace, norm1, norm_inf, parse_exact,
+                                        pinv_times, rank, sign, solve_consistent, transpose)
+
+__all__ = ["Face", "BasisPursuitResult", "RhoResult", "l1_minimizer", "rho_constant", "nsp_constant",
+           "nsp_constant_order", "support_pinv_norm", "linprog_exact", "LPSolution"]
+
+FaceVector = tuple[Fraction, ...]
+
+#: enumerate the vertices of the optimal face only when at most this many candidate bases exist
+FACE_VERTEX_LIMIT = 2000
+#: consecutive degenerate pivots before switching from Dantzig's rule to Bland's (anti-cycling) rule
+_BLAND_AFTER = 30
+_MAX_PIVOTS = 100_000
+
+
+# --------------------------------------------------------------------------------------------------
+# exact standard-form LP: min c^T z  s.t.  M z = b, z >= 0
+# --------------------------------------------------------------------------------------------------
+
+def _q(x: Fraction) -> flint.fmpq:
+    return flint.fmpq(x.numerator, x.denominator)
+
+
+def _f(q) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+def _mat(rows: Sequence[Sequence[Fraction]], ncols: int | None = None) -> flint.fmpq_mat:
+    r = len(rows)
+    n = ncols if ncols is not None else (len(rows[0]) if r else 0)
+    return flint.fmpq_mat(r, n, [_q(v) for row in rows for v in row])
+
+
+def _colvec(v: Sequence) -> flint.fmpq_mat:
+    return flint.fmpq_mat(len(v), 1, list(v))
+
+
+def _pivot_columns(M: flint.fmpq_mat) -> list[int]:
+    """Pivot columns of the rref of M: the greedy (left-to-right) maximal independent column set."""
+    if M.nrows() == 0 or M.ncols() == 0:
+        return []
+    R, rk = M.rref()
+    piv, j = [], 0
+    n = M.ncols()
+    for i in range(rk):
+        while j < n and R[i, j] == 0:
+            j += 1
+        piv.append(j)
+        j += 1
+    return piv
+
+
+@dataclass(frozen=True)
+class LPSolution:
+    """An exactly proved optimum of min c^T z, M z = b, z >= 0.
+
+    ``dual`` is y with M^T y <= c and b^T y = c^T z = ``value`` (checked in fractions).
+    ``basis`` lists the basic columns; ``pivots`` counts the exact simplex pivots needed after the
+    float basis (0 when HiGHS's basis was already optimal).
+    """
+
+    z: tuple[Fraction, ...]
+    dual: tuple[Fraction, ...]
+    value: Fraction
+    basis: tuple[int, ...]
+    pivots: int
+    phase1: bool = False
+
+
+class _Simplex:
+    """Exact revised simplex over fmpq on a full-row-rank M (rows already reduced)."""
+
+    def __init__(self, M: flint.fmpq_mat, b: flint.fmpq_mat, c: list):
+        self.M, self.b, self.c = M, b, c
+        self.MT = M.transpose()
+        self.r, self.n = M.nrows(), M.ncols()
+        self.pivots = 0
+
+    def _basis_matrix(self, basis):
+        M = self.M
+        return flint.fmpq_mat(self.r, self.r, [M[i, j] for i in range(self.r) for j in basis])
+
+    def state(self, basis):
+        """(B, z_B, y, reduced costs) for a basis; raises ZeroDivisionError when B is singular."""
+        B = self._basis_matrix(basis)
+        zB = B.solve(self.b)
+        y = B.transpose().solve(_colvec([self.c[j] for j in basis]))
+        My = self.MT * y
+        red = [self.c[j] - My[j, 0] for j in range(self.n)]
+        return B, [zB[i, 0] for i in range(self.r)], y, red
+
+    def primal(self, basis: list[int]) -> list[int]:
+        bland, streak = False, 0
+        while True:
+            B, zB, _, red = self.state(basis)
+            inb = set(basis)
+            cand = [j for j in range(self.n) if j not in inb and red[j] < 0]
+            if not cand:
+                return basis
+            j = cand[0] if bland else min(cand, key=lambda k: (red[k], k))
+            col = self.M
+            u = B.solve(flint.fmpq_mat(self.r, 1, [col[i, j] for i in range(self.r)]))
+            ratios = [(zB[i] / u[i, 0], basis[i], i) for i in range(self.r) if u[i, 0] > 0]
+            if not ratios:
+                raise ConvergenceError("exact simplex: the LP is unbounded (an internal LP was set up wrongly)")
+            theta, _, i = min(ratios)
+            streak = streak + 1 if theta == 0 else 0
+            bland = bland or streak > _BLAND_AFTER
+            basis[i] = j
+            self._count()
+
+    def dual_simplex(self, basis: list[int]) -> list[int]:
+        bland, streak = False, 0
+        while True:
+            B, zB, _, red = self.state(basis)
+            neg = [i for i in range(self.r) if zB[i] < 0]
+            if not neg:
+                return basis
+            i = min(neg, key=lambda k: basis[k]) if bland else min(neg, key=lambda k: (zB[k], basis[k]))
+            w = B.transpose().solve(_colvec([flint.fmpq(int(k == i)) for k in range(self.r)]))
+            alpha = self.MT * w
+            inb = set(basis)
+            cand = [(red[j] / -alpha[j, 0], j) for j in range(self.n) if j not in inb and alpha[j, 0] < 0]
+            if not cand:
+                raise ConvergenceError("exact dual simplex: the LP is infeasible (an internal LP was set up wrongly)")
+            ratio, j = min(cand)
+            streak = streak + 1 if ratio == 0 else 0
+            bland = bland or streak > _BLAND_AFTER
+            basis[i] = j
+            self._count()
+
+    def _count(self):
+        self.pivots += 1
+        if self.pivots > _MAX_PIVOTS:
+            raise ConvergenceError(f"exact simplex: no optimum after {_MAX_PIVOTS} pivots")
+
+
+def _float_basis(c, M_rows, b, r: int) -> list[int] | None:
+    """A candidate basis from HiGHS: positive columns first, then columns by |reduced cost|."""
+    from scipy.optimize import linprog
+
+    n = len(c)
+    Mf = np.array([[float(v) for v in row] for row in M_rows], dtype=float).reshape(len(M_rows), n)
+    res = linprog(np.array([float(v) for v in c]), A_eq=Mf, b_eq=np.array([float(v) for v in b]),
+                  bounds=(0, None), method="highs-ds")
+    if res.status != 0 or res.x is None:
+        return None
+    z = res.x
+    y = res.eqlin.marginals if res.eqlin is not None else np.zeros(len(M_rows))
+    red = np.array([float(v) for v in c]) - Mf.T @ y
+    scale = max(1.0, float(np.max(np.abs(z)))) if n else 1.0
+    pos = [j for j in range(n) if z[j] > 1e-9 * scale]
+    pos.sort(key=lambda j: -z[j])
+    rest = sorted((j for j in range(n) if j not in set(pos)), key=lambda j: abs(red[j]))
+    order = pos + rest
+    reordered = flint.fmpq_mat(len(M_rows), n, [_q(M_rows[i][j]) for i in range(len(M_rows)) for j in order])
+    piv = _pivot_columns(reordered)
+    if len(piv) != r:
+        return None
+    return [order[k] for k in piv]
+
+
+def linprog_exact(c: Sequence[Fraction], M: Sequence[Sequence[Fraction]], b: Sequence[Fraction], *,
+                  basis: Sequence[int] | None = None, use_float: bool = True) -> LPSolution:
+    """Exact optimum of min c^T z s.t. M z = b, z >= 0 (all data rational), with its proof.
+
+    The starting basis is ``basis`` if given (and nonsingular), else HiGHS's optimal basis rebuilt
+    exactly. From it: primal simplex if primal feasible, dual simplex if dual feasible, otherwise an
+    exact phase 1. The result is checked in fractions (M z = b, z >= 0, M^T y <= c, c^T z = b^T y);
+    :class:`ConvergenceError` if the LP is infeasible or unbounded (callers set up bounded, feasible LPs).
+    """
+    c = [Fraction(v) for v in c]
+    b = [Fraction(v) for v in b]
+    n = len(c)
+    m = len(M)
+    if any(len(row) != n for row in M) or len(b) != m:
+        raise InvalidParameterError("linprog_exact: inconsistent shapes")
+    # independent rows (pivot columns of M^T); dropped rows get dual 0
+    rows = _pivot_columns(_mat(M, n).transpose()) if m and n else []
+    r = len(rows)
+    Mr = [M[i] for i in rows]
+    br = [b[i] for i in rows]
+    used_phase1 = False
+    if r == 0:
+        basis_l: list[int] = []
+        zq = [Fraction(0)] * n
+        yq_r: list[Fraction] = []
+        pivots = 0
+        if any(cj < 0 for cj in c):
+            raise ConvergenceError("exact LP is unbounded (an internal LP was set up wrongly)")
+    else:
+        Mq = _mat(Mr, n)
+        bq = _colvec([_q(v) for v in br])
+        cq = [_q(v) for v in c]
+        sx = _Simplex(Mq, bq, cq)
+        start = list(basis) if basis is not None else None
+        if start is None and use_float:
+            start = _float_basis(c, Mr, br, r)
+        basis_l = None
+        if start is not None and len(start) == r:
+            try:
+                _, zB, _, red = sx.state(start)
+            except ZeroDivisionError:
+                zB = None
+            if zB is not None:
+                if all(v >= 0 for v in zB):
+                    basis_l = sx.primal(start)
+                elif all(red[j] >= 0 for j in range(n)):
+                    basis_l = sx.dual_simplex(start)
+        if basis_l is None:
+            basis_l = _phase1(Mq, bq, sx)
+            basis_l = sx.primal(basis_l)
+            used_phase1 = True
+        _, zB, y, _ = sx.state(basis_l)
+        zq = [Fraction(0)] * n
+        for k, j in enumerate(basis_l):
+            zq[j] = _f(zB[k])
+        yq_r = [_f(y[i, 0]) for i in range(r)]
+        pivots = sx.pivots
+    dual = [Fraction(0)] * m
+    for i, v in zip(rows, yq_r):
+        dual[i] = v
+    value = sum((cj * zj for cj, zj in zip(c, zq)), Fraction(0))
+    _prove_lp(c, M, b, zq, dual, value)
+    return LPSolution(tuple(zq), tuple(dual), value, tuple(basis_l), pivots, used_phase1)
+
+
+def _phase1(Mq: flint.fmpq_mat, bq: flint.fmpq_mat, sx: _Simplex) -> list[int]:
+    """An exact feasible basis of M z = b, z >= 0 (artificial variables, then driven out)."""
+    r, n = Mq.nrows(), Mq.ncols()
+    sgn = [1 if bq[i, 0] >= 0 else -1 for i in range(r)]
+    ent = []
+    for i in range(r):
+        ent.extend(Mq[i, j] for j in range(n))
+        ent.extend(flint.fmpq(sgn[i] if k == i else 0) for k in range(r))
+    M1 = flint.fmpq_mat(r, n + r, ent)
+    c1 = [flint.fmpq(0)] * n + [flint.fmpq(1)] * r
+    ph = _Simplex(M1, bq, c1)
+    basis = ph.primal(list(range(n, n + r)))
+    _, zB, _, _ = ph.state(basis)
+    if sum(zB[k] for k in range(r) if basis[k] >= n) != 0:
+        raise ConvergenceError("exact phase 1: the LP is infeasible (an internal LP was set up wrongly)")
+    for i in range(r):
+        if basis[i] < n:
+            continue
+        B = ph._basis_matrix(basis)
+        w = B.transpose().solve(_colvec([flint.fmpq(int(k == i)) for k in range(r)]))
+        alpha = Mq.transpose() * w
+        inb = set(basis)
+        j = next(j for j in range(n) if j not in inb and alpha[j, 0] != 0)
+        basis[i] = j
+    sx.pivots += ph.pivots
+    return basis
+
+
+def _prove_lp(c, M, b, z, y, value) -> None:
+    """Primal feasibility, dual feasibility and zero gap, in fractions."""
+    if any(v < 0 for v in z):
+        raise ConvergenceError("exact LP check failed: z has a negative entry")
+    if _matvec(M, z) != list(b):
+        raise ConvergenceError("exact LP check failed: M z != b")
+    My = _rmatvec(M, y) if M else [Fraction(0)] * len(c)
+    if any(My[j] > c[j] for j in range(len(c))):
+        raise ConvergenceError("exact LP check failed: the dual is infeasible")
+    if sum((bi * yi for bi, yi in zip(b, y)), Fraction(0)) != value:
+        raise ConvergenceError("exact LP check failed: nonzero duality gap")
+
+
+# --------------------------------------------------------------------------------------------------
+# input normalisation
+# --------------------------------------------------------------------------------------------------
+
+def _as_matrix(A) -> list[list[Fraction]]:
+    if hasattr(A, "A") and hasattr(A, "y"):
+        A = A.A
+    try:
+        rows = [list(r) for r in A]
+    except TypeError:
+        raise InvalidInstanceError("A must be a matrix (a sequence of rows)") from None
+    if not rows or not rows[0]:
+        raise InvalidInstanceError("A must be a non-empty matrix")
+    n = len(rows[0])
+    if any(len(r) != n for r in rows):
+        raise InvalidInstanceError("A is ragged")
+    return [[parse_exact(v, f"A[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(rows)]
+
+
+def _as_support(support, N: int) -> tuple[int, ...]:
+    try:
+        S = tuple(int(i) for i in support)
+    except (TypeError, ValueError):
+        raise InvalidParameterError("support must be a sequence of integer indices") from None
+    if list(S) != sorted(set(S)):
+        raise InvalidParameterError(f"support must be strictly increasing, got {list(S)}")
+    if S and (S[0] < 0 or S[-1] >= N):
+        raise InvalidParameterError(f"support indices must lie in [0, {N - 1}], got {list(S)}")
+    return S
+
+
+def _as_signs(signs, s: int) -> tuple[int, ...]:
+    sig = tuple(int(v) for v in signs)
+    if len(sig) != s or any(v not in (-1, 1) for v in sig):
+        raise InvalidParameterError(f"signs must be {s} entries each +1 or -1, got {list(signs)}")
+    return sig
+
+
+def _integer_form(v: Sequence[Fraction]) -> tuple[list[int], int]:
+    """v = ints / d with one common denominator d (exact, standard library only)."""
+    d = math.lcm(*(x.denominator for x in v)) if v else 1
+    return [x.numerator * (d // x.denominator) for x in v], d
+
+
+def _matvec(A: Sequence[Sequence[Fraction]], x: Sequence[Fraction]) -> list[Fraction]:
+    """A x in exact integer arithmetic (fast Fraction matvec: common denominators per row)."""
+    xi, dx = _integer_form(x)
+    out = []
+    for row in A:
+        ri, dr = _integer_form(row)
+        out.append(Fraction(sum(a * b for a, b in zip(ri, xi)), dr * dx))
+    return out
+
+
+def _rmatvec(A: Sequence[Sequence[Fraction]], lam: Sequence[Fraction]) -> list[Fraction]:
+    """A^T lam, exactly."""
+    return _matvec(transpose(A), lam) if A else []
+
+
+def _complement(S: Sequence[int], N: int) -> list[int]:
+    inS = set(S)
+    return [j for j in range(N) if j not in inS]
+
+
+# --------------------------------------------------------------------------------------------------
+# rho and the NSP constants
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RhoResult:
+    """rho = min { ||A_{S^c}^T lam||_inf : A_S^T lam = sigma } = max { <sigma, v_S> : v in ker A, ||v_{S^c}||_1 <= 1 }.
+
+    ``lam`` attains the minimum (primal certificate); ``v`` attains the maximum (dual certificate),
+    normalised to ||v_{S^c}||_1 = 1 whenever ker A has a vector nonzero off S (otherwise v = 0 and
+    rho = 0). Equal values of the two certify both optimal (weak duality, proofs/derivations/rho_duality.py).
+    """
+
+    value: Fraction
+    lam: tuple[Fraction, ...]
+    v: tuple[Fraction, ...]
+
+
+def rho_constant(A, support, signs) -> RhoResult:
+    """rho(A, S, sigma) = min { ||A_{S^c}^T lam||_inf : A_S^T lam = sigma }, exactly (dln.md §3, derived).
+
+    Solved as the exact LP over v (m + 1 rows):  max <sigma, v_S>  s.t.  A v = 0, ||v_{S^c}||_1 <= 1,
+    whose LP dual multipliers are (-lam, -rho). Raises :class:`InvalidParameterError` when no lam
+    solves A_S^T lam = sigma (then the minimum is over an empty set).
+    """
+    A = _as_matrix(A)
+    m, N = len(A), len(A[0])
+    S = _as_support(support, N)
+    sig = _as_signs(signs, len(S))
+    C = _complement(S, N)
+    AS = columns(A, S)
+    if S and solve_consistent(transpose(AS), [Fraction(v) for v in sig]) is None:
+        raise InvalidParameterError("no lambda satisfies A_S^T lambda = sigma (sigma is not orthogonal to ker A_S); "
+                                    "rho is undefined for this support and sign pattern")
+    s, nc = len(S), len(C)
+    # variables: vS+ (s), vS- (s), p (nc), q (nc), e (1)
+    nvar = 2 * s + 2 * nc + 1
+    M = []
+    for i in range(m):
+        row = [A[i][j] for j in S] + [-A[i][j] for j in S] + [A[i][j] for j in C] + [-A[i][j] for j in C] + [Fraction(0)]
+        M.append(row)
+    M.append([Fraction(0)] * (2 * s) + [Fraction(1)] * (2 * nc + 1))
+    b = [Fraction(0)] * m + [Fraction(1)]
+    c = [Fraction(-v) for v in sig] + [Fraction(v) for v in sig] + [Fraction(0)] * (2 * nc + 1)
+    assert len(c) == nvar
+    sol = linprog_exact(c, M, b)
+    rho = -sol.value
+    lam = tuple(-v for v in sol.dual[:m])
+    z = sol.z
+    v = [Fraction(0)] * N
+    for k, j in enumerate(S):
+        v[j] = z[k] - z[s + k]
+    for k, j in enumerate(C):
+        v[j] = z[2 * s + k] - z[2 * s + nc + k]
+    off = norm1(v[j] for j in C)
+    if off == 0 and C:
+        # rho = 0 and the LP returned v = 0: any kernel vector nonzero off S, normalised, also attains 0
+        for w in nullspace(A, N):
+            if any(w[j] for j in C):
+                v = list(w)
+                break
+        off = norm1(v[j] for j in C)
+    if off:
+        v = [vi / off for vi in v]
+    result = RhoResult(rho, lam, tuple(v))
+    _check_rho(A, S, sig, result)
+    return result
+
+
+def _check_rho(A, S, sig, res: RhoResult) -> None:
+    """Exact re-check of both rho certificates (raises CertificateError)."""
+    N = len(A[0])
+    C = _complement(S, N)
+    At_lam = _rmatvec(A, res.lam)
+    if any(At_lam[j] != sig[k] for k, j in enumerate(S)):
+        raise CertificateError("rho: A_S^T lambda != sigma")
+    if norm_inf(At_lam[j] for j in C) != res.value:
+        raise CertificateError("rho: ||A_{S^c}^T lambda||_inf != rho")
+    if any(_matvec(A, res.v)):
+        raise CertificateError("rho: v is not in ker A")
+    if sum((sig[k] * res.v[j] for k, j in enumerate(S)), Fraction(0)) != res.value:
+        raise CertificateError("rho: <sigma, v_S> != rho")
+    off = norm1(res.v[j] for j in C)
+    if off not in (0, 1) or (off == 0 and res.value != 0):
+        raise CertificateError("rho: ||v_{S^c}||_1 must be 1 (or v = 0 with rho = 0)")
+
+
+def nsp_constant(A, support) -> Fraction:
+    """rho_S(A) = max { ||v_S||_1 : v in ker A, ||v_{S^c}||_1 = 1 } (dln.md §3), exactly.
+
+    The max over the 2^(s-1) sign patterns sigma (v -> -v halves them) of rho(A, S, sigma). It is
+    0 when ker A = {0} and infinite when A_S is not injective; the latter raises
+    :class:`HypothesisNotMetError`.
+    """
+    A = _as_matrix(A)
+    N = len(A[0])
+    S = _as_support(support, N)
+    if not S:
+        return Fraction(0)
+    if rank(columns(A, S)) < len(S):
+        raise HypothesisNotMetError(f"rho_S(A) is infinite for S = {list(S)}: A_S is not injective "
+                                    "(ker A has a nonzero vector supported on S)")
+    if len(S) > 13:
+        raise InvalidParameterError(f"rho_S(A) needs 2^{len(S) - 1} LPs for |S| = {len(S)}: too many (limit |S| <= 13)")
+    best = Fraction(0)
+    for tail in itertools.product((1, -1), repeat=len(S) - 1):
+        best = max(best, rho_constant(A, S, (1,) + tail).value)
+    return best
+
+
+def nsp_constant_order(A, s: int, *, max_subsets: int = 5000) -> Fraction:
+    """rho_s(A) = max_{|S| <= s} rho_S(A) (dln.md §3), exhaustively over the C(N, s) supports of size s.
+
+    rho_S is monotone in S (a larger S moves mass from ||v_{S^c}||_1 to ||v_S||_1), so supports of
+    size exactly min(s, N) suffice. Raises :class:`InvalidParameterError` when C(N, s) > ``max_subsets``
+    and :class:`HypothesisNotMetError` when some A_S is not injective (rho_s infinite).
+    """
+    A = _as_matrix(A)
+    N = len(A[0])
+    if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+        raise InvalidParameterError(f"the order s must be a nonnegative integer, got {s!r}")
+    s = min(s, N)
+    count = math.comb(N, s)
+    if count > max_subsets:
+        raise InvalidParameterError(f"rho_s(A) for N = {N}, s = {s} needs C({N},{s}) = {count} supports, more than "
+                                    f"max_subsets = {max_subsets}; exhaustive computation is infeasible at this size")
+    return max((nsp_constant(A, S) for S in itertools.combinations(range(N), s)), default=Fraction(0))
+
+
+def support_pinv_norm(A, support) -> Fraction:
+    """||A_S^+ A_{S^c}||_{1->1} = max_j ||A_S^+ a_j||_1 over j not in S (dln.md §3 error identity), exactly.
+
+    Requires A_S injective (:class:`HypothesisNotMetError` otherwise); A_S^+ = (A_S^T A_S)^{-1} A_S^T.
+    """
+    A = _as_matrix(A)
+    N = len(A[0])
+    S = _as_support(support, N)
+    C = _complement(S, N)
+    if not S or not C:
+        return Fraction(0)
+    AS = columns(A, S)
+    if rank(AS) < len(S):
+        raise HypothesisNotMetError(f"A_S is not injective for S = {list(S)}: A_S^+ A_(S^c) is not defined here")
+    P = pinv_times(AS, columns(A, C))
+    return max(norm1(P[i][k] for i in range(len(S))) for k in range(len(C)))
+
+
+# --------------------------------------------------------------------------------------------------
+# the optimal face and the basis pursuit result
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Face:
+    """X_BP = { x : A x = y, sigma_i x_i >= 0 on S, x = 0 off S } (wah.md §3, standard).
+
+    ``point`` is a relative-interior point (nonzero on all of S); ``directions`` an exact basis of
+    ker A_S embedded in R^N, so ``dimension`` = dim ker A_S; ``vertices`` lists every vertex when the
+    enumeration is small (at most ``FACE_VERTEX_LIMIT`` candidate bases), else None.
+    """
+
+    support: tuple[int, ...]
+    signs: tuple[int, ...]
+    point: tuple[Fraction, ...]
+    directions: tuple[tuple[Fraction, ...], ...]
+    dimension: int
+    vertices: tuple[tuple[Fraction, ...], ...] | None
+    A: tuple[tuple[Fraction, ...], ...] = field(default=(), repr=False, compare=False)
+    y: tuple[Fraction, ...] = field(default=(), repr=False, compare=False)
+
+    def contains(self, x) -> bool:
+        """Exact membership x in X_BP."""
+        N = len(self.A[0])
+        if len(x) != N:
+            return False
+        x = [Fraction(v) for v in x]
+        inS = dict(zip(self.support, self.signs))
+        for j in range(N):
+            if j in inS:
+                if inS[j] * x[j] < 0:
+                    return False
+            elif x[j] != 0:
+                return False
+        return _matvec(self.A, x) == list(self.y)
+
+
+@dataclass(frozen=True)
+class BasisPursuitResult:
+    """Exact solution of basis pursuit min { ||x||_1 : A x = y } with its proofs.
+
+    ``x`` is the minimizer when ``unique``, otherwise an optimal vertex. ``support``/``signs`` are the
+    maximal support S and sign pattern sigma of X_BP. ``certificate`` is a dual lambda with
+    ||A^T lambda||_inf <= 1, (A^T lambda)_S = sigma, |(A^T lambda)_j| <= rho < 1 off S and
+    <y, lambda> = ``value``. ``rho`` is rho(A, S, sigma) for this maximal S, with both LP
+    certificates in ``rho_certificate``. :meth:`verify` re-checks every claim in fractions.
+    """
+
+    x: tuple[Fraction, ...]
+    value: Fraction
+    unique: bool
+    support: tuple[int, ...]
+    signs: tuple[int, ...]
+    certificate: tuple[Fraction, ...]
+    rho: Fraction
+    face: Face
+    rho_certificate: RhoResult | None = field(default=None, repr=False)
+    A: tuple[tuple[Fraction, ...], ...] = field(default=(), repr=False, compare=False)
+    y: tuple[Fraction, ...] = field(default=(), repr=False, compare=False)
+
+    def verify(self) -> None:
+        """Re-check every exact claim; raises :class:`CertificateError` on the first failure.
+
+        Primal: A x = y and ||x||_1 = value. Dual: ||A^T lambda||_inf <= 1 and <y, lambda> = value
+        (zero gap: both optimal). Strictness |(A^T lambda)_j| < 1 off S puts every minimizer on S with
+        signs sigma (complementary slackness); ``face.point`` is a minimizer nonzero on all of S, so S
+        is the maximal support. X_BP is then point + ker A_S locally, so unique iff dim ker A_S = 0.
+        """
+        A, y = [list(r) for r in self.A], list(self.y)
+        N = len(A[0])
+        S, sig = list(self.support), list(self.signs)
+        x, lam = list(self.x), list(self.certificate)
+        if len(x) != N or len(lam) != len(A):
+            raise CertificateError("shapes of x or lambda do not match A")
+        if _matvec(A, x) != y:
+            raise CertificateError("primal infeasible: A x != y")
+        if norm1(x) != self.value:
+            raise CertificateError("||x||_1 != value")
+        At = _rmatvec(A, lam)
+        if norm_inf(At) > 1:
+            raise CertificateError("dual infeasible: ||A^T lambda||_inf > 1")
+        if sum((a * b for a, b in zip(y, lam)), Fraction(0)) != self.value:
+            raise CertificateError("duality gap: <y, lambda> != ||x||_1")
+        if len(sig) != len(S) or any(At[j] != sg for j, sg in zip(S, sig)):
+            raise CertificateError("(A^T lambda)_S != sigma")
+        C = _complement(S, N)
+        if any(abs(At[j]) >= 1 for j in C):
+            raise CertificateError("lambda is not strict off S")
+        if not self.face.contains(x):
+            raise CertificateError("x is not in the face description")
+        pt = self.face.point
+        if not self.face.contains(pt) or any(pt[j] == 0 for j in S):
+            raise CertificateError("face.point is not a minimizer nonzero on all of S (S not maximal)")
+        AS = columns(A, S)
+        dirs = [list(d) for d in self.face.directions]
+        k = len(S) - (rank(AS) if S else 0)
+        if self.face.dimension != k or len(dirs) != k:
+            raise CertificateError("face dimension != dim ker A_S")
+        if any(_matvec(A, d) != [0] * len(A) or any(d[j] for j in C) for d in dirs):
+            raise CertificateError("a face direction is not in ker A_S")
+        if k and rank(dirs) != k:
+            raise CertificateError("face directions are dependent")
+        if self.unique != (k == 0):
+            raise CertificateError("uniqueness flag disagrees with dim ker A_S")
+        if self.unique and (x != list(pt) or tuple(j for j in range(N) if x[j]) != self.support):
+            raise CertificateError("unique minimizer must equal face.point with support S")
+        if self.face.vertices is not None:
+            for vtx in self.face.vertices:
+                sup = [j for j in range(N) if vtx[j]]
+                if not self.face.contains(vtx) or (sup and rank(columns(A, sup)) < len(sup)):
+                    raise CertificateError("a listed face vertex is not a vertex of X_BP")
+        if not (0 <= self.rho < 1):
+            raise CertificateError("rho must lie in [0, 1) for the maximal support")
+        if self.rho_certificate is not None:
+            if self.rho_certificate.value != self.rho:
+                raise CertificateError("rho certificate value != rho")
+            _check_rho(A, S, sig, self.rho_certificate)
+        if norm_inf(At[j] for j in C) > self.rho:
+            raise CertificateError("lambda is not rho-optimal off S")
+
+
+def _split_basis_from_float(A, y, rows) -> list[int] | None:
+    """A primal feasible basis of the split LP [A, -A] from HiGHS's solution.
+
+    Any r independent columns C of A give a feasible split basis: x_C = A_C^{-1} y and column j or
+    N + j according to the sign of x_j. HiGHS only decides which columns to take.
+    """
+    from scipy.optimize import linprog
+
+    N = len(A[0])
+    Ar = [A[i] for i in rows]
+    yr = [y[i] for i in rows]
+    Af = np.array([[float(v) for v in row] for row in Ar])
+    yf = np.array([float(v) for v in yr])
+    res = linprog(np.ones(2 * N), A_eq=np.hstack([Af, -Af]), b_eq=yf, bounds=(0, None), method="highs-ds")
+    if res.status != 0 or res.x is None:
+        return None
+    xf = res.x[:N] - res.x[N:]
+    lamf = res.eqlin.marginals
+    act = Af.T @ lamf
+    scale = max(1.0, float(np.max(np.abs(xf))))
+    pos = sorted((j for j in range(N) if abs(xf[j]) > 1e-9 * scale), key=lambda j: -abs(xf[j]))
+    rest = sorted((j for j in range(N) if j not in set(pos)), key=lambda j: 1 - abs(act[j]))
+    order = pos + rest
+    piv = _pivot_columns(flint.fmpq_mat(len(rows), N, [_q(Ar[i][j]) for i in range(len(rows)) for j in order]))
+    if len(piv) != len(rows):
+        return None
+    cols = [order[k] for k in piv]
+    xC = solve_consistent(columns(Ar, cols), yr)
+    basis = []
+    for k, j in enumerate(cols):
+        if xC[k] > 0 or (xC[k] == 0 and act[j] >= 0):
+            basis.append(j)
+        else:
+            basis.append(N + j)
+    return basis
+
+
+def _independent_rows(A) -> list[int]:
+    return _pivot_columns(_mat(A).transpose())
+
+
+def _face_vertices(A, y, S, sig, limit: int = FACE_VERTEX_LIMIT):
+    """All vertices of X_BP: basic solutions on rank(A_S)-subsets of S with the sign pattern."""
+    N = len(A[0])
+    if not S:
+        return ((Fraction(0),) * N,)
+    k = rank(columns(A, S))
+    if math.comb(len(S), k) > limit:
+        return None
+    sgn = dict(zip(S, sig))
+    out = set()
+    for B in itertools.combinations(S, k):
+        AB = columns(A, B)
+        if rank(AB) < k:
+            continue
+        xB = solve_consistent(AB, y)
+        if xB is None or any(sgn[j] * v < 0 for j, v in zip(B, xB)):
+            continue
+        x = [Fraction(0)] * N
+        for j, v in zip(B, xB):
+            x[j] = v
+        out.add(tuple(x))
+    return tuple(sorted(out))
+
+
+def l1_minimizer(instance) -> BasisPursuitResult:
+    """Exact basis pursuit: min ||x||_1 s.t. A x = y, with maximal support, face, rho and proofs.
+
+    ``instance`` is an :class:`~implicitreg.numerics.instance.Instance` (or anything with exact
+    ``A`` and ``y``). See the module docstring for the method; the result is verified
+    (:meth:`BasisPursuitResult.verify`) before it is returned.
+    """
+    A = [list(r) for r in instance.A]
+    y = [Fraction(v) for v in instance.y]
+    m, N = len(A), len(A[0])
+    if solve_consistent(A, y) is None:
+        from implicitreg.errors import NotInRangeError
+        raise NotInRangeError("y is not in the range of A: A x = y has no solution")
+    # 1. the split LP, float basis rebuilt exactly
+    rows = _independent_rows(A)
+    M = [row + [-v for v in row] for row in A]
+    hint = _split_basis_from_float(A, y, rows) if rows else None
+    sol = linprog_exact([Fraction(1)] * (2 * N), M, y, basis=hint)
+    x0 = [sol.z[j] - sol.z[N + j] for j in range(N)]
+    lam0 = list(sol.dual)
+    At0 = _rmatvec(A, lam0)
+    # 2. maximal support: T = indices where lambda0 is active; grow the known support by exact LPs
+    T = [j for j in range(N) if abs(At0[j]) == 1]
+    sigT = [int(At0[j]) for j in T]
+    pos = {j: k for k, j in enumerate(T)}
+    known = {j for j in range(N) if x0[j]}
+    if not known <= set(T):  # complementary slackness guarantees this
+        raise ConvergenceError("internal: optimal x not supported on the active set of its dual")
+    vertices = [tuple(x0)]
+    basis = [pos.get(j % N) for j in sol.basis]
+    basis = None if any(b is None for b in basis) else basis
+    MT = [[A[i][j] * sg for j, sg in zip(T, sigT)] for i in range(m)]
+    while True:
+        U = [k for k, j in enumerate(T) if j not in known]
+        if not U:
+            break
+        c = [Fraction(0)] * len(T)
+        for k in U:
+            c[k] = Fraction(-1)
+        sub = linprog_exact(c, MT, y, basis=basis)
+        if sub.value == 0:
+            break  # proved: every i in U vanishes on X_BP
+        xv = [Fraction(0)] * N
+        for k, j in enumerate(T):
+            xv[j] = sigT[k] * sub.z[k]
+        known |= {j for j in range(N) if xv[j]}
+        vertices.append(tuple(xv))
+        basis = list(sub.basis)
+    S = tuple(sorted(known))
+    sig = tuple(sign(x0[j]) if x0[j] else sigT[pos[j]] for j in S)
+    nv = len(vertices)
+    point = tuple(sum((v[j] for v in vertices), Fraction(0)) / nv for j in range(N))
+    # 3. the face: kernel of A_S, vertices when few
+    AS = columns(A, S)
+    dirs = []
+    if S:
+        for w in nullspace(AS, len(S)):
+            d = [Fraction(0)] * N
+            for k, j in enumerate(S):
+                d[j] = w[k]
+            dirs.append(tuple(d))
+    dim = len(dirs)
+    unique = dim == 0
+    verts = _face_vertices(A, y, S, sig)
+    # 4. rho for the maximal support, whose optimal lambda is the strict certificate
+    rr = rho_constant(A, S, sig)
+    if rr.value >= 1:
+        raise ConvergenceError("internal: rho >= 1 for the maximal support (strict complementarity violated)")
+    x = point if unique else tuple(x0)
+    Tt = tuple(map(tuple, A))
+    face = Face(S, sig, point, tuple(dirs), dim, verts, Tt, tuple(y))
+    result = BasisPursuitResult(tuple(x), sol.value, unique, S, sig, rr.lam, rr.value, face, rr, Tt, tuple(y))
+    result.verify()
+    return result
