@@ -1,0 +1,164 @@
+"""Sharpness of deep linear networks for regression: the statements (Marion & Chizat, arXiv 2405.13456).
+
+Loss convention: R(W) = (1/n) ||y - X W_L ... W_1||^2 with **no factor 1/2** [authors' code]; under 1/(2n)
+every sharpness value and bound below halves. Sharpness S(W) = largest Hessian eigenvalue of R in all trained
+parameters. Constants of the data (symbols below): a = w*^T Sigma w* / ||w*||^2, a' = w*^T Sigma^2 w* / w*^T Sigma
+w*, Lambda = lambda_max(Sigma), kappa = Lambda / lambda_min(Sigma), w_norm = ||w*||, L = depth (``statement.L``).
+
+Provenance follows ``shared/theory/deep_linear.md``: the paper's abstract gives the *existence* of a lower bound
+linear in depth and of kappa-dependent upper bounds for the small-scale and residual initializations; the exact
+form 2 L a ||w*||^(2-2/L) comes from the authors' code and our proof; S_min, S_bal and the ordering are ours
+(checked in ``proofs/derivations/sharpness.py``); the upper constant 8 L Lambda ||w*||^(2-2/L) is reconstructed
+from the authors' plots.
+"""
+from __future__ import annotations
+
+import sympy
+
+from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, L, register
+
+a = sympy.Symbol("a", positive=True)
+a_prime = sympy.Symbol("a_prime", positive=True)
+Lambda = sympy.Symbol("Lambda", positive=True)
+kappa = sympy.Symbol("kappa", positive=True)
+w_norm = sympy.Symbol("w_norm", positive=True)
+p_norm = sympy.Symbol("p_norm", positive=True)
+S_min = sympy.Symbol("S_min", positive=True)
+S_bal = sympy.Symbol("S_bal", positive=True)
+
+DERIVATION = "proofs/derivations/sharpness.py"
+SOURCE = "Marion & Chizat, arXiv 2405.13456 (NeurIPS 2024)"
+CODE = "authors' code, github.com/PierreMarion23/implicit-reg-sharpness"
+
+#: 2 L a ||w*||^(2 - 2/L): the lower bound of MC-LB.
+lower_bound_expr = 2 * L * a * w_norm ** (2 - 2 / L)
+
+_depth_ok = Hypothesis("depth", "L >= 2 (integer)", lambda f: int(f["L"]) == f["L"] and f["L"] >= 2,
+                       "depth L = {L} is not an integer >= 2")
+_target_nonzero = Hypothesis("target", "||w*|| > 0", lambda f: f["w_norm"] > 0,
+                             "w* = 0 (X^T y = 0): the bounds are normalised by ||w*||")
+_minimizer = Hypothesis("minimizer", "W is a global minimizer (R(W) = R_min, within the stated tolerance)",
+                        lambda f: f["excess_loss"] <= f.get("excess_tol", 0),
+                        "W is not a global minimizer: R - R_min = {excess_loss}")
+_unit_head = Hypothesis("unit head", "no head, or a fixed head p with ||p|| = 1",
+                        lambda f: f.get("p_norm", 1) == 1, "the head has ||p|| = {p_norm} != 1")
+
+MC_LB = register(Theorem(
+    name="MC-LB",
+    title="Lower bound on the sharpness of every global minimizer (Theorem 1)",
+    statement="Every global minimizer W of R satisfies S(W) >= 2 L a ||w*||^(2-2/L), for any widths, and for "
+              "residual networks with a fixed unit head p (with ||p|| != 1 the bound carries ||p||^(2/L)).",
+    provenance=Provenance(
+        "paper", f"{SOURCE}: 'a lower bound linear in depth' (abstract); the form 2 L a ||w*||^(2-2/L) from the "
+        f"{CODE} and our proof", proof=DERIVATION,
+        note="proof [derived]: Hessian on dW_k = c_k u_k u_{k-1}^T (u_0 = w*), Cauchy-Schwarz in c, then AM-GM "
+             "with telescoping product r_L / r_0 = ||p||^2 / ||w*||^2"),
+    hypotheses=(_depth_ok, _target_nonzero, _minimizer, _unit_head),
+    bounds=(
+        Bound("S_LB", "lower", "S(W)", lower_bound_expr,
+              Provenance("paper", f"{SOURCE}; form from the {CODE}", proof=DERIVATION)),
+        Bound("S_LB_head", "lower", "S(W) (head p)", lower_bound_expr * p_norm ** (2 / L),
+              Provenance("derived", "the MC-LB proof with u_L = p", proof=DERIVATION)),
+    ),
+))
+
+MC_SMIN = register(Theorem(
+    name="MC-Smin",
+    title="Exact minimum sharpness over global minimizers",
+    statement="With z = Sigma^(1/2) w*, min over minimizers of S(W) = S_min = min_{t>0} 2 lambda_max(t Sigma + "
+              "(L-1) t^(-1/(L-1)) z z^T), attained by the aligned rank-one minimizer W_1 = (||w*||/sqrt t) v_1 "
+              "w_hat^T, W_k = t^(1/(2(L-1))) v_k v_{k-1}^T. Moreover S_min >= 2 L a'^(1/L) a^(1-1/L) "
+              "||w*||^(2-2/L) >= S_LB, with S_min = S_LB iff w* is an eigenvector of Sigma (eigenvalue mu) and "
+              "L mu >= every other eigenvalue. Holds with w* = w_mn when Sigma is singular.",
+    provenance=Provenance("derived", "ours (deep_linear.md section 3)", proof=DERIVATION,
+                          note="lower side: M >= r_1 I + (sum_{k>=2} r_k/r_{k-1}) w* w*^T and AM-GM; checked by "
+                               "sampling minimizers"),
+    hypotheses=(_depth_ok, _target_nonzero, _minimizer),
+    bounds=(
+        Bound("S_min", "lower", "S(W) at a global minimizer", S_min,
+              Provenance("derived", "minimum of the one-dimensional objective", proof=DERIVATION)),
+        Bound("S_min_closed", "lower", "S_min", 2 * L * a_prime ** (1 / L) * a ** (1 - 1 / L) * w_norm ** (2 - 2 / L),
+              Provenance("derived", "AM-GM on the S_min objective", proof=DERIVATION)),
+        Bound("S_min_vs_LB", "lower", "S_min", lower_bound_expr,
+              Provenance("derived", "a' >= a (Cauchy-Schwarz)", proof=DERIVATION)),
+        Bound("S_min_vs_bal", "upper", "S_min", S_bal,
+              Provenance("derived", "the objective at t = ||w*||^(2-2/L) is S_bal", proof=DERIVATION)),
+    ),
+))
+
+MC_BAL = register(Theorem(
+    name="MC-Sbal",
+    title="Sharpness of the balanced rank-one minimizer and the ordering S_LB <= S_min <= S_bal",
+    statement="The balanced rank-one minimizer has M = ||w*||^(2-2/L) (I + (L-1) w_hat w_hat^T), so S_bal = "
+              "2 ||w*||^(2-2/L) lambda_max(Sigma + (L-1) z z^T / ||w*||^2) <= 2 ||w*||^(2-2/L) (Lambda + (L-1) a); "
+              "hence 1 <= S_bal / S_LB <= 1 + (Lambda/a - 1)/L <= kappa.",
+    provenance=Provenance("derived", "ours (deep_linear.md section 3)", proof=DERIVATION),
+    hypotheses=(_depth_ok, _target_nonzero),
+    bounds=(
+        Bound("S_bal_upper", "upper", "S_bal", 2 * w_norm ** (2 - 2 / L) * (Lambda + (L - 1) * a),
+              Provenance("derived", "Weyl: lambda_max(Sigma + (L-1) z z^T/||w*||^2) <= Lambda + (L-1) a",
+                         proof=DERIVATION)),
+        Bound("S_bal_ratio", "upper", "S_bal / S_LB", 1 + (Lambda / a - 1) / L,
+              Provenance("derived", "the previous bound divided by S_LB", proof=DERIVATION)),
+        Bound("S_bal_lower", "lower", "S_bal", S_min,
+              Provenance("derived", "S_bal is the sharpness of a minimizer", proof=DERIVATION)),
+    ),
+))
+
+MC_SI = register(Theorem(
+    name="MC-SI",
+    title="Small initialization: gradient flow reaches a flat minimizer (kappa-dependent factor of the bound)",
+    statement="From a small-scale initialization, gradient flow converges to a global minimizer whose sharpness is "
+              "at most a constant depending only on kappa times the lower bound, with layers approximately rank "
+              "one and aligned. Reconstructed form: S(W_inf) <= 8 L Lambda ||w*||^(2-2/L) (ratio to S_LB: "
+              "4 Lambda / a <= 4 kappa). The smallness condition on the initialization is unknown; checked only "
+              "in a documented small-scale regime.",
+    provenance=Provenance("paper", f"{SOURCE}, abstract (existence of the kappa-dependent constant, rank one, "
+                          "alignment)",
+                          note="the constant 8 L Lambda ||w*||^(2-2/L) is reconstructed from the authors' plots; "
+                               "spec observed S > 8 L Lambda at s = 0.5 (n = 50, d = 5, L = 10)"),
+    hypotheses=(_depth_ok, _target_nonzero),
+    bounds=(
+        Bound("S_SI", "upper", "S(W_inf)", 8 * L * Lambda * w_norm ** (2 - 2 / L),
+              Provenance("reconstructed", f"the line '8 L Lambda' of the {CODE} figures (||w*|| = 1 there)")),
+        Bound("S_SI_lower", "lower", "S(W_inf)", lower_bound_expr,
+              Provenance("paper", "MC-LB at the limit", proof=DERIVATION)),
+    ),
+))
+
+MC_RI = register(Theorem(
+    name="MC-RI",
+    title="Residual initialization: gradient flow converges, to a minimizer of sharpness O_kappa(S_LB)",
+    statement="From a Gaussian residual initialization W_k = I + (s / sqrt(L d)) N_k with a fixed unit head, "
+              "gradient flow converges to a global minimizer whose sharpness is at most a kappa-dependent "
+              "constant times the lower bound. The conditions on s and the constant are unknown: the toolkit "
+              "checks convergence and S >= S_LB and reports the measured ratio S / S_LB.",
+    provenance=Provenance("paper", f"{SOURCE}, abstract", note="conditions and constant not available "
+                          "(reconstructed: none stated); measured ratio reported"),
+    hypotheses=(_depth_ok, _target_nonzero, _unit_head),
+    bounds=(
+        Bound("S_RI_lower", "lower", "S(W_inf)", lower_bound_expr,
+              Provenance("paper", "MC-LB at the limit", proof=DERIVATION)),
+    ),
+))
+
+CONSERVATION = register(Theorem(
+    name="DLN-imbalance",
+    title="Conservation of the imbalances along gradient flow",
+    statement="Along gradient flow D_k = W_{k+1}^T W_{k+1} - W_k W_k^T (k = 1..L-1) is constant; gradient descent "
+              "with step eta changes it by O(eta^2) per step (O(eta) over a fixed time). Consequences [derived]: "
+              "sigma_2(W_k)^2 <= sum_{j>=k} ||D_j(0)|| and |sigma_1(W_k)^2 - sigma_1(W_{k+1})^2| <= ||D_k(0)|| "
+              "(for a network without head, whose last layer is a row).",
+    provenance=Provenance("standard", "Arora, Cohen, Hazan (ICML 2018); Du, Hu, Lee (NeurIPS 2018)"),
+    hypotheses=(_depth_ok,),
+    bounds=(
+        Bound("D_drift", "equality", "||D_k(t) - D_k(0)||", sympy.Integer(0),
+              Provenance("standard", "Arora, Cohen, Hazan 2018")),
+        Bound("rank_one", "upper", "sigma_2(W_k)^2", sympy.Symbol("sum_D_tail", nonnegative=True),
+              Provenance("derived", "Weyl's inequality down the chain from the row W_L", proof=DERIVATION)),
+        Bound("top_sv", "upper", "|sigma_1(W_k)^2 - sigma_1(W_{k+1})^2|", sympy.Symbol("norm_D_k", nonnegative=True),
+              Provenance("derived", "Weyl's inequality on W_k W_k^T = W_{k+1}^T W_{k+1} - D_k", proof=DERIVATION)),
+    ),
+))
+
+THEOREMS = (MC_LB, MC_SMIN, MC_BAL, MC_SI, MC_RI, CONSERVATION)
