@@ -1,0 +1,180 @@
+"""The selected minimizer in closed form (line, plane), the p -> oo limit, and the Thm C / Thm D steps.   [derived]
+
+``wah.md`` §4, §7. On the face X_BP of ``line`` (A = [[1,1,1],[3,0,1]], y = (3,3)) and ``plane``
+(A = [[2,-1,0,1],[0,3,2,0]], y = (0,6)), x(t) = (1-t, 2(1-t), 3t[, 0]), t in [0, 1]. We *derive* the
+stationarity equations of G_p along x(t) in SymPy rather than copying them:
+
+* p = 2:   dG_2/dt = log(27 t^3 / (4 (1-t)^3)), zero iff (t/(1-t))^3 = 4/27, t = 4^(1/3)/(3 + 4^(1/3));
+* p > 2:   with a = 2/p, dG_p/dt = (1+2^a)(1-t)^(a-1) - 3^a t^(a-1), zero iff (t/(1-t))^(a-1) = (1+2^a)/3^a;
+* p = oo:  dG_oo/dt = 2/(1-t) - 1/t, zero iff t = 1/3; and the p > 2 root tends to 1/3 as a -> 0.
+
+Each equation has one root in (0, 1) since d^2 G/dt^2 > 0 (strict convexity, checked). The spec's values
+(p = 2: 0.3460349409; 2.5: 0.3435870926; 3: 0.3419228214; 4: 0.3398113795; oo: 1/3) are reproduced by
+:func:`selected_t` and compared in ``tests/test_selection.py`` against the Newton solver of
+:mod:`implicitreg.numerics.selection` (an independent path).
+
+Also here (``wah.md`` §5, Thm C, [derived]; rigorous from Lemma B and Thm A):
+with M = min(BP), x_* in X_BP and x_oo = argmin Q over A x = y, Q(x_oo) <= Q(x_*) and Lemma B give
+  p > 2: ||x_oo||_1 - (p/2) a F(x_oo) <= M - (p/2) a F(x_*) + N C_p alpha^p (a = alpha^(p-2), F = sum |x|^(2/p))
+         so ||x_oo||_1 - M <= (p/2) alpha^(p-2) N^(1-2/p) ||x_oo||_1^(2/p) + N C_p alpha^p
+         (power mean: F(x) <= N^(1-2/p) ||x||_1^(2/p); F(x_*) >= 0);
+  p = 2: L ||x_oo||_1 + G_2(x_oo) <= L M + G_2(x_*) + 2 N alpha^2 (L = log(1/alpha^2)), G_2 >= -N (min of
+         y log y - y is -1 at y = 1) and G_2(x_*) <= M log M - M (sum x log x <= M log M when 0 <= x_i, sum = M),
+         so ||x_oo||_1 - M <= [M log M - M + N + 2 N alpha^2] / L.
+The two elementary facts are :func:`entropy_minimum` and :func:`power_mean_bound`.
+
+Thm D (x_oo(alpha) -> x_g(p)) proof sketch [derived]: Lemma B gives Q = (1 - ...)||x||_1 + alpha^(p-2) G_p up to
+O(N alpha^p) on X_BP, limit points of x_oo lie in X_BP by Thm C, and comparing Q(x_oo) <= Q(x_g) leaves
+G_p(limit) <= G_p(x_g): the limit is the unique minimizer. We check it numerically (flow limit vs x_g).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from implicitreg.theory import potentials as P
+
+t = sympy.Symbol("t", positive=True)
+a = sympy.Symbol("a", positive=True)  # a = 2/p in (0, 1)
+y = sympy.Symbol("y", positive=True)
+
+LINE = {"A": [[1, 1, 1], [3, 0, 1]], "y": [3, 3]}
+PLANE = {"A": [[2, -1, 0, 1], [0, 3, 2, 0]], "y": [0, 6]}
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    claim: str
+    holds: bool
+    detail: str = ""
+
+
+def face_curve(n: int = 3) -> list[sympy.Expr]:
+    """x(t) = (1-t, 2(1-t), 3t) (padded with zeros to n entries)."""
+    return [1 - t, 2 * (1 - t), 3 * t] + [sympy.Integer(0)] * (n - 3)
+
+
+def face_is_x_bp(data: dict, certificate: list) -> Step:
+    """A x(t) = y for all t, ||x(t)||_1 = lambda^T y on [0, 1], ||A^T lambda||_inf = 1 attained exactly on {1,2,3}."""
+    A = sympy.Matrix(data["A"])
+    yv = sympy.Matrix(data["y"])
+    lam = sympy.Matrix(certificate)
+    x = sympy.Matrix(face_curve(A.shape[1]))
+    feasible = sympy.simplify(A * x - yv) == sympy.zeros(A.shape[0], 1)
+    ATl = A.T * lam
+    M = (lam.T * yv)[0]
+    norm_ok = sympy.simplify(sum(x) - M) == 0  # x >= 0 on [0, 1], so ||x||_1 = sum x
+    cert_ok = max(abs(v) for v in ATl) == 1 and all(ATl[i] == 1 for i in range(3)) and \
+        all(abs(ATl[i]) < 1 for i in range(3, A.shape[1]))
+    return Step("face", f"x(t) spans X_BP with min(BP) = {M}, A^T lambda = {list(ATl)}",
+                feasible and norm_ok and cert_ok, f"M = {M}")
+
+
+_w = sympy.Symbol("w", positive=True)  # w stands for 1 - t, positive on the open face
+
+
+def _d_dt(expr) -> sympy.Expr:
+    """d/dt of an expression in t and w = 1 - t (keeps both bases positive for SymPy's power rules)."""
+    return sympy.diff(expr, t) - sympy.diff(expr, _w)
+
+
+def _G_tw(p) -> sympy.Expr:
+    ys = [_w, 2 * _w, 3 * t]
+    if p == "a":
+        return sum(v - v ** a / a for v in ys)
+    if p is sympy.oo:
+        return sum(-sympy.log(v) for v in ys)
+    return sum(P.g(sympy.nsimplify(p), v) for v in ys)
+
+
+def _zero(expr) -> bool:
+    expr = sympy.expand(sympy.powsimp(sympy.expand_power_base(sympy.expand(expr), force=True), force=True))
+    return sympy.simplify(expr) == 0
+
+
+def stationarity(p) -> Step:
+    """The derivative of G_p along the face equals the stated closed form."""
+    if p == 2:
+        dG = _d_dt(_G_tw(2))
+        target = sympy.log(27 * t ** 3 / (4 * _w ** 3))
+        ok = _zero(sympy.expand_log(dG - target, force=True))
+        return Step("stationarity p=2", "dG_2/dt = log(27 t^3 / (4 (1-t)^3))", ok)
+    if p is sympy.oo:
+        dG = _d_dt(_G_tw(sympy.oo))
+        return Step("stationarity p=oo", "dG_oo/dt = 2/(1-t) - 1/t", _zero(dG - (2 / _w - 1 / t)))
+    dG = _d_dt(_G_tw("a"))
+    target = (1 + 2 ** a) * _w ** (a - 1) - 3 ** a * t ** (a - 1)
+    return Step("stationarity p>2", "dG_p/dt = (1+2^a)(1-t)^(a-1) - 3^a t^(a-1), a = 2/p", _zero(dG - target))
+
+
+def convexity(p) -> Step:
+    """d^2 G/dt^2 > 0 on (0, 1): the root is unique."""
+    if p == 2 or p is sympy.oo:
+        d2 = sympy.simplify(_d_dt(_d_dt(_G_tw(p))))
+        return Step("convexity", f"d^2 G/dt^2 = {d2} > 0 on (0, 1)", bool(d2.is_positive))
+    d2 = _d_dt(_d_dt(_G_tw("a")))
+    # claimed form: (1 - a) * sum_i y_i'^2 y_i^(a-2), with y' = (-1, -2, 3): positive for a in (0, 1)
+    claimed = (1 - a) * ((_w) ** (a - 2) + 4 * (2 * _w) ** (a - 2) + 9 * (3 * t) ** (a - 2))
+    return Step("convexity", "d^2 G_p/dt^2 = (1-a) sum y_i'^2 y_i^(a-2) > 0 for a in (0, 1)", _zero(d2 - claimed))
+
+
+def selected_t(p) -> sympy.Expr:
+    """The root t(p) in (0, 1), solved from the stationarity equation (not copied)."""
+    if p is sympy.oo or p == "inf":
+        sol = sympy.solve(sympy.Eq(2 / (1 - t), 1 / t), t)
+        return sol[0]
+    p = sympy.nsimplify(p)
+    r = sympy.Symbol("r", positive=True)  # r = t/(1-t)
+    if p == 2:
+        rs = [s for s in sympy.solve(sympy.Eq(r ** 3, sympy.Rational(4, 27)), r) if s.is_positive]
+    else:
+        av = 2 / p
+        rs = [((1 + 2 ** av) / 3 ** av) ** (1 / (av - 1))]
+    (root,) = rs
+    return sympy.simplify(root / (1 + root))
+
+
+def closed_forms_match_spec() -> Step:
+    """t(2) = 4^(1/3)/(3 + 4^(1/3)) exactly; the p -> oo limit of the p > 2 root is 1/3."""
+    t2 = selected_t(2)
+    ok2 = sympy.simplify(t2 - 4 ** sympy.Rational(1, 3) / (3 + 4 ** sympy.Rational(1, 3))) == 0
+    c = (1 + 2 ** a) / 3 ** a
+    root = c ** (1 / (a - 1))
+    lim = sympy.limit(root / (1 + root), a, 0, "+")
+    return Step("closed forms", "t(2) = 4^(1/3)/(3 + 4^(1/3)); lim_{p->oo} t(p) = 1/3",
+                ok2 and lim == sympy.Rational(1, 3), f"limit {lim}")
+
+
+def analytic_centre_limit() -> Step:
+    """(p/2)(y^(2/p) - 1) -> log y as p -> oo: G_p ~ const - (p/2) sum y^(2/p) selects the analytic centre."""
+    pp = sympy.Symbol("p", positive=True)
+    lim = sympy.limit(pp / 2 * (y ** (2 / pp) - 1), pp, sympy.oo)
+    return Step("p -> oo", "(p/2)(y^(2/p) - 1) -> log y", sympy.simplify(lim - sympy.log(y)) == 0, str(lim))
+
+
+def entropy_minimum() -> Step:
+    """min_{y > 0} (y log y - y) = -1 at y = 1 (so G_2 >= -N), used in Thm C (p = 2)."""
+    g2 = y * sympy.log(y) - y
+    crit = sympy.solve(sympy.diff(g2, y), y)
+    return Step("g_2 >= -1", "y log y - y has its minimum -1 at y = 1",
+                crit == [1] and g2.subs(y, 1) == -1 and sympy.diff(g2, y, 2).is_positive)
+
+
+def power_mean_bound() -> Step:
+    """sum |x_i|^b <= N^(1-b) ||x||_1^b for b in (0, 1) (concavity of y^b; equality at equal entries), Thm C p > 2."""
+    b, N, s = sympy.symbols("b N s", positive=True)
+    # Jensen for the concave y^b: mean(y^b) <= mean(y)^b; equality case y_i = s/N
+    equal = N * (s / N) ** b - N ** (1 - b) * s ** b
+    concave = sympy.simplify(sympy.diff(y ** b, y, 2) / (b * (b - 1) * y ** (b - 2))) == 1
+    return Step("power mean", "sum y_i^b <= N^(1-b) (sum y_i)^b, 0 < b < 1",
+                sympy.simplify(sympy.powsimp(sympy.expand_power_base(equal, force=True), force=True)) == 0 and concave)
+
+
+def steps() -> list[Step]:
+    out = [face_is_x_bp(LINE, [1, 0]), face_is_x_bp(PLANE, [sympy.Rational(1, 2), sympy.Rational(1, 2)]),
+           stationarity(2), stationarity("p"), stationarity(sympy.oo), convexity(2), convexity("p"),
+           convexity(sympy.oo), closed_forms_match_spec(), analytic_centre_limit(), entropy_minimum(),
+           power_mean_bound()]
+    return out
