@@ -1,0 +1,256 @@
+"""Exact basis pursuit against independent methods (vertex enumeration, closed forms, spec values)."""
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from strategies_bp import planted_instances
+
+from implicitreg.errors import CertificateError, HypothesisNotMetError, InvalidParameterError, NotInRangeError
+from implicitreg.numerics.basis_pursuit import (l1_minimizer, linprog_exact, nsp_constant, nsp_constant_order,
+                                                rho_constant, support_pinv_norm)
+from implicitreg.numerics.instance import Instance
+from implicitreg.numerics.vertex_enumeration import enumerate_l1, nsp_constant_bruteforce, rho_bruteforce
+
+F = Fraction
+LINE = Instance.from_lists([[1, 1, 1], [3, 0, 1]], [3, 3], name="line")
+PLANE = Instance.from_lists([[2, -1, 0, 1], [0, 3, 2, 0]], [0, 6], name="plane")
+RANDOM = Instance.from_lists([["-0.111", "0.120", "-0.370", "-0.240", "-1.197"],
+                              ["0.209", "-0.972", "-0.755", "0.324", "-0.109"],
+                              ["0.210", "-0.391", "0.235", "0.665", "0.353"]],
+                             ["0.973", "-0.039", "-0.886"], name="random")
+FACE2 = Instance.from_lists([[1, 1, 1, 1, "0.3"], [0, 1, 2, 3, 1]], [1, 1], name="face2")
+
+
+def kink(eps):
+    return Instance.from_lists([[1, 1 - F(eps)]], [1], name=f"kink{eps}")
+
+
+# ---------------------------------------------------------------- agreement with vertex enumeration
+
+@settings(max_examples=max(200, settings().max_examples))
+@given(planted_instances())
+def test_exact_lp_agrees_with_vertex_enumeration(case):
+    inst, planted = case
+    res = l1_minimizer(inst)
+    res.verify()
+    ref = enumerate_l1(inst.A, inst.y)
+    assert res.value == ref.value
+    assert res.value <= sum(abs(F(v)) for v in planted)
+    assert res.unique == ref.unique
+    assert res.support == ref.support          # maximal support = union of supports of optimal vertices
+    assert res.signs == ref.signs
+    assert (res.face.dimension == 0) == ref.unique
+    for v in ref.vertices:
+        assert res.face.contains(v)
+    if res.face.vertices is not None:
+        assert set(res.face.vertices) == set(ref.vertices)
+    if ref.unique:
+        assert res.x == ref.vertices[0]
+    assert 0 <= res.rho < 1
+    assert res.rho == rho_bruteforce(inst.A, res.support, res.signs)
+
+
+@settings(max_examples=max(60, settings().max_examples))
+@given(planted_instances(max_N=5))
+def test_nsp_constant_agrees_with_enumeration_and_dominates_rho(case):
+    inst, _ = case
+    res = l1_minimizer(inst)
+    S = res.support
+    try:
+        ref = nsp_constant_bruteforce(inst.A, S)
+    except HypothesisNotMetError:
+        with pytest.raises(HypothesisNotMetError):
+            nsp_constant(inst.A, S)
+        return
+    rho_S = nsp_constant(inst.A, S)
+    assert rho_S == ref
+    assert res.rho <= rho_S                      # rho <= rho_S(A)
+    try:
+        rho_s = nsp_constant_order(inst.A, len(S))
+    except HypothesisNotMetError:
+        return
+    assert rho_S <= rho_s                        # rho_S(A) <= rho_s(A)
+
+
+# ---------------------------------------------------------------- closed forms and spec instances
+
+@pytest.mark.parametrize("r", [F(0), F(1, 3), F(-2, 5), F(9, 10), F(-99, 100), F(7, 4), F(-3)])
+def test_rho_on_one_row_equals_abs_r(r):
+    res = rho_constant([[1, r]], [0], [1])
+    assert res.value == abs(r)
+    assert res.lam == (F(1),)
+    assert rho_bruteforce([[1, r]], [0], [1]) == abs(r)
+    if abs(r) < 1:
+        bp = l1_minimizer(Instance.from_lists([[1, r]], [1]))
+        assert bp.unique and bp.x == (1, 0) and bp.rho == abs(r)
+
+
+@pytest.mark.parametrize("eps", ["0.3", "0.1", "0.03", "0.01", "1/1000"])
+def test_kink_rho_is_one_minus_eps(eps):
+    res = l1_minimizer(kink(eps))
+    assert res.unique and res.x == (1, 0) and res.support == (0,)
+    assert res.rho == 1 - F(eps)
+    assert res.certificate == (1,)
+
+
+def test_kink_at_eps_zero_is_the_segment():
+    res = l1_minimizer(kink(0))
+    assert not res.unique and res.support == (0, 1) and res.face.dimension == 1
+    assert set(res.face.vertices) == {(1, 0), (0, 1)}
+
+
+def test_line_instance():
+    res = l1_minimizer(LINE)
+    assert res.value == 3 and not res.unique
+    assert res.support == (0, 1, 2) and res.signs == (1, 1, 1)
+    assert res.certificate == (1, 0) and res.rho == 0
+    assert res.face.dimension == 1
+    assert set(res.face.vertices) == {(1, 2, 0), (0, 0, 3)}
+    for t in (F(0), F(1, 3), F(1, 2), F(1)):
+        assert res.face.contains((1 - t, 2 * (1 - t), 3 * t))
+    assert not res.face.contains((F(-1, 10), F(-2, 10), F(33, 10)))       # on the line, outside the face
+    d = res.face.directions[0]
+    assert d[0] * 3 == -d[2] and d[1] * 3 == -2 * d[2]                      # direction parallel to (-1, -2, 3)
+
+
+def test_plane_instance():
+    res = l1_minimizer(PLANE)
+    assert res.value == 3 and not res.unique
+    assert res.support == (0, 1, 2) and res.rho == F(1, 2)
+    assert set(res.face.vertices) == {(1, 2, 0, 0), (0, 0, 3, 0)}
+    At = [sum(a * l for a, l in zip(col, res.certificate)) for col in zip(*PLANE.A)]
+    assert At[:3] == [1, 1, 1] and abs(At[3]) == F(1, 2)
+
+
+def test_random_instance_matches_spec_decimals():
+    res = l1_minimizer(RANDOM)
+    assert res.unique and res.support == (2, 3, 4)
+    for got, want in zip(res.x, [0, 0, -0.27821951, -0.94919687, -0.53655099]):
+        assert abs(float(got) - want) < 5e-9
+    assert abs(float(res.rho) - 0.25514) < 5e-6
+
+
+def test_two_dimensional_face():
+    res = l1_minimizer(FACE2)
+    assert res.face.dimension == 2 and res.support == (0, 1, 2, 3) and res.rho == F(3, 10)
+    assert set(res.face.vertices) == {(0, 1, 0, 0, 0), (F(1, 2), 0, F(1, 2), 0, 0), (F(2, 3), 0, 0, F(1, 3), 0)}
+
+
+def test_zero_data():
+    res = l1_minimizer(Instance.from_lists([[1, 2], [3, 4]], [0, 0]))
+    assert res.unique and res.x == (0, 0) and res.value == 0 and res.support == ()
+
+
+def test_rank_deficient_rows():
+    res = l1_minimizer(Instance.from_lists([[1, 2, 3], [2, 4, 6]], [1, 2]))
+    assert res.value == F(1, 3) and res.unique and res.x == (0, 0, F(1, 3))
+
+
+# ---------------------------------------------------------------- certificates reject mutants
+
+def test_verify_rejects_wrong_lambda():
+    res = l1_minimizer(RANDOM)
+    res.verify()
+    bad = tuple(v * F(11, 10) for v in res.certificate)
+    with pytest.raises(CertificateError):
+        dataclasses.replace(res, certificate=bad).verify()
+    halved = tuple(v / 2 for v in res.certificate)     # dual feasible but a duality gap
+    with pytest.raises(CertificateError, match="gap|sigma"):
+        dataclasses.replace(res, certificate=halved).verify()
+
+
+def test_verify_rejects_wrong_x_and_value():
+    res = l1_minimizer(PLANE)
+    with pytest.raises(CertificateError):
+        dataclasses.replace(res, x=(F(1), F(2), F(1, 10), F(0))).verify()        # infeasible
+    with pytest.raises(CertificateError):
+        dataclasses.replace(res, value=res.value * F(11, 10)).verify()
+    with pytest.raises(CertificateError):
+        dataclasses.replace(res, unique=True).verify()
+    with pytest.raises(CertificateError):
+        dataclasses.replace(res, rho=res.rho / 2).verify()
+    kinked = l1_minimizer(kink("0.1"))
+    with pytest.raises(CertificateError):   # a feasible non-minimizer x = (0, 1/0.9)
+        dataclasses.replace(kinked, x=(F(0), F(10, 9))).verify()
+
+
+def test_verify_rejects_a_non_maximal_support():
+    res = l1_minimizer(LINE)
+    # pretend S = {0, 1} with the vertex (1, 2, 0): lambda = (1, 0) is not strict at index 2
+    face = dataclasses.replace(res.face, support=(0, 1), signs=(1, 1), point=(F(1), F(2), F(0)))
+    with pytest.raises(CertificateError):
+        dataclasses.replace(res, support=(0, 1), signs=(1, 1), face=face).verify()
+
+
+# ---------------------------------------------------------------- rho, NSP, pinv on closed forms
+
+def test_rho_dual_certificate():
+    res = rho_constant(PLANE.A, [0, 1, 2], [1, 1, 1])
+    assert res.value == F(1, 2)
+    v = res.v
+    assert all(sum(a * b for a, b in zip(row, v)) == 0 for row in PLANE.A)
+    assert abs(v[3]) == 1 and v[0] + v[1] + v[2] == F(1, 2)
+
+
+def test_rho_requires_sigma_in_range():
+    with pytest.raises(InvalidParameterError):
+        rho_constant([[1, 1, 5]], [0, 1], [1, -1])      # A_S^T lam = (lam, lam) cannot be (1, -1)
+
+
+def test_nsp_closed_form():
+    # ker [1, 1, 1] contains (1, -1, 0), supported on S = {0, 1}: A_S is not injective, rho_S infinite
+    with pytest.raises(HypothesisNotMetError):
+        nsp_constant([[1, 1, 1]], [0, 1])
+    # A = [1, r]: ker spanned by (-r, 1): rho_{0}(A) = |r|
+    assert nsp_constant([[1, F(2, 7)]], [0]) == F(2, 7)
+    assert nsp_constant_order([[1, F(2, 7)]], 1) == F(7, 2)       # S = {1}: ||v_1|| / ||v_0|| = 1/|r|
+
+
+def test_nsp_order_size_limit():
+    A = [[1] * 30, list(range(30))]
+    with pytest.raises(InvalidParameterError, match="C\\(30,5\\)"):
+        nsp_constant_order(A, 5)
+
+
+def test_support_pinv_norm_closed_form():
+    A = [[1, 0, F(1, 3), -2], [0, 1, F(-1, 2), 1]]
+    assert support_pinv_norm(A, [0, 1]) == 3          # columns (1/3, -1/2) -> 5/6 and (-2, 1) -> 3
+    assert support_pinv_norm([[2, 0, 1], [0, 4, 1]], [0, 1]) == F(3, 4)
+    with pytest.raises(HypothesisNotMetError):
+        support_pinv_norm([[1, 2, 3]], [0, 1])
+
+
+def test_bad_support_arguments():
+    with pytest.raises(InvalidParameterError):
+        rho_constant([[1, 2]], [1, 0], [1, 1])
+    with pytest.raises(InvalidParameterError):
+        rho_constant([[1, 2]], [0], [2])
+    with pytest.raises(InvalidParameterError):
+        rho_constant([[1, 2]], [5], [1])
+
+
+def test_not_in_range():
+    with pytest.raises(NotInRangeError):
+        Instance.from_lists([[1, 1], [1, 1]], [1, 2])
+
+
+# ---------------------------------------------------------------- the exact LP itself
+
+def test_linprog_exact_repairs_a_bad_start_basis():
+    # min x0 + 2 x1 + 3 x2, x0 + x1 + x2 = 1: start at the worst vertex x2 = 1
+    sol = linprog_exact([1, 2, 3], [[1, 1, 1]], [1], basis=[2])
+    assert sol.z == (1, 0, 0) and sol.value == 1 and sol.dual == (1,) and sol.pivots >= 1
+
+
+def test_linprog_exact_dual_simplex_from_a_dual_feasible_start():
+    # min z0 + z1 s.t. z0 + z1 - z2 = 1: the surplus basis {z2} gives z2 = -1 (infeasible) but y = 0 is dual feasible
+    sol = linprog_exact([1, 1, 0], [[1, 1, -1]], [1], basis=[2])
+    assert sol.value == 1 and sol.pivots == 1 and sol.z[2] == 0 and not sol.phase1
+
+
+def test_linprog_exact_phase1_without_float_hint():
+    sol = linprog_exact([1, 1, 0], [[1, -1, 0], [0, 1, 1]], [F(1, 2), 2], use_float=False)
+    assert sol.value == F(1, 2) and sol.z == (F(1, 2), 0, 2)
