@@ -73,12 +73,15 @@ def tie_break(depth, exponent=None) -> TieBreak:
     if exponent is None and p == 2:
         return TieBreak("entropy: y log y - y", lambda y: y * mpmath.log(y) - y, lambda y: mpmath.log(y),
                         lambda y: 1 / y)
-    e = _mp(Fraction(2) / p) if exponent is None else _mp(Fraction(exponent) if not isinstance(exponent, mpf)
-                                                          else exponent)
-    if not 0 < e < 1:
-        raise InvalidParameterError(f"the power of the tie-break functional must be in (0, 1), got {e}")
-    return TieBreak(f"power: y - y^{mpmath.nstr(e, 8)}/{mpmath.nstr(e, 8)}", lambda y: y - y ** e / e,
-                    lambda y: 1 - y ** (e - 1), lambda y: (1 - e) * y ** (e - 2))
+    q = Fraction(2) / p if exponent is None else exponent
+    if not isinstance(q, mpf):
+        q = Fraction(q)
+    if not 0 < q < 1:
+        raise InvalidParameterError(f"the power of the tie-break functional must be in (0, 1), got {q}")
+    # the power is converted at the precision of each call (never frozen at the precision of construction)
+    E = (lambda: _mp(q)) if isinstance(q, Fraction) else (lambda: +q)
+    return TieBreak(f"power: y - y^e/e, e = {q}", lambda y: y - y ** E() / E(), lambda y: 1 - y ** (E() - 1),
+                    lambda y: (1 - E()) * y ** (E() - 2))
 
 
 def tie_break_value(depth, x: Sequence) -> mpf:

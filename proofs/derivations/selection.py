@@ -178,3 +178,62 @@ def steps() -> list[Step]:
            convexity(sympy.oo), closed_forms_match_spec(), analytic_centre_limit(), entropy_minimum(),
            power_mean_bound()]
     return out
+
+
+# --- the kink family A = [1, 1 - eps], y = 1 (numerics in implicitreg.numerics.kink) --------------------
+
+_eps, _z, _aa, _wk, _ek, _L, _zeta = sympy.symbols("epsilon z a w e L zeta", positive=True)
+
+
+def kink_reduction(p) -> Step:
+    """x = a(h(z), h((1-eps)z)) solves A x = y iff a[h(z) + (1-eps) h((1-eps)z)] = 1, and then
+    x_1 - 1 = -(1-eps) x_2, so ||x - (1,0)||_2 = sqrt(1 + (1-eps)^2) x_2."""
+    x1 = _aa * P.h(p, _z)
+    x2 = _aa * P.h(p, (1 - _eps) * _z)
+    constraint = x1 + (1 - _eps) * x2 - 1
+    # on the constraint x1 = 1 - (1-eps) x2
+    err2 = ((1 - (1 - _eps) * x2) - 1) ** 2 + x2 ** 2
+    ok = sympy.simplify(err2 - (1 + (1 - _eps) ** 2) * x2 ** 2) == 0
+    return Step("kink reduction", "||x_oo - x*||_2 = sqrt(1+(1-eps)^2) x_2 on a[h(z)+(1-eps)h((1-eps)z)] = 1",
+                ok and constraint.has(_aa))
+
+
+def kink_constant_asymptotic(p) -> Step:
+    """h_p(1 - eps) ~ eps^(-p/(p-2)) as eps -> 0 (so the constant ~ sqrt(2) eps^(-p/(p-2)))."""
+    p = sympy.nsimplify(p)
+    k = p / (p - 2)
+    lim = sympy.limit(_eps ** k * P.h(p, 1 - _eps), _eps, 0, "+")
+    return Step("kink constant", f"eps^k h_{p}(1-eps) -> 1", lim == 1, str(lim))
+
+
+def kink_collapse(p) -> Step:
+    """Scaling limit: with d = alpha^(p-2), a = d^k, 1 - z = d w, eps = d e: a h_p(z) -> w^(-k) and
+    a h_p((1-eps) z) -> (w + e)^(-k) as d -> 0 (p > 2); for p = 2 with a = e^(-L), z = L + zeta, eps = e/L:
+    a 2 sinh(z) -> e^zeta and a 2 sinh((1-eps) z) -> e^(zeta - e) as L -> oo."""
+    d = sympy.Symbol("d", positive=True)
+    p = sympy.nsimplify(p)
+    if p == 2:
+        a = sympy.exp(-_L)
+        l1 = sympy.limit(a * 2 * sympy.sinh(_L + _zeta), _L, sympy.oo)
+        l2 = sympy.limit(a * 2 * sympy.sinh((1 - _ek / _L) * (_L + _zeta)), _L, sympy.oo)
+        ok = sympy.simplify(l1 - sympy.exp(_zeta)) == 0 and sympy.simplify(l2 - sympy.exp(_zeta - _ek)) == 0
+        return Step("kink collapse p=2", "profile sqrt(2)/(1 + exp(e))", ok, f"{l1}, {l2}")
+    k = p / (p - 2)
+    a = d ** k
+    l1 = sympy.limit(a * P.h(p, 1 - d * _wk), d, 0, "+")
+    l2 = sympy.limit(a * P.h(p, (1 - d * _ek) * (1 - d * _wk)), d, 0, "+")
+    ok = sympy.simplify(l1 - _wk ** (-k)) == 0 and sympy.simplify(l2 - (_wk + _ek) ** (-k)) == 0
+    return Step(f"kink collapse p={p}", "profile sqrt(2)(w+e)^(-k), w^(-k) + (w+e)^(-k) = 1", ok, f"{l1}, {l2}")
+
+
+def kink_continuity(p) -> Step:
+    """At eps = 0 the equation is 2 a h(z) = 1, so x_oo = (1/2, 1/2) for every alpha."""
+    x1 = _aa * P.h(p, _z)
+    x2 = _aa * P.h(p, (1 - sympy.Integer(0)) * _z)
+    ok = sympy.simplify(x1 - x2) == 0  # equal coordinates, and x1 + x2 = 1
+    return Step("kink continuity", "x_oo(eps=0) = (1/2, 1/2)", ok)
+
+
+def kink_steps() -> list[Step]:
+    return [kink_reduction(2), kink_reduction(3), kink_constant_asymptotic(3), kink_constant_asymptotic(4),
+            kink_collapse(2), kink_collapse(3), kink_collapse(4), kink_continuity(3), kink_continuity(2)]
