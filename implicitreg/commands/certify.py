@@ -1,0 +1,66 @@
+"""``implicitreg certify`` (write a tightness certificate) and ``implicitreg check`` (verify certificates).
+
+``check`` runs the standalone checker (:mod:`implicitreg.proofs.checker`, standard library + mpmath only):
+it prints what was verified and exits 1 when any certificate fails, naming the failing field.
+"""
+from __future__ import annotations
+
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser("certify", help="write a tightness certificate (JSON) that `implicitreg check` verifies")
+    p.add_argument("--instance", required=True, metavar="FILE",
+                   help="JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
+    p.add_argument("--theorem", required=True, choices=("MS-D2", "MS-D3", "kink", "MC-LB"))
+    p.add_argument("--depth", required=True, metavar="D",
+                   help="depth D of the diagonal network (real: '2.5' or '5/2'), or the integer L for MC-LB")
+    p.add_argument("--alpha", nargs="+", metavar="A", help="initialization scales (diagonal networks)")
+    p.add_argument("--alpha-convention", choices=("product", "factor"), default=None,
+                   help="alpha = u(0)^D (product; default for MS) or u(0) (factor; default for kink)")
+    p.add_argument("--no-symbolic", action="store_true", help="omit the SymPy limit section")
+    p.add_argument("--out", required=True, metavar="FILE", help="where to write the certificate")
+    p.set_defaults(func=_certify)
+
+    c = sub.add_parser("check", help="verify certificates with the standalone checker (no implicitreg code)")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--no-sympy", action="store_true", help="skip the optional SymPy re-check of limits")
+    c.set_defaults(func=_check)
+
+
+def _certify(args) -> int:
+    from pathlib import Path
+
+    from implicitreg.commands import parse_positive_decimal
+    from implicitreg.errors import InvalidParameterError
+    from implicitreg.numerics.instance import Instance, read_json_file
+    from implicitreg.proofs import certify
+
+    if args.theorem == "MC-LB":
+        try:
+            L = int(args.depth)
+        except ValueError:
+            raise InvalidParameterError(f"MC-LB needs an integer depth L, got {args.depth!r}") from None
+        data = read_json_file(args.instance)
+        if not isinstance(data, dict) or "X" not in data or "y" not in data:
+            raise InvalidParameterError("MC-LB needs an instance with keys 'X' and 'y'")
+        cert = certify.deep_linear_certificate(data["X"], data["y"], L)
+    else:
+        if not args.alpha:
+            raise InvalidParameterError(f"{args.theorem} needs --alpha")
+        alphas = [parse_positive_decimal(a, "alpha") for a in args.alpha]
+        cert = certify.diagonal_certificate(Instance.load(args.instance), args.depth, alphas, theorem=args.theorem,
+                                            alpha_convention=args.alpha_convention, symbolic=not args.no_symbolic)
+    try:
+        Path(args.out).write_text(certify.dumps(cert), encoding="utf-8")
+    except OSError as exc:
+        raise InvalidParameterError(f"cannot write {args.out!r}: {exc.strerror}") from None
+    sys.stdout.write(f"wrote {args.out} ({cert['theorem']['name']}, sha256 {cert['sha256'][:16]}...)\n")
+    return 0
+
+
+def _check(args) -> int:
+    from implicitreg.proofs.checker.check import main
+
+    argv = (["--no-sympy"] if args.no_sympy else []) + list(args.files)
+    return main(argv)

@@ -1,0 +1,447 @@
+"""Tightness certificates: JSON files proving "on this instance, for these alpha, the GF-limit error
+lies in [lo, hi] * bound(alpha)" to someone who does not trust implicitreg (issue 8).
+
+The producer computes with implicitreg (exact basis pursuit, the certified dual solve, the closed-form
+families of ``theory.examples``, the deep-linear numerics) and writes what the standalone checker
+(:mod:`implicitreg.proofs.checker`, standard library + mpmath only) re-verifies: exact LP certificates in
+rationals, Krawczyk-proved boxes for the dual variable, interval enclosures of x_inf, the error and the
+bound, the ratio interval, and for the 1 x N families the SymPy limit of error / bound.
+The format is documented in ``docs/certificates.md``.
+
+Every certificate is checked by the checker before it is returned, and the bytes are deterministic:
+sorted keys, strings for every number, a fixed working precision.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import mpmath
+import sympy
+from mpmath import iv
+
+from implicitreg import __version__
+from implicitreg.errors import CertificateError, HypothesisNotMetError, InvalidParameterError
+from implicitreg.numerics.exact import fraction_str, parse_exact
+from implicitreg.numerics.instance import Instance
+from implicitreg.proofs.checker import check as checker
+from implicitreg.proofs.checker.interval import (CheckFailure, ball_from_interval, decimal_text, endpoints, evaluate,
+                                                 hi, lo, point, precision)
+from implicitreg.proofs.checker.krawczyk import krawczyk, link
+
+FORMAT = checker.FORMAT
+THEOREMS = ("MS-D2", "MS-D3", "kink", "MC-LB")
+#: digits of the nu-box centre and of every ball midpoint; the box radius is 10^-(CENTRE_DIGITS-10) |nu|.
+CENTRE_DIGITS = 45
+RATIO_DIGITS = 12
+
+
+def _provenance(kind, source, proof=None, note=""):
+    out = {"kind": kind, "source": source}
+    if proof:
+        out["proof"] = proof
+    if note:
+        out["note"] = note
+    return out
+
+
+# The tightness statements certified for the diagonal families (dln.md §5, wah.md §6).
+_DIAGONAL = {
+    "MS-D2": dict(
+        title="Mehta-Schwab depth 2: the rate alpha^(1-rho) is attained",
+        provenance=_provenance("paper", "dln.md §4 MS-D2 (rate: paper abstract; constants derived)",
+                               note="tightness family of dln.md §5 [derived]"),
+        norm="l1", convention="product",
+        bound=("(N - s)*(1 + rho)*alpha_product**(1 - rho)", "limit",
+               _provenance("derived", "dln.md §5: ||x_inf - x*||_1 ~ (N - s)(1 + rho) alpha^(1 - rho) on "
+                           "A = [1, rho, ..., rho], y = 1", proof="theory/examples.py (prove_ratio_limit)"))),
+    "MS-D3": dict(
+        title="Mehta-Schwab depth D > 2: the linear rate and its constant are attained",
+        provenance=_provenance("paper", "dln.md §4 MS-D3 (linear rate: paper abstract; limit constant derived)",
+                               note="tightness family of dln.md §5 [derived]"),
+        norm="l1", convention="product",
+        bound=("(N - s)*(1 + rho)*h(rho)*alpha_product", "limit",
+               _provenance("derived", "dln.md §5: ||x_inf - x*||_1 / alpha -> (N - s)(1 + rho) h_D(rho) on "
+                           "A = [1, rho, ..., rho], y = 1", proof="theory/examples.py (prove_ratio_limit)"))),
+    "kink": dict(
+        title="WAH kink family: the l2 error constant blows up like eps^(-p/(p-2))",
+        provenance=_provenance("derived", "wah.md §6 kink family (instance: authors' code, figure 2)",
+                               proof="numerics/kink.py, proofs/checker/symbolic.py"),
+        norm="l2", convention="factor",
+        bound=None),
+}
+
+
+def _kink_bound(depth: Fraction):
+    if depth == 2:
+        return ("sqrt(1 + rho**2)*alpha_product**(1 - rho)", "limit",
+                _provenance("derived", "wah.md §6: ||x_inf - x*||_2 ~ sqrt(1 + (1-eps)^2) (alpha^2)^eps, p = 2",
+                            proof="proofs/checker/symbolic.py"))
+    return ("sqrt(1 + rho**2)*h(rho)*alpha_product", "limit",
+            _provenance("derived", "wah.md §6: ||x_inf - x*||_2 / alpha^p -> sqrt(1 + (1-eps)^2) h_p(1-eps)",
+                        proof="proofs/checker/symbolic.py"))
+
+
+def dumps(cert: dict) -> str:
+    """The file text: sorted keys, two-space indent, trailing newline (byte-identical for equal content)."""
+    return json.dumps(cert, sort_keys=True, indent=2, ensure_ascii=True) + "\n"
+
+
+def seal(cert: dict) -> dict:
+    """Add the content hash (sha256 of the canonical JSON without the hash)."""
+    body = {k: v for k, v in cert.items() if k != "sha256"}
+    body["sha256"] = checker.content_hash(body)
+    return body
+
+
+def _exact_list(v):
+    return [fraction_str(Fraction(c)) for c in v]
+
+
+def _depth(depth) -> Fraction:
+    D = parse_exact(depth, "depth") if not isinstance(depth, Fraction) else depth
+    if D < 2:
+        raise InvalidParameterError(f"depth must be >= 2, got {depth}")
+    return D
+
+
+def _ratio_claim(ratio) -> dict:
+    a, b = endpoints(ratio)
+    return {"lo": decimal_text(a, RATIO_DIGITS, "down"), "hi": decimal_text(b, RATIO_DIGITS, "up")}
+
+
+def _tool(dps: int) -> dict:
+    return {"name": "implicitreg", "version": __version__, "checker_dps": dps}
+
+
+def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alpha_convention: str | None = None,
+                         symbolic: bool = True) -> dict:
+    """A sealed certificate for ``theorem`` in {"MS-D2", "MS-D3", "kink"} on ``instance`` at each alpha.
+
+    The instance must have a unique l1 minimizer and full row rank (so the Krawczyk test applies).
+    ``alpha_convention`` defaults to the theorem's (product for MS, factor for kink). With ``symbolic``
+    and a 1 x N family with positive entries, the SymPy limit of error / bound is included.
+    """
+    from implicitreg.numerics.basis_pursuit import l1_minimizer
+    from implicitreg.numerics.dual_limit import gradient_flow_limit
+
+    if theorem not in _DIAGONAL:
+        raise InvalidParameterError(f"theorem must be one of {tuple(_DIAGONAL)} for a diagonal network, got {theorem!r}")
+    spec = _DIAGONAL[theorem]
+    D = _depth(depth)
+    if theorem == "MS-D2" and D != 2:
+        raise InvalidParameterError("MS-D2 is the depth-2 statement: use --depth 2 (or MS-D3 for D > 2)")
+    if theorem == "MS-D3" and D <= 2:
+        raise InvalidParameterError("MS-D3 needs depth D > 2")
+    convention = alpha_convention or spec["convention"]
+    if convention not in ("product", "factor"):
+        raise InvalidParameterError(f"alpha_convention must be 'product' or 'factor', got {convention!r}")
+    alphas = [parse_exact(a, "alpha") if not isinstance(a, Fraction) else a for a in alphas]
+    if not alphas or any(a <= 0 for a in alphas):
+        raise InvalidParameterError("give at least one alpha, all > 0")
+    alphas = sorted(set(alphas), reverse=True)
+    from implicitreg.numerics.exact import rank
+    if rank(instance.A) != instance.m:
+        raise HypothesisNotMetError("a certificate needs A with full row rank (independent dual equations)")
+
+    bp = l1_minimizer(instance)
+    if not bp.unique or bp.rho_certificate is None:
+        raise HypothesisNotMetError(f"{theorem}: the l1 minimizer is not unique, so the bound is not stated")
+    rc = bp.rho_certificate
+    expr, side, bprov = spec["bound"] if spec["bound"] else _kink_bound(D)
+    bounds = [{"name": f"{theorem} tightness scale", "side": side, "norm": spec["norm"], "expr": expr,
+               "provenance": bprov}]
+    claim = (f"For each listed alpha ({convention} convention), ||x_inf(alpha) - x*||_{spec['norm'][1:]} / "
+             f"({expr}) lies in the stated ratio interval; x* is the unique l1 minimizer and rho its exact LP value.")
+    cert = {
+        "format": FORMAT, "kind": "diagonal",
+        "theorem": {"name": theorem, "title": spec["title"], "claim": claim, "provenance": spec["provenance"]},
+        "instance": instance.to_json(), "depth": fraction_str(D), "alpha_convention": convention,
+        "basis_pursuit": {"x_star": _exact_list(bp.x), "value": fraction_str(bp.value),
+                          "lambda": _exact_list(bp.certificate)},
+        "rho": {"support": list(bp.support), "signs": list(bp.signs), "value": fraction_str(rc.value),
+                "lambda": _exact_list(rc.lam), "v": _exact_list(rc.v)},
+        "bounds": bounds,
+    }
+    points, dps = [], 60
+    for a in alphas:
+        res = gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)
+        dps = max(dps, int(res.dps))
+    for a in alphas:
+        points.append(_diagonal_point(instance, D, a, convention, bp, rc.value, bounds, dps,
+                                      gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)))
+    cert["points"] = points
+    cert["tool"] = _tool(dps)
+    if symbolic and instance.m == 1 and all(v > 0 for v in instance.A[0]) and instance.y[0] > 0 \
+            and list(bp.support) == [0]:
+        cert["limit"] = _limit_section(instance, D, convention, bounds[0], rc.value, theorem)
+    cert = seal(cert)
+    try:
+        checker.check_certificate(cert, use_sympy=symbolic)
+    except CheckFailure as exc:  # a producer bug, never a user error: say which field
+        raise CertificateError(f"the produced certificate does not verify: {exc}") from None
+    return cert
+
+
+def _diagonal_point(instance, D, alpha, convention, bp, rho, bounds, dps, res) -> dict:
+    """Box for nu around the certified dual solve, proved by Krawczyk; balls for x_inf, errors, bounds."""
+    A, y = [list(r) for r in instance.A], list(instance.y)
+    with precision(dps):
+        centre = [Fraction(Decimal(_dec_text(_mp_fraction(v)))) for v in res.nu]
+        radius = [max(abs(c), Fraction(1)) * Fraction(1, 10 ** (CENTRE_DIGITS - 10)) for c in centre]
+        ap = checker._alpha_product(alpha, D, convention)
+        K = krawczyk(A, y, ap, D, centre, radius, "nu")
+        phi = link(D)
+        z = [sum((point(A[i][j]) * K[i] for i in range(len(A))), iv.mpf(0)) for j in range(len(A[0]))]
+        x = [ap * phi(zj) for zj in z]
+        # Two independent paths: the certified Newton solve (numerics.dual_limit) must lie in the proved box.
+        for j, xj in enumerate(x):
+            if not (lo(xj) - abs(hi(xj)) * mpmath.mpf(10) ** (-res.digits) <= res.x[j]
+                    <= hi(xj) + abs(hi(xj)) * mpmath.mpf(10) ** (-res.digits)):
+                raise CertificateError(f"x_inf[{j}] of the dual solve disagrees with the Krawczyk box")
+        diff = [xj - point(Fraction(s)) for xj, s in zip(x, bp.x)]
+        env = dict(checker._instance_constants(A, list(bp.x), bp.support, rho, D, len(A[0])),
+                   alpha=point(alpha), alpha_product=ap)
+        errors, pbounds = {}, []
+        err_iv = {}
+        for spec in bounds:
+            err_iv[spec["norm"]] = checker._norm(diff, spec["norm"])
+            errors[spec["norm"]] = ball_from_interval(err_iv[spec["norm"]], CENTRE_DIGITS - 15)
+        for spec in bounds:
+            val = evaluate(spec["expr"], env, "bound", link=phi)
+            pbounds.append({"value": ball_from_interval(val, CENTRE_DIGITS - 15),
+                            "ratio": _ratio_claim(err_iv[spec["norm"]] / val)})
+        return {"alpha": fraction_str(alpha),
+                "nu": [{"mid": _dec_text(c), "rad": decimal_text(r, 2, "up")} for c, r in zip(centre, radius)],
+                "x_inf": [ball_from_interval(xj, CENTRE_DIGITS - 15) for xj in x],
+                "errors": errors, "bounds": pbounds}
+
+
+def _mp_fraction(v) -> Fraction:
+    from implicitreg.proofs.checker.interval import to_fraction
+
+    return to_fraction(mpmath.mpf(v))
+
+
+def _dec_text(q: Fraction) -> str:
+    return decimal_text(q, CENTRE_DIGITS, "nearest") if q != 0 else "0"
+
+
+def _limit_section(instance, D, convention, bound, rho, theorem) -> dict:
+    """The SymPy limit of error / bound along the dual curve A^T nu = t A (1 x N families)."""
+    t = sympy.Symbol("t", positive=True)
+    a = [sympy.Rational(v.numerator, v.denominator) for v in instance.A[0]]
+    yy = sympy.Rational(instance.y[0].numerator, instance.y[0].denominator)
+    Ds = sympy.Rational(D.numerator, D.denominator)
+    phi = (lambda w: 2 * sympy.sinh(w)) if D == 2 else (lambda w: (1 - w) ** (-Ds / (Ds - 2)) - (1 + w) ** (-Ds / (Ds - 2)))
+    alpha_t = yy / sum(aj * phi(aj * t) for aj in a)
+    e = [alpha_t * phi(aj * t) for aj in a[1:]]
+    if bound["norm"] == "l1":
+        err = sum((1 + aj / a[0]) * ej for aj, ej in zip(a[1:], e))
+    else:
+        e1 = -sum(aj * ej for aj, ej in zip(a[1:], e)) / a[0]
+        err = sympy.sqrt(e1 ** 2 + sum(ej ** 2 for ej in e))
+    t_lim = sympy.oo if D == 2 else 1 / max(a)
+    direction = "+" if D == 2 else "-"
+    r = sympy.Rational(rho.numerator, rho.denominator)
+    names = {"alpha_product": alpha_t, "alpha": alpha_t if convention == "product" else alpha_t ** (1 / Ds),
+             "rho": r, "N": len(a), "s": 1, "m": 1, "D": Ds, "p": Ds,
+             "h": sympy.Lambda(sympy.Symbol("w"), phi(sympy.Symbol("w")))}
+    bound_t = sympy.sympify(bound["expr"], locals=names)
+    if bound["norm"] == "l1":
+        value = sympy.limit(err / bound_t, t, t_lim, direction)
+        final = {"claim": "error / bound -> value along the curve", "method": "limit",
+                 "lhs": str(err / bound_t), "rhs": str(value)}
+    else:
+        value = sympy.sqrt(sympy.limit(err ** 2 / bound_t ** 2, t, t_lim, direction))
+        final = {"claim": "(error / bound)^2 -> value^2 along the curve (l2: limit of the square)",
+                 "method": "limit", "lhs": str(sympy.expand(err ** 2) / bound_t ** 2), "rhs": str(value ** 2)}
+    value = sympy.nsimplify(sympy.simplify(value))
+    if theorem in ("MS-D2", "MS-D3") and len(a) >= 2 and all(aj == a[1] for aj in a[1:]) and a[0] == 1 and yy == 1:
+        _cross_check_examples(D, len(a) - 1, a[1], value)
+    steps = [
+        {"claim": "alpha(t) solves the dual equation alpha sum_j a_j phi_D(a_j t) = y", "method": "identity",
+         "lhs": str(sympy.Mul(alpha_t, sum(aj * phi(aj * t) for aj in a), evaluate=False)), "rhs": str(yy)},
+        {"claim": "alpha(t) -> 0 at the end of the dual curve", "method": "limit", "lhs": str(alpha_t), "rhs": "0"},
+        final,
+    ]
+    return {"statement": f"As alpha -> 0 the ratio ||x_inf - x*||_{bound['norm'][1:]} / ({bound['expr']}) tends to "
+                         f"{value}: parameterize the GF limit by t along A^T nu = t A (t -> {t_lim}), where "
+                         "alpha(t) = y / sum_j a_j phi_D(a_j t) decreases strictly to 0.",
+            "bound": 0, "t_limit": str(t_lim), "alpha_of_t": str(alpha_t), "error_of_t": str(err),
+            "value": str(value), "steps": steps}
+
+
+def _cross_check_examples(D, n_copies, r, value) -> None:
+    """The same limit from theory.examples (an independent SymPy derivation by factorization)."""
+    from implicitreg.theory import examples
+
+    proof = examples.prove_ratio_limit(examples.row_family(D, n_copies))
+    if not proof.proved:
+        raise CertificateError("theory.examples could not prove the family's limit")
+    expected = proof.family.expected_limit.subs(examples.r, r)
+    # The certificate's bound already carries the expected constant, so the ratio must tend to 1.
+    if sympy.simplify(value - 1) != 0 or expected == 0:
+        raise CertificateError(f"the ratio limit {value} disagrees with theory.examples ({expected} / constant = 1)")
+
+
+# --- deep linear networks -------------------------------------------------------------------------------
+
+def _rational_root(q: Fraction, k: int) -> Fraction | None:
+    """The exact k-th root of a positive rational, or None."""
+    def iroot(n):
+        x = round(n ** (1.0 / k)) if n < 2 ** 1000 else int(mpmath.floor(mpmath.root(n, k)))
+        for c in (x - 1, x, x + 1):
+            if c >= 0 and c ** k == n:
+                return c
+        return None
+
+    num, den = iroot(q.numerator), iroot(q.denominator)
+    return None if num is None or den is None else Fraction(num, den)
+
+
+def deep_linear_certificate(X, y, L: int) -> dict:
+    """A sealed MC-LB equality certificate: the balanced rank-one minimizer has S = S_LB exactly.
+
+    Needs Sigma invertible, w* an eigenvector of Sigma with L mu >= lambda_max(Sigma) (the equality family of
+    deep_linear.md §3) and ||w*||^(1/L) rational (so the minimizer is exact).
+    """
+    from implicitreg.numerics.deep_linear import DeepLinearNetwork, RegressionData, sharpness_exact
+    from implicitreg.numerics.exact import solve_square, transpose
+    from implicitreg.proofs.checker import lp
+    from implicitreg.theory.sharpness import MC_LB
+
+    if isinstance(L, bool) or not isinstance(L, int) or L < 2:
+        raise InvalidParameterError(f"depth L must be an integer >= 2, got {L!r}")
+    data = RegressionData.from_lists(X, y)
+    Xq, yq = [list(r) for r in data.X], list(data.y)
+    n, d = len(Xq), len(Xq[0])
+    G = lp.matmul(transpose(Xq), Xq)
+    if lp.rank(G) != d:
+        raise HypothesisNotMetError("Sigma = X^T X / n is singular: the certificate needs a unique w*")
+    w = solve_square(G, lp.rmatvec(Xq, yq))
+    wn2 = sum((c * c for c in w), Fraction(0))
+    wn = _rational_root(wn2, 2)
+    c = _rational_root(wn, L) if wn else None
+    if c is None:
+        raise HypothesisNotMetError("||w*||^(1/L) is irrational: pick data with an exact balanced minimizer")
+    what = [v / wn for v in w]
+    e1 = [Fraction(int(i == 0)) for i in range(d)]
+    Ws = [[[c * e1[i] * what[j] for j in range(d)] for i in range(d)]]
+    Ws += [[[c * e1[i] * e1[j] for j in range(d)] for i in range(d)] for _ in range(L - 2)]
+    Ws.append([[c * e1[j] for j in range(d)]])
+    Sigma = [[v / n for v in row] for row in G]
+    a_ray = sum((w[i] * Sigma[i][j] * w[j] for i in range(d) for j in range(d)), Fraction(0)) / wn2
+    slb = 2 * L * a_ray * c ** (2 * L - 2)
+    bound = MC_LB.bound("S_LB")
+    expr = str(bound.expr)
+    with mpmath.workdps(50):
+        net = DeepLinearNetwork(tuple(_np_mp(W) for W in Ws))
+        S_num = sharpness_exact(net, data, dps=50).value  # full-Hessian eigenvalue: an independent path
+    dps = 50
+    with precision(dps):
+        env = {"L": iv.mpf(L), "a": point(a_ray), "w_norm": iv.sqrt(point(wn2)), "d": iv.mpf(d), "n": iv.mpf(n)}
+        SLB_iv = evaluate(expr, env, "bound.expr")
+        poly = lp.charpoly(_mat_mul(_metric(Ws, d), Sigma))
+        top = max(abs(q) for q in poly)
+        ra, rb = lp.largest_root_interval(poly, top * Fraction(1, 10 ** 40))
+        S_iv = iv.mpf([lo(point(2 * ra)), hi(point(2 * rb))])
+        if abs(mpmath.mpf(S_num) - mpmath.mpf(S_iv.mid)) > mpmath.mpf(10) ** -30 * abs(mpmath.mpf(S_iv.mid)):
+            raise CertificateError(f"full-Hessian sharpness {S_num} disagrees with 2 lambda_max(M Sigma)")
+        ratio = S_iv / SLB_iv
+        cert = {
+            "format": FORMAT, "kind": "deep-linear",
+            "theorem": {"name": "MC-LB", "title": MC_LB.title,
+                        "claim": "This explicit global minimizer has sharpness S with S / S_LB in the stated "
+                                 "interval (and S = S_LB exactly): the MC-LB lower bound is attained.",
+                        "provenance": MC_LB.provenance.to_json()},
+            "instance": {"X": [_exact_list(r) for r in Xq], "y": _exact_list(yq)},
+            "L": L, "loss": "R(W) = (1/n) ||y - X W_L ... W_1||^2 (no factor 1/2)",
+            "w_star": _exact_list(w),
+            "minimizer": [[_exact_list(r) for r in W] for W in Ws],
+            "sharpness": ball_from_interval(S_iv, 40),
+            "bound": {"name": bound.name, "side": bound.side, "expr": expr, "value": ball_from_interval(SLB_iv, 40),
+                      "provenance": bound.provenance.to_json()},
+            "ratio": _ratio_claim(ratio),
+            "equality": {"S_LB": fraction_str(slb),
+                         "family": "w* eigenvector of Sigma with L mu >= lambda_max(Sigma) (deep_linear.md §3)",
+                         "provenance": _provenance("derived", "deep_linear.md §3 equality case of S_min = S_LB",
+                                                   proof="proofs/derivations/sharpness.py")},
+            "tool": _tool(dps),
+        }
+    cert = seal(cert)
+    try:
+        checker.check_certificate(cert)
+    except CheckFailure as exc:
+        raise CertificateError(f"the produced certificate does not verify: {exc}") from None
+    return cert
+
+
+def _np_mp(W):
+    import numpy as np
+
+    return np.array([[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in W], dtype=object)
+
+
+def _mat_mul(A, B):
+    from implicitreg.proofs.checker import lp
+
+    return lp.matmul(A, B)
+
+
+def _metric(Ws, d):
+    """M = sum_k ||u_k||^2 V_{k-1}^T V_{k-1}, exactly (deep_linear.md §1)."""
+    from implicitreg.proofs.checker import lp
+
+    L = len(Ws)
+    ident = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
+    M = [[Fraction(0)] * d for _ in range(d)]
+    for k in range(L):
+        u = [[Fraction(1)]]
+        for j in range(L - 1, k, -1):
+            u = lp.matmul(u, Ws[j])
+        V = ident
+        for j in range(k):
+            V = lp.matmul(Ws[j], V)
+        un = sum((q * q for q in u[0]), Fraction(0))
+        VtV = lp.matmul(lp.transpose(V), V)
+        M = [[M[i][j] + un * VtV[i][j] for j in range(d)] for i in range(d)]
+    return M
+
+
+# --- the certificates behind `implicitreg verify --certify DIR` -------------------------------------------
+
+#: (file stem, builder) for every tightness claim of the verify suites.
+def tightness_certificates() -> list[tuple[str, dict]]:
+    """Every tightness certificate: MS-D2, MS-D3 (D = 3 and D = 5/2), the WAH kink family (p = 3, 4), MC-LB."""
+    fam = Instance.from_lists([[1, "1/2"]], [1], name="row_1_half")
+    kink = Instance.from_lists([[1, "9/10"]], [1], name="kink_eps_1_10")
+    out = [
+        ("ms_d2_row_r1_2", diagonal_certificate(fam, 2, ["1/1000", "1/1000000", "1e-12"], theorem="MS-D2")),
+        ("ms_d3_row_r1_2_D3", diagonal_certificate(fam, 3, ["1/1000", "1/1000000"], theorem="MS-D3")),
+        ("ms_d3_row_r1_2_D5_2", diagonal_certificate(fam, Fraction(5, 2), ["1/1000", "1/1000000"],
+                                                      theorem="MS-D3")),
+        ("kink_eps_1_10_p3", diagonal_certificate(kink, 3, ["1/100", "1/1000"], theorem="kink")),
+        ("kink_eps_1_10_p4", diagonal_certificate(kink, 4, ["1/100", "1/1000"], theorem="kink")),
+        ("mc_lb_equality_L3", deep_linear_certificate(MC_LB_X, MC_LB_Y, 3)),
+    ]
+    return out
+
+
+#: An equality-family instance (deep_linear.md §3): Sigma = Q diag(2, 1/2) Q^T, w* = 8 (3/5, 4/5) = 8 q_1.
+MC_LB_X = [["6/5", "8/5"], ["-4/5", "3/5"]]
+MC_LB_Y = [16, 0]
+
+
+def write_all(directory) -> list[Path]:
+    """Write every tightness certificate into ``directory``; return the paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for stem, cert in tightness_certificates():
+        path = directory / f"{stem}.json"
+        path.write_text(dumps(cert), encoding="utf-8")
+        paths.append(path)
+    return paths

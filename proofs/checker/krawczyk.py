@@ -1,0 +1,107 @@
+"""Interval Newton (Krawczyk) test for the dual equations of a diagonal network.
+
+The gradient-flow limit of a depth-D diagonal network is x_inf = alpha_prod * phi_D(A^T nu) where nu
+solves (dln.md §2 [standard; derived for this convention])
+
+    F(nu) = alpha_prod * A phi_D(A^T nu) - y = 0,
+    phi_2(z) = 2 sinh z,    phi_D(z) = (1 - z)^(-D/(D-2)) - (1 + z)^(-D/(D-2))  (|z| < 1, D > 2).
+
+Its Jacobian is J(nu) = alpha_prod * A diag(phi_D'(A^T nu)) A^T. For a box X with centre c and any
+real matrix Y, the Krawczyk operator
+
+    K(X) = c - Y F(c) + (I - Y J(X)) (X - c)
+
+satisfies: if K(X) lies in the interior of X then F has exactly one zero in X (Krawczyk 1969;
+Moore, Kearfott & Cloud, *Introduction to Interval Analysis*, Thm 8.2 [standard]). The test below
+evaluates K(X) in ``mpmath.iv``; Y is an approximate inverse of J(c) (its accuracy affects only
+whether the test succeeds, never its rigour).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+from mpmath import iv
+
+from .interval import CheckFailure, hi, lo, point
+
+
+def link(depth: Fraction):
+    """phi_D as an interval function (D = 2: 2 sinh; D > 2: the h_D of dln.md §2)."""
+    if depth == 2:
+        return lambda z: iv.exp(z) - iv.exp(-z)
+    e = point(depth / (depth - 2))
+
+    def phi(z):
+        if not (lo(z) > -1 and hi(z) < 1):
+            raise ArithmeticError("A^T nu leaves the domain |z| < 1 of phi_D")
+        return iv.exp(-e * iv.log(1 - z)) - iv.exp(-e * iv.log(1 + z))
+
+    return phi
+
+
+def link_derivative(depth: Fraction):
+    """phi_D' as an interval function: 2 cosh z, or (D/(D-2)) [(1-z)^(-D/(D-2)-1) + (1+z)^(-D/(D-2)-1)]."""
+    if depth == 2:
+        return lambda z: iv.exp(z) + iv.exp(-z)
+    e = point(depth / (depth - 2))
+
+    def dphi(z):
+        if not (lo(z) > -1 and hi(z) < 1):
+            raise ArithmeticError("A^T nu leaves the domain |z| < 1 of phi_D")
+        return e * (iv.exp(-(e + 1) * iv.log(1 - z)) + iv.exp(-(e + 1) * iv.log(1 + z)))
+
+    return dphi
+
+
+def _At(A, nu):
+    return [sum((point(A[i][j]) * nu[i] for i in range(len(A))), iv.mpf(0)) for j in range(len(A[0]))]
+
+
+def residual(A, y, alpha_prod, depth, nu):
+    """F(nu) over intervals."""
+    phi = link(depth)
+    x = [alpha_prod * phi(z) for z in _At(A, nu)]
+    return [sum((point(A[i][j]) * x[j] for j in range(len(x))), iv.mpf(0)) - point(y[i]) for i in range(len(A))]
+
+
+def jacobian(A, alpha_prod, depth, nu):
+    dphi = link_derivative(depth)
+    d = [dphi(z) for z in _At(A, nu)]
+    m, N = len(A), len(A[0])
+    return [[alpha_prod * sum((point(A[i][j] * A[k][j]) * d[j] for j in range(N)), iv.mpf(0))
+             for k in range(m)] for i in range(m)]
+
+
+def krawczyk(A, y, alpha_prod, depth, centre: list[Fraction], radius: list[Fraction], field: str) -> list:
+    """Prove that the box centre +- radius holds exactly one zero of F; return K(X) (inside the box).
+
+    Raises :class:`CheckFailure` on ``field`` when the test fails or the box leaves the domain.
+    """
+    m = len(A)
+    X = [iv.mpf([lo(point(c - r)), hi(point(c + r))]) for c, r in zip(centre, radius)]
+    c = [point(q) for q in centre]
+    try:
+        Fc = residual(A, y, alpha_prod, depth, c)
+        JX = jacobian(A, alpha_prod, depth, X)
+        Jc = jacobian(A, alpha_prod, depth, c)
+    except ArithmeticError as exc:
+        raise CheckFailure(field, f"cannot evaluate the dual equations on the box: {exc}") from None
+    Jmid = mpmath.matrix([[mpmath.mpf(Jc[i][k].mid) for k in range(m)] for i in range(m)])
+    try:
+        Yf = mpmath.inverse(Jmid)
+    except ZeroDivisionError:
+        raise CheckFailure(field, "the Jacobian at the box centre is singular") from None
+    Y = [[iv.mpf(Yf[i, k]) for k in range(m)] for i in range(m)]
+    K = []
+    for i in range(m):
+        acc = c[i] - sum((Y[i][k] * Fc[k] for k in range(m)), iv.mpf(0))
+        for k in range(m):
+            coeff = (1 if i == k else 0) - sum((Y[i][l] * JX[l][k] for l in range(m)), iv.mpf(0))
+            acc = acc + coeff * (X[k] - c[k])
+        K.append(acc)
+    for i in range(m):
+        if not (lo(K[i]) > lo(X[i]) and hi(K[i]) < hi(X[i])):
+            raise CheckFailure(f"{field}[{i}]", "Krawczyk test failed: K(X) is not inside the box, so the box is "
+                                                "not proved to contain a (unique) solution of the dual equations")
+    return K
