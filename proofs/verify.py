@@ -50,12 +50,23 @@ def format_table(verdicts: list[Verdict]) -> str:
     return "\n".join(lines)
 
 
-def main(thorough: bool = False, as_json: bool = False, only: str | None = None, out=sys.stdout) -> int:
+def main(thorough: bool = False, as_json: bool = False, only: str | None = None, out=sys.stdout,
+         certify: str | None = None) -> int:
     verdicts = run_verify(thorough=thorough, only=only)
+    certificates = []
+    if certify:  # tightness certificates of every tightness claim (proofs/certify.py; check with `implicitreg check`)
+        from implicitreg.proofs.certify import write_all
+
+        certificates = [str(path) for path in write_all(certify)]
     if as_json:
-        json.dump({"verdicts": [v.to_json() for v in verdicts],
-                   "passed": all(v.passed for v in verdicts)}, out, indent=2)
+        payload = {"verdicts": [v.to_json() for v in verdicts], "passed": all(v.passed for v in verdicts)}
+        if certify:
+            payload["certificates"] = certificates
+        json.dump(payload, out, indent=2)
         out.write("\n")
     else:
         out.write(format_table(verdicts) + "\n")
+        if certify:
+            out.write("\ncertificates (verify with `implicitreg check`):\n" +
+                      "".join(f"- {c}\n" for c in certificates))
     return 0 if verdicts and all(v.passed for v in verdicts) else 1
