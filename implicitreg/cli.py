@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "implicitreg.commands.verify",
     "implicitreg.commands.reproduce",
     "implicitreg.commands.certify",
+    "implicitreg.commands.sharpness",
 )
 
 

@@ -904,16 +904,15 @@ def dormand_prince(fun: Callable, t0, y0: np.ndarray, t_end, *, rtol, atol, max_
         if t >= t_end:
             return _RKResult(t, y, 0, "reached t_end", nfev, nsteps)
         h = min(h, t_end - t)
-        ks = [k1]
-        for i in range(1, 7):
-            yi = y + h * sum((A[i][j] * ks[j] for j in range(i) if A[i][j] != 0), y * 0)
-            ks.append(fun(t + C[i] * h, yi))
-        nfev += 6
-        y_new = y + h * sum((B[j] * ks[j] for j in range(7) if B[j] != 0), y * 0)
-        err_vec = h * sum((E[j] * ks[j] for j in range(7) if E[j] != 0), y * 0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            y_new, err_vec, ks = _dp_step(fun, t, y, h, k1, A, B, E, C)
         scale = atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
         ratio = err_vec / scale
         err = _sqrt(np.sum(ratio * ratio) / len(y))
+        nfev += 6
+        if not mp and not math.isfinite(err):  # overflow in a trial stage: reject and shrink
+            h = h * 0.2
+            continue
         if err <= 1:
             t, y, k1 = t + h, y_new, ks[6]
             nsteps += 1
@@ -923,6 +922,17 @@ def dormand_prince(fun: Callable, t0, y0: np.ndarray, t_end, *, rtol, atol, max_
             fac = min(5, max(0.2, 0.9 * float(err) ** (-0.2)))
         h = h * (num(fac) if mp else fac)
     return _RKResult(t, y, -1, f"max_steps = {max_steps} reached at t = {float(t):.6g}", nfev, nsteps)
+
+
+def _dp_step(fun, t, y, h, k1, A, B, E, C):
+    """One Dormand-Prince trial step: (5th-order solution, error estimate, stages)."""
+    ks = [k1]
+    for i in range(1, 7):
+        yi = y + h * sum((A[i][j] * ks[j] for j in range(i) if A[i][j] != 0), y * 0)
+        ks.append(fun(t + C[i] * h, yi))
+    y_new = y + h * sum((B[j] * ks[j] for j in range(7) if B[j] != 0), y * 0)
+    err_vec = h * sum((E[j] * ks[j] for j in range(7) if E[j] != 0), y * 0)
+    return y_new, err_vec, ks
 
 
 def gradient_descent(net0: DeepLinearNetwork, data: RegressionData, eta, steps: int,
@@ -975,3 +985,58 @@ def alignment(net: DeepLinearNetwork, w_star) -> Alignment:
     w = to_float(w_star) if _is_mp(np.asarray(w_star)) else np.asarray(w_star, float)
     cos_in = abs(float(svds[0][2][0, :] @ w)) / float(np.linalg.norm(w))
     return Alignment(s1, s2, sins, cos_in)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# instances
+
+
+def rational_orthogonal(skew: Sequence[Sequence[Any]]) -> exact.Matrix:
+    """The Cayley transform Q = (I - A)(I + A)^(-1) of a skew-symmetric rational A: an exactly orthogonal
+    rational matrix (``skew`` gives the strict upper triangle row by row, or a full skew matrix)."""
+    A = [[Fraction(v) for v in row] for row in skew]
+    d = len(A)
+    if any(len(r) != d for r in A) or any(A[i][j] != -A[j][i] for i in range(d) for j in range(d)):
+        raise InvalidParameterError("the Cayley transform needs a square skew-symmetric matrix")
+    I_plus = [[Fraction(int(i == j)) + A[i][j] for j in range(d)] for i in range(d)]
+    I_minus = [[Fraction(int(i == j)) - A[i][j] for j in range(d)] for i in range(d)]
+    # Q^T = (I + A)^(-T) (I - A)^T = (I - A)^(-1) (I + A); solve column by column
+    inv_cols = [exact.solve_square(I_plus, [Fraction(int(i == j)) for i in range(d)]) for j in range(d)]
+    inv = exact.transpose(inv_cols)
+    return [[sum((I_minus[i][k] * inv[k][j] for k in range(d)), Fraction(0)) for j in range(d)] for i in range(d)]
+
+
+def eigenvector_data(scales: Sequence[Any], index: int, c: Any, skew: Sequence[Sequence[Any]] | None = None,
+                     name: str = "eigenvector family") -> RegressionData:
+    """Exact data for which w* is an eigenvector of Sigma (the equality family of MC-Smin).
+
+    X = diag(x) Q^T (n = d, Q rational orthogonal from :func:`rational_orthogonal`, identity by default), y =
+    c x_j e_j; then Sigma = Q diag(x^2 / d) Q^T and w* = c Q e_j, an eigenvector with eigenvalue mu = x_j^2 / d.
+    S_min = S_LB exactly when L x_j^2 >= max_i x_i^2 [derived].
+    """
+    x = [Fraction(v) for v in scales]
+    d = len(x)
+    if any(v == 0 for v in x):
+        raise InvalidParameterError("the scales must be nonzero (Sigma invertible)")
+    Q = rational_orthogonal(skew) if skew is not None else [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
+    if len(Q) != d:
+        raise InvalidParameterError(f"skew matrix is {len(Q)} x {len(Q)} but there are {d} scales")
+    X = [[x[i] * Q[j][i] for j in range(d)] for i in range(d)]
+    y = [Fraction(c) * x[index] if i == index else Fraction(0) for i in range(d)]
+    return RegressionData(tuple(map(tuple, X)), tuple(y), name)
+
+
+def gaussian_data(n: int, d: int, seed: int, noise=1.0, decimals: int = 3, normalize: bool = True,
+                  name: str | None = None) -> RegressionData:
+    """The paper's synthetic data [authors' code], made exact: X ~ N(0, 1), y = X w_true + noise xi, both rounded
+    to ``decimals`` decimal digits (then read exactly); with ``normalize``, y is divided by the float ||w*||
+    before rounding, so ||w*|| = 1 up to the rounding."""
+    rng = np.random.default_rng(seed)
+    X = np.round(rng.standard_normal((n, d)), decimals)
+    y = X @ rng.standard_normal(d) + float(noise) * rng.standard_normal(n)
+    if normalize:
+        y = y / np.linalg.norm(np.linalg.lstsq(X, y, rcond=None)[0])
+    y = np.round(y, decimals + 1)
+    fmt = lambda v: format(float(v), f".{decimals + 1}f")  # noqa: E731 - exact decimal text
+    return RegressionData(tuple(tuple(Fraction(fmt(v)) for v in row) for row in X),
+                          tuple(Fraction(fmt(v)) for v in y), name or f"gauss-n{n}-d{d}-s{seed}")

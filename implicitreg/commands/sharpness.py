@@ -1,0 +1,215 @@
+"""``implicitreg sharpness`` and ``implicitreg deep-flow``: deep linear networks (Marion & Chizat).
+
+``sharpness --instance FILE --depth L``: the data constants (a, a', Lambda, lambda_min, kappa, w*), the lower bound
+S_LB = 2 L a ||w*||^(2-2/L) [MC-LB], the exact minimum sharpness S_min over minimizers [derived], the balanced
+rank-one sharpness S_bal [derived] and the reconstructed small-init upper line 8 L Lambda ||w*||^(2-2/L).
+
+``deep-flow --instance FILE --depth L --init small|residual --scale s [--eta ETA]``: gradient flow (or gradient
+descent with step ETA) from a seeded initialization; reports the final sharpness, the distance to w*, the
+alignment of the layers, the imbalance drift and the ratios to the bounds. Exit status 1 when it did not converge.
+
+Instance files: a JSON object with "X" (n rows of d numbers) and "y" (n numbers), read exactly.
+Loss convention: R = (1/n) ||y - X w||^2 with no 1/2 (every sharpness halves under 1/(2n)).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from implicitreg.commands import add_instance_option, add_json_option, emit
+from implicitreg.errors import InvalidParameterError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sharpness", help="deep linear networks: lower bound, exact minimum and balanced sharpness")
+    add_instance_option(p)
+    p.add_argument("--depth", required=True, metavar="L", help="number of trained layers (integer >= 2)")
+    p.add_argument("--digits", default="20", metavar="N", help="significant digits printed (default 20)")
+    add_json_option(p)
+    p.set_defaults(func=_run_sharpness)
+
+    q = sub.add_parser("deep-flow", help="deep linear networks: gradient flow/descent, final sharpness vs bounds")
+    add_instance_option(q)
+    q.add_argument("--depth", required=True, metavar="L", help="number of trained layers (integer >= 2)")
+    q.add_argument("--init", required=True, choices=("small", "residual"),
+                   help="small: entries N(0, s^2); residual: I + s/sqrt(L d) N(0,1) with head e_1")
+    q.add_argument("--scale", required=True, metavar="S", help="initialization scale s")
+    q.add_argument("--eta", metavar="ETA", help="run gradient descent with this step (default: gradient flow)")
+    q.add_argument("--steps", default="10000", metavar="N", help="gradient descent steps (default 10000)")
+    q.add_argument("--t-end", default="100000", metavar="T", help="gradient flow time horizon (default 1e5)")
+    q.add_argument("--tol", default="1e-12", metavar="TOL", help="stop when R - R_min <= TOL (default 1e-12)")
+    q.add_argument("--seed", default="0", metavar="K", help="initialization seed (default 0)")
+    add_json_option(q)
+    q.set_defaults(func=_run_flow)
+
+
+def parse_depth(value: str) -> int:
+    """The depth L as an integer >= 2 (``"3"``; ``"2.5"`` or ``"1"`` are errors)."""
+    try:
+        depth = int(str(value).strip())
+    except ValueError:
+        raise InvalidParameterError(f"--depth must be an integer >= 2, got {value!r}") from None
+    if depth < 2:
+        raise InvalidParameterError(f"--depth must be an integer >= 2, got {depth}")
+    return depth
+
+
+def _positive_int(value: str, name: str, minimum: int = 1) -> int:
+    try:
+        v = int(str(value).strip())
+    except ValueError:
+        raise InvalidParameterError(f"{name} must be an integer, got {value!r}") from None
+    if v < minimum:
+        raise InvalidParameterError(f"{name} must be >= {minimum}, got {v}")
+    return v
+
+
+def _number(value: str, name: str, positive: bool = True) -> Fraction:
+    from implicitreg.numerics.exact import parse_exact
+
+    try:
+        q = parse_exact(value, name)
+    except ValueError as exc:
+        raise InvalidParameterError(str(exc)) from None
+    if (positive and q <= 0) or q < 0:
+        raise InvalidParameterError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value}")
+    return q
+
+
+def _facts(data, depth: int) -> dict:
+    w_norm2 = sum(v * v for v in data.target_exact)
+    return {"L": depth, "w_norm": w_norm2, "excess_loss": 0, "p_norm": 1}
+
+
+def sharpness_report(data, depth: int, digits: int = 20) -> dict:
+    """The fields printed by ``implicitreg sharpness`` (strings with ``digits`` significant digits)."""
+    import mpmath
+
+    from implicitreg.numerics import deep_linear as dl
+    from implicitreg.numerics.exact import fraction_str
+    from implicitreg.theory import sharpness as ts
+
+    ts.MC_LB.require(_facts(data, depth))
+    dps = digits + 10
+    with mpmath.workdps(dps):
+        c = dl.data_constants(data, "mp")
+        values = dict(L=depth, a=c.a, a_prime=c.a_prime, Lambda=c.Lambda, w_norm=c.w_norm)
+        s_lb = ts.MC_LB.bound("S_LB").evaluate(dps, **values)
+        s_closed = ts.MC_SMIN.bound("S_min_closed").evaluate(dps, **values)
+        s_si = ts.MC_SI.bound("S_SI").evaluate(dps, **values)
+        smin = dl.min_sharpness(data, depth, dps=dps)
+        s_bal = dl.balanced_sharpness(data, depth, dps=dps)
+        s = lambda x: mpmath.nstr(x, digits) if x != mpmath.inf else "inf"  # noqa: E731
+        return {
+            "instance": data.name, "n": data.n, "d": data.d, "depth": depth,
+            "loss_convention": "1/n, no 1/2",
+            "w_star": [fraction_str(v) for v in data.target_exact],
+            "w_star_norm": s(c.w_norm), "a": s(c.a), "a_prime": s(c.a_prime), "Lambda": s(c.Lambda),
+            "lambda_min": s(c.lambda_min), "kappa": s(c.kappa),
+            "lower_bound": s(s_lb), "lower_bound_provenance": "paper (form: authors' code + our proof)",
+            "min_sharpness": s(smin.value), "min_sharpness_t": s(smin.t), "min_sharpness_provenance": "derived",
+            "min_sharpness_closed_lower": s(s_closed),
+            "balanced_sharpness": s(s_bal), "balanced_sharpness_provenance": "derived",
+            "ratio_min_to_lower": s(smin.value / s_lb), "ratio_balanced_to_lower": s(s_bal / s_lb),
+            "small_init_upper": s(s_si), "small_init_upper_provenance": "reconstructed (8 L Lambda ||w*||^(2-2/L))",
+            "gd_stability_threshold_eta": s(2 / s_lb),
+        }
+
+
+def _run_sharpness(args) -> int:
+    from implicitreg.numerics.deep_linear import RegressionData
+
+    depth = parse_depth(args.depth)
+    digits = _positive_int(args.digits, "--digits")
+    data = RegressionData.load(args.instance)
+    report = sharpness_report(data, depth, digits)
+    keys = ("lower_bound", "min_sharpness", "balanced_sharpness", "a", "kappa", "w_star_norm")
+    text = "\n".join([f"deep linear network, depth {depth}, loss {report['loss_convention']}"]
+                     + [f"{k}: {report[k]}" for k in keys]
+                     + [f"w_star: [{', '.join(report['w_star'])}]"])
+    emit(report, args.json, text)
+    return 0
+
+
+def flow_report(data, depth: int, init: str, scale, seed: int = 0, eta=None, steps: int = 10000,
+                t_end=1e5, tol=1e-12) -> dict:
+    """Run GF (or GD when ``eta`` is given) in float64 from a seeded initialization; the fields of ``deep-flow``."""
+    import numpy as np
+
+    from implicitreg.numerics import deep_linear as dl
+    from implicitreg.theory import sharpness as ts
+
+    ts.MC_LB.require(_facts(data, depth))
+    rng = np.random.default_rng(seed)
+    if init == "small":
+        net0 = dl.small_init(data.d, depth, float(scale), rng)
+    elif init == "residual":
+        net0 = dl.residual_init(data.d, depth, float(scale), rng)
+    else:
+        raise InvalidParameterError(f"--init must be 'small' or 'residual', got {init!r}")
+    if eta is None:
+        res = dl.gradient_flow(net0, data, float(t_end), rtol=1e-9, atol=1e-13, stop_excess_loss=float(tol))
+        method = "gradient flow (Dormand-Prince 5(4), float64)"
+    else:
+        res = dl.gradient_descent(net0, data, float(eta), steps, stop_excess_loss=float(tol))
+        method = f"gradient descent, eta = {float(eta)} (float64)"
+    net = res.net
+    c = dl.data_constants(data, "float")
+    w = dl.end_to_end(net)
+    ws = data.w_star("float")
+    excess = float(dl.excess_loss(net, data))
+    finite = all(np.all(np.isfinite(W)) for W in net.weights)
+    converged = finite and excess <= float(tol) * 10
+    values = dict(L=depth, a=c.a, Lambda=c.Lambda, w_norm=c.w_norm, a_prime=c.a_prime)
+    s_lb = float(ts.MC_LB.bound("S_LB").evaluate(20, **values))
+    s_si = float(ts.MC_SI.bound("S_SI").evaluate(20, **values))
+    s_bal = float(dl.balanced_sharpness(data, depth, dps=20))
+    out = {"instance": data.name, "depth": depth, "init": init, "scale": float(scale), "seed": seed,
+           "method": method, "status": res.status, "message": res.message, "converged": bool(converged),
+           "time_or_steps": float(res.t), "gradient_evaluations": res.nfev, "final_excess_loss": excess,
+           "loss_convention": "1/n, no 1/2"}
+    if finite:
+        if net.num_parameters <= 3000:
+            S = dl.sharpness_exact(net, data)
+        else:
+            S = dl.sharpness_lanczos(net, data, tol=1e-10)
+        drift = max(float(np.linalg.norm(a - b, 2)) for a, b in zip(dl.imbalances(net), dl.imbalances(net0)))
+        al = dl.alignment(net, ws)
+        out.update({
+            "final_sharpness": float(S.value), "sharpness_method": S.method,
+            "distance_to_w_star": float(np.linalg.norm(w - ws)),
+            "mean_squared_distance": float(np.sum((w - ws) ** 2) / data.d),
+            "lower_bound": s_lb, "balanced_sharpness": s_bal, "small_init_upper": s_si,
+            "ratio_to_lower_bound": float(S.value) / s_lb, "ratio_to_balanced": float(S.value) / s_bal,
+            "ratio_to_small_init_upper": float(S.value) / s_si,
+            "imbalance_initial": max(float(np.linalg.norm(D, 2)) for D in dl.imbalances(net0)),
+            "imbalance_drift": drift,
+            "alignment": {"sigma1": al.sigma1, "sigma2": al.sigma2, "interlayer_sin": al.interlayer_sin,
+                          "input_cos": al.input_cos},
+        })
+    return out
+
+
+def _run_flow(args) -> int:
+    from implicitreg.numerics.deep_linear import RegressionData
+
+    depth = parse_depth(args.depth)
+    scale = _number(args.scale, "--scale", positive=(args.init == "small"))
+    eta = _number(args.eta, "--eta") if args.eta is not None else None
+    steps = _positive_int(args.steps, "--steps")
+    seed = _positive_int(args.seed, "--seed", minimum=0)
+    t_end = _number(args.t_end, "--t-end")
+    tol = _number(args.tol, "--tol")
+    data = RegressionData.load(args.instance)
+    rep = flow_report(data, depth, args.init, scale, seed=seed, eta=eta, steps=steps, t_end=t_end, tol=tol)
+    lines = [f"{rep['method']} from {args.init} init (s = {rep['scale']}, seed {seed}), depth {depth}: "
+             f"{'converged' if rep['converged'] else 'NOT converged'} ({rep['message']})"]
+    for k in ("final_excess_loss", "final_sharpness", "distance_to_w_star", "lower_bound", "balanced_sharpness",
+              "small_init_upper", "ratio_to_lower_bound", "ratio_to_balanced", "ratio_to_small_init_upper",
+              "imbalance_drift"):
+        if k in rep:
+            lines.append(f"{k}: {rep[k]:.10g}")
+    if "alignment" in rep:
+        lines.append(f"alignment: input_cos {rep['alignment']['input_cos']:.10g}, max interlayer sin "
+                     f"{max(rep['alignment']['interlayer_sin'], default=0):.3g}")
+    emit(rep, args.json, "\n".join(lines))
+    return 0 if rep["converged"] else 1
