@@ -31,7 +31,7 @@ import mpmath
 
 from implicitreg.errors import InvalidParameterError
 
-CURVE_ROLES = ("observed", "upper", "lower", "limit", "fit", "reference")
+CURVE_ROLES = ("observed", "upper", "lower", "limit", "rate", "fit", "reference")
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,13 +265,19 @@ _STYLE = {
     "upper": dict(linestyle="--", linewidth=1.0),
     "lower": dict(linestyle=":", linewidth=1.3),
     "limit": dict(linestyle="-.", linewidth=1.0),
+    "rate": dict(linestyle=(0, (5, 2, 1, 2)), linewidth=0.8, alpha=0.7),
     "fit": dict(linestyle="-", linewidth=0.8, alpha=0.6),
     "reference": dict(linestyle="-", linewidth=0.8, color="0.55"),
 }
 
 
-def _legend_label(c: Curve) -> str:
-    return f"{c.label} [{c.provenance}]"
+_ROLE_NAMES = {"observed": "observed", "upper": "upper bound", "lower": "lower bound", "limit": "limit",
+               "rate": "rate", "fit": "fitted line", "reference": "", "marker": ""}
+
+
+def _role_label(role: str, text: str) -> str:
+    name = _ROLE_NAMES.get(role, role)
+    return f"{name}: {text}" if name else text
 
 
 def plot_figure(data: FigureData, path: str | Path, dpi: int = 80) -> Path:
@@ -282,12 +288,14 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 80) -> Path:
     n = len(data.panels)
     ncols = 2 if n == 4 else min(n, 3)
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(5.2 * ncols, 4.4 * nrows), layout="constrained")
+    fig = Figure(figsize=(5.2 * ncols, 6.2 * nrows), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     series_all = list(dict.fromkeys(c.series for c in data.curves))
     palette = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9"]
     color = {s: palette[i % len(palette)] for i, s in enumerate(series_all)}
+    from matplotlib.lines import Line2D
+
     for ax, panel in zip(axes, data.panels):
         ax.set_title(panel.title, fontsize=9)
         ax.set_xlabel(panel.xlabel, fontsize=8)
@@ -295,6 +303,9 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 80) -> Path:
         ax.set_xscale(panel.xscale)
         ax.set_yscale(panel.yscale)
         ax.tick_params(labelsize=7)
+        # legend: one entry per series (colour) and one per (role, provenance) (line style, in black)
+        series_handles: dict[str, Line2D] = {}
+        role_handles: dict[tuple[str, str], Line2D] = {}
         for c in data.curves_where(panel=panel.key):
             style = dict(_STYLE[c.role])
             if c.role == "observed" and len(c.x) > 40:
@@ -303,23 +314,36 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 80) -> Path:
             xs, ys = _plottable(c.x, c.y, panel)
             if not xs:
                 continue
-            ax.plot(xs, ys, label=_legend_label(c), **style)
-        fitted = {c.series for c in data.curves_where(panel=panel.key, role="fit")}
-        for s in data.slopes:
-            if s.panel == panel.key and s.series not in fitted:
-                pred = "" if s.predicted is None else f", predicted {s.predicted:.3g} [{s.predicted_provenance}]"
-                ax.plot([], [], " ", label=f"{s.series}: fitted slope {s.slope:.3f}{pred}")
+            ax.plot(xs, ys, **style)
+            if c.role != "reference":
+                series_handles.setdefault(c.series, Line2D([], [], color=color[c.series], linewidth=2))
+            key = (c.role, c.label if c.role == "reference" else c.provenance)
+            if key not in role_handles:
+                proxy = dict(_STYLE[c.role])
+                proxy["color"] = proxy.get("color", "0.15")
+                role_handles[key] = Line2D([], [], **proxy)
         marks = [m for m in data.markers if m.panel == panel.key]
-        for i, m in enumerate(marks):
+        for m in marks:
             ax.axvline(m.x, color=color.get(m.series, "k"), linestyle=(0, (1, 3)), linewidth=0.8)
-            ax.plot([m.x], [m.y], marker="X", markersize=8, color="red", linestyle="none",
-                    label=m.label if i == 0 else None)
+            ax.plot([m.x], [m.y], marker="X", markersize=8, color="red", linestyle="none")
+        if marks:
+            role_handles[("marker", marks[0].label)] = Line2D([], [], marker="X", color="red", linestyle="none")
+        slope_labels = []
+        for s in (s for s in data.slopes if s.panel == panel.key):
+            pred = "" if s.predicted is None else f" (predicted {s.predicted:.4g}, {s.predicted_provenance})"
+            slope_labels.append(f"fitted slope {s.series}: {s.slope:.4f}{pred}")
         if panel.xlim:
             ax.set_xlim(*panel.xlim)
         if panel.ylim:
             ax.set_ylim(*panel.ylim)
         ax.grid(True, which="major", linewidth=0.3)
-        ax.legend(fontsize=5.5, loc="best", framealpha=0.7)
+        handles = list(series_handles.values()) + list(role_handles.values())
+        labels = list(series_handles) + [_role_label(r, t) for r, t in role_handles]
+        handles += [Line2D([], [], linestyle="none")] * len(slope_labels)
+        labels += slope_labels
+        if handles:
+            ax.legend(handles, labels, fontsize=5.5, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=1,
+                      frameon=False, handlelength=3)
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.suptitle(data.title + ("  (quick)" if data.quick else ""), fontsize=10)
@@ -432,6 +456,7 @@ def wah_fig3(quick: bool, progress: Progress) -> FigureData:
     from fractions import Fraction
 
     from implicitreg.theory import potentials as P
+    from implicitreg.theory import selection as TS
     from implicitreg.theory.statement import alpha as alpha_sym
 
     n = 21 if quick else 301
@@ -469,8 +494,6 @@ def wah_fig3(quick: bool, progress: Progress) -> FigureData:
 
                 def q_fn(v, q_t=q_t, h_fn=h_fn, pf=pf):
                     return q_t(_link_inverse_bisect(h_fn, v, pf))
-            C_mp = mpmath.mpf(str((P.lemma_b_constant(p) * alpha_sym ** p).subs(alpha_sym, 1).evalf(40)))
-            C = float(C_mp)
             data.curves.append(Curve("q", label, "observed", f"q_{label[2:]}", prov_pot,
                                      [float(v) for v in s_q], [float(q_fn(v)) for v in s_q], src_pot + ".q"))
             data.curves.append(Curve("g", label, "observed", f"g_{label[2:]}", prov_g,
@@ -481,15 +504,15 @@ def wah_fig3(quick: bool, progress: Progress) -> FigureData:
             xs = [float(v) for v in x_b]
             data.curves.append(Curve("lemma_b", label, "observed", f"q_p - approx_p, {label}", prov_pot, xs,
                                      [float(v) for v in gap], src_pot))
-            data.curves.append(Curve("lemma_b", label, "upper", f"C_p = {C:.6g}, {label}",
-                                     "derived (Lemma B, wah.md s5)", xs, [C] * n, src_pot + ".lemma_b_constant"))
-            data.curves.append(Curve("lemma_b", label, "lower", f"0, {label}", "derived (Lemma B, wah.md s5)",
-                                     xs, [0.0] * n, src_pot))
-            for xv, gv in zip(xs, gap):
-                data.checks.append(BoundCheck("lemma_b", label, "Lemma B upper", "upper", "derived", xv, float(gv), C,
-                                              bool(gv <= C_mp)))
-                data.checks.append(BoundCheck("lemma_b", label, "Lemma B lower", "lower", "derived", xv, float(gv),
-                                              0.0, bool(gv >= 0)))
+            # Lemma B (theory.selection: WAH-LemmaB2 at p = 2, WAH-LemmaB for p > 2) at alpha = 1
+            thm = TS.LEMMA_B_2 if p == 2 else TS.LEMMA_B
+            vals = [{"alpha": 1, "p": p}] * n
+            for side in ("upper", "lower"):
+                bd = thm.bound(side)
+                curve, bvals = bound_curve("lemma_b", label, thm, bd, xs, vals,
+                                           label=f"{side}: {bd.expr} at alpha = 1, {label}")
+                data.curves.append(curve)
+                check_against(data, "lemma_b", label, thm, bd, xs, gap, bvals)
             progress.step()
     return data
 
@@ -623,17 +646,18 @@ def _decades(top: int, bottom: int, quick_points: int | None = None) -> list[str
 
 
 def _limit_errors(instance, depth, alphas: Sequence[str], reference, progress: Progress, digits: int = 20):
-    """||x_inf(alpha) - reference||_2 for each product-scale alpha (numerics.dual_limit, certified digits)."""
+    """||x_inf(alpha) - reference||_2 for each product-scale alpha, and the LimitResults
+    (numerics.dual_limit, certified digits)."""
     from implicitreg.numerics.dual_limit import gradient_flow_limit
 
-    errs, digs = [], []
+    errs, results = [], []
     for a in alphas:
         r = gradient_flow_limit(instance, depth, a, alpha_convention="product", digits=digits)
         with mpmath.workdps(r.dps):
             errs.append(_l2(r.x, reference))
-        digs.append(r.digits)
+        results.append(r)
         progress.step()
-    return errs, min(digs)
+    return errs, results
 
 
 def _tail_fit(data: FigureData, panel: str, series: str, alphas, errs, below: float, predicted,
@@ -677,11 +701,12 @@ def wah_fig2(quick: bool, progress: Progress) -> FigureData:
         for eps in epss:
             series = f"eps={eps}"
             inst = Instance.from_lists([[1, 1 - Fraction(eps)]], [1], name=f"kink eps={eps}")
-            errs, dig = _limit_errors(inst, p, alphas, (1, 0), progress)
+            errs, results = _limit_errors(inst, p, alphas, (1, 0), progress)
+            dig = min(r.digits for r in results)
             digits.append(dig)
             xs = [float(Fraction(a)) for a in alphas]
             data.curves.append(Curve(f"p={p}", series, "observed", series,
-                                     f"computed (numerics.dual_limit, {dig} digits)", xs, [float(e) for e in errs],
+                                     "computed (numerics.dual_limit, certified digits)", xs, [float(e) for e in errs],
                                      "implicitreg.numerics.dual_limit.gradient_flow_limit"))
             _tail_fit(data, f"p={p}", series, alphas, errs, 1e-8, 1, "derived (Thm E: Theta(alpha^p))")
             k = float64_failure_index(inst.A_float(), inst.y_float(), p, xs, (1, 0), errs)
@@ -689,14 +714,58 @@ def wah_fig2(quick: bool, progress: Progress) -> FigureData:
                 data.markers.append(Marker(f"p={p}", series, xs[k], float(errs[k]),
                                            "float64 fails (scipy dual Newton departs > 10%)",
                                            "first alpha^p where the float64 solve fails or departs by > 10%"))
-            _kink_bounds(data, p, eps, series, xs, errs)
+            _kink_bounds(data, inst, p, eps, series, xs, errs, results)
     data.meta["certified_digits_min"] = min(digits)
     return data
 
 
-def _kink_bounds(data: FigureData, p, eps, series, xs, errs) -> None:
-    """The kink statement's curves (theory.selection), added when that module provides them."""
-    return None
+def _kink_bounds(data: FigureData, inst, p, eps, series, xs, errs, results) -> None:
+    """The kink statements' curves: the limit constant times alpha^p (WAH-kink-constant) and Thm C's upper
+    bound on dist_1(x_inf, X_BP) >= ||x_inf - x*||_2 (X_BP = {x*} here)."""
+    from fractions import Fraction
+
+    from implicitreg.theory import selection as TS
+
+    thm = TS.KINK_CONSTANT
+    bd = thm.bound("constant")
+    const = bd.evaluate(30, p=p, epsilon=Fraction(eps))
+    data.curves.append(Curve(f"p={p}", series, "limit", f"limit: {float(const):.6g} alpha^p ({series})",
+                             bound_provenance(thm, bd), xs, [float(const * mpmath.mpf(a)) for a in xs],
+                             f"implicitreg.theory: {thm.name}/{bd.name}"))
+    data.meta.setdefault("kink_limit_constants", {})[f"p={p},{series}"] = float(const)
+    _thm_c_distance(data, inst, p, f"p={p}", series, xs, errs, results)
+
+
+def _thm_c_distance(data: FigureData, inst, p, panel, series, xs, errs, results) -> None:
+    """Thm C (WAH-C): dist_1(x_inf, X_BP) <= (||x_inf||_1 - M) / kappa with the objective bound for the gap and
+    kappa >= (1 - rho) / (1 + ||A_S^+ A_S^c||_{1->1}) (unique x*, A_S injective; theory.selection's statement).
+    For a unique x*, ||x_inf - x*||_2 <= dist_1, so this bounds the plotted error."""
+    from fractions import Fraction
+
+    from implicitreg.numerics.basis_pursuit import l1_minimizer, support_pinv_norm
+    from implicitreg.theory import selection as TS
+
+    bp = l1_minimizer(inst)
+    if not bp.unique:
+        return
+    kappa_lb = (1 - bp.rho) / (1 + support_pinv_norm(inst.A, bp.support))
+    gap_bound = TS.THM_C.bound("objective_2" if p == 2 else "objective_p")
+    dist = TS.THM_C.bound("distance")
+    p = Fraction(p)
+    vals, ok = [], []
+    for x_ax, r in zip(xs, results):
+        with mpmath.workdps(r.dps):
+            a_factor = r.alpha_product ** (mpmath.mpf(1) / _mpf(p))  # WAH states Thm C per factor
+            X1 = mpmath.fsum(abs(v) for v in r.x)
+            g = gap_bound.evaluate(40, p=p, alpha=a_factor, N=inst.N, X1=X1, M=bp.value)
+            vals.append(dist.evaluate(40, gap=g, kappa=kappa_lb))
+        ok.append(not (p == 2 and a_factor >= 1))  # p = 2 needs alpha^2 < 1
+    pts = [(x, v) for x, v, o in zip(xs, vals, ok) if o]
+    data.curves.append(Curve(panel, series, "upper", f"Thm C: gap/kappa ({series})",
+                             f"derived (WAH-C {gap_bound.name}, {dist.name})", [x for x, _ in pts],
+                             [float(v) for _, v in pts], "implicitreg.theory: WAH-C"))
+    check_against(data, panel, series, TS.THM_C, dist, xs, errs, vals, ok,
+                  note=f"kappa >= (1 - rho)/(1 + ||A_S^+ A_S^c||) = {float(kappa_lb):.6g}")
 
 
 # ============================================================================================
@@ -999,21 +1068,22 @@ def wah_fig1(quick: bool, progress: Progress) -> FigureData:
             series = _depth_label(p)
             digits = 20 + 2 * bottom
             xg = selected_minimizer(inst, p, digits=digits + 10, bp=bp)
-            errs, dig = [], []
-            from implicitreg.numerics.dual_limit import gradient_flow_limit
-
-            for a in alphas:
-                r = gradient_flow_limit(inst, p, a, alpha_convention="product", digits=digits)
-                with mpmath.workdps(r.dps):
-                    errs.append(_l2(r.x, xg.x))
-                dig.append(r.digits)
-                progress.step()
+            errs, results = _limit_errors(inst, p, alphas, xg.x, progress, digits=digits)
+            dig = [r.digits for r in results]
+            data.meta.setdefault("certified_digits", {})[f"{name},{series}"] = min(dig)
             xs = [float(Fraction(a)) for a in alphas]
             data.curves.append(Curve(name, series, "observed", series,
-                                     f"computed (numerics.dual_limit, {min(dig)} digits; x_g by numerics.selection)",
+                                     "computed (numerics.dual_limit, certified digits; x_g by numerics.selection)",
                                      xs, [float(e) for e in errs], "implicitreg.numerics.dual_limit"))
-            predicted, pprov = _thm_e_rate(bp, p)
+            bd, predicted, pprov = _thm_e_rate(bp, p)
             _tail_fit(data, name, series, alphas, errs, 1e-10, predicted, pprov)
+            # the Thm E rate (Theta, no constant) drawn through the smallest-alpha point
+            a_end, e_end = mpmath.mpf(xs[-1]), errs[-1]
+            data.curves.append(Curve(name, series, "rate", f"Thm E: (alpha^p)^{predicted:.4g} through the last point",
+                                     f"derived (WAH-E {bd.name})", xs,
+                                     [float(e_end * (mpmath.mpf(x) / a_end) ** predicted) for x in xs],
+                                     f"implicitreg.theory: WAH-E/{bd.name}"))
+            _thm_c_distance(data, inst, p, name, series, xs, errs, results)
             k = float64_failure_index(inst.A_float(), inst.y_float(), p, xs, xg.x, errs)
             if k is not None:
                 data.markers.append(Marker(name, series, xs[k], float(errs[k]),
@@ -1023,5 +1093,13 @@ def wah_fig1(quick: bool, progress: Progress) -> FigureData:
 
 
 def _thm_e_rate(bp, p):
-    """The exponent of Thm E for this instance and depth (theory.selection), with its provenance label."""
-    return None, ""
+    """The Thm E rate that applies (theory.selection.thm_e_bound) and its exponent in the product scale alpha^p."""
+    import sympy
+
+    from implicitreg.theory import selection as TS
+    from implicitreg.theory.statement import p as p_sym, rho as rho_sym
+
+    bd = TS.thm_e_bound(p, len(bp.A[0]) - len(bp.support), bp.rho)
+    expr = bd.expr.subs({p_sym: sympy.nsimplify(p), rho_sym: sympy.nsimplify(bp.rho)})
+    exponent = TS.product_exponent(expr, sympy.nsimplify(p))
+    return bd, float(exponent), f"derived (WAH-E {bd.name})"
