@@ -21,6 +21,16 @@ Vector = list[Fraction]
 
 _RATIONAL = re.compile(r"^\s*([+-]?\d+)\s*/\s*([+-]?\d+)\s*$")
 _DECIMAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+#: decimal exponents beyond this are refused: 1e-999999999 would otherwise build a 10^9-digit denominator
+MAX_DECIMAL_EXPONENT = 10_000
+
+
+def _decimal_to_fraction(value: Decimal, where: str, text) -> Fraction:
+    exponent = value.as_tuple().exponent
+    if abs(exponent) > MAX_DECIMAL_EXPONENT or abs(value.adjusted()) > MAX_DECIMAL_EXPONENT:
+        raise InvalidInstanceError(f"{where}: exponent of {str(text)[:40]!r} is out of range "
+                                   f"(|exponent| <= {MAX_DECIMAL_EXPONENT})")
+    return Fraction(value)
 
 
 def parse_exact(value, where: str = "value") -> Fraction:
@@ -48,17 +58,20 @@ def parse_exact(value, where: str = "value") -> Fraction:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise InvalidInstanceError(f"{where}: {value} is not a finite number")
-        return Fraction(value)
+        return _decimal_to_fraction(value, where, value)
     if isinstance(value, str):
         match = _RATIONAL.match(value)
         if match:
-            den = int(match.group(2))
+            try:
+                num, den = int(match.group(1)), int(match.group(2))
+            except ValueError:  # more digits than int() accepts from a string
+                raise InvalidInstanceError(f"{where}: rational {value[:40]!r}... has too many digits") from None
             if den == 0:
                 raise InvalidInstanceError(f"{where}: zero denominator in {value!r}")
-            return Fraction(int(match.group(1)), den)
+            return Fraction(num, den)
         if _DECIMAL.match(value):
             try:
-                return Fraction(Decimal(value.strip()))
+                return _decimal_to_fraction(Decimal(value.strip()), where, value)
             except InvalidOperation:  # pragma: no cover - the regex already guards this
                 raise InvalidInstanceError(f"{where}: cannot read {value!r} as a number") from None
         raise InvalidInstanceError(f"{where}: cannot read {value!r} as an exact number "

@@ -30,6 +30,12 @@ def load_json_exact(text: str) -> Any:
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InvalidInstanceError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except InvalidInstanceError:
+        raise
+    except ValueError as exc:  # e.g. an integer literal longer than Python's int-from-string limit
+        raise InvalidInstanceError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidInstanceError("not valid JSON: nested too deeply") from None
 
 
 def read_json_file(path: str | Path) -> Any:

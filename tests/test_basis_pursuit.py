@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies_bp import planted_instances
 
 from implicitreg.errors import CertificateError, HypothesisNotMetError, InvalidParameterError, NotInRangeError
@@ -254,3 +255,139 @@ def test_linprog_exact_dual_simplex_from_a_dual_feasible_start():
 def test_linprog_exact_phase1_without_float_hint():
     sol = linprog_exact([1, 1, 0], [[1, -1, 0], [0, 1, 1]], [F(1, 2), 2], use_float=False)
     assert sol.value == F(1, 2) and sol.z == (F(1, 2), 0, 2)
+
+
+# ---------------------------------------------------------------- repair: a wrong or missing float basis
+
+@settings(max_examples=max(40, settings().max_examples))
+@given(planted_instances(), st.randoms(use_true_random=False))
+def test_wrong_float_basis_is_repaired_exactly(case, rnd):
+    import implicitreg.numerics.basis_pursuit as bp
+
+    inst, _ = case
+    ref = enumerate_l1(inst.A, inst.y)
+
+    def scrambled(A, y, rows):                  # a random column basis: feasible, usually not optimal
+        N = len(A[0])
+        order = list(range(N))
+        rnd.shuffle(order)
+        piv = bp._pivot_columns(bp._mat([[A[i][j] for j in order] for i in rows]))
+        cols = [order[k] for k in piv]
+        xC = bp.solve_consistent(bp.columns([A[i] for i in rows], cols), [y[i] for i in rows])
+        return [j if v >= 0 else N + j for j, v in zip(cols, xC)]
+
+    original, original_float = bp._split_basis_from_float, bp._float_basis
+    try:
+        bp._split_basis_from_float = scrambled
+        bp._float_basis = lambda *a, **k: None      # every other LP: exact phase 1 from scratch
+        res = bp.l1_minimizer(inst)
+    finally:
+        bp._split_basis_from_float, bp._float_basis = original, original_float
+    res.verify()
+    assert (res.value, res.unique, res.support, res.signs) == (ref.value, ref.unique, ref.support, ref.signs)
+
+
+# ---------------------------------------------------------------- rho on arbitrary supports and signs
+
+@settings(max_examples=max(60, settings().max_examples))
+@given(planted_instances(max_N=5), st.data())
+def test_rho_constant_agrees_with_bruteforce_on_any_support(case, data):
+    inst, _ = case
+    N = inst.N
+    S = sorted(data.draw(st.sets(st.integers(0, N - 1), max_size=N)))
+    sig = data.draw(st.lists(st.sampled_from([1, -1]), min_size=len(S), max_size=len(S)))
+    try:
+        brute = rho_bruteforce(inst.A, S, sig)
+    except InvalidParameterError:                       # sigma not orthogonal to ker A_S
+        with pytest.raises(InvalidParameterError):
+            rho_constant(inst.A, S, sig)
+        return
+    res = rho_constant(inst.A, S, sig)
+    assert res.value == brute
+    from implicitreg.proofs.derivations.rho_duality import check_rho_duality
+    assert check_rho_duality(inst.A, S, sig).passed
+
+
+# ---------------------------------------------------------------- theorems and their derivation checks
+
+def test_theorems_registered_with_provenance():
+    from pathlib import Path
+
+    from implicitreg.theory import basis_pursuit as tb
+    from implicitreg.theory.statement import THEOREMS
+
+    assert tb.BP_UNIQUE.provenance.kind == "standard" and "Thm 4.30" in tb.BP_UNIQUE.provenance.source
+    for thm in (tb.RHO_DUALITY, tb.RHO_NSP, tb.RHO_UNIQUE):
+        assert thm.provenance.kind == "derived"
+        assert (Path(__file__).resolve().parents[1] / thm.provenance.proof).is_file()
+        assert THEOREMS[thm.name] is thm
+
+
+def test_derivation_checks_pass_on_spec_instances():
+    from implicitreg.proofs.derivations import rho_duality as rd
+
+    checks = rd.run_all([LINE, PLANE, RANDOM, FACE2, kink("0.1")])
+    assert checks and all(c.passed for c in checks), [c for c in checks if not c.passed]
+    assert rd.check_rho_le_nsp(RANDOM.A, (2, 3, 4), (-1, -1, -1)).passed
+
+
+@given(planted_instances())
+def test_uniqueness_criterion_matches_enumeration(case):
+    from implicitreg.proofs.derivations import rho_duality as rd
+    from implicitreg.theory.basis_pursuit import BP_UNIQUE
+
+    inst, _ = case
+    assert rd.check_uniqueness_iff(inst).passed
+    ref = enumerate_l1(inst.A, inst.y)
+    facts = rd.uniqueness_facts(inst.A, ref.vertices[0])
+    assert (not BP_UNIQUE.failed_hypotheses(facts)) == ref.unique
+
+
+def test_wrong_uniqueness_criterion_is_caught():
+    # 'rho <= 1' instead of 'rho < 1' would call the line's vertex (1, 2, 0) unique: rho = 1 there
+    from implicitreg.proofs.derivations import rho_duality as rd
+
+    facts = rd.uniqueness_facts(LINE.A, (1, 2, 0))
+    assert facts["rho"] == 1 and facts["rank_A_S"] == facts["s"]
+    assert not enumerate_l1(LINE.A, LINE.y).unique
+    assert (facts["rho"] <= 1) != enumerate_l1(LINE.A, LINE.y).unique      # the mutant criterion disagrees
+    assert rd.check_line_counterexample().passed                             # dln.md's unqualified form fails
+
+
+def test_bound_mutants_are_caught():
+    from implicitreg.theory.basis_pursuit import RHO_NSP, RHO_UNIQUE
+
+    k = kink("0.05")
+    res = l1_minimizer(k)                                   # rho = rho_S = 19/20
+    rS = nsp_constant(k.A, res.support)
+    b = RHO_NSP.bound("rho_le_rho_S")
+    assert b.holds(res.rho, rho_S=rS)
+    assert not b.mutated(scale=F(1, 2)).holds(res.rho, rho_S=rS)
+    assert not b.mutated(scale=F(10, 11)).holds(res.rho, rho_S=rS)
+    b2 = RHO_NSP.bound("rho_S_le_rho_s")
+    rs = nsp_constant_order(k.A, 1)
+    assert b2.holds(rS, rho_order=rs) and not b2.mutated(scale=F(1, 2)).holds(rS, rho_order=rs * F(19, 20) / rs)
+    one = RHO_UNIQUE.bound("rho_lt_1")
+    assert one.holds(res.rho) and not one.mutated(scale=F(9, 10)).holds(res.rho)
+
+
+def test_duality_mutant_is_caught():
+    from implicitreg.proofs.derivations import rho_duality as rd
+
+    good = rd.check_rho_duality(PLANE.A, (0, 1, 2), (1, 1, 1))
+    assert good.passed
+    res = rho_constant(PLANE.A, (0, 1, 2), (1, 1, 1))
+    wrong = dataclasses.replace(res, value=res.value * F(11, 10))
+    from implicitreg.numerics.basis_pursuit import _check_rho
+    with pytest.raises(CertificateError):
+        _check_rho([list(r) for r in PLANE.A], (0, 1, 2), (1, 1, 1), wrong)
+    wrong_v = dataclasses.replace(res, v=tuple(2 * v for v in res.v))
+    with pytest.raises(CertificateError):
+        _check_rho([list(r) for r in PLANE.A], (0, 1, 2), (1, 1, 1), wrong_v)
+
+
+def test_verify_suite_passes_and_is_fast():
+    from implicitreg.proofs.suites import basis_pursuit as suite
+
+    verdicts = suite.run(thorough=False)
+    assert len(verdicts) >= 30 and all(v.passed for v in verdicts), [v for v in verdicts if not v.passed]
