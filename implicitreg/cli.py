@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "implicitreg.commands.basis_pursuit",
     "implicitreg.commands.verify",
     "implicitreg.commands.reproduce",
+    "implicitreg.commands.select",
     "implicitreg.commands.certify",
     "implicitreg.commands.sharpness",
 )

@@ -274,3 +274,58 @@ def expansion_remainder(depth, x, alpha, *, alpha_convention: str = "factor", C=
         pp = _mp(D)
         approx = xv - pp / 2 * mpmath.power(a, (pp - 2) / pp) * mpmath.power(xv, 2 / pp)
     return q - approx
+
+
+@dataclass
+class SelectionErrors:
+    """||x_oo(alpha) - x_g(p)||_2 along a list of alphas (the Thm E measurement).
+
+    ``alphas`` as given, ``alpha_products`` (mpf), ``errors`` (mpf), ``selection`` (the SelectionResult),
+    ``limits`` (the engine's LimitResult objects), ``alpha_convention``.
+    """
+
+    alphas: list
+    alpha_products: list
+    errors: list
+    selection: SelectionResult
+    limits: list
+    alpha_convention: str
+
+
+def selection_errors(instance, depth, alphas: Sequence, *, alpha_convention: str = "product", bp=None,
+                     functional: TieBreak | None = None) -> SelectionErrors:
+    """Distances from the gradient-flow limit (:func:`implicitreg.numerics.dual_limit.gradient_flow_limit`) to
+    x_g(p), resolved to ~10 significant digits: both sides are computed to log10(1/alpha_prod) + 15 digits."""
+    from implicitreg.numerics.dual_limit import gradient_flow_limit
+
+    D = depth_value(depth)
+    alpha_convention_value(alpha_convention)
+    with mpmath.workdps(30):
+        products = [product_scale(positive_value(a), D, alpha_convention) for a in alphas]
+        need = int(max(-mpmath.log10(a) for a in products)) + 15 if products else 15
+    need = max(need, 20)
+    sel = selected_minimizer(instance, D, digits=need, bp=bp, functional=functional)
+    errors, limits = [], []
+    for a in alphas:
+        lim = gradient_flow_limit(instance, D, a, alpha_convention=alpha_convention, digits=need)
+        with mpmath.workdps(need + 10):
+            errors.append(mpmath.sqrt(mpmath.fsum((u - v) ** 2 for u, v in zip(lim.x, sel.x))))
+        limits.append(lim)
+    return SelectionErrors(list(alphas), products, errors, sel, limits, alpha_convention)
+
+
+def kkt_residual(instance, x: Sequence, depth, alpha, *, alpha_convention: str = "product") -> mpf:
+    """Thm A's first-order condition, by numerical differentiation of Q_{p,alpha} (Legendre form):
+    max over an exact basis d of ker A of |d/ds Q(x + s d)| at s = 0, relative to sum_i |d_i h_p^{-1}(x_i/a)|."""
+    from implicitreg.numerics.exact import nullspace
+
+    D = depth_value(depth)
+    a = product_scale(positive_value(alpha), D, alpha_convention_value(alpha_convention))
+    worst = mpf(0)
+    for d in nullspace([list(r) for r in instance.A]):
+        dm = [_mp(v) for v in d]
+        f = lambda s: mpmath.fsum(a * primal_potential(D, (xi + s * di) / a) for xi, di in zip(x, dm))
+        deriv = mpmath.diff(f, 0)
+        scale = mpmath.fsum(abs(di * link_inverse(D, xi / a)) for xi, di in zip(x, dm)) or mpf(1)
+        worst = max(worst, abs(deriv) / scale)
+    return worst

@@ -13,6 +13,7 @@ from implicitreg.proofs.checks import Verdict
 
 SUITES = (
     "implicitreg.proofs.suites.basis_pursuit",
+    "implicitreg.proofs.suites.selection",
 )
 
 COLUMNS = (("theorem", "theorem"), ("provenance", "provenance"), ("instance", "instance"), ("depth", "depth"),

@@ -1,0 +1,409 @@
+"""verify suite: Wind, Antun & Hansen (which l1 minimizer, rates, Lemma B, the kink family).
+
+Every row can fail. Expected values come from SymPy closed forms (``proofs/derivations/selection.py``), the
+spec's printed digits (``shared/theory/wah.md``), or a second independent computation (the engine's flow limit
+vs our face Newton; the 1-D kink reduction vs the engine). Rates are fitted slopes of log error against
+log alpha^p (product scale; WAH's own axis): each is checked within ``SLOPE_TOL`` of the Thm E exponent, and the
+same fit must *reject* the exponent shifted by 0.1.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import sympy
+
+from implicitreg.proofs.checks import Verdict, fmt, loglog_slope
+
+SLOPE_TOL = Fraction(2, 100)   # |fitted - predicted| allowed for Thm E slopes
+MUTANT_SHIFT = Fraction(1, 10)  # an exponent off by this must be rejected
+
+LINE = {"A": [[1, 1, 1], [3, 0, 1]], "y": [3, 3]}
+PLANE = {"A": [[2, -1, 0, 1], [0, 3, 2, 0]], "y": [0, 6]}
+RANDOM = {"A": [["-0.111", "0.120", "-0.370", "-0.240", "-1.197"], ["0.209", "-0.972", "-0.755", "0.324", "-0.109"],
+                ["0.210", "-0.391", "0.235", "0.665", "0.353"]], "y": ["0.973", "-0.039", "-0.886"]}
+FACE2 = {"A": [[1, 1, 1, 1, "0.3"], [0, 1, 2, 3, 1]], "y": [1, 1]}
+
+#: wah.md §7, the 8-digit values of the 2-dim face instance [derived by the spec authors, ours]
+FACE2_SPEC = {
+    2: ["0.42135095", "0.27695318", "0.1820408", "0.11965507", "0"],
+    4: ["0.43196771", "0.26342378", "0.1772493", "0.12735921", "0"],
+    "inf": ["0.44189797", "0.25", "0.17430609", "0.13379594", "0"],
+}
+#: wah.md §7 random instance
+RANDOM_SPEC = {"x": ["0", "0", "-0.27821951", "-0.94919687", "-0.53655099"], "rho": "0.25514",
+               "constants": {3: "2.31", 4: "1.43"}}
+#: wah.md §6 kink values
+KINK_SPEC = {"constant": (4, "0.1", "134.16356"),
+             "collapse": (3, {"0.1": "0.624", "1": "0.167", "10": "1.05e-3"}, ("1e-6", "1e-12"))}
+
+
+def instances():
+    from implicitreg.numerics.instance import Instance
+
+    return {name: Instance.from_data(data, name=name)
+            for name, data in (("line", LINE), ("plane", PLANE), ("random", RANDOM), ("face2", FACE2))}
+
+
+def rate_alphas(depth, count: int = 4) -> list[str]:
+    """Product-scale alphas for a Thm E fit: 10^-E0 ... with E0 = max(18, 5p/(p-2)) so the correction
+    alpha^((p-2)/p) is small (the Theta constant blows up as p -> 2+)."""
+    D = Fraction(depth)
+    e0 = 18 if D == 2 else max(18, int(5 * D / (D - 2)) + 1)
+    return [f"1e-{e0 + 4 * k}" for k in range(count)]
+
+
+def predicted_slope(depth, S_complement: int, rho_value) -> tuple[Fraction, object]:
+    from implicitreg.theory.selection import p as p_sym, product_exponent, rho as rho_sym, thm_e_bound
+
+    bound = thm_e_bound(depth, S_complement, rho_value)
+    expo = product_exponent(bound.expr, p_sym).subs({p_sym: sympy.Rational(depth), rho_sym: sympy.Rational(rho_value)})
+    return Fraction(str(sympy.Rational(expo))), bound
+
+
+def slope_check(instance, depth, bp=None, alphas=None):
+    """(fitted slope, predicted, mutant predicted, errors, alphas, passed, mutant rejected)."""
+    from implicitreg.numerics.basis_pursuit import l1_minimizer
+    from implicitreg.numerics.selection import selection_errors
+
+    bp = bp or l1_minimizer(instance)
+    D = Fraction(depth)
+    alphas = alphas or rate_alphas(D)
+    res = selection_errors(instance, D, alphas, alpha_convention="product", bp=bp)
+    slope = loglog_slope(res.alpha_products, res.errors)
+    pred, _ = predicted_slope(D, instance.N - len(bp.support), bp.rho)
+    ok = abs(slope - mpmath.mpf(pred.numerator) / pred.denominator) <= mpmath.mpf(SLOPE_TOL.numerator) / SLOPE_TOL.denominator
+    mutant = pred + MUTANT_SHIFT
+    mutant_rejected = abs(slope - mpmath.mpf(mutant.numerator) / mutant.denominator) > \
+        mpmath.mpf(SLOPE_TOL.numerator) / SLOPE_TOL.denominator
+    return slope, pred, res, alphas, ok, mutant_rejected
+
+
+def _rel(a, b):
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+    return abs(a - b) / abs(b) if b else abs(a)
+
+
+def _selection_rows(insts) -> list[Verdict]:
+    from implicitreg.numerics.selection import selected_minimizer
+    from implicitreg.proofs.derivations import selection as der
+
+    rows = []
+    for name in ("line", "plane"):
+        for depth in (2, Fraction(5, 2), 3, 4, "inf"):
+            sel = selected_minimizer(insts[name], depth, digits=45)
+            t_closed = der.selected_t(sympy.oo if depth == "inf" else sympy.Rational(str(depth)))
+            with mpmath.workdps(60):
+                tc = mpmath.mpf(str(sympy.N(t_closed, 70)))
+                closed = [1 - tc, 2 * (1 - tc), 3 * tc] + [mpmath.mpf(0)] * (insts[name].N - 3)
+                err = max(abs(a - b) for a, b in zip(sel.x, closed))
+            ok = err <= mpmath.mpf(10) ** -40
+            rows.append(Verdict("WAH-D", "paper", name, str(depth), "alpha -> 0", fmt(err), "<= 1e-40", fmt(err / mpmath.mpf(10) ** -40),
+                                ok, note="" if depth != 2 or name != "line" else
+                                "x_g(p) vs SymPy closed form t(p) derived from G_p on the face, 45 digits"))
+    for depth, spec in FACE2_SPEC.items():
+        sel = selected_minimizer(insts["face2"], depth, digits=40)
+        err = max(abs(a - mpmath.mpf(b)) for a, b in zip(sel.x, spec))
+        rows.append(Verdict("WAH-D", "paper", "face2 (2-dim face)", str(depth), "alpha -> 0", fmt(err),
+                            "<= 1e-8 (spec 8 digits)", fmt(err / mpmath.mpf("1e-8")), bool(err <= mpmath.mpf("1e-8"))))
+    # a wrong functional (g_p with exponent 1/p instead of 2/p) must be detected against the flow limit
+    from implicitreg.numerics.selection import selection_errors, tie_break
+
+    wrong = selection_errors(insts["line"], 3, ["1e-30"], bp=None, functional=tie_break(3, exponent=Fraction(1, 3)))
+    right = selection_errors(insts["line"], 3, ["1e-30"])
+    caught = wrong.errors[0] > 10 ** 6 * right.errors[0]
+    rows.append(Verdict("WAH-D", "paper", "line", "3", "alpha^p = 1e-30", fmt(wrong.errors[0]),
+                        f"flow-to-x_g {fmt(right.errors[0])}", fmt(wrong.errors[0] / right.errors[0]), bool(caught),
+                        note="mutant functional g with exponent 1/p: its minimizer is far from the flow limit (detected)"))
+    return rows
+
+
+def _limit_rows(insts) -> list[Verdict]:
+    """Thm D at alpha^p = 1e-30 within the Thm E rate, and Thm A's KKT condition."""
+    from implicitreg.numerics.basis_pursuit import l1_minimizer
+    from implicitreg.numerics.dual_limit import gradient_flow_limit
+    from implicitreg.numerics.exact import nullspace
+    from implicitreg.numerics.selection import kkt_residual, selection_errors
+
+    rows = []
+    for name in ("line", "plane", "face2"):
+        bp = l1_minimizer(insts[name])
+        for depth in (2, 3):
+            res = selection_errors(insts[name], depth, ["1e-24", "1e-30"], bp=bp)
+            pred, bound = predicted_slope(Fraction(depth), insts[name].N - len(bp.support), bp.rho)
+            # Theta(rate): err/rate at 1e-30 within a factor 2 of err/rate at 1e-24
+            rate = [mpmath.mpf(a) ** (mpmath.mpf(pred.numerator) / pred.denominator) for a in res.alpha_products]
+            c24, c30 = res.errors[0] / rate[0], res.errors[1] / rate[1]
+            ok = mpmath.mpf(1) / 2 <= c30 / c24 <= 2
+            rows.append(Verdict("WAH-D", "paper", name, str(depth), "alpha^p = 1e-24, 1e-30", fmt(res.errors[1]),
+                                f"{fmt(c24)} * (alpha^p)^{pred}", fmt(c30 / c24), bool(ok),
+                                slope_predicted=str(pred)))
+    for depth in (2, 3):
+        L = gradient_flow_limit(insts["line"], depth, "1e-6", alpha_convention="product", digits=40)
+        with mpmath.workdps(60):
+            r = kkt_residual(insts["line"], L.x, depth, "1e-6")
+            d = nullspace([list(row) for row in insts["line"].A])[0]
+            off = [x + mpmath.mpf("1e-10") * (mpmath.mpf(v.numerator) / v.denominator) for x, v in zip(L.x, d)]
+            r_off = kkt_residual(insts["line"], off, depth, "1e-6")
+        ok = r <= mpmath.mpf("1e-35") and r_off > mpmath.mpf("1e-15")
+        rows.append(Verdict("WAH-A2" if depth == 2 else "WAH-A", "standard" if depth == 2 else "derived", "line",
+                            str(depth), "alpha^p = 1e-6", fmt(r), "<= 1e-35 (shifted point: > 1e-15)",
+                            fmt(r_off), bool(ok), note="" if depth == 2 else
+                            "dQ/ds along ker A at the flow limit (numerical derivative of the Legendre-form Q)"))
+    return rows
+
+
+def _rate_rows(insts, thorough: bool) -> list[Verdict]:
+    from implicitreg.numerics.basis_pursuit import l1_minimizer
+
+    rows = []
+    depths = (2, Fraction(5, 2), 3, 4) if thorough else (2, 3, 4)
+    for name in ("line", "plane", "random", "face2"):
+        bp = l1_minimizer(insts[name])
+        for depth in depths:
+            slope, pred, res, alphas, ok, mutant_rejected = slope_check(insts[name], depth, bp=bp)
+            rows.append(Verdict("WAH-E", "derived", name, str(depth), f"alpha^p = {alphas[0]}..{alphas[-1]}",
+                                fmt(res.errors[-1]), f"Theta((alpha^p)^{pred})", fmt(slope - mpmath.mpf(pred.numerator) / pred.denominator),
+                                bool(ok and mutant_rejected), slope=fmt(slope, 8), slope_predicted=str(pred),
+                                note="" if (name, depth) != ("line", 2) else
+                                f"slope tolerance {SLOPE_TOL}; each fit also rejects the exponent + {MUTANT_SHIFT}"))
+    # spec constants: random p = 3: 2.31 alpha^p, p = 4: 1.43 alpha^p; line p = 2: 0.2042 (alpha^p)^2; rho
+    bp = l1_minimizer(insts["random"])
+    from implicitreg.numerics.selection import selection_errors
+
+    for depth, const in RANDOM_SPEC["constants"].items():
+        res = selection_errors(insts["random"], depth, ["1e-30"], bp=bp)
+        c = res.errors[0] / res.alpha_products[0]
+        rows.append(Verdict("WAH-E", "derived", "random", str(depth), "alpha^p = 1e-30", fmt(c), f"spec {const}",
+                            fmt(_rel(c, const)), bool(_rel(c, const) <= mpmath.mpf("0.005"))))
+    res = selection_errors(insts["line"], 2, ["1e-30"])
+    c = res.errors[0] / res.alpha_products[0] ** 2
+    rows.append(Verdict("WAH-E", "derived", "line", "2", "alpha^p = 1e-30", fmt(c), "spec 0.2042",
+                        fmt(_rel(c, "0.2042")), bool(_rel(c, "0.2042") <= mpmath.mpf("0.0005"))))
+    rho_ok = _rel(mpmath.mpf(bp.rho.numerator) / bp.rho.denominator, RANDOM_SPEC["rho"]) <= mpmath.mpf("2e-5")
+    x_ok = max(abs(mpmath.mpf(v.numerator) / v.denominator - mpmath.mpf(s)) for v, s in zip(bp.x, RANDOM_SPEC["x"])) <= 1e-8
+    rows.append(Verdict("WAH-E", "derived", "random", "-", "-", f"rho = {fmt(mpmath.mpf(bp.rho.numerator) / bp.rho.denominator, 8)}",
+                        "spec rho 0.25514, x* 8 digits", "", bool(rho_ok and x_ok)))
+    return rows
+
+
+def _lemma_b_rows(thorough: bool) -> list[Verdict]:
+    import random
+
+    from implicitreg.numerics.selection import expansion_remainder
+    from implicitreg.proofs.derivations import lemma_b
+    from implicitreg.theory import potentials as P
+
+    rows = []
+    for depth in (2, Fraction(5, 2), 3, 4, 6):
+        steps = lemma_b.steps(depth)
+        failed = [s.name for s in steps if not s.holds]
+        C = mpmath.mpf(str(sympy.N(P.lemma_b_constant(sympy.Rational(depth)), 30)))
+        u, r = lemma_b.tightness_witness(depth, Fraction(99, 100))
+        _, r90 = lemma_b.tightness_witness(depth, Fraction(9, 10))
+        tight = r > mpmath.mpf("0.99") * C and r <= C and r90 > mpmath.mpf("0.9") * C
+        # C_p * 1.1 is not the supremum: r_p stays <= C_p
+        name = "WAH-LemmaB2" if depth == 2 else "WAH-LemmaB"
+        rows.append(Verdict(name, "derived", "-", str(depth), "all alpha", f"sup r_p >= {fmt(r, 10)}",
+                            f"C_p = {fmt(C, 10)}", fmt(r / C, 8), bool(tight and not failed),
+                            note=("" if not failed else f"failed steps {failed}") or
+                            ("proof steps (SymPy) hold; 0.99 C_p exceeded, so 0.9 C_p is not a bound; r_p <= C_p"
+                             if depth == 2 else "")), alpha_convention="factor"))
+    rng = random.Random(20230714)
+    count = 400 if thorough else 60
+    worst = {}
+    with mpmath.workdps(80):
+        for _ in range(count):
+            depth = Fraction(2) if rng.random() < 0.25 else Fraction(rng.randint(41, 120), 20)
+            alpha = Fraction(rng.randint(1, 99), 10) * Fraction(10) ** rng.randint(-4, 0)
+            ap = mpmath.power(mpmath.mpf(alpha.numerator) / alpha.denominator, mpmath.mpf(depth.numerator) / depth.denominator)
+            x = ap * mpmath.mpf(10) ** rng.uniform(-6, 25) * rng.choice((1, -1))
+            rem = expansion_remainder(depth, x, alpha, alpha_convention="factor")
+            C = mpmath.mpf(str(sympy.N(P.lemma_b_constant(sympy.Rational(depth)), 40)))
+            frac = rem / (C * ap)
+            key = "p=2" if depth == 2 else "p>2"
+            lo, hi = worst.get(key, (mpmath.inf, -mpmath.inf))
+            worst[key] = (min(lo, frac), max(hi, frac))
+    for key, (lo, hi) in worst.items():
+        rows.append(Verdict("WAH-LemmaB" + ("2" if key == "p=2" else ""), "derived", f"{count} random (x, alpha, p)",
+                            key, "alpha in [1e-5, 9.9]", f"r/(C_p alpha^p) in [{fmt(lo)}, {fmt(hi)}]", "[0, 1]",
+                            fmt(hi), bool(lo >= 0 and hi <= 1), alpha_convention="factor"))
+    return rows
+
+
+def _thm_c_rows(thorough: bool) -> list[Verdict]:
+    """Thm C's objective bounds on generated instances (fixed seed) and the distance bound via kappa's lower bound."""
+    import random
+
+    from implicitreg.numerics.basis_pursuit import l1_minimizer, support_pinv_norm
+    from implicitreg.numerics.dual_limit import gradient_flow_limit
+    from implicitreg.numerics.instance import Instance
+    from implicitreg.theory.selection import THM_C
+
+    rng = random.Random(7)
+    rows = []
+    n_inst = 12 if thorough else 4
+    worst = mpmath.mpf(0)
+    worst_d = mpmath.mpf(0)
+    checked = 0
+    for k in range(n_inst):
+        m, N = rng.choice(((2, 4), (2, 5), (3, 6)))
+        A = [[Fraction(rng.randint(-8, 8), 4) for _ in range(N)] for _ in range(m)]
+        x0 = [Fraction(rng.randint(-4, 4), 2) if j < m + 1 else 0 for j in range(N)]
+        y = [sum((a * b for a, b in zip(row, x0)), Fraction(0)) for row in A]
+        if not any(y):
+            continue
+        inst = Instance.from_lists(A, y, name=f"gen{k}")
+        bp = l1_minimizer(inst)
+        M = bp.value
+        for depth in (2, 3, Fraction(5, 2)):
+            for alpha in ("1e-1", "1e-2"):  # per-factor
+                L = gradient_flow_limit(inst, depth, alpha, alpha_convention="factor", digits=25)
+                with mpmath.workdps(40):
+                    x1 = mpmath.fsum(abs(v) for v in L.x)
+                    gap = x1 - mpmath.mpf(M.numerator) / M.denominator
+                    name = "objective_2" if depth == 2 else "objective_p"
+                    b = THM_C.bound(name).evaluate(40, alpha=Fraction(alpha), p=depth, N=N, X1=x1,
+                                                   M=M) if depth != 2 else \
+                        THM_C.bound(name).evaluate(40, alpha=Fraction(alpha), N=N, M=M)
+                    worst = max(worst, gap / b)
+                    if bp.unique and bp.support and len(bp.support) < N:
+                        try:
+                            norm = support_pinv_norm(inst.A, bp.support)
+                        except Exception:  # A_S not injective: the kappa bound does not apply
+                            norm = None
+                        if norm is not None and bp.rho < 1:
+                            kap = (1 - bp.rho) / (1 + norm)
+                            dist = mpmath.fsum(abs(u - mpmath.mpf(v.numerator) / v.denominator)
+                                               for u, v in zip(L.x, bp.x))
+                            bd = THM_C.bound("distance").evaluate(40, gap=max(gap, 0), kappa=kap)
+                            worst_d = max(worst_d, dist / bd if bd else mpmath.inf)
+                checked += 1
+    rows.append(Verdict("WAH-C", "derived", f"{n_inst} generated", "2, 5/2, 3", "alpha = 1e-1, 1e-2 (factor)",
+                        f"max gap/bound = {fmt(worst)}", "<= 1", fmt(worst), bool(checked and worst <= 1),
+                        alpha_convention="factor"))
+    rows.append(Verdict("WAH-C", "derived", f"{n_inst} generated (unique x*)", "2, 5/2, 3", "alpha = 1e-1, 1e-2",
+                        f"max dist_1/bound = {fmt(worst_d)}", "<= 1 (kappa >= (1-rho)/(1+||A_S^+A_S^c||))",
+                        fmt(worst_d), bool(worst_d <= 1), alpha_convention="factor"))
+    return rows
+
+
+def _kink_rows(thorough: bool) -> list[Verdict]:
+    from implicitreg.numerics import kink
+    from implicitreg.numerics.dual_limit import gradient_flow_limit
+    from implicitreg.proofs.derivations import selection as der
+    from implicitreg.theory.selection import KINK_CONSTANT
+
+    rows = []
+    depth, e, spec = KINK_SPEC["constant"]
+    with mpmath.workdps(40):
+        c = kink.limit_constant(e, depth)
+    sym = KINK_CONSTANT.bound("constant").evaluate(30, p=depth, epsilon=Fraction(e))
+    lim = kink.kink_limit(e, depth, "1e-40", alpha_convention="product")
+    flow = gradient_flow_limit(kink.kink_instance(e), depth, "1e-40", alpha_convention="product", digits=20)
+    with mpmath.workdps(30):
+        flow_err = mpmath.sqrt((flow.x[0] - 1) ** 2 + flow.x[1] ** 2) / flow.alpha_product
+    # the spec prints 8 significant digits: agreement to half a unit in the last printed place
+    ok = abs(c - mpmath.mpf(spec)) <= mpmath.mpf("5e-6") and _rel(sym, c) <= 1e-25 and _rel(lim.error / lim.alpha_product, c) <= 1e-12 \
+        and _rel(flow_err, c) <= 1e-12
+    rows.append(Verdict("WAH-kink-constant", "derived", f"kink eps = {e}", str(depth), "alpha^p = 1e-40",
+                        fmt(flow_err, 12), f"{fmt(c, 12)} (spec {spec})", fmt(_rel(flow_err, c)), bool(ok),
+                        note="limit constant: closed form = SymPy statement = 1-D dual = engine flow limit, 8+ digits"))
+    # data collapse and the transition scale (p = 3)
+    depth, values, aps = KINK_SPEC["collapse"]
+    for ap in aps:
+        es = kink.transition_scale(depth, ap, alpha_convention="product")
+        for ratio, spec in values.items():
+            eps = Fraction(mpmath.nstr(es * mpmath.mpf(ratio), 30))
+            err = kink.kink_limit(eps, depth, ap, alpha_convention="product").error
+            prof = kink.collapse_profile(depth, ratio)
+            ok = _rel(err, spec) <= mpmath.mpf("0.02") and _rel(err, prof) <= mpmath.mpf("0.03")
+            rows.append(Verdict("WAH-kink-transition", "derived", f"kink eps/eps* = {ratio}", str(depth),
+                                f"alpha^p = {ap}", fmt(err), f"spec {spec}; profile {fmt(prof)}", fmt(_rel(err, spec)),
+                                bool(ok), note="" if (ap, ratio) != (aps[0], "1") else
+                                "spec values are 3-digit readings; tolerance 2% (ours: 0.1676/0.1660 at eps/eps* = 1)"))
+    # the measured transition epsilon (error = 1/4) scales like eps*(alpha): ratio constant and -> profile value
+    for depth in (2, 3):
+        ratios = []
+        aps = ("1e-12", "1e-24", "1e-36") if depth == 3 else ("1e-40", "1e-80", "1e-160")
+        for ap in aps:
+            et = kink.transition_epsilon(depth, ap, "0.25", alpha_convention="product", dps=25)
+            ratios.append(et / kink.transition_scale(depth, ap, alpha_convention="product"))
+        # the profile's own crossing: solve profile(r) = 1/4
+        target = mpmath.findroot(lambda r: kink.collapse_profile(depth, r) - mpmath.mpf("0.25"), 1)
+        spread = max(ratios) / min(ratios)
+        ok = _rel(ratios[-1], target) <= mpmath.mpf("0.05") and spread <= mpmath.mpf("1.5")
+        rows.append(Verdict("WAH-kink-transition", "derived", "kink, error = 1/4", str(depth),
+                            f"alpha^p = {aps[0]}..{aps[-1]}", "eps_1/4 / eps* = " + ", ".join(fmt(r, 4) for r in ratios),
+                            f"profile {fmt(target, 4)}", fmt(spread, 4), bool(ok)))
+    # continuity at eps = 0
+    worst = mpmath.mpf(0)
+    for depth in (2, 3, 4):
+        for ap in ("1e-3", "1e-30"):
+            r0 = kink.kink_limit(0, depth, ap, alpha_convention="product")
+            worst = max(worst, max(abs(v - mpmath.mpf("0.5")) for v in r0.x))
+    small = kink.kink_limit(Fraction(1, 10 ** 40), 3, "1e-30", alpha_convention="product").error
+    ok = worst <= mpmath.mpf("1e-40") and abs(small - 1 / mpmath.sqrt(2)) <= mpmath.mpf("1e-6") and \
+        all(s.holds for s in der.kink_steps())
+    rows.append(Verdict("WAH-kink-continuity", "derived", "kink eps = 0 and 1e-40", "2, 3, 4", "alpha^p = 1e-3, 1e-30",
+                        f"|x - (1/2,1/2)| <= {fmt(worst)}; err(1e-40) = {fmt(small, 8)}", ">= 1/sqrt(2) - o(1)",
+                        fmt(small * mpmath.sqrt(2), 8), bool(ok)))
+    return rows
+
+
+def _generated_rows(thorough: bool) -> list[Verdict]:
+    """Thm D/E on planted non-unique instances: the flow limit approaches x_g(p) at the Thm E slope."""
+    import random
+
+    from implicitreg.numerics.basis_pursuit import l1_minimizer
+    from implicitreg.numerics.exact import columns, matvec, rank
+    from implicitreg.numerics.instance import Instance
+
+    rng = random.Random(11)
+    rows = []
+    n = 6 if thorough else 2
+    for face_dim in (1, 2):
+        done = 0
+        worst = mpmath.mpf(0)
+        while done < n:
+            m = 2
+            s = m + face_dim
+            n_off = rng.randint(0, 2)
+            N = s + n_off
+            sigma = [rng.choice((1, -1)) for _ in range(s)]
+            taus = [Fraction(rng.randint(2, 16), 20) * rng.choice((1, -1)) for _ in range(n_off)]
+            row2 = [Fraction(rng.randint(-12, 12), 4) for _ in range(N)]
+            lam = (Fraction(1), Fraction(rng.randint(-2, 2), 4))
+            first = [(t - lam[1] * r) for t, r in zip(sigma + taus, row2)]
+            A = [first, row2]
+            if rank(columns(A, range(s))) < m:
+                continue
+            x = [sg * Fraction(rng.randint(1, 8), 4) for sg in sigma] + [Fraction(0)] * n_off
+            inst = Instance.from_lists(A, matvec(A, x), name="planted")
+            bp = l1_minimizer(inst)
+            for depth in (2, Fraction(rng.randint(50, 120), 20)):
+                slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, depth, bp=bp)
+                dev = abs(slope - mpmath.mpf(pred.numerator) / pred.denominator)
+                worst = max(worst, dev)
+                if not (ok and mutant_rejected):
+                    rows.append(Verdict("WAH-E", "derived", f"planted face {face_dim}", str(depth), ",".join(alphas),
+                                        fmt(res.errors[-1]), f"slope {pred}", fmt(dev), False, slope=fmt(slope),
+                                        slope_predicted=str(pred), note=f"A = {inst.to_json()}"))
+            done += 1
+        rows.append(Verdict("WAH-E", "derived", f"{n} planted faces of dim {face_dim}", "2 and p in [2.5, 6]",
+                            "adaptive (alpha^p <= 1e-18)", f"max |slope - predicted| = {fmt(worst)}",
+                            f"<= {SLOPE_TOL}", fmt(worst), bool(worst <= mpmath.mpf(SLOPE_TOL.numerator) / SLOPE_TOL.denominator)))
+    return rows
+
+
+def run(thorough: bool = False) -> list[Verdict]:
+    insts = instances()
+    rows = []
+    rows += _selection_rows(insts)
+    rows += _limit_rows(insts)
+    rows += _rate_rows(insts, thorough)
+    rows += _lemma_b_rows(thorough)
+    rows += _thm_c_rows(thorough)
+    rows += _kink_rows(thorough)
+    rows += _generated_rows(thorough)
+    return rows
