@@ -208,7 +208,7 @@ def _lemma_b_rows(thorough: bool) -> list[Verdict]:
                             f"C_p = {fmt(C, 10)}", fmt(r / C, 8), bool(tight and not failed),
                             note=("" if not failed else f"failed steps {failed}") or
                             ("proof steps (SymPy) hold; 0.99 C_p exceeded, so 0.9 C_p is not a bound; r_p <= C_p"
-                             if depth == 2 else "")), alpha_convention="factor"))
+                             if depth == 2 else ""), alpha_convention="factor"))
     rng = random.Random(20230714)
     count = 400 if thorough else 60
     worst = {}
