@@ -67,21 +67,31 @@ _DIAGONAL = {
                            "A = [1, rho, ..., rho], y = 1", proof="theory/examples.py (prove_ratio_limit)"))),
     "kink": dict(
         title="WAH kink family: the l2 error constant blows up like eps^(-p/(p-2))",
-        provenance=_provenance("derived", "wah.md §6 kink family (instance: authors' code, figure 2)",
-                               proof="numerics/kink.py, proofs/checker/symbolic.py"),
-        norm="l2", convention="factor",
-        bound=None),
+        provenance=None, norm="l2", convention="factor", bound=None),
 }
 
 
-def _kink_bound(depth: Fraction):
+def _kink_bound(depth: Fraction, instance: Instance):
+    """The kink statement of ``theory.selection`` (WAH-kink-constant for p > 2, WAH-kink-p2 for p = 2) at this eps,
+    rewritten in the product scale: alpha (per factor) -> alpha_product^(1/p)."""
+    from implicitreg.theory import selection
+    from implicitreg.theory.statement import alpha, p
+
+    A, y = instance.A, instance.y
+    if instance.m != 1 or instance.N != 2 or A[0][0] != 1 or y[0] != 1 or not 0 < A[0][1] < 1:
+        raise HypothesisNotMetError("the kink family is A = [1, 1 - eps], y = 1 with 0 < eps < 1")
+    eps = 1 - A[0][1]
+    Ds = sympy.Rational(depth.numerator, depth.denominator)
     if depth == 2:
-        return ("sqrt(1 + rho**2)*alpha_product**(1 - rho)", "limit",
-                _provenance("derived", "wah.md §6: ||x_inf - x*||_2 ~ sqrt(1 + (1-eps)^2) (alpha^2)^eps, p = 2",
-                            proof="proofs/checker/symbolic.py"))
-    return ("sqrt(1 + rho**2)*h(rho)*alpha_product", "limit",
-            _provenance("derived", "wah.md §6: ||x_inf - x*||_2 / alpha^p -> sqrt(1 + (1-eps)^2) h_p(1-eps)",
-                        proof="proofs/checker/symbolic.py"))
+        theorem, bound = selection.KINK_P2, selection.KINK_P2.bound("asymptotic")
+        expr = bound.expr
+    else:
+        theorem, bound = selection.KINK_CONSTANT, selection.KINK_CONSTANT.bound("constant")
+        expr = bound.expr * alpha ** p
+    ap = sympy.Symbol("alpha_product", positive=True)
+    expr = expr.subs({selection.eps: sympy.Rational(eps.numerator, eps.denominator), p: Ds}).subs(alpha, ap ** (1 / Ds))
+    expr = sympy.powsimp(expr, force=True)
+    return (str(expr), "limit", bound.provenance.to_json()), theorem
 
 
 def dumps(cert: dict) -> str:
@@ -150,14 +160,18 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     if not bp.unique or bp.rho_certificate is None:
         raise HypothesisNotMetError(f"{theorem}: the l1 minimizer is not unique, so the bound is not stated")
     rc = bp.rho_certificate
-    expr, side, bprov = spec["bound"] if spec["bound"] else _kink_bound(D)
+    if spec["bound"]:
+        (expr, side, bprov), provenance = spec["bound"], spec["provenance"]
+    else:
+        (expr, side, bprov), stated = _kink_bound(D, instance)
+        provenance = dict(stated.provenance.to_json(), statement=f"{stated.name}: {stated.statement}")
     bounds = [{"name": f"{theorem} tightness scale", "side": side, "norm": spec["norm"], "expr": expr,
                "provenance": bprov}]
     claim = (f"For each listed alpha ({convention} convention), ||x_inf(alpha) - x*||_{spec['norm'][1:]} / "
              f"({expr}) lies in the stated ratio interval; x* is the unique l1 minimizer and rho its exact LP value.")
     cert = {
         "format": FORMAT, "kind": "diagonal",
-        "theorem": {"name": theorem, "title": spec["title"], "claim": claim, "provenance": spec["provenance"]},
+        "theorem": {"name": theorem, "title": spec["title"], "claim": claim, "provenance": provenance},
         "instance": instance.to_json(), "depth": fraction_str(D), "alpha_convention": convention,
         "basis_pursuit": {"x_star": _exact_list(bp.x), "value": fraction_str(bp.value),
                           "lambda": _exact_list(bp.certificate)},
@@ -242,7 +256,8 @@ def _limit_section(instance, D, convention, bound, rho, theorem) -> dict:
         err = sum((1 + aj / a[0]) * ej for aj, ej in zip(a[1:], e))
     else:
         e1 = -sum(aj * ej for aj, ej in zip(a[1:], e)) / a[0]
-        err = sympy.sqrt(e1 ** 2 + sum(ej ** 2 for ej in e))
+        err_sq = e1 ** 2 + sum(ej ** 2 for ej in e)
+        err = sympy.sqrt(err_sq)
     t_lim = sympy.oo if D == 2 else 1 / max(a)
     direction = "+" if D == 2 else "-"
     r = sympy.Rational(rho.numerator, rho.denominator)
@@ -255,9 +270,9 @@ def _limit_section(instance, D, convention, bound, rho, theorem) -> dict:
         final = {"claim": "error / bound -> value along the curve", "method": "limit",
                  "lhs": str(err / bound_t), "rhs": str(value)}
     else:
-        value = sympy.sqrt(sympy.limit(err ** 2 / bound_t ** 2, t, t_lim, direction))
+        value = sympy.sqrt(sympy.limit(err_sq / bound_t ** 2, t, t_lim, direction))
         final = {"claim": "(error / bound)^2 -> value^2 along the curve (l2: limit of the square)",
-                 "method": "limit", "lhs": str(sympy.expand(err ** 2) / bound_t ** 2), "rhs": str(value ** 2)}
+                 "method": "limit", "lhs": str(err_sq / bound_t ** 2), "rhs": str(value ** 2)}
     value = sympy.nsimplify(sympy.simplify(value))
     if theorem in ("MS-D2", "MS-D3") and len(a) >= 2 and all(aj == a[1] for aj in a[1:]) and a[0] == 1 and yy == 1:
         _cross_check_examples(D, len(a) - 1, a[1], value)

@@ -98,6 +98,7 @@ def _check_header(cert: dict, out: list[str]) -> None:
     if _get(prov, "kind", "theorem.provenance") not in PROVENANCE_KINDS:
         raise CheckFailure("theorem.provenance.kind", f"must be one of {PROVENANCE_KINDS}")
     _get(prov, "source", "theorem.provenance")
+    out.append(f"theorem {theorem['name']} [{prov['kind']}] (provenance is stated, not checkable): {theorem['claim']}")
     tool = _get(cert, "tool", "")
     _get(tool, "name", "tool")
     _get(tool, "version", "tool")
@@ -264,8 +265,9 @@ def _check_point(pt, where, A, y, xs, depth, convention, bounds, env0, phi, out)
             raise CheckFailure(bw + ".ratio.hi", "an upper bound needs error/bound <= 1")
         if spec["side"] == "lower" and rlo < 1:
             raise CheckFailure(bw + ".ratio.lo", "a lower bound needs error/bound >= 1")
+    ratios = ", ".join(f"[{q['ratio']['lo']}, {q['ratio']['hi']}]" for q in pb)
     out.append(f"{where}: alpha = {pt['alpha']}: Krawczyk proves a unique dual solution in the nu box; x_inf, "
-               f"errors and {len(bounds)} bound value(s) enclosed; error/bound in the stated intervals")
+               f"errors and bound values enclosed; error/bound in {ratios}")
 
 
 def _check_limit(limit, A, y, xs, depth, convention, bounds, rho, out, use_sympy) -> None:
