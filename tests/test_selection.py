@@ -1,0 +1,172 @@
+"""x_g(p) = argmin G_p over X_BP (numerics.selection) against SymPy closed forms, the spec, and the flow limit."""
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy
+from hypothesis import given, settings, strategies as st
+
+from conftest import THOROUGH
+from implicitreg.errors import InvalidParameterError
+from implicitreg.numerics.basis_pursuit import l1_minimizer
+from implicitreg.numerics.exact import matvec
+from implicitreg.numerics.instance import Instance
+from implicitreg.numerics.selection import (INFINITY, select_on_face, selected_minimizer, selection_depth,
+                                            selection_errors, tie_break)
+from implicitreg.proofs.derivations import selection as der
+from implicitreg.proofs.suites.selection import FACE2, FACE2_SPEC, LINE, PLANE, RANDOM, RANDOM_SPEC, slope_check
+from strategies_wah import planted_face_instances
+
+DEPTHS = [2, Fraction(5, 2), 3, 4, "inf"]
+#: wah.md §7, the printed 10-digit t values
+SPEC_T = {2: "0.3460349409", Fraction(5, 2): "0.3435870926", 3: "0.3419228214", 4: "0.3398113795"}
+
+
+@pytest.fixture(scope="module")
+def line():
+    return Instance.from_data(LINE, name="line")
+
+
+@pytest.fixture(scope="module")
+def plane():
+    return Instance.from_data(PLANE, name="plane")
+
+
+def _closed(depth, n):
+    t = der.selected_t(sympy.oo if depth == "inf" else sympy.Rational(depth))
+    tc = mpmath.mpf(str(sympy.N(t, 80)))
+    return [1 - tc, 2 * (1 - tc), 3 * tc] + [mpmath.mpf(0)] * (n - 3)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("name", ["line", "plane"])
+def test_selection_matches_sympy_closed_form_to_45_digits(depth, name, line, plane):
+    inst = line if name == "line" else plane
+    sel = selected_minimizer(inst, depth, digits=45)
+    assert not sel.unique_bp and sel.face_dimension == 1 and sel.support == (0, 1, 2)
+    assert sel.digits >= 45
+    with mpmath.workdps(70):
+        err = max(abs(a - b) for a, b in zip(sel.x, _closed(depth, inst.N)))
+    assert err < mpmath.mpf(10) ** -45
+
+
+@pytest.mark.parametrize("depth", list(SPEC_T))
+def test_closed_form_t_matches_spec_digits(depth):
+    t = sympy.N(der.selected_t(sympy.Rational(depth)), 30)
+    assert abs(t - sympy.Float(SPEC_T[depth], 30)) < 5e-11
+    assert der.selected_t(sympy.oo) == sympy.Rational(1, 3)
+
+
+def test_derivation_steps_hold():
+    assert all(s.holds for s in der.steps()), [s for s in der.steps() if not s.holds]
+
+
+def test_two_dimensional_face_matches_spec():
+    inst = Instance.from_data(FACE2, name="face2")
+    for depth, spec in FACE2_SPEC.items():
+        sel = selected_minimizer(inst, depth, digits=40)
+        assert sel.face_dimension == 2 and sel.support == (0, 1, 2, 3)
+        assert max(abs(a - mpmath.mpf(b)) for a, b in zip(sel.x, spec)) < 1e-8
+    # the analytic centre has x_2 = 1/4 (spec prints 0.25): an exact-looking value, checked to 40 digits
+    centre = selected_minimizer(inst, "inf", digits=40).x
+    assert abs(centre[1] - mpmath.mpf(1) / 4) < mpmath.mpf(10) ** -40
+
+
+def test_unique_bp_gives_x_star():
+    inst = Instance.from_data(RANDOM, name="random")
+    sel = selected_minimizer(inst, 3, digits=30)
+    assert sel.unique_bp and sel.face_dimension == 0
+    assert max(abs(a - mpmath.mpf(b)) for a, b in zip(sel.x, RANDOM_SPEC["x"])) < 1e-8
+
+
+def test_wrong_functional_is_detected(line):
+    """g with exponent 1/p (instead of 2/p) selects another point: far from the closed form and from the flow."""
+    wrong = selected_minimizer(line, 3, digits=30, functional=tie_break(3, exponent=Fraction(1, 3)))
+    closed = _closed(3, 3)
+    assert max(abs(a - b) for a, b in zip(wrong.x, closed)) > 1e-3
+    res_wrong = selection_errors(line, 3, ["1e-30"], functional=tie_break(3, exponent=Fraction(1, 3)))
+    res_right = selection_errors(line, 3, ["1e-30"])
+    assert res_right.errors[0] < mpmath.mpf("1e-31")
+    assert res_wrong.errors[0] > mpmath.mpf("1e-3")
+
+
+def test_analytic_centre_is_the_large_p_limit(line):
+    centre = selected_minimizer(line, "inf", digits=30).x
+    d = [max(abs(a - b) for a, b in zip(selected_minimizer(line, p, digits=30).x, centre)) for p in (10, 100, 1000)]
+    assert d[0] > d[1] > d[2]
+    assert d[2] < d[1] / 5  # O(1/p)
+
+
+def test_depth_parsing_and_errors(line):
+    assert selection_depth("inf") == INFINITY and selection_depth(float("inf")) == INFINITY
+    assert selection_depth(sympy.oo) == INFINITY and selection_depth(mpmath.inf) == INFINITY
+    assert selection_depth("5/2") == Fraction(5, 2) and selection_depth("2.5") == Fraction(5, 2)
+    for bad in ("1.5", "abc", -3, float("nan")):
+        with pytest.raises(InvalidParameterError):
+            selected_minimizer(line, bad)
+    with pytest.raises(InvalidParameterError):
+        selected_minimizer(line, 3, digits=0)
+    with pytest.raises(InvalidParameterError):
+        tie_break(3, exponent=Fraction(3, 2))
+
+
+def _grad_orthogonality(x, directions, depth):
+    """max_k |sum_i d_k[i] g'(x_i) sign| over the face directions (first-order optimality, independent of Newton)."""
+    g = tie_break(depth)
+    worst = mpmath.mpf(0)
+    for d in directions:
+        s = mpmath.fsum(mpmath.mpf(di.numerator) / di.denominator * (1 if xi > 0 else -1) * g.d1(abs(xi))
+                        for di, xi in zip(d, x) if xi != 0)
+        worst = max(worst, abs(s))
+    return worst
+
+
+@given(pf=st.sampled_from((1, 2)).flatmap(planted_face_instances),
+       depth=st.one_of(st.just(Fraction(2)), st.just("inf"), st.integers(41, 120).map(lambda n: Fraction(n, 20))))
+def test_selection_on_planted_faces_is_feasible_interior_and_stationary(pf, depth):
+    bp = l1_minimizer(pf.instance)
+    assert bp.face.dimension == pf.face_dim and tuple(bp.support) == pf.support
+    sel = selected_minimizer(pf.instance, depth, digits=30, bp=bp)
+    with mpmath.workdps(60):
+        A = pf.instance.A_mp()
+        res = max(abs(mpmath.fsum(A[i, j] * sel.x[j] for j in range(pf.instance.N)) - pf.instance.y_mp()[i])
+                  for i in range(pf.instance.m))
+        assert res < mpmath.mpf(10) ** -30
+        # relative interior: sign pattern sigma strictly on S, zero off S
+        assert all(sg * sel.x[j] > 0 for j, sg in zip(pf.support, pf.signs))
+        assert all(sel.x[j] == 0 for j in range(pf.instance.N) if j not in pf.support)
+        # stationarity of G_p along the face (not used by the solver's stopping rule)
+        assert _grad_orthogonality(sel.x, bp.face.directions, depth) < mpmath.mpf(10) ** -28
+        # and G_p at x_g is below G_p at the planted interior point
+        g = tie_break(depth)
+        G = lambda x: mpmath.fsum(g.value(abs(v)) for v in x if v != 0)
+        assert G(sel.x) <= G([mpmath.mpf(v.numerator) / v.denominator for v in pf.point]) + mpmath.mpf(10) ** -28
+
+
+@settings(max_examples=200 if THOROUGH else 25)
+@given(pf=st.sampled_from((1, 2)).flatmap(planted_face_instances),
+       depth=st.one_of(st.just(Fraction(2)), st.integers(50 if not THOROUGH else 42, 120).map(lambda n: Fraction(n, 20))))
+def test_flow_limit_approaches_selection_at_thm_e_rate(pf, depth):
+    """Thm D/E on planted faces: ||x_oo - x_g|| has log-log slope = Thm E exponent (tolerance 0.02) at
+    alpha^p from 10^-max(18, 5p/(p-2)) down by 12 decades, and the exponent + 0.1 is rejected."""
+    slope, pred, res, alphas, ok, mutant_rejected = slope_check(pf.instance, depth)
+    assert ok, (float(slope), pred, alphas)
+    assert mutant_rejected
+    # at the smallest alpha the flow limit is within the rate: error / rate(alpha) of moderate size (Theta)
+    a = res.alpha_products[-1]
+    ratio = res.errors[-1] / a ** (mpmath.mpf(pred.numerator) / pred.denominator)
+    ratio_prev = res.errors[-2] / res.alpha_products[-2] ** (mpmath.mpf(pred.numerator) / pred.denominator)
+    assert mpmath.mpf(1) / 2 < ratio / ratio_prev < 2
+
+
+def test_flow_limit_at_1e30_within_rate_of_selection(line, plane):
+    """Spec: at alpha^p = 1e-30 the flow limit is within the Thm E rate of x_g (constants as in wah.md §7)."""
+    r = selection_errors(line, 2, ["1e-30"])
+    assert abs(r.errors[0] / mpmath.mpf("1e-60") - mpmath.mpf("0.2042")) < mpmath.mpf("1e-4")
+    r = selection_errors(plane, 3, ["1e-30"])
+    assert r.errors[0] < 10 * mpmath.mpf("1e-30")
+
+
+def test_select_on_face_requires_directions_inside_support():
+    with pytest.raises(InvalidParameterError):
+        select_on_face([Fraction(1), Fraction(0)], [[Fraction(1), Fraction(1)]], 3)
