@@ -442,7 +442,8 @@ def check_file(path, *, use_sympy: bool | None = None) -> CheckReport:
     return report
 
 
-def main(argv=None, out=sys.stdout, err=sys.stderr) -> int:
+def main(argv=None, out=None, err=None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     args = list(sys.argv[1:] if argv is None else argv)
     use_sympy = None
     if "--no-sympy" in args:

@@ -1,0 +1,332 @@
+"""Tightness certificates: producer, determinism, CLI, reference files, and tampering.
+
+Tampering is judged against an independent oracle (``strategies_certificates``): a mutation whose claims
+the oracle finds false must be rejected by the checker, even when the attacker recomputes the content hash.
+Mutations that keep every claim true (e.g. a digit far below a ball's radius) need not be rejected and
+are counted separately. The hash itself must catch every edit.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import strategies_certificates as S
+from conftest import THOROUGH
+from implicitreg.cli import main as cli_main
+from implicitreg.errors import CertificateError, HypothesisNotMetError, InvalidParameterError
+from implicitreg.numerics.instance import Instance
+from implicitreg.proofs import certify
+from implicitreg.proofs.checker.check import CheckFailure, check_certificate, check_file, content_hash
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "proofs" / "reference_certificates"
+REF_FILES = sorted(REFERENCE.glob("*.json"))
+ROW = Instance.from_lists([[1, "1/2"]], [1], name="row")
+
+
+@pytest.fixture(scope="module")
+def refs() -> dict[str, dict]:
+    return {p.stem: S.load(p) for p in REF_FILES}
+
+
+def _rejects(cert, field_prefix=None, use_sympy=False):
+    with pytest.raises(CheckFailure) as info:
+        check_certificate(cert, use_sympy=use_sympy)
+    if field_prefix is not None:
+        assert info.value.field.startswith(field_prefix), (info.value.field, info.value.message)
+    return info.value
+
+
+# --- reference certificates and the oracle agree with the checker -----------------------------------------
+
+def test_reference_certificates_cover_every_tightness_claim(refs):
+    names = {c["theorem"]["name"] for c in refs.values()}
+    assert names == {"MS-D2", "MS-D3", "kink", "MC-LB"}
+    depths = {c["depth"] for c in refs.values() if c["kind"] == "diagonal" and c["theorem"]["name"] == "MS-D3"}
+    assert {"3", "5/2"} <= depths
+
+
+@pytest.mark.parametrize("path", REF_FILES, ids=lambda p: p.stem)
+def test_reference_certificate_verifies_and_oracle_agrees(path):
+    cert = S.load(path)
+    verified = check_certificate(cert, use_sympy=False)
+    assert any("Krawczyk" in v or "Sturm" in v for v in verified)
+    assert S.truth(cert) is True
+
+
+@pytest.mark.parametrize("stem", ["ms_d2_row_r1_2", "kink_eps_1_10_p3"])
+def test_reference_limits_rechecked_by_sympy(refs, stem):
+    verified = check_certificate(refs[stem], use_sympy=True)
+    assert any(v.startswith("limit (SymPy)") for v in verified)
+
+
+def test_ratio_claims_approach_the_proved_limit(refs):
+    """The certified ratios move toward the SymPy limit 1 as alpha decreases (the approach, shown numerically)."""
+    for stem in ("ms_d2_row_r1_2", "ms_d3_row_r1_2_D3", "kink_eps_1_10_p3"):
+        pts = refs[stem]["points"]
+        gaps = [abs(1 - Fraction(float(p["bounds"][0]["ratio"]["lo"]))) for p in pts]
+        assert gaps == sorted(gaps, reverse=True) and gaps[-1] < gaps[0], stem
+
+
+def test_closed_form_of_the_ms_d3_family():
+    """On A = [1, 1/2], D = 3 the bound carries the closed-form constant (1 + r) h_3(r) = 104/9, and the certified
+    ratios approach 1 at the rate alpha^((D-2)/D) = alpha^(1/3) of dln.md §4 (correction O(alpha^(1+(D-2)/D)))."""
+    import math
+
+    cert = S.load(REFERENCE / "ms_d3_row_r1_2_D3.json")
+    h = (1 - sympy.Rational(1, 2)) ** -3 - (1 + sympy.Rational(1, 2)) ** -3
+    assert sympy.Rational(3, 2) * h == sympy.Rational(104, 9)
+    alphas = [float(Fraction(p["alpha"])) for p in cert["points"]]
+    gaps = [abs(1 - float(p["errors"]["l1"]["mid"]) / (a * 104 / 9)) for p, a in zip(cert["points"], alphas)]
+    slope = math.log(gaps[1] / gaps[0]) / math.log(alphas[1] / alphas[0])
+    assert abs(slope - 1 / 3) < 0.03, slope
+    assert abs(slope - 1 / 3 - 0.1) > 0.05  # an exponent off by 0.1 would be told apart
+
+
+# --- producer --------------------------------------------------------------------------------------------------
+
+def test_same_command_gives_byte_identical_files():
+    a = certify.dumps(certify.diagonal_certificate(ROW, 2, ["1/1000"], theorem="MS-D2", symbolic=False))
+    b = certify.dumps(certify.diagonal_certificate(ROW, 2, ["0.001"], theorem="MS-D2", symbolic=False))
+    assert a == b
+    c = certify.dumps(certify.deep_linear_certificate(certify.MC_LB_X, certify.MC_LB_Y, 3))
+    assert c == (REFERENCE / "mc_lb_equality_L3.json").read_text(encoding="utf-8")
+
+
+def test_producer_refuses_what_it_cannot_certify():
+    with pytest.raises(InvalidParameterError):
+        certify.diagonal_certificate(ROW, 3, ["1/1000"], theorem="MS-D2")
+    with pytest.raises(InvalidParameterError):
+        certify.diagonal_certificate(ROW, 2, ["1/1000"], theorem="MS-D3")
+    with pytest.raises(InvalidParameterError):
+        certify.diagonal_certificate(ROW, 2, ["-1"], theorem="MS-D2")
+    with pytest.raises(HypothesisNotMetError, match="not unique"):
+        certify.diagonal_certificate(Instance.from_lists([[1, 1]], [1]), 2, ["1/1000"], theorem="MS-D2")
+    with pytest.raises(HypothesisNotMetError, match="kink family"):
+        certify.diagonal_certificate(Instance.from_lists([[1, 2]], [1]), 3, ["1/10"], theorem="kink")
+    with pytest.raises(HypothesisNotMetError, match="irrational"):
+        certify.deep_linear_certificate(certify.MC_LB_X, certify.MC_LB_Y, 2)
+
+
+def test_wrong_bound_is_caught_by_the_symbolic_limit(refs):
+    """A deliberately wrong bound (constant x1.1, halved, exponent off by 0.1) keeps a consistent numeric part
+    when the attacker recomputes the balls, but the SymPy limit of error/bound is then not the stated 1."""
+    from implicitreg.proofs.checker.interval import ball_from_interval, evaluate, point, precision
+    from implicitreg.proofs.checker.krawczyk import link
+
+    for wrong in ("11*({})/10", "({})/2", "({})*alpha_product**(1/10)"):
+        cert = copy.deepcopy(refs["ms_d2_row_r1_2"])
+        cert["bounds"][0]["expr"] = wrong.format(cert["bounds"][0]["expr"])
+        with precision(60):  # the attacker re-encloses the bound values so the numeric checks pass
+            for pt in cert["points"]:
+                a = Fraction(pt["alpha"]) if "/" not in pt["alpha"] else Fraction(*map(int, pt["alpha"].split("/")))
+                env = {"rho": point(Fraction(1, 2)), "N": point(Fraction(2)), "s": point(Fraction(1)),
+                       "alpha_product": point(a)}
+                pt["bounds"][0]["value"] = ball_from_interval(evaluate(cert["bounds"][0]["expr"], env, "e",
+                                                                       link(Fraction(2))), 30)
+                pt["bounds"][0]["ratio"] = {"lo": "1e-30", "hi": "1e30"}
+        cert = S.rehash(cert)
+        check_certificate(cert, use_sympy=False)  # numerically consistent ...
+        err = _rejects(cert, "limit", use_sympy=True)  # ... but the limit claim is false
+        assert "limit" in err.field
+
+
+def test_mutated_limit_section_is_rejected_by_sympy(refs):
+    base = refs["kink_eps_1_10_p3"]
+    for path, value in ((("limit", "value"), "2"), (("limit", "alpha_of_t"), "1/(1 + t)"),
+                        (("limit", "t_limit"), "oo"), (("limit", "steps", 1, "rhs"), "1"),
+                        (("limit", "error_of_t"), "t")):
+        cert = copy.deepcopy(base)
+        S.set_at(cert, path, value)
+        _rejects(S.rehash(cert), "limit", use_sympy=True)
+
+
+# --- targeted tampering (every one makes the claim false) --------------------------------------------------
+
+def _edit(cert, path, fn):
+    cert = copy.deepcopy(cert)
+    node = cert
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = fn(node[path[-1]])
+    return cert
+
+
+TARGETED = [
+    ("x* digit", "ms_d2_row_r1_2", ("basis_pursuit", "x_star", 0), lambda v: "2", "basis_pursuit"),
+    ("bound value digit", "ms_d2_row_r1_2", ("points", 0, "bounds", 0, "value", "mid"),
+     lambda v: v[:5] + ("1" if v[5] != "1" else "2") + v[6:], "points[0].bounds[0].value"),
+    ("ratio lo above the truth", "ms_d3_row_r1_2_D3", ("points", 0, "bounds", 0, "ratio", "lo"),
+     lambda v: v[:-4] + "9" + v[-3:], "points[0].bounds[0].ratio"),
+    ("ratio hi below the truth", "kink_eps_1_10_p3", ("points", 1, "bounds", 0, "ratio", "hi"),
+     lambda v: "9.0e-1", "points[1].bounds[0].ratio"),
+    ("nu box shrunk off the solution", "ms_d2_row_r1_2", ("points", 0, "nu", 0),
+     lambda b: {"mid": b["mid"][:-3] + "000", "rad": "1e-48"}, "points[0].nu"),
+    ("nu box radius zero", "ms_d3_row_r1_2_D5_2", ("points", 0, "nu", 0, "rad"), lambda v: "0", "points[0].nu"),
+    ("x_inf ball moved", "kink_eps_1_10_p4", ("points", 0, "x_inf", 1, "mid"),
+     lambda v: "1" + v[1:] if v[0] != "1" else "2" + v[1:], "points[0].x_inf[1]"),
+    ("error ball shrunk", "ms_d2_row_r1_2", ("points", 1, "errors", "l1", "rad"), lambda v: "0",
+     "points[1].errors.l1"),
+    ("rho value", "ms_d2_row_r1_2", ("rho", "value"), lambda v: "2/5", "rho"),
+    ("dual certificate lambda", "ms_d3_row_r1_2_D3", ("basis_pursuit", "lambda", 0), lambda v: "3/2", "basis_pursuit"),
+    ("kernel vector", "kink_eps_1_10_p3", ("rho", "v", 0), lambda v: "1", "rho.v"),
+    ("alpha changed", "ms_d3_row_r1_2_D3", ("points", 0, "alpha"), lambda v: "1/999", "points[0]"),
+    ("depth changed", "ms_d3_row_r1_2_D3", ("depth",), lambda v: "4", "points[0]"),
+    ("convention flipped", "kink_eps_1_10_p3", ("alpha_convention",), lambda v: "product", "points[0]"),
+    ("instance entry", "ms_d2_row_r1_2", ("instance", "A", 0, 1), lambda v: "1/3", "rho"),
+    ("deep: X entry", "mc_lb_equality_L3", ("instance", "X", 0, 0), lambda v: "7/5", "w_star"),
+    ("deep: minimizer entry", "mc_lb_equality_L3", ("minimizer", 1, 0, 0), lambda v: "3", "minimizer"),
+    ("deep: sharpness ball", "mc_lb_equality_L3", ("sharpness", "mid"), lambda v: "1.93e+2", "sharpness"),
+    ("deep: S_LB exact", "mc_lb_equality_L3", ("equality", "S_LB"), lambda v: "193", "equality.S_LB"),
+    ("deep: ratio", "mc_lb_equality_L3", ("ratio", "lo"), lambda v: "1.0000001", "ratio"),
+]
+
+
+@pytest.mark.parametrize("name,stem,path,fn,field", TARGETED, ids=[t[0] for t in TARGETED])
+def test_targeted_tampering_is_rejected_even_with_a_recomputed_hash(refs, name, stem, path, fn, field):
+    bad = _edit(refs[stem], path, fn)
+    assert S.truth(bad) is False, "the oracle must agree that this mutation is false"
+    _rejects(bad, "sha256")  # hash not recomputed: caught by the hash
+    err = _rejects(S.rehash(bad), field)  # hash recomputed: caught by the claim-level checks
+    assert err.message
+
+
+def test_swapped_instance_is_rejected(refs):
+    a, b = refs["ms_d2_row_r1_2"], refs["kink_eps_1_10_p3"]
+    bad = S.rehash(dict(copy.deepcopy(a), instance=copy.deepcopy(b["instance"])))
+    assert S.truth(bad) is False
+    _rejects(bad)
+
+
+@pytest.mark.parametrize("stem", ["ms_d2_row_r1_2", "mc_lb_equality_L3"])
+def test_every_dropped_required_field_is_named(refs, stem):
+    cert = refs[stem]
+    for key in sorted(k for k in cert if k not in ("limit", "equality", "loss", "sha256")):
+        bad = S.rehash({k: v for k, v in cert.items() if k != key})
+        err = _rejects(bad)
+        assert key in err.field, (key, err.field)
+
+
+def test_corrupt_json_and_bare_floats(tmp_path, refs):
+    text = (REFERENCE / "ms_d2_row_r1_2.json").read_text(encoding="utf-8")
+    for name, content in (("truncated", text[: len(text) // 2]), ("float", text.replace('"depth": "2"', '"depth": 2.0')),
+                          ("nan", text.replace('"depth": "2"', '"depth": NaN')), ("empty", "")):
+        p = tmp_path / f"{name}.json"
+        p.write_text(content, encoding="utf-8")
+        rep = check_file(p)
+        assert not rep.ok and rep.failure.field == "(json)", name
+
+
+# --- random tampering (Hypothesis): hash level and claim level ----------------------------------------------
+
+STATS = {"hash": [0, 0], "claim_false": [0, 0], "claim_true": [0, 0]}
+
+
+@settings(max_examples=200 if THOROUGH else 40, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_hash_catches_every_edit(refs, data):
+    stem = data.draw(st.sampled_from(sorted(refs)))
+    desc, bad = data.draw(S.mutations(refs[stem], skip_limit=False))
+    if S.canonical_equal(bad, refs[stem]):
+        return
+    STATS["hash"][0] += 1
+    with pytest.raises(CheckFailure) as info:
+        check_certificate(bad, use_sympy=False)
+    assert info.value.field in ("sha256", "format", "(top level)"), desc
+    STATS["hash"][1] += 1
+
+
+@settings(max_examples=300 if THOROUGH else 60, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_claim_level_checks_catch_every_false_mutation(refs, data):
+    stem = data.draw(st.sampled_from(sorted(refs)))
+    desc, bad = data.draw(S.mutations(refs[stem]))
+    bad = S.rehash(bad)  # the attacker recomputes the hash
+    verdict = S.truth(bad)
+    try:
+        check_certificate(bad, use_sympy=False)
+        rejected = False
+    except CheckFailure as exc:
+        rejected = True
+        assert exc.field and exc.message, desc
+    if verdict is False:
+        STATS["claim_false"][0] += 1
+        STATS["claim_false"][1] += rejected
+        assert rejected, f"a false claim was accepted: {stem}: {desc}"
+    elif verdict is True:
+        STATS["claim_true"][0] += 1
+        STATS["claim_true"][1] += rejected
+
+
+def test_report_rejection_rates():
+    """Printed with -s; the asserts above already require 100% on false claims."""
+    h, f, t = STATS["hash"], STATS["claim_false"], STATS["claim_true"]
+    print(f"\nhash-level: {h[1]}/{h[0]} edits rejected; claim-level: {f[1]}/{f[0]} false mutations rejected "
+          f"(100% required); {t[0]} mutations kept every claim true ({t[1]} of them rejected conservatively)")
+    assert h[0] == h[1] and f[0] == f[1]
+
+
+# --- CLI --------------------------------------------------------------------------------------------------------
+
+def test_cli_certify_and_check(tmp_path, capsys):
+    inst = tmp_path / "row.json"
+    inst.write_text(json.dumps({"A": [[1, "1/2"]], "y": [1]}), encoding="utf-8")
+    out = tmp_path / "c.json"
+    assert cli_main(["certify", "--instance", str(inst), "--theorem", "MS-D3", "--depth", "5/2", "--alpha", "1e-3",
+                     "--no-symbolic", "--out", str(out)]) == 0
+    assert cli_main(["check", "--no-sympy", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "OK" in text and "Krawczyk" in text and "1 verified, 0 failed" in text
+    cert = json.loads(out.read_text(encoding="utf-8"))
+    cert["points"][0]["bounds"][0]["ratio"]["hi"] = "1e-3"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(S.rehash(cert)), encoding="utf-8")
+    assert cli_main(["check", "--no-sympy", str(out), str(bad)]) == 1
+    text = capsys.readouterr().out
+    assert "FAIL" in text and "field points[0].bounds[0].ratio" in text and "1 verified, 1 failed" in text
+
+
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
+    inst = tmp_path / "row.json"
+    inst.write_text(json.dumps({"A": [[1, "1/2"]], "y": [1]}), encoding="utf-8")
+    for argv in (["--theorem", "MS-D2", "--depth", "2", "--alpha", "-1"],
+                 ["--theorem", "MS-D2", "--depth", "2"],
+                 ["--theorem", "MC-LB", "--depth", "x"],
+                 ["--theorem", "MS-D3", "--depth", "3/2", "--alpha", "1e-3"]):
+        assert cli_main(["certify", "--instance", str(inst), *argv, "--out", str(tmp_path / "o.json")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "error" in err
+
+
+def test_verify_certify_writes_and_checks(tmp_path, monkeypatch, capsys):
+    """The --certify wiring: certificates are written after the suites (builder replaced by one small cert)."""
+    from implicitreg.proofs import verify
+
+    small = certify.diagonal_certificate(ROW, 2, ["1/100"], theorem="MS-D2", symbolic=False)
+    monkeypatch.setattr(certify, "tightness_certificates", lambda: [("small", small)])
+    verify.main(only="no-such-suite", certify=str(tmp_path / "certs"))
+    out = capsys.readouterr().out
+    written = tmp_path / "certs" / "small.json"
+    assert str(written) in out and check_file(written).ok
+
+
+@pytest.mark.slow
+def test_verify_certify_end_to_end(tmp_path):
+    """`implicitreg verify --certify DIR` then `implicitreg check DIR/*` (the issue's done-when)."""
+    exe = [sys.executable, "-m", "implicitreg.cli"]
+    subprocess.run(exe + ["verify", "--only", "no-such-suite", "--certify", str(tmp_path)], capture_output=True,
+                   text=True, timeout=900, cwd=ROOT)
+    files = sorted(str(p) for p in tmp_path.glob("*.json"))
+    assert len(files) == 6
+    proc = subprocess.run(exe + ["check", *files], capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0 and "6 verified, 0 failed" in proc.stdout, proc.stdout + proc.stderr
+    for f in files:  # byte-identical to the committed references
+        assert Path(f).read_bytes() == (REFERENCE / Path(f).name).read_bytes()
