@@ -94,6 +94,30 @@ def _kink_bound(depth: Fraction, instance: Instance):
     return (str(expr), "limit", bound.provenance.to_json()), theorem
 
 
+#: the theory.diagonal bounds certified alongside the tightness scale, with the norm each one measures
+_THEORY_BOUNDS = {"MS-D2": (("upper_l1", "l1"), ("lower_inf", "linf")),
+                  "MS-D3": (("upper_l1", "l1"), ("lower_inf", "linf"))}
+
+
+def _theory_bounds(theorem: str, depth: Fraction) -> list[dict]:
+    """The upper and lower bounds of ``theory.diagonal`` (MS-D2 / MS-D3), with alpha -> alpha_product and D fixed.
+
+    Their constants (K1, K2, n, eps, rho_a, rho_minus, M0) are a-posteriori: the checker recomputes them from the
+    Krawczyk box (``checker.check._point_constants``)."""
+    from implicitreg.theory import diagonal
+    from implicitreg.theory.statement import D as D_sym, alpha
+
+    stated = diagonal.MS_D2_THEOREM if theorem == "MS-D2" else diagonal.MS_D3_THEOREM
+    ap = sympy.Symbol("alpha_product", positive=True)
+    out = []
+    for name, norm in _THEORY_BOUNDS[theorem]:
+        b = stated.bound(name)
+        expr = b.expr.subs({alpha: ap, D_sym: sympy.Rational(depth.numerator, depth.denominator)})
+        out.append({"name": f"{stated.name} {b.name}: {b.lhs} {'<=' if b.side == 'upper' else '>='} ...",
+                    "side": b.side, "norm": norm, "expr": str(expr), "provenance": b.provenance.to_json()})
+    return out
+
+
 def dumps(cert: dict) -> str:
     """The file text: sorted keys, two-space indent, trailing newline (byte-identical for equal content)."""
     return json.dumps(cert, sort_keys=True, indent=2, ensure_ascii=True) + "\n"
@@ -167,6 +191,8 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
         provenance = dict(stated.provenance.to_json(), statement=f"{stated.name}: {stated.statement}")
     bounds = [{"name": f"{theorem} tightness scale", "side": side, "norm": spec["norm"], "expr": expr,
                "provenance": bprov}]
+    if theorem in ("MS-D2", "MS-D3"):
+        bounds += _theory_bounds(theorem, D)
     claim = (f"For each listed alpha ({convention} convention), ||x_inf(alpha) - x*||_{spec['norm'][1:]} / "
              f"({expr}) lies in the stated ratio interval; x* is the unique l1 minimizer and rho its exact LP value.")
     cert = {
@@ -216,8 +242,9 @@ def _diagonal_point(instance, D, alpha, convention, bp, rho, bounds, dps, res) -
                     <= hi(xj) + abs(hi(xj)) * mpmath.mpf(10) ** (-res.digits)):
                 raise CertificateError(f"x_inf[{j}] of the dual solve disagrees with the Krawczyk box")
         diff = [xj - point(Fraction(s)) for xj, s in zip(x, bp.x)]
-        env = dict(checker._instance_constants(A, list(bp.x), bp.support, rho, D, len(A[0])),
-                   alpha=point(alpha), alpha_product=ap)
+        env0 = checker._instance_constants(A, list(bp.x), bp.support, rho, D, len(A[0]))
+        env = dict(env0, alpha=point(alpha), alpha_product=ap)
+        env.update(checker._point_constants(env0, z, bp.support, bp.signs, ap, D))
         errors, pbounds = {}, []
         err_iv = {}
         for spec in bounds:

@@ -294,7 +294,8 @@ def _point_truth(pt, a1, a2, y, xs, k, D, conv, rho, bounds):
             return False
         for b, spec in enumerate(bounds):
             verdict.add(_inside(errs[spec["norm"]], *_ball(pt["errors"][spec["norm"]])))
-            exact_val = _sympy_bound(spec["expr"], alpha, conv, D, rho, xs, k, a1, a2)
+            exact_val = _sympy_bound(spec["expr"], alpha, conv, D, rho, xs, k, a1, a2,
+                                     _posterior(nu, A, k, xs, ap, D, rho, abs(a2 / a1) if k == 0 else abs(a1 / a2)))
             if exact_val is None:
                 return False
             val = mpmath.mpf(str(sympy.N(exact_val, 90)))
@@ -309,14 +310,35 @@ def _point_truth(pt, a1, a2, y, xs, k, D, conv, rho, bounds):
             ratio = errs[spec["norm"]] / val
             rlo, rhi = _q(pb[b]["ratio"]["lo"]), _q(pb[b]["ratio"]["hi"])
             verdict.add(_inside(ratio, rlo, rhi))
-            if rlo <= 0 or (spec["side"] == "upper" and rhi > 1) or (spec["side"] == "lower" and rlo < 1):
-                return False
+            if rlo <= 0 or (spec["side"] == "upper" and ratio > 1 + TOL) or \
+                    (spec["side"] == "lower" and ratio < 1 - TOL):
+                return False  # a violated bound: a counterexample, not a tightness certificate
             if verdict.value is False:
                 return False
     return verdict.value
 
 
-def _sympy_bound(expr, alpha, conv, D, rho, xs, k, a1, a2):
+def _posterior(nu, A, k, xs, ap, D, rho, K2):
+    """theory/diagonal.py's a-posteriori constants from the oracle's nu (mpmath; M0 by bisection on H_D)."""
+    sg = 1 if xs[k] > 0 else -1
+    w = A[k] * nu
+    eps = abs(w - sg)
+    rho_m = mpmath.mpf(rho.numerator) / rho.denominator
+    K2_m = mpmath.mpf(K2.numerator) / K2.denominator
+    out = {"K1": abs(w - sg * mpmath.log(1 / ap)), "eps": eps, "rho_a": rho_m + K2_m * eps,
+           "rho_minus": max(rho_m - K2_m * eps, mpmath.mpf(0))}
+    if D > 2 and out["rho_a"] < 1:
+        Dm = mpmath.mpf(D.numerator) / D.denominator
+        H = lambda m: (Dm - 2) / 2 * ((1 - m) ** (-2 / (Dm - 2)) + (1 + m) ** (-2 / (Dm - 2)) - 2)  # noqa: E731
+        target, lo, hi = H(out["rho_a"]), out["rho_a"], mpmath.mpf(1)  # n = N - s = 1 here
+        for _ in range(400):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if H(mid) < target else (lo, mid)
+        out["M0"] = (lo + hi) / 2
+    return out
+
+
+def _sympy_bound(expr, alpha, conv, D, rho, xs, k, a1, a2, posterior):
     """The bound as an exact SymPy number (an evaluation path independent of the checker's interval parser)."""
     z = sympy.Symbol("z")
     Ds = sympy.Rational(D.numerator, D.denominator)
@@ -325,9 +347,10 @@ def _sympy_bound(expr, alpha, conv, D, rho, xs, k, a1, a2):
     a_s = sympy.Rational(alpha.numerator, alpha.denominator)
     names = {"alpha": a_s, "alpha_product": a_s if conv == "product" else a_s ** Ds,
              "rho": sympy.Rational(rho.numerator, rho.denominator), "N": 2, "s": 1, "m": 1, "D": Ds, "p": Ds,
-             "K1": abs(sympy.log(abs(sympy.Rational(xs[k].numerator, xs[k].denominator)))),
              "K2": abs(sympy.Rational((ao / ak).numerator, (ao / ak).denominator)),
+             "K1star": abs(sympy.log(abs(sympy.Rational(xs[k].numerator, xs[k].denominator)))), "n": 1,
              "h": sympy.Lambda(z, phi), "E": sympy.E, "pi": sympy.pi}
+    names.update({key: sympy.Float(mpmath.nstr(v, 95), 95) for key, v in posterior.items()})
     if "." in expr or "__" in expr:
         return None  # float literals / dunder: the certificate format forbids them
     try:

@@ -54,6 +54,54 @@ def link_derivative(depth: Fraction):
     return dphi
 
 
+def dual_potential(depth: Fraction):
+    """H_D as an interval function on [0, 1): ((D-2)/2) [(1-z)^(-2/(D-2)) + (1+z)^(-2/(D-2)) - 2] (H_D' = h_D)."""
+    if depth == 2:
+        return lambda z: iv.exp(z) + iv.exp(-z) - 2
+    e = point(2 / (depth - 2))
+    c = point((depth - 2) / 2)
+
+    def H(z):
+        if not (lo(z) > -1 and hi(z) < 1):
+            raise ArithmeticError("argument outside (-1, 1)")
+        return c * (iv.exp(-e * iv.log(1 - z)) + iv.exp(-e * iv.log(1 + z)) - 2)
+
+    return H
+
+
+def dual_potential_inverse(depth: Fraction, target, steps: int = 200):
+    """An interval containing H_D^{-1}(t) in [0, 1) for every t in ``target`` (H_D increases from 0 to oo on
+    [0, 1) for D > 2): two bisections, one keeping H_D(m) certainly <= min target, one certainly >= max target."""
+    H = dual_potential(depth)
+    if lo(target) < 0:
+        raise ArithmeticError("H_D^{-1} of a possibly negative value")
+    one = mpmath.mpf(1)
+    top = one - mpmath.mpf(2) ** -8
+    while not lo(H(iv.mpf(top))) >= hi(target):
+        top = (one + top) / 2
+        if one - top < mpmath.mpf(2) ** (-iv.prec + 4):
+            raise ArithmeticError("H_D^{-1}: target too large for the working precision")
+
+    def below(m):
+        return hi(H(iv.mpf(m))) <= lo(target)
+
+    def above(m):
+        return lo(H(iv.mpf(m))) >= hi(target)
+
+    a, b = mpmath.mpf(0), top  # below(a), not below(b)
+    for _ in range(steps):
+        mid = (a + b) / 2
+        a, b = (mid, b) if below(mid) else (a, mid)
+    m_lo = a
+    a, b = mpmath.mpf(0), top  # not above(a) (unless target is 0), above(b)
+    if above(a):
+        return iv.mpf([m_lo, a])
+    for _ in range(steps):
+        mid = (a + b) / 2
+        a, b = (a, mid) if above(mid) else (mid, b)
+    return iv.mpf([m_lo, b])
+
+
 def _At(A, nu):
     return [sum((point(A[i][j]) * nu[i] for i in range(len(A))), iv.mpf(0)) for j in range(len(A[0]))]
 
