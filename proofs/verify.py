@@ -14,6 +14,7 @@ from implicitreg.proofs.checks import Verdict
 SUITES = (
     "implicitreg.proofs.suites.basis_pursuit",
     "implicitreg.proofs.suites.selection",
+    "implicitreg.proofs.suites.deep_linear",
 )
 
 COLUMNS = (("theorem", "theorem"), ("provenance", "provenance"), ("instance", "instance"), ("depth", "depth"),
