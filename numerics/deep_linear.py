@@ -419,7 +419,7 @@ def hessian(net: DeepLinearNetwork, data: RegressionData) -> np.ndarray:
             H[rj, rk] = H[rj, rk] + block.T
             if j > 1:
                 P = P @ net.weights[j - 1]
-    return H
+    return (H + H.T) / 2  # J^T (Sigma J) is symmetric only up to rounding
 
 
 def hessian_vector_product(net: DeepLinearNetwork, data: RegressionData, v: np.ndarray) -> np.ndarray:
