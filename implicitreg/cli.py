@@ -16,6 +16,7 @@ from implicitreg.errors import ImplicitRegError
 COMMAND_MODULES = (
     "implicitreg.commands.basis_pursuit",
     "implicitreg.commands.verify",
+    "implicitreg.commands.limit",
     "implicitreg.commands.reproduce",
     "implicitreg.commands.select",
     "implicitreg.commands.certify",

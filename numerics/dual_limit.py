@@ -38,6 +38,7 @@ from implicitreg.numerics.precision import (agreeing_digits, flint_precision, lo
                                             to_arb, to_mpf, to_mpf_list, working_dps)
 
 MAX_NEWTON = 200
+MAX_DIGITS = 5000
 
 
 @dataclass
@@ -259,6 +260,8 @@ def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "prod
     alpha_convention_value(alpha_convention)
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
+    if digits > MAX_DIGITS:
+        raise PrecisionError(f"{digits} digits cannot be certified: the supported maximum is {MAX_DIGITS}")
     with mpmath.workdps(30):
         ap_estimate = product_scale(a, D, alpha_convention)
     dps = working_dps(digits, ap_estimate, D)
