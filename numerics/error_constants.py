@@ -94,12 +94,13 @@ class PosteriorConstants:
 
 def posterior_constants(limit, sc: SupportConstants) -> PosteriorConstants:
     """K1(alpha), eps(alpha), rho_a = rho + K2 eps, rho - K2 eps and max_C |w_i| from a LimitResult."""
-    w = limit.z
-    L = -mpmath.log(limit.alpha_product)
-    K1 = max(abs(w[i] - sg * L) for i, sg in zip(sc.support, sc.signs))
-    eps = max(abs(w[i] - sg) for i, sg in zip(sc.support, sc.signs))
-    w_off = max((abs(w[j]) for j in sc.complement), default=mpf(0))
-    return PosteriorConstants(K1, eps, _mp(sc.rho) + _mp(sc.K2) * eps, _mp(sc.rho) - _mp(sc.K2) * eps, w_off)
+    with mpmath.workdps(limit.dps):  # w_S - sigma L cancels ~log10(L) digits: work at the limit's precision
+        w = limit.z
+        L = -mpmath.log(limit.alpha_product)
+        K1 = max(abs(w[i] - sg * L) for i, sg in zip(sc.support, sc.signs))
+        eps = max(abs(w[i] - sg) for i, sg in zip(sc.support, sc.signs))
+        w_off = max((abs(w[j]) for j in sc.complement), default=mpf(0))
+        return PosteriorConstants(K1, eps, _mp(sc.rho) + _mp(sc.K2) * eps, _mp(sc.rho) - _mp(sc.K2) * eps, w_off)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,18 +155,19 @@ def _newton_direction(A, S, sig, C, lam0, D, dps):
             step = mpmath.lu_solve(Hm, mpmath.matrix(g))
             dec = mpmath.fsum(g[c] * step[c] for c in range(k))  # Newton decrement^2
             s_len = mpf(1)
+            local = dec < mpf(10) ** -8 * (1 + abs(f))  # quadratic region: full steps, no Armijo test
             while True:
                 trial_mu = [mu[c] - s_len * step[c] for c in range(k)]
                 tt = t_of(trial_mu)
                 if max(abs(v) for v in tt) < 1:
                     ft = F(tt)
-                    if ft <= f - s_len * dec / 4 or dec < tol ** 2:
+                    if local or ft <= f - s_len * dec / 4:
                         break
                 s_len /= 2
                 if s_len < mpf(10) ** (-30):
                     raise ConvergenceError("lambda_D Newton: line search failed")
             mu, t, f = trial_mu, tt, ft
-            if abs(dec) < tol ** 2 or max(abs(v) for v in step) * s_len < tol:
+            if local and max(abs(v) for v in step) * s_len < tol:
                 break
         else:
             raise ConvergenceError("lambda_D Newton did not converge in 200 iterations")

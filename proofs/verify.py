@@ -15,6 +15,7 @@ SUITES = (
     "implicitreg.proofs.suites.basis_pursuit",
     "implicitreg.proofs.suites.selection",
     "implicitreg.proofs.suites.deep_linear",
+    "implicitreg.proofs.suites.diagonal",
 )
 
 COLUMNS = (("theorem", "theorem"), ("provenance", "provenance"), ("instance", "instance"), ("depth", "depth"),
