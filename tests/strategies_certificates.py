@@ -74,7 +74,24 @@ def rehash(cert: dict) -> dict:
 def mutations(draw, cert, *, skip_limit=True):
     """(description, mutated certificate) for a claim-level change of a non-descriptive field."""
     cert = copy.deepcopy(cert)
-    kind = draw(st.sampled_from(["digit", "digit", "digit", "int", "drop", "type"]))
+    kind = draw(st.sampled_from(["digit", "digit", "digit", "int", "drop", "type", "ball", "ball"]))
+    if kind == "ball":  # shrink, widen or shift an enclosure (a ball {"mid", "rad"})
+        balls = [(p, d) for p, d in containers(cert) if set(d) == {"mid", "rad"}
+                 and not (skip_limit and p[:1] == ("limit",))]
+        path, d = draw(st.sampled_from(balls))
+        rad = Fraction(d["rad"]) if "e" not in d["rad"] else _q(d["rad"])
+        how = draw(st.sampled_from(["shrink", "zero", "widen", "shift"]))
+        k = draw(st.integers(1, 12))
+        if how == "shrink":
+            d["rad"] = f"{rad / 10 ** k}" if rad else "0"
+        elif how == "zero":
+            d["rad"] = "0"
+        elif how == "widen":
+            d["rad"] = f"{rad * 10 ** k}" if rad else f"1/{10 ** (40 + k)}"
+        else:
+            sign = draw(st.sampled_from([1, -1]))
+            d["mid"] = f"{_q(d['mid']) + sign * k * (rad or Fraction(1, 10 ** 40))}"
+        return f"ball {how} {path} (k = {k})", cert
     if kind == "drop":
         cands = [(p, d) for p, d in containers(cert) if d and not (skip_limit and p[:1] == ("limit",))
                  and not is_descriptive(p)]

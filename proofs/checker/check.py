@@ -435,10 +435,13 @@ def check_certificate(cert, *, use_sympy: bool | None = None) -> list[str]:
             _check_deep_linear(cert, out)
         else:
             raise CheckFailure("kind", f"unknown kind {kind!r} (expected 'diagonal' or 'deep-linear')")
-    except (ZeroDivisionError, ArithmeticError) as exc:
-        if isinstance(exc, CheckFailure):
-            raise
+    except CheckFailure:
+        raise
+    except ArithmeticError as exc:  # includes ZeroDivisionError: an exact identity failed on malformed data
         raise CheckFailure("(arithmetic)", f"{type(exc).__name__}: {exc}") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        # a value of the wrong JSON type somewhere the field-by-field checks did not anticipate: still a failure
+        raise CheckFailure("(structure)", f"malformed certificate ({type(exc).__name__}: {exc})") from None
     return out
 
 

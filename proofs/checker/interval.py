@@ -195,6 +195,8 @@ def evaluate(expr: str, env: dict, field: str, link=None):
     ``h`` is the depth's link function phi_D (passed as ``link``). Float literals are refused:
     a certificate states exact numbers only.
     """
+    if not isinstance(expr, str):
+        raise CheckFailure(field, "expected an expression string")
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError:
