@@ -80,7 +80,7 @@ def _bound_row(theorem, bound, name, depth, alphas, observed, values, note=""):
         b = bound.evaluate(40, **vals)
         if bound.side == "lower" and b <= 0:
             continue  # trivially true at this alpha
-        m = obs / b
+        m = obs / b if b != 0 else (mpmath.mpf(0) if obs == 0 else mpmath.inf)
         margins.append(m)
         if abs(m - 1) <= CERTIFIED_SLACK:
             attained += 1  # equal within the certified digits: the bound is attained, not violated
