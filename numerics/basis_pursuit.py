@@ -171,19 +171,27 @@ class _Simplex:
             raise ConvergenceError(f"exact simplex: no optimum after {_MAX_PIVOTS} pivots")
 
 
-def _float_basis(c, M_rows, b, r: int) -> list[int] | None:
-    """A candidate basis from HiGHS: positive columns first, then columns by |reduced cost|."""
+def _float_solution(c, M_rows, b):
+    """HiGHS (dual simplex) on the float image of the LP: (z, reduced costs, duals) or None."""
     from scipy.optimize import linprog
 
     n = len(c)
     Mf = np.array([[float(v) for v in row] for row in M_rows], dtype=float).reshape(len(M_rows), n)
-    res = linprog(np.array([float(v) for v in c]), A_eq=Mf, b_eq=np.array([float(v) for v in b]),
-                  bounds=(0, None), method="highs-ds")
-    if res.status != 0 or res.x is None:
+    cf = np.array([float(v) for v in c])
+    res = linprog(cf, A_eq=Mf, b_eq=np.array([float(v) for v in b]), bounds=(0, None), method="highs-ds")
+    if res.status != 0 or res.x is None or res.eqlin is None:
         return None
-    z = res.x
-    y = res.eqlin.marginals if res.eqlin is not None else np.zeros(len(M_rows))
-    red = np.array([float(v) for v in c]) - Mf.T @ y
+    y = np.asarray(res.eqlin.marginals, dtype=float)
+    return res.x, cf - Mf.T @ y, y
+
+
+def _float_basis(c, M_rows, b, r: int, float_sol=None) -> list[int] | None:
+    """A candidate basis from HiGHS: positive columns first, then columns by |reduced cost|."""
+    float_sol = float_sol if float_sol is not None else _float_solution(c, M_rows, b)
+    if float_sol is None:
+        return None
+    z, red, _ = float_sol
+    n = len(c)
     scale = max(1.0, float(np.max(np.abs(z)))) if n else 1.0
     pos = [j for j in range(n) if z[j] > 1e-9 * scale]
     pos.sort(key=lambda j: -z[j])
@@ -196,12 +204,70 @@ def _float_basis(c, M_rows, b, r: int) -> list[int] | None:
     return [order[k] for k in piv]
 
 
+def _crash_basis(sx: "_Simplex", c, float_sol) -> list[int] | None:
+    """An exactly optimal basis rebuilt from HiGHS's solution, or None.
+
+    HiGHS's optimal basis of a degenerate LP usually contains row logicals (fixed at 0), which have no
+    column in the standard form. We rebuild it exactly: the columns with positive z or zero reduced cost
+    (as many independent ones as possible, positive first) plus unit "logical" columns fixed at 0. If that
+    basis is exactly primal and dual feasible, each logical is pivoted out by a dual ratio test (a
+    degenerate primal step, so both feasibilities survive); the result is an optimal basis of M alone.
+    """
+    z, red_f, y_f = float_sol
+    r, n = sx.r, sx.n
+    cmax = max((abs(float(v)) for v in c), default=1.0) or 1.0
+    scale = max(1.0, float(np.max(np.abs(z)))) if n else 1.0
+    pos = sorted((j for j in range(n) if z[j] > 1e-9 * scale), key=lambda j: -z[j])
+    inpos = set(pos)
+    zero = sorted((j for j in range(n) if j not in inpos and abs(red_f[j]) <= 1e-7 * cmax), key=lambda j: abs(red_f[j]))
+    Z = pos + zero
+    M = sx.M
+    # logicals: HiGHS's basic row logicals have dual exactly (or nearly) 0, so try those rows first
+    rows_by_dual = sorted(range(r), key=lambda i: abs(y_f[i]))
+    ent = []
+    for i in range(r):
+        ent.extend(M[i, j] for j in Z)
+        ent.extend(flint.fmpq(int(k == i)) for k in rows_by_dual)
+    piv = _pivot_columns(flint.fmpq_mat(r, len(Z) + r, ent))
+    basis = [Z[k] if k < len(Z) else n + rows_by_dual[k - len(Z)] for k in piv]
+    ent = []
+    for i in range(r):
+        ent.extend(M[i, j] for j in range(n))
+        ent.extend(flint.fmpq(int(k == i)) for k in range(r))
+    ext = _Simplex(flint.fmpq_mat(r, n + r, ent), sx.b, list(sx.c) + [flint.fmpq(0)] * r)
+    try:
+        _, zB, _, red = ext.state(basis)
+    except ZeroDivisionError:
+        return None
+    if any(v < 0 for v in zB) or any(zB[k] != 0 for k in range(r) if basis[k] >= n):
+        return None
+    if any(red[j] < 0 for j in range(n)):
+        return None
+    for p in range(r):
+        if basis[p] < n:
+            continue
+        B, _, _, red = ext.state(basis)
+        w = B.transpose().solve(_colvec([flint.fmpq(int(k == p)) for k in range(r)]))
+        alpha = ext.MT * w
+        inb = set(basis)
+        up = [(red[j] / alpha[j, 0], j) for j in range(n) if j not in inb and alpha[j, 0] > 0]
+        down = [(red[j] / -alpha[j, 0], j) for j in range(n) if j not in inb and alpha[j, 0] < 0]
+        options = [min(o) for o in (up, down) if o]
+        if not options:
+            return None
+        basis[p] = min(options)[1]
+        sx.pivots += 1
+    return basis
+
+
 def linprog_exact(c: Sequence[Fraction], M: Sequence[Sequence[Fraction]], b: Sequence[Fraction], *,
-                  basis: Sequence[int] | None = None, use_float: bool = True) -> LPSolution:
+                  basis: Sequence[int] | None = None, use_float: bool = True,
+                  fallback_basis: Sequence[int] | None = None) -> LPSolution:
     """Exact optimum of min c^T z s.t. M z = b, z >= 0 (all data rational), with its proof.
 
     The starting basis is ``basis`` if given (and nonsingular), else HiGHS's optimal basis rebuilt
-    exactly. From it: primal simplex if primal feasible, dual simplex if dual feasible, otherwise an
+    exactly (:func:`_crash_basis`), else ``fallback_basis``, else a basis of HiGHS's positive and
+    zero-reduced-cost columns. From it: primal simplex if primal feasible, dual simplex if dual feasible, otherwise an
     exact phase 1. The result is checked in fractions (M z = b, z >= 0, M^T y <= c, c^T z = b^T y);
     :class:`ConvergenceError` if the LP is infeasible or unbounded (callers set up bounded, feasible LPs).
     """
@@ -231,7 +297,15 @@ def linprog_exact(c: Sequence[Fraction], M: Sequence[Sequence[Fraction]], b: Seq
         sx = _Simplex(Mq, bq, cq)
         start = list(basis) if basis is not None else None
         if start is None and use_float:
-            start = _float_basis(c, Mr, br, r)
+            float_sol = _float_solution(c, Mr, br)
+            if float_sol is not None:
+                start = _crash_basis(sx, c, float_sol)
+                if start is None and fallback_basis is not None:
+                    start = list(fallback_basis)
+                if start is None:
+                    start = _float_basis(c, Mr, br, r, float_sol)
+        if start is None and fallback_basis is not None:
+            start = list(fallback_basis)
         basis_l = None
         if start is not None and len(start) == r:
             try:
@@ -717,7 +791,7 @@ def l1_minimizer(instance) -> BasisPursuitResult:
     rows = _independent_rows(A)
     M = [row + [-v for v in row] for row in A]
     hint = _split_basis_from_float(A, y, rows) if rows else None
-    sol = linprog_exact([Fraction(1)] * (2 * N), M, y, basis=hint)
+    sol = linprog_exact([Fraction(1)] * (2 * N), M, y, fallback_basis=hint)
     x0 = [sol.z[j] - sol.z[N + j] for j in range(N)]
     lam0 = list(sol.dual)
     At0 = _rmatvec(A, lam0)
