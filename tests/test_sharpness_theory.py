@@ -31,13 +31,14 @@ def values(data, L, kind="mp"):
 
 
 def test_theorems_registered_with_spec_provenance():
-    for name in ("MC-LB", "MC-Smin", "MC-Sbal", "MC-SI", "MC-RI", "DLN-imbalance"):
+    for name in ("MC-LB", "MC-Smin", "MC-Sbal", "MC-SI", "MC-RI", "DLN-imbalance", "MC-EoS"):
         assert name in THEOREMS
     assert ts.MC_LB.provenance.kind == "paper"
     assert ts.MC_SMIN.provenance.kind == "derived" and ts.MC_BAL.provenance.kind == "derived"
     assert ts.MC_SI.bound("S_SI").provenance.kind == "reconstructed"
     assert ts.CONSERVATION.provenance.kind == "standard"
     assert ts.MC_RI.provenance.kind == "paper"
+    assert ts.MC_EOS.provenance.kind == "reconstructed"
     for th in ts.THEOREMS:
         for b in (th.provenance,) + tuple(bd.provenance for bd in th.bounds):
             if b.kind == "derived" or b.proof:
@@ -277,3 +278,23 @@ def test_equality_condition_is_sharp_on_a_fixed_instance(L, equal):
             assert abs(m.value / s_lb - 1) < TOL
         else:
             assert m.value / s_lb - 1 > mpmath.mpf("1e-3")
+
+
+@pytest.mark.parametrize("L", [3, 5])
+def test_gd_step_threshold_two_over_lower_bound(L):
+    """MC-EoS [reconstructed]: GD at 0.9 x 2/S_LB converges, at 1.02 x 2/S_LB it does not (the check can fail: the
+    mutant threshold 1.1 x 2/S_LB would predict convergence at 1.02 x)."""
+    data = PAPER
+    v = values(data, L, "float")
+    eta_max = float(ts.MC_EOS.bound("eta_max").evaluate(20, **v))
+    runs = {}
+    for f in (0.9, 1.02):
+        net0 = dl.residual_init(data.d, L, 0.25, np.random.default_rng(1))
+        runs[f] = dl.gradient_descent(net0, data, f * eta_max, 4000, stop_excess_loss=1e-12)
+    assert runs[0.9].status == 1
+    assert runs[1.02].status == 0 and dl.excess_loss(runs[1.02].net, data) > 1e-6
+    mutant = float(ts.MC_EOS.bound("eta_max").mutated(scale="11/10").evaluate(20, **v))
+    assert 1.02 * eta_max < mutant  # the mutant would wrongly allow the non-converging step
+    # a converged run's limit satisfies eta <= 2 / S(limit)
+    S = dl.sharpness_exact(runs[0.9].net, data).value
+    assert 0.9 * eta_max <= 2 / S

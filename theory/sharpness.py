@@ -161,4 +161,19 @@ CONSERVATION = register(Theorem(
     ),
 ))
 
-THEOREMS = (MC_LB, MC_SMIN, MC_BAL, MC_SI, MC_RI, CONSERVATION)
+MC_EOS = register(Theorem(
+    name="MC-EoS",
+    title="Gradient descent with step eta > 2 / S_LB cannot converge stably to a minimizer",
+    statement="A global minimizer W is a linearly stable fixed point of gradient descent with step eta only if "
+              "eta <= 2 / S(W) <= 2 / S_LB; so for eta > 2 / S_LB gradient descent does not converge (except from a "
+              "measure-zero set of initializations).",
+    provenance=Provenance("reconstructed", f"{SOURCE}, Fig. 2 (threshold lines); consequence of MC-LB and linear "
+                          "stability [standard]"),
+    hypotheses=(_depth_ok, _target_nonzero),
+    bounds=(
+        Bound("eta_max", "upper", "eta of a stable convergent GD run", 2 / lower_bound_expr,
+              Provenance("reconstructed", "2 / S_LB")),
+    ),
+))
+
+THEOREMS = (MC_LB, MC_SMIN, MC_BAL, MC_SI, MC_RI, CONSERVATION, MC_EOS)

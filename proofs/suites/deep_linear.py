@@ -300,6 +300,24 @@ def _derivation_rows(verdicts):
                          None, ok))
 
 
+def _eos_rows(verdicts):
+    """GD at eta = f * 2 / S_LB from residual init (L = 5): converges for f = 0.9, not for f = 1.02 (MC-EoS)."""
+    data = instances()[1]
+    L = 5
+    c = dl.data_constants(data, "float")
+    eta_max = float(ts.MC_EOS.bound("eta_max").evaluate(20, **_values(c, L)))
+    out = {}
+    for f in (0.9, 1.02):
+        net0 = dl.residual_init(data.d, L, 0.25, np.random.default_rng(1))
+        res = dl.gradient_descent(net0, data, f * eta_max, 5000, stop_excess_loss=1e-12)
+        out[f] = res
+    ok = out[0.9].status == 1 and out[1.02].status == 0 and dl.excess_loss(out[1.02].net, data) > 1e-6
+    verdicts.append(_row("MC-EoS [GD eta > 2/S_LB does not converge]", "reconstructed", data.name, L, None, eta_max,
+                         None, ok, note=f"GD from residual init s=0.25: eta = 0.9 x 2/S_LB converged in "
+                                        f"{out[0.9].t} steps; eta = 1.02 x 2/S_LB: excess loss "
+                                        f"{float(dl.excess_loss(out[1.02].net, data)):.3g} after 5000 steps"))
+
+
 def run(thorough: bool = False) -> list[Verdict]:
     verdicts: list[Verdict] = []
     rng = np.random.default_rng(2024)
@@ -314,4 +332,5 @@ def run(thorough: bool = False) -> list[Verdict]:
     _imbalance_rows(thorough, verdicts)
     _small_init_rows(thorough, verdicts)
     _residual_rows(thorough, verdicts)
+    _eos_rows(verdicts)
     return verdicts
