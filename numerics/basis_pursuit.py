@@ -262,12 +262,12 @@ def _crash_basis(sx: "_Simplex", c, float_sol) -> list[int] | None:
 
 def linprog_exact(c: Sequence[Fraction], M: Sequence[Sequence[Fraction]], b: Sequence[Fraction], *,
                   basis: Sequence[int] | None = None, use_float: bool = True,
-                  fallback_basis: Sequence[int] | None = None) -> LPSolution:
+                  fallback_basis=None) -> LPSolution:
     """Exact optimum of min c^T z s.t. M z = b, z >= 0 (all data rational), with its proof.
 
     The starting basis is ``basis`` if given (and nonsingular), else HiGHS's optimal basis rebuilt
     exactly (:func:`_crash_basis`), else ``fallback_basis``, else a basis of HiGHS's positive and
-    zero-reduced-cost columns. From it: primal simplex if primal feasible, dual simplex if dual feasible, otherwise an
+    zero-reduced-cost columns (``fallback_basis`` may be a callable, evaluated only when needed). From it: primal simplex if primal feasible, dual simplex if dual feasible, otherwise an
     exact phase 1. The result is checked in fractions (M z = b, z >= 0, M^T y <= c, c^T z = b^T y);
     :class:`ConvergenceError` if the LP is infeasible or unbounded (callers set up bounded, feasible LPs).
     """
@@ -301,11 +301,11 @@ def linprog_exact(c: Sequence[Fraction], M: Sequence[Sequence[Fraction]], b: Seq
             if float_sol is not None:
                 start = _crash_basis(sx, c, float_sol)
                 if start is None and fallback_basis is not None:
-                    start = list(fallback_basis)
+                    start = _resolve(fallback_basis)
                 if start is None:
                     start = _float_basis(c, Mr, br, r, float_sol)
         if start is None and fallback_basis is not None:
-            start = list(fallback_basis)
+            start = _resolve(fallback_basis)
         basis_l = None
         if start is not None and len(start) == r:
             try:
@@ -333,6 +333,12 @@ def linprog_exact(c: Sequence[Fraction], M: Sequence[Sequence[Fraction]], b: Seq
     value = sum((cj * zj for cj, zj in zip(c, zq)), Fraction(0))
     _prove_lp(c, M, b, zq, dual, value)
     return LPSolution(tuple(zq), tuple(dual), value, tuple(basis_l), pivots, used_phase1)
+
+
+def _resolve(basis) -> list[int] | None:
+    """A fallback basis may be given lazily, as a callable (computed only when needed)."""
+    basis = basis() if callable(basis) else basis
+    return None if basis is None else list(basis)
 
 
 def _phase1(Mq: flint.fmpq_mat, bq: flint.fmpq_mat, sx: _Simplex) -> list[int]:
@@ -790,7 +796,7 @@ def l1_minimizer(instance) -> BasisPursuitResult:
     # 1. the split LP, float basis rebuilt exactly
     rows = _independent_rows(A)
     M = [row + [-v for v in row] for row in A]
-    hint = _split_basis_from_float(A, y, rows) if rows else None
+    hint = (lambda: _split_basis_from_float(A, y, rows)) if rows else None
     sol = linprog_exact([Fraction(1)] * (2 * N), M, y, fallback_basis=hint)
     x0 = [sol.z[j] - sol.z[N + j] for j in range(N)]
     lam0 = list(sol.dual)
