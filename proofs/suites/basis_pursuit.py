@@ -11,13 +11,18 @@ from fractions import Fraction
 
 from implicitreg.numerics.basis_pursuit import l1_minimizer
 from implicitreg.numerics.exact import fraction_str
-from implicitreg.numerics.instance import Instance
+from implicitreg.numerics.instance import Instance, load_json_exact
 from implicitreg.numerics.vertex_enumeration import enumerate_l1
 from implicitreg.proofs.checks import Verdict
 from implicitreg.proofs.derivations import rho_duality as rd
 from implicitreg.theory.basis_pursuit import MAXIMAL_SUPPORT, RHO_DUALITY, RHO_NSP, RHO_UNIQUE
 
 F = Fraction
+#: wah.md §7 'random', as JSON numbers: read through their decimal text (0.120 is 3/25, not a binary float)
+RANDOM_JSON = """{"A": [[-0.111, 0.120, -0.370, -0.240, -1.197],
+                   [0.209, -0.972, -0.755, 0.324, -0.109],
+                   [0.210, -0.391, 0.235, 0.665, 0.353]],
+             "y": [0.973, -0.039, -0.886]}"""
 
 
 def builtin_instances(thorough: bool = False) -> list[tuple[Instance, dict]]:
@@ -30,10 +35,7 @@ def builtin_instances(thorough: bool = False) -> list[tuple[Instance, dict]]:
                 {"value": F(3), "unique": False, "support": (0, 1, 2), "rho_max": F(0)}))
     out.append((Instance.from_lists([[2, -1, 0, 1], [0, 3, 2, 0]], [0, 6], name="plane"),
                 {"value": F(3), "unique": False, "support": (0, 1, 2), "rho_max": F(1, 2)}))
-    out.append((Instance.from_data({"A": [["-0.111", "0.120", "-0.370", "-0.240", "-1.197"],
-                                          ["0.209", "-0.972", "-0.755", "0.324", "-0.109"],
-                                          ["0.210", "-0.391", "0.235", "0.665", "0.353"]],
-                                    "y": ["0.973", "-0.039", "-0.886"]}, name="random"),
+    out.append((Instance.from_data(load_json_exact(RANDOM_JSON), name="random"),
                 {"unique": True, "support": (2, 3, 4), "rho_approx": 0.25514}))
     for eps in (F(3, 10), F(1, 10), F(1, 100)):
         out.append((Instance.from_lists([[1, 1 - eps]], [1], name=f"kink(eps={fraction_str(eps)})"),
