@@ -45,7 +45,7 @@ def format_table(verdicts: list[Verdict]) -> str:
     failed = sum(not v.passed for v in verdicts)
     lines.append("")
     lines.append(f"{len(verdicts) - failed} passed, {failed} failed")
-    notes = [f"- {v.theorem} on {v.instance}: {v.note}" for v in verdicts if v.note]
+    notes = list(dict.fromkeys(f"- {v.theorem} on {v.instance}: {v.note}" for v in verdicts if v.note))
     if notes:
         lines.append("")
         lines.append("notes:")
