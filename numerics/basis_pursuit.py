@@ -176,13 +176,32 @@ def _float_solution(c, M_rows, b):
     from scipy.optimize import linprog
 
     n = len(c)
-    Mf = np.array([[float(v) for v in row] for row in M_rows], dtype=float).reshape(len(M_rows), n)
-    cf = np.array([float(v) for v in c])
-    res = linprog(cf, A_eq=Mf, b_eq=np.array([float(v) for v in b]), bounds=(0, None), method="highs-ds")
+    Mf = _float_array(M_rows, (len(M_rows), n))
+    cf = _float_array(c, (n,))
+    bf = _float_array(b, (len(b),))
+    if Mf is None or cf is None or bf is None:
+        return None
+    res = linprog(cf, A_eq=Mf, b_eq=bf, bounds=(0, None), method="highs-ds")
     if res.status != 0 or res.x is None or res.eqlin is None:
         return None
     y = np.asarray(res.eqlin.marginals, dtype=float)
     return res.x, cf - Mf.T @ y, y
+
+
+def _float_array(data, shape) -> np.ndarray | None:
+    """The float image of exact data, or None when it is not representable (overflow, or a nonzero that
+    underflows to 0); the callers then skip the float hint and the exact method runs on its own."""
+    flat = [v for row in data for v in row] if len(shape) == 2 else list(data)
+    out = []
+    for v in flat:
+        try:
+            f = float(v)
+        except OverflowError:
+            return None
+        if (f == 0) != (v == 0) or not np.isfinite(f):
+            return None
+        out.append(f)
+    return np.array(out, dtype=float).reshape(shape)
 
 
 def _float_basis(c, M_rows, b, r: int, float_sol=None) -> list[int] | None:
@@ -726,8 +745,10 @@ def _split_basis_from_float(A, y, rows) -> list[int] | None:
     N = len(A[0])
     Ar = [A[i] for i in rows]
     yr = [y[i] for i in rows]
-    Af = np.array([[float(v) for v in row] for row in Ar])
-    yf = np.array([float(v) for v in yr])
+    Af = _float_array(Ar, (len(Ar), N))
+    yf = _float_array(yr, (len(yr),))
+    if Af is None or yf is None:
+        return None
     res = linprog(np.ones(2 * N), A_eq=np.hstack([Af, -Af]), b_eq=yf, bounds=(0, None), method="highs-ds")
     if res.status != 0 or res.x is None:
         return None

@@ -421,3 +421,17 @@ def test_mid_size_degenerate_instance_against_float_highs():
     flt = linprog(np.ones(2 * N), A_eq=np.hstack([Af, -Af]), b_eq=inst.y_float(), bounds=(0, None), method="highs")
     assert abs(float(res.value) - flt.fun) < 1e-9 * max(1.0, flt.fun)
     assert res.unique and res.x == tuple(F(v) for v in x)          # exact recovery of the planted vector
+
+
+@pytest.mark.parametrize("A, y", [
+    ([[1, "1e400"]], [1]),                                        # float overflow: no float hint at all
+    ([[1, "1e-400", 2], [3, 1, "1e-300"]], [1, "1e-350"]),        # float underflow of nonzero data
+    ([[1, "1e-12", 1], ["1e12", 1, "-1e-12"]], [1, 1]),           # representable but badly scaled
+    ([[1, "1.0000000000000001", 1], [0, 1, "0.9999999999999999"]], [1, 1]),  # ties below float resolution
+])
+def test_extreme_scales_agree_with_enumeration(A, y):
+    inst = Instance.from_lists(A, y)
+    res = l1_minimizer(inst)
+    ref = enumerate_l1(inst.A, inst.y)
+    assert (res.value, res.unique, res.support, res.signs) == (ref.value, ref.unique, ref.support, ref.signs)
+    assert res.rho == rho_bruteforce(inst.A, res.support, res.signs)
