@@ -105,8 +105,8 @@ class _Dual:
     def phi(self, z):
         if self.two:
             return [(2 * v.sinh()).mid() for v in z]
-        e = self.e
-        return [((1 - v) ** (-e) - (1 + v) ** (-e)).mid() for v in z]
+        e, e2 = self.e, 2 * self.e  # (1-z)^-e - (1+z)^-e without cancellation at small z
+        return [((1 + v) ** (-e) * (e2 * v.atanh()).expm1()).mid() for v in z]
 
     def dphi(self, z):
         if self.two:

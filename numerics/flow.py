@@ -550,7 +550,7 @@ class _FlintDual:
             if self.two:
                 phi = [2 * v.sinh() for v in z]
             else:
-                phi = [(1 - v) ** (-self.e) - (1 + v) ** (-self.e) for v in z]
+                phi = [(1 + v) ** (-self.e) * (2 * self.e * v.atanh()).expm1() for v in z]
             Ax = (self.A * flint.arb_mat(self.N, 1, [self.ap * p for p in phi])).entries()
             return [to_mpf(-self.c * (a - b)) for a, b in zip(Ax, self.y)]
 

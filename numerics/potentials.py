@@ -100,7 +100,8 @@ def link(D, z) -> mpf:
         return 2 * mpmath.sinh(z)
     _check_domain(z)
     e = _exponent(D)
-    return (1 - z) ** (-e) - (1 + z) ** (-e)
+    # = (1-z)^(-e) - (1+z)^(-e), written without cancellation at small z
+    return (1 + z) ** (-e) * mpmath.expm1(2 * e * mpmath.atanh(z))
 
 
 def link_derivative(D, z) -> mpf:
@@ -129,7 +130,8 @@ def link_inverse(D, s) -> mpf:
 
     h_D is odd, increasing and convex on [0, 1) with no elementary inverse for general D, so we solve on
     w = 1 - z in (0, 1] (which keeps the distance to the pole at full relative precision): Newton from the
-    right of the root, which is monotone for a convex increasing function, safeguarded by bisection.
+    right of the root, safeguarded by bisection. Small s (z <= 1/2) are solved on z itself, so that tiny z keep
+    their relative precision.
     """
     s = mpf(s)
     if _is_two(D):
@@ -140,6 +142,9 @@ def link_inverse(D, s) -> mpf:
         return -link_inverse(D, -s)
     e = _exponent(D)
     eps = mpf(2) ** (-mpmath.mp.prec + 4)
+    if s <= link(D, mpf(1) / 2):
+        return _bracketed_newton(lambda z: link(D, z) - s, lambda z: link_derivative(D, z),
+                                 mpf(0), mpf(1) / 2, s / (2 * e), eps)
     # g(w) = w^(-e) - (2 - w)^(-e) - s, decreasing in w on (0, 1]; root w* with g(w*) = 0.
     def g(w):
         return w ** (-e) - (2 - w) ** (-e) - s
@@ -162,6 +167,26 @@ def link_inverse(D, s) -> mpf:
             break
         w = step
     return 1 - w
+
+
+def _bracketed_newton(g, dg, lo, hi, x, eps):
+    """Root of the increasing function g on [lo, hi]: Newton steps, bisection when a step leaves the bracket."""
+    x = min(max(x, lo), hi)
+    for _ in range(10 * mpmath.mp.prec):
+        gx = g(x)
+        if gx == 0:
+            return x
+        if gx > 0:
+            hi = x
+        else:
+            lo = x
+        step = x - gx / dg(x)
+        if not (lo < step < hi):
+            step = (lo + hi) / 2
+        if abs(step - x) <= eps * abs(x) or hi - lo <= eps * abs(hi):
+            return step
+        x = step
+    return x
 
 
 def flow_rate(D, alpha_product) -> mpf:
