@@ -234,11 +234,30 @@ def _increasing_root(f, lo, hi, iterations: int | None = None):
 
 
 def _gap_root(g, rho_a):
-    """M in [rho_a, 1) solving g(M) = 0 for g increasing to +oo at 1-; bisection on log(1 - M)."""
-    lo, hi = mpmath.log(1 - rho_a), mpmath.log(mpf(2) ** (-mpmath.mp.prec + 8))  # u = log(1 - M), decreasing M
-    # F(u) = g(1 - e^u) is decreasing in u; find u with F = 0
-    u = _increasing_root(lambda v: -g(1 - mpmath.exp(v)), hi, lo)
-    return 1 - mpmath.exp(u)
+    """M in [rho_a, 1) solving g(M) = 0 for g increasing to +oo at 1- (g(rho_a) <= 0).
+
+    Bisection that keeps relative accuracy at both ends: arithmetic midpoints while the bracket is far from 1,
+    geometric midpoints of the gaps 1 - M once it is close (where h_D and H_D blow up).
+    """
+    lo = mpf(rho_a)
+    gap = (1 - lo) / 2
+    while g(1 - gap) <= 0:
+        gap /= 2
+        if gap < mpf(2) ** (-mpmath.mp.prec - 10):
+            raise ConvergenceError("M_0: no bracket below 1 at this precision")
+    hi = 1 - gap
+    for _ in range(3 * mpmath.mp.prec + 60):
+        glo, ghi = 1 - lo, 1 - hi
+        mid = 1 - mpmath.sqrt(glo * ghi) if ghi < glo / 4 else (lo + hi) / 2
+        if mid <= lo or mid >= hi:
+            break
+        if g(mid) <= 0:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= mpf(2) ** (-mpmath.mp.prec + 4) * min(1 - hi, hi):
+            break
+    return hi
 
 
 def offsupport_radius(depth, rho_a, n) -> mpf:
@@ -247,8 +266,8 @@ def offsupport_radius(depth, rho_a, n) -> mpf:
     rho_a = mpf(rho_a)
     if not 0 <= rho_a < 1:
         raise HypothesisNotMetError(f"rho_a = {mpmath.nstr(rho_a, 8)} is not in [0, 1): alpha above alpha_0")
-    if n == 0 or rho_a == 0:
-        return rho_a
+    if n <= 1 or rho_a == 0:
+        return rho_a  # H_D^{-1}(H_D(rho_a)) = rho_a exactly (n = 1); nothing off S (n = 0)
     target = n * dual_potential(D, rho_a)
     return _gap_root(lambda M: dual_potential(D, M) - target, rho_a)
 

@@ -78,8 +78,9 @@ def test_error_inside_bounds(case, depth, a):
             assert T.failed_hypotheses(f) == [f"alpha above alpha_0: rho_a = {pc.rho_a} >= 1"]
             return
         assert not T.failed_hypotheses(f)
-        M0 = offsupport_radius(depth, pc.rho_a, sc.n)
-        assert pc.w_off <= M0 * (1 + SLACK)
+        with mpmath.workdps(lim.dps):
+            M0 = offsupport_radius(depth, pc.rho_a, sc.n)
+            assert pc.w_off <= M0 * (1 + SLACK)
         ok_u, r_u = _holds(T.bound("upper_l1"), e1, M0=M0, **vals)
         lower_vals = {"alpha": Fraction(a), "D": depth, "rho_minus": max(pc.rho_minus, mpmath.mpf(0))}
         ok_l, _ = _holds(T.bound("lower_inf"), einf, **lower_vals)
@@ -143,7 +144,8 @@ def test_d3_mutants_violated(depth):
     a = "1e-30"
     e1, einf, lim = limit_error(ROW, depth, a, sc.x_star, digits=30)
     pc, vals = _d3_values(lim, sc, a, Fraction(depth))
-    M0 = offsupport_radius(depth, pc.rho_a, sc.n)
+    with mpmath.workdps(lim.dps):
+        M0 = offsupport_radius(depth, pc.rho_a, sc.n)
     up = MS_D3_THEOREM.bound("upper_l1")
     lo = MS_D3_THEOREM.bound("lower_inf")
     lv = {"alpha": Fraction(a), "D": Fraction(depth), "rho_minus": pc.rho_minus}
