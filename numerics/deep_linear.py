@@ -26,6 +26,14 @@ Sharpness S(W) = largest eigenvalue of the Hessian of R in all trained parameter
 * :func:`sharpness_closed_form`: at a global minimizer H = J^T (2 Sigma) J [derived,
   ``proofs/derivations/sharpness.py``], so S = 2 lambda_max(Sigma^(1/2) M Sigma^(1/2)) with
   M = sum_k ||u_k||^2 V_{k-1}^T V_{k-1}. Valid only at minimizers.
+
+Minimizers: :func:`balanced_rank_one_minimizer`, :func:`aligned_minimizer` (attains the S_min objective at t),
+:func:`random_minimizer` (any widths, unbalanced, optionally with a residual head); :func:`min_sharpness` and
+:func:`balanced_sharpness` give S_min and S_bal [derived]. Flows: :func:`gradient_flow` (mpf: the shared
+``numerics.flow.integrate``; float64: :func:`dormand_prince`, the same explicit scheme with numpy arrays),
+:func:`gradient_descent`; :func:`imbalances` are the quantities gradient flow conserves [standard].
+Initializations and data follow the authors' code: :func:`small_init`, :func:`residual_init`,
+:func:`gaussian_data` (made exact), and :func:`eigenvector_data` (the equality family, exact).
 """
 from __future__ import annotations
 
@@ -898,7 +906,10 @@ _DP_E = (Fraction(71, 57600), 0, Fraction(-71, 16695), Fraction(71, 1920), Fract
 
 def dormand_prince(fun: Callable, t0, y0: np.ndarray, t_end, *, rtol, atol, max_steps: int = 200000,
                    stop: Callable | None = None, h0=None) -> _RKResult:
-    """Adaptive Dormand-Prince 5(4) with FSAL, in the arithmetic of ``y0`` (float64 or mpf objects).
+    """Adaptive Dormand-Prince 5(4) with FSAL, in the arithmetic of ``y0`` (numpy float64 or mpf objects).
+
+    The float64 path of :func:`gradient_flow` (``numerics.flow.integrate`` works on lists of mpf and is used for
+    high precision); a trial step that overflows is rejected and retried with h / 5.
 
     Step accepted when the scaled RMS error err = rms(e / (atol + rtol max(|y|, |y_new|))) <= 1;
     h_new = h min(5, max(0.2, 0.9 err^(-1/5))).
