@@ -64,6 +64,7 @@ class Curve:
     x: list[float]
     y: list[float]
     source: str = ""
+    style: str = ""  # "" (line), "scatter" (markers only) or "scatter-open" (hollow markers)
 
     def __post_init__(self):
         if self.role not in CURVE_ROLES:
@@ -248,11 +249,11 @@ def write_data(data: FigureData, out_dir: str | Path) -> tuple[Path, Path]:
 
 
 def reproduce(name: str, out_dir: str | Path = ".", quick: bool = False,
-              progress: bool | None = False) -> Reproduction:
-    """Compute figure ``name`` and write its PNG, JSON and CSV into ``out_dir``."""
+              progress: bool | None = False, dpi: int = 80) -> Reproduction:
+    """Compute figure ``name`` and write its PNG (at ``dpi``), JSON and CSV into ``out_dir``."""
     data = compute_figure(name, quick=quick, progress=progress)
     jpath, cpath = write_data(data, out_dir)
-    png = plot_figure(data, Path(out_dir) / f"{data.name}.png")
+    png = plot_figure(data, Path(out_dir) / f"{data.name}.png", dpi=dpi)
     return Reproduction(name, png, jpath, cpath, data)
 
 
@@ -312,16 +313,22 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 80) -> Path:
             if c.role == "observed" and len(c.x) > 40:
                 style["marker"] = None
             style.setdefault("color", color[c.series])
+            if c.style.startswith("scatter"):
+                style.update(linestyle="none", marker="o" if c.style == "scatter" else "s")
+                if c.style == "scatter-open":
+                    style["markerfacecolor"] = "none"
             xs, ys = _plottable(c.x, c.y, panel)
             if not xs:
                 continue
             ax.plot(xs, ys, **style)
             if c.role != "reference":
                 series_handles.setdefault(c.series, Line2D([], [], color=color[c.series], linewidth=2))
-            key = (c.role, c.label if c.role == "reference" else c.provenance)
+            key = (c.role, c.label if c.role == "reference" else c.provenance + (f" [{c.label}]" if c.style else ""))
             if key not in role_handles:
                 proxy = dict(_STYLE[c.role])
                 proxy["color"] = proxy.get("color", "0.15")
+                if c.style.startswith("scatter"):
+                    proxy.update(linestyle="none", marker=style["marker"], markerfacecolor=style.get("markerfacecolor"))
                 role_handles[key] = Line2D([], [], **proxy)
         marks = [m for m in data.markers if m.panel == panel.key]
         for m in marks:
@@ -925,13 +932,19 @@ def _mc_sharpness_figure(name: str, init: str, quick: bool, progress: Progress, 
                 progress.step()
         runs.extend(Lruns)
         ok = [r for r in Lruns if r.status == 1]
-        fig.curves.append(Curve("sharpness", series, "observed", f"S after training, {series}",
+        trained = [r for r in Lruns if r.status >= 0]
+        fig.curves.append(Curve("sharpness", series, "observed", "S after training",
                                 "computed (numerics.deep_linear: GD float64, full Hessian eigvalsh)",
                                 [r.scale for r in ok], [r.sharpness for r in ok],
-                                "implicitreg.numerics.deep_linear.sharpness_exact"))
-        fig.curves.append(Curve("distance", series, "observed", f"distance, {series}",
-                                "computed (numerics.deep_linear, GD float64)", [r.scale for r in ok],
-                                [max(r.distance, 1e-300) for r in ok], "implicitreg.numerics.deep_linear"))
+                                "implicitreg.numerics.deep_linear.sharpness_exact", style="scatter"))
+        fig.curves.append(Curve("sharpness", series, "observed", "S at initialization",
+                                "computed (numerics.deep_linear: full Hessian eigvalsh)",
+                                [r.scale for r in Lruns], [r.sharpness_init for r in Lruns],
+                                "implicitreg.numerics.deep_linear.sharpness_exact", style="scatter-open"))
+        fig.curves.append(Curve("distance", series, "observed", "distance after training (every non-diverged run)",
+                                "computed (numerics.deep_linear, GD float64)", [r.scale for r in trained],
+                                [max(r.distance, 1e-300) for r in trained], "implicitreg.numerics.deep_linear",
+                                style="scatter"))
         vals = dict(facts, L=L)
         svals = sorted({r.scale for r in Lruns})
         lb_curve, lb_vals = bound_curve("sharpness", series, T.MC_LB, T.MC_LB.bound("S_LB"), svals,
