@@ -189,12 +189,18 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     else:
         (expr, side, bprov), stated = _kink_bound(D, instance)
         provenance = dict(stated.provenance.to_json(), statement=f"{stated.name}: {stated.statement}")
-    bounds = [{"name": f"{theorem} tightness scale", "side": side, "norm": spec["norm"], "expr": expr,
-               "provenance": bprov}]
+    bounds = []
+    # The family's asymptotic scale is a proved limit only on A = [1, r, ..., r], y = 1 (theory/examples.py);
+    # elsewhere only the theorem's own upper and lower bounds are certified.
+    if theorem == "kink" or _is_row_family(instance):
+        bounds.append({"name": f"{theorem} tightness scale", "side": side, "norm": spec["norm"], "expr": expr,
+                       "provenance": bprov})
     if theorem in ("MS-D2", "MS-D3"):
         bounds += _theory_bounds(theorem, D)
-    claim = (f"For each listed alpha ({convention} convention), ||x_inf(alpha) - x*||_{spec['norm'][1:]} / "
-             f"({expr}) lies in the stated ratio interval; x* is the unique l1 minimizer and rho its exact LP value.")
+    claim = (f"For each listed alpha ({convention} convention) and each bound, ||x_inf(alpha) - x*|| / bound(alpha) "
+             f"lies in the stated ratio interval (no upper/lower bound is violated); x* is the unique l1 minimizer "
+             f"and rho its exact LP value" + ("; the ratio to the tightness scale tends to the stated limit."
+                                               if bounds[0]["side"] == "limit" else "."))
     cert = {
         "format": FORMAT, "kind": "diagonal",
         "theorem": {"name": theorem, "title": spec["title"], "claim": claim, "provenance": provenance},
@@ -210,12 +216,15 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
         res = gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)
         dps = max(dps, int(res.dps))
     for a in alphas:
-        points.append(_diagonal_point(instance, D, a, convention, bp, rc.value, bounds, dps,
-                                      gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)))
+        res = gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)
+        try:
+            points.append(_diagonal_point(instance, D, a, convention, bp, rc.value, bounds, dps, res))
+        except CheckFailure as exc:  # the proof machinery could not certify this alpha: say why, no traceback
+            raise CertificateError(f"cannot certify alpha = {fraction_str(a)}: {exc}") from None
     cert["points"] = points
     cert["tool"] = _tool(dps)
-    if symbolic and instance.m == 1 and all(v > 0 for v in instance.A[0]) and instance.y[0] > 0 \
-            and list(bp.support) == [0]:
+    if symbolic and bounds[0]["side"] == "limit" and instance.m == 1 and all(v > 0 for v in instance.A[0]) \
+            and instance.y[0] > 0 and list(bp.support) == [0]:
         cert["limit"] = _limit_section(instance, D, convention, bounds[0], rc.value, theorem)
     cert = seal(cert)
     try:
@@ -223,6 +232,13 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     except CheckFailure as exc:  # a producer bug, never a user error: say which field
         raise CertificateError(f"the produced certificate does not verify: {exc}") from None
     return cert
+
+
+def _is_row_family(instance: Instance) -> bool:
+    """A = [1, r, ..., r] with 0 < r < 1 and y = 1 (dln.md §5)."""
+    A = instance.A
+    return instance.m == 1 and instance.N >= 2 and A[0][0] == 1 and instance.y[0] == 1 \
+        and all(v == A[0][1] for v in A[0][1:]) and 0 < A[0][1] < 1
 
 
 def _diagonal_point(instance, D, alpha, convention, bp, rho, bounds, dps, res) -> dict:
@@ -251,7 +267,13 @@ def _diagonal_point(instance, D, alpha, convention, bp, rho, bounds, dps, res) -
             err_iv[spec["norm"]] = checker._norm(diff, spec["norm"])
             errors[spec["norm"]] = ball_from_interval(err_iv[spec["norm"]], CENTRE_DIGITS - 15)
         for spec in bounds:
+            if spec["expr"].find("M0") >= 0 and "M0" not in env:
+                raise HypothesisNotMetError(f"{spec['name']} needs rho_a = rho + K2 eps < 1, which fails at alpha = "
+                                            f"{fraction_str(alpha)} (alpha above alpha_0): use smaller alpha")
             val = evaluate(spec["expr"], env, "bound", link=phi)
+            if not lo(val) > 0:
+                raise HypothesisNotMetError(f"{spec['name']} is not positive at alpha = {fraction_str(alpha)} "
+                                            "(alpha above the bound's range): use smaller alpha")
             pbounds.append({"value": ball_from_interval(val, CENTRE_DIGITS - 15),
                             "ratio": _ratio_claim(err_iv[spec["norm"]] / val)})
         return {"alpha": fraction_str(alpha),
@@ -477,12 +499,26 @@ MC_LB_X = [["6/5", "8/5"], ["-4/5", "3/5"]]
 MC_LB_Y = [16, 0]
 
 
-def write_all(directory) -> list[Path]:
-    """Write every tightness certificate into ``directory``; return the paths."""
+#: wah.md §7 "random" (m = 3, N = 5, unique x*, rho = 0.25514): not a tightness family, but a certificate that the
+#: MS-D3 upper and lower bounds hold there exercises the multi-dimensional Krawczyk test and negative values.
+RANDOM_A = [["-0.111", "0.120", "-0.370", "-0.240", "-1.197"], ["0.209", "-0.972", "-0.755", "0.324", "-0.109"],
+            ["0.210", "-0.391", "0.235", "0.665", "0.353"]]
+RANDOM_Y = ["0.973", "-0.039", "-0.886"]
+
+
+def reference_certificates() -> list[tuple[str, dict]]:
+    """What ``proofs/reference_certificates/`` holds: the tightness certificates plus the m = 3 instance."""
+    rand = Instance.from_lists(RANDOM_A, RANDOM_Y, name="wah_random")
+    return tightness_certificates() + [
+        ("ms_d3_wah_random_D3", diagonal_certificate(rand, 3, ["1/1000000"], theorem="MS-D3"))]
+
+
+def write_all(directory, certificates=None) -> list[Path]:
+    """Write every tightness certificate (or the given (stem, certificate) pairs) into ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for stem, cert in tightness_certificates():
+    for stem, cert in (tightness_certificates() if certificates is None else certificates):
         path = directory / f"{stem}.json"
         path.write_text(dumps(cert), encoding="utf-8")
         paths.append(path)

@@ -32,6 +32,10 @@ REF_FILES = sorted(REFERENCE.glob("*.json"))
 ROW = Instance.from_lists([[1, "1/2"]], [1], name="row")
 
 
+#: the oracle decides 1 x 2 diagonal and 2 x 2 deep-linear certificates; the m = 3 one has targeted tests only
+ORACLE_STEMS = sorted(p.stem for p in REF_FILES if p.stem != "ms_d3_wah_random_D3")
+
+
 @pytest.fixture(scope="module")
 def refs() -> dict[str, dict]:
     return {p.stem: S.load(p) for p in REF_FILES}
@@ -59,7 +63,8 @@ def test_reference_certificate_verifies_and_oracle_agrees(path):
     cert = S.load(path)
     verified = check_certificate(cert, use_sympy=False)
     assert any("Krawczyk" in v or "Sturm" in v for v in verified)
-    assert S.truth(cert) is True
+    if path.stem in ORACLE_STEMS:
+        assert S.truth(cert) is True
 
 
 @pytest.mark.parametrize("stem", ["ms_d2_row_r1_2", "kink_eps_1_10_p3"])
@@ -199,6 +204,21 @@ def test_targeted_tampering_is_rejected_even_with_a_recomputed_hash(refs, name, 
     assert err.message
 
 
+def test_multidimensional_certificate_with_negative_values(refs):
+    """wah.md §7 'random' (m = 3): nu has negative entries; moving a negative ball by its own diameter, flipping
+    its sign, or changing a digit of x* must be rejected (regression: a sign lost in mpf -> Fraction)."""
+    cert = refs["ms_d3_wah_random_D3"]
+    nu = cert["points"][0]["nu"]
+    neg = next(i for i, b in enumerate(nu) if b["mid"].startswith("-"))
+    for fn in (lambda b: {"mid": b["mid"][1:], "rad": b["rad"]},
+               lambda b: {"mid": str(Fraction(b["mid"]) + 3 * Fraction(b["rad"])), "rad": b["rad"]}):
+        _rejects(S.rehash(_edit(cert, ("points", 0, "nu", neg), fn)), "points[0].nu")
+    xb = cert["points"][0]["x_inf"]
+    j = next(i for i, b in enumerate(xb) if b["mid"].startswith("-"))
+    _rejects(S.rehash(_edit(cert, ("points", 0, "x_inf", j, "mid"), lambda v: v[1:])), f"points[0].x_inf[{j}]")
+    _rejects(S.rehash(_edit(cert, ("basis_pursuit", "x_star", 4), lambda v: v + "1")), "basis_pursuit")
+
+
 def test_swapped_instance_is_rejected(refs):
     a, b = refs["ms_d2_row_r1_2"], refs["kink_eps_1_10_p3"]
     bad = S.rehash(dict(copy.deepcopy(a), instance=copy.deepcopy(b["instance"])))
@@ -233,7 +253,7 @@ STATS = {"hash": [0, 0], "claim_false": [0, 0], "claim_true": [0, 0]}
 @settings(max_examples=200 if THOROUGH else 40, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_hash_catches_every_edit(refs, data):
-    stem = data.draw(st.sampled_from(sorted(refs)))
+    stem = data.draw(st.sampled_from(sorted(refs)))  # the hash test needs no oracle: every certificate
     desc, bad = data.draw(S.mutations(refs[stem], skip_limit=False))
     if S.canonical_equal(bad, refs[stem]):
         return
@@ -247,7 +267,7 @@ def test_hash_catches_every_edit(refs, data):
 @settings(max_examples=300 if THOROUGH else 60, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_claim_level_checks_catch_every_false_mutation(refs, data):
-    stem = data.draw(st.sampled_from(sorted(refs)))
+    stem = data.draw(st.sampled_from(ORACLE_STEMS))
     desc, bad = data.draw(S.mutations(refs[stem]))
     bad = S.rehash(bad)  # the attacker recomputes the hash
     verdict = S.truth(bad)

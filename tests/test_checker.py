@@ -98,6 +98,18 @@ def test_decimal_text_rounds_in_the_stated_direction(q, digits):
     assert up - down <= abs(q) * Fraction(10) ** (1 - digits) * 2
 
 
+@given(st.fractions(min_value=-10 ** 9, max_value=10 ** 9), st.fractions(min_value=0, max_value=10 ** 3))
+def test_ball_from_interval_contains_negative_and_positive_intervals(centre, half):
+    """Regression: endpoints of negative intervals (mpf.man_exp drops the sign)."""
+    with I.precision(40):
+        x = I.hull(I.point(centre - half), I.point(centre + half))
+        a, b = I.endpoints(x)
+        assert a <= centre - half and centre + half <= b
+        assert (a < 0) == (centre - half < 0) or centre - half == 0
+        lo, hi = I.read_ball(I.ball_from_interval(x, 25), "b")
+        assert lo <= a and b <= hi
+
+
 def test_exact_reads_strings_exactly_and_refuses_floats():
     assert I.exact("0.1", "x") == Fraction(1, 10)
     assert I.exact("-3/7", "x") == Fraction(-3, 7)

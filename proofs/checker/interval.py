@@ -107,8 +107,8 @@ def to_fraction(x: mpmath.mpf) -> Fraction:
     """The exact dyadic rational value of a finite mpf."""
     if not mpmath.isfinite(x):
         raise ValueError("not finite")
-    man, exp = x.man_exp
-    man = int(man)
+    sign, man, exp, _ = x._mpf_  # value = (-1)^sign * man * 2^exp (mpf.man_exp drops the sign)
+    man = -int(man) if sign else int(man)
     return Fraction(man * 2 ** exp) if exp >= 0 else Fraction(man, 2 ** -exp)
 
 
