@@ -61,3 +61,11 @@ def minimizer(kind: str, w, L: int, seed: int, d: int):
         head[int(rng.integers(0, d))] = 1
         return dl.random_minimizer(w, L, [d] * L, rng, scales=[0.7] * L, head=dl.to_mp(head))
     raise ValueError(kind)
+
+
+def examples(ci: int, thorough: int) -> int:
+    """Example count for an expensive property: ``ci`` under the ci profile, ``thorough`` under the thorough one
+    (read from the loaded profile, so an explicit ``@settings`` does not pin the count in both)."""
+    from hypothesis import settings
+
+    return thorough if settings.default.max_examples > 100 else ci

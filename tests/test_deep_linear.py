@@ -13,7 +13,7 @@ from implicitreg.numerics import deep_linear as dl
 from implicitreg.numerics import exact
 from implicitreg.numerics.instance import load_json_exact
 from implicitreg.proofs.derivations import sharpness as deriv
-from strategies_deep import MINIMIZER_KINDS, minimizer, regression_data
+from strategies_deep import MINIMIZER_KINDS, examples, minimizer, regression_data
 
 DATA = dl.RegressionData.from_lists([[1, 2, 0], [0, 1, 1], [3, -1, 2], [1, 1, 1], ["1/2", 0, -1]],
                                     [1, "-2", "0.5", 2, "3/7"], name="fixed-n5-d3")
@@ -255,7 +255,7 @@ def test_gradient_flow_float_reaches_a_minimizer():
     assert np.linalg.norm(w - DATA.w_star("float")) < 1e-5
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10, 300))
 @given(regression_data(n=(1, 5), d=(1, 3)), st.integers(2, 5), st.sampled_from(MINIMIZER_KINDS), st.integers(0, 99))
 def test_sampled_minimizers_are_minimizers(data, L, kind, seed):
     with mpmath.workdps(30):

@@ -15,7 +15,7 @@ from implicitreg.numerics import deep_linear as dl
 from implicitreg.proofs.derivations import sharpness as deriv
 from implicitreg.theory import sharpness as ts
 from implicitreg.theory.statement import THEOREMS
-from strategies_deep import MINIMIZER_KINDS, eigenvector_data, minimizer, regression_data
+from strategies_deep import MINIMIZER_KINDS, eigenvector_data, examples, minimizer, regression_data
 
 ROOT = Path(__file__).resolve().parents[1]
 DPS = 30
@@ -67,7 +67,7 @@ def test_hypotheses_report_reasons():
 # --- MC-LB on random minimizers -------------------------------------------------------------------------------
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25, 1000))
 @given(regression_data(), st.integers(2, 8), st.sampled_from(MINIMIZER_KINDS), st.integers(0, 10 ** 6))
 def test_mc_lb_holds_on_random_minimizers(data, L, kind, seed):
     with mpmath.workdps(DPS):
@@ -79,7 +79,7 @@ def test_mc_lb_holds_on_random_minimizers(data, L, kind, seed):
         assert deriv.check_metric_domination(net, data.w_star(), dps=DPS).passed
 
 
-@settings(max_examples=8)
+@settings(max_examples=examples(8, 200))
 @given(regression_data(n=(2, 5), d=(1, 3)), st.integers(2, 4), st.sampled_from(MINIMIZER_KINDS), st.integers(0, 999))
 def test_test_direction_argument_on_random_minimizers(data, L, kind, seed):
     with mpmath.workdps(40):
@@ -88,7 +88,7 @@ def test_test_direction_argument_on_random_minimizers(data, L, kind, seed):
         assert check.passed, check.detail
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15, 300))
 @given(eigenvector_data(), st.integers(2, 8))
 def test_equality_family_and_mutants(fam, L):
     """w* eigenvector (eigenvalue mu): S_min = S_LB iff L mu >= other eigenvalues; there the attaining minimizer
@@ -116,7 +116,7 @@ def test_equality_family_and_mutants(fam, L):
 # --- S_min and S_bal ------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15, 300))
 @given(regression_data(), st.integers(2, 6), st.integers(0, 10 ** 6))
 def test_s_min_formula_attained_and_ordering(data, L, seed):
     with mpmath.workdps(DPS):
