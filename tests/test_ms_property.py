@@ -170,3 +170,47 @@ def test_sharpness_ratio_reaches_one_on_the_family():
     fam = row_family_limit(2, Fraction(9, 10), 1, "1e-40", dps=60)
     with mpmath.workdps(60):
         assert abs(fam.error_l1 / (mpmath.mpf("1.9") * mpmath.mpf(10) ** -4) - 1) < mpmath.mpf(10) ** -3
+
+
+def test_rate_mutants_rejected():
+    """The fitted slope matches 1 - rho (D = 2) and 1 (D = 3) and rejects the exponents shifted by 0.1."""
+    from implicitreg.proofs.checks import loglog_slope
+
+    sc = support_constants(ROW9)
+    alphas_ = ("1e-20", "1e-25", "1e-30")
+    for depth, predicted in ((2, Fraction(1, 10)), (3, Fraction(1))):
+        errs = [limit_error(ROW9, depth, a, sc.x_star, digits=30)[0] for a in alphas_]
+        slope = loglog_slope([mpmath.mpf(Fraction(a).numerator) / Fraction(a).denominator for a in alphas_], errs)
+        assert abs(slope - mpmath.mpf(predicted.numerator) / predicted.denominator) < 0.02
+        for shift in (Fraction(1, 10), -Fraction(1, 10)):
+            wrong = predicted + shift
+            assert abs(slope - mpmath.mpf(wrong.numerator) / wrong.denominator) > 0.02
+
+
+def test_limit_mutant_rejected():
+    """(x_inf - x*)/alpha -> ||e_D||_1 to 1e-9 at alpha = 1e-30 (D = 3); ||e_D||_1 x 1.1 or / 2 is far off."""
+    from implicitreg.numerics.error_constants import limit_direction
+
+    sc = support_constants(ROW)
+    E1 = limit_direction(ROW, 3, sc=sc).e_norm1
+    e1, _, lim = limit_error(ROW, 3, "1e-30", sc.x_star, digits=30)
+    with mpmath.workdps(lim.dps):
+        ratio = e1 * mpmath.mpf(10) ** 30
+        assert abs(ratio / E1 - 1) < mpmath.mpf(10) ** -9
+        for wrong in (E1 * mpmath.mpf("1.1"), E1 / 2):
+            assert abs(ratio / wrong - 1) > mpmath.mpf(10) ** -3
+
+
+def test_depth_comparison_and_its_mutant():
+    """err_3 / err_2 < 1 on [1, 1/2] at alpha = 1e-1 .. 1e-8; the halved bound (1/2) fails at alpha = 1e-1."""
+    from implicitreg.theory.diagonal import DEPTH_COMPARISON
+
+    sc = support_constants(ROW)
+    b = DEPTH_COMPARISON.bound("ratio")
+    ratios = []
+    for a in ("1e-1", "1e-4", "1e-8"):
+        e2 = limit_error(ROW, 2, a, sc.x_star, digits=15)[0]
+        e3 = limit_error(ROW, 3, a, sc.x_star, digits=15)[0]
+        ratios.append(e3 / e2)
+    assert all(b.holds(r) for r in ratios)
+    assert not b.mutated(scale=Fraction(1, 2)).holds(ratios[0])

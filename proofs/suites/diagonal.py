@@ -279,6 +279,63 @@ def _depth_rows(name, inst, sc, thorough):
     return rows
 
 
+def _sharpness_search(count: int = 40, seed: int = 20260525):
+    """Worst ratio error / upper bound over random small instances (seeded), D = 2 and D = 3, alpha = 1e-20.
+
+    Evidence of sharpness: no instance exceeds 1 (the bound holds) and the best found is compared with the
+    tightness family, where the ratio tends to 1.
+    """
+    import random
+
+    from implicitreg.errors import HypothesisNotMetError, NonUniqueMinimizerError
+    from implicitreg.numerics.error_constants import (limit_error, offsupport_radius, posterior_constants,
+                                                      support_constants)
+    from implicitreg.numerics.instance import Instance
+    from implicitreg.theory.diagonal import MS_D2_THEOREM, MS_D3_THEOREM
+
+    rng = random.Random(seed)
+    a = "1e-20"
+    worst = {2: (mpmath.mpf(0), ""), 3: (mpmath.mpf(0), "")}
+    tried = 0
+    while tried < count:
+        m = rng.choice([1, 1, 2])
+        N = rng.randint(m + 1, m + 3)
+        A = [[Fraction(rng.randint(-6, 6), rng.randint(1, 4)) for _ in range(N)] for _ in range(m)]
+        x = [Fraction(0)] * N
+        for j in rng.sample(range(N), rng.randint(1, m)):
+            x[j] = Fraction(rng.choice([-2, -1, 1, 2, 3]))
+        y = [sum((p * q for p, q in zip(row, x)), Fraction(0)) for row in A]
+        if not any(y):
+            continue
+        inst = Instance.from_lists(A, y)
+        try:
+            sc = support_constants(inst)
+        except (NonUniqueMinimizerError, HypothesisNotMetError):
+            continue
+        if sc.n == 0 or sc.rho > Fraction(95, 100):
+            continue
+        tried += 1
+        e1, _, lim = limit_error(inst, 2, a, sc.x_star, digits=30)
+        pc = posterior_constants(lim, sc)
+        b = MS_D2_THEOREM.bound("upper_l1").evaluate(40, alpha=Fraction(a), rho=sc.rho, K2=sc.K2, n=sc.n, K1=pc.K1)
+        if b > 0 and e1 / b > worst[2][0]:
+            worst[2] = (e1 / b, f"A={[[str(v) for v in r] for r in A]}")
+        e1, _, lim = limit_error(inst, 3, a, sc.x_star, digits=30)
+        pc = posterior_constants(lim, sc)
+        if pc.rho_a < 1:
+            with mpmath.workdps(lim.dps):
+                M0 = offsupport_radius(3, pc.rho_a, sc.n)
+            b = MS_D3_THEOREM.bound("upper_l1").evaluate(40, alpha=Fraction(a), K2=sc.K2, n=sc.n, M0=M0, D=3)
+            if b > 0 and e1 / b > worst[3][0]:
+                worst[3] = (e1 / b, f"A={[[str(v) for v in r] for r in A]}")
+    rows = []
+    for D, (ratio, where) in worst.items():
+        rows.append(Verdict(f"MS-D{2 if D == 2 else 3} sharpness search", "derived", f"{count} random instances",
+                            str(D), a, f"max err/upper = {fmt(ratio, 8)}", "<= 1 (family: -> 1)", fmt(ratio, 8),
+                            bool(ratio <= 1 + mpmath.mpf(10) ** -25), note=f"worst at {where}"))
+    return rows
+
+
 def run(thorough: bool = False) -> list[Verdict]:
     from implicitreg.numerics.error_constants import support_constants
 
@@ -294,4 +351,6 @@ def run(thorough: bool = False) -> list[Verdict]:
             rows += _depth_rows(name, inst, sc, thorough)
     rows += _tightness_rows(thorough)
     rows += _dln_limit_rows(thorough)
+    if thorough:
+        rows += _sharpness_search()
     return rows
