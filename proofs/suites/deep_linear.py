@@ -199,14 +199,17 @@ def _small_init_rows(thorough, verdicts):
             conv &= res.status == 1
             struct &= _structure_ok(res.net, net0)
             worst = max(worst, S / s_si)
-            ratios.append(f"s={s}: S/S_LB={S / s_lb:.3f}")
+            d0 = max(float(np.linalg.norm(D, 2)) for D in dl.imbalances(net0))
+            ratios.append(f"s={s}: S/S_LB={S / s_lb:.3f}, S/(8 L Lambda)={S / s_si:.3f}, max||D_k(0)||={d0:.2f}")
     note = f"documented regime s <= 0.35 (n=50, d=5, L=10), {len(seeds)} seed(s): " + ", ".join(ratios)
     if thorough:
         out = []
         for s in (0.5, 0.6):
             for seed in (1, 2):
-                res, S, _ = small_init_run(data, L, s, seed)
-                out.append(f"s={s} seed {seed}: S/(8 L Lambda)={S / s_si:.2f}{' FAILS' if S > s_si else ''}")
+                res, S, net0 = small_init_run(data, L, s, seed)
+                d0 = max(float(np.linalg.norm(D, 2)) for D in dl.imbalances(net0))
+                out.append(f"s={s} seed {seed}: S/(8 L Lambda)={S / s_si:.2f}{' FAILS' if S > s_si else ''} "
+                           f"(max||D_k(0)||={d0:.2f})")
         note += "; outside the regime: " + ", ".join(out)
     verdicts.append(_row("MC-SI [S <= 8 L Lambda |w*|^(2-2/L)]", "reconstructed", data.name, L, worst * s_si, s_si,
                          worst, conv and worst <= 1, note=note))
