@@ -443,6 +443,8 @@ def _deep_truth(cert):
             return False
         verdict.add(_inside(SLB_n, *_ball(b["value"])))
         verdict.add(_inside(S_n / SLB_n, _q(cert["ratio"]["lo"]), _q(cert["ratio"]["hi"])))
+        if b["side"] == "lower" and S_n / SLB_n < 1 - TOL or b["side"] == "upper" and S_n / SLB_n > 1 + TOL:
+            return False  # the certified minimizer violates the bound: a counterexample, not a certificate
     if "equality" in cert:
         slb = _q(cert["equality"]["S_LB"])
         true_slb = 2 * L * a * wn ** (2 - sympy.Rational(2, L))

@@ -144,6 +144,65 @@ def test_wrong_bound_is_caught_by_the_symbolic_limit(refs):
         assert "limit" in err.field
 
 
+@pytest.mark.parametrize("theorem,depth", [("MS-D2", 2), ("MS-D3", 3)])
+def test_wrong_theorem_bounds_are_caught(monkeypatch, theorem, depth):
+    """theory.diagonal's upper/lower bounds, deliberately wrong: an upper bound halved or with the exponent off by
+    0.1, or a lower bound doubled, is violated and no certificate can be produced (the checker rejects it); an
+    upper bound x1.1 is still valid but visibly loses its tightness (certified ratio <= 1/1.1 < 0.91, while the
+    true bound's certified ratio at the same alpha is > 0.93)."""
+    original = certify._theory_bounds
+    alpha = "1e-12" if depth == 2 else "1e-9"
+
+    def mutated(fmt_upper, fmt_lower):
+        def bounds(th, D):
+            out = original(th, D)
+            out[0] = dict(out[0], expr=fmt_upper.format(out[0]["expr"]))
+            out[1] = dict(out[1], expr=fmt_lower.format(out[1]["expr"]))
+            return out
+        return bounds
+
+    true_cert = certify.diagonal_certificate(ROW, depth, [alpha], theorem=theorem, symbolic=False)
+    true_hi = Fraction(true_cert["points"][0]["bounds"][1]["ratio"]["hi"])
+    assert true_hi > Fraction(93, 100)
+    for up, low in (("({})/2", "{}"), ("({})*alpha_product**(1/10)", "{}"), ("{}", "2*({})")):
+        monkeypatch.setattr(certify, "_theory_bounds", mutated(up, low))
+        with pytest.raises(CertificateError, match="violated"):
+            certify.diagonal_certificate(ROW, depth, [alpha], theorem=theorem, symbolic=False)
+    monkeypatch.setattr(certify, "_theory_bounds", mutated("11*({})/10", "{}"))
+    weak = certify.diagonal_certificate(ROW, depth, [alpha], theorem=theorem, symbolic=False)
+    weak_hi = Fraction(weak["points"][0]["bounds"][1]["ratio"]["hi"])
+    assert weak_hi < Fraction(10, 11) < true_hi
+
+
+def test_wrong_sharpness_bound_is_caught(refs):
+    """MC-LB with the bound doubled (or the exponent off by 0.1 upward) is violated by the certified minimizer:
+    rejected even when the attacker re-encloses S_LB, the ratio and the hash and drops the exact equality section.
+    Halved, the bound stays valid but the certified ratio is 2: the equality (tightness) claim is lost."""
+    from implicitreg.proofs.checker.interval import ball_from_interval, evaluate, point, precision
+    from mpmath import iv
+
+    base = refs["mc_lb_equality_L3"]
+    env = {"L": iv.mpf(3), "a": point(Fraction(2)), "w_norm": iv.mpf(8), "d": iv.mpf(2), "n": iv.mpf(2)}
+    for fmt, violated in (("2*({})", True), ("({})*w_norm**(1/10)", True), ("({})/2", False)):
+        cert = copy.deepcopy(base)
+        cert.pop("equality")
+        cert["bound"]["expr"] = fmt.format(cert["bound"]["expr"])
+        with precision(50):
+            slb = evaluate(cert["bound"]["expr"], env, "e")
+            cert["bound"]["value"] = ball_from_interval(slb, 40)
+            s_ball = cert["sharpness"]
+            ratio = (point(Fraction(s_ball["mid"])) / slb)
+            lo_hi = ball_from_interval(ratio, 12)
+            cert["ratio"] = {"lo": str(Fraction(lo_hi["mid"]) - 2 * Fraction(lo_hi["rad"]) - Fraction(1, 10 ** 9)),
+                             "hi": str(Fraction(lo_hi["mid"]) + 2 * Fraction(lo_hi["rad"]) + Fraction(1, 10 ** 9))}
+        cert = S.rehash(cert)
+        if violated:
+            _rejects(cert, "ratio")
+        else:
+            check_certificate(cert)
+            assert Fraction(cert["ratio"]["lo"]) > Fraction(19, 10)
+
+
 def test_mutated_limit_section_is_rejected_by_sympy(refs):
     base = refs["kink_eps_1_10_p3"]
     for path, value in ((("limit", "value"), "2"), (("limit", "alpha_of_t"), "1/(1 + t)"),

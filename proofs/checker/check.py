@@ -393,6 +393,8 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
         if not (rlo <= clo and chi <= rhi):
             raise CheckFailure("ratio", f"the certified ratio S/S_LB lies in [{mpmath.nstr(lo(ratio), 15)}, "
                                         f"{mpmath.nstr(hi(ratio), 15)}], not inside [{r['lo']}, {r['hi']}]")
+        if bound["side"] == "lower" and chi < 1 or bound["side"] == "upper" and clo > 1:
+            raise CheckFailure("ratio", f"the {bound['side']} bound {bound['name']!r} is violated by this minimizer")
     out.append(f"ratio: S / S_LB in [{r['lo']}, {r['hi']}]")
     if "equality" in cert:
         _check_equality(cert["equality"], L, Sigma, w, wn2, a_ray, poly, out)
