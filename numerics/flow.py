@@ -61,6 +61,13 @@ class OdeResult:
     method: str = "radau"
 
 
+def _num(v) -> mpf:
+    """An mpf from an mpf, int, Fraction or decimal string (at the current precision)."""
+    if isinstance(v, Fraction):
+        return mpf(v.numerator) / v.denominator
+    return mpf(v)
+
+
 class _StepFailed(Exception):
     """Internal: a step attempt failed (Newton diverged or the state left the domain)."""
 
@@ -78,7 +85,7 @@ class OdeSolver:
 
     def __init__(self, fun, t0, y0, t_bound, rtol, atol, jac=None, first_step=None):
         self.fun, self.jac = fun, jac
-        self.t, self.y = mpf(t0), [mpf(v) for v in y0]
+        self.t, self.y = _num(t0), [_num(v) for v in y0]
         self.n = len(self.y)
         self.t_bound = t_bound
         self.rtol, self.atol = mpf(rtol), mpf(atol)
@@ -334,24 +341,24 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
         raise InvalidParameterError(f"dps must be an integer >= 5, got {dps!r}")
     cls, options = METHODS[method]
     with mpmath.workdps(dps), flint_precision(dps):
-        rtol = mpf(10) ** (-(dps - 5)) if rtol is None else mpf(rtol)
-        atol = rtol if atol is None else mpf(atol)
+        rtol = mpf(10) ** (-(dps - 5)) if rtol is None else _num(rtol)
+        atol = rtol if atol is None else _num(atol)
         if not (rtol > 0 and atol > 0):
             raise InvalidParameterError("rtol and atol must be > 0")
-        t0, t_final = mpf(t_span[0]), mpf(t_span[1])
+        t0, t_final = _num(t_span[0]), _num(t_span[1])
         if not t_final > t0:
             raise InvalidParameterError("t_span must be increasing")
-        outputs = sorted(mpf(v) for v in t_eval) if t_eval is not None else None
+        outputs = sorted(_num(v) for v in t_eval) if t_eval is not None else None
         if outputs is not None and (outputs[0] < t0 or outputs[-1] > t_final):
             raise InvalidParameterError("t_eval must lie inside t_span")
         bound = None if mpmath.isinf(t_final) else t_final
         next_out = 0
-        ts, ys = ([t0], [[mpf(v) for v in y0]])
+        ts, ys = ([t0], [[_num(v) for v in y0]])
         if outputs is not None:
             ts, ys = [], []
             while next_out < len(outputs) and outputs[next_out] == t0:
                 ts.append(t0)
-                ys.append([mpf(v) for v in y0])
+                ys.append([_num(v) for v in y0])
                 next_out += 1
         solver = cls(fun, t0, y0, (outputs[next_out] if outputs and next_out < len(outputs) else bound),
                      rtol, atol, jac, first_step, **options)
@@ -465,9 +472,9 @@ class _Problem:
 
 
 def _tolerances(dps, tol, rtol, atol):
-    tol = mpf(10) ** (-(dps - 8)) if tol is None else mpf(tol)
-    rtol = mpf(10) ** (-(dps - 5)) if rtol is None else mpf(rtol)
-    atol = rtol if atol is None else mpf(atol)
+    tol = mpf(10) ** (-(dps - 8)) if tol is None else _num(tol)
+    rtol = mpf(10) ** (-(dps - 5)) if rtol is None else _num(rtol)
+    atol = rtol if atol is None else _num(atol)
     return tol, rtol, atol
 
 
