@@ -1225,7 +1225,7 @@ def _ms_series(data: FigureData, panel: str, series: str, inst, depth, alphas: S
         "bound on ||.||_1 and lower bound on ||.||_inf (theory.diagonal, constants from numerics.error_constants), "
         "the fitted slope against 1 - rho.")
 def ms_noise(quick: bool, progress: Progress) -> FigureData:
-    m, N, s = (6, 14, 2) if quick else (10, 30, 3)
+    m, N, s = (6, 14, 2) if quick else (12, 24, 2)
     etas = ("0", "0.03", "0.1", "0.4")
     alphas = _decades(1, 40, 5) if quick else [f"1e-{k}" for k in range(1, 41, 3)]
     data = FigureData("ms-noise", FIGURES["ms-noise"].title, FIGURES["ms-noise"].description,
@@ -1247,7 +1247,7 @@ def ms_noise(quick: bool, progress: Progress) -> FigureData:
         "instances (A/sqrt(m), s-sparse x*; dln.md s6), with MS-D2 / MS-D3 upper and lower bounds "
         "(theory.diagonal), the MS-D3 limit ||e_D||_1 alpha, and fitted slopes against 1 - rho (D = 2) and 1.")
 def ms_depth(quick: bool, progress: Progress) -> FigureData:
-    m, N, s = (6, 14, 2) if quick else (10, 30, 3)
+    m, N, s = (6, 14, 2) if quick else (12, 24, 2)
     seeds = (2,) if quick else (2, 3, 4)
     depths = (2, 3, 4, 5)
     alphas = _decades(1, 40, 5) if quick else [f"1e-{k}" for k in range(1, 41, 3)]
