@@ -427,7 +427,7 @@ def deep_linear_certificate(X, y, L: int) -> dict:
     with precision(dps):
         env = {"L": iv.mpf(L), "a": point(a_ray), "w_norm": iv.sqrt(point(wn2)), "d": iv.mpf(d), "n": iv.mpf(n)}
         SLB_iv = evaluate(expr, env, "bound.expr")
-        poly = lp.charpoly(_mat_mul(_metric(Ws, d), Sigma))
+        poly = lp.charpoly(lp.matmul(_metric(Ws, d), Sigma))  # exact; S/2 = its largest root
         top = max(abs(q) for q in poly)
         ra, rb = lp.largest_root_interval(poly, top * Fraction(1, 10 ** 40))
         S_iv = iv.mpf([lo(point(2 * ra)), hi(point(2 * rb))])
@@ -468,12 +468,6 @@ def _np_mp(W):
     return np.array([[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in W], dtype=object)
 
 
-def _mat_mul(A, B):
-    from implicitreg.proofs.checker import lp
-
-    return lp.matmul(A, B)
-
-
 def _metric(Ws, d):
     """M = sum_k ||u_k||^2 V_{k-1}^T V_{k-1}, exactly (deep_linear.md §1)."""
     from implicitreg.proofs.checker import lp
@@ -496,7 +490,6 @@ def _metric(Ws, d):
 
 # --- the certificates behind `implicitreg verify --certify DIR` -------------------------------------------
 
-#: (file stem, builder) for every tightness claim of the verify suites.
 def tightness_certificates() -> list[tuple[str, dict]]:
     """Every tightness certificate: MS-D2, MS-D3 (D = 3 and D = 5/2), the WAH kink family (p = 3, 4), MC-LB."""
     fam = Instance.from_lists([[1, "1/2"]], [1], name="row_1_half")

@@ -24,7 +24,7 @@ from implicitreg.cli import main as cli_main
 from implicitreg.errors import CertificateError, HypothesisNotMetError, InvalidParameterError
 from implicitreg.numerics.instance import Instance
 from implicitreg.proofs import certify
-from implicitreg.proofs.checker.check import CheckFailure, check_certificate, check_file, content_hash
+from implicitreg.proofs.checker.check import CheckFailure, check_certificate, check_file
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "proofs" / "reference_certificates"

@@ -32,7 +32,7 @@ import mpmath
 from mpmath import iv
 
 from . import lp
-from .interval import (CheckFailure, ball_interval, endpoints, evaluate, exact, exact_matrix, exact_vector, hi,
+from .interval import (CheckFailure, endpoints, evaluate, exact, exact_matrix, exact_vector, hi,
                        lo, point, precision, read_ball, require_inside)
 from .krawczyk import dual_potential, dual_potential_inverse, krawczyk, link
 
