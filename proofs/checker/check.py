@@ -369,6 +369,28 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
         un = sum((c * c for c in u[0]), Fraction(0))
         VtV = lp.matmul(lp.transpose(V), V)
         M = [[M[i][j] + un * VtV[i][j] for j in range(d)] for i in range(d)]
+    # The Hessian at a minimizer: R = (1/n)||y - X w||^2 has dR/dw = -(2/n) X^T (y - X w) = 0 at w = w* (normal
+    # equations, checked above), so the chain rule leaves H = J^T (2 Sigma) J with J = dw/dtheta. Its nonzero
+    # spectrum is that of 2 Sigma^(1/2) J J^T Sigma^(1/2); J J^T = M is checked exactly here (J from its definition:
+    # d w / d W_k[a, b] = u_k[a] V_{k-1}[b, :]^T).
+    JJt = [[Fraction(0)] * d for _ in range(d)]
+    for k in range(L):
+        u = [[Fraction(1)]]
+        for j in range(L - 1, k, -1):
+            u = lp.matmul(u, W[j])
+        V = ident
+        for j in range(k):
+            V = lp.matmul(W[j], V)
+        for a in range(len(W[k])):
+            for b in range(len(W[k][0])):
+                col = [u[0][a] * V[b][i] for i in range(d)]
+                for i in range(d):
+                    for j in range(d):
+                        JJt[i][j] += col[i] * col[j]
+    if JJt != M:
+        raise CheckFailure("minimizer", "internal: J J^T != M")  # pragma: no cover - an identity
+    out.append("Hessian at the minimizer: the gradient term vanishes (normal equations) and J J^T = M exactly, "
+               "so the nonzero spectrum of H is that of 2 Sigma^(1/2) M Sigma^(1/2)")
     # S = 2 lambda_max(Sigma^(1/2) M Sigma^(1/2)) = 2 lambda_max(M Sigma) (same nonzero spectrum).
     poly = lp.charpoly(lp.matmul(M, Sigma))
     top = max(abs(c) for c in poly)
