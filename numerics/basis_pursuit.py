@@ -33,14 +33,12 @@ import flint
 import numpy as np
 
 from implicitreg.errors import (CertificateError, ConvergenceError, HypothesisNotMetError,
-                                InvalidInstanceError, InvalidParameterError)
+                                InvalidInstanceError, InvalidParameterError, NotInRangeError)
 from implicitreg.numerics.exact import (columns, nullspace, norm1, norm_inf, parse_exact,
                                         pinv_times, rank, sign, solve_consistent, transpose)
 
 __all__ = ["Face", "BasisPursuitResult", "RhoResult", "l1_minimizer", "rho_constant", "nsp_constant",
            "nsp_constant_order", "support_pinv_norm", "linprog_exact", "LPSolution"]
-
-FaceVector = tuple[Fraction, ...]
 
 #: enumerate the vertices of the optimal face only when at most this many candidate bases exist
 FACE_VERTEX_LIMIT = 2000
@@ -719,6 +717,9 @@ class BasisPursuitResult:
             raise CertificateError("uniqueness flag disagrees with dim ker A_S")
         if self.unique and (x != list(pt) or tuple(j for j in range(N) if x[j]) != self.support):
             raise CertificateError("unique minimizer must equal face.point with support S")
+        supp_x = [j for j in range(N) if x[j]]
+        if supp_x and rank(columns(A, supp_x)) < len(supp_x):
+            raise CertificateError("x is not a vertex of X_BP (its columns are dependent)")
         if self.face.vertices is not None:
             for vtx in self.face.vertices:
                 sup = [j for j in range(N) if vtx[j]]
@@ -812,7 +813,6 @@ def l1_minimizer(instance) -> BasisPursuitResult:
     y = [Fraction(v) for v in instance.y]
     m, N = len(A), len(A[0])
     if solve_consistent(A, y) is None:
-        from implicitreg.errors import NotInRangeError
         raise NotInRangeError("y is not in the range of A: A x = y has no solution")
     # 1. the split LP, float basis rebuilt exactly
     rows = _independent_rows(A)

@@ -435,3 +435,10 @@ def test_extreme_scales_agree_with_enumeration(A, y):
     ref = enumerate_l1(inst.A, inst.y)
     assert (res.value, res.unique, res.support, res.signs) == (ref.value, ref.unique, ref.support, ref.signs)
     assert res.rho == rho_bruteforce(inst.A, res.support, res.signs)
+
+
+def test_verify_rejects_a_non_vertex_x_for_a_non_unique_face():
+    res = l1_minimizer(LINE)
+    interior = (F(1, 2), F(1), F(3, 2))          # a minimizer, but not a vertex: the API promises a vertex
+    with pytest.raises(CertificateError, match="vertex"):
+        dataclasses.replace(res, x=interior).verify()
