@@ -2,7 +2,7 @@
 
 Usage (standalone, from the folder that holds ``checker/``)::
 
-    python -m checker.check CERT.json [CERT.json ...]
+    python -m checker [--no-sympy] CERT.json [CERT.json ...]
 
 Imports: the standard library and mpmath (``mpmath.iv`` interval arithmetic); SymPy only, and only
 optionally, to re-run the symbolic limit steps. Every failure names the JSON field whose claim fails.
@@ -504,7 +504,7 @@ def main(argv=None, out=None, err=None) -> int:
         args.remove("--no-sympy")
         use_sympy = False
     if not args:
-        err.write("usage: python -m checker.check [--no-sympy] CERT.json [CERT.json ...]\n")
+        err.write("usage: python -m checker [--no-sympy] CERT.json [CERT.json ...]\n")
         return 2
     failed = 0
     for path in args:
