@@ -77,8 +77,7 @@ def link() -> Step:
     ident = _zero(sympy.expand_log(sympy.asinh(_t / (2 * _a)).rewrite(sympy.log) - sympy.log(_t / _a) - delta,
                                    force=True))
     # 0 <= delta: the argument is >= 1; delta <= a^2/t^2: log(1 + e) <= e with e = (sqrt(1+4k) - 1)/2 <= k, k = a^2/t^2
-    k = sympy.Symbol("k", positive=True)
-    e = (sympy.sqrt(1 + 4 * k) - 1) / 2
+    k = sympy.Symbol("k", positive=True)  # k = alpha^2/t^2; delta = log(1 + e), e = (sqrt(1 + 4k) - 1)/2
     le_k = sympy.simplify((1 + 2 * k) ** 2 - (1 + 4 * k)) == 4 * k ** 2  # sqrt(1+4k) <= 1 + 2k
     ge_0 = bool(((1 + 4 * k) - 1).is_positive)  # sqrt(1 + 4k) > 1, so e > 0 and delta > 0
     log_le = sympy.simplify(sympy.diff(sympy.Symbol("x") - sympy.log(1 + sympy.Symbol("x")), sympy.Symbol("x"))
