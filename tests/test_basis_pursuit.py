@@ -442,3 +442,14 @@ def test_verify_rejects_a_non_vertex_x_for_a_non_unique_face():
     interior = (F(1, 2), F(1), F(3, 2))          # a minimizer, but not a vertex: the API promises a vertex
     with pytest.raises(CertificateError, match="vertex"):
         dataclasses.replace(res, x=interior).verify()
+
+
+def test_vertex_enumeration_size_limits():
+    A = [[(i * j) % 7 - 3 for j in range(30)] for i in range(1, 11)]
+    y = [sum(row[:2]) for row in A]
+    with pytest.raises(InvalidParameterError, match="C\\(30,"):
+        enumerate_l1(A, y)
+    with pytest.raises(InvalidParameterError, match="2\\^29"):
+        rho_bruteforce(A, [0], [1])
+    with pytest.raises(InvalidParameterError):
+        enumerate_l1([[1, 2, 3, 4, 5]], [1], max_bases=4)          # C(5,1) = 5 > 4
