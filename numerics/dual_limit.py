@@ -34,7 +34,7 @@ from implicitreg.errors import ConvergenceError, InvalidParameterError, Precisio
 from implicitreg.numerics.exact import rref, transpose
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, positive_value,
                                              product_scale)
-from implicitreg.numerics.precision import (agreeing_digits, flint_precision, log10_abs, significant_str,
+from implicitreg.numerics.precision import (GUARD_DIGITS, agreeing_digits, flint_precision, log10_abs, significant_str,
                                             to_arb, to_mpf, to_mpf_list, working_dps)
 
 MAX_NEWTON = 200
@@ -136,12 +136,17 @@ class _Dual:
         return [v.mid() for v in d.entries()]
 
 
-def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int):
+def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None = None, hess_dps: int | None = None):
     """Damped Newton for max f at alpha_prod = a (arb), from nu. Returns (nu, z, x, iterations).
 
     Stops when the Newton step changes every x_i by less than 10^-tol_digits relative to max(|x_i|, a), or when
-    that change stops decreasing below the rounding level 10^-(dps - 10).
+    that change stops decreasing below the rounding level 10^-(dps - 10). The Hessian and the Newton system may be
+    formed at a lower precision ``hess_dps`` (with ``hess``, the same problem stored at that precision): an inexact
+    Newton direction only slows the convergence to linear with a tiny rate, while the gradient (which fixes the
+    solution) is always evaluated at ``dps``.
     """
+    hess = hess or dual
+    hess_dps = hess_dps or dps
     D2 = dual.two
     z = dual.zvec(nu)
     phiz = dual.phi(z)
@@ -155,7 +160,8 @@ def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int):
         g = dual.gradient(x)
         w = [(a * v).mid() for v in dual.dphi(z)]
         try:
-            d = dual.newton_direction(g, w)
+            with flint_precision(hess_dps):
+                d = hess.newton_direction(g, w)
         except ZeroDivisionError:
             raise ConvergenceError("singular Newton system in the dual solve") from None
         dz = dual.zvec(d)
@@ -202,8 +208,32 @@ class _Solve:
     warm_alpha: mpf | None
 
 
+def _predict(dual: _Dual, nu, log_a, previous, log_next):
+    """Secant extrapolation of nu from the last two stages (kept only if inside the domain).
+
+    The variable is log alpha for D = 2 (z grows like log(1/alpha)) and alpha^((D-2)/D) for D > 2 (nu tends to a
+    limit with 1 - |z| ~ alpha^((D-2)/D), dln.md §2).
+    """
+    if previous is None:
+        return nu
+    nu_p, log_p = previous
+    if dual.two:
+        ratio = flint.arb(log_next - log_a) / flint.arb(log_a - log_p)
+    else:
+        k = float(dual.D - 2) / float(dual.D)
+        s = lambda v: flint.arb(10) ** flint.arb(v * k)
+        ratio = ((s(log_next) - s(log_a)) / (s(log_a) - s(log_p))).mid()
+    guess = [(n + (n - p) * ratio).mid() for n, p in zip(nu, nu_p)]
+    if not dual.two and any(not abs(v) < 1 for v in dual.zvec(guess)):
+        return nu
+    return guess
+
+
 def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) -> _Solve:
     """Continuation from alpha_prod = 1 (or from ``warm`` at ``warm_alpha``) down to the target, at ``dps``."""
+    hess_dps = min(dps, working_dps(0, alpha_product, D) - GUARD_DIGITS + 30)
+    with flint_precision(hess_dps):
+        low = _Dual(A, y, D)
     with flint_precision(dps):
         dual = _Dual(A, y, D)
         target = to_arb(alpha_product)
@@ -217,11 +247,14 @@ def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) ->
         iterations = stages = 0
         step = 2.0 if D == 2 else 1.0
         last_nu, last_alpha = None, None
+        previous = None  # (nu, log alpha) of the stage before: secant predictor in log alpha
         while log_a - log_target > 1.0:
             log_next = max(log_a - step, log_target + 0.5)
             a = to_arb(mpmath.power(10, log_next))
             try:
-                nu_s, _, _, its = _newton(dual, nu, a, 8, dps)
+                with flint_precision(hess_dps):  # intermediate stages only need a starting point
+                    start = _predict(low, nu, log_a, previous, log_next)
+                    nu_s, _, _, its = _newton(low, start, a, 8, hess_dps)
             except ConvergenceError:
                 if step < 1e-3:
                     raise
@@ -229,10 +262,12 @@ def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) ->
                 continue
             iterations += its
             stages += 1
+            previous = (nu, log_a)
             nu, log_a = nu_s, log_next
             last_nu, last_alpha = nu_s, a
             step = step * 2 if its <= 6 else (step / 2 if its > 12 else step)
-        nu, z, x, its = _newton(dual, nu, target, dps - 5, dps)
+        nu = _predict(dual, nu, log_a, previous, log_target)
+        nu, z, x, its = _newton(dual, nu, target, dps - 5, dps, low, hess_dps)
         iterations += its
         stages += 1
         if warm is not None:
