@@ -142,6 +142,8 @@ class RadauIIA(OdeSolver):
         self.stages = stages
         self.order = 2 * stages - 1
         self.c, self.A = _radau_coefficients(stages)
+        self.c_arb = [to_arb(v) for v in self.c]
+        self.A_arb = flint.arb_mat(stages, stages, [to_arb(v) for row in self.A for v in row])
         self.newton_maxiter = newton_maxiter
         self.dps = mpmath.mp.dps
         super().__init__(fun, t0, y0, t_bound, rtol, atol, jac, first_step)
@@ -188,35 +190,40 @@ class RadauIIA(OdeSolver):
         return inv
 
     def _collocation(self, t, y, f0, h, Minv):
-        """Solve the stage equations Z_i = h sum_j a_ij f(t + c_j h, y + Z_j) by simplified Newton; return y + Z_s."""
+        """Solve the stage equations Z_i = h sum_j a_ij f(t + c_j h, y + Z_j) by simplified Newton; return y + Z_s.
+
+        The stage algebra runs on flint ``arb_mat`` midpoints at the working precision; only the calls of ``fun``
+        see mpf values.
+        """
         n, s = self.n, self.stages
-        Z = [[self.c[i] * h * f0[k] for k in range(n)] for i in range(s)]
-        sc = [self.atol + self.rtol * abs(v) for v in y]
+        hb = to_arb(h)
+        yb = [to_arb(v) for v in y]
+        f0b = [to_arb(v) for v in f0]
+        Z = flint.arb_mat(s, n, [(self.c_arb[i] * hb * f0b[k]).mid() for i in range(s) for k in range(n)])
+        inv_sc = [to_arb(1 / (self.atol + self.rtol * abs(v))) for v in y]
+        hA = (hb * self.A_arb).mid()
         previous = None
         for it in range(self.newton_maxiter):
             try:
-                F = [self.eval(t + self.c[j] * h, [y[k] + Z[j][k] for k in range(n)]) for j in range(s)]
+                F = []
+                for j in range(s):
+                    Yj = [to_mpf(yb[k] + Z[j, k]) for k in range(n)]
+                    F.extend(to_arb(v) for v in self.eval(t + self.c[j] * h, Yj))
             except DomainError:
                 raise _StepFailed("the state left the domain") from None
-            G = []
-            for i in range(s):
-                for k in range(n):
-                    G.append(-(Z[i][k] - h * sum(self.A[i][j] * F[j][k] for j in range(s))))
-            dZ = (Minv * flint.arb_mat(n * s, 1, [to_arb(v) for v in G])).entries()
-            size = mpf(0)
-            for i in range(s):
-                for k in range(n):
-                    d = to_mpf(dZ[i * n + k])
-                    Z[i][k] += d
-                    size = max(size, abs(d) / sc[k])
+            G = (hA * flint.arb_mat(s, n, F) - Z).mid()  # -(Z - h (A x I) F), stage-major
+            dZ = (Minv * flint.arb_mat(n * s, 1, G.entries())).mid().entries()
+            Z = (Z + flint.arb_mat(s, n, dZ)).mid()
+            size = max(abs(dZ[i * n + k]) * inv_sc[k] for i in range(s) for k in range(n)).mid()
+            size = to_mpf(size)
             if size <= mpf("1e-3"):
-                return [y[k] + Z[s - 1][k] for k in range(n)]
+                return [to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)]
             if previous is not None:
                 rate = size / previous
                 if rate >= 1:
                     raise _StepFailed("Newton iteration for the stages diverges")
                 if rate / (1 - rate) * size <= mpf("0.01"):  # Hairer-Wanner: remaining error ~ rate/(1-rate) |dZ|
-                    return [y[k] + Z[s - 1][k] for k in range(n)]
+                    return [to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)]
             previous = size
         raise _StepFailed("Newton iteration for the stages did not converge")
 

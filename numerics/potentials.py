@@ -84,6 +84,10 @@ def _exponent(D) -> mpf:
     return _mp(D / (D - 2))
 
 
+def _depth(D) -> Fraction:
+    return D if isinstance(D, Fraction) and D >= 2 else depth_value(D)
+
+
 def _is_two(D) -> bool:
     return D == 2
 
@@ -95,7 +99,7 @@ def _check_domain(z) -> None:
 
 def link(D, z) -> mpf:
     """phi_D(z): 2 sinh z for D = 2; h_D(z) = (1-z)^(-D/(D-2)) - (1+z)^(-D/(D-2)) for D > 2 (|z| < 1)."""
-    z = mpf(z)
+    z, D = mpf(z), _depth(D)
     if _is_two(D):
         return 2 * mpmath.sinh(z)
     _check_domain(z)
@@ -106,7 +110,7 @@ def link(D, z) -> mpf:
 
 def link_derivative(D, z) -> mpf:
     """phi_D'(z): 2 cosh z for D = 2; e [(1-z)^(-e-1) + (1+z)^(-e-1)], e = D/(D-2), for D > 2."""
-    z = mpf(z)
+    z, D = mpf(z), _depth(D)
     if _is_two(D):
         return 2 * mpmath.cosh(z)
     _check_domain(z)
@@ -116,7 +120,7 @@ def link_derivative(D, z) -> mpf:
 
 def dual_potential(D, z) -> mpf:
     """H_D(z) with H_D' = phi_D, H_D(0) = 0: 4 sinh(z/2)^2 for D = 2, ((D-2)/2)[(1-z)^(-k) + (1+z)^(-k) - 2], k = 2/(D-2)."""
-    z = mpf(z)
+    z, D = mpf(z), _depth(D)
     if _is_two(D):
         return 4 * mpmath.sinh(z / 2) ** 2
     _check_domain(z)
@@ -133,7 +137,7 @@ def link_inverse(D, s) -> mpf:
     right of the root, safeguarded by bisection. Small s (z <= 1/2) are solved on z itself, so that tiny z keep
     their relative precision.
     """
-    s = mpf(s)
+    s, D = mpf(s), _depth(D)
     if _is_two(D):
         return mpmath.asinh(s / 2)
     if s == 0:
@@ -191,6 +195,7 @@ def _bracketed_newton(g, dg, lo, hi, x, eps):
 
 def flow_rate(D, alpha_product) -> mpf:
     """c_D of the reduced flow nu' = -c_D (A x - y): 4 for D = 2, D (D-2) alpha_prod^((D-2)/D) for D > 2."""
+    D = _depth(D)
     if _is_two(D):
         return mpf(4)
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")

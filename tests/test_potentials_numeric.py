@@ -59,6 +59,14 @@ def test_link_inverse_closed_form_D2_and_D4():
         assert abs(4 * z / (1 - z ** 2) ** 2 - 10) < mpf(10) ** -45
 
 
+def test_depth_may_be_given_as_string_int_or_mpf():
+    with mpmath.workdps(30):
+        assert P.link("2", 1) == 2 * mpmath.sinh(1)
+        assert P.link(mpf(3), "0.5") == P.link(Fraction(3), "0.5") == P.link("3", "0.5")
+    with pytest.raises(InvalidParameterError):
+        P.link("1.5", "0.1")
+
+
 def test_domain_error_for_D_above_two():
     with pytest.raises(P.DomainError):
         P.link(3, 1)
