@@ -14,6 +14,7 @@ sorted keys, strings for every number, a fixed working precision.
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -211,10 +212,10 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
                 "lambda": _exact_list(rc.lam), "v": _exact_list(rc.v)},
         "bounds": bounds,
     }
-    points, dps = [], 60
-    for a in alphas:
-        res = gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)
-        dps = max(dps, int(res.dps))
+    # The interval precision depends on the inputs only (never on a solver's internal choice), so the bytes are
+    # reproducible: 60 digits plus the decades of the smallest product scale.
+    smallest = min(alphas) if convention == "product" else min(alphas) ** D
+    points, dps = [], 60 + max(0, math.ceil(-math.log10(smallest)))
     for a in alphas:
         res = gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)
         try:
