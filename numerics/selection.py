@@ -295,14 +295,17 @@ class SelectionErrors:
 def selection_errors(instance, depth, alphas: Sequence, *, alpha_convention: str = "product", bp=None,
                      functional: TieBreak | None = None) -> SelectionErrors:
     """Distances from the gradient-flow limit (:func:`implicitreg.numerics.dual_limit.gradient_flow_limit`) to
-    x_g(p), resolved to ~10 significant digits: both sides are computed to log10(1/alpha_prod) + 15 digits."""
+    x_g(p), resolved to ~10 significant digits: both sides are computed to k log10(1/alpha_prod) + 15 digits,
+    k = 2 for p = 2 (errors down to alpha_prod^2), k = 1 for p > 2."""
     from implicitreg.numerics.dual_limit import gradient_flow_limit
 
     D = depth_value(depth)
     alpha_convention_value(alpha_convention)
     with mpmath.workdps(30):
         products = [product_scale(positive_value(a), D, alpha_convention) for a in alphas]
-        need = int(max(-mpmath.log10(a) for a in products)) + 15 if products else 15
+        # the error can be as small as a^2 (p = 2, S = all coordinates): resolve it to ~10 digits
+        decades = int(max(-mpmath.log10(a) for a in products)) if products else 0
+        need = (2 if D == 2 else 1) * decades + 15
     need = max(need, 20)
     sel = selected_minimizer(instance, D, digits=need, bp=bp, functional=functional)
     errors, limits = [], []

@@ -23,6 +23,15 @@ with M = min(BP), x_* in X_BP and x_oo = argmin Q over A x = y, Q(x_oo) <= Q(x_*
          so ||x_oo||_1 - M <= [M log M - M + N + 2 N alpha^2] / L.
 The two elementary facts are :func:`entropy_minimum` and :func:`power_mean_bound`.
 
+Finding on Thm E (spec: Theta rates) [ours, found by Hypothesis]: the rates are attained only generically.
+For p = 2 and S = all coordinates (so sigma = A^T lambda and x_oo stays on the face), asinh(x/(2a)) =
+log(x/a) + a^2/x^2 + O(a^4) gives x_oo = x_g + delta with delta/x_g + a^2 sigma/x_g^2 in range(A^T) and
+delta in ker A: the (alpha^2)^2 term vanishes iff sigma |x_g|^(-2) is in range(A^T). If |x_g| is constant on
+S = all, then h_p^{-1}(|x_g|/a) sigma is in range(A^T) for every alpha, so x_oo(alpha) = x_g exactly for every
+p: e.g. A = [[2,2,2],[0,0,1]], y = (3/2, 1/4), x_g = (1/4, 1/4, 1/4). So Thm E holds as an upper rate
+(O(.)) on every instance we tried and as Theta(.) only off such degenerate instances
+(``tests/test_selection.py::test_degenerate_instance_flow_limit_equals_selection``).
+
 Thm D (x_oo(alpha) -> x_g(p)) proof sketch [derived]: Lemma B gives Q = (1 - ...)||x||_1 + alpha^(p-2) G_p up to
 O(N alpha^p) on X_BP, limit points of x_oo lie in X_BP by Thm C, and comparing Q(x_oo) <= Q(x_g) leaves
 G_p(limit) <= G_p(x_g): the limit is the unique minimizer. We check it numerically (flow limit vs x_g).

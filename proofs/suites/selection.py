@@ -180,6 +180,15 @@ def _rate_rows(insts, thorough: bool) -> list[Verdict]:
     c = res.errors[0] / res.alpha_products[0] ** 2
     rows.append(Verdict("WAH-E", "derived", "line", "2", "alpha^p = 1e-30", fmt(c), "spec 0.2042",
                         fmt(_rel(c, "0.2042")), bool(_rel(c, "0.2042") <= mpmath.mpf("0.0005"))))
+    # Thm E is Theta only generically: on a degenerate face (|x_g| constant on S = all) the error is 0
+    from implicitreg.numerics.instance import Instance
+
+    degenerate = Instance.from_lists([[2, 2, 2], [0, 0, 1]], [Fraction(3, 2), Fraction(1, 4)], name="degenerate")
+    res = selection_errors(degenerate, 3, ["1e-6", "1e-18"])
+    rows.append(Verdict("WAH-E", "derived", "degenerate face (|x_g| const)", "3", "alpha^p = 1e-6, 1e-18",
+                        fmt(max(res.errors)), "0 (x_oo = x_g for every alpha)", "", bool(max(res.errors) < 1e-30),
+                        note="Thm E's Theta rate is attained only generically; here the error vanishes identically "
+                             "(O, not Theta); see proofs/derivations/selection.py"))
     rho_ok = _rel(mpmath.mpf(bp.rho.numerator) / bp.rho.denominator, RANDOM_SPEC["rho"]) <= mpmath.mpf("2e-5")
     x_ok = max(abs(mpmath.mpf(v.numerator) / v.denominator - mpmath.mpf(s)) for v, s in zip(bp.x, RANDOM_SPEC["x"])) <= 1e-8
     rows.append(Verdict("WAH-E", "derived", "random", "-", "-", f"rho = {fmt(mpmath.mpf(bp.rho.numerator) / bp.rho.denominator, 8)}",
