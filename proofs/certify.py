@@ -492,7 +492,7 @@ def _metric(Ws, d):
 # --- the certificates behind `implicitreg verify --certify DIR` -------------------------------------------
 
 def tightness_certificates() -> list[tuple[str, dict]]:
-    """Every tightness certificate: MS-D2, MS-D3 (D = 3 and D = 5/2), the WAH kink family (p = 3, 4), MC-LB."""
+    """Every tightness certificate: MS-D2, MS-D3 (D = 3 and D = 5/2), the WAH kink family (p = 2, 3, 4), MC-LB."""
     fam = Instance.from_lists([[1, "1/2"]], [1], name="row_1_half")
     kink = Instance.from_lists([[1, "9/10"]], [1], name="kink_eps_1_10")
     out = [
@@ -500,6 +500,7 @@ def tightness_certificates() -> list[tuple[str, dict]]:
         ("ms_d3_row_r1_2_D3", diagonal_certificate(fam, 3, ["1/1000", "1/1000000"], theorem="MS-D3")),
         ("ms_d3_row_r1_2_D5_2", diagonal_certificate(fam, Fraction(5, 2), ["1/1000", "1/1000000"],
                                                       theorem="MS-D3")),
+        ("kink_eps_1_10_p2", diagonal_certificate(kink, 2, ["1/100", "1/1000000"], theorem="kink")),
         ("kink_eps_1_10_p3", diagonal_certificate(kink, 3, ["1/100", "1/1000"], theorem="kink")),
         ("kink_eps_1_10_p4", diagonal_certificate(kink, 4, ["1/100", "1/1000"], theorem="kink")),
         ("mc_lb_equality_L3", deep_linear_certificate(MC_LB_X, MC_LB_Y, 3)),

@@ -404,8 +404,8 @@ def test_verify_certify_end_to_end(tmp_path):
     subprocess.run(exe + ["verify", "--only", "no-such-suite", "--certify", str(tmp_path)], capture_output=True,
                    text=True, timeout=900, cwd=ROOT)
     files = sorted(str(p) for p in tmp_path.glob("*.json"))
-    assert len(files) == 6
+    assert len(files) == 7
     proc = subprocess.run(exe + ["check", *files], capture_output=True, text=True, timeout=900, cwd=ROOT)
-    assert proc.returncode == 0 and "6 verified, 0 failed" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "7 verified, 0 failed" in proc.stdout, proc.stdout + proc.stderr
     for f in files:  # byte-identical to the committed references
         assert Path(f).read_bytes() == (REFERENCE / Path(f).name).read_bytes()
