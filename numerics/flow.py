@@ -145,6 +145,7 @@ class RadauIIA(OdeSolver):
         self.c_arb = [to_arb(v) for v in self.c]
         self.A_arb = flint.arb_mat(stages, stages, [to_arb(v) for row in self.A for v in row])
         self.newton_maxiter = newton_maxiter
+        self._previous = None  # (h0, stage increments) of the last accepted collocation, for the predictor
         self.dps = mpmath.mp.dps
         super().__init__(fun, t0, y0, t_bound, rtol, atol, jac, first_step)
 
@@ -189,7 +190,36 @@ class RadauIIA(OdeSolver):
             raise _StepFailed("singular Newton matrix") from None
         return inv
 
-    def _collocation(self, t, y, f0, h, Minv):
+    def _predictor(self, previous, h):
+        """Stage increments for a step of size h extrapolated from the previous collocation polynomial.
+
+        ``previous`` = (h0, Z0): the last collocation of size h0 that ended at the current point; its polynomial
+        P (P(0) = 0, P(c_j) = Z0_j in units of h0) is evaluated at 1 + c_i h / h0, minus P(1) = Z0_s.
+        """
+        h0, Z0 = previous
+        s = self.stages
+        nodes = [mpf(0)] + list(self.c)
+        rows = []
+        for i in range(s):
+            tau = 1 + self.c[i] * h / h0
+            for k in range(1, s + 1):
+                w = mpf(1)
+                for l in range(s + 1):
+                    if l != k:
+                        w *= (tau - nodes[l]) / (nodes[k] - nodes[l])
+                rows.append(to_arb(w - (1 if k == s else 0)))
+        return (flint.arb_mat(s, s, rows) * Z0).mid()
+
+    def _stages(self, t, y, f0, h, Minv, previous):
+        """_collocation with the extrapolated predictor when available, falling back to the Euler predictor."""
+        if previous is not None and h <= 4 * previous[0]:
+            try:
+                return self._collocation(t, y, f0, h, Minv, self._predictor(previous, h))
+            except _StepFailed:
+                pass  # a poor extrapolation: retry from the plain predictor below
+        return self._collocation(t, y, f0, h, Minv)
+
+    def _collocation(self, t, y, f0, h, Minv, Z0=None):
         """Solve the stage equations Z_i = h sum_j a_ij f(t + c_j h, y + Z_j) by simplified Newton; return y + Z_s.
 
         The stage algebra runs on flint ``arb_mat`` midpoints at the working precision; only the calls of ``fun``
@@ -199,7 +229,10 @@ class RadauIIA(OdeSolver):
         hb = to_arb(h)
         yb = [to_arb(v) for v in y]
         f0b = [to_arb(v) for v in f0]
-        Z = flint.arb_mat(s, n, [(self.c_arb[i] * hb * f0b[k]).mid() for i in range(s) for k in range(n)])
+        if Z0 is None:
+            Z = flint.arb_mat(s, n, [(self.c_arb[i] * hb * f0b[k]).mid() for i in range(s) for k in range(n)])
+        else:
+            Z = Z0
         inv_sc = [to_arb(1 / (self.atol + self.rtol * abs(v))) for v in y]
         hA = (hb * self.A_arb).mid()
         previous = None
@@ -217,13 +250,13 @@ class RadauIIA(OdeSolver):
             size = max(abs(dZ[i * n + k]) * inv_sc[k] for i in range(s) for k in range(n)).mid()
             size = to_mpf(size)
             if size <= mpf("1e-3"):
-                return [to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)]
+                return [to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)], Z
             if previous is not None:
                 rate = size / previous
                 if rate >= 1:
                     raise _StepFailed("Newton iteration for the stages diverges")
                 if rate / (1 - rate) * size <= mpf("0.01"):  # Hairer-Wanner: remaining error ~ rate/(1-rate) |dZ|
-                    return [to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)]
+                    return [to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)], Z
             previous = size
         raise _StepFailed("Newton iteration for the stages did not converge")
 
@@ -239,11 +272,11 @@ class RadauIIA(OdeSolver):
             if h <= abs(t) * mpf(2) ** (-mpmath.mp.prec + 8) or h <= 0:
                 raise ConvergenceError(f"step size underflow at t = {mpmath.nstr(t, 8)}")
             try:
-                y1 = self._collocation(t, y, f0, h, self._newton_inverse(J, h))
+                y1, _ = self._stages(t, y, f0, h, self._newton_inverse(J, h), self._previous)
                 Mh = self._newton_inverse(J, h / 2)
-                yh = self._collocation(t, y, f0, h / 2, Mh)
+                yh, Zh = self._stages(t, y, f0, h / 2, Mh, self._previous)
                 fh = self.eval(t + h / 2, yh)
-                y2 = self._collocation(t + h / 2, yh, fh, h / 2, Mh)
+                y2, Z2 = self._stages(t + h / 2, yh, fh, h / 2, Mh, (h / 2, Zh))
                 f2 = self.eval(t + h, y2)
             except (_StepFailed, DomainError):
                 self.nrejected += 1
@@ -256,6 +289,7 @@ class RadauIIA(OdeSolver):
                 self.t = self.t_bound if last else t + h
                 self.y, self.f = y2, f2
                 self.h = h * factor
+                self._previous = (h / 2, Z2)
                 return
             self.nrejected += 1
             self.h = h * min(factor, mpf("0.9"))
