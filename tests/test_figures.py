@@ -84,6 +84,28 @@ def test_progress_is_off_when_stderr_is_not_a_terminal(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_bar_when_enabled(capsys):
+    bar = F.Progress(True, desc="demo-figure")
+    bar.start(2)
+    bar.step()
+    bar.step()
+    bar.close()
+    assert "demo-figure" in capsys.readouterr().err
+
+
+def test_out_directory_is_created(tmp_path):
+    out = tmp_path / "a" / "b"
+    assert main(["reproduce", "wah-fig3", "--quick", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["wah-fig3.csv", "wah-fig3.json", "wah-fig3.png"]
+
+
+def test_curve_rejects_bad_role_and_ragged_data():
+    with pytest.raises(ValueError):
+        F.Curve("p", "s", "guess", "l", "derived", [1.0], [1.0])
+    with pytest.raises(ValueError):
+        F.Curve("p", "s", "observed", "l", "computed", [1.0, 2.0], [1.0])
+
+
 # ---------------------------------------------------------------------------------------------
 # wah-fig3: potentials; Lemma B sandwich 0 <= q_p - g_p <= C_p at alpha = 1
 # ---------------------------------------------------------------------------------------------
