@@ -88,9 +88,17 @@ class _Dual:
         self.m, self.N = len(A), len(A[0])
         self.D = D
         q = lambda v: flint.arb(flint.fmpq(v.numerator, v.denominator))
-        self.A = flint.arb_mat(self.m, self.N, [q(v) for row in A for v in row])
+        # exact integer form A = A_int / den (also used for the Hessian: fixed-point weights, fmpz_mat product)
+        den = 1
+        for row in A:
+            for v in row:
+                den = math.lcm(den, v.denominator)
+        self.den = den
+        self.Aint_rows = [[v.numerator * (den // v.denominator) for v in row] for row in A]
+        Aint = flint.fmpz_mat(self.m, self.N, [v for row in self.Aint_rows for v in row])
+        self.Aint_T = Aint.transpose()
+        self.A = (flint.arb_mat(Aint) / den).mid()
         self.AT = self.A.transpose()
-        self.Arows = [[q(v) for v in row] for row in A]
         self.y = [q(v) for v in y]
         self.two = D == 2
         if not self.two:
@@ -129,9 +137,25 @@ class _Dual:
         return [(yi - v).mid() for yi, v in zip(self.y, Ax)]
 
     def newton_direction(self, g, w):
-        """(A diag(w) A^T)^{-1} g."""
-        Aw = flint.arb_mat(self.m, self.N, [a * wj for row in self.Arows for a, wj in zip(row, w)])
-        Hm = (Aw * self.AT).mid()
+        """(A diag(w) A^T)^{-1} g, w > 0.
+
+        The weights are rounded to fixed point, W_j = floor(w_j 2^K) with max_j W_j ~ 2^prec, so that
+        A diag(w) A^T = A_int diag(W) A_int^T 2^-K / den^2 is one exact integer matrix product (much faster than
+        arb_mat products whose entries span many binades). The rounding is absolute, 2^-prec max_j w_j, which the
+        caller's Hessian precision covers (it includes log10 of the spread of w).
+        """
+        prec = flint.ctx.prec
+        mids = [wj.mid().man_exp() for wj in w]
+        top = max(int(mn).bit_length() + int(ex) for mn, ex in mids)
+        K = prec - top
+        W = []
+        for mn, ex in mids:
+            shift = int(ex) + K
+            mn = int(mn)
+            W.append(mn << shift if shift >= 0 else mn >> -shift)
+        AW = flint.fmpz_mat(self.m, self.N, [a * Wj for row in self.Aint_rows for a, Wj in zip(row, W)])
+        scale = flint.arb(2) ** (-K) / (self.den * self.den)
+        Hm = (flint.arb_mat(AW * self.Aint_T) * scale).mid()
         d = Hm.solve(flint.arb_mat(self.m, 1, g), algorithm="approx")
         return [v.mid() for v in d.entries()]
 
