@@ -278,7 +278,7 @@ def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) ->
             try:
                 with flint_precision(hess_dps):  # intermediate stages only need a starting point
                     start = _predict(low, nu, log_a, previous, log_next)
-                    nu_s, _, _, its = _newton(low, start, a, 8, hess_dps)
+                    nu_s, _, _, its = _newton(low, start, a, 5, hess_dps)
             except ConvergenceError:
                 if step < 1e-3:
                     raise
@@ -289,7 +289,7 @@ def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) ->
             previous = (nu, log_a)
             nu, log_a = nu_s, log_next
             last_nu, last_alpha = nu_s, a
-            step = step * 2 if its <= 6 else (step / 2 if its > 12 else step)
+            step = step * 3 if its <= 4 else step * 2 if its <= 6 else (step / 2 if its > 12 else step)
         nu = _predict(dual, nu, log_a, previous, log_target)
         nu, z, x, its = _newton(dual, nu, target, dps - 5, dps, low, hess_dps)
         iterations += its
