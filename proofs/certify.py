@@ -51,24 +51,17 @@ def _provenance(kind, source, proof=None, note=""):
 # The tightness statements certified for the diagonal families (dln.md §5, wah.md §6).
 _DIAGONAL = {
     "MS-D2": dict(
-        title="Mehta-Schwab depth 2: the rate alpha^(1-rho) is attained",
-        provenance=_provenance("paper", "dln.md §4 MS-D2 (rate: paper abstract; constants derived)",
-                               note="tightness family of dln.md §5 [derived]"),
         norm="l1", convention="product",
         bound=("(N - s)*(1 + rho)*alpha_product**(1 - rho)", "limit",
                _provenance("derived", "dln.md §5: ||x_inf - x*||_1 ~ (N - s)(1 + rho) alpha^(1 - rho) on "
                            "A = [1, rho, ..., rho], y = 1", proof="theory/examples.py (prove_ratio_limit)"))),
     "MS-D3": dict(
-        title="Mehta-Schwab depth D > 2: the linear rate and its constant are attained",
-        provenance=_provenance("paper", "dln.md §4 MS-D3 (linear rate: paper abstract; limit constant derived)",
-                               note="tightness family of dln.md §5 [derived]"),
         norm="l1", convention="product",
         bound=("(N - s)*(1 + rho)*h(rho)*alpha_product", "limit",
                _provenance("derived", "dln.md §5: ||x_inf - x*||_1 / alpha -> (N - s)(1 + rho) h_D(rho) on "
                            "A = [1, rho, ..., rho], y = 1", proof="theory/examples.py (prove_ratio_limit)"))),
     "kink": dict(
-        title="WAH kink family: the l2 error constant blows up like eps^(-p/(p-2))",
-        provenance=None, norm="l2", convention="factor", bound=None),
+        norm="l2", convention="factor", bound=None),
 }
 
 
@@ -186,7 +179,11 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
         raise HypothesisNotMetError(f"{theorem}: the l1 minimizer is not unique, so the bound is not stated")
     rc = bp.rho_certificate
     if spec["bound"]:
-        (expr, side, bprov), provenance = spec["bound"], spec["provenance"]
+        from implicitreg.theory import diagonal
+
+        stated = diagonal.MS_D2_THEOREM if theorem == "MS-D2" else diagonal.MS_D3_THEOREM
+        (expr, side, bprov) = spec["bound"]
+        provenance = dict(stated.provenance.to_json(), statement=f"{stated.name}: {stated.statement}")
     else:
         (expr, side, bprov), stated = _kink_bound(D, instance)
         provenance = dict(stated.provenance.to_json(), statement=f"{stated.name}: {stated.statement}")
@@ -204,7 +201,8 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
                                                if bounds[0]["side"] == "limit" else "."))
     cert = {
         "format": FORMAT, "kind": "diagonal",
-        "theorem": {"name": theorem, "title": spec["title"], "claim": claim, "provenance": provenance},
+        "theorem": {"name": theorem, "title": f"{stated.title} (tightness certificate)", "claim": claim,
+                    "provenance": provenance},
         "instance": instance.to_json(), "depth": fraction_str(D), "alpha_convention": convention,
         "basis_pursuit": {"x_star": _exact_list(bp.x), "value": fraction_str(bp.value),
                           "lambda": _exact_list(bp.certificate)},
