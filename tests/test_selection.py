@@ -210,3 +210,15 @@ def test_flow_limit_at_1e30_within_rate_of_selection(line, plane):
 def test_select_on_face_requires_directions_inside_support():
     with pytest.raises(InvalidParameterError):
         select_on_face([Fraction(1), Fraction(0)], [[Fraction(1), Fraction(1)]], 3)
+
+
+def test_rate_window_moves_past_a_huge_constant():
+    """Found by Hypothesis (thorough): off S the p = 2 error is (alpha^2)^(1-rho) exp|(A^T nu_0)_j| with
+    exp|.| ~ 1e7 here, so at alpha^2 = 1e-18..1e-30 the flow is still pre-asymptotic (fitted slope 0.47).
+    The fit window moves down until the error is small against x_g on S, and then the slope is 1/2."""
+    A = [[2, 2, 2, 2, -1, Fraction(1, 5)], [0, 0, 1, -1, 0, 0], [0, 0, 0, 1, 5, 0]]
+    inst = Instance.from_lists(A, [6, 0, Fraction(1, 4)])
+    fixed = slope_check(inst, 2, alphas=["1e-18", "1e-22", "1e-26", "1e-30"])
+    assert not fixed[4] and abs(fixed[0] - mpmath.mpf("0.468")) < 0.01
+    slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, 2)
+    assert pred == Fraction(1, 2) and ok and mutant_rejected and alphas[0] != "1e-18"
