@@ -45,9 +45,11 @@ MAX_DIGITS = 5000
 class LimitResult:
     """The certified limit x_inf(alpha) = alpha_prod phi_D(z), z = A^T nu, A x = y.
 
-    ``digits``: significant digits of every entry of ``x`` certified by agreement of two independent solves
-    (precision ``dps`` vs ``dps_check``); entries below ``floor`` in magnitude are certified to ``digits`` digits at
-    the scale ``floor``. ``residual`` = ||A x - y||_inf (evaluated at ``dps``).
+    ``digits``: significant digits of every entry of ``x`` certified by agreement of two independent solves:
+    ``x`` comes from the solve at ``dps`` digits and was compared with a second solve at ``dps_check`` = dps/2
+    digits; entries below ``floor`` = min(alpha_prod, ||x||_inf) in magnitude are certified to ``digits`` digits
+    at the scale ``floor`` (absolute error <= floor 10^-digits). ``residual`` = ||A x - y||_inf (at ``dps``).
+    ``iterations``/``stages``: Newton steps and continuation stages of both solves together.
     """
 
     x: list
@@ -61,7 +63,7 @@ class LimitResult:
     residual: mpf
     dps: int
     iterations: int
-    dps_check: int = 0  # precision of the second, independent solve the digits were certified against
+    dps_check: int = 0
     floor: mpf = field(default_factory=lambda: mpf(0))
     stages: int = 0
 
