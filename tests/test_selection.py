@@ -9,7 +9,6 @@ from hypothesis import assume, given, settings, strategies as st
 from conftest import THOROUGH
 from implicitreg.errors import InvalidParameterError
 from implicitreg.numerics.basis_pursuit import l1_minimizer
-from implicitreg.numerics.exact import matvec
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.selection import (INFINITY, select_on_face, selected_minimizer, selection_depth,
                                             selection_errors, tie_break)
