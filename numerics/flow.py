@@ -37,7 +37,7 @@ from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics.potentials import (DomainError, alpha_convention_value, depth_value, factor_scale,
-                                             flow_rate, link, link_derivative, positive_value, product_scale)
+                                             flow_rate, link, positive_value, product_scale)
 from implicitreg.numerics.precision import flint_precision, to_arb, to_mpf
 
 

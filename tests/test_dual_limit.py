@@ -12,7 +12,7 @@ from implicitreg.errors import ConvergenceError, InvalidParameterError, NotInRan
 from implicitreg.numerics import dual_limit
 from implicitreg.numerics.dual_limit import LimitResult, gradient_flow_limit
 from implicitreg.numerics.instance import Instance
-from implicitreg.numerics.potentials import link, link_derivative
+from implicitreg.numerics.potentials import link
 from strategies_engine import alphas, conventions, depths, instances, random_instance
 
 
