@@ -38,7 +38,9 @@ from implicitreg.numerics.precision import (GUARD_DIGITS, agreeing_digits, flint
                                             to_arb, to_mpf, to_mpf_list, working_dps)
 
 MAX_NEWTON = 200
+STAGE_NEWTON = 30  # a continuation stage needing more is retried with a smaller step in alpha
 MAX_DIGITS = 5000
+BOUNDARY_FRACTION = flint.fmpq(99, 100)
 
 
 @dataclass
@@ -162,11 +164,12 @@ class _Dual:
         return [v.mid() for v in d.entries()]
 
 
-def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None = None, hess_dps: int | None = None):
+def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None = None, hess_dps: int | None = None,
+            max_iter: int | None = None):
     """Damped Newton for max f at alpha_prod = a (arb), from nu. Returns (nu, z, x, iterations).
 
     Stops when the Newton step changes every x_i by less than 10^-tol_digits relative to max(|x_i|, a), or when
-    that change stops decreasing below the rounding level 10^-(dps - 10). The Hessian and the Newton system may be
+    that change (below 10^-20) stops decreasing: the rounding floor. The Hessian and the Newton system may be
     formed at a lower precision ``hess_dps`` (with ``hess``, the same problem stored at that precision): an inexact
     Newton direction only slows the convergence to linear with a tiny rate, while the gradient (which fixes the
     solution) is always evaluated at ``dps``.
@@ -180,9 +183,10 @@ def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None 
     f = dual.objective(nu, z, a)
     tol = (flint.arb(10) ** (-int(tol_digits))).mid()
     noise = (flint.arb(10) ** (-(dps - 10))).mid()
-    noise_sqrt = noise.sqrt().mid()
+    floor_level = (flint.arb(10) ** -20).mid()
     previous = None
-    for it in range(1, MAX_NEWTON + 1):
+    max_iter = max_iter or MAX_NEWTON
+    for it in range(1, max_iter + 1):
         g = dual.gradient(x)
         w = [(a * v).mid() for v in dual.dphi(z)]
         try:
@@ -193,12 +197,12 @@ def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None 
         dz = dual.zvec(d)
         slope = sum((gi * di for gi, di in zip(g, d)), flint.arb(0)).mid()
         t = flint.arb(1)
-        if not D2:  # fraction to the boundary: stay within half the distance to |z| = 1
+        if not D2:  # fraction to the boundary (as in interior-point methods): keep 1% of the distance to |z| = 1
             for zi, dzi in zip(z, dz):
                 if dzi > 0 and zi + dzi >= 1:
-                    t = min(t, ((1 - zi) / dzi / 2).mid())
+                    t = min(t, ((1 - zi) / dzi * BOUNDARY_FRACTION).mid())
                 elif dzi < 0 and zi + dzi <= -1:
-                    t = min(t, ((-1 - zi) / dzi / 2).mid())
+                    t = min(t, ((-1 - zi) / dzi * BOUNDARY_FRACTION).mid())
         # change of x under the full step, relative to max(|x_i|, a): the stopping measure
         change = max(((abs(wi * dzi) / max(abs(xi), a)).mid() for wi, dzi, xi in zip(w, dz, x)),
                      default=flint.arb(0))
@@ -216,10 +220,12 @@ def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None 
             raise ConvergenceError("the line search of the dual Newton iteration failed")
         nu, z, f = nu_new, z_new, f_new
         x = [(a * p).mid() for p in dual.phi(z)]
-        if t == 1 and (change <= tol or (change <= noise_sqrt and previous is not None and change >= previous / 2)):
+        # converged, or at the rounding floor (full steps that no longer shrink the change); the floor sits above
+        # 10^-dps when z is near the pole (D > 2), and the two-precision certificate judges what is left
+        if t == 1 and (change <= tol or (change <= floor_level and previous is not None and change >= previous / 2)):
             return nu, z, x, it
         previous = change if t == 1 else None
-    raise ConvergenceError(f"the dual Newton iteration did not converge in {MAX_NEWTON} iterations "
+    raise ConvergenceError(f"the dual Newton iteration did not converge in {max_iter} iterations "
                            f"at alpha_prod = {mpmath.nstr(to_mpf(a), 5)}")
 
 
@@ -280,7 +286,7 @@ def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) ->
             try:
                 with flint_precision(hess_dps):  # intermediate stages only need a starting point
                     start = _predict(low, nu, log_a, previous, log_next)
-                    nu_s, _, _, its = _newton(low, start, a, 5, hess_dps)
+                    nu_s, _, _, its = _newton(low, start, a, 5, hess_dps, max_iter=STAGE_NEWTON)
             except ConvergenceError:
                 if step < 1e-3:
                     raise
