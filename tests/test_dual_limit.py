@@ -122,6 +122,18 @@ def test_extreme_alpha_and_many_digits():
         _check_optimality(inst, res)
 
 
+def test_deep_network_near_the_pole():
+    """D = 6, factor alpha 1e-35 (alpha_prod = 1e-210, 1 - |z| ~ 1e-140): a regression case found by fuzzing."""
+    A = [["-1", "2", "1/2", "-3", "-2", "-8/3"], ["1/2", "-4/3", "-3", "-7/3", "-5/4", "-7/2"],
+         ["9", "8/3", "2/3", "-2", "-1/3", "-8/3"], ["8/3", "3/2", "8/3", "-2", "-2/3", "-7/2"]]
+    inst = Instance.from_lists(A, ["121/12", "47/12", "55/6", "89/6"])
+    res = gradient_flow_limit(inst, 6, "1e-35", alpha_convention="factor", digits=30)
+    assert res.digits >= 30
+    with mpmath.workdps(res.dps):
+        assert max(abs(v) for v in res.z) > 1 - mpf("1e-100")
+    _check_optimality(inst, res)
+
+
 def test_rank_deficient_rows_are_reduced():
     base = Instance.from_lists([[1, 2, 0, -1], [0, 1, 1, 3]], [1, 2])
     dup = Instance.from_lists([[1, 2, 0, -1], [0, 1, 1, 3], [1, 3, 1, 2]], [1, 2, 3])
