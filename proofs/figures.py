@@ -248,8 +248,23 @@ def write_data(data: FigureData, out_dir: str | Path) -> tuple[Path, Path]:
     return jpath, cpath
 
 
+def load_data(path: str | Path) -> FigureData:
+    """A :class:`FigureData` read back from a ``NAME.json`` written by :func:`write_data` (to re-plot it)."""
+    d = json.loads(Path(path).read_text(encoding="utf-8"))
+
+    def tup(v):
+        return None if v is None else tuple(v)
+
+    panels = [Panel(**dict(p, xlim=tup(p.get("xlim")), ylim=tup(p.get("ylim")))) for p in d["panels"]]
+    curves = [Curve(**c) for c in d["curves"]]
+    slopes = [SlopeFit(**dict(s, x_range=tuple(s["x_range"]))) for s in d["slopes"]]
+    return FigureData(d["name"], d["title"], d["description"], panels, curves, slopes,
+                      [Marker(**m) for m in d["markers"]], [BoundCheck(**c) for c in d["checks"]], d["quick"],
+                      d["alpha_convention"], d["meta"])
+
+
 def reproduce(name: str, out_dir: str | Path = ".", quick: bool = False,
-              progress: bool | None = False, dpi: int = 80) -> Reproduction:
+              progress: bool | None = False, dpi: int = 100) -> Reproduction:
     """Compute figure ``name`` and write its PNG (at ``dpi``), JSON and CSV into ``out_dir``."""
     data = compute_figure(name, quick=quick, progress=progress)
     jpath, cpath = write_data(data, out_dir)
@@ -281,7 +296,7 @@ def _role_label(role: str, text: str) -> str:
     return f"{name}: {text}" if name else text
 
 
-def plot_figure(data: FigureData, path: str | Path, dpi: int = 80) -> Path:
+def plot_figure(data: FigureData, path: str | Path, dpi: int = 100) -> Path:
     """Draw ``data`` and save a PNG at ``path``. The Agg canvas is attached explicitly."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -359,7 +374,14 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 80) -> Path:
     fig.suptitle(textwrap.fill(data.title + ("  (quick)" if data.quick else ""), int(width * 14)), fontsize=10)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=dpi)
+    fig.set_dpi(dpi)
+    canvas = fig.canvas
+    canvas.draw()
+    from PIL import Image  # matplotlib's own dependency
+
+    # a 256-colour palette keeps the PNG small (line art) without lowering the resolution
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image.convert("RGB").quantize(colors=256).save(path, format="PNG", optimize=True)
     return path
 
 
@@ -944,7 +966,7 @@ def _mc_sharpness_figure(name: str, init: str, quick: bool, progress: Progress, 
                                 "computed (numerics.deep_linear: Lanczos on Hessian-vector products)",
                                 [r.scale for r in Lruns], [r.sharpness_init for r in Lruns],
                                 "implicitreg.numerics.deep_linear.sharpness_lanczos", style="scatter-open"))
-        fig.curves.append(Curve("distance", series, "observed", "distance after training (every non-diverged run)",
+        fig.curves.append(Curve("distance", series, "observed", "distance after training",
                                 "computed (numerics.deep_linear, GD float64)", [r.scale for r in trained],
                                 [max(r.distance, 1e-300) for r in trained], "implicitreg.numerics.deep_linear",
                                 style="scatter"))
@@ -981,12 +1003,12 @@ def _mc_sharpness_figure(name: str, init: str, quick: bool, progress: Progress, 
             c, _ = bound_curve("depth", "S_SI", T.MC_SI, T.MC_SI.bound("S_SI"), Ls, [dict(facts, L=L) for L in Ls],
                                label="8 L Lambda ||w*||^(2-2/L)")
             fig.curves.append(c)
-        _tail_fit(fig, "depth", "depth", Ls, obs, float("inf"), 1, "paper (lower bound linear in depth)")
+        _tail_fit(fig, "depth", "depth", Ls, obs, float("inf"), 1, "slope of S_LB ~ L: paper, MC-LB")
     if n_test:
         ok = [r for r in runs if r.status == 1 and r.test_loss is not None]
         fig.curves.append(Curve("gap", "gap", "observed", "generalization gap", "computed (numerics.deep_linear)",
                                 [r.sharpness for r in ok], [r.test_loss - r.train_loss for r in ok],
-                                "implicitreg.numerics.deep_linear.loss"))
+                                "implicitreg.numerics.deep_linear.loss", style="scatter"))
         pos = [(r.sharpness, r.test_loss - r.train_loss) for r in ok if r.test_loss - r.train_loss > 0]
         if len(pos) >= 2:
             _tail_fit(fig, "gap", "gap", [a for a, _ in pos], [b for _, b in pos], float("inf"), None, "")

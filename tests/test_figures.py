@@ -362,3 +362,11 @@ def test_ms_depth_rates_limit_and_comparison(rendered):
     assert all(c["holds"] for c in data["checks"])
     assert {c["bound"] for c in data["checks"]} >= {"MS-D2/upper_l1", "MS-D2/lower_inf", "MS-D3/upper_l1",
                                                     "MS-D3/lower_inf"}
+
+
+def test_data_file_round_trips_and_replots(rendered, tmp_path):
+    out, results = rendered
+    data = F.load_data(out / "wah-fig2.json")
+    assert data.to_json() == results["wah-fig2"]
+    png = F.plot_figure(data, tmp_path / "again.png", dpi=50)
+    assert png.read_bytes()[:8] == PNG_MAGIC
