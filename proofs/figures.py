@@ -14,7 +14,21 @@ curves, fitted slopes, reference curves), each with the *provenance* of what it 
 :func:`reproduce` computes a figure, writes ``NAME.json`` (everything, with metadata),
 ``NAME.csv`` (one row per plotted point) and ``NAME.png`` (matplotlib with the Agg canvas created
 explicitly; pyplot and its global backend are never used). ``quick=True`` uses tiny grids so that
-each figure renders in seconds; the default grids take minutes.
+each figure renders in seconds; the default grids take minutes. :func:`load_data` reads a saved
+``NAME.json`` back for re-plotting.
+
+The figures (``docs/gallery.md`` shows them):
+
+* ``wah-fig1``, ``wah-fig2``, ``wah-fig3``: Wind, Antun & Hansen's three figures (``wah.md`` s8), the
+  alpha^p axis extended to 1e-30; statements from :mod:`implicitreg.theory.selection`;
+* ``ms-noise``, ``ms-depth``: Matt & Stoeger's experiments (``dln.md`` s6); statements from
+  :mod:`implicitreg.theory.diagonal`, constants from :mod:`implicitreg.numerics.error_constants`;
+* ``mc-small-init``, ``mc-residual``, ``mc-underdetermined``: Marion & Chizat's experiments
+  (``deep_linear.md`` s4); statements from :mod:`implicitreg.theory.sharpness`.
+
+Where float64 fails is decided by :func:`float64_gradient_flow_limit` (damped Newton on the dual in
+double precision, accepted like the authors' code at ||A x - y|| < 1e-10): the first alpha at which it
+fails or its error departs from the certified one by more than 10%.
 """
 from __future__ import annotations
 
@@ -448,116 +462,48 @@ def fit_line(xs: Sequence, ys: Sequence) -> tuple[float, list[float]]:
 
 
 # ============================================================================================
-# WAH figure 3: the potentials q_p, g_p, h_p (alpha = 1) and the Lemma B sandwich
+# Bound curves evaluated from theory/ Bound objects
 # ============================================================================================
 
-_WAH_DEPTHS = ("2", "5/2", "3", "4")
+def bound_provenance(theorem, bound) -> str:
+    """'<kind> (<theorem>.<bound>)': the provenance label drawn next to a bound curve."""
+    return f"{bound.provenance.kind} ({theorem.name} {bound.name})"
 
 
-def _depth_label(p) -> str:
-    from fractions import Fraction
-
-    q = Fraction(p)
-    return f"p={float(q):g}"
-
-
-def _lambdified(expr, var):
-    import sympy
-
-    return sympy.lambdify(var, expr, modules="mpmath")
+def bound_curve(panel: str, series: str, theorem, bound, xs: Sequence, values: Sequence[dict],
+                label: str | None = None, role: str | None = None, dps: int = 30) -> tuple[Curve, list]:
+    """The curve x -> bound(values[x]) (``Bound.evaluate``) and the mpf values, for drawing and checking."""
+    vals = [bound.evaluate(dps, **v) for v in values]
+    role = role or (bound.side if bound.side in ("upper", "lower") else "limit")
+    curve = Curve(panel, series, role, label or f"{bound.lhs} {'<=' if role == 'upper' else '>='} {bound.expr}",
+                  bound_provenance(theorem, bound), [float(x) for x in xs], [float(v) for v in vals],
+                  f"implicitreg.theory: {theorem.name}/{bound.name}")
+    return curve, vals
 
 
-def _link_inverse_bisect(h_fn, s, p) -> mpmath.mpf:
-    """t in (-1, 1) with h_p(t) = s for p > 2 (h_p odd, increasing): bracketed root finding.
-
-    The bracket uses h_p(1 - e) >= e^(-p/(p-2)) - 1, so e = (2|s| + 2)^(-(p-2)/p) gives h_p(1 - e) > |s|.
-    """
-    s = mpmath.mpf(s)
-    if s == 0:
-        return mpmath.mpf(0)
-    a = abs(s)
-    e = (2 * a + 2) ** (-(p - 2) / p)
-    t = mpmath.findroot(lambda u: h_fn(u) - a, (mpmath.mpf(0), 1 - e), solver="anderson")
-    return t if s > 0 else -t
-
-
-@figure("wah-fig3", "WAH figure 3: potentials q_p, tie-break g_p, link h_p (alpha = 1)",
-        "q_p on [-5,5]x[0,3], g_p on [-8,8]x[-1.2,3], h_p on [-0.99,0.99]x[-20,20] for p in {2, 2.5, 3, 4} "
-        "(wah.md section 8, authors' code), and a fourth panel: Lemma B at alpha = 1, 0 <= q_p - g_p <= C_p.")
-def wah_fig3(quick: bool, progress: Progress) -> FigureData:
-    from fractions import Fraction
-
-    from implicitreg.theory import potentials as P
-    from implicitreg.theory import selection as TS
-    from implicitreg.theory.statement import alpha as alpha_sym
-
-    n = 21 if quick else 301
-    depths = [Fraction(v) for v in _WAH_DEPTHS]
-    panels = [
-        Panel("q", "potential q_p (alpha = 1)", "s", "q_p(s)", "linear", "linear", (-5, 5), (0, 3)),
-        Panel("g", "tie-break functional g_p", "x", "g_p(x)", "linear", "linear", (-8, 8), (-1.2, 3)),
-        Panel("h", "link h_p", "s", "h_p(s)", "linear", "linear", (-0.99, 0.99), (-20, 20)),
-        Panel("lemma_b", "Lemma B at alpha = 1: 0 <= q_p(x) - approx_p(x) <= C_p", "|x|", "q_p(x) - approx_p(x)",
-              "log", "linear"),
-    ]
-    data = FigureData("wah-fig3", FIGURES["wah-fig3"].title, FIGURES["wah-fig3"].description, panels,
-                      alpha_convention="factor", meta={"alpha": 1, "depths": [str(p) for p in depths]})
-    src_pot = "implicitreg.theory.potentials"
-    prov_pot = "derived (theory.potentials; wah.md s2)"
-    prov_g = "authors' code (theory.potentials.g)"
-    progress.start(len(depths))
-    with mpmath.workdps(30):
-        s_q = [mpmath.mpf(-5) + 10 * mpmath.mpf(k) / (n - 1) for k in range(n)]
-        x_g = [mpmath.mpf(-8) + 16 * (mpmath.mpf(k) + mpmath.mpf(1) / 2) / n for k in range(n)]  # avoids x = 0
-        s_h = [mpmath.mpf("-0.99") + mpmath.mpf("1.98") * k / (n - 1) for k in range(n)]
-        x_b = log_grid("1e-3", "1e4", n)  # increasing |x|
-        for p in depths:
-            label = _depth_label(p)
-            h_fn = _lambdified(P.h(p, P.s), P.s)
-            g_fn = _lambdified(P.g(p, P.x), P.x)
-            # Lemma B's approximation of alpha^p q_p(x/alpha^p) at alpha = 1 (equals g_p there)
-            approx_fn = _lambdified(P.lemma_b_approximation(p, P.x).subs(alpha_sym, 1), P.x)
-            if p == 2:
-                q_fn = _lambdified(P.q_closed(P.s), P.s)
-            else:
-                _, q_of_t = P.q_parametric(p, P.t)
-                q_t = _lambdified(q_of_t, P.t)
-                pf = mpmath.mpf(p.numerator) / p.denominator
-
-                def q_fn(v, q_t=q_t, h_fn=h_fn, pf=pf):
-                    return q_t(_link_inverse_bisect(h_fn, v, pf))
-            data.curves.append(Curve("q", label, "observed", f"q_{label[2:]}", prov_pot,
-                                     [float(v) for v in s_q], [float(q_fn(v)) for v in s_q], src_pot + ".q"))
-            data.curves.append(Curve("g", label, "observed", f"g_{label[2:]}", prov_g,
-                                     [float(v) for v in x_g], [float(g_fn(v)) for v in x_g], src_pot + ".g"))
-            data.curves.append(Curve("h", label, "observed", f"h_{label[2:]}", prov_pot,
-                                     [float(v) for v in s_h], [float(h_fn(v)) for v in s_h], src_pot + ".h"))
-            gap = [q_fn(v) - approx_fn(v) for v in x_b]
-            xs = [float(v) for v in x_b]
-            data.curves.append(Curve("lemma_b", label, "observed", f"q_p - approx_p, {label}", prov_pot, xs,
-                                     [float(v) for v in gap], src_pot))
-            # Lemma B (theory.selection: WAH-LemmaB2 at p = 2, WAH-LemmaB for p > 2) at alpha = 1
-            thm = TS.LEMMA_B_2 if p == 2 else TS.LEMMA_B
-            vals = [{"alpha": 1, "p": p}] * n
-            for side in ("upper", "lower"):
-                bd = thm.bound(side)
-                curve, bvals = bound_curve("lemma_b", label, thm, bd, xs, vals,
-                                           label=f"{side}: {bd.expr} at alpha = 1, {label}")
-                data.curves.append(curve)
-                check_against(data, "lemma_b", label, thm, bd, xs, gap, bvals)
-            progress.step()
-    return data
+def check_against(data: FigureData, panel: str, series: str, theorem, bound, xs, observed, bound_values,
+                  applicable: Sequence[bool] | None = None, note: str = "") -> None:
+    """Record observed vs bound (side of ``bound``) for each point where the hypotheses hold."""
+    for k, (x, obs, b) in enumerate(zip(xs, observed, bound_values)):
+        if applicable is not None and not applicable[k]:
+            continue
+        if obs is None or (isinstance(obs, float) and not math.isfinite(obs)):
+            continue
+        obs = mpmath.mpf(obs)
+        holds = obs <= b if bound.side == "upper" else obs >= b
+        data.checks.append(BoundCheck(panel, series, f"{theorem.name}/{bound.name}", bound.side,
+                                      bound.provenance.kind, float(x), float(obs), float(b), bool(holds), note))
 
 
 # ============================================================================================
-# The float64 comparison: scipy's dual solve in double precision
+# The float64 comparison: the dual solved in double precision
 # ============================================================================================
 
 @dataclass
 class Float64Limit:
-    """x_inf computed in float64 by scipy (``success`` False when scipy reports failure or non-finite values)."""
+    """x_inf computed in float64 (``success``: finite and ||A x - y|| < 1e-10, the authors' acceptance test)."""
 
-    x: "object"
+    x: object
     success: bool
     message: str
 
@@ -603,8 +549,6 @@ def float64_gradient_flow_limit(A, y, depth, alpha_product, max_iter: int = 500)
     import numpy as np
     import scipy.linalg
     import sympy
-
-    from implicitreg.theory import potentials as P
 
     p = sympy.nsimplify(depth)
     h, dh, H = _numpy_potentials(str(p))
@@ -708,6 +652,86 @@ def _tail_fit(data: FigureData, panel: str, series: str, alphas, errs, below: fl
 
 
 # ============================================================================================
+# WAH figure 1: distance to the selected minimizer x_g(p) vs alpha^p
+# ============================================================================================
+
+#: wah.md s7 [authors' code]
+WAH_INSTANCES = {
+    "line": {"A": [[1, 1, 1], [3, 0, 1]], "y": [3, 3]},
+    "plane": {"A": [[2, -1, 0, 1], [0, 3, 2, 0]], "y": [0, 6]},
+    "random": {"A": [["-0.111", "0.120", "-0.370", "-0.240", "-1.197"],
+                     ["0.209", "-0.972", "-0.755", "0.324", "-0.109"],
+                     ["0.210", "-0.391", "0.235", "0.665", "0.353"]],
+               "y": ["0.973", "-0.039", "-0.886"]},
+}
+
+
+@figure("wah-fig1", "WAH figure 1: distance to the selected minimizer x_g(p) vs alpha^p",
+        "||x_inf - x_g(p)||_2 against the product scale alpha^p down to 1e-30 for p in {2, 2.5, 3, 4} on the "
+        "line, plane and random instances (wah.md s7-8, authors' code figure 1), with the fitted slopes against "
+        "the rates of Thm E and where float64 fails.")
+def wah_fig1(quick: bool, progress: Progress) -> FigureData:
+    from fractions import Fraction
+
+    from implicitreg.numerics.basis_pursuit import l1_minimizer
+    from implicitreg.numerics.instance import Instance
+    from implicitreg.numerics.selection import selected_minimizer
+
+    depths = [Fraction(v) for v in _WAH_DEPTHS]
+    alphas = _decades(1, 30, 6 if quick else None)
+    bottom = max(int(a.split("-")[1]) for a in alphas)
+    panels = [Panel(name, f"{name}", "alpha^p (product scale)", "||x_inf - x_g(p)||_2") for name in WAH_INSTANCES]
+    data = FigureData("wah-fig1", FIGURES["wah-fig1"].title, FIGURES["wah-fig1"].description, panels,
+                      alpha_convention="product (the axis is alpha^p, alpha per factor)",
+                      meta={"alphas_product": alphas, "depths": [str(p) for p in depths], "instances": {}})
+    progress.start(len(WAH_INSTANCES) * len(depths) * len(alphas))
+    for name, spec in WAH_INSTANCES.items():
+        inst = Instance.from_data(spec, name=name)
+        bp = l1_minimizer(inst)
+        data.meta["instances"][name] = {"A": inst.to_json()["A"], "y": inst.to_json()["y"], "rho": str(bp.rho),
+                                        "unique_bp": bp.unique, "support": list(bp.support)}
+        for p in depths:
+            series = _depth_label(p)
+            digits = 20 + 2 * bottom
+            xg = selected_minimizer(inst, p, digits=digits + 10, bp=bp)
+            errs, results = _limit_errors(inst, p, alphas, xg.x, progress, digits=digits)
+            dig = [r.digits for r in results]
+            data.meta.setdefault("certified_digits", {})[f"{name},{series}"] = min(dig)
+            xs = [float(Fraction(a)) for a in alphas]
+            data.curves.append(Curve(name, series, "observed", series,
+                                     "computed (numerics.dual_limit, certified digits; x_g by numerics.selection)",
+                                     xs, [float(e) for e in errs], "implicitreg.numerics.dual_limit"))
+            bd, predicted, pprov = _thm_e_rate(bp, p)
+            _tail_fit(data, name, series, alphas, errs, 1e-10, predicted, pprov)
+            # the Thm E rate (Theta, no constant) drawn through the smallest-alpha point
+            a_end, e_end = mpmath.mpf(xs[-1]), errs[-1]
+            data.curves.append(Curve(name, series, "rate", f"Thm E: (alpha^p)^{predicted:.4g} through the last point",
+                                     f"derived (WAH-E {bd.name})", xs,
+                                     [float(e_end * (mpmath.mpf(x) / a_end) ** predicted) for x in xs],
+                                     f"implicitreg.theory: WAH-E/{bd.name}"))
+            _thm_c_distance(data, inst, p, name, series, xs, errs, results)
+            k = float64_failure_index(inst.A_float(), inst.y_float(), p, xs, xg.x, errs)
+            if k is not None:
+                data.markers.append(Marker(name, series, xs[k], float(errs[k]),
+                                           "float64 fails (scipy dual Newton departs > 10%)",
+                                           "first alpha^p where the float64 solve fails or departs by > 10%"))
+    return data
+
+
+def _thm_e_rate(bp, p):
+    """The Thm E rate that applies (theory.selection.thm_e_bound) and its exponent in the product scale alpha^p."""
+    import sympy
+
+    from implicitreg.theory import selection as TS
+    from implicitreg.theory.statement import p as p_sym, rho as rho_sym
+
+    bd = TS.thm_e_bound(p, len(bp.A[0]) - len(bp.support), bp.rho)
+    expr = bd.expr.subs({p_sym: sympy.nsimplify(p), rho_sym: sympy.nsimplify(bp.rho)})
+    exponent = TS.product_exponent(expr, sympy.nsimplify(p))
+    return bd, float(exponent), f"derived (WAH-E {bd.name})"
+
+
+# ============================================================================================
 # WAH figure 2: the kink family A = [1, 1 - eps], y = 1
 # ============================================================================================
 
@@ -801,349 +825,105 @@ def _thm_c_distance(data: FigureData, inst, p, panel, series, xs, errs, results)
 
 
 # ============================================================================================
-# Bound curves evaluated from theory/ Bound objects
+# WAH figure 3: the potentials q_p, g_p, h_p (alpha = 1) and the Lemma B sandwich
 # ============================================================================================
 
-def bound_provenance(theorem, bound) -> str:
-    """'<kind> (<theorem>.<bound>)': the provenance label drawn next to a bound curve."""
-    return f"{bound.provenance.kind} ({theorem.name} {bound.name})"
+_WAH_DEPTHS = ("2", "5/2", "3", "4")
 
 
-def bound_curve(panel: str, series: str, theorem, bound, xs: Sequence, values: Sequence[dict],
-                label: str | None = None, role: str | None = None, dps: int = 30) -> tuple[Curve, list]:
-    """The curve x -> bound(values[x]) (``Bound.evaluate``) and the mpf values, for drawing and checking."""
-    vals = [bound.evaluate(dps, **v) for v in values]
-    role = role or (bound.side if bound.side in ("upper", "lower") else "limit")
-    curve = Curve(panel, series, role, label or f"{bound.lhs} {'<=' if role == 'upper' else '>='} {bound.expr}",
-                  bound_provenance(theorem, bound), [float(x) for x in xs], [float(v) for v in vals],
-                  f"implicitreg.theory: {theorem.name}/{bound.name}")
-    return curve, vals
-
-
-def check_against(data: FigureData, panel: str, series: str, theorem, bound, xs, observed, bound_values,
-                  applicable: Sequence[bool] | None = None, note: str = "") -> None:
-    """Record observed vs bound (side of ``bound``) for each point where the hypotheses hold."""
-    for k, (x, obs, b) in enumerate(zip(xs, observed, bound_values)):
-        if applicable is not None and not applicable[k]:
-            continue
-        if obs is None or (isinstance(obs, float) and not math.isfinite(obs)):
-            continue
-        obs = mpmath.mpf(obs)
-        holds = obs <= b if bound.side == "upper" else obs >= b
-        data.checks.append(BoundCheck(panel, series, f"{theorem.name}/{bound.name}", bound.side,
-                                      bound.provenance.kind, float(x), float(obs), float(b), bool(holds), note))
-
-
-# ============================================================================================
-# Deep linear networks (Marion & Chizat): sharpness after training
-# ============================================================================================
-
-def _regression_data(n: int, d: int, seed: int, noise: float = 1.0, n_test: int = 0):
-    """The authors' setup (deep_linear.md s4), rounded to 3 decimals so the data is exact:
-    X, X_test ~ N(0, 1), y = X w_true + noise * xi, y scaled by 1/||w*|| (rounded, so ||w*|| ~ 1)."""
-    import numpy as np
-
-    from implicitreg.numerics.deep_linear import RegressionData
-
-    rng = np.random.default_rng(seed)
-    X = np.round(rng.standard_normal((n, d)), 3)
-    w_true = rng.standard_normal(d)
-    y = X @ w_true + noise * rng.standard_normal(n)
-    Xt = np.round(rng.standard_normal((n_test, d)), 3) if n_test else None
-    yt = (Xt @ w_true + noise * rng.standard_normal(n_test)) if n_test else None
-    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
-    scale = 1 / np.linalg.norm(w_star)
-    data = RegressionData.from_lists([[f"{v:.3f}" for v in r] for r in X], [f"{v * scale:.4f}" for v in y],
-                                     name=f"gaussian n={n} d={d} seed={seed}")
-    test = None
-    if n_test:
-        test = RegressionData.from_lists([[f"{v:.3f}" for v in r] for r in Xt], [f"{v * scale:.4f}" for v in yt],
-                                         name="test")
-    return data, test
-
-
-@dataclass
-class TrainingRun:
-    """One GD run: init scale, depth, status, final sharpness (full Hessian), excess loss, distance to w*."""
-
-    scale: float
-    depth: int
-    seed: int
-    status: int
-    steps: int
-    sharpness: float | None
-    sharpness_init: float | None
-    excess_loss: float | None
-    distance: float | None
-    test_loss: float | None = None
-    train_loss: float | None = None
-    sharpness_residual: float | None = None
-
-
-def _train(data, init: str, depth: int, scale: float, seed: int, eta: float, steps: int, tol: float,
-           test=None) -> TrainingRun:
-    """``steps`` of full-batch GD (numerics.deep_linear.gradient_descent, float64; the authors' fixed budget)
-    from a small or residual init; converged when R - R_min <= tol at the end. The sharpness is the top
-    eigenvalue of the Hessian by Lanczos on Hessian-vector products (numerics.deep_linear.sharpness_lanczos; the
-    Ritz residual, a bound on the distance to an eigenvalue, is kept in ``sharpness_residual``)."""
-    import numpy as np
-
-    from implicitreg.numerics import deep_linear as DL
-
-    rng = np.random.default_rng(seed)
-    net0 = (DL.small_init(data.d, depth, scale, rng) if init == "small"
-            else DL.residual_init(data.d, depth, scale, rng))
-    with np.errstate(all="ignore"):
-        s0 = DL.sharpness_lanczos(net0, data).value
-        res = DL.gradient_descent(net0, data, eta, steps)
-    if res.status < 0:
-        return TrainingRun(scale, depth, seed, res.status, int(res.t), None, float(s0), None, None)
-    net = res.net
-    w = DL.end_to_end(net)
-    dist = float(np.mean((w - data.w_star("float")) ** 2))
-    excess = float(DL.excess_loss(net, data))
-    status = 1 if excess <= tol else 0  # 1: converged (a minimizer within tol), 0: not yet
-    S = DL.sharpness_lanczos(net, data)
-    run = TrainingRun(scale, depth, seed, status, int(res.t), float(S.value), float(s0), excess, dist,
-                      sharpness_residual=float(S.error_bound))
-    if test is not None:
-        run.train_loss = float(DL.loss(net, data))
-        run.test_loss = float(DL.loss(net, test))
-    return run
-
-
-def _mc_facts(data):
-    """Values of the symbols of theory.sharpness for ``data`` (numerics.deep_linear.data_constants)."""
-    from implicitreg.numerics import deep_linear as DL
-
-    with mpmath.workdps(30):
-        c = DL.data_constants(data, "mp")
-    return {"a": c.a, "Lambda": c.Lambda, "w_norm": c.w_norm, "kappa": c.kappa, "a_prime": c.a_prime}, c
-
-
-def _mc_sharpness_figure(name: str, init: str, quick: bool, progress: Progress, *, n, d, depths, scales, eta,
-                         steps, reps, upper: bool, n_test: int = 0, tol: float = 1e-12) -> FigureData:
-    import numpy as np
-
-    from implicitreg.theory import sharpness as T
-
-    data_xy, test = _regression_data(n, d, seed=0, n_test=n_test)
-    facts, consts = _mc_facts(data_xy)
-    panels = [Panel("sharpness", f"sharpness after training (GD, eta = {eta})", "initialization scale s",
-                    "S(W) (top Hessian eigenvalue, loss 1/n ||y - Xw||^2)", "linear", "log"),
-              Panel("distance", "distance to w* after training", "initialization scale s",
-                    "mean((w - w*)^2) = ||w - w*||^2 / d", "linear", "log"),
-              ] + ([Panel("depth", "sharpness vs depth (smallest converged s)", "depth L", "S(W)", "log", "log")]
-                   if len(depths) >= 2 else [])
-    if n_test:
-        panels.append(Panel("gap", "generalization gap vs sharpness", "S(W)", "test loss - train loss",
-                            "log", "log"))
-    fig = FigureData(name, FIGURES[name].title, FIGURES[name].description, panels,
-                     meta={"n": n, "d": d, "depths": list(depths), "scales": list(scales), "eta": eta,
-                           "steps": steps, "reps": reps, "init": init, "converged_if_excess_loss_below": tol,
-                           "loss_convention": "R = (1/n) ||y - X w||^2 (no 1/2)",
-                           "data": {"a": float(consts.a), "Lambda": float(consts.Lambda),
-                                    "lambda_min": float(consts.lambda_min), "kappa": float(consts.kappa),
-                                    "w_norm": float(consts.w_norm)}})
-    progress.start(len(depths) * len(scales) * reps)
-    runs: list[TrainingRun] = []
-    best_by_depth = {}
-    for L in depths:
-        series = f"L={L}"
-        Lruns = []
-        for s in scales:
-            for r in range(reps):
-                Lruns.append(_train(data_xy, init, L, s, 1000 * r + 17, eta, steps, tol, test))
-                progress.step()
-        runs.extend(Lruns)
-        ok = [r for r in Lruns if r.status == 1]
-        trained = [r for r in Lruns if r.status >= 0]
-        fig.curves.append(Curve("sharpness", series, "observed", "S after training",
-                                "computed (numerics.deep_linear: GD float64, Lanczos on Hessian-vector products)",
-                                [r.scale for r in ok], [r.sharpness for r in ok],
-                                "implicitreg.numerics.deep_linear.sharpness_lanczos", style="scatter"))
-        fig.curves.append(Curve("sharpness", series, "observed", "S at initialization",
-                                "computed (numerics.deep_linear: Lanczos on Hessian-vector products)",
-                                [r.scale for r in Lruns], [r.sharpness_init for r in Lruns],
-                                "implicitreg.numerics.deep_linear.sharpness_lanczos", style="scatter-open"))
-        fig.curves.append(Curve("distance", series, "observed", "distance after training",
-                                "computed (numerics.deep_linear, GD float64)", [r.scale for r in trained],
-                                [max(r.distance, 1e-300) for r in trained], "implicitreg.numerics.deep_linear",
-                                style="scatter"))
-        vals = dict(facts, L=L)
-        svals = sorted({r.scale for r in Lruns})
-        lb_curve, lb_vals = bound_curve("sharpness", series, T.MC_LB, T.MC_LB.bound("S_LB"), svals,
-                                        [vals] * len(svals), label=f"2 L a ||w*||^(2-2/L), {series}")
-        fig.curves.append(lb_curve)
-        lb = lb_vals[0]
-        check_against(fig, "sharpness", series, T.MC_LB, T.MC_LB.bound("S_LB"), [r.scale for r in ok],
-                      [r.sharpness for r in ok], [lb] * len(ok),
-                      note=f"converged runs only: excess loss <= {tol:g} (minimizer hypothesis within tolerance)")
-        if upper:
-            ub_curve, ub_vals = bound_curve("sharpness", series, T.MC_SI, T.MC_SI.bound("S_SI"), svals,
-                                            [vals] * len(svals), label=f"8 L Lambda ||w*||^(2-2/L), {series}")
-            fig.curves.append(ub_curve)
-            check_against(fig, "sharpness", series, T.MC_SI, T.MC_SI.bound("S_SI"), [r.scale for r in ok],
-                          [r.sharpness for r in ok], [ub_vals[0]] * len(ok),
-                          note="reconstructed constant; smallness condition on s unknown")
-        if ok:
-            best_by_depth[L] = min(ok, key=lambda r: r.scale)
-    fig.curves.append(Curve("sharpness", "GD", "reference", f"2 / eta = {2 / eta:g} (GD stability)",
-                            "standard (GD on a quadratic is stable only if eta < 2/S)",
-                            [min(scales), max(scales)], [2 / eta, 2 / eta], "gradient descent stability"))
-    Ls = sorted(best_by_depth)
-    if len(Ls) >= 2:
-        obs = [best_by_depth[L].sharpness for L in Ls]
-        fig.curves.append(Curve("depth", "depth", "observed", "S at the smallest converged s",
-                                "computed (numerics.deep_linear)", Ls, obs, "implicitreg.numerics.deep_linear"))
-        c, _ = bound_curve("depth", "S_LB", T.MC_LB, T.MC_LB.bound("S_LB"), Ls, [dict(facts, L=L) for L in Ls],
-                           label="2 L a ||w*||^(2-2/L)")
-        fig.curves.append(c)
-        if upper:
-            c, _ = bound_curve("depth", "S_SI", T.MC_SI, T.MC_SI.bound("S_SI"), Ls, [dict(facts, L=L) for L in Ls],
-                               label="8 L Lambda ||w*||^(2-2/L)")
-            fig.curves.append(c)
-        _tail_fit(fig, "depth", "depth", Ls, obs, float("inf"), 1, "slope of S_LB ~ L: paper, MC-LB")
-    if n_test:
-        ok = [r for r in runs if r.status == 1 and r.test_loss is not None]
-        fig.curves.append(Curve("gap", "gap", "observed", "generalization gap", "computed (numerics.deep_linear)",
-                                [r.sharpness for r in ok], [r.test_loss - r.train_loss for r in ok],
-                                "implicitreg.numerics.deep_linear.loss", style="scatter"))
-        pos = [(r.sharpness, r.test_loss - r.train_loss) for r in ok if r.test_loss - r.train_loss > 0]
-        if len(pos) >= 2:
-            _tail_fit(fig, "gap", "gap", [a for a, _ in pos], [b for _, b in pos], float("inf"), None, "")
-    fig.meta["runs"] = [asdict(r) for r in runs]
-    fig.meta["not_converged"] = sum(r.status == 0 for r in runs)
-    fig.meta["diverged"] = sum(r.status < 0 for r in runs)
-    return fig
-
-
-@figure("mc-small-init", "MC: sharpness after training from a small initialization, with the bounds",
-        "Full-batch GD from W_k entries ~ N(0, s^2) (deep_linear.md s4, authors' code): sharpness after training "
-        "and distance to w* vs s for several depths, with the lower bound 2 L a ||w*||^(2-2/L) (MC-LB) and the "
-        "reconstructed upper bound 8 L Lambda ||w*||^(2-2/L) (MC-SI); sharpness vs depth with its fitted slope.")
-def mc_small_init(quick: bool, progress: Progress) -> FigureData:
-    import numpy as np
-
-    if quick:
-        return _mc_sharpness_figure("mc-small-init", "small", quick, progress, n=30, d=4, depths=(2, 3, 5),
-                                    scales=[0.25, 0.4], eta=0.02, steps=1500, reps=1, upper=True)
-    return _mc_sharpness_figure("mc-small-init", "small", quick, progress, n=50, d=5, depths=(3, 5, 10),
-                                scales=[float(v) for v in np.linspace(0.25, 0.6, 8)], eta=0.02, steps=10000,
-                                reps=2, upper=True)
-
-
-@figure("mc-residual", "MC: sharpness after training from a residual initialization, with the lower bound",
-        "Full-batch GD from W_k = I + (s / sqrt(L d)) N_k with a fixed unit head (deep_linear.md s4, authors' "
-        "code): sharpness after training and distance to w* vs s for several depths, with the lower bound "
-        "2 L a ||w*||^(2-2/L) (MC-LB; MC-RI states no constant, so the ratio S / S_LB is reported); sharpness vs "
-        "depth with its fitted slope.")
-def mc_residual(quick: bool, progress: Progress) -> FigureData:
-    import numpy as np
-
-    if quick:
-        return _mc_sharpness_figure("mc-residual", "residual", quick, progress, n=30, d=4, depths=(3, 5),
-                                    scales=[0.0, 0.5, 1.0], eta=0.02, steps=1500, reps=1, upper=False)
-    return _mc_sharpness_figure("mc-residual", "residual", quick, progress, n=50, d=5, depths=(5, 10, 20),
-                                scales=[float(v) for v in np.linspace(0, 1.7, 8)], eta=0.02, steps=4000, reps=2,
-                                upper=False)
-
-
-@figure("mc-underdetermined", "MC: the underdetermined case n < d (w* = minimum-norm solution)",
-        "n = 15 < d = 20, L = 5, small initialization s in [0.1, 0.36] (deep_linear.md s4, authors' code): "
-        "sharpness after training with the lower bound 2 L a ||w*||^(2-2/L) for w* = w_mn (MC-LB, derived to hold "
-        "with the minimum-norm target) and the reconstructed 8 L Lambda ||w*||^(2-2/L); generalization gap vs "
-        "sharpness with its fitted slope (the authors' caption reports 0.42).")
-def mc_underdetermined(quick: bool, progress: Progress) -> FigureData:
-    import numpy as np
-
-    if quick:
-        return _mc_sharpness_figure("mc-underdetermined", "small", quick, progress, n=8, d=10, depths=(3,),
-                                    scales=[0.25, 0.3, 0.36], eta=0.03, steps=2000, reps=1, upper=True, n_test=50,
-                                    tol=1e-8)
-    return _mc_sharpness_figure("mc-underdetermined", "small", quick, progress, n=15, d=20, depths=(3, 5),
-                                scales=[float(v) for v in np.linspace(0.1, 0.36, 9)], eta=0.02, steps=10000,
-                                reps=2, upper=True, n_test=500, tol=1e-8)
-
-
-# ============================================================================================
-# WAH figure 1: distance to the selected minimizer x_g(p) vs alpha^p
-# ============================================================================================
-
-#: wah.md s7 [authors' code]
-WAH_INSTANCES = {
-    "line": {"A": [[1, 1, 1], [3, 0, 1]], "y": [3, 3]},
-    "plane": {"A": [[2, -1, 0, 1], [0, 3, 2, 0]], "y": [0, 6]},
-    "random": {"A": [["-0.111", "0.120", "-0.370", "-0.240", "-1.197"],
-                     ["0.209", "-0.972", "-0.755", "0.324", "-0.109"],
-                     ["0.210", "-0.391", "0.235", "0.665", "0.353"]],
-               "y": ["0.973", "-0.039", "-0.886"]},
-}
-
-
-@figure("wah-fig1", "WAH figure 1: distance to the selected minimizer x_g(p) vs alpha^p",
-        "||x_inf - x_g(p)||_2 against the product scale alpha^p down to 1e-30 for p in {2, 2.5, 3, 4} on the "
-        "line, plane and random instances (wah.md s7-8, authors' code figure 1), with the fitted slopes against "
-        "the rates of Thm E and where float64 fails.")
-def wah_fig1(quick: bool, progress: Progress) -> FigureData:
+def _depth_label(p) -> str:
     from fractions import Fraction
 
-    from implicitreg.numerics.basis_pursuit import l1_minimizer
-    from implicitreg.numerics.instance import Instance
-    from implicitreg.numerics.selection import selected_minimizer
-
-    depths = [Fraction(v) for v in _WAH_DEPTHS]
-    alphas = _decades(1, 30, 6 if quick else None)
-    bottom = max(int(a.split("-")[1]) for a in alphas)
-    panels = [Panel(name, f"{name}", "alpha^p (product scale)", "||x_inf - x_g(p)||_2") for name in WAH_INSTANCES]
-    data = FigureData("wah-fig1", FIGURES["wah-fig1"].title, FIGURES["wah-fig1"].description, panels,
-                      alpha_convention="product (the axis is alpha^p, alpha per factor)",
-                      meta={"alphas_product": alphas, "depths": [str(p) for p in depths], "instances": {}})
-    progress.start(len(WAH_INSTANCES) * len(depths) * len(alphas))
-    for name, spec in WAH_INSTANCES.items():
-        inst = Instance.from_data(spec, name=name)
-        bp = l1_minimizer(inst)
-        data.meta["instances"][name] = {"A": inst.to_json()["A"], "y": inst.to_json()["y"], "rho": str(bp.rho),
-                                        "unique_bp": bp.unique, "support": list(bp.support)}
-        for p in depths:
-            series = _depth_label(p)
-            digits = 20 + 2 * bottom
-            xg = selected_minimizer(inst, p, digits=digits + 10, bp=bp)
-            errs, results = _limit_errors(inst, p, alphas, xg.x, progress, digits=digits)
-            dig = [r.digits for r in results]
-            data.meta.setdefault("certified_digits", {})[f"{name},{series}"] = min(dig)
-            xs = [float(Fraction(a)) for a in alphas]
-            data.curves.append(Curve(name, series, "observed", series,
-                                     "computed (numerics.dual_limit, certified digits; x_g by numerics.selection)",
-                                     xs, [float(e) for e in errs], "implicitreg.numerics.dual_limit"))
-            bd, predicted, pprov = _thm_e_rate(bp, p)
-            _tail_fit(data, name, series, alphas, errs, 1e-10, predicted, pprov)
-            # the Thm E rate (Theta, no constant) drawn through the smallest-alpha point
-            a_end, e_end = mpmath.mpf(xs[-1]), errs[-1]
-            data.curves.append(Curve(name, series, "rate", f"Thm E: (alpha^p)^{predicted:.4g} through the last point",
-                                     f"derived (WAH-E {bd.name})", xs,
-                                     [float(e_end * (mpmath.mpf(x) / a_end) ** predicted) for x in xs],
-                                     f"implicitreg.theory: WAH-E/{bd.name}"))
-            _thm_c_distance(data, inst, p, name, series, xs, errs, results)
-            k = float64_failure_index(inst.A_float(), inst.y_float(), p, xs, xg.x, errs)
-            if k is not None:
-                data.markers.append(Marker(name, series, xs[k], float(errs[k]),
-                                           "float64 fails (scipy dual Newton departs > 10%)",
-                                           "first alpha^p where the float64 solve fails or departs by > 10%"))
-    return data
+    q = Fraction(p)
+    return f"p={float(q):g}"
 
 
-def _thm_e_rate(bp, p):
-    """The Thm E rate that applies (theory.selection.thm_e_bound) and its exponent in the product scale alpha^p."""
+def _lambdified(expr, var):
     import sympy
 
-    from implicitreg.theory import selection as TS
-    from implicitreg.theory.statement import p as p_sym, rho as rho_sym
+    return sympy.lambdify(var, expr, modules="mpmath")
 
-    bd = TS.thm_e_bound(p, len(bp.A[0]) - len(bp.support), bp.rho)
-    expr = bd.expr.subs({p_sym: sympy.nsimplify(p), rho_sym: sympy.nsimplify(bp.rho)})
-    exponent = TS.product_exponent(expr, sympy.nsimplify(p))
-    return bd, float(exponent), f"derived (WAH-E {bd.name})"
+
+def _link_inverse_bisect(h_fn, s, p) -> mpmath.mpf:
+    """t in (-1, 1) with h_p(t) = s for p > 2 (h_p odd, increasing): bracketed root finding.
+
+    The bracket uses h_p(1 - e) >= e^(-p/(p-2)) - 1, so e = (2|s| + 2)^(-(p-2)/p) gives h_p(1 - e) > |s|.
+    """
+    s = mpmath.mpf(s)
+    if s == 0:
+        return mpmath.mpf(0)
+    a = abs(s)
+    e = (2 * a + 2) ** (-(p - 2) / p)
+    t = mpmath.findroot(lambda u: h_fn(u) - a, (mpmath.mpf(0), 1 - e), solver="anderson")
+    return t if s > 0 else -t
+
+
+@figure("wah-fig3", "WAH figure 3: potentials q_p, tie-break g_p, link h_p (alpha = 1)",
+        "q_p on [-5,5]x[0,3], g_p on [-8,8]x[-1.2,3], h_p on [-0.99,0.99]x[-20,20] for p in {2, 2.5, 3, 4} "
+        "(wah.md section 8, authors' code), and a fourth panel: Lemma B at alpha = 1, 0 <= q_p - g_p <= C_p.")
+def wah_fig3(quick: bool, progress: Progress) -> FigureData:
+    from fractions import Fraction
+
+    from implicitreg.theory import potentials as P
+    from implicitreg.theory import selection as TS
+    from implicitreg.theory.statement import alpha as alpha_sym
+
+    n = 21 if quick else 301
+    depths = [Fraction(v) for v in _WAH_DEPTHS]
+    panels = [
+        Panel("q", "potential q_p (alpha = 1)", "s", "q_p(s)", "linear", "linear", (-5, 5), (0, 3)),
+        Panel("g", "tie-break functional g_p", "x", "g_p(x)", "linear", "linear", (-8, 8), (-1.2, 3)),
+        Panel("h", "link h_p", "s", "h_p(s)", "linear", "linear", (-0.99, 0.99), (-20, 20)),
+        Panel("lemma_b", "Lemma B at alpha = 1: 0 <= q_p(x) - approx_p(x) <= C_p", "|x|", "q_p(x) - approx_p(x)",
+              "log", "linear"),
+    ]
+    data = FigureData("wah-fig3", FIGURES["wah-fig3"].title, FIGURES["wah-fig3"].description, panels,
+                      alpha_convention="factor", meta={"alpha": 1, "depths": [str(p) for p in depths]})
+    src_pot = "implicitreg.theory.potentials"
+    prov_pot = "derived (theory.potentials; wah.md s2)"
+    prov_g = "authors' code (theory.potentials.g)"
+    progress.start(len(depths))
+    with mpmath.workdps(30):
+        s_q = [mpmath.mpf(-5) + 10 * mpmath.mpf(k) / (n - 1) for k in range(n)]
+        x_g = [mpmath.mpf(-8) + 16 * (mpmath.mpf(k) + mpmath.mpf(1) / 2) / n for k in range(n)]  # avoids x = 0
+        s_h = [mpmath.mpf("-0.99") + mpmath.mpf("1.98") * k / (n - 1) for k in range(n)]
+        x_b = log_grid("1e-3", "1e4", n)  # increasing |x|
+        for p in depths:
+            label = _depth_label(p)
+            h_fn = _lambdified(P.h(p, P.s), P.s)
+            g_fn = _lambdified(P.g(p, P.x), P.x)
+            # Lemma B's approximation of alpha^p q_p(x/alpha^p) at alpha = 1 (equals g_p there)
+            approx_fn = _lambdified(P.lemma_b_approximation(p, P.x).subs(alpha_sym, 1), P.x)
+            if p == 2:
+                q_fn = _lambdified(P.q_closed(P.s), P.s)
+            else:
+                _, q_of_t = P.q_parametric(p, P.t)
+                q_t = _lambdified(q_of_t, P.t)
+                pf = mpmath.mpf(p.numerator) / p.denominator
+
+                def q_fn(v, q_t=q_t, h_fn=h_fn, pf=pf):
+                    return q_t(_link_inverse_bisect(h_fn, v, pf))
+            data.curves.append(Curve("q", label, "observed", f"q_{label[2:]}", prov_pot,
+                                     [float(v) for v in s_q], [float(q_fn(v)) for v in s_q], src_pot + ".q"))
+            data.curves.append(Curve("g", label, "observed", f"g_{label[2:]}", prov_g,
+                                     [float(v) for v in x_g], [float(g_fn(v)) for v in x_g], src_pot + ".g"))
+            data.curves.append(Curve("h", label, "observed", f"h_{label[2:]}", prov_pot,
+                                     [float(v) for v in s_h], [float(h_fn(v)) for v in s_h], src_pot + ".h"))
+            gap = [q_fn(v) - approx_fn(v) for v in x_b]
+            xs = [float(v) for v in x_b]
+            data.curves.append(Curve("lemma_b", label, "observed", f"q_p - approx_p, {label}", prov_pot, xs,
+                                     [float(v) for v in gap], src_pot))
+            # Lemma B (theory.selection: WAH-LemmaB2 at p = 2, WAH-LemmaB for p > 2) at alpha = 1
+            thm = TS.LEMMA_B_2 if p == 2 else TS.LEMMA_B
+            vals = [{"alpha": 1, "p": p}] * n
+            for side in ("upper", "lower"):
+                bd = thm.bound(side)
+                curve, bvals = bound_curve("lemma_b", label, thm, bd, xs, vals,
+                                           label=f"{side}: {bd.expr} at alpha = 1, {label}")
+                data.curves.append(curve)
+                check_against(data, "lemma_b", label, thm, bd, xs, gap, bvals)
+            progress.step()
+    return data
 
 
 # ============================================================================================
@@ -1289,3 +1069,235 @@ def ms_depth(quick: bool, progress: Progress) -> FigureData:
             info.update(inst.to_json())
             data.meta["instances"][f"seed={sd},D={D}"] = info
     return data
+
+
+# ============================================================================================
+# Deep linear networks (Marion & Chizat): sharpness after training
+# ============================================================================================
+
+def _regression_data(n: int, d: int, seed: int, noise: float = 1.0, n_test: int = 0):
+    """The authors' setup (deep_linear.md s4), rounded to 3 decimals so the data is exact:
+    X, X_test ~ N(0, 1), y = X w_true + noise * xi, y scaled by 1/||w*|| (rounded, so ||w*|| ~ 1)."""
+    import numpy as np
+
+    from implicitreg.numerics.deep_linear import RegressionData
+
+    rng = np.random.default_rng(seed)
+    X = np.round(rng.standard_normal((n, d)), 3)
+    w_true = rng.standard_normal(d)
+    y = X @ w_true + noise * rng.standard_normal(n)
+    Xt = np.round(rng.standard_normal((n_test, d)), 3) if n_test else None
+    yt = (Xt @ w_true + noise * rng.standard_normal(n_test)) if n_test else None
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    scale = 1 / np.linalg.norm(w_star)
+    data = RegressionData.from_lists([[f"{v:.3f}" for v in r] for r in X], [f"{v * scale:.4f}" for v in y],
+                                     name=f"gaussian n={n} d={d} seed={seed}")
+    test = None
+    if n_test:
+        test = RegressionData.from_lists([[f"{v:.3f}" for v in r] for r in Xt], [f"{v * scale:.4f}" for v in yt],
+                                         name="test")
+    return data, test
+
+
+@dataclass
+class TrainingRun:
+    """One GD run: init scale, depth, status, final sharpness (full Hessian), excess loss, distance to w*."""
+
+    scale: float
+    depth: int
+    seed: int
+    status: int
+    steps: int
+    sharpness: float | None
+    sharpness_init: float | None
+    excess_loss: float | None
+    distance: float | None
+    test_loss: float | None = None
+    train_loss: float | None = None
+    sharpness_residual: float | None = None
+
+
+def _train(data, init: str, depth: int, scale: float, seed: int, eta: float, steps: int, tol: float,
+           test=None) -> TrainingRun:
+    """``steps`` of full-batch GD (numerics.deep_linear.gradient_descent, float64; the authors' fixed budget)
+    from a small or residual init; converged when R - R_min <= tol at the end. The sharpness is the top
+    eigenvalue of the Hessian by Lanczos on Hessian-vector products (numerics.deep_linear.sharpness_lanczos; the
+    Ritz residual, a bound on the distance to an eigenvalue, is kept in ``sharpness_residual``)."""
+    import numpy as np
+
+    from implicitreg.numerics import deep_linear as DL
+
+    rng = np.random.default_rng(seed)
+    net0 = (DL.small_init(data.d, depth, scale, rng) if init == "small"
+            else DL.residual_init(data.d, depth, scale, rng))
+    with np.errstate(all="ignore"):
+        s0 = DL.sharpness_lanczos(net0, data).value
+        res = DL.gradient_descent(net0, data, eta, steps)
+    if res.status < 0:
+        return TrainingRun(scale, depth, seed, res.status, int(res.t), None, float(s0), None, None)
+    net = res.net
+    w = DL.end_to_end(net)
+    dist = float(np.mean((w - data.w_star("float")) ** 2))
+    excess = float(DL.excess_loss(net, data))
+    status = 1 if excess <= tol else 0  # 1: converged (a minimizer within tol), 0: not yet
+    S = DL.sharpness_lanczos(net, data)
+    run = TrainingRun(scale, depth, seed, status, int(res.t), float(S.value), float(s0), excess, dist,
+                      sharpness_residual=float(S.error_bound))
+    if test is not None:
+        run.train_loss = float(DL.loss(net, data))
+        run.test_loss = float(DL.loss(net, test))
+    return run
+
+
+def _mc_facts(data):
+    """Values of the symbols of theory.sharpness for ``data`` (numerics.deep_linear.data_constants)."""
+    from implicitreg.numerics import deep_linear as DL
+
+    with mpmath.workdps(30):
+        c = DL.data_constants(data, "mp")
+    return {"a": c.a, "Lambda": c.Lambda, "w_norm": c.w_norm, "kappa": c.kappa, "a_prime": c.a_prime}, c
+
+
+def _mc_sharpness_figure(name: str, init: str, quick: bool, progress: Progress, *, n, d, depths, scales, eta,
+                         steps, reps, upper: bool, n_test: int = 0, tol: float = 1e-12) -> FigureData:
+    """Sharpness after ``steps`` of GD for every (depth, scale, seed), with MC-LB (and, if ``upper``, the
+    reconstructed MC-SI bound) evaluated from theory.sharpness; optional test data for the generalization gap."""
+    from implicitreg.theory import sharpness as T
+
+    data_xy, test = _regression_data(n, d, seed=0, n_test=n_test)
+    facts, consts = _mc_facts(data_xy)
+    panels = [Panel("sharpness", f"sharpness after training (GD, eta = {eta})", "initialization scale s",
+                    "S(W) (top Hessian eigenvalue, loss 1/n ||y - Xw||^2)", "linear", "log"),
+              Panel("distance", "distance to w* after training", "initialization scale s",
+                    "mean((w - w*)^2) = ||w - w*||^2 / d", "linear", "log"),
+              ] + ([Panel("depth", "sharpness vs depth (smallest converged s)", "depth L", "S(W)", "log", "log")]
+                   if len(depths) >= 2 else [])
+    if n_test:
+        panels.append(Panel("gap", "generalization gap vs sharpness", "S(W)", "test loss - train loss",
+                            "log", "log"))
+    fig = FigureData(name, FIGURES[name].title, FIGURES[name].description, panels,
+                     meta={"n": n, "d": d, "depths": list(depths), "scales": list(scales), "eta": eta,
+                           "steps": steps, "reps": reps, "init": init, "converged_if_excess_loss_below": tol,
+                           "loss_convention": "R = (1/n) ||y - X w||^2 (no 1/2)",
+                           "data": {"a": float(consts.a), "Lambda": float(consts.Lambda),
+                                    "lambda_min": float(consts.lambda_min), "kappa": float(consts.kappa),
+                                    "w_norm": float(consts.w_norm)}})
+    progress.start(len(depths) * len(scales) * reps)
+    runs: list[TrainingRun] = []
+    best_by_depth = {}
+    for L in depths:
+        series = f"L={L}"
+        Lruns = []
+        for s in scales:
+            for r in range(reps):
+                Lruns.append(_train(data_xy, init, L, s, 1000 * r + 17, eta, steps, tol, test))
+                progress.step()
+        runs.extend(Lruns)
+        ok = [r for r in Lruns if r.status == 1]
+        trained = [r for r in Lruns if r.status >= 0]
+        fig.curves.append(Curve("sharpness", series, "observed", "S after training",
+                                "computed (numerics.deep_linear: GD float64, Lanczos on Hessian-vector products)",
+                                [r.scale for r in ok], [r.sharpness for r in ok],
+                                "implicitreg.numerics.deep_linear.sharpness_lanczos", style="scatter"))
+        fig.curves.append(Curve("sharpness", series, "observed", "S at initialization",
+                                "computed (numerics.deep_linear: Lanczos on Hessian-vector products)",
+                                [r.scale for r in Lruns], [r.sharpness_init for r in Lruns],
+                                "implicitreg.numerics.deep_linear.sharpness_lanczos", style="scatter-open"))
+        fig.curves.append(Curve("distance", series, "observed", "distance after training",
+                                "computed (numerics.deep_linear, GD float64)", [r.scale for r in trained],
+                                [max(r.distance, 1e-300) for r in trained], "implicitreg.numerics.deep_linear",
+                                style="scatter"))
+        vals = dict(facts, L=L)
+        svals = sorted({r.scale for r in Lruns})
+        lb_curve, lb_vals = bound_curve("sharpness", series, T.MC_LB, T.MC_LB.bound("S_LB"), svals,
+                                        [vals] * len(svals), label=f"2 L a ||w*||^(2-2/L), {series}")
+        fig.curves.append(lb_curve)
+        lb = lb_vals[0]
+        check_against(fig, "sharpness", series, T.MC_LB, T.MC_LB.bound("S_LB"), [r.scale for r in ok],
+                      [r.sharpness for r in ok], [lb] * len(ok),
+                      note=f"converged runs only: excess loss <= {tol:g} (minimizer hypothesis within tolerance)")
+        if upper:
+            ub_curve, ub_vals = bound_curve("sharpness", series, T.MC_SI, T.MC_SI.bound("S_SI"), svals,
+                                            [vals] * len(svals), label=f"8 L Lambda ||w*||^(2-2/L), {series}")
+            fig.curves.append(ub_curve)
+            check_against(fig, "sharpness", series, T.MC_SI, T.MC_SI.bound("S_SI"), [r.scale for r in ok],
+                          [r.sharpness for r in ok], [ub_vals[0]] * len(ok),
+                          note="reconstructed constant; smallness condition on s unknown")
+        if ok:
+            best_by_depth[L] = min(ok, key=lambda r: r.scale)
+    fig.curves.append(Curve("sharpness", "GD", "reference", f"2 / eta = {2 / eta:g} (GD stability)",
+                            "standard (GD on a quadratic is stable only if eta < 2/S)",
+                            [min(scales), max(scales)], [2 / eta, 2 / eta], "gradient descent stability"))
+    Ls = sorted(best_by_depth)
+    if len(Ls) >= 2:
+        obs = [best_by_depth[L].sharpness for L in Ls]
+        fig.curves.append(Curve("depth", "depth", "observed", "S at the smallest converged s",
+                                "computed (numerics.deep_linear)", Ls, obs, "implicitreg.numerics.deep_linear"))
+        c, _ = bound_curve("depth", "S_LB", T.MC_LB, T.MC_LB.bound("S_LB"), Ls, [dict(facts, L=L) for L in Ls],
+                           label="2 L a ||w*||^(2-2/L)")
+        fig.curves.append(c)
+        if upper:
+            c, _ = bound_curve("depth", "S_SI", T.MC_SI, T.MC_SI.bound("S_SI"), Ls, [dict(facts, L=L) for L in Ls],
+                               label="8 L Lambda ||w*||^(2-2/L)")
+            fig.curves.append(c)
+        _tail_fit(fig, "depth", "depth", Ls, obs, float("inf"), 1, "slope of S_LB ~ L: paper, MC-LB")
+    if n_test:
+        ok = [r for r in runs if r.status == 1 and r.test_loss is not None]
+        fig.curves.append(Curve("gap", "gap", "observed", "generalization gap", "computed (numerics.deep_linear)",
+                                [r.sharpness for r in ok], [r.test_loss - r.train_loss for r in ok],
+                                "implicitreg.numerics.deep_linear.loss", style="scatter"))
+        pos = [(r.sharpness, r.test_loss - r.train_loss) for r in ok if r.test_loss - r.train_loss > 0]
+        if len(pos) >= 2:
+            _tail_fit(fig, "gap", "gap", [a for a, _ in pos], [b for _, b in pos], float("inf"), None, "")
+    fig.meta["runs"] = [asdict(r) for r in runs]
+    fig.meta["not_converged"] = sum(r.status == 0 for r in runs)
+    fig.meta["diverged"] = sum(r.status < 0 for r in runs)
+    return fig
+
+
+@figure("mc-small-init", "MC: sharpness after training from a small initialization, with the bounds",
+        "Full-batch GD from W_k entries ~ N(0, s^2) (deep_linear.md s4, authors' code): sharpness after training "
+        "and distance to w* vs s for several depths, with the lower bound 2 L a ||w*||^(2-2/L) (MC-LB) and the "
+        "reconstructed upper bound 8 L Lambda ||w*||^(2-2/L) (MC-SI); sharpness vs depth with its fitted slope.")
+def mc_small_init(quick: bool, progress: Progress) -> FigureData:
+    import numpy as np
+
+    if quick:
+        return _mc_sharpness_figure("mc-small-init", "small", quick, progress, n=30, d=4, depths=(2, 3, 5),
+                                    scales=[0.25, 0.4], eta=0.02, steps=1500, reps=1, upper=True)
+    return _mc_sharpness_figure("mc-small-init", "small", quick, progress, n=50, d=5, depths=(3, 5, 10),
+                                scales=[float(v) for v in np.linspace(0.25, 0.6, 8)], eta=0.02, steps=10000,
+                                reps=2, upper=True)
+
+
+@figure("mc-residual", "MC: sharpness after training from a residual initialization, with the lower bound",
+        "Full-batch GD from W_k = I + (s / sqrt(L d)) N_k with a fixed unit head (deep_linear.md s4, authors' "
+        "code): sharpness after training and distance to w* vs s for several depths, with the lower bound "
+        "2 L a ||w*||^(2-2/L) (MC-LB; MC-RI states no constant, so the ratio S / S_LB is reported); sharpness vs "
+        "depth with its fitted slope.")
+def mc_residual(quick: bool, progress: Progress) -> FigureData:
+    import numpy as np
+
+    if quick:
+        return _mc_sharpness_figure("mc-residual", "residual", quick, progress, n=30, d=4, depths=(3, 5),
+                                    scales=[0.0, 0.5, 1.0], eta=0.02, steps=1500, reps=1, upper=False)
+    return _mc_sharpness_figure("mc-residual", "residual", quick, progress, n=50, d=5, depths=(5, 10, 20),
+                                scales=[float(v) for v in np.linspace(0, 1.7, 8)], eta=0.02, steps=4000, reps=2,
+                                upper=False)
+
+
+@figure("mc-underdetermined", "MC: the underdetermined case n < d (w* = minimum-norm solution)",
+        "n = 15 < d = 20, L = 5, small initialization s in [0.1, 0.36] (deep_linear.md s4, authors' code): "
+        "sharpness after training with the lower bound 2 L a ||w*||^(2-2/L) for w* = w_mn (MC-LB, derived to hold "
+        "with the minimum-norm target) and the reconstructed 8 L Lambda ||w*||^(2-2/L); generalization gap vs "
+        "sharpness with its fitted slope (the authors' caption reports 0.42).")
+def mc_underdetermined(quick: bool, progress: Progress) -> FigureData:
+    import numpy as np
+
+    if quick:
+        return _mc_sharpness_figure("mc-underdetermined", "small", quick, progress, n=8, d=10, depths=(3,),
+                                    scales=[0.25, 0.3, 0.36], eta=0.03, steps=2000, reps=1, upper=True, n_test=50,
+                                    tol=1e-8)
+    return _mc_sharpness_figure("mc-underdetermined", "small", quick, progress, n=15, d=20, depths=(3, 5),
+                                scales=[float(v) for v in np.linspace(0.1, 0.36, 9)], eta=0.02, steps=10000,
+                                reps=2, upper=True, n_test=500, tol=1e-8)
