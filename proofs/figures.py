@@ -977,25 +977,23 @@ def _ms_series(data: FigureData, panel: str, series: str, inst, depth, alphas: S
             einf = max(abs(v) for v in diff)
         vals = {"alpha": Fraction(a), "rho": sc.rho, "K2": sc.K2, "n": sc.n, "D": D}
         facts = TD.facts(sc, D, Fraction(a), rho_a=post.rho_a)
-        hyp = not thm.failed_hypotheses(facts)
+        hyp = not thm.failed_hypotheses(facts)  # MS-D3 needs rho_a < 1, i.e. alpha small enough
         if D == 2:
             vals["K1"] = post.K1
-            hyp_up = hyp_lo = hyp
         else:
-            hyp_up = hyp_lo = hyp
             vals["rho_minus"] = max(post.rho_minus, mpmath.mpf(0))
             if hyp:
                 with mpmath.workdps(40):
                     vals["M0"] = EC.offsupport_radius(D, post.rho_a, sc.n)
-        up = thm.bound("upper_l1").evaluate(30, **vals) if hyp_up else None
-        lo = thm.bound("lower_inf").evaluate(30, **vals) if hyp_lo else None
+        up = thm.bound("upper_l1").evaluate(30, **vals) if hyp else None
+        lo = thm.bound("lower_inf").evaluate(30, **vals) if hyp else None
         xs.append(float(Fraction(a)))
         l1.append(e1)
         linf.append(einf)
         ups.append(up)
         los.append(lo)
-        ok_up.append(hyp_up)
-        ok_lo.append(hyp_lo and lo is not None and lo > 0)
+        ok_up.append(hyp)
+        ok_lo.append(hyp and lo > 0)  # a non-positive lower bound says nothing: not drawn, not checked
         progress.step()
     data.curves.append(Curve(panel, series, "observed", f"||x_inf - x*||_1, {series}",
                              "computed (numerics.dual_limit, certified digits)", xs, [float(v) for v in l1],
