@@ -221,3 +221,15 @@ def test_rate_window_moves_past_a_huge_constant():
     assert not fixed[4] and abs(fixed[0] - mpmath.mpf("0.468")) < 0.01
     slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, 2)
     assert pred == Fraction(1, 2) and ok and mutant_rejected and alphas[0] != "1e-18"
+
+
+def test_rate_window_accounts_for_close_off_support_exponents():
+    """Found by Hypothesis (thorough): off S, |A^T lambda| = 0.15 and 0.10, so the p = 2 error is
+    c1 (alpha^2)^0.85 + c2 (alpha^2)^0.90: at alpha^2 = 1e-18..1e-30 the fitted slope is 0.870. The window
+    starts where (alpha^2)^0.05 < 10^-2.5, and the slope is 0.85 = 1 - rho."""
+    A = [[2, 2, 2, -2, Fraction(1, 5), Fraction(-3, 10)], [0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 2, 1]]
+    inst = Instance.from_lists(A, [3, Fraction(1, 4), Fraction(-1, 4)])
+    fixed = slope_check(inst, 2, alphas=["1e-18", "1e-22", "1e-26", "1e-30"])
+    assert not fixed[4] and abs(fixed[0] - mpmath.mpf("0.870")) < 0.002
+    slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, 2)
+    assert pred == Fraction(17, 20) and ok and mutant_rejected

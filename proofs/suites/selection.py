@@ -69,6 +69,15 @@ def slope_check(instance, depth, bp=None, alphas=None):
     bp = bp or l1_minimizer(instance)
     D = Fraction(depth)
     given = alphas is not None
+    if not given and D == 2 and len(bp.support) < instance.N:
+        # p = 2 off S: x_j ~ (alpha^2)^(1 - |(A^T lambda)_j|); the next exponent after 1 - rho corrects the
+        # slope by ~ alpha^(2 delta), delta = the exponent gap: start where (alpha^2)^delta < 10^-2.5
+        from implicitreg.numerics.exact import rmatvec
+
+        tau = [abs(v) for j, v in enumerate(rmatvec(instance.A, bp.certificate)) if j not in bp.support]
+        gaps = [bp.rho - t for t in tau if t < bp.rho] + [1 - bp.rho]
+        delta = min(gaps)
+        alphas = rate_alphas(D, start=max(18, int(Fraction(5, 2) / delta) + 1))
     alphas = alphas or rate_alphas(D)
     res = selection_errors(instance, D, alphas, alpha_convention="product", bp=bp)
     # Thm E is asymptotic: the window must lie where the error is small against x_g on S (the constant can be
