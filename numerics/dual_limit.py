@@ -70,7 +70,11 @@ class LimitResult:
     stages: int = 0
 
     def x_str(self, digits: int | None = None) -> list[str]:
-        """Decimal strings of x carrying ``digits`` (default: all certified) correct significant digits."""
+        """Decimal strings of x with ``digits`` (default: all certified) significant digits.
+
+        Each string is within one unit of its last digit of the exact limit: the value is certified to at least
+        that many digits and then rounded (entries below ``floor`` are printed at the scale ``floor``).
+        """
         d = self.digits if digits is None else digits
         if d > self.digits:
             raise PrecisionError(f"only {self.digits} digits are certified, {d} requested")

@@ -51,7 +51,7 @@ def _digits(value: int) -> int:
 def _head(result, depth, alpha) -> dict:
     return {"depth": fraction_str(result.depth), "depth_input": depth, "alpha": alpha,
             "alpha_convention": result.alpha_convention,
-            "alpha_product": mpmath.nstr(result.alpha_product, 30)}
+            "alpha_product": mpmath.nstr(result.alpha_product, min(30, result.dps))}
 
 
 def run_limit(args) -> int:
@@ -63,14 +63,15 @@ def run_limit(args) -> int:
     res = gradient_flow_limit(inst, args.depth, args.alpha, alpha_convention=args.alpha_convention, digits=digits)
     obj = _head(res, args.depth, args.alpha)
     obj.update({
-        "x": res.x_str(),
+        "x": res.x_str(digits),
         "digits": res.digits,
         "digits_requested": digits,
-        "digits_meaning": "significant digits of every entry of x, certified by two independent solves "
-                          f"(dps {res.dps_check} vs {res.dps}); entries below 'floor' carry them at the scale floor",
+        "digits_meaning": "x is printed with the requested digits; 'digits' of every entry are certified by two "
+                          f"independent solves (dps {res.dps_check} vs {res.dps}); entries below 'floor' carry "
+                          "them at the scale floor",
         "floor": mpmath.nstr(res.floor, 10),
         "residual": mpmath.nstr(res.residual, 10),
-        "nu": [mpmath.nstr(v, res.digits) for v in res.nu],
+        "nu": [mpmath.nstr(v, digits) for v in res.nu],
         "dps": res.dps,
         "iterations": res.iterations,
     })
