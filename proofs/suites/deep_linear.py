@@ -2,7 +2,8 @@
 
 Built-in data (all exact): ``gauss-n20-d3`` and ``paper-n50-d5`` (the paper's synthetic design, seeded, rounded to
 decimals; the latter normalised so ||w*|| = 1 up to rounding), ``eigvec-d3`` (w* an eigenvector of Sigma: the
-equality family, equality for L >= 3 and not for L = 2), ``degenerate-n3-d5`` (n < d: w* = minimum-norm solution).
+equality family, equality for L >= 3 and not for L = 2), ``degenerate-n3-d5`` (n < d: w* = minimum-norm solution);
+``--thorough`` adds ``gauss-n6-d8`` (n < d) and depths 4 and 8.
 
 Rows (each able to fail):
 
@@ -48,7 +49,7 @@ def instances(thorough: bool = False) -> list[dl.RegressionData]:
                                      name="degenerate-n3-d5"),
     ]
     if thorough:
-        out.append(dl.gaussian_data(15, 20, seed=1, normalize=False, name="gauss-n15-d20"))
+        out.append(dl.gaussian_data(6, 8, seed=1, normalize=False, name="gauss-n6-d8"))
     return out
 
 
