@@ -370,3 +370,35 @@ def test_data_file_round_trips_and_replots(rendered, tmp_path):
     assert data.to_json() == results["wah-fig2"]
     png = F.plot_figure(data, tmp_path / "again.png", dpi=50)
     assert png.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_wah_fig2_observed_equals_the_independent_1d_reduction(rendered):
+    """numerics.kink solves the kink's 1-D dual equation by its own root finder: the figure (general dual Newton
+    of numerics.dual_limit) must agree with it at every plotted point."""
+    from implicitreg.numerics.kink import kink_limit
+
+    data = rendered[1]["wah-fig2"]
+    for p, eps in ((3, "0.01"), (4, "0.1"), (5, "0.3")):
+        obs = _curves(data, panel=f"p={p}", series=f"eps={eps}", role="observed")[0]
+        for a, err in zip(obs["x"], obs["y"]):
+            ref = kink_limit(eps, p, f"{a:.0e}", alpha_convention="product", dps=60)
+            assert err == pytest.approx(float(ref.error), rel=1e-12)
+
+
+def test_wah_fig1_line_uses_the_closed_form_selection(rendered):
+    """At p = 2 the selected point on the line instance is (1-t, 2(1-t), 3t), t = 4^(1/3)/(3 + 4^(1/3)) (wah.md s7):
+    the distance recomputed from that closed form equals the figure's data at alpha^p = 1e-30 (error ~ 1e-61)."""
+    from implicitreg.numerics.dual_limit import gradient_flow_limit
+    from implicitreg.numerics.instance import Instance
+
+    data = rendered[1]["wah-fig1"]
+    obs = _curves(data, panel="line", series="p=2", role="observed")[0]
+    inst = Instance.from_lists([[1, 1, 1], [3, 0, 1]], [3, 3])
+    r = gradient_flow_limit(inst, 2, "1e-30", alpha_convention="product", digits=80)
+    with mpmath.workdps(120):
+        c = mpmath.cbrt(4)
+        t = c / (3 + c)
+        xg = [1 - t, 2 * (1 - t), 3 * t]
+        err = mpmath.sqrt(mpmath.fsum((a - b) ** 2 for a, b in zip(r.x, xg)))
+    assert obs["x"][-1] == pytest.approx(1e-30)
+    assert obs["y"][-1] == pytest.approx(float(err), rel=1e-10)
