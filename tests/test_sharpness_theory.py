@@ -316,3 +316,16 @@ def test_small_init_layers_rank_one_and_aligned():
     # an unrelated (misaligned) network fails the alignment numbers: the assertion can fail
     bad = dl.alignment(net0, PAPER.w_star("float"))
     assert max(bad.interlayer_sin) > 0.05
+
+
+def test_imbalance_consequence_check_can_fail():
+    """The structure check rejects an end point that violates the Weyl bound (a rank-two last hidden layer with
+    balanced start, D = 0)."""
+    w = PAPER.w_star("float")
+    net0 = dl.balanced_rank_one_minimizer(w, 3)  # D_k = 0 exactly for the balanced rank-one minimizer
+    assert deriv.check_imbalance_consequences(net0, net0).passed
+    W = [x.copy() for x in net0.weights]
+    W[1] = W[1] + 0.3 * np.eye(W[1].shape[0])  # now sigma_2(W_2) > 0 although sum ||D_j(0)|| ~ 0
+    bad = net0.with_weights(W)
+    check = deriv.check_imbalance_consequences(bad, net0)
+    assert not check.passed and "rank one" in check.detail

@@ -158,6 +158,10 @@ CONSERVATION = register(Theorem(
               Provenance("derived", "Weyl's inequality down the chain from the row W_L", proof=DERIVATION)),
         Bound("top_sv", "upper", "|sigma_1(W_k)^2 - sigma_1(W_{k+1})^2|", sympy.Symbol("norm_D_k", nonnegative=True),
               Provenance("derived", "Weyl's inequality on W_k W_k^T = W_{k+1}^T W_{k+1} - D_k", proof=DERIVATION)),
+        Bound("alignment", "upper", "sin angle(left sv of W_k, right sv of W_{k+1})",
+              2 * sympy.Symbol("norm_D_k", nonnegative=True) / sympy.Symbol("gap_k", positive=True),
+              Provenance("derived", "Davis-Kahan (Yu-Wang-Samworth) with gap_k = sigma_1(W_{k+1})^2 - "
+                         "sigma_2(W_{k+1})^2", proof=DERIVATION)),
     ),
 ))
 

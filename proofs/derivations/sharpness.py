@@ -25,8 +25,14 @@ Proof steps and the check of each (every function returns a :class:`DerivationCh
 6. Closed lower bound: lambda_max(t Sigma + c z z^T) >= t a' + c a ||w*||^2 (Rayleigh quotient at z / ||z||);
    minimizing over t gives L a'^(1/L) a^(1-1/L) ||w*||^(2-2/L) (:func:`check_closed_form_minimum`, SymPy).
 
-Not proved here (recorded honestly): the optimality of AM-GM is classical and used as is; the Weyl-type consequences
-of conserved imbalances (rank one, near-equal top singular values) are checked numerically along flows in the tests.
+7. Consequences of the conserved imbalances D_k = W_{k+1}^T W_{k+1} - W_k W_k^T (network without head, W_L a row):
+   W_k W_k^T = W_{k+1}^T W_{k+1} - D_k, so by Weyl sigma_2(W_k)^2 <= sigma_2(W_{k+1})^2 + ||D_k|| <= sum_{j>=k} ||D_j||
+   (sigma_2(W_L) = 0) and |sigma_1(W_k)^2 - sigma_1(W_{k+1})^2| <= ||D_k||; by Davis-Kahan (Yu-Wang-Samworth form)
+   sin angle(top left sv of W_k, top right sv of W_{k+1}) <= 2 ||D_k|| / (sigma_1(W_{k+1})^2 - sigma_2(W_{k+1})^2).
+   :func:`check_imbalance_consequences` checks them on the end point of a flow, with D_k taken at the start.
+
+Not proved here (recorded honestly): AM-GM, Weyl and Davis-Kahan are used as known; steps 4 and 7 are checked
+numerically (on sampled minimizers / flow end points), not symbolically.
 """
 from __future__ import annotations
 
@@ -249,6 +255,24 @@ def check_metric_domination(net: dl.DeepLinearNetwork, w_star: np.ndarray, dps: 
         ok = gap >= -scale * mpmath.mpf(10) ** (-dps + 8)
     return DerivationCheck("M dominates the aligned metric at t = r_1", bool(ok),
                            f"lambda_min(M - aligned) = {mpmath.nstr(gap, 5)}")
+
+
+def check_imbalance_consequences(net: dl.DeepLinearNetwork, net0: dl.DeepLinearNetwork,
+                                 slack: float = 1e-6) -> DerivationCheck:
+    """Step 7 on the end point ``net`` of a gradient flow started at ``net0`` (float64 SVDs, ``slack`` for the
+    integrator's error; D_k(0) from ``net0``)."""
+    Dn = [float(np.linalg.norm(dl.to_float(D) if dl._is_mp(D) else D, 2)) for D in dl.imbalances(net0)]
+    al = dl.alignment(net, np.ones(net.input_dim))
+    failures = []
+    for k in range(net.depth - 1):  # layers 1..L-1 (W_L is a row)
+        if al.sigma2[k] ** 2 > sum(Dn[k:]) + slack:
+            failures.append(f"rank one at layer {k + 1}")
+        if abs(al.sigma1[k] ** 2 - al.sigma1[k + 1] ** 2) > Dn[k] + slack:
+            failures.append(f"top singular values at layers {k + 1}, {k + 2}")
+        gap = al.sigma1[k + 1] ** 2 - al.sigma2[k + 1] ** 2
+        if gap > 0 and al.interlayer_sin[k] > 2 * Dn[k] / gap + slack:
+            failures.append(f"Davis-Kahan at layers {k + 1}, {k + 2}")
+    return DerivationCheck("consequences of conserved imbalances", not failures, "; ".join(failures))
 
 
 def symbolic_checks(depths=(2, 3, 4, 5)) -> list[DerivationCheck]:

@@ -170,21 +170,7 @@ def small_init_run(data, L, s, seed, tol=1e-13):
 
 
 def _structure_ok(net, net0, slack=1e-6):
-    """The consequences of conserved imbalances [derived], on the final layers (+ slack for the float64 flow):
-    sigma_2(W_k)^2 <= sum_{j>=k} ||D_j(0)||, |sigma_1(W_k)^2 - sigma_1(W_{k+1})^2| <= ||D_k(0)||, and (Davis-Kahan,
-    Yu-Wang-Samworth form) sin angle(left sv of W_k, right sv of W_{k+1}) <= 2 ||D_k|| / (sigma_1(W_{k+1})^2 -
-    sigma_2(W_{k+1})^2) when the gap is positive."""
-    Dn = [float(np.linalg.norm(D, 2)) for D in dl.imbalances(net0)]
-    al = dl.alignment(net, np.ones(net.input_dim))
-    L = net.depth
-    ok = True
-    for k in range(L - 1):  # layers 1..L-1 (W_L is a row)
-        ok &= al.sigma2[k] ** 2 <= sum(Dn[k:]) + slack
-        ok &= abs(al.sigma1[k] ** 2 - al.sigma1[k + 1] ** 2) <= Dn[k] + slack
-        gap = al.sigma1[k + 1] ** 2 - al.sigma2[k + 1] ** 2
-        if gap > 0:
-            ok &= al.interlayer_sin[k] <= 2 * Dn[k] / gap + slack
-    return ok
+    return deriv.check_imbalance_consequences(net, net0, slack).passed
 
 
 def _small_init_rows(thorough, verdicts):
