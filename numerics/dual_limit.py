@@ -10,10 +10,15 @@ i.e. solves A alpha_prod phi_D(A^T nu) = y. The solver
 * reduces A to a set of linearly independent rows exactly (rank-deficient A: nu is restricted to range(A); the
   dropped rows get nu_i = 0, which changes neither A^T nu nor x);
 * runs damped Newton (Armijo backtracking on f; for D > 2 a fraction-to-the-boundary rule keeps |A^T nu| < 1) with
-  continuation in alpha: from alpha_prod = 1 geometrically down to the target, warm-starting each stage, the step in
-  log alpha grown or shrunk with the Newton iteration count;
-* does its linear algebra and elementwise functions in python-flint ``arb`` at the working precision (midpoints only,
-  ``arb_mat.solve(algorithm="approx")``; the Newton iteration corrects its own rounding);
+  continuation in alpha: from alpha_prod = 1 geometrically down to the target, each stage started from a secant
+  prediction (in log alpha for D = 2, in alpha^((D-2)/D) for D > 2), the step in log alpha grown or shrunk with the
+  Newton iteration count;
+* chooses the working precision from the requested digits and alpha_prod
+  (:func:`implicitreg.numerics.precision.working_dps`); the continuation stages and the Hessian run at a lower
+  precision that still covers the Hessian's spread of scales (inexact Newton), the gradient always at full precision;
+* does its linear algebra and elementwise functions in python-flint at the working precision (``arb`` midpoints,
+  ``arb_mat.solve(algorithm="approx")``; the Hessian A diag(w) A^T as one exact ``fmpz_mat`` product with fixed-point
+  weights; the Newton iteration corrects its own rounding);
 * certifies: the solve is repeated independently at twice the precision (a fresh Newton iteration at the target
   alpha, started from the last continuation stage), and ``digits`` is the number of significant digits on which the
   two x agree, entry by entry; entries smaller than ``floor = min(alpha_prod, ||x||_inf)`` are judged at that scale

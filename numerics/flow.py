@@ -6,9 +6,10 @@
   - ``"radau"`` (= ``"radau5"``): Radau IIA with 3 stages, order 5, L-stable [standard: Hairer & Wanner, Solving
     ODEs II, IV.5]; ``"radau9"`` / ``"radau13"``: the same collocation family with 5 / 7 stages (orders 9, 13),
     whose nodes and coefficients are computed at the working precision. The stage equations are solved by
-    simplified Newton with the (analytic, else finite-difference) Jacobian at the start of the step; the linear
-    algebra runs in python-flint ``arb_mat`` at the same precision. Error control by step doubling: one step h
-    against two steps h/2, error ~ (y_{h/2,h/2} - y_h) / (2^p - 1); the two-half-step value is kept.
+    simplified Newton with the (analytic, else finite-difference) Jacobian at the start of the step, started from
+    the extrapolated collocation polynomial of the previous step; the stage algebra runs in python-flint
+    ``arb_mat`` at the same precision. Error control by step doubling: one step h against two steps h/2,
+    error ~ (y_{h/2,h/2} - y_h) / (2^p - 1); the two-half-step value is kept.
   - ``"rk45"``: explicit Dormand-Prince 5(4) with its embedded error estimate [standard], for non-stiff use.
 
   A low order needs many steps at 30+ digits (the local error is h^(p+1)); the higher Radau orders take far
