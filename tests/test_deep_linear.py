@@ -1,6 +1,5 @@
 """numerics.deep_linear: loss, gradient, Hessian, sharpness paths, minimizers, flows (each against an independent path)."""
 from fractions import Fraction
-import json
 
 import mpmath
 import numpy as np

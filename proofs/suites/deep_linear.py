@@ -26,7 +26,6 @@ Rows (each able to fail):
 """
 from __future__ import annotations
 
-import math
 
 import mpmath
 import numpy as np
