@@ -1211,9 +1211,13 @@ def _mc_sharpness_figure(name: str, init: str, quick: bool, progress: Progress, 
                                         [vals] * len(svals), label=f"2 L a ||w*||^(2-2/L), {series}")
         fig.curves.append(lb_curve)
         lb = lb_vals[0]
-        check_against(fig, "sharpness", series, T.MC_LB, T.MC_LB.bound("S_LB"), [r.scale for r in ok],
-                      [r.sharpness for r in ok], [lb] * len(ok),
-                      note=f"converged runs only: excess loss <= {tol:g} (minimizer hypothesis within tolerance)")
+        # MC-LB's hypotheses (theory.sharpness) decided per run: a minimizer within the tolerance, unit head
+        run_facts = [{"L": L, "w_norm": consts.w_norm, "excess_loss": r.excess_loss, "excess_tol": tol,
+                      "p_norm": 1} for r in trained]
+        applicable = [not T.MC_LB.failed_hypotheses(f) for f in run_facts]
+        check_against(fig, "sharpness", series, T.MC_LB, T.MC_LB.bound("S_LB"), [r.scale for r in trained],
+                      [r.sharpness for r in trained], [lb] * len(trained), applicable,
+                      note=f"runs meeting MC-LB's hypotheses (R - R_min <= {tol:g})")
         if upper:
             ub_curve, ub_vals = bound_curve("sharpness", series, T.MC_SI, T.MC_SI.bound("S_SI"), svals,
                                             [vals] * len(svals), label=f"8 L Lambda ||w*||^(2-2/L), {series}")
