@@ -815,7 +815,9 @@ def _thm_c_distance(data: FigureData, inst, p, panel, series, xs, errs, results)
             X1 = mpmath.fsum(abs(v) for v in r.x)
             g = gap_bound.evaluate(40, p=p, alpha=a_factor, N=inst.N, X1=X1, M=bp.value)
             vals.append(dist.evaluate(40, gap=g, kappa=kappa_lb))
-        ok.append(not (p == 2 and a_factor >= 1))  # p = 2 needs alpha^2 < 1
+        facts = {"depth": p, "consistent": True, "M": bp.value}  # y in range(A): Instance checked it exactly
+        # WAH-C's hypotheses from theory.selection; the p = 2 bound also needs log(1/alpha^2) > 0
+        ok.append(not TS.THM_C.failed_hypotheses(facts) and not (p == 2 and a_factor >= 1))
     pts = [(x, v) for x, v, o in zip(xs, vals, ok) if o]
     data.curves.append(Curve(panel, series, "upper", f"Thm C: gap/kappa ({series})",
                              f"derived (WAH-C {gap_bound.name}, {dist.name})", [x for x, _ in pts],
