@@ -233,3 +233,15 @@ def test_rate_window_accounts_for_close_off_support_exponents():
     assert not fixed[4] and abs(fixed[0] - mpmath.mpf("0.870")) < 0.002
     slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, 2)
     assert pred == Fraction(17, 20) and ok and mutant_rejected
+
+
+def test_rate_window_waits_for_the_local_slopes_to_settle():
+    """Found by Hypothesis (thorough): off S, |A^T lambda| = 0.15 (the rho term) and 0.10, but the 0.10 term has
+    a ~130x larger constant, so it dominates until alpha^2 ~ 1e-42 (slope 0.884 at 1e-51..1e-63). The window
+    moves down until consecutive local slopes agree to 0.005; the slope is then 0.85 = 1 - rho."""
+    A = [[2, 2, 2, -2, Fraction(1, 5), Fraction(3, 10)], [0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 7, 0]]
+    inst = Instance.from_lists(A, [3, Fraction(1, 4), Fraction(-1, 4)])
+    fixed = slope_check(inst, 2, alphas=["1e-51", "1e-55", "1e-59", "1e-63"])
+    assert not fixed[4]
+    slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, 2)
+    assert pred == Fraction(17, 20) and ok and mutant_rejected
