@@ -115,7 +115,9 @@ def kink_limit(eps, depth, alpha, *, alpha_convention: str = "factor", dps: int 
             w = _root_decreasing(f, df, mpf(0), mpf(1), dps)
             z = 1 - w
             x = [a * hd(w), a * hd(d2(w))]
-        err = mpmath.sqrt((x[0] - 1) ** 2 + x[1] ** 2)
+        # on the constraint x_1 + (1-eps) x_2 = 1: x_1 - 1 = -(1-eps) x_2, so the error needs no cancellation
+        # (x_1 - 1 is ~ alpha^p: subtracting would lose log10(1/alpha^p) digits)
+        err = mpmath.sqrt(1 + c ** 2) * x[1]
         return KinkLimit([+v for v in x], +z, +err, e, D, +a, alpha_convention)
 
 

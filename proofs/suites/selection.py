@@ -363,6 +363,20 @@ def _kink_rows(thorough: bool) -> list[Verdict]:
     rows.append(Verdict("WAH-kink-constant", "derived", f"kink eps = {e}", str(depth), "alpha^p = 1e-40",
                         fmt(flow_err, 12), f"{fmt(c, 12)} (spec {spec})", fmt(_rel(flow_err, c)), bool(ok),
                         note="limit constant: closed form = SymPy statement = 1-D dual = engine flow limit, 8+ digits"))
+    # p = 2: the error ~ sqrt(1 + (1-eps)^2) (alpha^2)^eps (statement WAH-kink-p2), ratio -> 1
+    from implicitreg.theory.selection import KINK_P2
+
+    for e in ("0.3", "0.1"):
+        with mpmath.workdps(40):
+            ratios = []
+            for ap in ("1e-20", "1e-200"):
+                err = kink.kink_limit(e, 2, ap, alpha_convention="product").error
+                stmt = KINK_P2.bound("asymptotic").evaluate(40, alpha=mpmath.sqrt(mpmath.mpf(ap)), epsilon=Fraction(e))
+                ratios.append(err / stmt)
+            ok = abs(ratios[-1] - 1) < mpmath.mpf("1e-6") and abs(ratios[-1] - 1) < abs(ratios[0] - 1)
+        rows.append(Verdict("WAH-kink-p2", "derived", f"kink eps = {e}", "2", "alpha^2 = 1e-20, 1e-200",
+                            "err / asymptotic = " + ", ".join(fmt(r, 10) for r in ratios), "-> 1",
+                            fmt(abs(ratios[-1] - 1)), bool(ok)))
     # data collapse and the transition scale (p = 3)
     depth, values, aps = KINK_SPEC["collapse"]
     for ap in aps:
