@@ -13,7 +13,8 @@
   - ``"rk45"``: explicit Dormand-Prince 5(4) with its embedded error estimate [standard], for non-stiff use.
 
   A low order needs many steps at 30+ digits (the local error is h^(p+1)); the higher Radau orders take far
-  fewer steps for the same tolerance, which is what makes 30-digit flows affordable.
+  fewer steps for the same tolerance, which is what makes 30-digit flows affordable: use ``"radau13"`` when
+  rtol is below ~1e-20 (the default rtol of the flows is 10^-(dps-5)).
   If ``fun`` raises :class:`~implicitreg.numerics.potentials.DomainError` (the state left the domain of the link,
   |z| >= 1 or u <= 0), the step is rejected and retried with a smaller h.
 
@@ -555,10 +556,7 @@ def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t
         def jac(t, nu):
             return fast.jacobian(nu)
 
-        stop = None
-        if until_converged:
-            def stop(t, nu):
-                return P.measures(x_of(nu))[0] <= tol
+        stop = _convergence_stop(P, lambda nu: x_of(nu), tol) if until_converged else None
 
         ode = integrate(fun, (0, t_end), [mpf(0)] * m, jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
                         max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress)
@@ -658,16 +656,39 @@ def full_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_fi
                 J[N + j][N + j] += Dm * (Dm - 1) * P.power(v[j], Dm - 2) * g[j]
             return J
 
-        stop = None
-        if until_converged:
-            def stop(t, state):
-                return P.measures(x_of(state))[0] <= tol
+        stop = _convergence_stop(P, x_of, tol) if until_converged else None
 
         ode = integrate(fun, (0, t_end), [u0] * (2 * N), jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
                         max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress)
         xs = [x_of(s) for s in ode.y]
         return _finish("full", P, ode, xs, tol, until_converged, dps, method,
                        u=[s[:N] for s in ode.y], v=[s[N:] for s in ode.y])
+
+
+STALL_FACTOR = mpf(10) ** 30
+
+
+def _convergence_stop(P, x_of, tol):
+    """stop(t, state): True once ||A x - y||_inf <= tol.
+
+    Raises :class:`ConvergenceError` when the flow has stalled: t beyond 10^30 times the flow's time scale
+    T = (1 + log(1/alpha_prod)) / c_D (``dln.md`` §2: log(1/alpha) for D = 2, alpha^(-(D-2)/D) for D > 2) with the
+    residual still above tol. An L-stable integrator only gets there by taking huge steps on a state that no
+    longer moves, i.e. the residual sits at the floor set by dps and rtol/atol.
+    """
+    with mpmath.workdps(30):
+        horizon = STALL_FACTOR * (1 + abs(mpmath.log(P.ap))) / flow_rate(P.D, P.ap)
+
+    def stop(t, state):
+        res = P.measures(x_of(state))[0]
+        if res <= tol:
+            return True
+        if t > horizon:
+            raise ConvergenceError(f"the flow stalled at ||A x - y||_inf = {mpmath.nstr(res, 3)} > tol = "
+                                   f"{mpmath.nstr(tol, 3)} (t = {mpmath.nstr(t, 3)}): the working precision or the "
+                                   "step tolerances (rtol/atol) set this floor; raise dps or tighten rtol")
+        return False
+    return stop
 
 
 def _finish(kind, P, ode, xs, tol, until_converged, dps, method, **states) -> FlowResult:

@@ -201,3 +201,10 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     monkeypatch.setattr(sys, "stderr", plain)
     integrate(lambda t, y: [-y[0]], (0, 1), [1], method="radau", rtol=mpf("1e-10"), dps=20, progress=True)
     assert plain.getvalue() == ""
+
+
+def test_flow_reports_a_stalled_residual_quickly():
+    """A tolerance below the floor that dps and rtol allow ends in a ConvergenceError naming the floor (not a hang)."""
+    inst = random_instance(3, 7, seed=0)
+    with pytest.raises(ConvergenceError, match="stalled"):
+        reduced_flow(inst, 6, "1e-12", dps=30, tol=mpf("1e-25"), rtol=mpf("1e-8"), max_steps=5000)

@@ -35,7 +35,9 @@ def register(sub) -> None:
                         "not converging by T is an error)")
     q.add_argument("--full", action="store_true", help="integrate the full (u, v) flow instead of the reduced one")
     q.add_argument("--digits", type=int, default=30, metavar="P", help="working precision in digits (default 30)")
-    q.add_argument("--method", default="radau", help="radau (order 5), radau9, radau13, rk45")
+    q.add_argument("--method", default="radau13",
+                   help="radau13 (Radau IIA order 13, default: few steps at 20+ digits), radau9, radau (order 5), "
+                        "rk45 (explicit)")
     q.add_argument("--tol", metavar="TOL", help="convergence tolerance on ||A x - y||_inf (default 10^-(P-8))")
     q.add_argument("--format", choices=("json", "csv"), default="json")
     q.add_argument("--out", metavar="FILE", help="write the trajectory to FILE instead of stdout")
