@@ -246,3 +246,16 @@ def test_rate_window_waits_for_the_local_slopes_to_settle():
     assert not fixed[4]
     slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, 2)
     assert pred == Fraction(17, 20) and ok and mutant_rejected
+
+
+def test_rate_window_accounts_for_both_sinh_branches():
+    """Found by Hypothesis (thorough): off S, x_j = a 2 sinh(z_j) has the branches a^(1 - t_j) and a^(1 + t_j);
+    here the a^(1.1) branch carries a constant ~1e6 larger than the leading a^(0.9) one, so at alpha^2 = 1e-18..1e-30
+    the slope is 1.10. The window starts where every other branch is 1e3 below the leading one (constants from
+    the flow limit's dual variables); the slope is then 0.9 = 1 - rho."""
+    A = [[2, 2, 2, -2, Fraction(-1, 5), Fraction(1, 5)], [0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 12, 0]]
+    inst = Instance.from_lists(A, [4, Fraction(1, 4), Fraction(-1, 4)])
+    fixed = slope_check(inst, 2, alphas=["1e-18", "1e-22", "1e-26", "1e-30"])
+    assert not fixed[4] and abs(fixed[0] - mpmath.mpf("1.0996")) < 0.001
+    slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, 2)
+    assert pred == Fraction(9, 10) and ok and mutant_rejected

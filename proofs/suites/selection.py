@@ -63,23 +63,32 @@ def predicted_slope(depth, S_complement: int, rho_value) -> tuple[Fraction, obje
 
 
 def _dominance_start(instance, bp, res) -> int:
-    """The decade E0 from which the rho-coordinates dominate the other off-support ones by 1e3 (p = 2)."""
+    """The decade E0 from which the leading off-support term dominates all others by 1e3 (p = 2).
+
+    Off S, x_j = a 2 sinh(z_j) with z_j = t_j L + w_j (a = alpha^2, L = log(1/a), t_j = (A^T lambda)_j): the
+    two branches are e^(w_j) a^(1 - t_j) and -e^(-w_j) a^(1 + t_j). The leading exponent is 1 - rho; every other
+    branch (exponent g > 1 - rho, constant C) is negligible once (C / C_lead) a^(g - 1 + rho) < 1e-3. The w_j are
+    read from the flow limit's dual variables z at the first window."""
     from implicitreg.numerics.exact import rmatvec
 
-    tau = {j: abs(v) for j, v in enumerate(rmatvec(instance.A, bp.certificate)) if j not in bp.support}
-    a = res.alpha_products[-1]
-    x = res.limits[-1].x
+    t = {j: v for j, v in enumerate(rmatvec(instance.A, bp.certificate)) if j not in bp.support}
+    lim = res.limits[-1]
     with mpmath.workdps(40):
-        c = {j: abs(x[j]) / a ** (1 - mpmath.mpf(t.numerator) / t.denominator) for j, t in tau.items()}
-        lead = max((c[j] for j, t in tau.items() if t == bp.rho), default=mpmath.mpf(0))
+        L = -mpmath.log(res.alpha_products[-1])
+        branches = []  # (exponent, log10 constant)
+        for j, tj in t.items():
+            tm = mpmath.mpf(tj.numerator) / tj.denominator
+            w = lim.z[j] - tm * L
+            branches.append((1 - tm, w / mpmath.log(10)))
+            branches.append((1 + tm, -w / mpmath.log(10)))
+        lead = 1 - mpmath.mpf(bp.rho.numerator) / bp.rho.denominator
+        lead_c = max((c for g, c in branches if abs(g - lead) < mpmath.mpf(10) ** -20), default=None)
         e0 = 0
-        if lead == 0:
+        if lead_c is None:
             return e0
-        for j, t in tau.items():
-            if t < bp.rho and c[j] > 0:
-                gap = mpmath.mpf((bp.rho - t).numerator) / (bp.rho - t).denominator
-                need = -mpmath.log10(mpmath.mpf("1e-3") * lead / c[j]) / gap
-                e0 = max(e0, int(mpmath.ceil(need)))
+        for g, c in branches:
+            if g - lead > mpmath.mpf(10) ** -20:
+                e0 = max(e0, int(mpmath.ceil((3 + c - lead_c) / (g - lead))))
         return e0
 
 
