@@ -33,7 +33,9 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineArgumentParser(prog="implicitreg", description=__doc__.splitlines()[0])
+    parser = OneLineArgumentParser(
+        prog="implicitreg",
+        description="Verify theorems on the implicit regularization of gradient flow; write and check tightness certificates.")
     parser.add_argument("--version", action="version", version=f"implicitreg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineArgumentParser)
     sub.required = True
@@ -51,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(str(exc).split())
         sys.stderr.write(f"implicitreg {args.command}: error: {message}\n")
         return 2
+    except BrokenPipeError:
+        # the reader of stdout went away (``implicitreg l1 ... | head``): not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("implicitreg: interrupted\n")
         return 130
