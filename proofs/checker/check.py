@@ -358,7 +358,7 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
 
     # M = sum_k ||u_k||^2 V_{k-1}^T V_{k-1}; u_k^T = W_L ... W_{k+1}; V_{k-1} = W_{k-1} ... W_1 (deep_linear.md §1).
     ident = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
-    M = [[Fraction(0)] * d for _ in range(d)]
+    factors = []  # (u_k^T as a 1-row matrix, V_{k-1}) for k = 1..L
     for k in range(L):
         u = [[Fraction(1)]]
         for j in range(L - 1, k, -1):
@@ -366,6 +366,9 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
         V = ident
         for j in range(k):
             V = lp.matmul(W[j], V)
+        factors.append((u, V))
+    M = [[Fraction(0)] * d for _ in range(d)]
+    for u, V in factors:
         un = sum((c * c for c in u[0]), Fraction(0))
         VtV = lp.matmul(lp.transpose(V), V)
         M = [[M[i][j] + un * VtV[i][j] for j in range(d)] for i in range(d)]
@@ -374,13 +377,7 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
     # spectrum is that of 2 Sigma^(1/2) J J^T Sigma^(1/2); J J^T = M is checked exactly here (J from its definition:
     # d w / d W_k[a, b] = u_k[a] V_{k-1}[b, :]^T).
     JJt = [[Fraction(0)] * d for _ in range(d)]
-    for k in range(L):
-        u = [[Fraction(1)]]
-        for j in range(L - 1, k, -1):
-            u = lp.matmul(u, W[j])
-        V = ident
-        for j in range(k):
-            V = lp.matmul(W[j], V)
+    for k, (u, V) in enumerate(factors):
         for a in range(len(W[k])):
             for b in range(len(W[k][0])):
                 col = [u[0][a] * V[b][i] for i in range(d)]
