@@ -13,6 +13,7 @@ from fractions import Fraction
 import mpmath
 import sympy
 
+from implicitreg.errors import HypothesisNotMetError
 from implicitreg.proofs.checks import Verdict, fmt, local_slopes, loglog_slope
 
 SLOPE_TOL = Fraction(2, 100)   # |fitted - predicted| allowed for Thm E slopes
@@ -333,7 +334,7 @@ def _thm_c_rows(thorough: bool) -> list[Verdict]:
                     if bp.unique and bp.support and len(bp.support) < N:
                         try:
                             norm = support_pinv_norm(inst.A, bp.support)
-                        except Exception:  # A_S not injective: the kappa bound does not apply
+                        except HypothesisNotMetError:  # A_S not injective: the kappa bound does not apply
                             norm = None
                         if norm is not None and bp.rho < 1:
                             kap = (1 - bp.rho) / (1 + norm)
