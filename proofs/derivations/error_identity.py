@@ -20,13 +20,8 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
+from implicitreg.proofs.derivations import Step
 
-@dataclass(frozen=True)
-class Step:
-    name: str
-    claim: str
-    holds: bool
-    detail: str = ""
 
 
 def pinv_left_inverse(m: int = 3, s: int = 2) -> Step:

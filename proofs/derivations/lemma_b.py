@@ -28,22 +28,13 @@ C_6 = 4 - sqrt(2) = 2.5857864...  The next term for p = 2, -alpha^4/|x|, is ``ne
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import mpmath
 import sympy
 
+from implicitreg.proofs.derivations import Step
 from implicitreg.theory import potentials as P
 
-
-@dataclass(frozen=True)
-class Step:
-    """One proof step: a claim and whether SymPy (or the stated computation) established it."""
-
-    name: str
-    claim: str
-    holds: bool
-    detail: str = ""
 
 
 _a, _e, _f, _W, _u, _tau = sympy.symbols("a e f W u tau", positive=True)
@@ -86,7 +77,7 @@ def zero(p) -> Step:
     else:
         u, r = P.lemma_b_remainder_parametric(p_)
         val = sympy.simplify(r.subs(P.t, 0))
-    return Step("zero", "r_p(0) = 0", val == 0, f"r_p(0) = {val}")
+    return Step("zero", "r_p(0) = 0", val == 0, detail=f"r_p(0) = {val}")
 
 
 def monotone(p=None) -> Step:
@@ -135,7 +126,7 @@ def limit_constant(p=None) -> Step:
         u, r = P.lemma_b_remainder_parametric(p_)
         L = sympy.limit(r.subs(P.t, 1 - _e), _e, 0, "+")
     C = P.lemma_b_constant(p_)
-    return Step("limit", f"r_{p_}(u) -> C_{p_} = {C}", sympy.simplify(L - C) == 0, f"limit {L}")
+    return Step("limit", f"r_{p_}(u) -> C_{p_} = {C}", sympy.simplify(L - C) == 0, detail=f"limit {L}")
 
 
 def next_term_p2() -> Step:
@@ -143,7 +134,7 @@ def next_term_p2() -> Step:
     v = sympy.Symbol("v", positive=True)  # v = 1/u
     expr = P.lemma_b_remainder(2, 1 / v).rewrite(sympy.log)
     ser = sympy.series(expr, v, 0, 2).removeO()
-    return Step("next_term", "r_2(u) = 2 - 1/u + O(u^-2)", sympy.simplify(ser - (2 - v)) == 0, str(ser))
+    return Step("next_term", "r_2(u) = 2 - 1/u + O(u^-2)", sympy.simplify(ser - (2 - v)) == 0, detail=str(ser))
 
 
 def remainder(p, u, dps: int = 50) -> mpmath.mpf:

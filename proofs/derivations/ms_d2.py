@@ -54,17 +54,11 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
+from implicitreg.proofs.derivations import Step
+
 _a, _t, _u, _M, _K1, _K2, _L, _n, _q = sympy.symbols("alpha t u M K1 K2 L n q", positive=True)
 _w = sympy.Symbol("w", nonnegative=True)
 
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    claim: str
-    holds: bool
-    kind: str = "sympy"   # sympy | lemma | numeric
-    detail: str = ""
 
 
 def _zero(e) -> bool:

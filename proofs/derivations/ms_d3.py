@@ -44,20 +44,13 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
+from implicitreg.proofs.derivations import Step
 from implicitreg.theory import potentials as P
 
 _t = sympy.Symbol("t", positive=True)
 _rho = sympy.Symbol("rho", positive=True)
 _d = sympy.Symbol("d", positive=True)
 
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    claim: str
-    holds: bool
-    kind: str = "sympy"
-    detail: str = ""
 
 
 def _h(D, var):

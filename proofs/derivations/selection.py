@@ -50,10 +50,10 @@ are 3-digit readings: we measure 0.6245/0.6235, 0.1676/0.1660, 1.039e-3/1.062e-3
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import sympy
 
+from implicitreg.proofs.derivations import Step
 from implicitreg.theory import potentials as P
 
 t = sympy.Symbol("t", positive=True)
@@ -63,13 +63,6 @@ y = sympy.Symbol("y", positive=True)
 LINE = {"A": [[1, 1, 1], [3, 0, 1]], "y": [3, 3]}
 PLANE = {"A": [[2, -1, 0, 1], [0, 3, 2, 0]], "y": [0, 6]}
 
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    claim: str
-    holds: bool
-    detail: str = ""
 
 
 def face_curve(n: int = 3) -> list[sympy.Expr]:
@@ -90,7 +83,7 @@ def face_is_x_bp(data: dict, certificate: list) -> Step:
     cert_ok = max(abs(v) for v in ATl) == 1 and all(ATl[i] == 1 for i in range(3)) and \
         all(abs(ATl[i]) < 1 for i in range(3, A.shape[1]))
     return Step("face", f"x(t) spans X_BP with min(BP) = {M}, A^T lambda = {list(ATl)}",
-                feasible and norm_ok and cert_ok, f"M = {M}")
+                feasible and norm_ok and cert_ok, detail=f"M = {M}")
 
 
 _w = sympy.Symbol("w", positive=True)  # w stands for 1 - t, positive on the open face
@@ -165,14 +158,14 @@ def closed_forms_match_spec() -> Step:
     root = c ** (1 / (a - 1))
     lim = sympy.limit(root / (1 + root), a, 0, "+")
     return Step("closed forms", "t(2) = 4^(1/3)/(3 + 4^(1/3)); lim_{p->oo} t(p) = 1/3",
-                ok2 and lim == sympy.Rational(1, 3), f"limit {lim}")
+                ok2 and lim == sympy.Rational(1, 3), detail=f"limit {lim}")
 
 
 def analytic_centre_limit() -> Step:
     """(p/2)(y^(2/p) - 1) -> log y as p -> oo: G_p ~ const - (p/2) sum y^(2/p) selects the analytic centre."""
     pp = sympy.Symbol("p", positive=True)
     lim = sympy.limit(pp / 2 * (y ** (2 / pp) - 1), pp, sympy.oo)
-    return Step("p -> oo", "(p/2)(y^(2/p) - 1) -> log y", sympy.simplify(lim - sympy.log(y)) == 0, str(lim))
+    return Step("p -> oo", "(p/2)(y^(2/p) - 1) -> log y", sympy.simplify(lim - sympy.log(y)) == 0, detail=str(lim))
 
 
 def entropy_minimum() -> Step:
@@ -224,7 +217,7 @@ def kink_constant_asymptotic(p) -> Step:
     p = sympy.nsimplify(p)
     k = p / (p - 2)
     lim = sympy.limit(_eps ** k * P.h(p, 1 - _eps), _eps, 0, "+")
-    return Step("kink constant", f"eps^k h_{p}(1-eps) -> 1", lim == 1, str(lim))
+    return Step("kink constant", f"eps^k h_{p}(1-eps) -> 1", lim == 1, detail=str(lim))
 
 
 def kink_collapse(p) -> Step:
@@ -238,13 +231,13 @@ def kink_collapse(p) -> Step:
         l1 = sympy.limit(a * 2 * sympy.sinh(_L + _zeta), _L, sympy.oo)
         l2 = sympy.limit(a * 2 * sympy.sinh((1 - _ek / _L) * (_L + _zeta)), _L, sympy.oo)
         ok = sympy.simplify(l1 - sympy.exp(_zeta)) == 0 and sympy.simplify(l2 - sympy.exp(_zeta - _ek)) == 0
-        return Step("kink collapse p=2", "profile sqrt(2)/(1 + exp(e))", ok, f"{l1}, {l2}")
+        return Step("kink collapse p=2", "profile sqrt(2)/(1 + exp(e))", ok, detail=f"{l1}, {l2}")
     k = p / (p - 2)
     a = d ** k
     l1 = sympy.limit(a * P.h(p, 1 - d * _wk), d, 0, "+")
     l2 = sympy.limit(a * P.h(p, (1 - d * _ek) * (1 - d * _wk)), d, 0, "+")
     ok = sympy.simplify(l1 - _wk ** (-k)) == 0 and sympy.simplify(l2 - (_wk + _ek) ** (-k)) == 0
-    return Step(f"kink collapse p={p}", "profile sqrt(2)(w+e)^(-k), w^(-k) + (w+e)^(-k) = 1", ok, f"{l1}, {l2}")
+    return Step(f"kink collapse p={p}", "profile sqrt(2)(w+e)^(-k), w^(-k) + (w+e)^(-k) = 1", ok, detail=f"{l1}, {l2}")
 
 
 def kink_continuity(p) -> Step:
