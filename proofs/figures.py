@@ -804,7 +804,7 @@ def _thm_c_distance(data: FigureData, inst, p, panel, series, xs, errs, results)
     bp = l1_minimizer(inst)
     if not bp.unique:
         return
-    kappa_lb = (1 - bp.rho) / (1 + support_pinv_norm(inst.A, bp.support))
+    kappa_lb = TS.THM_C.bound("kappa_lower").evaluate(40, rho=bp.rho, K2=support_pinv_norm(inst.A, bp.support))
     gap_bound = TS.THM_C.bound("objective_2" if p == 2 else "objective_p")
     dist = TS.THM_C.bound("distance")
     p = Fraction(p)

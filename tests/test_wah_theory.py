@@ -152,3 +152,23 @@ def test_verify_suite_selection_passes_and_covers_every_checkable_statement():
     # Thm E rows: fitted against line, plane, random and face2 at p = 2, 3, 4
     e_rows = {(r.instance, r.depth) for r in rows if r.theorem == "WAH-E" and r.slope}
     assert {("line", "2"), ("plane", "2"), ("random", "2"), ("face2", "2"), ("random", "3"), ("face2", "4")} <= e_rows
+
+
+@pytest.mark.parametrize("eps", [Fraction(3, 10), Fraction(1, 10), Fraction(1, 100)])
+def test_kappa_lower_bound_is_attained_on_the_kink_and_its_mutant_fails(eps):
+    """On A = [1, 1 - eps] the weak sharpness of BP is kappa = eps/(2 - eps) (by hand: ||x||_1 - 1 = eps x_2 and
+    dist_1(x, X_BP) = (2 - eps) x_2 for x = (1 - (1 - eps) x_2, x_2), 0 <= x_2 <= 1/(1-eps)); the bound
+    (1 - rho)/(1 + K2) with rho = K2 = 1 - eps equals it, and the doubled bound claims more than is true."""
+    inst = kink.kink_instance(eps)
+    bp = l1_minimizer(inst)
+    K2 = support_pinv_norm(inst.A, bp.support)
+    assert (bp.rho, K2) == (1 - eps, 1 - eps)
+    bound = T.THM_C.bound("kappa_lower")
+    true_kappa = eps / (2 - eps)
+    with mpmath.workdps(40):
+        assert abs(bound.evaluate(40, rho=bp.rho, K2=K2) - mpmath.mpf(true_kappa.numerator) / true_kappa.denominator) \
+            < mpmath.mpf(10) ** -35
+    exact = bound.expr.subs({T.rho: sympy.Rational(bp.rho.numerator, bp.rho.denominator),
+                             T.K2: sympy.Rational(K2.numerator, K2.denominator)})
+    assert exact == sympy.Rational(true_kappa.numerator, true_kappa.denominator)  # attained, exactly
+    assert not bound.mutated(scale=2).holds(true_kappa, rho=bp.rho, K2=K2)

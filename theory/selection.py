@@ -28,6 +28,7 @@ M = sympy.Symbol("M", positive=True)          # min(BP)
 X1 = sympy.Symbol("X1", positive=True)        # ||x_inf||_1
 kappa = sympy.Symbol("kappa", positive=True)  # weak sharpness of BP
 gap = sympy.Symbol("gap", nonnegative=True)   # ||x_inf||_1 - M
+K2 = sympy.Symbol("K2", nonnegative=True)     # ||A_S^+ A_{S^c}||_{1->1}
 
 SOURCE = "Wind, Antun & Hansen, arXiv 2307.07410"
 CODE = "authors' code, github.com/johanwind/which_l1_minimizer"
@@ -136,6 +137,9 @@ THM_C = register(Theorem(
                          proof=SELECTION)),
         Bound("distance", "upper", "dist_1(x_inf, X_BP)", gap / kappa,
               Provenance("derived", "weak sharpness of BP", proof=SELECTION)),
+        Bound("kappa_lower", "lower", "kappa (unique x*, A_S injective)", (1 - rho) / (1 + K2),
+              Provenance("derived", "wah.md section 3; attained on the kink family (kappa = eps/(2 - eps))",
+                         proof=SELECTION)),
     ),
 ))
 

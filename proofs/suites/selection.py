@@ -337,7 +337,7 @@ def _thm_c_rows(thorough: bool) -> list[Verdict]:
                         except HypothesisNotMetError:  # A_S not injective: the kappa bound does not apply
                             norm = None
                         if norm is not None and bp.rho < 1:
-                            kap = (1 - bp.rho) / (1 + norm)
+                            kap = THM_C.bound("kappa_lower").evaluate(40, rho=bp.rho, K2=norm)
                             dist = mpmath.fsum(abs(u - mpmath.mpf(v.numerator) / v.denominator)
                                                for u, v in zip(L.x, bp.x))
                             bd = THM_C.bound("distance").evaluate(40, gap=max(gap, 0), kappa=kap)
