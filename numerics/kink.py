@@ -168,6 +168,14 @@ def collapse_profile(depth, ratio) -> mpf:
     return mpmath.sqrt(2) * (w + r) ** (-k)
 
 
+def transition_error(depth, ratio, alpha, *, alpha_convention: str = "factor") -> mpf:
+    """||x_oo - x*||_2 on the kink at eps = ratio * eps*(alpha) (eps rounded to 30 significant digits, exactly):
+    the finite-alpha quantity whose alpha -> 0 limit is :func:`collapse_profile` (the data collapse)."""
+    es = transition_scale(depth, alpha, alpha_convention=alpha_convention)
+    eps = Fraction(mpmath.nstr(es * mpf(ratio), 30))
+    return kink_limit(eps, depth, alpha, alpha_convention=alpha_convention).error
+
+
 def transition_epsilon(depth, alpha, level, *, alpha_convention: str = "factor", dps: int = 30) -> mpf:
     """The eps at which ||x_oo - x*||_2 = level (0 < level < 1/sqrt(2)): the error decreases in eps.
 

@@ -72,15 +72,12 @@ def _p2_ratios(eps, ratios):
 def test_data_collapse_matches_spec_and_profile():
     depth, values, aps = KINK_SPEC["collapse"]
     for ap in aps:
-        es = kink.transition_scale(depth, ap, alpha_convention="product")
         for ratio, spec in values.items():
-            eps = Fraction(mpmath.nstr(es * mpmath.mpf(ratio), 30))
-            err = kink.kink_limit(eps, depth, ap, alpha_convention="product").error
+            err = kink.transition_error(depth, ratio, ap, alpha_convention="product")
             assert abs(err / mpmath.mpf(spec) - 1) < 0.02  # spec: 3-digit readings
             assert abs(err / kink.collapse_profile(depth, ratio) - 1) < 0.03
     # closer to the profile as alpha -> 0 (the collapse is a limit)
-    es = kink.transition_scale(3, "1e-30", alpha_convention="product")
-    err = kink.kink_limit(Fraction(mpmath.nstr(es, 30)), 3, "1e-30", alpha_convention="product").error
+    err = kink.transition_error(3, 1, "1e-30", alpha_convention="product")
     assert abs(err / kink.collapse_profile(3, 1) - 1) < 1e-6
 
 

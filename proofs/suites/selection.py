@@ -390,10 +390,8 @@ def _kink_rows(thorough: bool) -> list[Verdict]:
     # data collapse and the transition scale (p = 3)
     depth, values, aps = KINK_SPEC["collapse"]
     for ap in aps:
-        es = kink.transition_scale(depth, ap, alpha_convention="product")
         for ratio, spec in values.items():
-            eps = Fraction(mpmath.nstr(es * mpmath.mpf(ratio), 30))
-            err = kink.kink_limit(eps, depth, ap, alpha_convention="product").error
+            err = kink.transition_error(depth, ratio, ap, alpha_convention="product")
             prof = kink.collapse_profile(depth, ratio)
             ok = _rel(err, spec) <= mpmath.mpf("0.02") and _rel(err, prof) <= mpmath.mpf("0.03")
             rows.append(Verdict("WAH-kink-transition", "derived", f"kink eps/eps* = {ratio}", str(depth),
