@@ -277,3 +277,85 @@ def test_cli_verify_returns_the_exit_status(monkeypatch):
     assert cli_main(["verify"]) == 1 and "FAIL" in out.getvalue()
     monkeypatch.setattr(verify, "run_verify", lambda **kw: [])
     assert cli_main(["verify"]) == 1
+
+
+# ---------------------------------------------------------------- details the verdicts depend on
+
+def test_two_points_are_enough_for_a_slope():
+    assert abs(loglog_slope([1, 10], [1, 100]) - 2) < 1e-20
+    assert [float(s) for s in local_slopes([1, 10], [3, 30])] == [1.0]
+    with pytest.raises(ValueError, match="^need at least two points of equal count to fit a slope$"):
+        loglog_slope([1], [1])
+
+
+def test_compare_decides_at_the_requested_precision():
+    """1e-45 (relative) above the bound: a violation at 60 digits (which the default 30 cannot see)."""
+    with mpmath.workdps(80):
+        b = 3 * _mp("1e-6")
+        above = b * (1 + mpmath.mpf(10) ** -45)
+    ok, value, margin = compare(UPPER, above, 60, alpha=Fraction(1, 10 ** 6))
+    assert not ok
+    with mpmath.workdps(80):
+        assert abs(value - b) < mpmath.mpf(10) ** -64 and mpmath.mpf(10) ** -46 < margin - 1 < mpmath.mpf(10) ** -44
+    assert compare(UPPER, above, alpha=Fraction(1, 10 ** 6))[0]
+
+
+def test_table_layout():
+    rows = [_verdict("Alpha-theorem", True, note="n1"), _verdict("B", False), _verdict("B", False)]
+    lines = verify.format_table(rows).split("\n")
+    assert all(line == line.rstrip() for line in lines)
+    assert lines[0].startswith("theorem ") and lines[2].startswith("Alpha-theorem ") and lines[3].startswith("B ")
+    assert lines[3].index("inst") == lines[2].index("inst") == lines[0].index("instance")  # columns aligned left
+    assert lines[5:] == ["", "1 passed, 2 failed", "", "notes:", "- Alpha-theorem on inst: n1"]
+    assert verify.format_table(rows[1:]).split("\n")[-1] == "0 passed, 2 failed"  # no notes: no notes section
+
+
+def test_main_defaults_print_the_fast_table_to_stdout(monkeypatch, capsys):
+    seen = {}
+
+    def fake(**kw):
+        seen.update(kw)
+        return [_verdict("A", True)]
+
+    monkeypatch.setattr(verify, "run_verify", fake)
+    assert verify.main() == 0
+    out = capsys.readouterr().out
+    assert seen == {"thorough": False, "only": None}
+    assert out.startswith("theorem") and out.endswith("1 passed, 0 failed\n")
+
+
+def test_main_json_and_certificates(monkeypatch, tmp_path):
+    import implicitreg.proofs.certify as certify
+
+    monkeypatch.setattr(verify, "run_verify", lambda **kw: [_verdict("A", True)])
+    written = []
+
+    def fake_write_all(directory):
+        written.append(directory)
+        return [tmp_path / "a.json", tmp_path / "b.json"]
+
+    monkeypatch.setattr(certify, "write_all", fake_write_all)
+    out = io.StringIO()
+    assert verify.main(as_json=True, out=out, certify="DIR") == 0
+    text = out.getvalue()
+    assert text.startswith('{\n  "verdicts": [\n    {\n      "theorem"') and text.endswith("}\n")
+    payload = json.loads(text)
+    assert payload["certificates"] == [str(tmp_path / "a.json"), str(tmp_path / "b.json")] and written == ["DIR"]
+    out = io.StringIO()
+    assert verify.main(out=out, certify="DIR") == 0
+    assert out.getvalue().endswith("1 passed, 0 failed\n\ncertificates (verify with `implicitreg check`):\n"
+                                   f"- {tmp_path / 'a.json'}\n- {tmp_path / 'b.json'}\n")
+    out = io.StringIO()
+    verify.main(as_json=True, out=out)
+    assert "certificates" not in json.loads(out.getvalue())
+
+
+def test_only_matches_the_suites_last_name(monkeypatch):
+    """``--only alpha`` selects suites whose own name contains 'alpha', not their package path."""
+    for name in ("pkg_alpha.sub_alpha.one", "pkg_alpha.sub_alpha.alpha_two"):
+        module = types.ModuleType(name)
+        module.run = lambda thorough, _n=name: [_verdict(_n, True)]
+        monkeypatch.setitem(sys.modules, name, module)
+    names = ("pkg_alpha.sub_alpha.one", "pkg_alpha.sub_alpha.alpha_two")
+    assert [r.theorem for r in verify.run_verify(suites=names, only="alpha")] == ["pkg_alpha.sub_alpha.alpha_two"]
+    assert [r.theorem for r in verify.run_verify(suites=names, only="one")] == ["pkg_alpha.sub_alpha.one"]

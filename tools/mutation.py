@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Mutation testing of the modules that decide verdicts (mutmut 3.8), one module at a time, and its report.
+
+    python tools/mutation.py                     # every target below, then docs/mutation.md
+    python tools/mutation.py checks verify       # only these targets (names from TARGETS)
+    python tools/mutation.py --report            # rewrite docs/mutation.md from the stored results only
+
+mutmut 3 derives a mutant's module name from its file path, but this project maps packages with ``package-dir``
+(``implicitreg.theory`` is ``theory/``, see pyproject.toml), so mutmut cannot run in the checkout itself: its
+trampolines would record ``implicitreg.theory.statement`` while it expects ``theory.statement``. Each target is
+therefore run in a staging copy, ``.mutation/<target>/``, laid out as the installed package is
+(``implicitreg/theory/statement.py``, ...). mutmut copies it into ``mutants/`` and puts that first on sys.path, so
+the tests import the mutated copy (the editable install's finder comes after the path finder). The staging copies
+are kept between runs: mutmut then re-tests only the functions that changed.
+
+Per target: the source file, the tests that may kill its mutants (mutmut runs, per mutant, only those of them that
+execute the mutated function), and optionally the functions to mutate (mutant-name globs) when only part of a
+large module decides verdicts. Runs are niced, with one worker by default (``--jobs``): the machine is shared.
+
+The report (docs/mutation.md) lists the score per target (killed / mutants; "no tests" and timeouts are reported,
+a timeout counts as killed as in mutmut) and every surviving mutant with the reason from
+``tools/mutation_reasons.json`` (an equivalent mutant, or the test that now kills it); survivors without a reason are
+flagged UNEXPLAINED.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT / ".mutation"
+REPORT = ROOT / "docs" / "mutation.md"
+REASONS = ROOT / "tools" / "mutation_reasons.json"
+#: the package layout of pyproject.toml's package-dir: implicitreg/<room> is the top-level <room>/
+ROOMS = {"implicitreg": "implicitreg", "implicitreg/theory": "theory", "implicitreg/numerics": "numerics",
+         "implicitreg/proofs": "proofs"}
+
+#: name -> (source file in the checkout, test files, mutant-name globs or None for the whole module)
+def _fn(module: str, *functions: str) -> list[str]:
+    """Mutant-name globs for module-level functions and methods (``Class.method``) of ``module``."""
+    out = []
+    for f in functions:
+        cls, _, meth = f.rpartition(".")
+        out.append(f"{module}.x{'ǁ' + cls + 'ǁ' if cls else '_'}{meth}__mutmut_*")
+    return out
+
+
+STATEMENT_TESTS = ["tests/test_statement.py", "tests/test_statement_pins.py", "tests/test_statement_contract.py",
+                   "tests/test_verdicts.py"]
+TARGETS = {
+    "statement": ("theory/statement.py", STATEMENT_TESTS, None),
+    "checks": ("proofs/checks.py", ["tests/test_verdicts.py", "tests/test_statement.py"], None),
+    "verify": ("proofs/verify.py", ["tests/test_verdicts.py"], None),
+    "suite-diagonal": ("proofs/suites/diagonal.py", ["tests/test_verdicts.py"],
+                       _fn("implicitreg.proofs.suites.diagonal", "_bound_row", "_bound_row_at_precision",
+                           "_slope_row")),
+    "suite-basis-pursuit": ("proofs/suites/basis_pursuit.py",
+                            ["tests/test_suites_run.py::test_suite_rows_pass[basis_pursuit]"], None),
+    "bp-verify": ("numerics/basis_pursuit.py", ["tests/test_bp_forgeries.py"],
+                  _fn("implicitreg.numerics.basis_pursuit", "BasisPursuitResult.verify", "_check_rho")),
+    "precision": ("numerics/precision.py", ["tests/test_digits.py", "tests/test_potentials_numeric.py"],
+                  _fn("implicitreg.numerics.precision", "agreeing_digits", "significant_str", "decade",
+                      "working_dps")),
+    "theory-selection": ("theory/selection.py", STATEMENT_TESTS + ["tests/test_wah_theory.py"], None),
+}
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
+
+
+def module_of(source: str) -> str:
+    room, _, rest = source.partition("/")
+    return "implicitreg." + room + "." + rest[:-3].replace("/", ".") if room != "implicitreg" else \
+        "implicitreg." + rest[:-3].replace("/", ".")
+
+
+def staged_path(source: str) -> str:
+    room, _, rest = source.partition("/")
+    return f"implicitreg/{rest}" if room == "implicitreg" else f"implicitreg/{room}/{rest}"
+
+
+def stage(name: str) -> Path:
+    """(Re)build .mutation/<name>/ as the installed layout; copies keep mtimes so mutmut's cache stays valid."""
+    source, tests, _ = TARGETS[name]
+    where = STAGE / name
+    where.mkdir(parents=True, exist_ok=True)
+    for dest, room in ROOMS.items():
+        src = ROOT / room
+        for path in src.rglob("*"):
+            if "__pycache__" in path.parts or path.is_dir():
+                continue
+            rel = path.relative_to(src)
+            if dest == "implicitreg" and rel.parts[0] in ("theory", "numerics", "proofs"):
+                continue
+            target = where / dest / rel
+            if target.exists() and target.stat().st_mtime == path.stat().st_mtime:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    if (where / "tests").exists():
+        shutil.rmtree(where / "tests")
+    shutil.copytree(ROOT / "tests", where / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    pytest_section = (ROOT / "pyproject.toml").read_text().split("[tool.pytest.ini_options]", 1)[1]
+    pytest_section = pytest_section.split("\n[", 1)[0]
+    config = (
+        "[tool.mutmut]\n"
+        'source_paths = ["implicitreg"]\n'
+        f'only_mutate = ["{staged_path(source)}"]\n'
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        "use_git_change_detection = false\n"
+        'process_isolation = "forkserver"\n'
+        "timeout_multiplier = 10.0\n"
+        "timeout_constant = 30.0\n"
+        "\n[tool.pytest.ini_options]" + pytest_section
+    )
+    (where / "pyproject.toml").write_text(config)
+    return where
+
+
+def run(name: str, jobs: int) -> int:
+    where = stage(name)
+    _, _, globs = TARGETS[name]
+    mutmut = Path(sys.executable).parent / "mutmut"
+    cmd = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(jobs)] + list(globs or [])
+    print(f"== {name}: {' '.join(cmd)} (in {where})", flush=True)
+    env = dict(os.environ, IMPLICITREG_PROFILE="ci")
+    env.pop("CI", None)  # the install tests stay out of mutant runs
+    start = time.time()
+    rc = subprocess.call(cmd, cwd=where, env=env)
+    print(f"== {name}: mutmut exit {rc} after {time.time() - start:.0f} s", flush=True)
+    return rc
+
+
+def results(name: str) -> dict[str, str]:
+    """mutant name -> status, from mutmut's stored results (mutants/<file>.meta)."""
+    import fnmatch
+
+    source, _, globs = TARGETS[name]
+    meta = STAGE / name / "mutants" / (staged_path(source) + ".meta")
+    if not meta.exists():
+        return {}
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    return {k: STATUS.get(v, "suspicious") for k, v in codes.items()
+            if globs is None or any(fnmatch.fnmatch(k, g) for g in globs)}
+
+
+_MODULES: dict = {}
+
+
+def diff(name: str, mutant: str) -> str:
+    """The mutant's changed lines (original / mutant), read from mutmut's mutated copy of the module."""
+    import difflib
+
+    import libcst as cst
+
+    from mutmut.mutation.diff_apply import read_mutant_function, read_original_function
+
+    if name not in _MODULES:
+        _MODULES[name] = cst.parse_module((STAGE / name / "mutants" / staged_path(TARGETS[name][0])).read_text())
+    module = _MODULES[name]
+    old, new = (cst.Module([f]).code.strip().split("\n")
+                for f in (read_original_function(module, mutant), read_mutant_function(module, mutant)))
+    lines = [ln for ln in difflib.unified_diff(old, new, lineterm="", n=0)
+             if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    return " / ".join(ln[0] + " " + ln[1:].strip() for ln in lines)[:300]
+
+
+def commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    return out.stdout.strip() + (" (+ uncommitted changes)" if dirty else "")
+
+
+def report(names) -> str:
+    reasons = json.loads(REASONS.read_text()) if REASONS.exists() else {}
+    rows, survivors = [], []
+    for name in names:
+        res = results(name)
+        source, tests, globs = TARGETS[name]
+        if not res:
+            rows.append(f"| {name} | `{source}` | not run | | | | |")
+            continue
+        count = {s: sum(1 for v in res.values() if v == s) for s in set(res.values())}
+        killed = count.get("killed", 0) + count.get("timeout", 0)
+        decided = len(res) - count.get("not checked", 0) - count.get("skipped", 0)
+        score = 100.0 * killed / decided if decided else 0.0
+        scope = "whole module" if globs is None else ", ".join(f"`{g.rsplit('.', 1)[-1]}`" for g in globs)
+        rows.append(f"| {name} | `{source}` ({scope}) | {len(res)} | {killed} | {count.get('survived', 0)} | "
+                    f"{count.get('no tests', 0)} | {score:.1f}% |")
+        for mutant, status in sorted(res.items()):
+            if status in ("survived", "no tests", "suspicious", "not checked"):
+                reason = reasons.get(mutant, "UNEXPLAINED")
+                survivors.append(f"- `{mutant}` ({status}): {reason}  \n  `{diff(name, mutant)}`")
+    head = (f"Measured on commit {commit()} with mutmut 3.8.1 (`python tools/mutation.py`).\n\n"
+            "| target | module (mutated functions) | mutants | killed | survived | no tests | score |\n"
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
+    return head + "\n".join(rows) + "\n\n### Surviving mutants\n\n" + ("\n".join(survivors) or "None.") + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("targets", nargs="*", help=f"targets to run (default: all of {', '.join(TARGETS)})")
+    ap.add_argument("--jobs", type=int, default=1, help="mutmut workers (default 1: the machine is shared)")
+    ap.add_argument("--report", action="store_true", help="only rewrite the report from stored results")
+    args = ap.parse_args(argv)
+    names = args.targets or list(TARGETS)
+    unknown = [n for n in names if n not in TARGETS]
+    if unknown:
+        ap.error(f"unknown targets {unknown}; known: {', '.join(TARGETS)}")
+    if not args.report:
+        for name in names:
+            run(name, args.jobs)
+    text = report(list(TARGETS))
+    doc = REPORT.read_text() if REPORT.exists() else ""
+    start, end = "<!-- mutation-report:start -->", "<!-- mutation-report:end -->"
+    if start in doc and end in doc:
+        doc = doc.split(start)[0] + start + "\n" + text + end + doc.split(end, 1)[1]
+    else:
+        doc = doc + f"\n{start}\n{text}{end}\n"
+    REPORT.write_text(doc)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
