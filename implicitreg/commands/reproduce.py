@@ -42,7 +42,7 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    from implicitreg.proofs import figures
+    from implicitreg.experiments import figure as figures
 
     if args.list:
         if args.json:
