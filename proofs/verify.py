@@ -43,7 +43,8 @@ def suite_names(suites: Iterable[str] = SUITES) -> list[str]:
 
 
 def resolve_suites(only: str | Sequence[str] | None, suites: Sequence[str] = SUITES) -> list[str]:
-    """The suite modules selected by ``only`` (comma-separated names or parts of names; None: all).
+    """The suite modules selected by ``only`` (comma-separated names or parts of names; None: all; "none": no
+    suite, for ``--certify`` alone).
 
     A name that matches no suite raises :class:`~implicitreg.errors.InvalidParameterError` listing the suites.
     """
@@ -51,6 +52,8 @@ def resolve_suites(only: str | Sequence[str] | None, suites: Sequence[str] = SUI
 
     if only is None:
         return list(suites)
+    if isinstance(only, str) and only.strip() == "none":  # no suite: `verify --only none --certify DIR`
+        return []
     wanted = [w.strip() for w in (only.split(",") if isinstance(only, str) else only)]
     if not wanted or any(not w for w in wanted):
         raise InvalidParameterError(f"name a suite: one of {', '.join(suite_names(suites))}")

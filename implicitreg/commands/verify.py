@@ -19,7 +19,8 @@ def register(sub) -> None:
     fmt.add_argument("--json", action="store_const", dest="output", const="json",
                      help="one JSON object (docs/schema.md)")
     p.add_argument("--only", metavar="SUITE[,SUITE]",
-                   help=f"run only these suites (a part of a name selects every suite containing it): {names}")
+                   help=f"run only these suites (a part of a name selects every suite containing it): {names}; "
+                        "'none' runs no suite (with --certify: only write the certificates)")
     p.add_argument("--certify", metavar="DIR", help="also write the tightness certificates into DIR")
     p.set_defaults(func=_run, output="table")
 
