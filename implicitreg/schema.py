@@ -150,6 +150,7 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "l1_norm": (NUMBER, "min ||x||_1 over A x = y (exact)"),
     "unique": (BOOLEAN, "basis pursuit has exactly one minimizer (decided exactly)"),
     "support": (_list(INTEGER), "support S of x (0-based); the maximal support when basis pursuit is not unique"),
+    "support_is_maximal": (BOOLEAN, "the support is the maximal one over all minimizers (always true for l1)"),
     "signs": (_list(INTEGER), "signs of x on the support"),
     "rho": (_null(NUMBER), "rho(x*) = ||A_{S^c}^T (A_S^+)^T sign(x*_S)||_inf; null when x* is not unique"),
     "rho_maximal_support": (NUMBER, "rho of the maximal support"),
