@@ -748,8 +748,8 @@ def verify(only: str | Sequence[str] | None = None, *, thorough: bool = False, p
     :class:`~implicitreg.errors.InvalidParameterError`) and return their verdicts."""
     from implicitreg.proofs.verify import resolve_suites, run_verify
 
-    names = resolve_suites(only)
-    verdicts = run_verify(thorough=thorough, suites=names, progress=progress)
+    names = resolve_suites(only)  # unknown suite names raise here
+    verdicts = run_verify(thorough=thorough, only=only, **({"progress": True} if progress else {}))
     certificates = None
     if certify_dir is not None:
         from implicitreg.proofs.certify import write_all

@@ -17,6 +17,7 @@ import json
 import sys
 from typing import Iterable, Sequence
 
+from implicitreg.errors import InvalidParameterError
 from implicitreg.proofs.checks import Verdict
 
 SUITES = (
@@ -68,9 +69,15 @@ def resolve_suites(only: str | Sequence[str] | None, suites: Sequence[str] = SUI
 
 def run_verify(thorough: bool = False, suites: Iterable[str] = SUITES, only: str | None = None,
                progress: bool = False) -> list[Verdict]:
-    """Run the suites (or those ``only`` selects) and collect their verdicts. ``progress``: a bar on stderr when
-    stderr is a terminal."""
-    names = resolve_suites(only, list(suites)) if only else list(suites)
+    """Run the suites (or those ``only`` selects; a name matching none selects nothing here, while
+    :func:`resolve_suites`, which the CLI and the API call first, rejects it) and collect their verdicts.
+    ``progress``: a bar on stderr when stderr is a terminal."""
+    names = list(suites)
+    if only:
+        try:
+            names = resolve_suites(only, names)
+        except InvalidParameterError:
+            names = []
     bar = None
     if progress and sys.stderr.isatty():
         from tqdm import tqdm
