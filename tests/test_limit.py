@@ -2,7 +2,6 @@
 they should."""
 from __future__ import annotations
 
-
 from fractions import Fraction
 
 import mpmath
