@@ -454,6 +454,10 @@ def check_certificate(cert, *, use_sympy: bool | None = None) -> list[str]:
             _check_diagonal(cert, out, use_sympy)
         elif kind == "deep-linear":
             _check_deep_linear(cert, out)
+        elif kind == "refutation":  # a counterexample to a conjecture (refutation.py, written by falsify)
+            from . import refutation
+
+            refutation.check(cert, out)
         else:
             raise CheckFailure("kind", f"unknown kind {kind!r} (expected 'diagonal' or 'deep-linear')")
     except CheckFailure:
