@@ -451,8 +451,8 @@ def falsify(lhs: str, bound, *, depth=2, alpha_range=("1e-30", "1e-2"), alpha_co
     lo, hi = _range(alpha_range, "alpha range")
     if lo <= 0:
         raise InvalidParameterError("alpha range: alpha must be > 0")
-    if lo < Fraction(1, 10 ** 300):
-        raise InvalidParameterError("alpha range: the smallest alpha supported is 1e-300")
+    if math.log10(lo) * (1 if alpha_convention == "product" else float(D)) < -300:
+        raise InvalidParameterError("alpha range: the smallest product scale supported is 1e-300")
     m_range, N_range = _range(m, "m", integer=True), _range(N, "N", integer=True)
     if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= MAX_BUDGET:
         raise InvalidParameterError(f"budget must be an integer in 1..{MAX_BUDGET}, got {budget!r}")
@@ -648,6 +648,7 @@ def refutation_certificate(conj: Conjecture, instance, depth, alpha, alpha_conve
     cert = {
         "format": refutation.FORMAT, "kind": "refutation",
         "theorem": {"name": f"conjecture: {conj.lhs} {'<=' if conj.side == 'upper' else '>='} {conj.text}",
+                    "title": "a conjectured bound, refuted by a counterexample",
                     "claim": f"On this instance at this alpha ({alpha_convention} convention, depth {fraction_str(D)}) "
                              f"{conj.lhs} {'>' if conj.side == 'upper' else '<'} {conj.text}: the conjectured "
                              f"{conj.side} bound is violated (by at least the stated margin).",

@@ -36,6 +36,7 @@ FIELDS = ("format", "kind", "theorem", "tool", "sha256", "instance", "depth", "a
           "basis_pursuit", "rho", "nu", "x_inf", "conjecture", "lhs_value", "bound_value", "margin")
 SIDES = ("upper", "lower")
 MAX_SIZE = 64
+MAX_EXPR = 2000
 
 #: what a refutation may name, each recomputed from certified data (definitions: theory/quantities.py)
 QUANTITIES = {
@@ -48,6 +49,33 @@ QUANTITIES = {
     "M0": "H_D^-1(n H_D(rho_a)) (D > 2, rho_a < 1)", "err_l1": "||x_inf - x*||_1", "err_l2": "||x_inf - x*||_2",
     "err_inf": "||x_inf - x*||_inf", "X1": "||x_inf||_1", "x_inf_l1": "||x_inf||_1", "gap": "||x_inf||_1 - ||x*||_1",
 }
+
+
+def _schema():
+    """The shape of a refutation certificate (checked before anything else, like the other kinds)."""
+    from .schema import (MAX_DPS, MAX_M, MAX_N, array, ball, hexdigest, integer, number, obj, one_of, provenance,
+                         text)
+
+    vector_n = array(number, 1, MAX_N)
+    return obj({
+        "format": one_of(FORMAT), "kind": one_of("refutation"), "sha256": hexdigest,
+        "theorem": obj({"name": text(MAX_EXPR + 100), "title": text(300), "claim": text(MAX_EXPR + 400),
+                        "provenance": provenance}),
+        "tool": obj({"name": one_of("implicitreg"), "version": text(40), "checker_dps": integer(15, MAX_DPS)}),
+        "instance": obj({"A": array(array(number, 1, MAX_N), 1, MAX_M), "y": array(number, 1, MAX_M)}),
+        "depth": number, "alpha_convention": one_of("product", "factor"), "alpha": number,
+        "basis_pursuit": obj({"x_star": vector_n, "value": number, "lambda": array(number, 1, MAX_M)}),
+        "rho": obj({"support": array(integer(0, MAX_N - 1), 1, MAX_N), "signs": array(one_of(1, -1), 1, MAX_N),
+                    "value": number, "lambda": array(number, 1, MAX_M), "v": vector_n}),
+        "nu": array(ball, 1, MAX_M), "x_inf": array(ball, 1, MAX_N),
+        "conjecture": obj({"lhs": one_of(*QUANTITIES), "side": one_of(*SIDES), "expr": text(MAX_EXPR)}),
+        "lhs_value": ball, "bound_value": ball,
+        "margin": obj({"ratio_lo": number, "meaning": text(200)}),
+    })
+
+
+def SCHEMA(cert, field: str) -> None:  # noqa: N802 - used like the schema objects of schema.py
+    _schema()(cert, field)
 
 
 def _get(obj, key, where):
