@@ -46,6 +46,7 @@ CASES = {
     "certify": lambda d: ["certify", "--instance", str(d / "mc.json"), "--theorem", "MC-LB", "--depth", "3", "--out",
                           str(d / "mc_cert.json"), "--json"],
     "reproduce-list": lambda d: ["reproduce", "--list", "--json"],
+    "verify-instance": lambda d: ["verify", "--instance", str(d / "deep.json"), "--depth", "2", "--json"],
 }
 
 

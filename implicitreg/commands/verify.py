@@ -1,4 +1,7 @@
-"""``implicitreg verify``: run every stated theorem on built-in instances and print the verdicts."""
+"""``implicitreg verify``: run every stated theorem on built-in instances and print the verdicts.
+
+With ``--instance FILE`` every statement is decided on the user's instance instead (proofs/instance_verify.py).
+"""
 from __future__ import annotations
 
 
@@ -7,10 +10,11 @@ def register(sub) -> None:
 
     names = ", ".join(suite_names())
     p = sub.add_parser(
-        "verify", help="run every stated theorem on built-in instances; a table of verdicts",
-        description="Run every stated theorem on built-in instances. Prints a summary per theorem, then one row "
-                    "per check (theorem, instance, depth, result, obs/bound = observed / bound). Exit status 1 when "
-                    f"a check fails. Suites: {names}. Statements: docs/theory/.")
+        "verify", help="run every stated theorem on built-in instances (or on --instance FILE); a table of verdicts",
+        description="Run every stated theorem on built-in instances (or decide each on --instance FILE). Prints a "
+                    "summary per theorem, then one row per check (theorem, instance, depth, result, obs/bound = "
+                    f"observed / bound). Exit status 1 when a check fails. Suites: {names}. Statements: "
+                    "docs/theory/.")
     p.add_argument("--thorough", action="store_true", help="more instances, finer alpha grids (slower)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--wide", action="store_const", dest="output", const="wide",
@@ -22,6 +26,14 @@ def register(sub) -> None:
                    help=f"run only these suites (a part of a name selects every suite containing it): {names}; "
                         "'none' runs no suite (with --certify: only write the certificates)")
     p.add_argument("--certify", metavar="DIR", help="also write the tightness certificates into DIR")
+    p.add_argument("--instance", metavar="FILE", help="decide every theorem on this instance ({'A', 'y'} for "
+                   "diagonal networks, {'X', 'y'} for deep linear networks; exact entries)")
+    p.add_argument("--depth", nargs="+", metavar="D", help="with --instance: depths (default 2 3; real D allowed "
+                   "for diagonal networks)")
+    p.add_argument("--alpha-range", metavar="LO:HI", help="with --instance: initialization scales (default "
+                   "1e-30:1e-4; for deep linear networks the init scale s, default 1/100:1/10)")
+    p.add_argument("--alpha-convention", choices=("product", "factor"), default="product",
+                   help="with --instance: alpha = u(0)^D (product, default) or u(0) (factor)")
     p.set_defaults(func=_run, output="table")
 
 
@@ -29,6 +41,15 @@ def _run(args) -> int:
     import shutil
     import sys
 
+    if args.instance:
+        from implicitreg.errors import InvalidParameterError
+        from implicitreg.proofs.instance_verify import main as instance_main
+
+        if args.only or args.thorough:
+            raise InvalidParameterError("--only and --thorough apply to the built-in suites, not to --instance")
+        return instance_main(args.instance, depths=args.depth, alpha_range=args.alpha_range,
+                             alpha_convention=args.alpha_convention, as_json=(args.output == "json"),
+                             certify=args.certify)
     from implicitreg.proofs.verify import main, resolve_suites
 
     resolve_suites(args.only)  # an unknown suite is an error before any work
