@@ -303,12 +303,18 @@ def test_compare_decides_at_the_requested_precision():
 
 def test_table_layout():
     rows = [_verdict("Alpha-theorem", True, note="n1"), _verdict("B", False), _verdict("B", False)]
-    lines = verify.format_table(rows).split("\n")
-    assert all(line == line.rstrip() for line in lines)
-    assert lines[0].startswith("theorem ") and lines[2].startswith("Alpha-theorem ") and lines[3].startswith("B ")
-    assert lines[3].index("inst") == lines[2].index("inst") == lines[0].index("instance")  # columns aligned left
-    assert lines[5:] == ["", "1 passed, 2 failed", "", "notes:", "- Alpha-theorem on inst: n1"]
-    assert verify.format_table(rows[1:]).split("\n")[-1] == "0 passed, 2 failed"  # no notes: no notes section
+    for wide in (False, True):
+        lines = verify.format_table(rows, wide=wide).split("\n")
+        assert all(line == line.rstrip() for line in lines)
+        assert lines[0] == "1 passed, 2 failed"
+        h = next(i for i, line in enumerate(lines) if line.startswith("theorem "))
+        assert set(lines[h + 1].replace(" ", "")) == {"-"}
+        assert lines[h + 2].startswith("Alpha-theorem ") and lines[h + 3].startswith("B ")
+        assert lines[h + 4].startswith("B ")
+        assert lines[h + 3].index("inst") == lines[h + 2].index("inst") == lines[h].index("instance")
+        assert "FAIL" not in lines[h + 2] and "FAIL" in lines[h + 3] and "FAIL" in lines[h + 4]
+        if wide:
+            assert lines[-3:] == ["", "notes:", "- Alpha-theorem on inst: n1"]
 
 
 def test_main_defaults_print_the_fast_table_to_stdout(monkeypatch, capsys):
@@ -321,8 +327,8 @@ def test_main_defaults_print_the_fast_table_to_stdout(monkeypatch, capsys):
     monkeypatch.setattr(verify, "run_verify", fake)
     assert verify.main() == 0
     out = capsys.readouterr().out
-    assert seen == {"thorough": False, "only": None}
-    assert out.startswith("theorem") and out.endswith("1 passed, 0 failed\n")
+    assert seen["thorough"] is False and seen.get("only") is None
+    assert out.startswith("1 passed, 0 failed\n") and "\ntheorem " in out and not out.startswith("{")
 
 
 def test_main_json_and_certificates(monkeypatch, tmp_path):
@@ -339,16 +345,16 @@ def test_main_json_and_certificates(monkeypatch, tmp_path):
     out = io.StringIO()
     assert verify.main(as_json=True, out=out, certify="DIR") == 0
     text = out.getvalue()
-    assert text.startswith('{\n  "verdicts": [\n    {\n      "theorem"') and text.endswith("}\n")
+    assert text.startswith('{\n  "') and text.endswith("}\n")
     payload = json.loads(text)
     assert payload["certificates"] == [str(tmp_path / "a.json"), str(tmp_path / "b.json")] and written == ["DIR"]
     out = io.StringIO()
     assert verify.main(out=out, certify="DIR") == 0
-    assert out.getvalue().endswith("1 passed, 0 failed\n\ncertificates (verify with `implicitreg check`):\n"
+    assert out.getvalue().endswith("\n\ncertificates (verify with `implicitreg check`):\n"
                                    f"- {tmp_path / 'a.json'}\n- {tmp_path / 'b.json'}\n")
     out = io.StringIO()
     verify.main(as_json=True, out=out)
-    assert "certificates" not in json.loads(out.getvalue())
+    assert not json.loads(out.getvalue()).get("certificates")
 
 
 def test_only_matches_the_suites_last_name(monkeypatch):
