@@ -67,8 +67,22 @@ TARGETS = {
     "precision": ("numerics/precision.py", ["tests/test_digits.py", "tests/test_potentials_numeric.py"],
                   _fn("implicitreg.numerics.precision", "agreeing_digits", "significant_str", "decade",
                       "working_dps")),
+    "dual-limit": ("numerics/dual_limit.py",
+                   ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py"],
+                   _fn("implicitreg.numerics.dual_limit", "gradient_flow_limit", "LimitResult.x_str", "_newton")),
+    "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py"],
+                    _fn("implicitreg.numerics.selection", "minimize_on_face")),
     "theory-selection": ("theory/selection.py", STATEMENT_TESTS + ["tests/test_wah_theory.py"], None),
+    "theory-diagonal": ("theory/diagonal.py", STATEMENT_TESTS + ["tests/test_diagonal_theory.py"], None),
+    "theory-potentials": ("theory/potentials.py", STATEMENT_TESTS + ["tests/test_potentials.py"], None),
+    "theory-examples": ("theory/examples.py", ["tests/test_examples_sympy.py", "tests/test_digits.py"], None),
+    "theory-sharpness": ("theory/sharpness.py", STATEMENT_TESTS + ["tests/test_sharpness_theory.py"], None),
+    "theory-basis-pursuit": ("theory/basis_pursuit.py", STATEMENT_TESTS, None),
 }
+CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_grammar.py", "tests/test_certificates.py"]
+for _m in ("interval", "lp", "krawczyk", "theorems", "jsonread", "schema", "symbolic", "refutation", "check",
+           "grammar"):
+    TARGETS[f"checker-{_m}"] = (f"proofs/checker/{_m}.py", CHECKER_TESTS, None)
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
