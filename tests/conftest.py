@@ -50,3 +50,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_precision():
+    """A test that sets mpmath's (or python-flint's) global precision must not change the next test's numbers."""
+    import flint
+    import mpmath
+
+    prec, flint_prec = mpmath.mp.prec, flint.ctx.prec
+    yield
+    mpmath.mp.prec, flint.ctx.prec = prec, flint_prec

@@ -366,3 +366,39 @@ def test_only_matches_the_suites_last_name(monkeypatch):
     names = ("pkg_alpha.sub_alpha.one", "pkg_alpha.sub_alpha.alpha_two")
     assert [r.theorem for r in verify.run_verify(suites=names, only="alpha")] == ["pkg_alpha.sub_alpha.alpha_two"]
     assert [r.theorem for r in verify.run_verify(suites=names, only="one")] == ["pkg_alpha.sub_alpha.one"]
+
+
+# ---------------------------------------------------------------- selection suite: the Thm E slope verdict
+
+def _fake_selection_errors(exponent, constant=3):
+    def fake(instance, depth, alphas, alpha_convention="product", bp=None, **kw):
+        with mpmath.workdps(60):
+            aps = [_mp(a) for a in alphas]
+            errs = [constant * a ** mpmath.mpf(exponent) for a in aps]
+        return types.SimpleNamespace(alpha_products=aps, errors=errs, selection=None)
+    return fake
+
+
+@pytest.mark.parametrize("depth, rho, s_complement, predicted", [(3, Fraction(1, 2), 2, Fraction(1)),
+                                                                 (2, Fraction(1, 3), 2, Fraction(2, 3)),
+                                                                 (2, Fraction(0), 0, Fraction(2))])
+@pytest.mark.parametrize("offset, ok, rejects", [("0", True, True), ("0.015", True, True), ("-0.015", True, True),
+                                                 ("0.05", False, True), ("-0.05", False, True),
+                                                 ("0.1", False, False), ("0.11", False, False),
+                                                 ("-0.1", False, True)])
+def test_selection_slope_check(monkeypatch, depth, rho, s_complement, predicted, offset, ok, rejects):
+    """slope_check on errors c (alpha^p)^(k + offset): within SLOPE_TOL passes; the exponent + 0.1 is rejected only
+    when the fit is away from it."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    exponent = mpmath.mpf(predicted.numerator) / predicted.denominator + mpmath.mpf(offset)
+    monkeypatch.setattr(numsel, "selection_errors", _fake_selection_errors(exponent))
+    N = 5
+    bp = types.SimpleNamespace(support=tuple(range(N - s_complement)), rho=rho)
+    inst = types.SimpleNamespace(N=N)
+    alphas = ["1e-18", "1e-22", "1e-26", "1e-30"]
+    slope, pred, res, used, passed, mutant_rejected = ssuite.slope_check(inst, depth, bp=bp, alphas=alphas)
+    assert pred == predicted and used == alphas
+    assert abs(slope - exponent) < 1e-12
+    assert passed is ok and mutant_rejected is rejects
