@@ -13,6 +13,7 @@ from implicitreg.numerics import deep_linear as dl
 from implicitreg.numerics import exact
 from implicitreg.numerics.instance import load_json_exact
 from implicitreg.proofs.derivations import sharpness as deriv
+from implicitreg.numerics.precision import mpf_from
 from strategies_deep import MINIMIZER_KINDS, examples, minimizer, regression_data
 
 DATA = dl.RegressionData.from_lists([[1, 2, 0], [0, 1, 1], [3, -1, 2], [1, 1, 1], ["1/2", 0, -1]],
@@ -48,11 +49,11 @@ def test_loss_identity_and_minimal_loss():
         net = dl.small_init(3, 3, 0.8, rng, kind="mp")
         R = dl.loss(net, DATA)
         rmin = DATA.minimal_loss_exact
-        assert abs(R - dl.excess_loss(net, DATA) - mpmath.mpf(rmin.numerator) / rmin.denominator) < _tol()
+        assert abs(R - dl.excess_loss(net, DATA) - mpf_from(rmin)) < _tol()
         # no 1/2: with W_L ... W_1 = 0 the loss is (1/n) ||y||^2
         zero = net.with_weights([W * 0 for W in net.weights])
         ysq = sum(v * v for v in DATA.y) / DATA.n
-        assert abs(dl.loss(zero, DATA) - mpmath.mpf(ysq.numerator) / ysq.denominator) < _tol()
+        assert abs(dl.loss(zero, DATA) - mpf_from(ysq)) < _tol()
 
 
 def test_bad_data_raises_specific_errors():
