@@ -94,6 +94,13 @@ def test_bad_networks_raise():
 # --- derivatives ---------------------------------------------------------------------------------------------
 
 
+def _test_network(rng, head, scale, shapes, layers=3):
+    """An mpf network on d = 3 inputs: residual (with a head) or plain random layers of the given shapes."""
+    if head:
+        return dl.residual_init(3, layers, scale, rng, kind="mp")
+    return dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in shapes))
+
+
 def _flat_grad(net, data):
     return np.concatenate([G.ravel() for G in dl.gradient(net, data)])
 
@@ -102,10 +109,7 @@ def _flat_grad(net, data):
 def test_gradient_matches_central_differences_of_the_loss(head):
     with mpmath.workdps(60):
         rng = np.random.default_rng(1)
-        if head:
-            net = dl.residual_init(3, 3, 0.7, rng, kind="mp")
-        else:
-            net = dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in [(2, 3), (4, 2), (1, 4)]))
+        net = _test_network(rng, head, 0.7, [(2, 3), (4, 2), (1, 4)])
         th = dl.flatten(net)
         v = dl.to_mp(rng.standard_normal(len(th)))
         h = mpmath.mpf(10) ** -20
@@ -119,10 +123,7 @@ def test_hessian_matches_central_differences_of_the_gradient_and_hvp(head):
     O(h^2)), and the Hessian-vector product (directional derivative recursions)."""
     with mpmath.workdps(60):
         rng = np.random.default_rng(2)
-        if head:
-            net = dl.residual_init(3, 4, 1.0, rng, kind="mp")
-        else:
-            net = dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in [(2, 3), (3, 2), (1, 3)]))
+        net = _test_network(rng, head, 1.0, [(2, 3), (3, 2), (1, 3)], layers=4)
         H = dl.hessian(net, DATA)
         assert all(H[i, j] == H[j, i] for i in range(H.shape[0]) for j in range(i))
         th = dl.flatten(net)
