@@ -1,6 +1,6 @@
 """Deep linear networks for regression: loss, gradient, exact Hessian, sharpness, minimizers, flows.
 
-Conventions (``shared/theory/deep_linear.md``; Marion & Chizat, arXiv 2405.13456, and the authors' code):
+Conventions (``docs/theory/deep_linear.md``; Marion & Chizat, arXiv 2405.13456, and the authors' code):
 
 * data X (n x d), y (n); Sigma = X^T X / n; b = X^T y / n;
 * network W_1 (d_1 x d), ..., W_L (d_L x d_{L-1}) with a *head*: either ``None`` (then d_L = 1 and the
