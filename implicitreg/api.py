@@ -329,7 +329,7 @@ class BasisPursuit:
             "l1", instance=inst.name, m=inst.m, N=inst.N, x=_nss(self.x), l1_norm=_ns(self.l1_norm),
             unique=self.unique, support=list(self.support), support_is_maximal=True, signs=list(self.signs),
             rho=_ns(self.rho),
-            rho_maximal_support=_ns(self.rho_maximal_support), certificate=_nss(self.certificate),
+            rho_maximal_support=_ns(self.rho_maximal_support), dual_certificate=_nss(self.certificate),
             rho_dual_certificate=_nss(rc.v) if rc is not None else None, face_dimension=face.dimension,
             face={"point": _nss(face.point), "directions": [_nss(d) for d in face.directions],
                   "vertices": None if face.vertices is None else [_nss(v) for v in face.vertices]},
