@@ -193,3 +193,16 @@ def test_verify_and_check_from_python(tmp_path):
     forged.write_text(ref.read_text().replace('"16"', '"17"', 1))
     bad = implicitreg.check(forged)
     assert not bad.passed and bad.to_json()["files"][0]["reason"]
+
+
+def test_flow_time_budget_says_what_to_change():
+    with pytest.raises(errors.ConvergenceError, match="time budget"):
+        implicitreg.gradient_flow([[1, 2, 3]], [1], depth=2, alpha="1e-6", method="rk45", time_budget=0.0001)
+
+
+def test_progress_indicator_is_silent_off_a_terminal(capsys):
+    from implicitreg.progress import activity
+
+    with activity("work"):
+        pass
+    assert capsys.readouterr().err == ""
