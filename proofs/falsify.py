@@ -37,6 +37,7 @@ from implicitreg.errors import (ConvergenceError, HypothesisNotMetError, Implici
                                 NonUniqueMinimizerError, PrecisionError)
 from implicitreg.numerics.exact import fraction_str, parse_exact
 from implicitreg.theory.quantities import ERROR_NORMS, QUANTITIES, quantity, symbols
+from implicitreg.numerics.precision import mpf_from
 
 FAMILIES = ("integer", "rational", "gaussian", "near-nonunique", "mixed")
 SIDES = ("upper", "lower")
@@ -313,7 +314,7 @@ class _Evaluator:
             return None  # the limit could not be certified here: no claim either way
         with mpmath.workdps(60):
             b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
-            lhs = +mpmath.mpf(lhs) if not isinstance(lhs, Fraction) else mpmath.mpf(lhs.numerator) / lhs.denominator
+            lhs = +mpf_from(lhs)
             if self.conj.side == "upper":
                 ratio = lhs / b if b > 0 else (mpmath.inf if lhs > 0 else mpmath.mpf(0))
             else:
@@ -322,7 +323,7 @@ class _Evaluator:
 
 
 def _violates(probe: Probe | None) -> bool:
-    return probe is not None and probe.ratio > 1 + mpmath.mpf(MIN_MARGIN.numerator) / MIN_MARGIN.denominator
+    return probe is not None and probe.ratio > 1 + mpf_from(MIN_MARGIN)
 
 
 # --- strategies ---------------------------------------------------------------------------------------------------
