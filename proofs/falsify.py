@@ -33,8 +33,8 @@ from typing import Any, Sequence
 import mpmath
 import sympy
 
-from implicitreg.errors import (ConvergenceError, HypothesisNotMetError, ImplicitRegError, InvalidParameterError,
-                                NonUniqueMinimizerError, PrecisionError)
+from implicitreg.errors import (CertificateError, ConvergenceError, HypothesisNotMetError, ImplicitRegError,
+                                InvalidParameterError, NonUniqueMinimizerError, PrecisionError)
 from implicitreg.numerics.exact import fraction_str, parse_exact
 from implicitreg.theory.quantities import ERROR_NORMS, QUANTITIES, quantity, symbols
 
@@ -148,7 +148,11 @@ class FalsifyResult:
             lines.append(f"  {c.lhs} = {mpmath.nstr(w.lhs_value, 12)}, bound = {mpmath.nstr(w.bound_value, 12)}, "
                          f"{ratio_name} = {mpmath.nstr(w.ratio, 12)}")
         else:
-            gap = f" (1 - ratio = {mpmath.nstr(1 - w.ratio, 3)})" if abs(1 - w.ratio) < mpmath.mpf(10) ** -6 else ""
+            gap = ""
+            if w.ratio == 1:
+                gap = " (equal within the certified digits: attained)"
+            elif abs(1 - w.ratio) < mpmath.mpf(10) ** -6:
+                gap = f" (1 - ratio = {mpmath.nstr(1 - w.ratio, 3)})"
             lines.append(f"NOT REFUTED: worst {ratio_name} = {mpmath.nstr(w.ratio, 12)}{gap} at {where}")
         lines.append(f"  {self.evaluations} evaluations ({self.skipped} instances skipped by the hypotheses "
                      f"{', '.join(self.assume)}), budget {self.budget}, seed {self.seed}")
@@ -355,11 +359,28 @@ class _Evaluator:
         with mpmath.workdps(60):
             b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
             lhs = +mpmath.mpf(lhs) if not isinstance(lhs, Fraction) else mpmath.mpf(lhs.numerator) / lhs.denominator
+            unc = _resolution(run, self.conj.lhs, lhs)
             if self.conj.side == "upper":
                 ratio = lhs / b if b > 0 else (mpmath.inf if lhs > 0 else mpmath.mpf(0))
+                decided = lhs - b > 2 * unc
             else:
                 ratio = b / lhs if lhs > 0 else (mpmath.inf if b > 0 else mpmath.mpf(0))
+                decided = b - lhs > 2 * unc
+            if ratio > 1 and not decided:
+                ratio = mpmath.mpf(1)  # equal within the certified digits of the limit: no claim of a violation
         return Probe(instance, alpha, lhs, b, ratio)
+
+
+def _resolution(run, name: str, value) -> mpmath.mpf:
+    """An upper bound on the error of the computed ``value`` of ``name`` (certified digits of the limit): a sum of
+    N entries, each within max(|x_j|, floor) 10^-digits (numerics.dual_limit.LimitResult); other quantities
+    relative 10^-20."""
+    if run.problem == "diagonal" and name in ("err_l1", "err_l2", "err_inf", "X1", "gap"):
+        lim = run.limit
+        scale = max(max(abs(v) for v in lim.x), lim.floor)
+        return len(lim.x) * scale * mpmath.mpf(10) ** (-lim.digits + 1)
+    margin = DEEP_MARGIN if run.problem == "deep-linear" else Fraction(1, 10 ** 20)
+    return abs(value) * mpmath.mpf(margin.numerator) / margin.denominator
 
 
 def _data_key(instance):
@@ -567,7 +588,7 @@ def falsify(lhs: str, bound, *, depth=2, alpha_range=("1e-30", "1e-2"), alpha_co
     elif probe is not None and certify:
         try:
             result.certificate = refutation_certificate(conj, probe.instance, D, probe.alpha, alpha_convention)
-        except HypothesisNotMetError as exc:
+        except (HypothesisNotMetError, CertificateError) as exc:
             result.note = f"no certificate: {exc}"
     return result
 
