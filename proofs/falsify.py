@@ -359,7 +359,8 @@ class _Evaluator:
         with mpmath.workdps(60):
             b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
             lhs = +mpmath.mpf(lhs) if not isinstance(lhs, Fraction) else mpmath.mpf(lhs.numerator) / lhs.denominator
-            unc = _resolution(run, self.conj.lhs, lhs)
+            # the bound's inputs (K1, eps, ...) come from the same limit: trust it to its certified digits too
+            unc = _resolution(run, self.conj.lhs, lhs) + abs(b) * _relative_resolution(run)
             if self.conj.side == "upper":
                 ratio = lhs / b if b > 0 else (mpmath.inf if lhs > 0 else mpmath.mpf(0))
                 decided = lhs - b > 2 * unc
@@ -381,6 +382,12 @@ def _resolution(run, name: str, value) -> mpmath.mpf:
         return len(lim.x) * scale * mpmath.mpf(10) ** (-lim.digits + 1)
     margin = DEEP_MARGIN if run.problem == "deep-linear" else Fraction(1, 10 ** 20)
     return abs(value) * mpmath.mpf(margin.numerator) / margin.denominator
+
+
+def _relative_resolution(run) -> mpmath.mpf:
+    if run.problem == "diagonal":
+        return mpmath.mpf(10) ** (-run.limit.digits + 5)
+    return mpmath.mpf(DEEP_MARGIN.numerator) / DEEP_MARGIN.denominator
 
 
 def _data_key(instance):
