@@ -141,7 +141,7 @@ def alpha_product(run):
 def alpha_factor(run):
     if run.alpha_convention == "factor":
         return run.alpha
-    return mpmath.root(_mp(run.alpha), 1) if run.depth == 1 else _mp(run.alpha) ** (1 / _mp(run.depth))
+    return _mp(run.alpha) ** (1 / _mp(run.depth))
 
 
 def D(run):
