@@ -396,14 +396,10 @@ def _data_key(instance):
 
 
 def _violates(probe: Probe | None) -> bool:
-<<<<<<< HEAD
-    return probe is not None and probe.ratio > 1 + mpf_from(MIN_MARGIN)
-=======
     if probe is None:
         return False
     margin = DEEP_MARGIN if hasattr(probe.instance, "X") else MIN_MARGIN
-    return probe.ratio > 1 + mpmath.mpf(margin.numerator) / margin.denominator
->>>>>>> main
+    return probe.ratio > 1 + mpf_from(margin)
 
 
 # --- strategies ---------------------------------------------------------------------------------------------------
