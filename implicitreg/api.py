@@ -487,10 +487,10 @@ def gradient_flow(A, y=None, depth=2, alpha="1e-10", *, alpha_convention: str = 
         raise InvalidParameterError(f"max_steps must be a positive integer, got {max_steps!r}")
     tol_mp = None
     if tol is not None:
-        import mpmath
+        from implicitreg.numerics.precision import mpf_from
 
         q = _positive(tol, "tol")
-        tol_mp = mpmath.mpf(q.numerator) / q.denominator
+        tol_mp = mpf_from(q)
     t_end = _positive(t_final, "t_final") if t_final is not None else None
     if time_budget is not None:
         time_budget = _float64(time_budget, "time_budget")

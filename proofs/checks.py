@@ -99,8 +99,7 @@ def _as_number(x):
         if "/" in t:
             from fractions import Fraction
 
-            q = Fraction(t)
-            return mpmath.mpf(q.numerator) / q.denominator
+            return to_mpf(Fraction(t))
         return mpmath.mpf(t)
     try:
         return to_mpf(x)
