@@ -19,6 +19,15 @@ ROW = ([[1, Fraction(1, 2)]], [1])
 LINE = {"A": [[1, 1, 1], [3, 0, 1]], "y": [3, 3]}  # minimizers (s, 2s, 3 - 3s), s in [0, 1]
 
 
+def test_help_lists_the_api():
+    import pydoc
+
+    text = pydoc.render_doc(implicitreg, renderer=pydoc.plaintext)
+    for name in ("l1_minimizer", "gradient_flow_limit", "gradient_flow", "selected_minimizer", "sharpness",
+                 "deep_flow", "verify", "certify", "check"):
+        assert f"{name}(" in text
+
+
 def test_top_level_exports_and_light_import():
     for name in implicitreg._API:
         assert getattr(implicitreg, name) is getattr(implicitreg.api, name)
