@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+import mpmath
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -53,11 +54,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _restore_global_precision():
-    """A test that sets mpmath's (or python-flint's) global precision must not change the next test's numbers."""
-    import flint
-    import mpmath
-
-    prec, flint_prec = mpmath.mp.prec, flint.ctx.prec
+def _mpmath_precision_isolated():
+    """Each test starts and ends at the same mpmath working precision: a test that changes ``mp.dps`` without a
+    ``workdps`` context must not change the digits another test (or a doctest) sees."""
+    prec = mpmath.mp.prec
     yield
-    mpmath.mp.prec, flint.ctx.prec = prec, flint_prec
+    mpmath.mp.prec = prec
