@@ -11,7 +11,8 @@ trampolines would record ``implicitreg.theory.statement`` while it expects ``the
 therefore run in a staging copy, ``.mutation/<target>/``, laid out as the installed package is
 (``implicitreg/theory/statement.py``, ...). mutmut copies it into ``mutants/`` and puts that first on sys.path, so
 the tests import the mutated copy (the editable install's finder comes after the path finder). The staging copies
-are kept between runs: mutmut then re-tests only the functions that changed.
+are rebuilt for every run, and mutmut's stored verdicts are discarded unless ``--keep`` is given (mutmut keeps a
+verdict when only the tests changed, which would report a mutant as surviving after a test was added for it).
 
 Per target: the source file, the tests that may kill its mutants (mutmut runs, per mutant, only those of them that
 execute the mutated function), and optionally the functions to mutate (mutant-name globs) when only part of a
@@ -55,8 +56,9 @@ STATEMENT_TESTS = ["tests/test_statement.py", "tests/test_statement_pins.py", "t
                    "tests/test_verdicts.py"]
 TARGETS = {
     "statement": ("theory/statement.py", STATEMENT_TESTS, None),
-    "checks": ("proofs/checks.py", ["tests/test_verdicts.py", "tests/test_statement.py"], None),
-    "verify": ("proofs/verify.py", ["tests/test_verdicts.py"], None),
+    "checks": ("proofs/checks.py", ["tests/test_verdicts.py", "tests/test_statement.py",
+                                    "tests/test_verify_output.py"], None),
+    "verify": ("proofs/verify.py", ["tests/test_verdicts.py", "tests/test_verify_output.py"], None),
     "suite-diagonal": ("proofs/suites/diagonal.py", ["tests/test_verdicts.py"],
                        _fn("implicitreg.proofs.suites.diagonal", "_bound_row", "_bound_row_at_precision",
                            "_slope_row")),
@@ -104,11 +106,13 @@ def staged_path(source: str) -> str:
     return f"implicitreg/{rest}" if room == "implicitreg" else f"implicitreg/{room}/{rest}"
 
 
-def stage(name: str) -> Path:
+def stage(name: str, keep: bool = False) -> Path:
     """(Re)build .mutation/<name>/ as the installed layout; copies keep mtimes so mutmut's cache stays valid."""
     source, tests, _ = TARGETS[name]
     where = STAGE / name
     where.mkdir(parents=True, exist_ok=True)
+    if not keep and (where / "mutants").exists():
+        shutil.rmtree(where / "mutants")  # a fresh measurement: mutmut keeps old verdicts when only tests changed
     for dest, room in ROOMS.items():
         src = ROOT / room
         for path in src.rglob("*"):
@@ -143,8 +147,8 @@ def stage(name: str) -> Path:
     return where
 
 
-def run(name: str, jobs: int) -> int:
-    where = stage(name)
+def run(name: str, jobs: int, keep: bool = False) -> int:
+    where = stage(name, keep)
     _, _, globs = TARGETS[name]
     mutmut = Path(sys.executable).parent / "mutmut"
     cmd = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(jobs)] + list(globs or [])
@@ -229,6 +233,8 @@ def main(argv=None) -> int:
     ap.add_argument("targets", nargs="*", help=f"targets to run (default: all of {', '.join(TARGETS)})")
     ap.add_argument("--jobs", type=int, default=1, help="mutmut workers (default 1: the machine is shared)")
     ap.add_argument("--report", action="store_true", help="only rewrite the report from stored results")
+    ap.add_argument("--keep", action="store_true",
+                    help="reuse mutmut's stored verdicts (faster; stale when only the tests changed)")
     args = ap.parse_args(argv)
     names = args.targets or list(TARGETS)
     unknown = [n for n in names if n not in TARGETS]
@@ -236,7 +242,7 @@ def main(argv=None) -> int:
         ap.error(f"unknown targets {unknown}; known: {', '.join(TARGETS)}")
     if not args.report:
         for name in names:
-            run(name, args.jobs)
+            run(name, args.jobs, args.keep)
     text = report(list(TARGETS))
     doc = REPORT.read_text() if REPORT.exists() else ""
     start, end = "<!-- mutation-report:start -->", "<!-- mutation-report:end -->"
