@@ -22,12 +22,10 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import HypothesisNotMetError, InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 
 
-def _mp(q) -> mpf:
-    if isinstance(q, Fraction):
-        return mpf(q.numerator) / q.denominator
-    return mpf(q)
+_mp = mpf_from  # the toolkit's one Fraction -> mpf conversion
 
 
 class DiagonalRun:

@@ -37,6 +37,7 @@ from implicitreg.errors import (CertificateError, ConvergenceError, HypothesisNo
                                 InvalidParameterError, NonUniqueMinimizerError, PrecisionError)
 from implicitreg.numerics.exact import fraction_str, parse_exact
 from implicitreg.theory.quantities import ERROR_NORMS, QUANTITIES, quantity, symbols
+from implicitreg.numerics.precision import mpf_from
 
 FAMILIES = ("integer", "rational", "gaussian", "near-nonunique", "mixed")
 SIDES = ("upper", "lower")
@@ -358,7 +359,7 @@ class _Evaluator:
             return None  # the limit could not be certified here: no claim either way
         with mpmath.workdps(60):
             b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
-            lhs = +mpmath.mpf(lhs) if not isinstance(lhs, Fraction) else mpmath.mpf(lhs.numerator) / lhs.denominator
+            lhs = +mpf_from(lhs)
             # the bound's inputs (K1, eps, ...) come from the same limit: trust it to its certified digits too
             unc = _resolution(run, self.conj.lhs, lhs) + abs(b) * _relative_resolution(run)
             if self.conj.side == "upper":
@@ -398,7 +399,7 @@ def _violates(probe: Probe | None) -> bool:
     if probe is None:
         return False
     margin = DEEP_MARGIN if hasattr(probe.instance, "X") else MIN_MARGIN
-    return probe.ratio > 1 + mpmath.mpf(margin.numerator) / margin.denominator
+    return probe.ratio > 1 + mpf_from(margin)
 
 
 # --- strategies ---------------------------------------------------------------------------------------------------
