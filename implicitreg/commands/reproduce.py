@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    from implicitreg.proofs import figures
+    from implicitreg.experiments import figure as figures
 
     if args.list:
         width = max(len(n) for n in figures.figure_names())

@@ -1,4 +1,8 @@
-"""Experiments built on the numerics, theory and proofs rooms: sweeps over many instances (and figures).
+"""Experiments built on the numerics, theory and proofs rooms: the papers' figures and parameter sweeps.
+
+Figures: :mod:`.figure` (shared machinery) and one module per paper (:mod:`.ms`, :mod:`.wah`, :mod:`.mc`).
+
+Sweeps:
 
 * :mod:`implicitreg.experiments.sweep_spec`: the sweep specification (TOML/JSON), validated and expanded into tasks;
 * :mod:`implicitreg.experiments.sweep_tasks`: one task, a pure function of its entry, evaluated to one result row;
