@@ -596,6 +596,11 @@ def blank_row(content: dict, key: str) -> dict:
 
 def evaluate_task(content: dict, key: str) -> dict:
     """The result row of one task. Never raises for a failing computation: the row records the error."""
+    with mpmath.workprec(53):  # the result must not depend on the caller's ambient mpmath precision
+        return _evaluate_task(content, key)
+
+
+def _evaluate_task(content: dict, key: str) -> dict:
     t0 = time.perf_counter()
     row = blank_row(content, key)
     try:
