@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -125,20 +126,25 @@ def _run_dask(todo, record, scheduler, client, n_workers):
                 owned.insert(0, client)
         workers = len(client.scheduler_info(n_workers=-1)["workers"])
         engine = "dask " + (client.scheduler.address if hasattr(client.scheduler, "address") else "")
+        # one Dask key per task and run: a task cancelled by an interrupted run may linger on the scheduler
+        run = uuid.uuid4().hex[:8]
         futures = client.map(evaluate_task, [t.content for t in todo], [t.key for t in todo],
-                             key=[f"implicitreg-sweep-{t.key}" for t in todo], retries=0)
+                             key=[f"implicitreg-sweep-{t.key}-{run}" for t in todo], retries=0)
         pending = {f.key: (t, f) for t, f in zip(todo, futures)}
         try:
             for fut in as_completed(futures):
                 t, _ = pending.pop(fut.key)
                 if fut.status == "finished":
                     row = fut.result()
-                else:  # the task never returned: its worker died too often (KilledWorker) or it was cancelled
-                    exc = fut.exception() if fut.status == "error" else None
+                elif fut.status == "error":  # the task never returned: its worker died too often (KilledWorker)
+                    exc = fut.exception()
                     row = blank_row(t.content, t.key)
-                    row.update(verdict="error", error=f"{type(exc).__name__ if exc else fut.status}: "
-                                                      f"{' '.join(str(exc or '').split())}"[:2000],
-                               reason="the task did not return (worker lost)", seconds=0.0, worker="")
+                    row.update(verdict="error", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:2000],
+                               reason="the task did not return: its worker died (distributed's allowed-failures "
+                                      "exhausted)", seconds=0.0, worker="")
+                else:  # cancelled from outside (the cluster shut down): not a result; a rerun computes it
+                    fut.release()
+                    continue
                 fut.release()
                 record(row, client)
         finally:
