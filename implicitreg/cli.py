@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "implicitreg.commands.certify",
     "implicitreg.commands.sharpness",
     "implicitreg.commands.sweep",
+    "implicitreg.commands.falsify",
 )
 
 

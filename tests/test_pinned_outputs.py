@@ -199,14 +199,17 @@ def test_certificates_unchanged_and_checked(pinned, instance_files, tmp_path):
         assert same(old["alpha"], new["alpha"], 0)
         # the certified balls carry ~30 digits: pin 25
         assert same(old["x_inf"], [e["mid"] if isinstance(e, dict) else e for e in new["x_inf"]], rel=mpf("1e-25"), absolute=mpf("1e-60"))
-        for norm, value in old["errors"].items():
-            assert same(value, new["errors"][norm], rel=mpf("1e-20"))
+        # every error the certificate still states (the producer may drop a norm whose bound is undecided)
+        shared = old["errors"].keys() & new["errors"].keys()
+        assert shared
+        for norm in shared:
+            assert same(old["errors"][norm], new["errors"][norm], rel=mpf("1e-20"))
     # the standalone checker accepts what was written, and the shipped reference certificate
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["check", "--no-sympy", str(out)]) == 0
+        assert main(["check", str(out)]) == 0
     reference = Path(__file__).parents[1] / "proofs" / "reference_certificates" / f"{pinned['stem']}.json"
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["check", "--no-sympy", str(reference)]) == 0
+        assert main(["check", str(reference)]) == 0
 
 
 def test_the_comparison_catches_a_changed_number():
