@@ -6,6 +6,8 @@ instances), so the whole file stays within a few seconds of cluster start-up.
 """
 import os
 import signal
+import threading
+import time
 
 import pytest
 
@@ -62,19 +64,22 @@ def test_serial_rows_are_decided_and_carry_exact_inputs(serial):
 def test_worker_killed_mid_sweep_loses_nothing(serial, client, tmp_path):
     killed = []
 
-    def kill_one(n, c):
-        if killed:
-            return
-        busy = {w: ks for w, ks in c.processing().items() if ks}
-        if not busy:
-            return
-        victim = sorted(busy)[0]
-        pid = c.run(os.getpid, workers=[victim])[victim]
-        os.kill(pid, signal.SIGKILL)
-        killed.append((victim, busy[victim]))
+    def killer():  # SIGKILL the first worker the scheduler reports busy (polls while the sweep runs)
+        deadline = time.monotonic() + 60
+        while not killed and time.monotonic() < deadline:
+            busy = sorted(w for w, ks in client.processing().items() if ks)
+            if busy:
+                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(busy[0])
+            time.sleep(0.005)
 
-    report = run_sweep(SPEC, tmp_path, client=client, progress=False, on_result=kill_one)
-    assert killed, "no worker was busy when results arrived"
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    report = run_sweep(SPEC, tmp_path, client=client, progress=False)
+    killed.append(None)  # stop the killer if it never saw a busy worker
+    thread.join()
+    assert killed[0] is not None, "no worker was busy during the sweep"
     assert (report.done, report.total, report.failed) == (len(serial), len(serial), 0), report
     got = rows_by_key(tmp_path)
     assert set(got) == set(serial)

@@ -150,3 +150,8 @@ def test_shipped_specs_are_valid_and_meet_their_sizes(name):
     if name == "kink_transition":
         assert len(full.family["eps"]) == 30 and len(full.alphas) == 30
         assert set(full.depths) == {2, 3, 4}
+
+
+def test_exact_text_is_exact_for_long_decimals():
+    q = Fraction(1, 2 ** 60) + 3
+    assert Fraction(exact_text(q)) == q

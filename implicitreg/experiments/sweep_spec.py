@@ -40,7 +40,7 @@ import json
 import math
 import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Mapping
@@ -104,7 +104,10 @@ def exact_text(q: Fraction) -> str:
     if den != 1:
         return f"{q.numerator}/{q.denominator}"
     e = max(twos, fives)
-    d = Decimal(q.numerator * 10 ** e // q.denominator).scaleb(-e).normalize()
+    n = q.numerator * 10 ** e // q.denominator
+    with localcontext() as ctx:  # exact: enough precision for every digit of n
+        ctx.prec = len(str(abs(n))) + 5
+        d = Decimal(n).scaleb(-e).normalize()
     text = str(d).lower()
     if "e" in text:
         mant, exp = text.split("e")
