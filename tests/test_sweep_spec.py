@@ -155,3 +155,18 @@ def test_shipped_specs_are_valid_and_meet_their_sizes(name):
 def test_exact_text_is_exact_for_long_decimals():
     q = Fraction(1, 2 ** 60) + 3
     assert Fraction(exact_text(q)) == q
+
+
+@pytest.mark.parametrize("name,figure", [("ms_worst_ratio", "worst_ratio"), ("rate_vs_rho", "rate_vs_rho"),
+                                         ("kink_transition", "kink_transition")])
+def test_shipped_sweeps_run_at_quick_size_with_their_figure(name, figure, tmp_path, capsys):
+    from implicitreg.experiments.sweep_store import read_dataset
+
+    out = tmp_path / name
+    assert cli.main(["sweep", str(TOP / "sweeps" / f"{name}.toml"), "--out", str(out), "--quick", "--serial",
+                     "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["done"] == report["total"] > 0 and report["failed"] == 0
+    assert (out / f"{figure}.png").stat().st_size > 10_000
+    verdicts = set(read_dataset(out).column("verdict").to_pylist())
+    assert verdicts <= {"holds", "measured", "consistent", "inapplicable"} and verdicts - {"inapplicable"}
