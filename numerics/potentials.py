@@ -74,13 +74,10 @@ def alpha_convention_value(alpha_convention: str) -> str:
     return alpha_convention
 
 
-_mp = mpf_from
-
-
 def _exponent(D) -> mpf:
     """e_D = D/(D-2), the exponent of the link for D > 2."""
     D = _exact(D, "depth") if not isinstance(D, Fraction) else D
-    return _mp(D / (D - 2))
+    return mpf_from(D / (D - 2))
 
 
 def _depth(D) -> Fraction:
@@ -156,8 +153,8 @@ def dual_potential(D, z) -> mpf:
         return 4 * mpmath.sinh(z / 2) ** 2
     _check_domain(z)
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
-    k = _mp(Fraction(2) / (Dq - 2))
-    return _mp((Dq - 2) / 2) * ((1 - z) ** (-k) + (1 + z) ** (-k) - 2)
+    k = mpf_from(Fraction(2) / (Dq - 2))
+    return mpf_from((Dq - 2) / 2) * ((1 - z) ** (-k) + (1 + z) ** (-k) - 2)
 
 
 def link_inverse(D, s) -> mpf:
@@ -245,22 +242,22 @@ def flow_rate(D, alpha_product) -> mpf:
     if _is_two(D):
         return mpf(4)
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
-    return _mp(Dq * (Dq - 2)) * mpmath.power(_mp(alpha_product), _mp((Dq - 2) / Dq))
+    return mpf_from(Dq * (Dq - 2)) * mpmath.power(mpf_from(alpha_product), mpf_from((Dq - 2) / Dq))
 
 
 def product_scale(alpha, D, alpha_convention: str = "product") -> mpf:
     """alpha_prod = u_i(0)^D: alpha itself (``"product"``, dln.md) or alpha^D (``"factor"``, u(0) = alpha, wah.md)."""
     alpha_convention_value(alpha_convention)
-    a = _mp(alpha)
+    a = mpf_from(alpha)
     if alpha_convention == "product":
         return a
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
     if Dq.denominator == 1:
         return a ** int(Dq)
-    return mpmath.power(a, _mp(Dq))
+    return mpmath.power(a, mpf_from(Dq))
 
 
 def factor_scale(alpha_product, D) -> mpf:
     """u_i(0) = alpha_prod^(1/D), the initial value of each factor."""
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
-    return mpmath.power(_mp(alpha_product), 1 / _mp(Dq))
+    return mpmath.power(mpf_from(alpha_product), 1 / mpf_from(Dq))
