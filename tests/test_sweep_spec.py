@@ -166,7 +166,7 @@ def test_shipped_sweeps_run_at_quick_size_with_their_figure(name, figure, tmp_pa
     assert cli.main(["sweep", str(TOP / "sweeps" / f"{name}.toml"), "--out", str(out), "--quick", "--serial",
                      "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["done"] == report["total"] > 0 and report["failed"] == 0
+    assert report["tasks_done"] == report["tasks_total"] > 0 and report["tasks_failed"] == 0
     assert (out / f"{figure}.png").stat().st_size > 10_000
     verdicts = set(read_dataset(out).column("verdict").to_pylist())
     assert verdicts <= {"holds", "measured", "consistent", "inapplicable"} and verdicts - {"inapplicable"}

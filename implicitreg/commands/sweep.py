@@ -7,7 +7,6 @@ per core; ``--scheduler tcp://HOST:8786`` uses an existing cluster (``dask sched
 """
 from __future__ import annotations
 
-import json
 import sys
 
 from implicitreg.errors import InvalidParameterError
@@ -57,8 +56,14 @@ def _run(args) -> int:
 
         figure = str(draw(spec.figure, args.out))
     if args.json:
-        json.dump(dict(report.to_json(), figure=figure), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from implicitreg.commands import emit
+        from implicitreg.schema import envelope, number_string
+
+        emit(envelope("sweep", {"sweep": report.name, "dataset": report.out, "tasks_total": report.total,
+                                "tasks_skipped": report.skipped, "tasks_done": report.done,
+                                "tasks_failed": report.failed, "workers": report.workers, "engine": report.engine,
+                                "seconds": number_string(round(report.seconds, 3)),
+                                "outputs": [figure] if figure else []}), True)
     else:
         sys.stdout.write(f"sweep {report.name}: {report.total} tasks, {report.skipped} already done, "
                          f"{report.done} computed ({report.failed} failed) in {report.seconds:.1f} s "

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from implicitreg.errors import InvalidParameterError
 from implicitreg.experiments.sweep_spec import SweepSpec, expand, load_spec
 from implicitreg.experiments.sweep_store import PartWriter, finished_keys, write_metadata
 from implicitreg.experiments.sweep_tasks import blank_row, evaluate_task
@@ -117,7 +118,11 @@ def _run_dask(todo, record, scheduler, client, n_workers):
     try:
         if client is None:
             if scheduler:
-                client = Client(scheduler, timeout="30s")
+                try:
+                    client = Client(scheduler, timeout="20s")
+                except (OSError, TimeoutError, ValueError) as exc:
+                    raise InvalidParameterError(f"cannot connect to the Dask scheduler at {scheduler!r}: "
+                                                f"{' '.join(str(exc).split())[:200]}") from None
                 owned.append(client)
             else:
                 cluster = local_cluster(n_workers)

@@ -34,6 +34,11 @@ from mpmath import mpf
 SLOPE_TOL = Fraction(2, 100)
 MEASUREMENTS = ("fitted_rate", "selected_distance", "kink_error")
 KINK_STATEMENTS = ("kink_error",)
+#: registered bounds whose own applicability (beyond the theorem's hypotheses) the sweep does not decide
+NOT_SWEPT = {
+    "WAH-E:rate_2_offsupport": "applies only when S^c is nonempty and rho > 0 (a per-bound condition not decided here)",
+    "WAH-E:rate_2_full": "applies only when the maximal support is every coordinate (not decided here)",
+}
 
 #: left-hand sides of registered bounds a sweep can observe, by context ("diagonal" or "kink")
 OBSERVABLES = {
@@ -137,6 +142,8 @@ def check_statement(name: str, family: str | None, depths, n_alphas: int) -> str
         return f"{name}: the sweep does not compute {missing}"
     if b.side == "equality":
         return f"{name}: equality statements are not swept"
+    if name in NOT_SWEPT:
+        return f"{name}: {NOT_SWEPT[name]}"
     if b.side == "rate" and n_alphas < 3:
         return f"{name}: a rate needs at least 3 alphas"
     return None
@@ -445,8 +452,11 @@ def _fit_task(content, row, th=None, b=None):
         else:  # the bound is the order alpha^k of the quantity: its exponent in the product scale
             from implicitreg.theory.selection import product_exponent
 
-            expo = product_exponent(b.expr, th_depth_symbol(b))
             import sympy
+
+            from implicitreg.theory.statement import p as p_symbol
+
+            expo = product_exponent(b.expr, p_symbol)
 
             subs = {s: sympy.Rational(D.numerator, D.denominator) if s.name in ("p", "D") else
                     sympy.Rational(facts["rho"].numerator, facts["rho"].denominator) for s in expo.free_symbols}
@@ -462,12 +472,6 @@ def _fit_task(content, row, th=None, b=None):
                extra=json.dumps({"alpha_products": [_dec(v, 8) for v in products],
                                  "observed": [_dec(v, 10) for v in ys]}))
     return row
-
-
-def th_depth_symbol(b):
-    from implicitreg.theory.statement import p
-
-    return p
 
 
 # ---- the kink ------------------------------------------------------------------------------------------------------
