@@ -66,7 +66,7 @@ def local_cluster(n_workers: int | None = None):
     from distributed import LocalCluster
 
     return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.ERROR)
+                        dashboard_address=":0", silence_logs=logging.ERROR)
 
 
 def run_sweep(spec, out, *, quick: bool = False, scheduler: str | None = None, client=None,
