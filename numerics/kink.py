@@ -33,7 +33,8 @@ from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics._result import Result
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.precision import mpf_from
-from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, link, positive_value,
+from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, link, link_derivative,
+                                              link_near_pole, link_near_pole_derivative, positive_value,
                                               product_scale)
 
 
@@ -97,14 +98,13 @@ def kink_limit(eps, depth, alpha, *, alpha_convention: str = "factor", dps: int 
         em = mpf_from(e)
         c = 1 - em
         if D == 2:
-            f = lambda z: a * (2 * mpmath.sinh(z) + c * 2 * mpmath.sinh(c * z)) - 1
-            df = lambda z: -a * (2 * mpmath.cosh(z) + c * c * 2 * mpmath.cosh(c * z))
+            f = lambda z: a * (link(2, z) + c * link(2, c * z)) - 1
+            df = lambda z: -a * (link_derivative(2, z) + c * c * link_derivative(2, c * z))
             z = _root_decreasing(lambda z: -f(z), df, mpf(0), mpmath.asinh(1 / (2 * a)) + 1, dps)
-            x = [a * 2 * mpmath.sinh(z), a * 2 * mpmath.sinh(c * z)]
+            x = [a * link(2, z), a * link(2, c * z)]
         else:
-            k = mpf_from(D / (D - 2))
-            hd = lambda d: d ** (-k) - (2 - d) ** (-k)          # h_p(1 - d): distance d to the pole
-            dhd = lambda d: -k * (d ** (-k - 1) + (2 - d) ** (-k - 1))
+            hd = lambda d: link_near_pole(D, d)                  # h_p(1 - d): distance d to the pole
+            dhd = lambda d: link_near_pole_derivative(D, d)
             d2 = lambda w: w + em * (1 - w)                       # 1 - (1-eps)(1-w), without cancellation
             f = lambda w: a * (hd(w) + c * hd(d2(w))) - 1
             df = lambda w: a * (dhd(w) + c * (1 - em) * dhd(d2(w)))
