@@ -28,7 +28,7 @@ from implicitreg.errors import CertificateError, HypothesisNotMetError, InvalidP
 from implicitreg.numerics.exact import fraction_str, parse_exact
 from implicitreg.numerics.instance import Instance
 from implicitreg.proofs.checker import check as checker
-from implicitreg.proofs.checker import grammar, theorems
+from implicitreg.proofs.checker import grammar, schema, theorems
 from implicitreg.proofs.checker.interval import (CheckFailure, ball_from_interval, decimal_text, endpoints, evaluate,
                                                  hi, lo, point, precision)
 from implicitreg.proofs.checker.krawczyk import krawczyk, link
@@ -159,6 +159,8 @@ def _depth(depth) -> Fraction:
     D = parse_exact(depth, "depth") if not isinstance(depth, Fraction) else depth
     if D < 2:
         raise InvalidParameterError(f"depth must be >= 2, got {depth}")
+    if D > 64 or D.denominator > 64:  # the checker's range (proofs/checker/check.py)
+        raise InvalidParameterError(f"depth must be a rational in [2, 64] with denominator <= 64, got {depth}")
     return D
 
 
@@ -196,6 +198,13 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     alphas = [parse_exact(a, "alpha") if not isinstance(a, Fraction) else a for a in alphas]
     if not alphas or any(a <= 0 for a in alphas):
         raise InvalidParameterError("give at least one alpha, all > 0")
+    low, high = checker.ALPHA_RANGE
+    if any(not low <= a <= high for a in alphas):
+        raise InvalidParameterError("every alpha must lie in [1e-300, 1] (the range a certificate may state)")
+    if len(set(alphas)) > schema.MAX_POINTS:
+        raise InvalidParameterError(f"at most {schema.MAX_POINTS} values of alpha per certificate")
+    if convention == "factor" and min(alphas) ** D < low:
+        raise InvalidParameterError("alpha^D must be >= 1e-300 (factor convention)")
     alphas = sorted(set(alphas), reverse=True)
     from implicitreg.numerics.exact import rank
     if rank(instance.A) != instance.m:
@@ -447,8 +456,8 @@ def deep_linear_certificate(X, y, L: int) -> dict:
     from implicitreg.proofs.checker import lp
     from implicitreg.theory.sharpness import MC_LB
 
-    if isinstance(L, bool) or not isinstance(L, int) or L < 2:
-        raise InvalidParameterError(f"depth L must be an integer >= 2, got {L!r}")
+    if isinstance(L, bool) or not isinstance(L, int) or not 2 <= L <= schema.MAX_L:
+        raise InvalidParameterError(f"depth L must be an integer in [2, {schema.MAX_L}], got {L!r}")
     data = RegressionData.from_lists(X, y)
     Xq, yq = [list(r) for r in data.X], list(data.y)
     n, d = len(Xq), len(Xq[0])

@@ -80,16 +80,22 @@ def recheck_limit(sympy, limit: dict, A, y, xs, depth: Fraction, convention: str
     def zero(expr) -> bool:
         return sympy.simplify(expr) == 0
 
+    # Parse every text first (cheap, and a refusal comes before any SymPy work).
     stated_lim = parse_text(limit["t_limit"], "limit.t_limit", {"oo"})
+    stated_alpha = parse_text(limit["alpha_of_t"], "limit.alpha_of_t", {"t"})
+    stated_err = parse_text(limit["error_of_t"], "limit.error_of_t", {"t"})
+    value = parse_text(limit["value"], "limit.value", ())
+    steps = [(parse_text(step["lhs"], f"limit.steps[{i}].lhs", {"t"}),
+              parse_text(step["rhs"], f"limit.steps[{i}].rhs", {"t"})) for i, step in enumerate(limit["steps"])]
+
     if not (stated_lim == t_lim or (stated_lim.is_finite and zero(stated_lim - t_lim))):
         raise CheckFailure("limit.t_limit", f"the dual curve ends at t = {t_lim}")
-    if not zero(parse_text(limit["alpha_of_t"], "limit.alpha_of_t", {"t"}) - alpha_t):
+    if not zero(stated_alpha - alpha_t):
         raise CheckFailure("limit.alpha_of_t", "is not y / sum_j a_j phi_D(a_j t) (the dual equation)")
     if sympy.limit(1 / alpha_t, t, t_lim, direction) != sympy.oo:
         raise CheckFailure("limit.alpha_of_t", "alpha(t) does not tend to 0 along the curve")
     e = [alpha_t * phi(aj * t) for aj in a[1:]]
     e1 = -sum(aj * ej for aj, ej in zip(a[1:], e)) / a[0]
-    stated_err = parse_text(limit["error_of_t"], "limit.error_of_t", {"t"})
     if norm == "l1":
         err = sum((1 + aj / a[0]) * ej for aj, ej in zip(a[1:], e))
         ok = zero(stated_err - err)
@@ -113,12 +119,9 @@ def recheck_limit(sympy, limit: dict, A, y, xs, depth: Fraction, convention: str
         lim = sympy.limit(err / bound_t, t, t_lim, direction)
     else:
         lim = sympy.sqrt(sympy.limit(err / bound_t ** 2, t, t_lim, direction))
-    value = parse_text(limit["value"], "limit.value", ())
     if not zero(lim - value):
         raise CheckFailure("limit.value", f"SymPy finds the limit of error/bound to be {lim}, not {limit['value']}")
-    for i, step in enumerate(limit["steps"]):
-        lhs = parse_text(step["lhs"], f"limit.steps[{i}].lhs", {"t"})
-        rhs = parse_text(step["rhs"], f"limit.steps[{i}].rhs", {"t"})
+    for i, (step, (lhs, rhs)) in enumerate(zip(limit["steps"], steps)):
         if step["method"] == "identity":
             good = zero(lhs - rhs)
         else:
