@@ -417,3 +417,46 @@ def test_cli_certify_bad_inputs_one_line_exit_2(tmp_path, capsys):
         assert cli_main(["certify", *argv, "--out", str(tmp_path / "o.json")]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "error" in err
+
+
+# --- exact equality ("attained") ------------------------------------------------------------------------------------
+
+def test_equality_is_proved_exactly_and_a_near_equality_is_refused(refs, monkeypatch):
+    """On A = [1, 1/2], D = 3 the lower bound alpha h_D(rho_minus) equals the linf error identically in nu; a bound
+    off by the factor 1 + alpha^60 (invisible to the 1e-12 ratio enclosure) is not an identity and is refused."""
+    from implicitreg.proofs.checker import theorems
+
+    cert = numeric(refs["ms_d3_row_r1_2_D3"])
+    lower = next(i for i, b in enumerate(cert["bounds"]) if b["name"] == "lower_inf")
+    assert all(pt["bounds"][lower].get("equality") == "identity in nu" for pt in cert["points"])
+    verified = check_certificate(cert)
+    assert sum("equality proved exactly" in v for v in verified) == len(cert["points"])
+    rejected(cert, f"points[0].bounds[{lower}].equality", "skipped", use_sympy=False)
+    dropped = copy.deepcopy(cert)
+    del dropped["points"][0]["bounds"][lower]["equality"]
+    rejected(dropped, f"points[0].bounds[{lower}].ratio", "not decided")
+
+    near = "alpha_product*h(rho_minus)*(1 + alpha_product**60)"
+    original = theorems.diagonal_bounds
+
+    def table(th, depth):
+        t = dict(original(th, depth))
+        t["lower_inf"] = ("lower", "linf", near)
+        return t
+
+    monkeypatch.setattr(theorems, "diagonal_bounds", table)
+    rejected(edit(cert, ("bounds", lower, "expr"), near), f"points[0].bounds[{lower}].equality", "does not reduce")
+    monkeypatch.undo()
+    upper = next(i for i, b in enumerate(cert["bounds"]) if b["name"] == "upper_l1")
+    rejected(edit(cert, ("points", 0, "bounds", upper, "equality"), "identity in nu"),
+             f"points[0].bounds[{upper}].equality", "containing 1")
+
+
+def test_unprintable_keys_and_texts_are_reported_safely(refs, tmp_path, capsys):
+    cert = numeric(refs["ms_d2_row_r1_2"])
+    cert["\ud800\x07\u202e"] = "x"
+    path = tmp_path / "weird.json"
+    path.write_text(json.dumps(S.rehash(cert)), encoding="utf-8")  # ensure_ascii: the surrogate is escaped
+    assert cli_main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "unknown field" in out and "\\ud800" in out and "\x07" not in out
