@@ -43,7 +43,7 @@ SIDES = ("upper", "lower")
 #: a violation must exceed the bound by this relative margin to be reported (and certified)
 MIN_MARGIN = Fraction(1, 10 ** 6)
 MAX_BUDGET = 100_000
-MAX_SIZE = 12          # largest m and N searched
+MAX_M, MAX_N = 8, 40   # largest m and N searched (what a refutation certificate may hold)
 MAX_EXPR_TEXT = 2000
 DIGITS = 30            # certified digits of every GF limit in the search
 DEFAULT_ASSUME = ("x* unique", "x* != 0")
@@ -141,7 +141,8 @@ class FalsifyResult:
             lines.append(f"  {c.lhs} = {mpmath.nstr(w.lhs_value, 12)}, bound = {mpmath.nstr(w.bound_value, 12)}, "
                          f"{ratio_name} = {mpmath.nstr(w.ratio, 12)}")
         else:
-            lines.append(f"NOT REFUTED: worst {ratio_name} = {mpmath.nstr(w.ratio, 12)} at {where}")
+            gap = f" (1 - ratio = {mpmath.nstr(1 - w.ratio, 3)})" if abs(1 - w.ratio) < mpmath.mpf(10) ** -6 else ""
+            lines.append(f"NOT REFUTED: worst {ratio_name} = {mpmath.nstr(w.ratio, 12)}{gap} at {where}")
         lines.append(f"  {self.evaluations} evaluations ({self.skipped} instances skipped by the hypotheses "
                      f"{', '.join(self.assume)}), budget {self.budget}, seed {self.seed}")
         if self.note:
@@ -406,7 +407,7 @@ class _Violation(Exception):
         self.probe = probe
 
 
-def _range(text_or_pair, name, integer=False):
+def _range(text_or_pair, name, integer=0):
     if isinstance(text_or_pair, str):
         parts = text_or_pair.split(":")
         if len(parts) != 2:
@@ -424,8 +425,8 @@ def _range(text_or_pair, name, integer=False):
     if lo > hi:
         raise InvalidParameterError(f"{name}: lower end {lo} above upper end {hi}")
     if integer:
-        if lo.denominator != 1 or hi.denominator != 1 or lo < 1 or hi > MAX_SIZE:
-            raise InvalidParameterError(f"{name} must be integers in 1..{MAX_SIZE}, got {lo}:{hi}")
+        if lo.denominator != 1 or hi.denominator != 1 or lo < 1 or hi > integer:
+            raise InvalidParameterError(f"{name} must be integers in 1..{integer}, got {lo}:{hi}")
         return int(lo), int(hi)
     return lo, hi
 
@@ -453,7 +454,7 @@ def falsify(lhs: str, bound, *, depth=2, alpha_range=("1e-30", "1e-2"), alpha_co
         raise InvalidParameterError("alpha range: alpha must be > 0")
     if math.log10(lo) * (1 if alpha_convention == "product" else float(D)) < -300:
         raise InvalidParameterError("alpha range: the smallest product scale supported is 1e-300")
-    m_range, N_range = _range(m, "m", integer=True), _range(N, "N", integer=True)
+    m_range, N_range = _range(m, "m", integer=MAX_M), _range(N, "N", integer=MAX_N)
     if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= MAX_BUDGET:
         raise InvalidParameterError(f"budget must be an integer in 1..{MAX_BUDGET}, got {budget!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -468,8 +469,9 @@ def falsify(lhs: str, bound, *, depth=2, alpha_range=("1e-30", "1e-2"), alpha_co
     probe = _hypothesis_phase(ev, family, m_range, N_range, lo, hi, budget, seed)
     if probe is None:
         probe = _local_phase(ev, lo, hi, 2 * budget)
-        if probe is not None:
-            probe = _shrink(ev, probe, lo, hi)
+    if probe is not None:
+        ev.cap = ev.evaluations + 2 * budget + 50
+        probe = _shrink(ev, probe, lo, hi, m_range[0], N_range[0])
     result = FalsifyResult(probe is not None, conj, D, (lo, hi), alpha_convention, family, seed, budget,
                            ev.evaluations, ev.skipped, probe if probe is not None else ev.best, assume=assume_all)
     if probe is not None and certify:
@@ -590,16 +592,58 @@ def _perturbed(inst, i, j, delta):
         return None
 
 
-def _shrink(ev, probe, lo, hi):
-    """Simplify a violating probe found by the local phase: alpha to one significant digit, entries rounded."""
+def _simpler(inst, m_min: int, N_min: int):
+    """Smaller or simpler instances than ``inst`` (the planted x* stays feasible): a column off the support of x*
+    removed, a row removed, an entry rounded to fewer decimals or set to 0."""
+    from implicitreg.numerics.basis_pursuit import l1_minimizer
+    from implicitreg.numerics.instance import Instance
+
+    A, y = [list(r) for r in inst.A], list(inst.y)
+    x = l1_minimizer(inst).x
+    out = []
+    if inst.N > max(N_min, inst.m + 1):
+        for j in range(inst.N):
+            if x[j] == 0:
+                out.append(([[v for k, v in enumerate(r) if k != j] for r in A], y))
+    if inst.m > m_min and inst.N > inst.m:
+        for i in range(inst.m):
+            out.append(([r for k, r in enumerate(A) if k != i], [v for k, v in enumerate(y) if k != i]))
+    for i in range(inst.m):
+        for j in range(inst.N):
+            v = A[i][j]
+            for w in (Fraction(0), Fraction(round(v)), Fraction(round(v * 10), 10)):
+                if w != v and (w == 0 or w.denominator < v.denominator or abs(w.numerator) < abs(v.numerator)):
+                    B = [list(r) for r in A]
+                    B[i][j] = w
+                    out.append((B, [sum((a * b for a, b in zip(r, x)), Fraction(0)) for r in B]))
+                    break
+    for B, z in out:
+        try:
+            yield Instance.from_lists(B, z, name="candidate")
+        except ImplicitRegError:
+            continue
+
+
+def _shrink(ev, probe, lo, hi, m_min: int, N_min: int):
+    """Greedy deterministic shrink of a violating probe: fewer columns and rows, simpler entries (each step must
+    still violate the conjecture), then alpha to one significant digit."""
     best = probe
+    improved = True
+    while improved:
+        improved = False
+        for cand in _simpler(best.instance, m_min, N_min):
+            pr = ev(cand, best.alpha)
+            if _violates(pr):
+                best, improved = pr, True
+                break
+            if ev.evaluations >= ev.cap:
+                return best
     e = math.floor(math.log10(best.alpha))
     for a in (Fraction(10) ** e, Fraction(10) ** (e + 1)):
-        if lo <= a <= hi:
+        if lo <= a <= hi and a != best.alpha:
             pr = ev(best.instance, a)
             if _violates(pr):
-                best = pr
-                break
+                return pr
     return best
 
 

@@ -73,10 +73,13 @@ class InstanceVerification:
         return bool(self.verdicts) and all(v.passed for v in self.verdicts)
 
     def to_json(self) -> dict:
-        return {"instance": self.instance, "problem": self.problem,
-                "verdicts": [v.to_json() for v in self.verdicts], "passed": self.passed,
-                "not_applicable": [n.to_json() for n in self.not_applicable],
-                "certificates": self.certificates, "certificate_notes": self.certificate_notes}
+        from implicitreg.schema import envelope
+
+        return envelope("verify-instance", {
+            "instance": self.instance, "problem": self.problem,
+            "verdicts": [v.to_json() for v in self.verdicts], "passed": self.passed,
+            "not_applicable": [n.to_json() for n in self.not_applicable],
+            "certificates": self.certificates, "certificate_notes": self.certificate_notes})
 
     def format(self) -> str:
         from implicitreg.proofs.verify import format_table

@@ -145,7 +145,7 @@ def test_cli_bad_bound_exit_2_and_nothing_executed(tmp_path):
     (dict(lhs="rho"), "observed quantity"), (dict(lhs="a"), "observed quantity"),
     (dict(bound="a*alpha"), "deep linear"), (dict(side="both"), "side"), (dict(family="cauchy"), "family"),
     (dict(alpha_range="1e-2:1e-30"), "above"), (dict(alpha_range="0:1"), "> 0"), (dict(m="0:3"), "integers"),
-    (dict(N="2:99"), "integers"), (dict(budget=0), "budget"), (dict(seed=-1), "seed"),
+    (dict(N="2:99"), "integers"), (dict(m="1:9"), "integers"), (dict(budget=0), "budget"), (dict(seed=-1), "seed"),
     (dict(assume=["P = NP"]), "unknown hypotheses"), (dict(bound=sympy.Float("0.5") * diagonal.K2), "floating"),
     (dict(bound=sympy.Symbol("zeta")), "unknown quantities"),
 ])
