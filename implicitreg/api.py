@@ -28,7 +28,7 @@ the CLI turns into one line on stderr and exit status 2.
 :mod:`implicitreg.schema`, documented in ``docs/schema.md``).
 
 **alpha** has two conventions, named in every function: ``alpha_convention="product"`` (default; u(0)^D = alpha,
-``docs/theory/diagonal.md``) and ``"factor"`` (u(0) = alpha, product scale alpha^D, ``docs/theory/selection.md``).
+``docs/theory/dln.md``) and ``"factor"`` (u(0) = alpha, product scale alpha^D, ``docs/theory/wah.md``).
 """
 from __future__ import annotations
 
@@ -297,7 +297,7 @@ def _head(command: str, **fields) -> dict:
 
 @dataclass(frozen=True)
 class BasisPursuit:
-    """Exact basis pursuit min { ||x||_1 : A x = y } (``docs/theory/basis_pursuit.md``).
+    """Exact basis pursuit min { ||x||_1 : A x = y } (``docs/theory/dln.md §3 and docs/theory/wah.md §3``).
 
     ``x``: the minimizer when ``unique``, otherwise an optimal vertex; ``l1_norm``; ``support``/``signs``: the
     maximal support S and its signs; ``rho``: rho(x*) (None when not unique); ``rho_maximal_support``;
@@ -329,7 +329,7 @@ class BasisPursuit:
             "l1", instance=inst.name, m=inst.m, N=inst.N, x=_nss(self.x), l1_norm=_ns(self.l1_norm),
             unique=self.unique, support=list(self.support), support_is_maximal=True, signs=list(self.signs),
             rho=_ns(self.rho),
-            rho_maximal_support=_ns(self.rho_maximal_support), certificate=_nss(self.certificate),
+            rho_maximal_support=_ns(self.rho_maximal_support), dual_certificate=_nss(self.certificate),
             rho_dual_certificate=_nss(rc.v) if rc is not None else None, face_dimension=face.dimension,
             face={"point": _nss(face.point), "directions": [_nss(d) for d in face.directions],
                   "vertices": None if face.vertices is None else [_nss(v) for v in face.vertices]},
@@ -354,7 +354,7 @@ def l1_minimizer(A, y=None) -> BasisPursuit:
 
 @dataclass(frozen=True)
 class GradientFlowLimit:
-    """x_inf(alpha), the limit of gradient flow of a depth-D diagonal network (``docs/theory/diagonal.md``).
+    """x_inf(alpha), the limit of gradient flow of a depth-D diagonal network (``docs/theory/dln.md``).
 
     ``x`` (mpf) carries ``digits_certified`` significant digits, proved by agreement of two independent
     solves (precision p vs 2p); ``digits_requested`` is what was asked. ``alpha`` is the scale as given,
@@ -516,7 +516,7 @@ def gradient_flow(A, y=None, depth=2, alpha="1e-10", *, alpha_convention: str = 
 @dataclass(frozen=True)
 class SelectedMinimizer:
     """x_g(p) = argmin G_p over the face X_BP: the l1 minimizer gradient flow of depth p selects
-    (``docs/theory/selection.md``). ``depth`` is a Fraction or ``"inf"`` (the analytic centre)."""
+    (``docs/theory/wah.md``). ``depth`` is a Fraction or ``"inf"`` (the analytic centre)."""
 
     x: tuple
     depth: Any

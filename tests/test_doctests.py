@@ -16,6 +16,8 @@ MODULES = [
     "implicitreg.numerics._flint_link",
     "implicitreg.numerics.precision",
     "implicitreg.numerics.limit",
+    "implicitreg.numerics.lp_exact",
+    "implicitreg.numerics._result",
 ]
 
 

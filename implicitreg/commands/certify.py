@@ -14,13 +14,13 @@ def register(sub) -> None:
                        description="Write a tightness certificate: a JSON file that `implicitreg check` verifies "
                                    "without implicitreg's producing code. Format: docs/certificates.md.")
     p.add_argument("--instance", required=True, metavar="FILE",
-                   help="JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
+                   help="(required) JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
     p.add_argument("--theorem", required=True, choices=("MS-D2", "MS-D3", "kink", "MC-LB"),
                    help="(required) MS-D2 / MS-D3: error bounds of depth-2 / depth-D diagonal networks; kink: the "
                         "kink family near non-uniqueness; MC-LB: the deep-linear sharpness lower bound "
                         "(docs/theory/)")
     p.add_argument("--depth", required=True, metavar="D",
-                   help="depth D of the diagonal network (real: '2.5' or '5/2'), or the integer L for MC-LB")
+                   help="(required) depth D of the diagonal network (real: '2.5' or '5/2'), or the integer L for MC-LB")
     p.add_argument("--alpha", nargs="+", metavar="A", help="initialization scales (diagonal networks)")
     p.add_argument("--alpha-convention", choices=("product", "factor"), default=None,
                    help="alpha = u(0)^D (product; default for MS) or u(0) (factor; default for kink)")

@@ -8,7 +8,11 @@ import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("falsify", help="search for a counterexample to a bound written over named quantities")
+    p = sub.add_parser("falsify", help="search for a counterexample to a bound written over named quantities",
+                       description="Attack a conjectured bound written over named quantities (--list-quantities): "
+                                   "a Hypothesis search over exact instances, then a local search and a shrink; a "
+                                   "counterexample becomes a refutation certificate that `implicitreg check` "
+                                   "verifies. Exit status 1: refuted, 0: survived, 2: bad input.")
     p.add_argument("--lhs", metavar="QUANTITY", help="the observed quantity the bound is about (err_l1, err_l2, "
                    "err_inf, gap, dist_sel, ...; see --list-quantities)")
     p.add_argument("--bound", metavar="EXPR", help="the conjectured bound, e.g. \"2*alpha**(1-rho)\" (+ - * / **, "
@@ -63,7 +67,9 @@ def _run(args) -> int:
     if args.json:
         import json
 
-        json.dump(res.to_json(), sys.stdout, indent=2)
+        from implicitreg.schema import envelope
+
+        json.dump(envelope("falsify", res.to_json()), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(res.summary() + "\n")
@@ -81,7 +87,10 @@ def _list(as_json: bool) -> int:
     if as_json:
         import json
 
-        json.dump({name: q.to_json() for name, q in QUANTITIES.items()}, sys.stdout, indent=2)
+        from implicitreg.schema import envelope
+
+        json.dump(envelope("falsify-quantities", {"quantities": [q.to_json() for q in QUANTITIES.values()]}),
+                  sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     width = max(len(n) for n in QUANTITIES) + 2
