@@ -58,7 +58,10 @@ TARGETS = {
     "statement": ("theory/statement.py", STATEMENT_TESTS, None),
     "checks": ("proofs/checks.py", ["tests/test_verdicts.py", "tests/test_statement.py",
                                     "tests/test_verify_output.py"], None),
-    "verify": ("proofs/verify.py", ["tests/test_verdicts.py", "tests/test_verify_output.py"], None),
+    # verify.py: the functions that decide what runs, the exit status and the summary (not the output layouts)
+    "verify": ("proofs/verify.py", ["tests/test_verdicts.py", "tests/test_verify_output.py"],
+               _fn("implicitreg.proofs.verify", "run_verify", "resolve_suites", "main", "summarize", "format_summary",
+                   "theorem_family")),
     "suite-diagonal": ("proofs/suites/diagonal.py", ["tests/test_verdicts.py"],
                        _fn("implicitreg.proofs.suites.diagonal", "_bound_row", "_bound_row_at_precision",
                            "_slope_row")),
@@ -209,7 +212,7 @@ def report(names) -> str:
         res = results(name)
         source, tests, globs = TARGETS[name]
         if not res:
-            rows.append(f"| {name} | `{source}` | not run | | | | |")
+            rows.append(f"| {name} | `{source}` | not run | | | | | |")
             continue
         count = {s: sum(1 for v in res.values() if v == s) for s in set(res.values())}
         killed = count.get("killed", 0) + count.get("timeout", 0)
@@ -217,14 +220,16 @@ def report(names) -> str:
         score = 100.0 * killed / decided if decided else 0.0
         scope = "whole module" if globs is None else ", ".join(f"`{g.rsplit('.', 1)[-1]}`" for g in globs)
         rows.append(f"| {name} | `{source}` ({scope}) | {len(res)} | {killed} | {count.get('survived', 0)} | "
-                    f"{count.get('no tests', 0)} | {score:.1f}% |")
+                    f"{count.get('no tests', 0)} | {count.get('not checked', 0)} | {score:.1f}% |")
         for mutant, status in sorted(res.items()):
-            if status in ("survived", "no tests", "suspicious", "not checked"):
+            if status in ("survived", "no tests", "suspicious"):
                 reason = reasons.get(mutant, "UNEXPLAINED")
                 survivors.append(f"- `{mutant}` ({status}): {reason}  \n  `{diff(name, mutant)}`")
-    head = (f"Measured on commit {commit()} with mutmut 3.8.1 (`python tools/mutation.py`).\n\n"
-            "| target | module (mutated functions) | mutants | killed | survived | no tests | score |\n"
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
+    head = (f"Measured on commit {commit()} with mutmut 3.8.1 (`python tools/mutation.py`). Score = killed "
+            "(timeouts count as killed) / mutants that ran; 'no tests' (no selected test executes the mutated code) "
+            "counts against the score; 'not run': mutants of an interrupted run, not counted.\n\n"
+            "| target | module (mutated functions) | mutants | killed | survived | no tests | not run | score |\n"
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
     return head + "\n".join(rows) + "\n\n### Surviving mutants\n\n" + ("\n".join(survivors) or "None.") + "\n"
 
 
