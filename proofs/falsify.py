@@ -151,8 +151,8 @@ class FalsifyResult:
                          f"{ratio_name} = {mpmath.nstr(w.ratio, 12)}")
         else:
             gap = ""
-            if w.ratio == 1:
-                gap = " (equal within the certified digits: attained)"
+            if abs(1 - w.ratio) < mpmath.mpf(10) ** (5 - EVAL_DIGITS):
+                gap = " (= 1 to the certified digits: the bound is sharp here)"
             elif abs(1 - w.ratio) < mpmath.mpf(10) ** -6:
                 gap = f" (1 - ratio = {mpmath.nstr(1 - w.ratio, 3)})"
             lines.append(f"NOT REFUTED: worst {ratio_name} = {mpmath.nstr(w.ratio, 12)}{gap} at {where}")
