@@ -1,4 +1,4 @@
-"""``implicitreg reproduce NAME [--out DIR] [--quick]``: one of the papers' figures, with its data.
+"""``implicitreg reproduce NAME [--out DIR] [--quick] [--instance FILE]``: one of the papers' figures, with its data.
 
 Writes ``NAME.png``, ``NAME.json`` and ``NAME.csv`` into ``--out`` (default: the current directory);
 ``implicitreg reproduce --list`` names the figures. A progress bar is drawn on stderr when it is a terminal.
@@ -16,6 +16,9 @@ def register(sub) -> None:
     p.add_argument("--list", action="store_true", help="list the figures and exit")
     p.add_argument("--out", default=".", metavar="DIR", help="output directory (created if missing; default .)")
     p.add_argument("--quick", action="store_true", help="tiny grids: renders in seconds")
+    p.add_argument("--instance", metavar="FILE",
+                   help="run the figure on your own data: a JSON file with A and y (wah-fig1, ms-depth) or X and y "
+                        "(mc-small-init, mc-residual, mc-lr-depth, mc-sharpness-training); numbers read exactly")
     p.set_defaults(func=_run)
 
 
@@ -30,7 +33,8 @@ def _run(args) -> int:
     if not args.name:
         raise InvalidParameterError("name a figure (see 'implicitreg reproduce --list')")
     figures.get_figure(args.name)  # unknown name -> one-line error before any work
-    result = figures.reproduce(args.name, args.out, quick=args.quick, progress=None)
+    instance = figures.load_instance(args.name, args.instance) if args.instance else None
+    result = figures.reproduce(args.name, args.out, quick=args.quick, progress=None, instance=instance)
     failed = [c for c in result.data.checks if not c.holds]
     sys.stdout.write(f"wrote {result.png}\nwrote {result.json}\nwrote {result.csv}\n")
     sys.stdout.write(f"{len(result.data.checks) - len(failed)} of {len(result.data.checks)} bound checks hold\n")
