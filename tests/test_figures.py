@@ -7,10 +7,12 @@ figure code itself; each bound check is shown able to fail with a deliberately w
 from __future__ import annotations
 
 import json
+import math
 from fractions import Fraction
 
 import mpmath
 import pytest
+import scipy.optimize
 
 from implicitreg.cli import main
 from implicitreg.experiments import figure as F
@@ -566,9 +568,9 @@ def test_slopes_agree_catches_an_exponent_off_by_a_tenth():
 def _profile(p, e):
     """The collapse profile typed from the spec (wah.md s6), solved by bisection here."""
     if p == 2:
-        return 2 ** 0.5 / (1 + mpmath.exp(e))
+        return 2 ** 0.5 / (1 + math.exp(e))
     k = p / (p - 2)
-    w = mpmath.findroot(lambda w: w ** -k + (w + e) ** -k - 1, (1, 2 ** (1 / k) + 1), solver="bisect")
+    w = scipy.optimize.brentq(lambda w: w ** -k + (w + e) ** -k - 1, 1, 2 ** (1 / k) + 1, xtol=1e-15)
     return 2 ** 0.5 * (w + e) ** -k
 
 

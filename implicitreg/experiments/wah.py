@@ -196,17 +196,18 @@ def _transition(data: FigureData, p, ratios, progress: Progress) -> None:
 
     series = f"p={p}"
     errs = []
-    for e in ratios:
-        errs.append(K.transition_error(p, e, TRANSITION_ALPHA, alpha_convention="product"))
-        progress.step()
-    xs = [float(e) for e in ratios]
+    with mpmath.workdps(30):
+        for e in ratios:
+            errs.append(K.transition_error(p, e, TRANSITION_ALPHA, alpha_convention="product"))
+            progress.step()
+        xs = [float(e) for e in ratios]
+        fine = [float(v) for v in log_grid(min(xs), max(xs), 40)]
+        profile = [float(K.collapse_profile(p, v)) for v in fine]
     data.curves.append(Curve("transition", series, "observed", f"error at alpha^p = {TRANSITION_ALPHA}",
                              "computed (numerics.kink: 1-D dual reduction)", xs, [float(v) for v in errs],
                              "implicitreg.numerics.kink.transition_error", style="scatter"))
-    fine = [float(v) for v in log_grid(min(xs), max(xs), 40)]
     data.curves.append(Curve("transition", series, "limit", f"collapse profile (alpha -> 0), {series}",
-                             f"derived ({TS.KINK_TRANSITION.name})", fine,
-                             [float(K.collapse_profile(p, v)) for v in fine],
+                             f"derived ({TS.KINK_TRANSITION.name})", fine, profile,
                              "implicitreg.numerics.kink.collapse_profile"))
 
 
