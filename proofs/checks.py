@@ -40,7 +40,7 @@ def fmt(x, digits: int = 6) -> str:
         return ""
     if isinstance(x, str):
         return x
-    return mpmath.nstr(mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x, digits)
+    return mpmath.nstr(x if isinstance(x, mpmath.mpf) else to_mpf(x), digits)
 
 
 def compare(bound: Bound, observed, dps: int = 30, **values) -> tuple[bool, mpmath.mpf, mpmath.mpf]:
@@ -59,8 +59,8 @@ def loglog_slope(xs: Sequence, ys: Sequence) -> mpmath.mpf:
     """Least-squares slope of log y against log x (the empirical rate exponent)."""
     if len(xs) != len(ys) or len(xs) < 2:
         raise ValueError("need at least two points of equal count to fit a slope")
-    lx = [mpmath.log(mpmath.mpf(x)) for x in xs]
-    ly = [mpmath.log(mpmath.mpf(y)) for y in ys]
+    lx = [mpmath.log(to_mpf(x)) for x in xs]
+    ly = [mpmath.log(to_mpf(y)) for y in ys]
     n = len(lx)
     mx = mpmath.fsum(lx) / n
     my = mpmath.fsum(ly) / n
@@ -71,5 +71,5 @@ def loglog_slope(xs: Sequence, ys: Sequence) -> mpmath.mpf:
 
 def local_slopes(xs: Sequence, ys: Sequence) -> list[mpmath.mpf]:
     """Slopes between consecutive points: log(y_{k+1}/y_k) / log(x_{k+1}/x_k)."""
-    return [mpmath.log(mpmath.mpf(ys[k + 1]) / ys[k]) / mpmath.log(mpmath.mpf(xs[k + 1]) / xs[k])
+    return [mpmath.log(to_mpf(ys[k + 1]) / to_mpf(ys[k])) / mpmath.log(to_mpf(xs[k + 1]) / to_mpf(xs[k]))
             for k in range(len(xs) - 1)]

@@ -53,8 +53,9 @@ def format_table(verdicts: list[Verdict]) -> str:
     return "\n".join(lines)
 
 
-def main(thorough: bool = False, as_json: bool = False, only: str | None = None, out=sys.stdout,
+def main(thorough: bool = False, as_json: bool = False, only: str | None = None, out=None,
          certify: str | None = None) -> int:
+    out = sys.stdout if out is None else out  # looked up per call (sys.stdout may be replaced after import)
     verdicts = run_verify(thorough=thorough, only=only)
     certificates = []
     if certify:  # tightness certificates of every tightness claim (proofs/certify.py; check with `implicitreg check`)
