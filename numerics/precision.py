@@ -141,3 +141,25 @@ def to_arb_list(xs: Iterable) -> list:
 
 def to_mpf_list(xs: Iterable) -> list:
     return [to_mpf(a) for a in xs]
+
+
+def mpf_from(q) -> mpf:
+    """q as an mpf at the current precision: Fractions (which mpmath 1.3 refuses) as numerator / denominator,
+    anything else (int, str, float, mpf) through ``mpf``.
+
+    >>> from fractions import Fraction
+    >>> import mpmath
+    >>> from implicitreg.numerics.precision import mpf_from
+    >>> with mpmath.workdps(30):
+    ...     print(mpf_from(Fraction(1, 3)))
+    0.333333333333333333333333333333
+    >>> mpf_from(Fraction(5, 2)) == mpf_from("2.5") == 2.5
+    True
+    """
+    if isinstance(q, Fraction):
+        return mpf(q.numerator) / q.denominator
+    return mpf(q)
+
+
+#: The midpoint of an arb as an mpf; the name :func:`to_mpf` is kept for existing callers.
+arb_to_mpf = to_mpf

@@ -415,7 +415,7 @@ def test_verify_certify_writes_and_checks(tmp_path, monkeypatch, capsys):
 
     small = certify.diagonal_certificate(ROW, 2, ["1/100"], theorem="MS-D2", symbolic=False)
     monkeypatch.setattr(certify, "tightness_certificates", lambda: [("small", small)])
-    verify.main(only="no-such-suite", certify=str(tmp_path / "certs"))
+    verify.main(only="none", certify=str(tmp_path / "certs"))
     out = capsys.readouterr().out
     written = tmp_path / "certs" / "small.json"
     assert str(written) in out and check_file(written).ok
@@ -425,7 +425,7 @@ def test_verify_certify_writes_and_checks(tmp_path, monkeypatch, capsys):
 def test_verify_certify_end_to_end(tmp_path):
     """`implicitreg verify --certify DIR` then `implicitreg check DIR/*` (the issue's done-when)."""
     exe = [sys.executable, "-m", "implicitreg.cli"]
-    subprocess.run(exe + ["verify", "--only", "no-such-suite", "--certify", str(tmp_path)], capture_output=True,
+    subprocess.run(exe + ["verify", "--only", "none", "--certify", str(tmp_path)], capture_output=True,
                    text=True, timeout=900, cwd=ROOT)
     files = sorted(str(p) for p in tmp_path.glob("*.json"))
     assert len(files) == 7

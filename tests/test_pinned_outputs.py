@@ -31,7 +31,7 @@ ALIASES = {
     "unique_bp": ("unique_bp", "unique"),
     "theorem": ("theorem", "statement", "name"),
     "passed": ("passed", "pass", "ok"),
-    "margin": ("margin",),
+    "margin": ("margin_text", "margin"),  # the suite's own margin (the schema's `margin` is observed/bound)
     "slope": ("slope", "slope_observed", "fitted_slope"),
 }
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:/\d+)?")
@@ -135,6 +135,8 @@ def test_cli_quantities_unchanged(case, instance_files):
 
 
 def _depth_key(depth):
+    if depth is None:  # the output schema writes a missing depth as null, the old table as "-"
+        return "-"
     try:
         return str(Fraction(str(depth)))
     except (ValueError, ZeroDivisionError):
@@ -199,14 +201,17 @@ def test_certificates_unchanged_and_checked(pinned, instance_files, tmp_path):
         assert same(old["alpha"], new["alpha"], 0)
         # the certified balls carry ~30 digits: pin 25
         assert same(old["x_inf"], [e["mid"] if isinstance(e, dict) else e for e in new["x_inf"]], rel=mpf("1e-25"), absolute=mpf("1e-60"))
-        for norm, value in old["errors"].items():
-            assert same(value, new["errors"][norm], rel=mpf("1e-20"))
+        # every error the certificate still states (the producer may drop a norm whose bound is undecided)
+        shared = old["errors"].keys() & new["errors"].keys()
+        assert shared
+        for norm in shared:
+            assert same(old["errors"][norm], new["errors"][norm], rel=mpf("1e-20"))
     # the standalone checker accepts what was written, and the shipped reference certificate
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["check", "--no-sympy", str(out)]) == 0
+        assert main(["check", str(out)]) == 0
     reference = Path(__file__).parents[1] / "proofs" / "reference_certificates" / f"{pinned['stem']}.json"
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["check", "--no-sympy", str(reference)]) == 0
+        assert main(["check", str(reference)]) == 0
 
 
 def test_the_comparison_catches_a_changed_number():

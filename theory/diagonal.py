@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sympy
 
+from implicitreg.theory import potentials as _potentials
 from implicitreg.theory.statement import D, Bound, Hypothesis, Provenance, Theorem, alpha, register, rho
 
 ALPHA_CONVENTION = "product"
@@ -37,15 +38,29 @@ ERROR_IDENTITY = "proofs/derivations/error_identity.py"
 
 
 def h_D(var, depth=D) -> sympy.Expr:
-    """h_D(var) = (1 - var)^(-D/(D-2)) - (1 + var)^(-D/(D-2)) (symbolic D allowed)."""
-    k = depth / (depth - 2)
-    return (1 - var) ** (-k) - (1 + var) ** (-k)
+    """h_D(var), the link of :func:`implicitreg.theory.potentials.h` (its only definition); depth may be symbolic.
+
+    >>> import sympy
+    >>> from implicitreg.theory.diagonal import h_D
+    >>> s = sympy.Symbol("s")
+    >>> h_D(s, 3)
+    -1/(s + 1)**3 + (1 - s)**(-3)
+    >>> h_D(s, 2)
+    2*sinh(s)
+    """
+    return _potentials.h(depth, var)
 
 
 def H_D(var, depth=D) -> sympy.Expr:
-    """H_D(var) = ((D-2)/2)[(1-var)^(-2/(D-2)) + (1+var)^(-2/(D-2)) - 2], H_D' = h_D."""
-    e = 2 / (depth - 2)
-    return (depth - 2) / 2 * ((1 - var) ** (-e) + (1 + var) ** (-e) - 2)
+    """H_D(var), the dual potential of :func:`implicitreg.theory.potentials.H` (H_D' = h_D); depth may be symbolic.
+
+    >>> import sympy
+    >>> from implicitreg.theory.diagonal import H_D, h_D
+    >>> s = sympy.Symbol("s")
+    >>> sympy.simplify(sympy.diff(H_D(s, 5), s) - h_D(s, 5))
+    0
+    """
+    return _potentials.H(depth, var)
 
 
 # ---- hypotheses (decided on facts computed by numerics.error_constants / basis_pursuit) --------------------------

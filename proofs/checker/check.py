@@ -506,10 +506,18 @@ def check_certificate(cert, *, use_sympy: bool | None = None, time_limit: float 
                 raise CheckFailure("(top level)", "a certificate is a JSON object")
             if not isinstance(cert.get("sha256"), str) or cert["sha256"] != content_hash(cert):
                 raise CheckFailure("sha256", "content hash mismatch: the file was edited after it was written")
-            schema.validate(cert)
+            refuting = cert.get("kind") == "refutation"  # a counterexample to a conjecture (written by falsify)
+            if refuting:
+                from . import refutation
+
+                refutation.SCHEMA(cert, "")
+            else:
+                schema.validate(cert)
             _check_header(cert, out)
             if cert["kind"] == "diagonal":
                 _check_diagonal(cert, out, use_sympy)
+            elif refuting:
+                refutation.check(cert, out)
             else:
                 _check_deep_linear(cert, out)
     except CheckFailure:
