@@ -56,6 +56,12 @@ def test_every_figure_draws_bounds_with_provenance(rendered):
     kinds = ("paper", "derived", "standard", "reconstructed", "conjecture")
     for name, data in results.items():
         bounds = [c for c in data["curves"] if c["role"] in ("upper", "lower", "limit")]
+        if data["meta"].get("outside_theorems"):
+            # a network no theorem covers: no bound is drawn as one; the deep-linear values are labelled as such
+            assert not bounds and not data["checks"]
+            refs = [c for c in data["curves"] if c["series"] == "deep-linear"]
+            assert refs and all("outside the theorems" in c["provenance"] for c in refs)
+            continue
         assert bounds, f"{name} draws no bound curve"
         for c in bounds:
             assert any(c["provenance"].startswith(k) for k in kinds), (name, c["label"], c["provenance"])
@@ -751,3 +757,51 @@ def test_reproduce_instance_errors(capsys, tmp_path):
     assert main(["reproduce", "wah-fig2", "--instance", str(ok), "--out", str(tmp_path)]) == 2
     assert "does not run on user data" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.png"))
+
+
+
+# ---------------------------------------------------------------------------------------------
+# the GELU MLP (outside the theorems): gradient and complex-step Hessian against finite differences
+# ---------------------------------------------------------------------------------------------
+
+def test_gelu_mlp_derivatives_against_finite_differences():
+    import numpy as np
+
+    from implicitreg.numerics import gelu_mlp as G
+
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
+    net = G.small_init(2, 3, 0.8, rng)
+    theta = net.flat()
+    P = len(theta)
+
+    def R(t):
+        return G.loss(net.with_flat(t), X, y)
+
+    # the GELU (tanh form) typed from its definition
+    z = np.linspace(-3, 3, 7)
+    assert np.allclose(G.gelu(z), 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z ** 3))), rtol=1e-15)
+    e = 1e-6
+    E = np.eye(P)
+    fd_grad = np.array([(R(theta + e * E[j]) - R(theta - e * E[j])) / (2 * e) for j in range(P)])
+    assert np.allclose(np.concatenate([g.ravel() for g in G.gradient(net, X, y)]), fd_grad, rtol=1e-6, atol=1e-9)
+    h = 1e-4
+    fd_H = np.array([[(R(theta + h * (E[i] + E[j])) - R(theta + h * (E[i] - E[j])) - R(theta - h * (E[i] - E[j]))
+                       + R(theta - h * (E[i] + E[j]))) / (4 * h * h) for j in range(P)] for i in range(P)])
+    H = G.hessian(net, X, y)
+    assert np.allclose(H, fd_H, rtol=1e-4, atol=1e-6)
+    assert G.sharpness(net, X, y) == pytest.approx(np.linalg.eigvalsh(fd_H)[-1], rel=1e-4)
+    # batched GD equals one-network steps
+    res = G.gradient_descent([net, G.small_init(2, 3, 0.5, rng)], X, y, 0.05, 20)
+    t = theta.copy()
+    for _ in range(20):
+        t = t - 0.05 * np.concatenate([g.ravel() for g in G.gradient(net.with_flat(t), X, y)])
+    assert np.allclose(res.nets[0].flat(), t, rtol=1e-12, atol=1e-14)
+
+
+def test_mc_gelu_is_labelled_outside_the_theorems(rendered):
+    data = rendered[1]["mc-gelu"]
+    assert data["meta"]["outside_theorems"] is True and data["meta"]["L"] == 10 and data["meta"]["n"] == 50
+    assert "outside the theorems" in data["title"]
+    obs = _curves(data, panel="sharpness", role="observed")
+    assert obs and all(v > 0 for c in obs for v in c["y"])

@@ -220,7 +220,8 @@ class Reproduction:
 FIGURES: dict[str, FigureSpec] = {}
 
 #: the modules whose import registers the figures, one per paper
-PAPER_MODULES = ("implicitreg.experiments.wah", "implicitreg.experiments.ms", "implicitreg.experiments.mc")
+PAPER_MODULES = ("implicitreg.experiments.wah", "implicitreg.experiments.ms", "implicitreg.experiments.mc",
+                 "implicitreg.experiments.mc_gelu")
 
 
 def _register_all() -> None:
