@@ -44,11 +44,11 @@ def is_number_string(value: Any) -> bool:
     return isinstance(value, str) and bool(_NUMBER.match(value))
 
 
-def number_string(value, digits: int | None = None) -> str | None:
+def number_string(value, digits: int | None = None, strip_zeros: bool = False) -> str | None:
     """The schema's text of a number: Fraction/int exactly (``"p/q"``), mpf/float as a decimal.
 
-    ``digits``: significant digits for an mpf (default: its full precision); a float is written as its shortest
-    ``repr``. ``None`` stays ``None``. NaN is refused (it is never a result).
+    ``digits``: significant digits for an mpf (default: its full precision; trailing zeros kept unless
+    ``strip_zeros``); a float is written as its shortest ``repr``. ``None`` stays ``None``. NaN is refused (it is never a result).
     """
     if value is None:
         return None
@@ -78,7 +78,7 @@ def number_string(value, digits: int | None = None) -> str | None:
         return "inf" if v > 0 else "-inf"
     if v == 0:
         return "0"
-    text = mpmath.nstr(v, digits if digits is not None else mpmath.mp.dps, strip_zeros=False,
+    text = mpmath.nstr(v, digits if digits is not None else mpmath.mp.dps, strip_zeros=strip_zeros,
                        min_fixed=-4, max_fixed=16)
     return text.replace("e+", "e")
 
@@ -104,6 +104,8 @@ class Type:
             text = f"object `{self.obj}`"
         elif self.kind == "number":
             text = "number string"
+        elif self.kind == "json":
+            text = "JSON object"
         else:
             text = self.kind
         if self.choices:
@@ -154,7 +156,7 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "signs": (_list(INTEGER), "signs of x on the support"),
     "rho": (_null(NUMBER), "rho(x*) = ||A_{S^c}^T (A_S^+)^T sign(x*_S)||_inf; null when x* is not unique"),
     "rho_maximal_support": (NUMBER, "rho of the maximal support"),
-    "certificate": (NUMBERS, "dual certificate lambda proving l1 optimality exactly"),
+    "dual_certificate": (NUMBERS, "dual certificate lambda proving l1 optimality exactly"),
     "rho_dual_certificate": (_list(NUMBER, nullable=True), "dual vector certifying rho, or null"),
     "face_dimension": (INTEGER, "dimension of the face X_BP of l1 minimizers"),
     "face": (_obj("face"), "the face X_BP: a relative-interior point, directions, vertices"),
@@ -234,6 +236,21 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "checks_total": (INTEGER, "bound checks evaluated"),
     "checks_failed": (INTEGER, "bound checks that do not hold"),
     "figures": (_list(_obj("figure")), "available figures"),
+    "refuted": (BOOLEAN, "falsify: a counterexample to the conjectured bound was found"),
+    "lhs": (STRING, "falsify: the quantity the conjectured bound is about"),
+    "side": (_enum("upper", "lower"), "falsify: the conjecture is an upper or a lower bound on lhs"),
+    "bound": (STRING, "falsify: the conjectured bound as written (an expression over named quantities)"),
+    "alpha_range": (NUMBERS, "falsify: the alpha interval searched [lo, hi]"),
+    "family": (STRING, "falsify: the family of generated instances"),
+    "assume": (_list(STRING), "falsify: hypotheses restricting the instances"),
+    "budget": (INTEGER, "falsify: search budget (evaluations)"),
+    "evaluations": (INTEGER, "falsify: evaluations made"),
+    "skipped": (INTEGER, "falsify: instances skipped by the hypotheses"),
+    "counterexample": (_obj("falsify_point", nullable=True), "falsify: the violating instance and alpha, or null"),
+    "worst": (_obj("falsify_point", nullable=True), "falsify: the closest approach when not refuted, or null"),
+    "certificate": (Type("json", nullable=True), "a certificate object (docs/certificates.md), or null"),
+    "note": (STRING, "remarks"),
+    "quantities": (_list(_obj("quantity")), "falsify --list-quantities: the named quantities"),
 }
 
 #: nested objects: key -> (type, meaning)
@@ -287,6 +304,29 @@ OBJECTS: dict[str, dict[str, tuple[Type, str]]] = {
         "field": (_null(STRING), "the failing field"),
         "reason": (_null(STRING), "why it failed"),
     },
+    "falsify_point": {
+        "instance": (_obj("exact_instance"), "the exact instance"),
+        "alpha": (NUMBER, "alpha, exact"),
+        "alpha_convention": (_enum("product", "factor"), "convention of alpha"),
+        "depth": (NUMBER, "depth"),
+        "lhs": (NUMBER, "value of the quantity"),
+        "bound": (NUMBER, "value of the conjectured bound"),
+        "ratio": (NUMBER, "lhs / bound"),
+    },
+    "exact_instance": {
+        "A": (_list(NUMBERS), "A, exact"),
+        "X": (_list(NUMBERS), "X, exact"),
+        "y": (NUMBERS, "y, exact"),
+    },
+    "quantity": {
+        "name": (STRING, "name"),
+        "definition": (STRING, "definition"),
+        "provenance": (Type("json"), "provenance object: kind, source, proof, note"),
+        "problem": (STRING, "diagonal or deep-linear"),
+        "scope": (STRING, "what it depends on"),
+        "computed_by": (STRING, "the function computing it"),
+        "aliases": (_list(STRING), "other names"),
+    },
     "figure": {
         "name": (STRING, "figure name"),
         "title": (STRING, "title"),
@@ -297,7 +337,7 @@ _BASE = ("schema_version", "command")
 #: every command's required keys (beyond schema_version and command); other registered keys are optional
 COMMANDS: dict[str, tuple[str, ...]] = {
     "l1": ("instance", "m", "N", "x", "l1_norm", "unique", "support", "signs", "rho", "rho_maximal_support",
-           "certificate", "face_dimension", "face", "verified"),
+           "dual_certificate", "face_dimension", "face", "verified"),
     "limit": ("instance", "m", "N", "depth", "alpha", "alpha_convention", "alpha_product", "x", "digits_certified",
               "digits_requested", "floor", "residual", "nu", "dps", "iterations"),
     "flow": ("instance", "m", "N", "depth", "alpha", "alpha_convention", "alpha_product", "kind", "method", "dps",
@@ -317,6 +357,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "check": ("files", "passed"),
     "reproduce": ("name", "outputs", "checks_total", "checks_failed"),
     "reproduce-list": ("figures",),
+    "falsify": ("refuted", "lhs", "side", "bound", "depth", "alpha_range", "alpha_convention", "family", "seed",
+                "budget", "evaluations", "counterexample", "worst"),
+    "falsify-quantities": ("quantities",),
 }
 
 
@@ -352,6 +395,9 @@ def _check(value, t: Type, where: str, errors: list[str]) -> None:
             _check(v, t.item, f"{where}[{i}]", errors)
     elif t.kind == "object":
         _check_object(value, OBJECTS[t.obj], (), where, errors)
+    elif t.kind == "json":
+        if not isinstance(value, dict):
+            errors.append(f"{where}: expected a JSON object, got {type(value).__name__}")
 
 
 def _check_object(obj, registry, required, where: str, errors: list[str]) -> None:

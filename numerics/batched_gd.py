@@ -78,7 +78,7 @@ def batched_gradient_descent(weights: Sequence[np.ndarray], head, data, eta, ste
     called at step 0 and every ``every`` steps when given."""
     Sigma = np.asarray(data.sigma("float"), dtype=float)
     b = np.asarray(data.moment("float"), dtype=float)
-    X, y = np.asarray(data.X_array("float"), float), np.asarray(data.y_array("float"), float)
+    y = np.asarray(data.y_array("float"), float)
     c = float(y @ y) / len(y)
     Ws = [np.array(W, dtype=float) for W in weights]
     B = Ws[0].shape[0]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Sequence
@@ -369,15 +370,17 @@ def _progress_bar(progress: bool, t_bound):
 def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | None = None, method: str = "radau",
               rtol=None, atol=None, dps: int = 30, max_steps: int = 100000,
               stop: Callable | None = None, t_eval: Sequence | None = None, first_step=None,
-              progress: bool = False) -> OdeResult:
+              progress: bool = False, time_budget: float | None = None) -> OdeResult:
     """Integrate y' = fun(t, y) over ``t_span = (t0, t_final)`` (t_final may be ``mpmath.inf`` with ``stop``).
 
     ``fun(t, y)`` and ``jac(t, y)`` take and return (lists of) mpf at ``dps`` digits. ``rtol``/``atol``
     default to 10^-(dps-5). ``stop(t, y) -> bool`` is checked after each accepted step (status 1 when it fires).
     ``t_eval``: record only at these times (steps are shortened to hit them); otherwise every accepted step is
-    recorded. Returns an :class:`OdeResult`; never raises on non-convergence (status -1, ``success`` False),
+    recorded. ``time_budget``: wall-clock seconds after which the run stops like ``max_steps`` (status -1).
+    Returns an :class:`OdeResult`; never raises on non-convergence (status -1, ``success`` False),
     but raises :class:`InvalidParameterError` on a bad method or tolerance.
     """
+    deadline = None if time_budget is None else time.monotonic() + float(time_budget)
     if method not in METHODS:
         raise InvalidParameterError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 5:
@@ -412,6 +415,10 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
             while True:
                 if nsteps >= max_steps:
                     status, message = -1, f"maximum number of steps ({max_steps}) reached at t = {mpmath.nstr(solver.t, 8)}"
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    status, message = -1, (f"time budget of {time_budget:g} s exhausted after {nsteps} steps at "
+                                           f"t = {mpmath.nstr(solver.t, 8)}")
                     break
                 try:
                     solver.step()
@@ -532,7 +539,8 @@ def _check_times(t_final, until_converged):
 
 def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_final=None,
                  until_converged: bool = True, tol=None, dps: int = 30, method: str = "radau", rtol=None, atol=None,
-                 max_steps: int = 200000, t_eval=None, progress: bool = False) -> FlowResult:
+                 max_steps: int = 200000, t_eval=None, progress: bool = False,
+                 time_budget: float | None = None) -> FlowResult:
     """The reduced (dual) flow nu' = -c_D (A x(nu) - y), x(nu) = alpha_prod phi_D(A^T nu), nu(0) = 0.
 
     Integrates to ``t_final`` or, with ``until_converged``, until ||A x - y||_inf <= ``tol`` (default
@@ -559,7 +567,7 @@ def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t
         stop = _convergence_stop(P, lambda nu: x_of(nu), tol) if until_converged else None
 
         ode = integrate(fun, (0, t_end), [mpf(0)] * m, jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
-                        max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress)
+                        max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress, time_budget=time_budget)
         xs = [x_of(nu) for nu in ode.y]
         return _finish("reduced", P, ode, xs, tol, until_converged, dps, method, nu=ode.y)
 
@@ -617,7 +625,8 @@ class _FlintDual:
 
 def full_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_final=None,
               until_converged: bool = False, tol=None, dps: int = 30, method: str = "radau", rtol=None, atol=None,
-              max_steps: int = 200000, t_eval=None, progress: bool = False) -> FlowResult:
+              max_steps: int = 200000, t_eval=None, progress: bool = False,
+              time_budget: float | None = None) -> FlowResult:
     """The 2N-dimensional flow u' = -D u^(D-1) A^T r, v' = +D v^(D-1) A^T r, u(0) = v(0) = alpha_prod^(1/D).
 
     Same stopping rules as :func:`reduced_flow`; the Jacobian is analytic.
@@ -659,7 +668,7 @@ def full_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_fi
         stop = _convergence_stop(P, x_of, tol) if until_converged else None
 
         ode = integrate(fun, (0, t_end), [u0] * (2 * N), jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
-                        max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress)
+                        max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress, time_budget=time_budget)
         xs = [x_of(s) for s in ode.y]
         return _finish("full", P, ode, xs, tol, until_converged, dps, method,
                        u=[s[:N] for s in ode.y], v=[s[N:] for s in ode.y])

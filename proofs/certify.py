@@ -32,6 +32,7 @@ from implicitreg.proofs.checker import grammar, theorems
 from implicitreg.proofs.checker.interval import (CheckFailure, ball_from_interval, decimal_text, endpoints, evaluate,
                                                  hi, lo, point, precision)
 from implicitreg.proofs.checker.krawczyk import krawczyk, link
+from implicitreg.numerics.precision import mpf_from
 
 FORMAT = checker.FORMAT
 THEOREMS = ("MS-D2", "MS-D3", "kink", "MC-LB")
@@ -241,7 +242,13 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     # The interval precision depends on the inputs only (never on a solver's internal choice), so the bytes are
     # reproducible: 60 digits plus the decades of the smallest product scale.
     smallest = min(alphas) if convention == "product" else min(alphas) ** D
-    points, dps = [], 60 + max(0, math.ceil(-math.log10(smallest)))
+    try:
+        log_smallest = math.log10(smallest)
+    except ValueError:  # a scale below the float range (alpha = 1e-400): the same decades from the exact fraction
+        a0 = Fraction(min(alphas))
+        log_smallest = (math.log10(a0.numerator) - math.log10(a0.denominator)) * (1 if convention == "product"
+                                                                                    else float(D))
+    points, dps = [], 60 + max(0, math.ceil(-log_smallest))
     for a in alphas:
         res = gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)
         try:
@@ -519,7 +526,7 @@ def deep_linear_certificate(X, y, L: int) -> dict:
 def _np_mp(W):
     import numpy as np
 
-    return np.array([[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in W], dtype=object)
+    return np.array([[mpf_from(v) for v in row] for row in W], dtype=object)
 
 
 def _metric(Ws, d):

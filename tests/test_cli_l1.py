@@ -77,12 +77,12 @@ def test_json_output_line_instance(tmp_path, capsys):
                                      "--json"])
     assert rc == 0 and err == ""
     obj = json.loads(out)
-    for key in ("x", "l1_norm", "unique", "support", "signs", "rho", "rho_maximal_support", "certificate",
+    for key in ("x", "l1_norm", "unique", "support", "signs", "rho", "rho_maximal_support", "dual_certificate",
                 "face"):
         assert key in obj
     assert obj["l1_norm"] == "3" and obj["unique"] is False and obj["rho"] is None
     assert obj["support"] == [0, 1, 2] and obj["signs"] == [1, 1, 1] and obj["rho_maximal_support"] == "0"
-    assert obj["certificate"] == ["1", "0"]
+    assert obj["dual_certificate"] == ["1", "0"]
     assert obj["face_dimension"] == 1 and obj["face"]["point"] == ["1/2", "1", "3/2"]
     assert sorted(obj["face"]["vertices"]) == [["0", "0", "3"], ["1", "2", "0"]]
     x = [F(v) for v in obj["x"]]
@@ -94,7 +94,7 @@ def test_json_decimal_number_is_exact(tmp_path, capsys):
     rc, out, _ = run_main(capsys, ["l1", "--instance", write(tmp_path, '{"A": [[1, 0.1]], "y": [0.1]}'), "--json"])
     obj = json.loads(out)
     assert rc == 0 and obj["x"] == ["1/10", "0"] and obj["l1_norm"] == "1/10"
-    assert obj["unique"] is True and obj["rho"] == "1/10" and obj["support"] == [0] and obj["certificate"] == ["1"]
+    assert obj["unique"] is True and obj["rho"] == "1/10" and obj["support"] == [0] and obj["dual_certificate"] == ["1"]
 
 
 def test_plane_rho_for_maximal_support(tmp_path, capsys):

@@ -46,6 +46,9 @@ CASES = {
     "certify": lambda d: ["certify", "--instance", str(d / "mc.json"), "--theorem", "MC-LB", "--depth", "3", "--out",
                           str(d / "mc_cert.json"), "--json"],
     "reproduce-list": lambda d: ["reproduce", "--list", "--json"],
+    "falsify": lambda d: ["falsify", "--lhs", "err_l1", "--bound", "2*alpha**(1-rho)", "--depth", "2", "--family",
+                          "integer", "--m", "1:2", "--N", "2:3", "--budget", "5", "--json"],
+    "falsify-quantities": lambda d: ["falsify", "--list-quantities", "--json"],
     "verify-instance": lambda d: ["verify", "--instance", str(d / "deep.json"), "--depth", "2", "--json"],
 }
 
@@ -59,9 +62,31 @@ def test_every_command_json_follows_the_schema(capsys, files, command):
     assert obj["schema_version"] == SCHEMA_VERSION and obj["command"] == command
 
 
+def _subparsers():
+    import argparse
+
+    from implicitreg.cli import build_parser
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
 def test_every_schema_command_is_exercised():
-    """reproduce renders a figure (seconds to minutes): its schema is tested in test_reproduce_json_schema."""
+    """Every schema command has a case here except `reproduce`, which renders a figure (its JSON is built from the
+    same envelope); every subcommand with --json is in the schema (a new command must register its keys)."""
     assert set(COMMANDS) - set(CASES) == {"reproduce"}
+    for name, sub in _subparsers().items():
+        if any("--json" in a.option_strings for a in sub._actions):
+            assert name in COMMANDS, f"`implicitreg {name} --json` is not in implicitreg/schema.py COMMANDS"
+
+
+def test_every_subcommand_has_a_description_and_marks_required_options():
+    for name, sub in _subparsers().items():
+        assert sub.description and len(sub.description) > 40, f"`implicitreg {name}` has no description"
+        for a in sub._actions:
+            if a.required and a.option_strings:
+                assert (a.help or "").startswith("(required)"), f"{name} {a.option_strings[0]}: mark it (required)"
 
 
 def test_shared_keys_have_one_type_across_commands(capsys, files):

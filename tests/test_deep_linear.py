@@ -1,4 +1,5 @@
 """numerics.deep_linear: loss, gradient, Hessian, sharpness paths, minimizers, flows (each against an independent path)."""
+import dataclasses
 from fractions import Fraction
 
 import mpmath
@@ -12,6 +13,7 @@ from implicitreg.numerics import deep_linear as dl
 from implicitreg.numerics import exact
 from implicitreg.numerics.instance import load_json_exact
 from implicitreg.proofs.derivations import sharpness as deriv
+from implicitreg.numerics.precision import mpf_from
 from strategies_deep import MINIMIZER_KINDS, examples, minimizer, regression_data
 
 DATA = dl.RegressionData.from_lists([[1, 2, 0], [0, 1, 1], [3, -1, 2], [1, 1, 1], ["1/2", 0, -1]],
@@ -47,11 +49,11 @@ def test_loss_identity_and_minimal_loss():
         net = dl.small_init(3, 3, 0.8, rng, kind="mp")
         R = dl.loss(net, DATA)
         rmin = DATA.minimal_loss_exact
-        assert abs(R - dl.excess_loss(net, DATA) - mpmath.mpf(rmin.numerator) / rmin.denominator) < _tol()
+        assert abs(R - dl.excess_loss(net, DATA) - mpf_from(rmin)) < _tol()
         # no 1/2: with W_L ... W_1 = 0 the loss is (1/n) ||y||^2
         zero = net.with_weights([W * 0 for W in net.weights])
         ysq = sum(v * v for v in DATA.y) / DATA.n
-        assert abs(dl.loss(zero, DATA) - mpmath.mpf(ysq.numerator) / ysq.denominator) < _tol()
+        assert abs(dl.loss(zero, DATA) - mpf_from(ysq)) < _tol()
 
 
 def test_bad_data_raises_specific_errors():
@@ -86,10 +88,17 @@ def test_bad_networks_raise():
     with pytest.raises(InvalidParameterError, match="scale"):
         dl.small_init(3, 3, 0, np.random.default_rng(0))
     with pytest.raises(InvalidParameterError, match="eta"):
-        dl.gradient_descent(dl.small_init(3, 2, 0.1, np.random.default_rng(0)), DATA, -1, 3)
+        dl.deep_gradient_descent(dl.small_init(3, 2, 0.1, np.random.default_rng(0)), DATA, -1, 3)
 
 
 # --- derivatives ---------------------------------------------------------------------------------------------
+
+
+def _test_network(rng, head, scale, shapes, layers=3):
+    """An mpf network on d = 3 inputs: residual (with a head) or plain random layers of the given shapes."""
+    if head:
+        return dl.residual_init(3, layers, scale, rng, kind="mp")
+    return dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in shapes))
 
 
 def _flat_grad(net, data):
@@ -100,10 +109,7 @@ def _flat_grad(net, data):
 def test_gradient_matches_central_differences_of_the_loss(head):
     with mpmath.workdps(60):
         rng = np.random.default_rng(1)
-        if head:
-            net = dl.residual_init(3, 3, 0.7, rng, kind="mp")
-        else:
-            net = dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in [(2, 3), (4, 2), (1, 4)]))
+        net = _test_network(rng, head, 0.7, [(2, 3), (4, 2), (1, 4)])
         th = dl.flatten(net)
         v = dl.to_mp(rng.standard_normal(len(th)))
         h = mpmath.mpf(10) ** -20
@@ -117,10 +123,7 @@ def test_hessian_matches_central_differences_of_the_gradient_and_hvp(head):
     O(h^2)), and the Hessian-vector product (directional derivative recursions)."""
     with mpmath.workdps(60):
         rng = np.random.default_rng(2)
-        if head:
-            net = dl.residual_init(3, 4, 1.0, rng, kind="mp")
-        else:
-            net = dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in [(2, 3), (3, 2), (1, 3)]))
+        net = _test_network(rng, head, 1.0, [(2, 3), (3, 2), (1, 3)], layers=4)
         H = dl.hessian(net, DATA)
         assert all(H[i, j] == H[j, i] for i in range(H.shape[0]) for j in range(i))
         th = dl.flatten(net)
@@ -202,10 +205,29 @@ def test_balanced_minimizer_metric_is_the_stated_closed_form():
 # --- flows ----------------------------------------------------------------------------------------------------
 
 
-def test_dormand_prince_float_on_exponential_decay():
-    res = dl.dormand_prince(lambda t, y: -y, 0.0, np.array([1.0, 2.0]), 3.0, rtol=1e-10, atol=1e-12)
-    assert res.status == 0
-    assert np.allclose(res.y, np.exp(-3.0) * np.array([1.0, 2.0]), rtol=1e-8, atol=0)
+def test_float_flow_is_scipy_rk45_and_matches_the_mpmath_flow():
+    """The float64 flow (scipy's RK45) against the 30-digit flow of numerics.flow.integrate from the same start."""
+    net0 = dl.small_init(2, 2, 0.5, np.random.default_rng(0))
+    res = dl.gradient_flow(net0, DATA_2D, 0.5, rtol=1e-11, atol=1e-13)
+    assert "solve_ivp RK45" in res.integrator and res.status == 0 and res.success and res.t == 0.5
+    with mpmath.workdps(30):
+        ref = dl.gradient_flow(net0.as_mp(), DATA_2D, "0.5",
+                               rtol="1e-20", atol="1e-20", dps=30)
+    for W, V in zip(res.net.weights, ref.net.weights):
+        assert np.allclose(W, dl.to_float(V), rtol=1e-8, atol=1e-10)
+    # the check can fail: a shorter horizon is told apart
+    short = dl.gradient_flow(net0, DATA_2D, 0.4, rtol=1e-11, atol=1e-13)
+    assert not all(np.allclose(W, dl.to_float(V), rtol=1e-8, atol=1e-10)
+                   for W, V in zip(short.net.weights, ref.net.weights))
+
+
+def test_float_flow_step_budget_and_frozen_result():
+    net0 = dl.small_init(3, 3, 0.2, np.random.default_rng(7))
+    res = dl.gradient_flow(net0, DATA, 1e4, rtol=1e-9, atol=1e-13, max_steps=3)
+    assert res.status == -1 and not res.success and "max_steps" in res.message
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.status = 0
+    assert res.to_json()["status"] == -1 and dl.gradient_descent is dl.deep_gradient_descent
 
 
 def test_imbalances_conserved_by_mpmath_flow_to_tolerance():

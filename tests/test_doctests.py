@@ -16,17 +16,17 @@ MODULES = [
     "implicitreg.numerics._flint_link",
     "implicitreg.numerics.precision",
     "implicitreg.numerics.limit",
+    "implicitreg.numerics.lp_exact",
+    "implicitreg.numerics._result",
 ]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     module = importlib.import_module(name)
-    dps = mpmath.mp.dps
-    try:
+    # mpmath's default precision, as in mpmath's own doctests, whatever precision the process is at
+    with mpmath.workdps(15):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    finally:
-        mpmath.mp.dps = dps
     assert result.failed == 0
     assert result.attempted > 0, f"{name} has no docstring examples"
 

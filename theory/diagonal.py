@@ -1,6 +1,6 @@
 """The depth-D error theorems for diagonal linear networks (dln.md §2-5), as statement objects.
 
-Source: Matt & Stöger (abstract in ``shared/seeds/000_*``): for D >= 3 the error ||x_inf - x*|| decreases
+Source: Matt & Stöger (abstract; ``docs/theory/dln.md``): for D >= 3 the error ||x_inf - x*|| decreases
 linearly in alpha, for D = 2 at rate alpha^(1-rho) with rho in [0, 1) tied to NSP constants; the bounds are
 tight (explicit examples); deeper networks may generalize better at realistic alpha. The paper's exact theorems,
 norms and constants are unknown to us: the rates are [paper], every constant below is [derived] (ours) and names
@@ -31,7 +31,7 @@ M0 = sympy.Symbol("M0", nonnegative=True)
 rho_minus = sympy.Symbol("rho_minus", nonnegative=True)  # rho - K2 eps
 E1 = sympy.Symbol("E1", positive=True)                   # ||e_D||_1
 
-SOURCE = "Matt & Stöger (abstract, shared/seeds/000)"
+SOURCE = "Matt & Stöger (abstract; docs/theory/dln.md)"
 MS_D2 = "proofs/derivations/ms_d2.py"
 MS_D3 = "proofs/derivations/ms_d3.py"
 ERROR_IDENTITY = "proofs/derivations/error_identity.py"

@@ -9,7 +9,7 @@ def register(sub) -> None:
                        description="Exact basis pursuit min ||x||_1 s.t. A x = y in rational arithmetic: the "
                                    "minimizer, uniqueness (decided exactly), the maximal support, the face X_BP of "
                                    "all minimizers, rho and the LP certificates, all re-checked exactly. Theory: "
-                                   "docs/theory/basis_pursuit.md.")
+                                   "docs/theory/dln.md §3 and docs/theory/wah.md §3.")
     add_instance_option(p)
     add_json_option(p)
     p.set_defaults(func=_run)

@@ -13,13 +13,13 @@ def register(sub) -> None:
                        description="Write a tightness certificate: a JSON file that `implicitreg check` verifies "
                                    "without implicitreg's producing code. Format: docs/certificates.md.")
     p.add_argument("--instance", required=True, metavar="FILE",
-                   help="JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
+                   help="(required) JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
     p.add_argument("--theorem", required=True, choices=("MS-D2", "MS-D3", "kink", "MC-LB"),
                    help="(required) MS-D2 / MS-D3: error bounds of depth-2 / depth-D diagonal networks; kink: the "
                         "kink family near non-uniqueness; MC-LB: the deep-linear sharpness lower bound "
                         "(docs/theory/)")
     p.add_argument("--depth", required=True, metavar="D",
-                   help="depth D of the diagonal network (real: '2.5' or '5/2'), or the integer L for MC-LB")
+                   help="(required) depth D of the diagonal network (real: '2.5' or '5/2'), or the integer L for MC-LB")
     p.add_argument("--alpha", nargs="+", metavar="A", help="initialization scales (diagonal networks)")
     p.add_argument("--alpha-convention", choices=("product", "factor"), default=None,
                    help="alpha = u(0)^D (product; default for MS) or u(0) (factor; default for kink)")
@@ -43,6 +43,7 @@ def _certify(args) -> int:
     from implicitreg.commands import parse_positive_decimal
     from implicitreg.errors import InvalidParameterError
     from implicitreg.numerics.instance import Instance, read_json_file
+    from implicitreg.progress import activity
     from implicitreg.proofs import certify
 
     if args.theorem == "MC-LB":
@@ -53,13 +54,16 @@ def _certify(args) -> int:
         data = read_json_file(args.instance)
         if not isinstance(data, dict) or "X" not in data or "y" not in data:
             raise InvalidParameterError("MC-LB needs an instance with keys 'X' and 'y'")
-        cert = certify.deep_linear_certificate(data["X"], data["y"], L)
+        with activity(f"certify {args.theorem}"):  # progress on stderr when it is a terminal
+            cert = certify.deep_linear_certificate(data["X"], data["y"], L)
     else:
         if not args.alpha:
             raise InvalidParameterError(f"{args.theorem} needs --alpha")
         alphas = [parse_positive_decimal(a, "alpha") for a in args.alpha]
-        cert = certify.diagonal_certificate(Instance.load(args.instance), args.depth, alphas, theorem=args.theorem,
-                                            alpha_convention=args.alpha_convention, symbolic=not args.no_symbolic)
+        with activity(f"certify {args.theorem}"):  # progress on stderr when it is a terminal
+            cert = certify.diagonal_certificate(Instance.load(args.instance), args.depth, alphas,
+                                                theorem=args.theorem, alpha_convention=args.alpha_convention,
+                                                symbolic=not args.no_symbolic)
     try:
         Path(args.out).write_text(certify.dumps(cert), encoding="utf-8")
     except OSError as exc:

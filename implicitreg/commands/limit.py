@@ -16,7 +16,7 @@ def _add_common(p) -> None:
                    help="(required) initialization scale > 0, read exactly ('1e-30', '1/8')")
     p.add_argument("--alpha-convention", choices=("product", "factor"), default="product",
                    help="'product': u(0)^D = alpha (default); 'factor': u(0) = alpha, product scale alpha^D "
-                        "(docs/theory/conventions.md)")
+                        "(docs/theory/README.md)")
 
 
 def register(sub) -> None:
@@ -24,7 +24,7 @@ def register(sub) -> None:
                        description="The limit x_inf(alpha) of gradient flow of a depth-D diagonal linear network "
                                    "(x = u^D - v^D, u(0) = v(0)) on 1/2 ||A x - y||^2, by the dual Newton solve; the "
                                    "digits are certified by an independent re-solve at twice the precision. "
-                                   "Theory: docs/theory/diagonal.md.")
+                                   "Theory: docs/theory/dln.md.")
     _add_common(p)
     p.add_argument("--digits", default="30", metavar="P",
                    help="significant digits to certify, 1..5000 (default 30); JSON: digits_requested, and "
@@ -36,7 +36,7 @@ def register(sub) -> None:
                        description="Integrate the gradient flow of a depth-D diagonal network in mpmath (reduced "
                                    "m-dim dual flow, or --full 2N-dim (u, v) flow) with an implicit Radau IIA "
                                    "scheme. A step budget (--max-steps) stops long runs with advice. Theory: "
-                                   "docs/theory/diagonal.md.")
+                                   "docs/theory/dln.md.")
     _add_common(q)
     q.add_argument("--t-final", metavar="T", help="integrate up to time T")
     q.add_argument("--until-converged", action="store_true",
@@ -50,6 +50,8 @@ def register(sub) -> None:
     q.add_argument("--tol", metavar="TOL", help="convergence tolerance on ||A x - y||_inf (default 10^-(P-8))")
     q.add_argument("--max-steps", default="20000", metavar="N",
                    help="step budget (default 20000): beyond it the flow stops with a message saying what to change")
+    q.add_argument("--time-budget", metavar="SECONDS",
+                   help="wall-clock budget: beyond it the flow stops with a message saying what to change")
     q.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     q.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
     q.add_argument("--out", metavar="FILE", help="write the trajectory to FILE instead of stdout")
@@ -88,7 +90,7 @@ def run_flow(args) -> int:
     res = api.gradient_flow(inst, depth=args.depth, alpha=args.alpha, alpha_convention=args.alpha_convention,
                             t_final=args.t_final, until_converged=(args.t_final is None or args.until_converged),
                             full=args.full, digits=digits, method=args.method, tol=args.tol, max_steps=max_steps,
-                            progress=progress_wanted())
+                            time_budget=args.time_budget, progress=progress_wanted())
     if args.format == "json":
         buf = io.StringIO()
         emit(res.to_json(digits), True, out=buf)

@@ -9,7 +9,7 @@ def register(sub) -> None:
                                       "--depth inf: the analytic centre)",
                        description="When basis pursuit has a face of minimizers, the limit of gradient flow as "
                                    "alpha -> 0 is x_g(p) = argmin G_p over that face; it depends on the depth p. "
-                                   "Digits are certified by two precisions. Theory: docs/theory/selection.md.")
+                                   "Digits are certified by two precisions. Theory: docs/theory/wah.md.")
     add_instance_option(p)
     p.add_argument("--depth", required=True, metavar="P",
                    help="(required) real depth 2 <= p <= 10000 ('3', '2.5', '5/2') or 'inf' for the analytic centre")

@@ -256,7 +256,7 @@ def gd_drift(data, etas=(0.02, 0.01, 0.005), L=3, s=0.3, T=2.0, seed=2):
     D0 = dl.imbalances(net0)
     out = []
     for eta in etas:
-        res = dl.gradient_descent(net0, data, eta, int(round(T / eta)))
+        res = dl.deep_gradient_descent(net0, data, eta, int(round(T / eta)))
         out.append(max(float(np.linalg.norm(a - b)) for a, b in zip(dl.imbalances(res.net), D0)))
     return out
 
@@ -305,7 +305,7 @@ def _eos_rows(verdicts):
     out = {}
     for f in (0.9, 1.02):
         net0 = dl.residual_init(data.d, L, 0.25, np.random.default_rng(1))
-        res = dl.gradient_descent(net0, data, f * eta_max, 5000, stop_excess_loss=1e-12)
+        res = dl.deep_gradient_descent(net0, data, f * eta_max, 5000, stop_excess_loss=1e-12)
         out[f] = res
     ok = out[0.9].status == 1 and out[1.02].status == 0 and dl.excess_loss(out[1.02].net, data) > 1e-6
     verdicts.append(_row("MC-EoS [GD eta > 2/S_LB does not converge]", "reconstructed", data.name, L, None, eta_max,
