@@ -805,3 +805,17 @@ def test_mc_gelu_is_labelled_outside_the_theorems(rendered):
     assert "outside the theorems" in data["title"]
     obs = _curves(data, panel="sharpness", role="observed")
     assert obs and all(v > 0 for c in obs for v in c["y"])
+
+
+def test_gallery_shows_every_figure_with_a_small_png():
+    """docs/gallery.md has a section, a PNG (< 90 KB) and a reading for every registered figure."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "docs"
+    text = (root / "gallery.md").read_text(encoding="utf-8")
+    for name in F.figure_names():
+        assert f"## `{name}`" in text and f"![{name}](figures/{name}.png)" in text
+        section = text.split(f"## `{name}`")[1].split("\n## ")[0]
+        assert "**Reading.**" in section
+        png = root / "figures" / f"{name}.png"
+        assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size < 90_000
