@@ -30,10 +30,11 @@ import numpy as np
 import scipy.linalg
 
 FLOOR = 1e-11          # entries below FLOOR ||x||_inf are judged at that scale (not resolvable in float64)
-STAGE_TOL = 1e-4       # relative change of x at which an intermediate continuation stage is accepted
+STAGE_TOL = 1e-3       # relative change of x at which an intermediate continuation stage is accepted
 FINAL_TOL = 1e-10      # ... and the stage at the target alpha
 STAGE_NEWTON = 30
-FINAL_NEWTON = 60
+FINAL_NEWTON = 40
+FLAT = 1e-4  # full steps below this change that stop shrinking: the float64 floor (the refinement goes on)
 BOUNDARY_FRACTION = 0.99
 
 
@@ -115,7 +116,8 @@ class Float64Dual:
 
     def direction(self, w: np.ndarray, g: np.ndarray) -> np.ndarray:
         """(A diag(w) A^T)^{-1} g, diagonally scaled; a ridge of 1e-14 (relative) if Cholesky fails."""
-        J = (self.A * w) @ self.AT
+        B = self.A * np.sqrt(w)
+        J = B @ B.T
         s = 1 / np.sqrt(np.maximum(np.diag(J), np.finfo(float).tiny))
         Js = J * s[:, None] * s[None, :]
         for ridge in (0.0, 1e-14, 1e-10, 1e-6):
@@ -165,9 +167,9 @@ class Float64Dual:
             if t == 1.0 and change <= tol:
                 return nu, change, it, True
             # the float64 floor: full steps whose change stopped shrinking
-            flat = flat + 1 if (t == 1.0 and change > previous / 2 and change < 1e-6) else 0
+            flat = flat + 1 if (t == 1.0 and change > previous / 2 and change < FLAT) else 0
             if flat >= 3:
-                return nu, change, it, change <= 1e-8
+                return nu, change, it, change <= FLAT
             previous = change
         return nu, change, max_iter, False
 

@@ -146,6 +146,9 @@ class RadauIIA(OdeSolver):
         self.c, self.A = _radau_coefficients(stages)
         self.c_arb = [to_arb(v) for v in self.c]
         self.A_arb = flint.arb_mat(stages, stages, [to_arb(v) for row in self.A for v in row])
+        self._nodes_arb = [flint.arb(0)] + self.c_arb
+        self._inv_node_gaps = [[1 / (a - b) if a is not b else None for b in self._nodes_arb]
+                               for a in self._nodes_arb]
         self.newton_maxiter = newton_maxiter
         self._previous = None  # (h0, stage increments) of the last accepted collocation, for the predictor
         self.dps = mpmath.mp.dps
@@ -200,16 +203,17 @@ class RadauIIA(OdeSolver):
         """
         h0, Z0 = previous
         s = self.stages
-        nodes = [mpf(0)] + list(self.c)
+        nodes = self._nodes_arb
+        ratio = to_arb(h) / to_arb(h0)
         rows = []
         for i in range(s):
-            tau = 1 + self.c[i] * h / h0
+            tau = 1 + self.c_arb[i] * ratio
             for k in range(1, s + 1):
-                w = mpf(1)
+                w = flint.arb(1)
                 for l in range(s + 1):
                     if l != k:
-                        w *= (tau - nodes[l]) / (nodes[k] - nodes[l])
-                rows.append(to_arb(w - (1 if k == s else 0)))
+                        w *= (tau - nodes[l]) * self._inv_node_gaps[k][l]
+                rows.append(w - (1 if k == s else 0))
         return (flint.arb_mat(s, s, rows) * Z0).mid()
 
     def _stages(self, t, y, f0, h, Minv, previous):

@@ -24,13 +24,19 @@ class IntegerRows:
     and, when every |entry| < 2^26, as an exact float64 array for the chunked products of :meth:`gram`."""
 
     def __init__(self, A):
-        den = math.lcm(*{v.denominator for row in A for v in row})
+        num, dens = _numerators_denominators(A)
+        den = math.lcm(*set(dens))
         self.den = den
-        self.rows = [[v.numerator * (den // v.denominator) for v in row] for row in A]
+        N = len(A[0])
+        if all(d == den for d in dens):
+            flat = num
+        else:
+            flat = [n * (den // d) for n, d in zip(num, dens)]
+        self.rows = [flat[i:i + N] for i in range(0, len(flat), N)]
         self.m, self.N = len(self.rows), len(self.rows[0])
         self.fmpz = flint.fmpz_mat(self.rows)
         self.fmpz_T = self.fmpz.transpose()
-        self.amax_bits = max(abs(v) for row in self.rows for v in row).bit_length()
+        self.amax_bits = max(max(flat), -min(flat)).bit_length()
         self.float = np.array(self.rows, dtype=float) if self.amax_bits <= 26 else None
 
     def exact_float_products(self) -> bool:
@@ -91,6 +97,17 @@ class IntegerRows:
             r = abs(Fraction(int(v)) * Fraction(2) ** E / self.den - yi)
             worst = max(worst, r)
         return mpf(worst.numerator) / worst.denominator
+
+
+def _numerators_denominators(A):
+    """Flat lists of the numerators and denominators of a matrix of Fractions (ints are allowed)."""
+    num, dens = [], []
+    for row in A:
+        for v in row:
+            q = v if isinstance(v, Fraction) else Fraction(v)
+            num.append(q.numerator)
+            dens.append(q.denominator)
+    return num, dens
 
 
 def _signed_man_exp(v):
