@@ -1,12 +1,8 @@
 """Basis pursuit solved exactly: min ||x||_1 subject to A x = y, over the rationals.
 
-Method (dln.md §3, wah.md §3). The LP is min 1^T (x+ + x-) s.t. A x+ - A x- = y, x+- >= 0. HiGHS
-(``scipy.optimize.linprog(method="highs-ds")``) finds an optimal basis in floating point; the basic
-solution is then *rebuilt in exact rationals* (python-flint ``fmpq_mat``) and, if the float basis was
-wrong, repaired by exact simplex pivots (primal simplex from a primal feasible basis, dual simplex
-from a dual feasible one, otherwise an exact phase 1). Every LP answer is finally *proved* in the
-standard library's :class:`fractions.Fraction`: primal feasibility, dual feasibility and a zero
-duality gap. Nothing unproved is returned.
+Method (dln.md §3, wah.md §3). The LP is min 1^T (x+ + x-) s.t. A x+ - A x- = y, x+- >= 0, solved by
+:func:`implicitreg.numerics.lp_exact.linprog_exact`: HiGHS's float basis rebuilt and repaired in exact rationals,
+every answer proved in fractions (primal and dual feasibility, zero duality gap). Nothing unproved is returned.
 
 On top of one optimal primal-dual pair (x0, lambda0):
 
@@ -34,369 +30,18 @@ import numpy as np
 
 from implicitreg.errors import (CertificateError, ConvergenceError, HypothesisNotMetError,
                                 InvalidInstanceError, InvalidParameterError, NotInRangeError)
+from implicitreg.numerics._result import Result
 from implicitreg.numerics.exact import (columns, nullspace, norm1, norm_inf, parse_exact,
                                         pinv_times, rank, sign, solve_consistent, transpose)
+# the exact LP lives in lp_exact; LPSolution and linprog_exact are re-exported here for existing callers
+from implicitreg.numerics.lp_exact import (LPSolution, _float_array, _mat, _matvec, _pivot_columns, _q, _rmatvec,
+                                           linprog_exact)
 
 __all__ = ["Face", "BasisPursuitResult", "RhoResult", "l1_minimizer", "rho_constant", "nsp_constant",
            "nsp_constant_order", "support_pinv_norm", "linprog_exact", "LPSolution"]
 
 #: enumerate the vertices of the optimal face only when at most this many candidate bases exist
 FACE_VERTEX_LIMIT = 2000
-#: consecutive degenerate pivots before switching from Dantzig's rule to Bland's (anti-cycling) rule
-_BLAND_AFTER = 30
-_MAX_PIVOTS = 100_000
-
-
-# --------------------------------------------------------------------------------------------------
-# exact standard-form LP: min c^T z  s.t.  M z = b, z >= 0
-# --------------------------------------------------------------------------------------------------
-
-def _q(x: Fraction) -> flint.fmpq:
-    return flint.fmpq(x.numerator, x.denominator)
-
-
-def _f(q) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
-
-
-def _mat(rows: Sequence[Sequence[Fraction]], ncols: int | None = None) -> flint.fmpq_mat:
-    r = len(rows)
-    n = ncols if ncols is not None else (len(rows[0]) if r else 0)
-    return flint.fmpq_mat(r, n, [_q(v) for row in rows for v in row])
-
-
-def _colvec(v: Sequence) -> flint.fmpq_mat:
-    return flint.fmpq_mat(len(v), 1, list(v))
-
-
-def _pivot_columns(M: flint.fmpq_mat) -> list[int]:
-    """Pivot columns of the rref of M: the greedy (left-to-right) maximal independent column set."""
-    if M.nrows() == 0 or M.ncols() == 0:
-        return []
-    R, rk = M.rref()
-    piv, j = [], 0
-    n = M.ncols()
-    for i in range(rk):
-        while j < n and R[i, j] == 0:
-            j += 1
-        piv.append(j)
-        j += 1
-    return piv
-
-
-@dataclass(frozen=True)
-class LPSolution:
-    """An exactly proved optimum of min c^T z, M z = b, z >= 0.
-
-    ``dual`` is y with M^T y <= c and b^T y = c^T z = ``value`` (checked in fractions).
-    ``basis`` lists the basic columns; ``pivots`` counts the exact simplex pivots needed after the
-    float basis (0 when HiGHS's basis was already optimal).
-    """
-
-    z: tuple[Fraction, ...]
-    dual: tuple[Fraction, ...]
-    value: Fraction
-    basis: tuple[int, ...]
-    pivots: int
-    phase1: bool = False
-
-
-class _Simplex:
-    """Exact revised simplex over fmpq on a full-row-rank M (rows already reduced)."""
-
-    def __init__(self, M: flint.fmpq_mat, b: flint.fmpq_mat, c: list):
-        self.M, self.b, self.c = M, b, c
-        self.MT = M.transpose()
-        self.r, self.n = M.nrows(), M.ncols()
-        self.pivots = 0
-
-    def _basis_matrix(self, basis):
-        M = self.M
-        return flint.fmpq_mat(self.r, self.r, [M[i, j] for i in range(self.r) for j in basis])
-
-    def state(self, basis):
-        """(B, z_B, y, reduced costs) for a basis; raises ZeroDivisionError when B is singular."""
-        B = self._basis_matrix(basis)
-        zB = B.solve(self.b)
-        y = B.transpose().solve(_colvec([self.c[j] for j in basis]))
-        My = self.MT * y
-        red = [self.c[j] - My[j, 0] for j in range(self.n)]
-        return B, [zB[i, 0] for i in range(self.r)], y, red
-
-    def primal(self, basis: list[int]) -> list[int]:
-        bland, streak = False, 0
-        while True:
-            B, zB, _, red = self.state(basis)
-            inb = set(basis)
-            cand = [j for j in range(self.n) if j not in inb and red[j] < 0]
-            if not cand:
-                return basis
-            j = cand[0] if bland else min(cand, key=lambda k: (red[k], k))
-            col = self.M
-            u = B.solve(flint.fmpq_mat(self.r, 1, [col[i, j] for i in range(self.r)]))
-            ratios = [(zB[i] / u[i, 0], basis[i], i) for i in range(self.r) if u[i, 0] > 0]
-            if not ratios:
-                raise ConvergenceError("exact simplex: the LP is unbounded (an internal LP was set up wrongly)")
-            theta, _, i = min(ratios)
-            streak = streak + 1 if theta == 0 else 0
-            bland = bland or streak > _BLAND_AFTER
-            basis[i] = j
-            self._count()
-
-    def dual_simplex(self, basis: list[int]) -> list[int]:
-        bland, streak = False, 0
-        while True:
-            B, zB, _, red = self.state(basis)
-            neg = [i for i in range(self.r) if zB[i] < 0]
-            if not neg:
-                return basis
-            i = min(neg, key=lambda k: basis[k]) if bland else min(neg, key=lambda k: (zB[k], basis[k]))
-            w = B.transpose().solve(_colvec([flint.fmpq(int(k == i)) for k in range(self.r)]))
-            alpha = self.MT * w
-            inb = set(basis)
-            cand = [(red[j] / -alpha[j, 0], j) for j in range(self.n) if j not in inb and alpha[j, 0] < 0]
-            if not cand:
-                raise ConvergenceError("exact dual simplex: the LP is infeasible (an internal LP was set up wrongly)")
-            ratio, j = min(cand)
-            streak = streak + 1 if ratio == 0 else 0
-            bland = bland or streak > _BLAND_AFTER
-            basis[i] = j
-            self._count()
-
-    def _count(self):
-        self.pivots += 1
-        if self.pivots > _MAX_PIVOTS:
-            raise ConvergenceError(f"exact simplex: no optimum after {_MAX_PIVOTS} pivots")
-
-
-def _float_solution(c, M_rows, b):
-    """HiGHS (dual simplex) on the float image of the LP: (z, reduced costs, duals) or None."""
-    from scipy.optimize import linprog
-
-    n = len(c)
-    Mf = _float_array(M_rows, (len(M_rows), n))
-    cf = _float_array(c, (n,))
-    bf = _float_array(b, (len(b),))
-    if Mf is None or cf is None or bf is None:
-        return None
-    res = linprog(cf, A_eq=Mf, b_eq=bf, bounds=(0, None), method="highs-ds")
-    if res.status != 0 or res.x is None or res.eqlin is None:
-        return None
-    y = np.asarray(res.eqlin.marginals, dtype=float)
-    return res.x, cf - Mf.T @ y, y
-
-
-def _float_array(data, shape) -> np.ndarray | None:
-    """The float image of exact data, or None when it is not representable (overflow, or a nonzero that
-    underflows to 0); the callers then skip the float hint and the exact method runs on its own."""
-    flat = [v for row in data for v in row] if len(shape) == 2 else list(data)
-    out = []
-    for v in flat:
-        try:
-            f = float(v)
-        except OverflowError:
-            return None
-        if (f == 0) != (v == 0) or not np.isfinite(f):
-            return None
-        out.append(f)
-    return np.array(out, dtype=float).reshape(shape)
-
-
-def _float_basis(c, M_rows, b, r: int, float_sol=None) -> list[int] | None:
-    """A candidate basis from HiGHS: positive columns first, then columns by |reduced cost|."""
-    float_sol = float_sol if float_sol is not None else _float_solution(c, M_rows, b)
-    if float_sol is None:
-        return None
-    z, red, _ = float_sol
-    n = len(c)
-    scale = max(1.0, float(np.max(np.abs(z)))) if n else 1.0
-    pos = [j for j in range(n) if z[j] > 1e-9 * scale]
-    pos.sort(key=lambda j: -z[j])
-    rest = sorted((j for j in range(n) if j not in set(pos)), key=lambda j: abs(red[j]))
-    order = pos + rest
-    reordered = flint.fmpq_mat(len(M_rows), n, [_q(M_rows[i][j]) for i in range(len(M_rows)) for j in order])
-    piv = _pivot_columns(reordered)
-    if len(piv) != r:
-        return None
-    return [order[k] for k in piv]
-
-
-def _crash_basis(sx: "_Simplex", c, float_sol) -> list[int] | None:
-    """An exactly optimal basis rebuilt from HiGHS's solution, or None.
-
-    HiGHS's optimal basis of a degenerate LP usually contains row logicals (fixed at 0), which have no
-    column in the standard form. We rebuild it exactly: the columns with positive z or zero reduced cost
-    (as many independent ones as possible, positive first) plus unit "logical" columns fixed at 0. If that
-    basis is exactly primal and dual feasible, each logical is pivoted out by a dual ratio test (a
-    degenerate primal step, so both feasibilities survive); the result is an optimal basis of M alone.
-    """
-    z, red_f, y_f = float_sol
-    r, n = sx.r, sx.n
-    cmax = max((abs(float(v)) for v in c), default=1.0) or 1.0
-    scale = max(1.0, float(np.max(np.abs(z)))) if n else 1.0
-    pos = sorted((j for j in range(n) if z[j] > 1e-9 * scale), key=lambda j: -z[j])
-    inpos = set(pos)
-    zero = sorted((j for j in range(n) if j not in inpos and abs(red_f[j]) <= 1e-7 * cmax), key=lambda j: abs(red_f[j]))
-    Z = pos + zero
-    M = sx.M
-    # logicals: HiGHS's basic row logicals have dual exactly (or nearly) 0, so try those rows first
-    rows_by_dual = sorted(range(r), key=lambda i: abs(y_f[i]))
-    ent = []
-    for i in range(r):
-        ent.extend(M[i, j] for j in Z)
-        ent.extend(flint.fmpq(int(k == i)) for k in rows_by_dual)
-    piv = _pivot_columns(flint.fmpq_mat(r, len(Z) + r, ent))
-    basis = [Z[k] if k < len(Z) else n + rows_by_dual[k - len(Z)] for k in piv]
-    ent = []
-    for i in range(r):
-        ent.extend(M[i, j] for j in range(n))
-        ent.extend(flint.fmpq(int(k == i)) for k in range(r))
-    ext = _Simplex(flint.fmpq_mat(r, n + r, ent), sx.b, list(sx.c) + [flint.fmpq(0)] * r)
-    try:
-        _, zB, _, red = ext.state(basis)
-    except ZeroDivisionError:
-        return None
-    if any(v < 0 for v in zB) or any(zB[k] != 0 for k in range(r) if basis[k] >= n):
-        return None
-    if any(red[j] < 0 for j in range(n)):
-        return None
-    for p in range(r):
-        if basis[p] < n:
-            continue
-        B, _, _, red = ext.state(basis)
-        w = B.transpose().solve(_colvec([flint.fmpq(int(k == p)) for k in range(r)]))
-        alpha = ext.MT * w
-        inb = set(basis)
-        up = [(red[j] / alpha[j, 0], j) for j in range(n) if j not in inb and alpha[j, 0] > 0]
-        down = [(red[j] / -alpha[j, 0], j) for j in range(n) if j not in inb and alpha[j, 0] < 0]
-        options = [min(o) for o in (up, down) if o]
-        if not options:
-            return None
-        basis[p] = min(options)[1]
-        sx.pivots += 1
-    return basis
-
-
-def linprog_exact(c: Sequence[Fraction], M: Sequence[Sequence[Fraction]], b: Sequence[Fraction], *,
-                  basis: Sequence[int] | None = None, use_float: bool = True,
-                  fallback_basis=None) -> LPSolution:
-    """Exact optimum of min c^T z s.t. M z = b, z >= 0 (all data rational), with its proof.
-
-    The starting basis is ``basis`` if given (and nonsingular), else HiGHS's optimal basis rebuilt
-    exactly (:func:`_crash_basis`), else ``fallback_basis``, else a basis of HiGHS's positive and
-    zero-reduced-cost columns (``fallback_basis`` may be a callable, evaluated only when needed). From it: primal simplex if primal feasible, dual simplex if dual feasible, otherwise an
-    exact phase 1. The result is checked in fractions (M z = b, z >= 0, M^T y <= c, c^T z = b^T y);
-    :class:`ConvergenceError` if the LP is infeasible or unbounded (callers set up bounded, feasible LPs).
-    """
-    c = [Fraction(v) for v in c]
-    b = [Fraction(v) for v in b]
-    n = len(c)
-    m = len(M)
-    if any(len(row) != n for row in M) or len(b) != m:
-        raise InvalidParameterError("linprog_exact: inconsistent shapes")
-    # independent rows (pivot columns of M^T); dropped rows get dual 0
-    rows = _pivot_columns(_mat(M, n).transpose()) if m and n else []
-    r = len(rows)
-    Mr = [M[i] for i in rows]
-    br = [b[i] for i in rows]
-    used_phase1 = False
-    if r == 0:
-        basis_l: list[int] = []
-        zq = [Fraction(0)] * n
-        yq_r: list[Fraction] = []
-        pivots = 0
-        if any(cj < 0 for cj in c):
-            raise ConvergenceError("exact LP is unbounded (an internal LP was set up wrongly)")
-    else:
-        Mq = _mat(Mr, n)
-        bq = _colvec([_q(v) for v in br])
-        cq = [_q(v) for v in c]
-        sx = _Simplex(Mq, bq, cq)
-        start = list(basis) if basis is not None else None
-        if start is None and use_float:
-            float_sol = _float_solution(c, Mr, br)
-            if float_sol is not None:
-                start = _crash_basis(sx, c, float_sol)
-                if start is None and fallback_basis is not None:
-                    start = _resolve(fallback_basis)
-                if start is None:
-                    start = _float_basis(c, Mr, br, r, float_sol)
-        if start is None and fallback_basis is not None:
-            start = _resolve(fallback_basis)
-        basis_l = None
-        if start is not None and len(start) == r:
-            try:
-                _, zB, _, red = sx.state(start)
-            except ZeroDivisionError:
-                zB = None
-            if zB is not None:
-                if all(v >= 0 for v in zB):
-                    basis_l = sx.primal(start)
-                elif all(red[j] >= 0 for j in range(n)):
-                    basis_l = sx.dual_simplex(start)
-        if basis_l is None:
-            basis_l = _phase1(Mq, bq, sx)
-            basis_l = sx.primal(basis_l)
-            used_phase1 = True
-        _, zB, y, _ = sx.state(basis_l)
-        zq = [Fraction(0)] * n
-        for k, j in enumerate(basis_l):
-            zq[j] = _f(zB[k])
-        yq_r = [_f(y[i, 0]) for i in range(r)]
-        pivots = sx.pivots
-    dual = [Fraction(0)] * m
-    for i, v in zip(rows, yq_r):
-        dual[i] = v
-    value = sum((cj * zj for cj, zj in zip(c, zq)), Fraction(0))
-    _prove_lp(c, M, b, zq, dual, value)
-    return LPSolution(tuple(zq), tuple(dual), value, tuple(basis_l), pivots, used_phase1)
-
-
-def _resolve(basis) -> list[int] | None:
-    """A fallback basis may be given lazily, as a callable (computed only when needed)."""
-    basis = basis() if callable(basis) else basis
-    return None if basis is None else list(basis)
-
-
-def _phase1(Mq: flint.fmpq_mat, bq: flint.fmpq_mat, sx: _Simplex) -> list[int]:
-    """An exact feasible basis of M z = b, z >= 0 (artificial variables, then driven out)."""
-    r, n = Mq.nrows(), Mq.ncols()
-    sgn = [1 if bq[i, 0] >= 0 else -1 for i in range(r)]
-    ent = []
-    for i in range(r):
-        ent.extend(Mq[i, j] for j in range(n))
-        ent.extend(flint.fmpq(sgn[i] if k == i else 0) for k in range(r))
-    M1 = flint.fmpq_mat(r, n + r, ent)
-    c1 = [flint.fmpq(0)] * n + [flint.fmpq(1)] * r
-    ph = _Simplex(M1, bq, c1)
-    basis = ph.primal(list(range(n, n + r)))
-    _, zB, _, _ = ph.state(basis)
-    if sum(zB[k] for k in range(r) if basis[k] >= n) != 0:
-        raise ConvergenceError("exact phase 1: the LP is infeasible (an internal LP was set up wrongly)")
-    for i in range(r):
-        if basis[i] < n:
-            continue
-        B = ph._basis_matrix(basis)
-        w = B.transpose().solve(_colvec([flint.fmpq(int(k == i)) for k in range(r)]))
-        alpha = Mq.transpose() * w
-        inb = set(basis)
-        j = next(j for j in range(n) if j not in inb and alpha[j, 0] != 0)
-        basis[i] = j
-    sx.pivots += ph.pivots
-    return basis
-
-
-def _prove_lp(c, M, b, z, y, value) -> None:
-    """Primal feasibility, dual feasibility and zero gap, in fractions."""
-    if any(v < 0 for v in z):
-        raise ConvergenceError("exact LP check failed: z has a negative entry")
-    if _matvec(M, z) != list(b):
-        raise ConvergenceError("exact LP check failed: M z != b")
-    My = _rmatvec(M, y) if M else [Fraction(0)] * len(c)
-    if any(My[j] > c[j] for j in range(len(c))):
-        raise ConvergenceError("exact LP check failed: the dual is infeasible")
-    if sum((bi * yi for bi, yi in zip(b, y)), Fraction(0)) != value:
-        raise ConvergenceError("exact LP check failed: nonzero duality gap")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -437,27 +82,6 @@ def _as_signs(signs, s: int) -> tuple[int, ...]:
     return sig
 
 
-def _integer_form(v: Sequence[Fraction]) -> tuple[list[int], int]:
-    """v = ints / d with one common denominator d (exact, standard library only)."""
-    d = math.lcm(*(x.denominator for x in v)) if v else 1
-    return [x.numerator * (d // x.denominator) for x in v], d
-
-
-def _matvec(A: Sequence[Sequence[Fraction]], x: Sequence[Fraction]) -> list[Fraction]:
-    """A x in exact integer arithmetic (fast Fraction matvec: common denominators per row)."""
-    xi, dx = _integer_form(x)
-    out = []
-    for row in A:
-        ri, dr = _integer_form(row)
-        out.append(Fraction(sum(a * b for a, b in zip(ri, xi)), dr * dx))
-    return out
-
-
-def _rmatvec(A: Sequence[Sequence[Fraction]], lam: Sequence[Fraction]) -> list[Fraction]:
-    """A^T lam, exactly."""
-    return _matvec(transpose(A), lam) if A else []
-
-
 def _complement(S: Sequence[int], N: int) -> list[int]:
     inS = set(S)
     return [j for j in range(N) if j not in inS]
@@ -467,8 +91,8 @@ def _complement(S: Sequence[int], N: int) -> list[int]:
 # rho and the NSP constants
 # --------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class RhoResult:
+@dataclass(frozen=True, kw_only=True)
+class RhoResult(Result):
     """rho = min { ||A_{S^c}^T lam||_inf : A_S^T lam = sigma } = max { <sigma, v_S> : v in ker A, ||v_{S^c}||_1 <= 1 }.
 
     ``lam`` attains the minimum (primal certificate); ``v`` attains the maximum (dual certificate),
@@ -527,7 +151,7 @@ def rho_constant(A, support, signs) -> RhoResult:
         off = norm1(v[j] for j in C)
     if off:
         v = [vi / off for vi in v]
-    result = RhoResult(rho, lam, tuple(v))
+    result = RhoResult(value=rho, lam=lam, v=tuple(v))
     _check_rho(A, S, sig, result)
     return result
 
@@ -614,8 +238,8 @@ def support_pinv_norm(A, support) -> Fraction:
 # the optimal face and the basis pursuit result
 # --------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Face:
+@dataclass(frozen=True, kw_only=True)
+class Face(Result):
     """X_BP = { x : A x = y, sigma_i x_i >= 0 on S, x = 0 off S } (wah.md §3, standard).
 
     ``point`` is a relative-interior point (nonzero on all of S); ``directions`` an exact basis of
@@ -648,8 +272,8 @@ class Face:
         return _matvec(self.A, x) == list(self.y)
 
 
-@dataclass(frozen=True)
-class BasisPursuitResult:
+@dataclass(frozen=True, kw_only=True)
+class BasisPursuitResult(Result):
     """Exact solution of basis pursuit min { ||x||_1 : A x = y } with its proofs.
 
     ``x`` is the minimizer when ``unique``, otherwise an optimal vertex. ``support``/``signs`` are the
@@ -818,7 +442,7 @@ def l1_minimizer(instance) -> BasisPursuitResult:
     rows = _independent_rows(A)
     M = [row + [-v for v in row] for row in A]
     hint = (lambda: _split_basis_from_float(A, y, rows)) if rows else None
-    sol = linprog_exact([Fraction(1)] * (2 * N), M, y, fallback_basis=hint)
+    sol = linprog_exact([Fraction(1)] * (2 * N), M, y, start=hint if hint is not None else "float")
     x0 = [sol.z[j] - sol.z[N + j] for j in range(N)]
     lam0 = list(sol.dual)
     At0 = _rmatvec(A, lam0)
@@ -840,7 +464,7 @@ def l1_minimizer(instance) -> BasisPursuitResult:
         c = [Fraction(0)] * len(T)
         for k in U:
             c[k] = Fraction(-1)
-        sub = linprog_exact(c, MT, y, basis=basis)
+        sub = linprog_exact(c, MT, y, start=basis)
         if sub.value == 0:
             break  # proved: every i in U vanishes on X_BP
         xv = [Fraction(0)] * N
@@ -871,7 +495,9 @@ def l1_minimizer(instance) -> BasisPursuitResult:
         raise ConvergenceError("internal: rho >= 1 for the maximal support (strict complementarity violated)")
     x = point if unique else tuple(x0)
     Tt = tuple(map(tuple, A))
-    face = Face(S, sig, point, tuple(dirs), dim, verts, Tt, tuple(y))
-    result = BasisPursuitResult(tuple(x), sol.value, unique, S, sig, rr.lam, rr.value, face, rr, Tt, tuple(y))
+    face = Face(support=S, signs=sig, point=point, directions=tuple(dirs), dimension=dim, vertices=verts, A=Tt,
+                y=tuple(y))
+    result = BasisPursuitResult(x=tuple(x), value=sol.value, unique=unique, support=S, signs=sig, certificate=rr.lam,
+                                rho=rr.value, face=face, rho_certificate=rr, A=Tt, y=tuple(y))
     result.verify()
     return result

@@ -31,6 +31,7 @@ from mpmath import mpf
 
 from implicitreg.errors import (ConvergenceError, HypothesisNotMetError, InvalidParameterError,
                                 NonUniqueMinimizerError, PrecisionError)
+from implicitreg.numerics._result import Result
 from implicitreg.numerics.exact import columns, nullspace, pinv_times, transpose
 from implicitreg.numerics.potentials import depth_value, dual_potential, link, link_derivative, positive_value
 
@@ -41,8 +42,8 @@ def _mp(q) -> mpf:
     return mpf(q)
 
 
-@dataclass(frozen=True)
-class SupportConstants:
+@dataclass(frozen=True, kw_only=True)
+class SupportConstants(Result):
     """Exact data of x*: support S (0-based), signs sigma, rho, K2, n = N - s, K1* and m* (as Fractions/mpf)."""
 
     x_star: tuple[Fraction, ...]
@@ -77,12 +78,13 @@ def support_constants(instance) -> SupportConstants:
     P = pinv_times(columns(instance.A, S), columns(instance.A, C)) if C else [[] for _ in S]
     with mpmath.workdps(50):
         K1 = max(abs(mpmath.log(_mp(abs(bp.x[i])))) for i in S)
-    return SupportConstants(tuple(bp.x), S, tuple(bp.signs), bp.rho, K2, len(C), K1, min(abs(bp.x[i]) for i in S),
-                            tuple(bp.certificate), tuple(tuple(r) for r in P))
+    return SupportConstants(x_star=tuple(bp.x), support=S, signs=tuple(bp.signs), rho=bp.rho, K2=K2, n=len(C),
+                            K1_star=K1, m_star=min(abs(bp.x[i]) for i in S), lam_rho=tuple(bp.certificate),
+                            pinv=tuple(tuple(r) for r in P))
 
 
-@dataclass(frozen=True)
-class PosteriorConstants:
+@dataclass(frozen=True, kw_only=True)
+class PosteriorConstants(Result):
     """Constants the proofs read off the computed limit (w = A^T nu = limit.z)."""
 
     K1: mpf      # D = 2: ||w_S - sigma L||_inf, L = log(1/alpha)
@@ -100,15 +102,16 @@ def posterior_constants(limit, sc: SupportConstants) -> PosteriorConstants:
         K1 = max(abs(w[i] - sg * L) for i, sg in zip(sc.support, sc.signs))
         eps = max(abs(w[i] - sg) for i, sg in zip(sc.support, sc.signs))
         w_off = max((abs(w[j]) for j in sc.complement), default=mpf(0))
-        return PosteriorConstants(K1, eps, _mp(sc.rho) + _mp(sc.K2) * eps, _mp(sc.rho) - _mp(sc.K2) * eps, w_off)
+        return PosteriorConstants(K1=K1, eps=eps, rho_a=_mp(sc.rho) + _mp(sc.K2) * eps,
+                                  rho_minus=_mp(sc.rho) - _mp(sc.K2) * eps, w_off=w_off)
 
 
 # --------------------------------------------------------------------------------------------------
 # lambda_D and e_D
 # --------------------------------------------------------------------------------------------------
 
-@dataclass
-class LimitDirection:
+@dataclass(frozen=True, kw_only=True)
+class LimitDirection(Result):
     """lambda_D, w_C = A_C^T lambda_D, and e_D = lim (x_inf - x*)/alpha (MS-D3)."""
 
     depth: Fraction
@@ -211,8 +214,8 @@ def limit_direction(instance, depth, *, digits: int = 30, sc: SupportConstants |
         lam = [mpf(0)] * instance.m
         for i, v in zip(rows, hi[0]):
             lam[i] = v
-        return LimitDirection(D, lam, hi[1], e, mpmath.fsum(abs(v) for v in e), max(abs(v) for v in e), hi[3],
-                              hi[4], got)
+        return LimitDirection(depth=D, lam=lam, w_off=hi[1], e=e, e_norm1=mpmath.fsum(abs(v) for v in e),
+                              e_norm_inf=max(abs(v) for v in e), objective=hi[3], iterations=hi[4], digits=got)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -316,8 +319,8 @@ def alpha_zero_d2(sc: SupportConstants) -> mpf:
 # the tightness family in closed form, and the depth crossover
 # --------------------------------------------------------------------------------------------------
 
-@dataclass
-class RowFamilyLimit:
+@dataclass(frozen=True, kw_only=True)
+class RowFamilyLimit(Result):
     """x_inf of A = [1, r, ..., r] (n copies), y = 1: x_1 = alpha phi(z), x_j = alpha phi(r z); error = n(1+r) x_j."""
 
     z: mpf
@@ -347,11 +350,11 @@ def row_family_limit(depth, r, n: int, alpha, *, dps: int = 60) -> RowFamilyLimi
             z = _gap_root(residual, mpf(0))
         x1, xj = am * link(D, z), am * link(D, rm * z)
         err = n * (1 + rm) * xj
-        return RowFamilyLimit(+z, +x1, +xj, +err, max(n * rm * xj, xj) if n else mpf(0))
+        return RowFamilyLimit(z=+z, x1=+x1, xj=+xj, error_l1=+err, error_inf=max(n * rm * xj, xj) if n else mpf(0))
 
 
-@dataclass
-class Crossover:
+@dataclass(frozen=True, kw_only=True)
+class Crossover(Result):
     """alpha_c where ||x_inf^(D) - x*||_1 = ||x_inf^(2) - x*||_1; below it depth D is closer (if ``found``)."""
 
     depth: Fraction
@@ -388,9 +391,10 @@ def crossover_alpha(instance, depth, *, log10_range=(-40, 0), digits: int = 12, 
     lo, hi = mpf(log10_range[0]), mpf(log10_range[1])
     glo, ghi = gap(lo), gap(hi)
     if glo <= 0:
-        return Crossover(D, None, False, f"depth {D} is not closer even at alpha = 1e{int(lo)}")
+        return Crossover(depth=D, alpha=None, found=False, note=f"depth {D} is not closer even at alpha = 1e{int(lo)}")
     if ghi > 0:
-        return Crossover(D, None, False, f"depth {D} is closer on the whole range up to alpha = 1e{int(hi)}")
+        return Crossover(depth=D, alpha=None, found=False,
+                         note=f"depth {D} is closer on the whole range up to alpha = 1e{int(hi)}")
     for _ in range(iterations):
         mid = (lo + hi) / 2
         if gap(mid) > 0:
@@ -399,4 +403,4 @@ def crossover_alpha(instance, depth, *, log10_range=(-40, 0), digits: int = 12, 
             hi = mid
         if hi - lo < mpf(10) ** -6:
             break
-    return Crossover(D, mpmath.power(10, (lo + hi) / 2), True, "bisection in log10 alpha")
+    return Crossover(depth=D, alpha=mpmath.power(10, (lo + hi) / 2), found=True, note="bisection in log10 alpha")

@@ -40,8 +40,9 @@ def parse_exact(value, where: str = "value") -> Fraction:
     (``"3/7"``) and ``Decimal`` (what JSON numbers become when the file is read with
     :func:`load_json_exact`, so ``0.1`` means 1/10). A binary ``float`` is accepted only when
     finite and is read through its shortest decimal repr (``0.1`` -> 1/10), never through its
-    binary expansion. Booleans, NaN, infinities and anything else raise
-    :class:`InvalidInstanceError` naming ``where``.
+    binary expansion; numpy integer scalars are read exactly, numpy float scalars (float16/32/64)
+    through the shortest repr in their own precision (``np.float32(0.1)`` -> 1/10). Booleans, NaN,
+    infinities and anything else raise :class:`InvalidInstanceError` naming ``where``.
     """
     if isinstance(value, bool):
         raise InvalidInstanceError(f"{where}: expected a number, got a boolean {value!r}")
@@ -51,10 +52,19 @@ def parse_exact(value, where: str = "value") -> Fraction:
         return Fraction(value)
     if isinstance(value, flint.fmpq):
         return Fraction(int(value.p), int(value.q))
+    if type(value).__module__ == "numpy":  # numpy scalars: np.int64 exactly, np.float32/64 by their shortest repr
+        import numpy as np
+
+        if isinstance(value, np.integer):
+            return Fraction(int(value))
+        if isinstance(value, np.floating):
+            if not np.isfinite(value):
+                raise InvalidInstanceError(f"{where}: {float(value)!r} is not a finite number")
+            value = np.format_float_scientific(value, unique=True)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InvalidInstanceError(f"{where}: {value!r} is not a finite number")
-        value = repr(value)
+        value = float.__repr__(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise InvalidInstanceError(f"{where}: {value} is not a finite number")

@@ -1,7 +1,7 @@
 """Problem instances with exact data.
 
-An instance file is a JSON object. For the diagonal-network problems it carries ``"A"`` (a list of
-rows) and ``"y"`` (a list); other keys are ignored. Entries may be integers, decimal strings
+An instance file is a JSON object (or ``.npz``/``.npy``/``.csv``, see :func:`read_data_file`). For the
+diagonal-network problems it carries ``"A"`` (a list of rows) and ``"y"`` (a list); other keys are ignored. Entries may be integers, decimal strings
 (``"0.25"``, ``"1e-3"``), rational strings (``"3/7"``) or JSON numbers, which are read as their
 decimal text (``0.1`` is 1/10, never the binary float nearest to it).
 """
@@ -38,12 +38,141 @@ def load_json_exact(text: str) -> Any:
         raise InvalidInstanceError("not valid JSON: nested too deeply") from None
 
 
-def read_json_file(path: str | Path) -> Any:
+#: instance files larger than this are refused before reading (bytes)
+MAX_FILE_BYTES = 64 * 2 ** 20
+#: arrays with more entries than this are refused
+MAX_ENTRIES = 1_000_000
+
+
+def _open_checked(path: str | Path) -> Path:
+    """``path`` as a Path after checking it names a readable regular file of bounded size."""
+    p = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        st = p.stat()
     except OSError as exc:
         raise InvalidInstanceError(f"cannot read instance file {str(path)!r}: {exc.strerror}") from None
+    if p.is_dir():
+        raise InvalidInstanceError(f"cannot read instance file {str(path)!r}: it is a directory")
+    if st.st_size > MAX_FILE_BYTES:
+        raise InvalidInstanceError(f"instance file {str(path)!r} has {st.st_size} bytes; at most {MAX_FILE_BYTES} "
+                                   "are accepted")
+    return p
+
+
+def read_json_file(path: str | Path) -> Any:
+    """A JSON file read exactly (:func:`load_json_exact`); unreadable or non-UTF-8 files raise
+    :class:`InvalidInstanceError` with one line."""
+    p = _open_checked(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InvalidInstanceError(f"cannot read instance file {str(path)!r}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInstanceError(
+            f"instance file {str(path)!r} is not UTF-8 text (byte {exc.start}); JSON instances are text, and "
+            ".npy/.npz/.csv files are recognised by their extension") from None
+    if not text.strip():
+        raise InvalidInstanceError(f"instance file {str(path)!r} is empty")
     return load_json_exact(text)
+
+
+def _array_rows(arr, name: str, ndim: int) -> list:
+    """Rows (ndim 2) or entries (ndim 1) of a numpy array for :func:`parse_exact` (numpy scalars kept, so a float32
+    is read by its own shortest repr)."""
+    kind = arr.dtype.kind
+    if kind not in "iuf":
+        raise InvalidInstanceError(f"{name} has entries of type {arr.dtype}; expected integers or floats")
+    if arr.size > MAX_ENTRIES:
+        raise InvalidInstanceError(f"{name} has {arr.size} entries; at most {MAX_ENTRIES} are accepted")
+    if ndim == 1 and arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != ndim:
+        raise InvalidInstanceError(f"{name} must be {ndim}-dimensional, got shape {tuple(arr.shape)}")
+    if ndim == 1:
+        return list(arr)
+    return [list(row) for row in arr]
+
+
+def _numpy_load(p: Path):
+    import zipfile
+
+    import numpy as np
+
+    try:
+        return np.load(p, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        reason = " ".join(str(exc).split())[:120]
+        raise InvalidInstanceError(f"cannot read {str(p)!r} as a {p.suffix} file: {reason}") from None
+
+
+def _augmented(rows: list, matrix_key: str, path: Path) -> dict:
+    """{matrix_key: rows without the last column, "y": the last column} of an augmented matrix [A | y]."""
+    if not rows or any(len(r) < 2 for r in rows):
+        raise InvalidInstanceError(f"{str(path)!r} must hold the augmented matrix [{matrix_key} | y]: at least two "
+                                   "columns, the last one y")
+    return {matrix_key: [list(r[:-1]) for r in rows], "y": [r[-1] for r in rows]}
+
+
+def _read_csv(p: Path, matrix_key: str) -> dict:
+    import csv
+
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InvalidInstanceError(f"cannot read instance file {str(p)!r}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInstanceError(f"instance file {str(p)!r} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        rows = [[c.strip() for c in r] for r in csv.reader(text.splitlines())
+                if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
+    except csv.Error as exc:
+        raise InvalidInstanceError(f"cannot read {str(p)!r} as CSV: {exc}") from None
+    if rows and rows[0] and rows[0][-1].lower() == "y":  # a header row naming the columns
+        rows = rows[1:]
+    if sum(len(r) for r in rows) > MAX_ENTRIES:
+        raise InvalidInstanceError(f"{str(p)!r} has more than {MAX_ENTRIES} entries")
+    width = len(rows[0]) if rows else 0
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            raise InvalidInstanceError(f"{str(p)!r} is ragged: row 0 has {width} cells, row {i} has {len(r)}")
+    return _augmented(rows, matrix_key, p)
+
+
+def read_data_file(path: str | Path, matrix_key: str = "A") -> dict:
+    """The data of an instance file as a mapping {matrix_key, "y"} of raw entries for :func:`read_matrix`.
+
+    By extension: ``.npz`` (arrays ``matrix_key`` and ``y``), ``.npy`` (one 2-D array, the augmented matrix
+    [A | y]: the last column is y), ``.csv`` (the augmented matrix as text; cells read exactly like JSON strings;
+    blank lines, ``#`` comments and a header row whose last cell is ``y`` are skipped); anything else is JSON.
+    Integers are exact; floats are read through their shortest decimal repr. Every failure (missing, directory,
+    too large, binary, not UTF-8, NaN, pickled objects, wrong shape) raises :class:`InvalidInstanceError`.
+    """
+    p = _open_checked(path)
+    suffix = p.suffix.lower()
+    if suffix == ".npz":
+        archive = _numpy_load(p)
+        if not hasattr(archive, "files"):
+            raise InvalidInstanceError(f"{str(p)!r} is not an .npz archive")
+        with archive:
+            missing = [k for k in (matrix_key, "y") if k not in archive.files]
+            if missing:
+                raise InvalidInstanceError(f"{str(p)!r} has no array {missing[0]!r} (arrays: "
+                                           f"{', '.join(archive.files) or 'none'})")
+            try:
+                M, y = archive[matrix_key], archive["y"]
+            except (ValueError, OSError, EOFError) as exc:
+                raise InvalidInstanceError(f"cannot read the arrays of {str(p)!r}: {exc}") from None
+            return {matrix_key: _array_rows(M, matrix_key, 2), "y": _array_rows(y, "y", 1)}
+    if suffix == ".npy":
+        arr = _numpy_load(p)
+        if not hasattr(arr, "dtype"):
+            raise InvalidInstanceError(f"{str(p)!r} is not an .npy array")
+        return _augmented(_array_rows(arr, f"the array in {p.name}", 2), matrix_key, p)
+    if suffix == ".csv":
+        return _read_csv(p, matrix_key)
+    return read_json_file(p)
 
 
 def read_matrix(data: Mapping[str, Any], key: str) -> Matrix:
@@ -110,11 +239,19 @@ class Instance:
 
     @classmethod
     def from_lists(cls, A: Sequence[Sequence[Any]], y: Sequence[Any], name: str = "instance") -> "Instance":
-        return cls.from_data({"A": [list(r) for r in A], "y": list(y)}, name=name)
+        """From rows of numbers: ints, Fractions, strings, floats and numpy scalars or arrays (numpy ints exactly,
+        floats through their shortest decimal repr)."""
+        try:
+            rows = [list(r) for r in A]
+            ys = list(y)
+        except TypeError:
+            raise InvalidInstanceError("A must be a sequence of rows and y a sequence of numbers") from None
+        return cls.from_data({"A": rows, "y": ys}, name=name)
 
     @classmethod
     def load(cls, path: str | Path) -> "Instance":
-        return cls.from_data(read_json_file(path), name=Path(path).stem)
+        """Read an instance file: JSON, ``.npz``, ``.npy`` or ``.csv`` (:func:`read_data_file`)."""
+        return cls.from_data(read_data_file(path, "A"), name=Path(path).stem)
 
     def to_json(self) -> dict:
         """The exact data as JSON (``"p/q"`` strings)."""

@@ -30,6 +30,7 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError
+from implicitreg.numerics._result import Result
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, link, positive_value,
                                               product_scale)
@@ -56,8 +57,8 @@ def kink_instance(eps) -> Instance:
     return Instance.from_lists([[1, 1 - e]], [1], name=f"kink(eps={e})")
 
 
-@dataclass
-class KinkLimit:
+@dataclass(frozen=True, kw_only=True)
+class KinkLimit(Result):
     """The flow limit on the kink instance: ``x`` (2 mpf), ``z`` (dual variable), ``error`` = ||x - (1,0)||_2,
     ``alpha_product`` = a, ``alpha_convention`` used for the input alpha, ``depth``, ``eps``."""
 
@@ -118,7 +119,8 @@ def kink_limit(eps, depth, alpha, *, alpha_convention: str = "factor", dps: int 
         # on the constraint x_1 + (1-eps) x_2 = 1: x_1 - 1 = -(1-eps) x_2, so the error needs no cancellation
         # (x_1 - 1 is ~ alpha^p: subtracting would lose log10(1/alpha^p) digits)
         err = mpmath.sqrt(1 + c ** 2) * x[1]
-        return KinkLimit([+v for v in x], +z, +err, e, D, +a, alpha_convention)
+        return KinkLimit(x=[+v for v in x], z=+z, error=+err, eps=e, depth=D, alpha_product=+a,
+                         alpha_convention=alpha_convention)
 
 
 def limit_constant(eps, depth) -> mpf:

@@ -8,8 +8,9 @@ x(t) = alpha_prod * phi_D(A^T nu(t)) (``dln.md`` §2, ``wah.md`` §2; [standard]
   H_2(z) = 2 cosh z - 2 = 4 sinh(z/2)^2;  H_D(z) = ((D-2)/2) [(1-z)^(-2/(D-2)) + (1+z)^(-2/(D-2)) - 2]
 * the rate of the reduced flow nu' = -c_D (A x(nu) - y): c_2 = 4, c_D = D (D-2) alpha_prod^((D-2)/D).
 
-The SymPy forms of the same functions live in :mod:`implicitreg.theory.potentials`; the tests check that the two
-agree. Everything here evaluates at the current mpmath precision (``with mpmath.workdps(n):``).
+This is the only mpmath definition of these functions; the SymPy forms live in :mod:`implicitreg.theory.potentials`,
+the ball-arithmetic ones in :mod:`implicitreg.numerics._flint_link`; the docstring examples below (run by
+``tests/test_doctests.py``) and ``tests/test_potentials_numeric.py`` check that they agree. Everything here evaluates at the current mpmath precision (``with mpmath.workdps(n):``).
 
 Parameters are validated here once for the whole engine: :func:`depth_value` (real D >= 2, exact), and
 :func:`positive_value` (alpha > 0, finite, exact); :func:`product_scale` converts a per-factor alpha
@@ -23,6 +24,7 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import InvalidInstanceError, InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 
 ALPHA_CONVENTIONS = ("product", "factor")
 
@@ -72,10 +74,7 @@ def alpha_convention_value(alpha_convention: str) -> str:
     return alpha_convention
 
 
-def _mp(q) -> mpf:
-    if isinstance(q, Fraction):
-        return mpf(q.numerator) / q.denominator
-    return mpf(q)
+_mp = mpf_from
 
 
 def _exponent(D) -> mpf:
@@ -98,7 +97,25 @@ def _check_domain(z) -> None:
 
 
 def link(D, z) -> mpf:
-    """phi_D(z): 2 sinh z for D = 2; h_D(z) = (1-z)^(-D/(D-2)) - (1+z)^(-D/(D-2)) for D > 2 (|z| < 1)."""
+    """phi_D(z): 2 sinh z for D = 2; h_D(z) = (1-z)^(-D/(D-2)) - (1+z)^(-D/(D-2)) for D > 2 (|z| < 1).
+
+    Examples: h_2 = 2 sinh, h_3(1/2) = 8 - 8/27 exactly, and the SymPy form of :mod:`implicitreg.theory.potentials`
+    at a real depth.
+
+    >>> import mpmath, sympy
+    >>> from mpmath import mpf
+    >>> from implicitreg.numerics.potentials import link
+    >>> mpmath.mp.dps = 30
+    >>> link(2, mpf("0.7")) == 2 * mpmath.sinh(mpf("0.7"))
+    True
+    >>> mpmath.almosteq(link(3, mpf(1) / 2), mpf(8) - mpf(8) / 27, 1e-28)
+    True
+    >>> from implicitreg.theory.potentials import h, s
+    >>> exact = sympy.N(h("5/2").subs(s, sympy.Rational(-3, 10)), 40)
+    >>> mpmath.almosteq(link("5/2", mpf("-0.3")), mpf(str(exact)), 1e-28)
+    True
+    >>> mpmath.mp.dps = 15
+    """
     z, D = mpf(z), _depth(D)
     if _is_two(D):
         return 2 * mpmath.sinh(z)
@@ -119,7 +136,21 @@ def link_derivative(D, z) -> mpf:
 
 
 def dual_potential(D, z) -> mpf:
-    """H_D(z) with H_D' = phi_D, H_D(0) = 0: 4 sinh(z/2)^2 for D = 2, ((D-2)/2)[(1-z)^(-k) + (1+z)^(-k) - 2], k = 2/(D-2)."""
+    """H_D(z) with H_D' = phi_D, H_D(0) = 0: 4 sinh(z/2)^2 for D = 2, ((D-2)/2)[(1-z)^(-k) + (1+z)^(-k) - 2], k = 2/(D-2).
+
+    Examples: H_D' = phi_D (mpmath's numerical derivative), H_2 = 2 cosh - 2.
+
+    >>> import mpmath
+    >>> from mpmath import mpf
+    >>> from implicitreg.numerics.potentials import dual_potential, link
+    >>> with mpmath.workdps(30):
+    ...     [mpmath.almosteq(mpmath.diff(lambda z: dual_potential(D, z), mpf("0.4")), link(D, mpf("0.4")), 1e-25)
+    ...      for D in (2, "5/2", 3, 6)]
+    [True, True, True, True]
+    >>> with mpmath.workdps(30):
+    ...     mpmath.almosteq(dual_potential(2, mpf(3)), 2 * mpmath.cosh(3) - 2, 1e-28)
+    True
+    """
     z, D = mpf(z), _depth(D)
     if _is_two(D):
         return 4 * mpmath.sinh(z / 2) ** 2
@@ -136,6 +167,21 @@ def link_inverse(D, s) -> mpf:
     w = 1 - z in (0, 1] (which keeps the distance to the pole at full relative precision): Newton from the
     right of the root, safeguarded by bisection. Small s (z <= 1/2) are solved on z itself, so that tiny z keep
     their relative precision.
+
+    Examples: phi_D(phi_D^{-1}(s)) = s at tiny s and near the pole (where 1 - z ~ s^(-1/e) costs digits), and the Legendre identity
+    q_D(phi_D(t)) = t phi_D(t) - H_D(t) with q_D' = phi_D^{-1} (q_D by quadrature of the inverse).
+
+    >>> import mpmath
+    >>> from mpmath import mpf
+    >>> from implicitreg.numerics.potentials import dual_potential, link, link_inverse
+    >>> with mpmath.workdps(40):
+    ...     [mpmath.almosteq(link(3, link_inverse(3, v)), v, 1e-30) for v in (mpf("1e-30"), mpf(2), mpf("1e20"))]
+    [True, True, True]
+    >>> with mpmath.workdps(30):
+    ...     t = mpf("0.6")
+    ...     q = mpmath.quad(lambda v: link_inverse(3, v), [0, link(3, t)])
+    ...     mpmath.almosteq(q, t * link(3, t) - dual_potential(3, t), 1e-25)
+    True
     """
     s, D = mpf(s), _depth(D)
     if _is_two(D):

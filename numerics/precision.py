@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from fractions import Fraction
 from typing import Iterable, Sequence
 
 import flint
@@ -77,6 +78,20 @@ def _bits_of(v: mpf) -> int:
     return int(v._mpf_[3])
 
 
+def decade(x) -> int:
+    """The exponent e with 10^e <= |x| < 10^(e+1) (x != 0), decided exactly on the binary value of x."""
+    sign, man, exp, _ = _as_mpf(x)._mpf_
+    if not man:
+        raise ValueError("0 has no decade")
+    q = Fraction(int(man)) * Fraction(2) ** int(exp)
+    e = math.floor(log10_abs(x))
+    while Fraction(10) ** e > q:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= q:
+        e += 1
+    return e
+
+
 def significant_str(x, digits: int, floor=0) -> str:
     """x as a decimal string carrying ``digits`` significant digits (fewer below ``floor``, see :func:`agreeing_digits`)."""
     x = _as_mpf(x)
@@ -84,7 +99,10 @@ def significant_str(x, digits: int, floor=0) -> str:
         return "0"
     floor = abs(_as_mpf(floor))
     if floor and abs(x) < floor:
-        digits = digits - int(math.ceil(log10_abs(floor / abs(x))))
+        # certified to floor 10^-digits absolutely, i.e. to the digit of x in the decade (digits - 1) below
+        # floor's leading decade; a floor that is a binary rounding of a power of ten (alpha = 1e-30) counts as it
+        with mpmath.workprec(mpmath.mp.prec + 60):
+            digits = digits - (decade(floor * (1 + mpf(10) ** -15)) - decade(x))
         if digits < 1:
             return "0"
     with mpmath.workdps(max(digits, 1) + 10):
@@ -123,3 +141,25 @@ def to_arb_list(xs: Iterable) -> list:
 
 def to_mpf_list(xs: Iterable) -> list:
     return [to_mpf(a) for a in xs]
+
+
+def mpf_from(q) -> mpf:
+    """q as an mpf at the current precision: Fractions (which mpmath 1.3 refuses) as numerator / denominator,
+    anything else (int, str, float, mpf) through ``mpf``.
+
+    >>> from fractions import Fraction
+    >>> import mpmath
+    >>> from implicitreg.numerics.precision import mpf_from
+    >>> with mpmath.workdps(30):
+    ...     print(mpf_from(Fraction(1, 3)))
+    0.333333333333333333333333333333
+    >>> mpf_from(Fraction(5, 2)) == mpf_from("2.5") == 2.5
+    True
+    """
+    if isinstance(q, Fraction):
+        return mpf(q.numerator) / q.denominator
+    return mpf(q)
+
+
+#: The midpoint of an arb as an mpf; the name :func:`to_mpf` is kept for existing callers.
+arb_to_mpf = to_mpf

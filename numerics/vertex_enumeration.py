@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
+from implicitreg.numerics._result import Result
 from implicitreg.errors import HypothesisNotMetError, InvalidParameterError, NotInRangeError
 
 __all__ = ["VertexEnumerationResult", "enumerate_l1", "rho_bruteforce", "nsp_constant_bruteforce"]
@@ -86,8 +87,8 @@ def _as_fractions(A):
     return [[Fraction(v) for v in row] for row in A]
 
 
-@dataclass(frozen=True)
-class VertexEnumerationResult:
+@dataclass(frozen=True, kw_only=True)
+class VertexEnumerationResult(Result):
     """min ||x||_1 over A x = y by enumeration: value, all optimal vertices, uniqueness, maximal support."""
 
     value: Fraction
@@ -111,7 +112,8 @@ def enumerate_l1(A, y, *, max_bases: int = 20000) -> VertexEnumerationResult:
         if any(y):
             raise NotInRangeError("y is not in the range of A")
         zero = (Fraction(0),) * N
-        return VertexEnumerationResult(Fraction(0), (zero,), True, (), (), 1)
+        return VertexEnumerationResult(value=Fraction(0), vertices=(zero,), unique=True, support=(), signs=(),
+                                       bases_examined=1)
     best: Fraction | None = None
     optimal: set[tuple[Fraction, ...]] = set()
     for B in itertools.combinations(range(N), r):
@@ -133,7 +135,8 @@ def enumerate_l1(A, y, *, max_bases: int = 20000) -> VertexEnumerationResult:
     verts = tuple(sorted(optimal))
     support = tuple(j for j in range(N) if any(v[j] for v in verts))
     signs = tuple(next((1 if v[j] > 0 else -1) for v in verts if v[j]) for j in support)
-    return VertexEnumerationResult(best, verts, len(verts) == 1, support, signs, count)
+    return VertexEnumerationResult(value=best, vertices=verts, unique=len(verts) == 1, support=support, signs=signs,
+                                   bases_examined=count)
 
 
 def _extreme_directions(A, support, max_subsets: int):

@@ -28,6 +28,7 @@ from implicitreg.errors import CertificateError, HypothesisNotMetError, InvalidP
 from implicitreg.numerics.exact import fraction_str, parse_exact
 from implicitreg.numerics.instance import Instance
 from implicitreg.proofs.checker import check as checker
+from implicitreg.proofs.checker import grammar, theorems
 from implicitreg.proofs.checker.interval import (CheckFailure, ball_from_interval, decimal_text, endpoints, evaluate,
                                                  hi, lo, point, precision)
 from implicitreg.proofs.checker.krawczyk import krawczyk, link
@@ -52,12 +53,12 @@ def _provenance(kind, source, proof=None, note=""):
 _DIAGONAL = {
     "MS-D2": dict(
         norm="l1", convention="product",
-        bound=("(N - s)*(1 + rho)*alpha_product**(1 - rho)", "limit",
+        bound=(theorems.diagonal_bounds("MS-D2", Fraction(2))["tightness scale"][2], "limit",
                _provenance("derived", "dln.md §5: ||x_inf - x*||_1 ~ (N - s)(1 + rho) alpha^(1 - rho) on "
                            "A = [1, rho, ..., rho], y = 1", proof="theory/examples.py (prove_ratio_limit)"))),
     "MS-D3": dict(
         norm="l1", convention="product",
-        bound=("(N - s)*(1 + rho)*h(rho)*alpha_product", "limit",
+        bound=(theorems.diagonal_bounds("MS-D3", Fraction(3))["tightness scale"][2], "limit",
                _provenance("derived", "dln.md §5: ||x_inf - x*||_1 / alpha -> (N - s)(1 + rho) h_D(rho) on "
                            "A = [1, rho, ..., rho], y = 1", proof="theory/examples.py (prove_ratio_limit)"))),
     "kink": dict(
@@ -85,7 +86,29 @@ def _kink_bound(depth: Fraction, instance: Instance):
     ap = sympy.Symbol("alpha_product", positive=True)
     expr = expr.subs({selection.eps: sympy.Rational(eps.numerator, eps.denominator), p: Ds}).subs(alpha, ap ** (1 / Ds))
     expr = sympy.powsimp(expr, force=True)
-    return (str(expr), "limit", bound.provenance.to_json()), theorem
+    text = theorems.diagonal_bounds("kink", depth)["tightness scale"][2]
+    rho = 1 - eps  # the rho of A = [1, 1 - eps]
+    _same_formula(expr, text, depth, {"rho": sympy.Rational(rho.numerator, rho.denominator)}, "kink tightness scale")
+    return (text, "limit", bound.provenance.to_json()), theorem
+
+
+def _table_to_sympy(text: str, depth: Fraction, values: dict, like) -> sympy.Expr:
+    """The checker's table formula as SymPy (through the checker's grammar), symbols matched by name to ``like``."""
+    Ds = sympy.Rational(depth.numerator, depth.denominator)
+    e = -Ds / (Ds - 2) if depth != 2 else None
+    phi = (lambda z: 2 * sympy.sinh(z)) if depth == 2 else (lambda z: (1 - z) ** e - (1 + z) ** e)
+    symbols = {str(x): x for x in like.free_symbols}
+    symbols.update(values)
+    tree = grammar.parse(text, theorems.DIAGONAL_SYMBOLS, theorems.LINK)
+    for name in grammar.free_symbols(tree):
+        symbols.setdefault(name, sympy.Symbol(name))
+    return grammar.to_sympy(tree, symbols, {"h": phi})
+
+
+def _same_formula(theory_expr, text: str, depth: Fraction, values: dict, what: str) -> None:
+    """The theory's statement and the checker's table must be the same formula (an independent transcription)."""
+    if sympy.simplify(theory_expr.subs(values) - _table_to_sympy(text, depth, values, theory_expr)) != 0:
+        raise CertificateError(f"{what}: the theory's formula {theory_expr} differs from the checker's table {text}")
 
 
 #: the theory.diagonal bounds certified alongside the tightness scale, with the norm each one measures
@@ -104,11 +127,15 @@ def _theory_bounds(theorem: str, depth: Fraction) -> list[dict]:
     stated = diagonal.MS_D2_THEOREM if theorem == "MS-D2" else diagonal.MS_D3_THEOREM
     ap = sympy.Symbol("alpha_product", positive=True)
     out = []
+    table = theorems.diagonal_bounds(theorem, depth)
     for name, norm in _THEORY_BOUNDS[theorem]:
         b = stated.bound(name)
         expr = b.expr.subs({alpha: ap, D_sym: sympy.Rational(depth.numerator, depth.denominator)})
-        out.append({"name": f"{stated.name} {b.name}: {b.lhs} {'<=' if b.side == 'upper' else '>='} ...",
-                    "side": b.side, "norm": norm, "expr": str(expr), "provenance": b.provenance.to_json()})
+        side, t_norm, text = table[name]
+        if (side, t_norm) != (b.side, norm):
+            raise CertificateError(f"{theorem} {name}: the theory's side/norm differ from the checker's table")
+        _same_formula(expr, text, depth, {}, f"{theorem} {name}")
+        out.append({"name": name, "side": b.side, "norm": norm, "expr": text, "provenance": b.provenance.to_json()})
     return out
 
 
@@ -191,12 +218,13 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     # The family's asymptotic scale is a proved limit only on A = [1, r, ..., r], y = 1 (theory/examples.py);
     # elsewhere only the theorem's own upper and lower bounds are certified.
     if theorem == "kink" or _is_row_family(instance):
-        bounds.append({"name": f"{theorem} tightness scale", "side": side, "norm": spec["norm"], "expr": expr,
+        bounds.append({"name": "tightness scale", "side": side, "norm": spec["norm"], "expr": expr,
                        "provenance": bprov})
     if theorem in ("MS-D2", "MS-D3"):
         bounds += _theory_bounds(theorem, D)
     claim = (f"For each listed alpha ({convention} convention) and each bound, ||x_inf(alpha) - x*|| / bound(alpha) "
-             f"lies in the stated ratio interval (no upper/lower bound is violated); x* is the unique l1 minimizer "
+             f"lies in the stated ratio interval, and each upper (lower) bound holds: the interval lies at or below "
+             f"(above) 1; x* is the unique l1 minimizer "
              f"and rho its exact LP value" + ("; the ratio to the tightness scale tends to the stated limit."
                                                if bounds[0]["side"] == "limit" else "."))
     cert = {
@@ -220,6 +248,7 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
             points.append(_diagonal_point(instance, D, a, convention, bp, rc.value, bounds, dps, res))
         except CheckFailure as exc:  # the proof machinery could not certify this alpha: say why, no traceback
             raise CertificateError(f"cannot certify alpha = {fraction_str(a)}: {exc}") from None
+    _drop_undecided(bounds, points)
     cert["points"] = points
     cert["tool"] = _tool(dps)
     if symbolic and bounds[0]["side"] == "limit" and instance.m == 1 and all(v > 0 for v in instance.A[0]) \
@@ -231,6 +260,28 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     except CheckFailure as exc:  # a producer bug, never a user error: say which field
         raise CertificateError(f"the produced certificate does not verify: {exc}") from None
     return cert
+
+
+def _drop_undecided(bounds: list, points: list) -> None:
+    """Remove every upper/lower bound whose ratio enclosure contains 1 at some alpha: intervals cannot decide it
+    (a bound attained with equality needs an exact proof), and the checker refuses undecided verdicts."""
+    undecided = set()
+    for pt in points:
+        for b, entry in enumerate(pt["bounds"]):
+            lo_, hi_ = Fraction(Decimal(entry["ratio"]["lo"])), Fraction(Decimal(entry["ratio"]["hi"]))
+            side = bounds[b]["side"]
+            if side == "upper" and lo_ > 1 or side == "lower" and hi_ < 1:
+                raise CertificateError(f"the {side} bound {bounds[b]['name']!r} is violated at alpha = {pt['alpha']}")
+            if side == "upper" and not hi_ <= 1 or side == "lower" and not lo_ >= 1:
+                undecided.add(b)
+    if len(undecided) == len(bounds):
+        raise CertificateError("no bound has a decided verdict at these alpha")
+    keep = [b for b in range(len(bounds)) if b not in undecided]
+    bounds[:] = [bounds[b] for b in keep]
+    norms = {spec["norm"] for spec in bounds}
+    for pt in points:
+        pt["bounds"] = [pt["bounds"][b] for b in keep]
+        pt["errors"] = {k: v for k, v in pt["errors"].items() if k in norms}
 
 
 def _is_row_family(instance: Instance) -> bool:
@@ -329,9 +380,10 @@ def _limit_section(instance, D, convention, bound, rho, theorem) -> dict:
     direction = "+" if D == 2 else "-"
     r = sympy.Rational(rho.numerator, rho.denominator)
     names = {"alpha_product": alpha_t, "alpha": alpha_t if convention == "product" else alpha_t ** (1 / Ds),
-             "rho": r, "N": len(a), "s": 1, "m": 1, "D": Ds, "p": Ds,
-             "h": sympy.Lambda(sympy.Symbol("w"), phi(sympy.Symbol("w")))}
-    bound_t = sympy.sympify(bound["expr"], locals=names)
+             "rho": r, "N": sympy.Integer(len(a)), "s": sympy.Integer(1), "n": sympy.Integer(len(a) - 1),
+             "m": sympy.Integer(1), "D": Ds, "p": Ds}
+    bound_t = grammar.to_sympy(grammar.parse(bound["expr"], theorems.DIAGONAL_SYMBOLS, theorems.LINK), names,
+                               {"h": phi})
     if bound["norm"] == "l1":
         value = sympy.limit(err / bound_t, t, t_lim, direction)
         final = {"claim": "error / bound -> value along the curve", "method": "limit",
@@ -418,7 +470,10 @@ def deep_linear_certificate(X, y, L: int) -> dict:
     a_ray = sum((w[i] * Sigma[i][j] * w[j] for i in range(d) for j in range(d)), Fraction(0)) / wn2
     slb = 2 * L * a_ray * c ** (2 * L - 2)
     bound = MC_LB.bound("S_LB")
-    expr = str(bound.expr)
+    expr = theorems.MC_LB[2]
+    table = grammar.to_sympy(grammar.parse(expr, theorems.DEEP_SYMBOLS), {str(x): x for x in bound.expr.free_symbols})
+    if (bound.name, bound.side) != theorems.MC_LB[:2] or sympy.simplify(bound.expr - table) != 0:
+        raise CertificateError(f"MC-LB: the theory's bound {bound.expr} differs from the checker's table {expr}")
     with mpmath.workdps(50):
         net = DeepLinearNetwork(tuple(_np_mp(W) for W in Ws))
         S_num = sharpness_exact(net, data, dps=50).value  # full-Hessian eigenvalue: an independent path

@@ -242,18 +242,18 @@ def test_not_in_range():
 
 def test_linprog_exact_repairs_a_bad_start_basis():
     # min x0 + 2 x1 + 3 x2, x0 + x1 + x2 = 1: start at the worst vertex x2 = 1
-    sol = linprog_exact([1, 2, 3], [[1, 1, 1]], [1], basis=[2])
+    sol = linprog_exact([1, 2, 3], [[1, 1, 1]], [1], start=[2])
     assert sol.z == (1, 0, 0) and sol.value == 1 and sol.dual == (1,) and sol.pivots >= 1
 
 
 def test_linprog_exact_dual_simplex_from_a_dual_feasible_start():
     # min z0 + z1 s.t. z0 + z1 - z2 = 1: the surplus basis {z2} gives z2 = -1 (infeasible) but y = 0 is dual feasible
-    sol = linprog_exact([1, 1, 0], [[1, 1, -1]], [1], basis=[2])
+    sol = linprog_exact([1, 1, 0], [[1, 1, -1]], [1], start=[2])
     assert sol.value == 1 and sol.pivots == 1 and sol.z[2] == 0 and not sol.phase1
 
 
 def test_linprog_exact_phase1_without_float_hint():
-    sol = linprog_exact([1, 1, 0], [[1, -1, 0], [0, 1, 1]], [F(1, 2), 2], use_float=False)
+    sol = linprog_exact([1, 1, 0], [[1, -1, 0], [0, 1, 1]], [F(1, 2), 2], start="phase1")
     assert sol.value == F(1, 2) and sol.z == (F(1, 2), 0, 2)
 
 
@@ -276,13 +276,15 @@ def test_wrong_float_basis_is_repaired_exactly(case, rnd):
         xC = bp.solve_consistent(bp.columns([A[i] for i in rows], cols), [y[i] for i in rows])
         return [j if v >= 0 else N + j for j, v in zip(cols, xC)]
 
-    original, original_float = bp._split_basis_from_float, bp._float_basis
+    import implicitreg.numerics.lp_exact as lp
+
+    original, original_float = bp._split_basis_from_float, lp._float_basis
     try:
         bp._split_basis_from_float = scrambled
-        bp._float_basis = lambda *a, **k: None      # every other LP: exact phase 1 from scratch
+        lp._float_basis = lambda *a, **k: None      # every other LP: exact phase 1 from scratch
         res = bp.l1_minimizer(inst)
     finally:
-        bp._split_basis_from_float, bp._float_basis = original, original_float
+        bp._split_basis_from_float, lp._float_basis = original, original_float
     res.verify()
     assert (res.value, res.unique, res.support, res.signs) == (ref.value, ref.unique, ref.support, ref.signs)
 

@@ -41,6 +41,12 @@ def refs() -> dict[str, dict]:
     return {p.stem: S.load(p) for p in REF_FILES}
 
 
+def numeric(cert) -> dict:
+    """The certificate without its symbolic limit section (a legitimate certificate of the numeric claims), so a
+    test can check it without the seconds SymPy's limits take; rehashed."""
+    return S.rehash({k: v for k, v in cert.items() if k != "limit"})
+
+
 def _rejects(cert, field_prefix=None, use_sympy=False):
     with pytest.raises(CheckFailure) as info:
         check_certificate(cert, use_sympy=use_sympy)
@@ -61,8 +67,10 @@ def test_reference_certificates_cover_every_tightness_claim(refs):
 @pytest.mark.parametrize("path", REF_FILES, ids=lambda p: p.stem)
 def test_reference_certificate_verifies_and_oracle_agrees(path):
     cert = S.load(path)
-    verified = check_certificate(cert, use_sympy=False)
+    verified = check_certificate(numeric(cert))
     assert any("Krawczyk" in v or "Sturm" in v for v in verified)
+    if "limit" in cert:  # with the limit section but no SymPy re-check: a failure, never a pass
+        _rejects(cert, "limit", use_sympy=False)
     if path.stem in ORACLE_STEMS:
         assert S.truth(cert) is True
 
@@ -121,63 +129,76 @@ def test_producer_refuses_what_it_cannot_certify():
         certify.deep_linear_certificate(certify.MC_LB_X, certify.MC_LB_Y, 2)
 
 
-def test_wrong_bound_is_caught_by_the_symbolic_limit(refs):
-    """A deliberately wrong bound (constant x1.1, halved, exponent off by 0.1) keeps a consistent numeric part
-    when the attacker recomputes the balls, but the SymPy limit of error/bound is then not the stated 1."""
+def test_wrong_bound_formula_is_refused_by_the_binding_table(refs):
+    """A deliberately wrong bound (constant x1.1, halved, exponent off by 0.1) with every number re-enclosed by the
+    attacker is refused: the theorem's name fixes its formula (proofs/checker/theorems.py)."""
     from implicitreg.proofs.checker.interval import ball_from_interval, evaluate, point, precision
     from implicitreg.proofs.checker.krawczyk import link
 
     for wrong in ("11*({})/10", "({})/2", "({})*alpha_product**(1/10)"):
-        cert = copy.deepcopy(refs["ms_d2_row_r1_2"])
+        cert = copy.deepcopy(numeric(refs["ms_d2_row_r1_2"]))
         cert["bounds"][0]["expr"] = wrong.format(cert["bounds"][0]["expr"])
-        with precision(60):  # the attacker re-encloses the bound values so the numeric checks pass
+        with precision(60):  # the attacker re-encloses the bound values so the numeric checks would pass
             for pt in cert["points"]:
                 a = Fraction(pt["alpha"]) if "/" not in pt["alpha"] else Fraction(*map(int, pt["alpha"].split("/")))
                 env = {"rho": point(Fraction(1, 2)), "N": point(Fraction(2)), "s": point(Fraction(1)),
                        "alpha_product": point(a)}
-                pt["bounds"][0]["value"] = ball_from_interval(evaluate(cert["bounds"][0]["expr"], env, "e",
-                                                                       link(Fraction(2))), 30)
-                pt["bounds"][0]["ratio"] = {"lo": "1e-30", "hi": "1e30"}
-        cert = S.rehash(cert)
-        check_certificate(cert, use_sympy=False)  # numerically consistent ...
-        err = _rejects(cert, "limit", use_sympy=True)  # ... but the limit claim is false
-        assert "limit" in err.field
+                val = evaluate(cert["bounds"][0]["expr"], env, "e", link(Fraction(2)))
+                pt["bounds"][0]["value"] = ball_from_interval(val, 30)
+        err = _rejects(S.rehash(cert), "bounds[0].expr")
+        assert "is not the formula of 'tightness scale'" in err.message
+
+
+def _mutated_table(monkeypatch, theorem, fmt_upper, fmt_lower):
+    """Make the checker's table (and so the producer, which writes the table's text) carry a wrong bound."""
+    from implicitreg.proofs.checker import theorems
+
+    original = theorems.diagonal_bounds
+
+    def table(th, depth):
+        t = dict(original(th, depth))
+        if th == theorem:
+            side, norm, expr = t["upper_l1"]
+            t["upper_l1"] = (side, norm, fmt_upper.format(expr))
+            side, norm, expr = t["lower_inf"]
+            t["lower_inf"] = (side, norm, fmt_lower.format(expr))
+        return t
+
+    monkeypatch.setattr(theorems, "diagonal_bounds", table)
+    monkeypatch.setattr(certify, "_same_formula", lambda *args: None)
 
 
 @pytest.mark.parametrize("theorem,depth", [("MS-D2", 2), ("MS-D3", 3)])
 def test_wrong_theorem_bounds_are_caught(monkeypatch, theorem, depth):
-    """theory.diagonal's upper/lower bounds, deliberately wrong: an upper bound halved or with the exponent off by
-    0.1, or a lower bound doubled, is violated and no certificate can be produced (the checker rejects it); an
-    upper bound x1.1 is still valid but visibly loses its tightness (certified ratio <= 1/1.1 < 0.91, while the
-    true bound's certified ratio at the same alpha is > 0.93)."""
-    original = certify._theory_bounds
+    """theory.diagonal's upper/lower bounds, deliberately wrong in the checker's own table: an upper bound halved or
+    with the exponent off by 0.1, or a lower bound doubled, is violated and no certificate can be produced (the
+    verdict is decided against it); an upper bound x1.1 is still valid but visibly loses its tightness (certified
+    ratio <= 1/1.1 < 0.91, while the true bound's certified ratio at the same alpha is > 0.93)."""
     alpha = "1e-12" if depth == 2 else "1e-9"
-
-    def mutated(fmt_upper, fmt_lower):
-        def bounds(th, D):
-            out = original(th, D)
-            out[0] = dict(out[0], expr=fmt_upper.format(out[0]["expr"]))
-            out[1] = dict(out[1], expr=fmt_lower.format(out[1]["expr"]))
-            return out
-        return bounds
-
     true_cert = certify.diagonal_certificate(ROW, depth, [alpha], theorem=theorem, symbolic=False)
-    true_hi = Fraction(true_cert["points"][0]["bounds"][1]["ratio"]["hi"])
+    upper = next(i for i, b in enumerate(true_cert["bounds"]) if b["name"] == "upper_l1")
+    true_hi = Fraction(true_cert["points"][0]["bounds"][upper]["ratio"]["hi"])
     assert true_hi > Fraction(93, 100)
     for up, low in (("({})/2", "{}"), ("({})*alpha_product**(1/10)", "{}"), ("{}", "2*({})")):
-        monkeypatch.setattr(certify, "_theory_bounds", mutated(up, low))
-        with pytest.raises(CertificateError, match="violated"):
-            certify.diagonal_certificate(ROW, depth, [alpha], theorem=theorem, symbolic=False)
-    monkeypatch.setattr(certify, "_theory_bounds", mutated("11*({})/10", "{}"))
-    weak = certify.diagonal_certificate(ROW, depth, [alpha], theorem=theorem, symbolic=False)
-    weak_hi = Fraction(weak["points"][0]["bounds"][1]["ratio"]["hi"])
+        with monkeypatch.context() as m:
+            _mutated_table(m, theorem, up, low)
+            with pytest.raises(CertificateError, match="violated"):
+                certify.diagonal_certificate(ROW, depth, [alpha], theorem=theorem, symbolic=False)
+    with monkeypatch.context() as m:
+        _mutated_table(m, theorem, "11*({})/10", "{}")
+        weak = certify.diagonal_certificate(ROW, depth, [alpha], theorem=theorem, symbolic=False)
+    weak_hi = Fraction(weak["points"][0]["bounds"][upper]["ratio"]["hi"])
     assert weak_hi < Fraction(10, 11) < true_hi
+    # the weak certificate is refused by the true table: the name binds the formula
+    _rejects(weak, f"bounds[{upper}].expr")
 
 
-def test_wrong_sharpness_bound_is_caught(refs):
-    """MC-LB with the bound doubled (or the exponent off by 0.1 upward) is violated by the certified minimizer:
-    rejected even when the attacker re-encloses S_LB, the ratio and the hash and drops the exact equality section.
-    Halved, the bound stays valid but the certified ratio is 2: the equality (tightness) claim is lost."""
+def test_wrong_sharpness_bound_is_caught(refs, monkeypatch):
+    """MC-LB with the bound doubled (or the exponent off by 0.1 upward) in the checker's table is violated by the
+    certified minimizer: rejected even when the attacker re-encloses S_LB, the ratio and the hash and drops the exact
+    equality section. Halved, the bound stays valid but the certified ratio is 2: the equality claim is lost.
+    With the true table, any changed formula is refused by name."""
+    from implicitreg.proofs.checker import theorems
     from implicitreg.proofs.checker.interval import ball_from_interval, evaluate, point, precision
     from mpmath import iv
 
@@ -193,14 +214,17 @@ def test_wrong_sharpness_bound_is_caught(refs):
             s_ball = cert["sharpness"]
             ratio = (point(Fraction(s_ball["mid"])) / slb)
             lo_hi = ball_from_interval(ratio, 12)
-            cert["ratio"] = {"lo": str(Fraction(lo_hi["mid"]) - 2 * Fraction(lo_hi["rad"]) - Fraction(1, 10 ** 9)),
-                             "hi": str(Fraction(lo_hi["mid"]) + 2 * Fraction(lo_hi["rad"]) + Fraction(1, 10 ** 9))}
+            cert["ratio"] = {"lo": str(Fraction(lo_hi["mid"]) - 2 * Fraction(lo_hi["rad"]) - Fraction(1, 10 ** 11)),
+                             "hi": str(Fraction(lo_hi["mid"]) + 2 * Fraction(lo_hi["rad"]) + Fraction(1, 10 ** 11))}
         cert = S.rehash(cert)
-        if violated:
-            _rejects(cert, "ratio")
-        else:
-            check_certificate(cert)
-            assert Fraction(cert["ratio"]["lo"]) > Fraction(19, 10)
+        _rejects(cert, "bound.expr")  # the true table refuses the changed formula
+        with monkeypatch.context() as m:
+            m.setattr(theorems, "MC_LB", ("S_LB", "lower", cert["bound"]["expr"]))
+            if violated:
+                _rejects(cert, "ratio")
+            else:
+                check_certificate(cert)
+                assert Fraction(cert["ratio"]["lo"]) > Fraction(19, 10)
 
 
 def test_mutated_limit_section_is_rejected_by_sympy(refs):
@@ -327,7 +351,7 @@ def test_hash_catches_every_edit(refs, data):
 @given(st.data())
 def test_claim_level_checks_catch_every_false_mutation(refs, data):
     stem = data.draw(st.sampled_from(ORACLE_STEMS))
-    desc, bad = data.draw(S.mutations(refs[stem]))
+    desc, bad = data.draw(S.mutations(numeric(refs[stem])))
     bad = S.rehash(bad)  # the attacker recomputes the hash
     verdict = S.truth(bad)
     try:
@@ -391,7 +415,7 @@ def test_verify_certify_writes_and_checks(tmp_path, monkeypatch, capsys):
 
     small = certify.diagonal_certificate(ROW, 2, ["1/100"], theorem="MS-D2", symbolic=False)
     monkeypatch.setattr(certify, "tightness_certificates", lambda: [("small", small)])
-    verify.main(only="no-such-suite", certify=str(tmp_path / "certs"))
+    verify.main(only="none", certify=str(tmp_path / "certs"))
     out = capsys.readouterr().out
     written = tmp_path / "certs" / "small.json"
     assert str(written) in out and check_file(written).ok
@@ -401,7 +425,7 @@ def test_verify_certify_writes_and_checks(tmp_path, monkeypatch, capsys):
 def test_verify_certify_end_to_end(tmp_path):
     """`implicitreg verify --certify DIR` then `implicitreg check DIR/*` (the issue's done-when)."""
     exe = [sys.executable, "-m", "implicitreg.cli"]
-    subprocess.run(exe + ["verify", "--only", "no-such-suite", "--certify", str(tmp_path)], capture_output=True,
+    subprocess.run(exe + ["verify", "--only", "none", "--certify", str(tmp_path)], capture_output=True,
                    text=True, timeout=900, cwd=ROOT)
     files = sorted(str(p) for p in tmp_path.glob("*.json"))
     assert len(files) == 7

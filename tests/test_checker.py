@@ -81,10 +81,13 @@ def test_checker_runs_with_implicitreg_and_sympy_blocked():
     assert len(certs) >= 4
     proc = subprocess.run([sys.executable, "-c", BLOCKER, str(ROOT / "proofs"), *certs],
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"{len(certs)} verified, 0 failed" in proc.stdout
-    assert "SymPy not importable" in proc.stdout
-    assert "implicitreg" not in proc.stderr
+    # Certificates without a symbolic limit verify; those with one FAIL (a re-check that cannot run is never a pass)
+    with_limit = [c for c in certs if '"limit"' in Path(c).read_text(encoding="utf-8")]
+    assert 0 < len(with_limit) < len(certs)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{len(certs) - len(with_limit)} verified, {len(with_limit)} failed" in proc.stdout
+    assert proc.stdout.count("SymPy is not importable") == len(with_limit)
+    assert "implicitreg" not in proc.stderr and "Traceback" not in proc.stderr
 
 
 # --- exact numbers and balls --------------------------------------------------------------------------------
@@ -141,7 +144,7 @@ def test_expression_evaluator_encloses_closed_forms():
         w = I.evaluate("sqrt(1 + rho**2)*exp(1/E)", env, "e")
         ref = sympy.N(sympy.sqrt(sympy.Rational(5, 4)) * sympy.exp(sympy.exp(-1)), 60)
         assert I.lo(w) <= mpmath.mpf(ref) <= I.hi(w)
-    for bad, msg in (("0.5*rho", "integer literals"), ("rho + q", "unknown symbol"), ("__import__('os')", "unsupported"),
+    for bad, msg in (("rho + q", "unknown symbol"), ("__import__('os')", "unexpected character"),
                      ("log(rho - 1)", "non-positive")):
         with pytest.raises(CheckFailure, match=msg), I.precision(30):
             I.evaluate(bad, {"rho": I.point(Fraction(1, 2))}, "e")

@@ -77,15 +77,15 @@ def test_json_output_line_instance(tmp_path, capsys):
                                      "--json"])
     assert rc == 0 and err == ""
     obj = json.loads(out)
-    for key in ("minimizer", "value", "unique", "support", "signs", "rho", "rho_maximal_support", "certificate",
+    for key in ("x", "l1_norm", "unique", "support", "signs", "rho", "rho_maximal_support", "dual_certificate",
                 "face"):
         assert key in obj
-    assert obj["value"] == "3" and obj["unique"] is False and obj["rho"] is None
+    assert obj["l1_norm"] == "3" and obj["unique"] is False and obj["rho"] is None
     assert obj["support"] == [0, 1, 2] and obj["signs"] == [1, 1, 1] and obj["rho_maximal_support"] == "0"
-    assert obj["certificate"] == ["1", "0"]
-    assert obj["face"]["dimension"] == 1 and obj["face"]["point"] == ["1/2", "1", "3/2"]
+    assert obj["dual_certificate"] == ["1", "0"]
+    assert obj["face_dimension"] == 1 and obj["face"]["point"] == ["1/2", "1", "3/2"]
     assert sorted(obj["face"]["vertices"]) == [["0", "0", "3"], ["1", "2", "0"]]
-    x = [F(v) for v in obj["minimizer"]]
+    x = [F(v) for v in obj["x"]]
     assert x[0] + x[1] + x[2] == 3 and 3 * x[0] + x[2] == 3
 
 
@@ -93,8 +93,8 @@ def test_json_decimal_number_is_exact(tmp_path, capsys):
     # A = [1, 0.1], y = 0.1: x* = (1/10, 0), rho = 1/10; a binary 0.1 would give 3602879701896397/36028797018963968
     rc, out, _ = run_main(capsys, ["l1", "--instance", write(tmp_path, '{"A": [[1, 0.1]], "y": [0.1]}'), "--json"])
     obj = json.loads(out)
-    assert rc == 0 and obj["minimizer"] == ["1/10", "0"] and obj["value"] == "1/10"
-    assert obj["unique"] is True and obj["rho"] == "1/10" and obj["support"] == [0] and obj["certificate"] == ["1"]
+    assert rc == 0 and obj["x"] == ["1/10", "0"] and obj["l1_norm"] == "1/10"
+    assert obj["unique"] is True and obj["rho"] == "1/10" and obj["support"] == [0] and obj["dual_certificate"] == ["1"]
 
 
 def test_plane_rho_for_maximal_support(tmp_path, capsys):
@@ -120,4 +120,4 @@ def test_console_process_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "implicitreg.cli", "l1", "--instance", good, "--json"],
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and json.loads(proc.stdout)["minimizer"] == ["2", "0"]
+    assert proc.returncode == 0 and json.loads(proc.stdout)["x"] == ["2", "0"]

@@ -32,9 +32,9 @@ def test_limit_json_fields_and_digits(capsys, instance_file):
                                    "--digits", "25", "--json"])
     assert code == 0 and err == ""
     obj = json.loads(out)
-    for key in ("x", "depth", "alpha", "alpha_convention", "alpha_product", "digits", "residual"):
+    for key in ("x", "depth", "alpha", "alpha_convention", "alpha_product", "digits_certified", "digits_requested", "residual"):
         assert key in obj
-    assert obj["depth"] == "5/2" and obj["alpha_convention"] == "product" and obj["digits"] >= 25
+    assert obj["depth"] == "5/2" and obj["alpha_convention"] == "product" and obj["digits_certified"] >= 25 and obj["digits_requested"] == 25
     # the strings carry the certified digits: compare with an independent API call at more digits
     ref = gradient_flow_limit(Instance.from_lists([[1, "0.5", -2, 3], [0, 1, 1, "1/3"]], [1, "0.25"]),
                               Fraction(5, 2), "1e-10", digits=60)
@@ -61,8 +61,8 @@ def test_flow_json_csv_and_out_file(capsys, instance_file, tmp_path):
                                  "--digits", "16", "--format", "json"])
     obj = json.loads(out)
     assert code == 0 and obj["converged"] and obj["kind"] == "reduced"
-    assert len(obj["t"]) == len(obj["x"]) == len(obj["residual"]) == len(obj["loss"])
-    assert mpf(obj["residual"][-1]) <= mpf("1e-8")
+    assert len(obj["t"]) == len(obj["x_t"]) == len(obj["residual_t"]) == len(obj["loss_t"])
+    assert mpf(obj["residual_t"][-1]) <= mpf("1e-8")
     target = tmp_path / "traj.csv"
     code, out, _ = _run(capsys, ["flow", "--instance", instance_file, "--depth", "3", "--alpha", "0.1", "--full",
                                  "--t-final", "1/2", "--digits", "12", "--format", "csv", "--out", str(target)])

@@ -1,4 +1,4 @@
-"""``implicitreg select``: JSON contract (x as decimal strings, unique_bp, depth, digits, support, face
+"""``implicitreg select``: JSON contract (x as decimal strings, unique, depth, digits, support, face
 dimension), --depth inf, and one-line errors with exit status 2."""
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def test_json_output_matches_closed_form(capsys, line_file, depth):
     rc, out, err = run_main(capsys, ["select", "--instance", line_file, "--depth", depth, "--digits", "42", "--json"])
     assert rc == 0 and err == ""
     obj = json.loads(out)
-    for key in ("x", "unique_bp", "depth", "digits", "support", "face_dimension"):
+    for key in ("x", "unique", "depth", "digits_requested", "digits_certified", "support", "face_dimension"):
         assert key in obj
-    assert obj["unique_bp"] is False and obj["support"] == [0, 1, 2] and obj["face_dimension"] == 1
-    assert obj["digits"] == 42 and all(isinstance(v, str) for v in obj["x"])
+    assert obj["unique"] is False and obj["support"] == [0, 1, 2] and obj["face_dimension"] == 1
+    assert obj["digits_requested"] == 42 and all(isinstance(v, str) for v in obj["x"])
     t = der.selected_t(sympy.oo if depth == "inf" else sympy.Rational(depth))
     with mpmath.workdps(60):
         tc = mpmath.mpf(str(sympy.N(t, 70)))
@@ -49,7 +49,7 @@ def test_unique_instance_reports_x_star(capsys, tmp_path):
     path.write_text(json.dumps(RANDOM))
     rc, out, _ = run_main(capsys, ["select", "--instance", str(path), "--depth", "3", "--json"])
     obj = json.loads(out)
-    assert rc == 0 and obj["unique_bp"] is True and obj["face_dimension"] == 0 and obj["support"] == [2, 3, 4]
+    assert rc == 0 and obj["unique"] is True and obj["face_dimension"] == 0 and obj["support"] == [2, 3, 4]
 
 
 def test_text_output(capsys, tmp_path):

@@ -95,12 +95,12 @@ def test_deep_flow_gf_small_init(tmp_path, capsys):
     rc, rep = run_json(capsys, ["deep-flow", "--instance", f, "--depth", "3", "--init", "small", "--scale", "0.05",
                                 "--seed", "3", "--json"])
     assert rc == 0 and rep["converged"]
-    assert rep["final_excess_loss"] <= 1e-11
-    assert rep["distance_to_w_star"] < 1e-4
-    assert rep["final_sharpness"] >= rep["lower_bound"] * (1 - 1e-9)
-    assert abs(rep["ratio_to_balanced"] - 1) < 1e-2  # small s: close to the balanced rank-one minimizer
-    assert rep["alignment"]["input_cos"] > 0.999
-    assert rep["imbalance_drift"] < 1e-6
+    assert float(rep["final_excess_loss"]) <= 1e-11
+    assert float(rep["distance_to_w_star"]) < 1e-4
+    assert float(rep["final_sharpness"]) >= float(rep["lower_bound"]) * (1 - 1e-9)
+    assert abs(float(rep["ratio_to_balanced"]) - 1) < 1e-2  # small s: close to the balanced rank-one minimizer
+    assert float(rep["alignment"]["input_cos"]) > 0.999
+    assert float(rep["imbalance_drift"]) < 1e-6
 
 
 def test_deep_flow_gd_residual(tmp_path, capsys):
@@ -108,7 +108,7 @@ def test_deep_flow_gd_residual(tmp_path, capsys):
     rc, rep = run_json(capsys, ["deep-flow", "--instance", f, "--depth", "4", "--init", "residual", "--scale", "0.5",
                                 "--eta", "0.01", "--steps", "20000", "--json"])
     assert rc == 0 and rep["converged"] and rep["method"].startswith("gradient descent")
-    assert rep["ratio_to_lower_bound"] >= 1 - 1e-9
+    assert float(rep["ratio_to_lower_bound"]) >= 1 - 1e-9
 
 
 def test_deep_flow_not_converged_exits_1(tmp_path, capsys):

@@ -1,4 +1,5 @@
 """numerics.deep_linear: loss, gradient, Hessian, sharpness paths, minimizers, flows (each against an independent path)."""
+import dataclasses
 from fractions import Fraction
 
 import mpmath
@@ -86,7 +87,7 @@ def test_bad_networks_raise():
     with pytest.raises(InvalidParameterError, match="scale"):
         dl.small_init(3, 3, 0, np.random.default_rng(0))
     with pytest.raises(InvalidParameterError, match="eta"):
-        dl.gradient_descent(dl.small_init(3, 2, 0.1, np.random.default_rng(0)), DATA, -1, 3)
+        dl.deep_gradient_descent(dl.small_init(3, 2, 0.1, np.random.default_rng(0)), DATA, -1, 3)
 
 
 # --- derivatives ---------------------------------------------------------------------------------------------
@@ -202,10 +203,29 @@ def test_balanced_minimizer_metric_is_the_stated_closed_form():
 # --- flows ----------------------------------------------------------------------------------------------------
 
 
-def test_dormand_prince_float_on_exponential_decay():
-    res = dl.dormand_prince(lambda t, y: -y, 0.0, np.array([1.0, 2.0]), 3.0, rtol=1e-10, atol=1e-12)
-    assert res.status == 0
-    assert np.allclose(res.y, np.exp(-3.0) * np.array([1.0, 2.0]), rtol=1e-8, atol=0)
+def test_float_flow_is_scipy_rk45_and_matches_the_mpmath_flow():
+    """The float64 flow (scipy's RK45) against the 30-digit flow of numerics.flow.integrate from the same start."""
+    net0 = dl.small_init(2, 2, 0.5, np.random.default_rng(0))
+    res = dl.gradient_flow(net0, DATA_2D, 0.5, rtol=1e-11, atol=1e-13)
+    assert "solve_ivp RK45" in res.integrator and res.status == 0 and res.success and res.t == 0.5
+    with mpmath.workdps(30):
+        ref = dl.gradient_flow(net0.as_mp(), DATA_2D, "0.5",
+                               rtol="1e-20", atol="1e-20", dps=30)
+    for W, V in zip(res.net.weights, ref.net.weights):
+        assert np.allclose(W, dl.to_float(V), rtol=1e-8, atol=1e-10)
+    # the check can fail: a shorter horizon is told apart
+    short = dl.gradient_flow(net0, DATA_2D, 0.4, rtol=1e-11, atol=1e-13)
+    assert not all(np.allclose(W, dl.to_float(V), rtol=1e-8, atol=1e-10)
+                   for W, V in zip(short.net.weights, ref.net.weights))
+
+
+def test_float_flow_step_budget_and_frozen_result():
+    net0 = dl.small_init(3, 3, 0.2, np.random.default_rng(7))
+    res = dl.gradient_flow(net0, DATA, 1e4, rtol=1e-9, atol=1e-13, max_steps=3)
+    assert res.status == -1 and not res.success and "max_steps" in res.message
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.status = 0
+    assert res.to_json()["status"] == -1 and dl.gradient_descent is dl.deep_gradient_descent
 
 
 def test_imbalances_conserved_by_mpmath_flow_to_tolerance():

@@ -89,10 +89,13 @@ def test_h_and_H_match_potentials():
     from implicitreg.theory import potentials as P
 
     s = P.s
-    for D in (3, Fraction(5, 2), 5):
-        Ds = sympy.Rational(D)
-        assert sympy.simplify(dg.h_D(s, Ds) - P.h(Ds, s)) == 0
-        assert sympy.simplify(dg.H_D(s, Ds) - P.H(Ds, s)) == 0
+    # plain Python depths (int, float, Fraction) as well as SymPy numbers: exact exponents, no division by zero at 2
+    for D in (2, 3, 2.5, Fraction(5, 2), 5, sympy.Rational(7, 2)):
+        assert sympy.simplify(dg.h_D(s, D) - P.h(D, s)) == 0
+        assert sympy.simplify(dg.H_D(s, D) - P.H(D, s)) == 0
+    assert dg.h_D(s, 3) == (1 - s) ** -3 - (1 + s) ** -3
+    assert not any(isinstance(a, sympy.Float) for a in sympy.preorder_traversal(dg.h_D(s, 3)))
+    assert dg.h_D(s, 2) == 2 * sympy.sinh(s) and dg.H_D(s, 2) == 2 * sympy.cosh(s) - 2
 
 
 @pytest.mark.parametrize("module", [error_identity, ms_d2])

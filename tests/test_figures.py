@@ -13,7 +13,7 @@ import mpmath
 import pytest
 
 from implicitreg.cli import main
-from implicitreg.proofs import figures as F
+from implicitreg.experiments import figure as F
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -282,7 +282,9 @@ def test_mc_sharpness_matches_independent_hessian(rendered):
 
     data = rendered[1]["mc-small-init"]
     run = [r for r in data["meta"]["runs"] if r["status"] == 1 and r["depth"] == 2][0]
-    xy, _ = F._regression_data(data["meta"]["n"], data["meta"]["d"], seed=0)
+    from implicitreg.experiments import mc
+
+    xy, _ = mc._regression_data(data["meta"]["n"], data["meta"]["d"], seed=0)
     rng = np.random.default_rng(run["seed"])
     net = DL.small_init(xy.d, 2, run["scale"], rng)
     res = DL.gradient_descent(net, xy, data["meta"]["eta"], data["meta"]["steps"])
@@ -402,3 +404,14 @@ def test_wah_fig1_line_uses_the_closed_form_selection(rendered):
         err = mpmath.sqrt(mpmath.fsum((a - b) ** 2 for a, b in zip(r.x, xg)))
     assert obs["x"][-1] == pytest.approx(1e-30)
     assert obs["y"][-1] == pytest.approx(float(err), rel=1e-10)
+
+
+def test_experiments_live_outside_proofs():
+    """Issue 19: nothing under proofs/ draws (matplotlib stays in implicitreg.experiments.figure)."""
+    from pathlib import Path
+
+    import implicitreg.proofs as proofs_pkg
+
+    root = Path(proofs_pkg.__file__).parent
+    offenders = [p for p in root.rglob("*.py") if "matplotlib" in p.read_text(encoding="utf-8")]
+    assert offenders == []

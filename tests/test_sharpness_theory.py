@@ -290,7 +290,7 @@ def test_gd_step_threshold_two_over_lower_bound(L):
     runs = {}
     for f in (0.9, 1.02):
         net0 = dl.residual_init(data.d, L, 0.25, np.random.default_rng(1))
-        runs[f] = dl.gradient_descent(net0, data, f * eta_max, 4000, stop_excess_loss=1e-12)
+        runs[f] = dl.deep_gradient_descent(net0, data, f * eta_max, 4000, stop_excess_loss=1e-12)
     assert runs[0.9].status == 1
     assert runs[1.02].status == 0 and dl.excess_loss(runs[1.02].net, data) > 1e-6
     mutant = float(ts.MC_EOS.bound("eta_max").mutated(scale="11/10").evaluate(20, **v))

@@ -1,6 +1,6 @@
 """The depth-D error theorems for diagonal linear networks (dln.md §2-5), as statement objects.
 
-Source: Matt & Stöger (abstract in ``shared/seeds/000_*``): for D >= 3 the error ||x_inf - x*|| decreases
+Source: Matt & Stöger (abstract; ``docs/theory/dln.md``): for D >= 3 the error ||x_inf - x*|| decreases
 linearly in alpha, for D = 2 at rate alpha^(1-rho) with rho in [0, 1) tied to NSP constants; the bounds are
 tight (explicit examples); deeper networks may generalize better at realistic alpha. The paper's exact theorems,
 norms and constants are unknown to us: the rates are [paper], every constant below is [derived] (ours) and names
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sympy
 
+from implicitreg.theory import potentials as _potentials
 from implicitreg.theory.statement import D, Bound, Hypothesis, Provenance, Theorem, alpha, register, rho
 
 ALPHA_CONVENTION = "product"
@@ -30,22 +31,36 @@ M0 = sympy.Symbol("M0", nonnegative=True)
 rho_minus = sympy.Symbol("rho_minus", nonnegative=True)  # rho - K2 eps
 E1 = sympy.Symbol("E1", positive=True)                   # ||e_D||_1
 
-SOURCE = "Matt & Stöger (abstract, shared/seeds/000)"
+SOURCE = "Matt & Stöger (abstract; docs/theory/dln.md)"
 MS_D2 = "proofs/derivations/ms_d2.py"
 MS_D3 = "proofs/derivations/ms_d3.py"
 ERROR_IDENTITY = "proofs/derivations/error_identity.py"
 
 
 def h_D(var, depth=D) -> sympy.Expr:
-    """h_D(var) = (1 - var)^(-D/(D-2)) - (1 + var)^(-D/(D-2)) (symbolic D allowed)."""
-    k = depth / (depth - 2)
-    return (1 - var) ** (-k) - (1 + var) ** (-k)
+    """h_D(var), the link of :func:`implicitreg.theory.potentials.h` (its only definition); depth may be symbolic.
+
+    >>> import sympy
+    >>> from implicitreg.theory.diagonal import h_D
+    >>> s = sympy.Symbol("s")
+    >>> h_D(s, 3)
+    -1/(s + 1)**3 + (1 - s)**(-3)
+    >>> h_D(s, 2)
+    2*sinh(s)
+    """
+    return _potentials.h(depth, var)
 
 
 def H_D(var, depth=D) -> sympy.Expr:
-    """H_D(var) = ((D-2)/2)[(1-var)^(-2/(D-2)) + (1+var)^(-2/(D-2)) - 2], H_D' = h_D."""
-    e = 2 / (depth - 2)
-    return (depth - 2) / 2 * ((1 - var) ** (-e) + (1 + var) ** (-e) - 2)
+    """H_D(var), the dual potential of :func:`implicitreg.theory.potentials.H` (H_D' = h_D); depth may be symbolic.
+
+    >>> import sympy
+    >>> from implicitreg.theory.diagonal import H_D, h_D
+    >>> s = sympy.Symbol("s")
+    >>> sympy.simplify(sympy.diff(H_D(s, 5), s) - h_D(s, 5))
+    0
+    """
+    return _potentials.H(depth, var)
 
 
 # ---- hypotheses (decided on facts computed by numerics.error_constants / basis_pursuit) --------------------------

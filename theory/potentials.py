@@ -24,7 +24,11 @@ and inverting means a quartic; for general real p, h_p^{-1} has no closed form, 
 its Legendre (parametric) form :func:`q_parametric` and evaluated numerically in
 :mod:`implicitreg.numerics.selection`.
 
-Identities checked in ``tests/test_potentials.py``: H_p' = h_p, q_p' = h_p^{-1}, q_p(h_p(t)) = t h_p(t) - H_p(t).
+This module is the only symbolic definition of these functions (:func:`implicitreg.theory.diagonal.h_D` and ``H_D``
+are aliases); the mpmath forms are in :mod:`implicitreg.numerics.potentials`, the ball-arithmetic (python-flint) forms
+in :mod:`implicitreg.numerics._flint_link`. The identities H_p' = h_p, h_2 = 2 sinh, q_p' = h_p^{-1} and
+q_p(h_p(t)) = t h_p(t) - H_p(t) are checked in the docstrings below (run by ``tests/test_doctests.py``) and, over many
+depths, in ``tests/test_potentials.py``.
 """
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ x = sympy.Symbol("x", real=True)
 
 
 def _depth(p) -> sympy.Expr:
+    """The depth as an exact SymPy number (``3`` -> 3, ``2.5`` -> 5/2) or a symbol; p < 2 is refused."""
     p = sympy.nsimplify(p)
     if p.is_number and p < 2:
         raise ValueError(f"depth must be >= 2, got {p}")
@@ -43,7 +48,28 @@ def _depth(p) -> sympy.Expr:
 
 
 def h(p, var=s) -> sympy.Expr:
-    """h_p(var): 2 sinh for p = 2, (1-s)^(-p/(p-2)) - (1+s)^(-p/(p-2)) for p > 2."""
+    """h_p(var): 2 sinh for p = 2, (1-s)^(-p/(p-2)) - (1+s)^(-p/(p-2)) for p > 2  [derived, wah.md §2].
+
+    The depth is made exact first, so an integer depth gives integer exponents and p = 2 the sinh branch.
+
+    Examples
+
+    >>> import sympy
+    >>> from implicitreg.theory.potentials import h, H, s
+    >>> h(2)
+    2*sinh(s)
+    >>> h(3)
+    -1/(s + 1)**3 + (1 - s)**(-3)
+    >>> h(2.5) == h(sympy.Rational(5, 2))
+    True
+    >>> h(4).subs(s, sympy.Rational(1, 2))  # (1/2)^-2 - (3/2)^-2 = 4 - 4/9
+    32/9
+
+    The link is odd: h_p(-s) = -h_p(s).
+
+    >>> sympy.simplify(h(3, -s) + h(3, s))
+    0
+    """
     p = _depth(p)
     if p == 2:
         return 2 * sympy.sinh(var)
@@ -52,7 +78,19 @@ def h(p, var=s) -> sympy.Expr:
 
 
 def H(p, var=s) -> sympy.Expr:
-    """H_p(var) with H_p' = h_p and H_p(0) = 0."""
+    """H_p(var) with H_p' = h_p and H_p(0) = 0: 2 cosh - 2 for p = 2, ((p-2)/2)[(1-s)^(-2/(p-2)) + (1+s)^(-2/(p-2)) - 2].
+
+    Examples: the derivative is the link, and the potential vanishes at 0.
+
+    >>> import sympy
+    >>> from implicitreg.theory.potentials import h, H, s
+    >>> [sympy.simplify(sympy.diff(H(p), s) - h(p)) for p in (2, 3, 4, sympy.Rational(5, 2))]
+    [0, 0, 0, 0]
+    >>> [H(p).subs(s, 0) for p in (2, 3, 6)]
+    [0, 0, 0]
+    >>> H(3)
+    -1 + 1/(2*(s + 1)**2) + 1/(2*(1 - s)**2)
+    """
     p = _depth(p)
     if p == 2:
         return 2 * sympy.cosh(var) - 2
@@ -61,17 +99,55 @@ def H(p, var=s) -> sympy.Expr:
 
 
 def q_closed(var=s) -> sympy.Expr:
-    """q_2 in closed form (hyperbolic entropy); for p > 2 use :func:`q_parametric`."""
+    """q_2 in closed form (hyperbolic entropy); for p > 2 use :func:`q_parametric`.
+
+    Examples: q_2' = h_2^{-1} = asinh(s/2), and q_2(h_2(t)) = t h_2(t) - H_2(t).
+
+    >>> import sympy
+    >>> from implicitreg.theory.potentials import h, H, q_closed, s, t
+    >>> sympy.simplify(sympy.diff(q_closed(), s) - sympy.asinh(s / 2))
+    0
+    >>> tp = sympy.Symbol("tp", positive=True)
+    >>> q = q_closed(h(2, tp)).subs(sympy.asinh(sympy.sinh(tp)), tp)  # asinh(sinh t) = t for real t
+    >>> sympy.simplify(q - (tp * h(2, tp) - H(2, tp)))
+    0
+    """
     return var * sympy.asinh(var / 2) - sympy.sqrt(var ** 2 + 4) + 2
 
 
 def q_parametric(p, var=t) -> tuple[sympy.Expr, sympy.Expr]:
-    """(s(t), q_p(s(t))) = (h_p(t), t h_p(t) - H_p(t)): the Legendre form of q_p, parameterized by t."""
+    """(s(t), q_p(s(t))) = (h_p(t), t h_p(t) - H_p(t)): the Legendre form of q_p, parameterized by t.
+
+    Examples: along the curve dq/ds = t, i.e. q_p' = h_p^{-1} (the Legendre identity), for integer and real p.
+
+    >>> import sympy
+    >>> from implicitreg.theory.potentials import q_parametric, t
+    >>> [sympy.simplify(sympy.diff(q_parametric(p)[1], t) - t * sympy.diff(q_parametric(p)[0], t))
+    ...  for p in (2, 3, sympy.Rational(5, 2))]
+    [0, 0, 0]
+    """
     return h(p, var), var * h(p, var) - H(p, var)
 
 
 def g(p, var=x) -> sympy.Expr:
-    """The tie-break functional g_p (authors' code): |x| log|x| - |x| (p = 2), |x| - (p/2)|x|^(2/p) (p > 2)."""
+    """The tie-break functional g_p (authors' code): |x| log|x| - |x| (p = 2), |x| - (p/2)|x|^(2/p) (p > 2).
+
+    Examples
+
+    >>> import sympy
+    >>> from implicitreg.theory.potentials import g, x
+    >>> g(2)
+    log(Abs(x))*Abs(x) - Abs(x)
+    >>> g(4)
+    -2*sqrt(Abs(x)) + Abs(x)
+
+    As p -> infinity, |x| - g_p(x) - p/2 = (p/2)(|x|^(2/p) - 1) -> log|x|: the analytic centre (:func:`g_infinity`).
+
+    >>> y = sympy.Symbol("y", positive=True)
+    >>> p = sympy.Symbol("p", positive=True)
+    >>> sympy.limit(y - g(p, y) - p / 2, p, sympy.oo)
+    log(y)
+    """
     p = _depth(p)
     a = sympy.Abs(var)
     if p == 2:
@@ -80,7 +156,14 @@ def g(p, var=x) -> sympy.Expr:
 
 
 def lemma_b_constant(p) -> sympy.Expr:
-    """C_p of Lemma B: 2 for p = 2, ((p-2)/2)(2 - 2^(-2/(p-2))) for p > 2."""
+    """C_p of Lemma B: 2 for p = 2, ((p-2)/2)(2 - 2^(-2/(p-2))) for p > 2.
+
+    Examples
+
+    >>> from implicitreg.theory.potentials import lemma_b_constant
+    >>> [lemma_b_constant(p) for p in (2, 3, 4)]
+    [2, 7/8, 3/2]
+    """
     p = _depth(p)
     if p == 2:
         return sympy.Integer(2)

@@ -1,6 +1,6 @@
 """Which l1 minimizer, and how fast: the statements of Wind, Antun & Hansen (arXiv 2307.07410).
 
-Conventions of ``shared/theory/wah.md``: x = u^p - v^p with real depth p >= 2 and **per-factor** initialization
+Conventions of ``docs/theory/wah.md``: x = u^p - v^p with real depth p >= 2 and **per-factor** initialization
 u(0) = v(0) = alpha (``alpha_convention="factor"``), so the product scale is alpha^p; ``dln.md``'s alpha is
 alpha_WAH^p with D = p. Every bound below is written in the per-factor ``alpha`` (the shared symbol
 ``statement.alpha``) and the depth symbol ``statement.p``; :func:`product_exponent` converts a rate into its

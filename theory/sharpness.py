@@ -5,7 +5,7 @@ every sharpness value and bound below halves. Sharpness S(W) = largest Hessian e
 parameters. Constants of the data (symbols below): a = w*^T Sigma w* / ||w*||^2, a' = w*^T Sigma^2 w* / w*^T Sigma
 w*, Lambda = lambda_max(Sigma), kappa = Lambda / lambda_min(Sigma), w_norm = ||w*||, L = depth (``statement.L``).
 
-Provenance follows ``shared/theory/deep_linear.md``: the paper's abstract gives the *existence* of a lower bound
+Provenance follows ``docs/theory/deep_linear.md``: the paper's abstract gives the *existence* of a lower bound
 linear in depth and of kappa-dependent upper bounds for the small-scale and residual initializations; the exact
 form 2 L a ||w*||^(2-2/L) comes from the authors' code and our proof; S_min, S_bal and the ordering are ours
 (checked in ``proofs/derivations/sharpness.py``); the upper constant 8 L Lambda ||w*||^(2-2/L) is reconstructed

@@ -9,22 +9,31 @@ import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("certify", help="write a tightness certificate (JSON) that `implicitreg check` verifies")
+    p = sub.add_parser("certify", help="write a tightness certificate (JSON) that `implicitreg check` verifies",
+                       description="Write a tightness certificate: a JSON file that `implicitreg check` verifies "
+                                   "without implicitreg's producing code. Format: docs/certificates.md.")
     p.add_argument("--instance", required=True, metavar="FILE",
-                   help="JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
-    p.add_argument("--theorem", required=True, choices=("MS-D2", "MS-D3", "kink", "MC-LB"))
+                   help="(required) JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
+    p.add_argument("--theorem", required=True, choices=("MS-D2", "MS-D3", "kink", "MC-LB"),
+                   help="(required) MS-D2 / MS-D3: error bounds of depth-2 / depth-D diagonal networks; kink: the "
+                        "kink family near non-uniqueness; MC-LB: the deep-linear sharpness lower bound "
+                        "(docs/theory/)")
     p.add_argument("--depth", required=True, metavar="D",
-                   help="depth D of the diagonal network (real: '2.5' or '5/2'), or the integer L for MC-LB")
+                   help="(required) depth D of the diagonal network (real: '2.5' or '5/2'), or the integer L for MC-LB")
     p.add_argument("--alpha", nargs="+", metavar="A", help="initialization scales (diagonal networks)")
     p.add_argument("--alpha-convention", choices=("product", "factor"), default=None,
                    help="alpha = u(0)^D (product; default for MS) or u(0) (factor; default for kink)")
     p.add_argument("--no-symbolic", action="store_true", help="omit the SymPy limit section")
-    p.add_argument("--out", required=True, metavar="FILE", help="where to write the certificate")
+    p.add_argument("--out", required=True, metavar="FILE", help="(required) where to write the certificate")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout (docs/schema.md)")
     p.set_defaults(func=_certify)
 
-    c = sub.add_parser("check", help="verify certificates with the standalone checker (no implicitreg code)")
+    c = sub.add_parser("check", help="verify certificates with the standalone checker (no implicitreg code)",
+                       description="Verify certificates with the standalone checker, which imports none of the "
+                                   "code that produced them. Exit status 1 when any certificate fails.")
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--no-sympy", action="store_true", help="skip the optional SymPy re-check of limits")
+    c.add_argument("--json", action="store_true", help="print one JSON object on stdout (docs/schema.md)")
     c.set_defaults(func=_check)
 
 
@@ -55,6 +64,13 @@ def _certify(args) -> int:
         Path(args.out).write_text(certify.dumps(cert), encoding="utf-8")
     except OSError as exc:
         raise InvalidParameterError(f"cannot write {args.out!r}: {exc.strerror}") from None
+    if getattr(args, "json", False):
+        import json
+
+        from implicitreg.api import CertificateWritten
+
+        sys.stdout.write(json.dumps(CertificateWritten(cert, args.out).to_json(), indent=2) + "\n")
+        return 0
     sys.stdout.write(f"wrote {args.out} ({cert['theorem']['name']}, sha256 {cert['sha256'][:16]}...)\n")
     return 0
 
@@ -62,5 +78,13 @@ def _certify(args) -> int:
 def _check(args) -> int:
     from implicitreg.proofs.checker.check import main
 
+    if getattr(args, "json", False):
+        import json
+
+        from implicitreg.api import check
+
+        result = check(*args.files, use_sympy=False if args.no_sympy else None)
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+        return 0 if result.passed else 1
     argv = (["--no-sympy"] if args.no_sympy else []) + list(args.files)
     return main(argv)

@@ -13,26 +13,32 @@ Loss convention: R = (1/n) ||y - X w||^2 with no 1/2 (every sharpness halves und
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 from implicitreg.commands import add_instance_option, add_json_option, emit
 from implicitreg.errors import InvalidParameterError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sharpness", help="deep linear networks: lower bound, exact minimum and balanced sharpness")
-    add_instance_option(p)
-    p.add_argument("--depth", required=True, metavar="L", help="number of trained layers (integer >= 2)")
-    p.add_argument("--digits", default="20", metavar="N", help="significant digits printed (default 20)")
+    p = sub.add_parser("sharpness", help="deep linear networks: lower bound, exact minimum and balanced sharpness",
+                       description="Sharpness (largest Hessian eigenvalue) of depth-L linear networks at minimizers "
+                                   "of R = (1/n)||y - X w||^2: the lower bound S_LB = 2 L a ||w*||^(2-2/L), the exact "
+                                   "minimum over minimizers, the balanced rank-one value and the data constants. "
+                                   "Theory: docs/theory/deep_linear.md.")
+    add_instance_option(p, matrix="X")
+    p.add_argument("--depth", required=True, metavar="L", help="(required) number of trained layers, 2..1000")
+    p.add_argument("--digits", default="20", metavar="N", help="significant digits printed, 1..1000 (default 20)")
     add_json_option(p)
     p.set_defaults(func=_run_sharpness)
 
-    q = sub.add_parser("deep-flow", help="deep linear networks: gradient flow/descent, final sharpness vs bounds")
-    add_instance_option(q)
-    q.add_argument("--depth", required=True, metavar="L", help="number of trained layers (integer >= 2)")
+    q = sub.add_parser("deep-flow", help="deep linear networks: gradient flow/descent, final sharpness vs bounds",
+                       description="Gradient flow (or gradient descent with --eta) of a depth-L linear network in "
+                                   "float64 from a seeded initialization; reports the final sharpness, the distance "
+                                   "to w*, the alignment and the ratios to the bounds. Exit status 1 when it did "
+                                   "not converge. Theory: docs/theory/deep_linear.md.")
+    add_instance_option(q, matrix="X")
+    q.add_argument("--depth", required=True, metavar="L", help="(required) number of trained layers, 2..1000")
     q.add_argument("--init", required=True, choices=("small", "residual"),
-                   help="small: entries N(0, s^2); residual: I + s/sqrt(L d) N(0,1) with head e_1")
-    q.add_argument("--scale", required=True, metavar="S", help="initialization scale s")
+                   help="(required) small: entries N(0, s^2); residual: I + s/sqrt(L d) N(0,1) with head e_1")
+    q.add_argument("--scale", required=True, metavar="S", help="(required) initialization scale s (a float64 value)")
     q.add_argument("--eta", metavar="ETA", help="run gradient descent with this step (default: gradient flow)")
     q.add_argument("--steps", default="10000", metavar="N", help="gradient descent steps (default 10000)")
     q.add_argument("--t-end", default="100000", metavar="T", help="gradient flow time horizon (default 1e5)")
@@ -42,37 +48,11 @@ def register(sub) -> None:
     q.set_defaults(func=_run_flow)
 
 
-def parse_depth(value: str) -> int:
-    """The depth L as an integer >= 2 (``"3"``; ``"2.5"`` or ``"1"`` are errors)."""
+def _int(value: str, name: str) -> int:
     try:
-        depth = int(str(value).strip())
+        return int(str(value).strip())
     except ValueError:
-        raise InvalidParameterError(f"--depth must be an integer >= 2, got {value!r}") from None
-    if depth < 2:
-        raise InvalidParameterError(f"--depth must be an integer >= 2, got {depth}")
-    return depth
-
-
-def _positive_int(value: str, name: str, minimum: int = 1) -> int:
-    try:
-        v = int(str(value).strip())
-    except ValueError:
-        raise InvalidParameterError(f"{name} must be an integer, got {value!r}") from None
-    if v < minimum:
-        raise InvalidParameterError(f"{name} must be >= {minimum}, got {v}")
-    return v
-
-
-def _number(value: str, name: str, positive: bool = True) -> Fraction:
-    from implicitreg.numerics.exact import parse_exact
-
-    try:
-        q = parse_exact(value, name)
-    except ValueError as exc:
-        raise InvalidParameterError(str(exc)) from None
-    if (positive and q <= 0) or q < 0:
-        raise InvalidParameterError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value}")
-    return q
+        raise InvalidParameterError(f"{name} must be an integer, got {str(value)[:40]!r}") from None
 
 
 def _facts(data, depth: int) -> dict:
@@ -80,50 +60,14 @@ def _facts(data, depth: int) -> dict:
     return {"L": depth, "w_norm": w_norm2, "excess_loss": 0, "p_norm": 1}
 
 
-def sharpness_report(data, depth: int, digits: int = 20) -> dict:
-    """The fields printed by ``implicitreg sharpness`` (strings with ``digits`` significant digits)."""
-    import mpmath
-
-    from implicitreg.numerics import deep_linear as dl
-    from implicitreg.numerics.exact import fraction_str
-    from implicitreg.theory import sharpness as ts
-
-    ts.MC_LB.require(_facts(data, depth))
-    dps = digits + 10
-    with mpmath.workdps(dps):
-        c = dl.data_constants(data, "mp")
-        values = dict(L=depth, a=c.a, a_prime=c.a_prime, Lambda=c.Lambda, w_norm=c.w_norm)
-        s_lb = ts.MC_LB.bound("S_LB").evaluate(dps, **values)
-        s_closed = ts.MC_SMIN.bound("S_min_closed").evaluate(dps, **values)
-        s_si = ts.MC_SI.bound("S_SI").evaluate(dps, **values)
-        smin = dl.min_sharpness(data, depth, dps=dps)
-        s_bal = dl.balanced_sharpness(data, depth, dps=dps)
-        s = lambda x: mpmath.nstr(x, digits) if x != mpmath.inf else "inf"  # noqa: E731
-        return {
-            "instance": data.name, "n": data.n, "d": data.d, "depth": depth,
-            "loss_convention": "1/n, no 1/2",
-            "w_star": [fraction_str(v) for v in data.target_exact],
-            "w_star_norm": s(c.w_norm), "a": s(c.a), "a_prime": s(c.a_prime), "Lambda": s(c.Lambda),
-            "lambda_min": s(c.lambda_min), "kappa": s(c.kappa),
-            "lower_bound": s(s_lb), "lower_bound_provenance": "paper (form: authors' code + our proof)",
-            "min_sharpness": s(smin.value), "min_sharpness_t": s(smin.t), "min_sharpness_provenance": "derived",
-            "min_sharpness_closed_lower": s(s_closed),
-            "balanced_sharpness": s(s_bal), "balanced_sharpness_provenance": "derived",
-            "ratio_min_to_lower": s(smin.value / s_lb), "ratio_balanced_to_lower": s(s_bal / s_lb),
-            "small_init_upper": s(s_si), "small_init_upper_provenance": "reconstructed (8 L Lambda ||w*||^(2-2/L))",
-            "gd_stability_threshold_eta": s(2 / s_lb),
-        }
-
-
 def _run_sharpness(args) -> int:
-    from implicitreg.numerics.deep_linear import RegressionData
+    from implicitreg import api
 
-    depth = parse_depth(args.depth)
-    digits = _positive_int(args.digits, "--digits")
-    data = RegressionData.load(args.instance)
-    report = sharpness_report(data, depth, digits)
+    res = api.sharpness(api.load_regression_data(args.instance), depth=args.depth,
+                        digits=_int(args.digits, "--digits"))
+    report = res.to_json()
     keys = ("lower_bound", "min_sharpness", "balanced_sharpness", "a", "kappa", "w_star_norm")
-    text = "\n".join([f"deep linear network, depth {depth}, loss {report['loss_convention']}"]
+    text = "\n".join([f"deep linear network, depth {res.depth}, loss {report['loss_convention']}"]
                      + [f"{k}: {report[k]}" for k in keys]
                      + [f"w_star: [{', '.join(report['w_star'])}]"])
     emit(report, args.json, text)
@@ -166,7 +110,7 @@ def flow_report(data, depth: int, init: str, scale, seed: int = 0, eta=None, ste
     out = {"instance": data.name, "depth": depth, "init": init, "scale": float(scale), "seed": seed,
            "method": method, "status": res.status, "message": res.message, "converged": bool(converged),
            "time_or_steps": float(res.t), "gradient_evaluations": res.nfev, "final_excess_loss": excess,
-           "loss_convention": "1/n, no 1/2"}
+           "loss_convention": "1/n, no 1/2", "end_to_end": [float(v) for v in np.ravel(w)]}
     if finite:
         if net.num_parameters <= 3000:
             S = dl.sharpness_exact(net, data)
@@ -190,18 +134,13 @@ def flow_report(data, depth: int, init: str, scale, seed: int = 0, eta=None, ste
 
 
 def _run_flow(args) -> int:
-    from implicitreg.numerics.deep_linear import RegressionData
+    from implicitreg import api
 
-    depth = parse_depth(args.depth)
-    scale = _number(args.scale, "--scale", positive=(args.init == "small"))
-    eta = _number(args.eta, "--eta") if args.eta is not None else None
-    steps = _positive_int(args.steps, "--steps")
-    seed = _positive_int(args.seed, "--seed", minimum=0)
-    t_end = _number(args.t_end, "--t-end")
-    tol = _number(args.tol, "--tol")
-    data = RegressionData.load(args.instance)
-    rep = flow_report(data, depth, args.init, scale, seed=seed, eta=eta, steps=steps, t_end=t_end, tol=tol)
-    lines = [f"{rep['method']} from {args.init} init (s = {rep['scale']}, seed {seed}), depth {depth}: "
+    res = api.deep_flow(api.load_regression_data(args.instance), depth=args.depth, init=args.init, scale=args.scale,
+                        eta=args.eta, steps=_int(args.steps, "--steps"), t_end=args.t_end, tol=args.tol,
+                        seed=_int(args.seed, "--seed"))
+    rep = res.values
+    lines = [f"{rep['method']} from {args.init} init (s = {rep['scale']}, seed {res.seed}), depth {res.depth}: "
              f"{'converged' if rep['converged'] else 'NOT converged'} ({rep['message']})"]
     for k in ("final_excess_loss", "final_sharpness", "distance_to_w_star", "lower_bound", "balanced_sharpness",
               "small_init_upper", "ratio_to_lower_bound", "ratio_to_balanced", "ratio_to_small_init_upper",
@@ -211,5 +150,5 @@ def _run_flow(args) -> int:
     if "alignment" in rep:
         lines.append(f"alignment: input_cos {rep['alignment']['input_cos']:.10g}, max interlayer sin "
                      f"{max(rep['alignment']['interlayer_sin'], default=0):.3g}")
-    emit(rep, args.json, "\n".join(lines))
-    return 0 if rep["converged"] else 1
+    emit(res.to_json(), args.json, "\n".join(lines))
+    return 0 if res.converged else 1

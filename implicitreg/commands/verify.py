@@ -1,17 +1,58 @@
-"""``implicitreg verify``: run every stated theorem on built-in instances and print the verdict table."""
+"""``implicitreg verify``: run every stated theorem on built-in instances and print the verdicts.
+
+With ``--instance FILE`` every statement is decided on the user's instance instead (proofs/instance_verify.py).
+"""
 from __future__ import annotations
 
 
 def register(sub) -> None:
-    p = sub.add_parser("verify", help="run every stated theorem on built-in instances; table of verdicts")
+    from implicitreg.proofs.verify import suite_names
+
+    names = ", ".join(suite_names())
+    p = sub.add_parser(
+        "verify", help="run every stated theorem on built-in instances (or on --instance FILE); a table of verdicts",
+        description="Run every stated theorem on built-in instances (or decide each on --instance FILE). Prints a "
+                    "summary per theorem, then one row per check (theorem, instance, depth, result, obs/bound = "
+                    f"observed / bound). Exit status 1 when a check fails. Suites: {names}. Statements: "
+                    "docs/theory/.")
     p.add_argument("--thorough", action="store_true", help="more instances, finer alpha grids (slower)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--only", metavar="SUITE", help="run only the suites whose name contains SUITE")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--wide", action="store_const", dest="output", const="wide",
+                     help="every column: provenance, alpha range, observed, bound, margin, slopes, notes")
+    fmt.add_argument("--csv", action="store_const", dest="output", const="csv", help="CSV of the verdicts (numbers)")
+    fmt.add_argument("--json", action="store_const", dest="output", const="json",
+                     help="one JSON object (docs/schema.md)")
+    p.add_argument("--only", metavar="SUITE[,SUITE]",
+                   help=f"run only these suites (a part of a name selects every suite containing it): {names}; "
+                        "'none' runs no suite (with --certify: only write the certificates)")
     p.add_argument("--certify", metavar="DIR", help="also write the tightness certificates into DIR")
-    p.set_defaults(func=_run)
+    p.add_argument("--instance", metavar="FILE", help="decide every theorem on this instance ({'A', 'y'} for "
+                   "diagonal networks, {'X', 'y'} for deep linear networks; exact entries)")
+    p.add_argument("--depth", nargs="+", metavar="D", help="with --instance: depths (default 2 3; real D allowed "
+                   "for diagonal networks)")
+    p.add_argument("--alpha-range", metavar="LO:HI", help="with --instance: initialization scales (default "
+                   "1e-30:1e-4; for deep linear networks the init scale s, default 1/100:1/10)")
+    p.add_argument("--alpha-convention", choices=("product", "factor"), default="product",
+                   help="with --instance: alpha = u(0)^D (product, default) or u(0) (factor)")
+    p.set_defaults(func=_run, output="table")
 
 
 def _run(args) -> int:
-    from implicitreg.proofs.verify import main
+    import shutil
+    import sys
 
-    return main(thorough=args.thorough, as_json=args.json, only=args.only, certify=args.certify)
+    if args.instance:
+        from implicitreg.errors import InvalidParameterError
+        from implicitreg.proofs.instance_verify import main as instance_main
+
+        if args.only or args.thorough:
+            raise InvalidParameterError("--only and --thorough apply to the built-in suites, not to --instance")
+        return instance_main(args.instance, depths=args.depth, alpha_range=args.alpha_range,
+                             alpha_convention=args.alpha_convention, as_json=(args.output == "json"),
+                             certify=args.certify)
+    from implicitreg.proofs.verify import main, resolve_suites
+
+    resolve_suites(args.only)  # an unknown suite is an error before any work
+    width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    return main(thorough=args.thorough, only=args.only, certify=args.certify, output=args.output,
+                width=max(60, width), progress=True)

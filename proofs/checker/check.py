@@ -1,11 +1,25 @@
-"""Verify implicitreg tightness certificates without trusting implicitreg.
+"""Verify implicitreg tightness certificates without trusting implicitreg, nor the file.
 
 Usage (standalone, from the folder that holds ``checker/``)::
 
     python -m checker [--no-sympy] CERT.json [CERT.json ...]
 
-Imports: the standard library and mpmath (``mpmath.iv`` interval arithmetic); SymPy only, and only
-optionally, to re-run the symbolic limit steps. Every failure names the JSON field whose claim fails.
+Imports: the standard library and mpmath (``mpmath.iv`` interval arithmetic); SymPy (imported lazily) for the
+symbolic limit steps. A certificate with a ``limit`` section *fails* when SymPy is missing or ``--no-sympy``
+is given: a check that cannot run is never a pass. Exit status: 0 every file verified, 1 some certificate
+failed, 2 some file could not be read as a certificate at all (size, encoding, JSON, limits) or bad usage.
+
+Every file is assumed hostile (written by someone who knows the format and recomputes the hash):
+
+* reading: :mod:`.jsonread` (size, UTF-8, nesting, literal lengths, duplicate keys) and :mod:`.schema` (one
+  schema per kind: unknown, missing, mistyped or oversized fields are errors) run before any checking;
+* expressions: parsed by :mod:`.grammar` (nothing is evaluated as code) and *bound* to the theorem's name by
+  :mod:`.theorems` (the checker's own table of formulas, sides and norms);
+* verdicts: an upper/lower bound is accepted only when the computed ratio enclosure decides it (or equality
+  is proved exactly); box and ball widths above the stated maxima are refused;
+* budgets: the limits bound the work by the file size, and a wall-clock deadline (:data:`TIME_LIMIT`
+  seconds, when running in the main thread) turns anything slower into a clean refusal.
+
 The format is described in ``docs/certificates.md``; in short:
 
 * ``sha256``: SHA-256 of the canonical JSON of everything else (sorted keys, no spaces, ASCII);
@@ -13,8 +27,7 @@ The format is described in ``docs/certificates.md``; in short:
   of x*; exact primal/dual certificate of rho; per alpha a box for nu proved by the Krawczyk test to
   hold the unique solution of the dual equations, balls for x_inf and the error that must contain the
   enclosures recomputed here, each bound evaluated in interval arithmetic, and a ratio interval that
-  must contain error / bound (a certified violation of an ``upper``/``lower`` bound is rejected; a bound
-  attained with equality is reported as attained within the interval);
+  must contain error / bound;
 * ``kind: "deep-linear"``: X, y exact, L, w* (checked against the normal equations), an explicit exact
   minimizer (W_L ... W_1 = w*^T), its sharpness S = 2 lambda_max(M Sigma) enclosed by exact Sturm root
   isolation, S_LB = 2 L a ||w*||^(2-2/L) in interval arithmetic, and the ratio interval.
@@ -23,7 +36,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -31,19 +47,48 @@ from pathlib import Path
 import mpmath
 from mpmath import iv
 
-from . import lp
-from .interval import (CheckFailure, endpoints, evaluate, exact, exact_matrix, exact_vector, hi,
-                       lo, point, precision, read_ball, require_inside)
+from . import lp, schema, theorems
+from .interval import (CheckFailure, endpoints, exact, exact_matrix, exact_vector, hi, lo, point, precision,
+                       read_ball, require_inside)
+from .jsonread import InputError, loads
 from .krawczyk import dual_potential, dual_potential_inverse, krawczyk, link
 
 FORMAT = "implicitreg-certificate/1"
-PROVENANCE_KINDS = ("paper", "derived", "standard", "reconstructed", "conjecture")
-BOUND_SIDES = ("upper", "lower", "limit")
-NORMS = ("l1", "l2", "linf")
-COMMON_FIELDS = ("format", "kind", "theorem", "tool", "sha256")
-DIAGONAL_FIELDS = COMMON_FIELDS + ("instance", "depth", "alpha_convention", "basis_pursuit", "rho", "bounds",
-                                   "points")
-DEEP_FIELDS = COMMON_FIELDS + ("instance", "L", "w_star", "minimizer", "sharpness", "bound", "ratio")
+PROVENANCE_KINDS = schema.PROVENANCE_KINDS
+#: wall-clock budget of one certificate (seconds); enforced with SIGALRM in the main thread
+TIME_LIMIT = 25.0
+#: the widest Krawczyk box accepted: radius <= NU_MAX_RELATIVE_RADIUS * max(1, |centre|)
+NU_MAX_RELATIVE_RADIUS = Fraction(1, 10 ** 20)
+#: the widest stated ball (x_inf, errors, bound values, sharpness): radius <= BALL_MAX_RELATIVE_RADIUS * |mid|
+BALL_MAX_RELATIVE_RADIUS = Fraction(1, 10 ** 10)
+#: the widest stated ratio interval: hi - lo <= RATIO_MAX_RELATIVE_WIDTH * hi
+RATIO_MAX_RELATIVE_WIDTH = Fraction(1, 10 ** 9)
+#: the range of alpha (as given) a diagonal certificate may state
+ALPHA_RANGE = (Fraction(1, 10 ** 300), Fraction(1))
+
+
+class BudgetExceeded(BaseException):
+    """Raised by the deadline timer (a BaseException, so no library ``except Exception`` can swallow it)."""
+
+
+@contextmanager
+def deadline(seconds: float):
+    """Raise :class:`BudgetExceeded` after ``seconds`` of wall-clock time (main thread, POSIX); else no timer."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer") \
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # an outer deadline is already running: keep it
+        yield
+        return
+
+    def fire(signum, frame):
+        raise BudgetExceeded()
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def canonical_bytes(cert: dict) -> bytes:
@@ -68,48 +113,72 @@ class CheckReport:
     def ok(self) -> bool:
         return self.failure is None
 
-
-def _get(obj, key, where):
-    if not isinstance(obj, dict):
-        raise CheckFailure(where, "expected a JSON object")
-    if key not in obj:
-        raise CheckFailure(f"{where}.{key}" if where else key, "missing field")
-    return obj[key]
-
-
-def _require_fields(cert, names):
-    for n in names:
-        _get(cert, n, "")
+    @property
+    def unreadable(self) -> bool:
+        """The file is not a certificate at all (size, encoding, JSON syntax or limits)."""
+        return isinstance(self.failure, InputError)
 
 
 def _check_header(cert: dict, out: list[str]) -> None:
-    if not isinstance(cert, dict):
-        raise CheckFailure("(top level)", "a certificate is a JSON object")
-    fmt = _get(cert, "format", "")
-    if fmt != FORMAT:
-        raise CheckFailure("format", f"unknown format {fmt!r} (this checker reads {FORMAT!r})")
-    stated = _get(cert, "sha256", "")
-    if stated != content_hash(cert):
-        raise CheckFailure("sha256", "content hash mismatch: the file was edited after it was written")
     out.append("content hash matches (sha256 of the canonical JSON)")
-    theorem = _get(cert, "theorem", "")
-    for key in ("name", "claim", "provenance"):
-        _get(theorem, key, "theorem")
+    theorem = cert["theorem"]
     prov = theorem["provenance"]
-    if _get(prov, "kind", "theorem.provenance") not in PROVENANCE_KINDS:
-        raise CheckFailure("theorem.provenance.kind", f"must be one of {PROVENANCE_KINDS}")
-    _get(prov, "source", "theorem.provenance")
-    out.append(f"theorem {theorem['name']} [{prov['kind']}] (provenance is stated, not checkable): {theorem['claim']}")
-    tool = _get(cert, "tool", "")
-    _get(tool, "name", "tool")
-    _get(tool, "version", "tool")
+    out.append(f"theorem {theorem['name']} [{prov['kind']}] (provenance and text are stated, not checkable): "
+               f"{theorem['claim']}")
 
 
 def _dps(cert) -> int:
-    dps = cert["tool"].get("checker_dps", 50)
-    if isinstance(dps, bool) or not isinstance(dps, int) or not 15 <= dps <= 2000:
-        raise CheckFailure("tool.checker_dps", "must be an integer in [15, 2000]")
-    return dps
+    return cert["tool"]["checker_dps"]  # an integer in [15, schema.MAX_DPS] (schema)
+
+
+def _ball(obj, where: str, nu: bool = False) -> tuple[Fraction, Fraction]:
+    """A ball's exact ends, refusing radii above the stated maxima (the width is the writer's choice)."""
+    a, b = read_ball(obj, where)
+    mid, rad = (a + b) / 2, (b - a) / 2
+    if nu:
+        if rad > NU_MAX_RELATIVE_RADIUS * max(1, abs(mid)):
+            raise CheckFailure(where + ".rad", f"box radius above the maximum {NU_MAX_RELATIVE_RADIUS} * max(1, |mid|)")
+    elif rad > BALL_MAX_RELATIVE_RADIUS * abs(mid):
+        raise CheckFailure(where + ".rad", f"ball radius above the maximum {BALL_MAX_RELATIVE_RADIUS} * |mid|")
+    return a, b
+
+
+def _inside(computed, obj, where: str, what: str) -> None:
+    _ball(obj, where)
+    require_inside(computed, obj, where, what)
+
+
+def _ratio(computed, r, where: str, what: str) -> tuple[Fraction, Fraction]:
+    """The stated ratio interval must be positive, narrow and contain the computed enclosure; returns the latter."""
+    rlo = exact(r["lo"], where + ".lo")
+    rhi = exact(r["hi"], where + ".hi")
+    if not rlo > 0:
+        raise CheckFailure(where + ".lo", "a ratio claim needs a positive lower end")
+    if rhi - rlo > RATIO_MAX_RELATIVE_WIDTH * rhi:
+        raise CheckFailure(where, f"the stated interval is wider than {RATIO_MAX_RELATIVE_WIDTH} * hi")
+    try:
+        clo, chi = endpoints(computed)
+    except ArithmeticError:
+        raise CheckFailure(where, f"the computed enclosure of {what} is unbounded") from None
+    if not (rlo <= clo and chi <= rhi):
+        raise CheckFailure(where, f"the certified ratio {what} lies in [{mpmath.nstr(lo(computed), 15)}, "
+                                  f"{mpmath.nstr(hi(computed), 15)}], not inside the stated [{r['lo']}, {r['hi']}]")
+    return clo, chi
+
+
+def _verdict(side: str, name: str, clo: Fraction, chi: Fraction, where: str, equality: bool = False) -> str:
+    """Decided verdicts only: an upper bound needs ratio <= 1 for sure, a lower one ratio >= 1 for sure, unless
+    equality (ratio = 1) is proved exactly; a ratio enclosure that straddles 1 proves nothing and is refused."""
+    if side == "limit":
+        return ""
+    if equality:
+        return " (attained: equality proved exactly)"
+    if side == "upper" and chi <= 1 or side == "lower" and clo >= 1:
+        return " (bound holds)"
+    if side == "upper" and clo > 1 or side == "lower" and chi < 1:
+        raise CheckFailure(where, f"the {side} bound {name!r} is violated here")
+    raise CheckFailure(where, f"the ratio enclosure contains 1: the {side} bound {name!r} is not decided "
+                              "(and equality is not proved)")
 
 
 # --- diagonal networks -----------------------------------------------------------------------------
@@ -172,150 +241,136 @@ def _point_constants(env0, w, support, signs, ap, depth):
 
 
 def _check_diagonal(cert: dict, out: list[str], use_sympy) -> None:
-    _require_fields(cert, DIAGONAL_FIELDS)
     inst = cert["instance"]
-    A = exact_matrix(_get(inst, "A", "instance"), "instance.A")
-    y = exact_vector(_get(inst, "y", "instance"), "instance.y", len(A))
+    A = exact_matrix(inst["A"], "instance.A")
+    y = exact_vector(inst["y"], "instance.y", len(A))
     m, N = len(A), len(A[0])
+    if m > N:
+        raise CheckFailure("instance.A", "more rows than columns: the dual equations need full row rank")
     depth = exact(cert["depth"], "depth")
-    if depth < 2:
-        raise CheckFailure("depth", f"depth must be >= 2, got {depth}")
+    if not 2 <= depth <= 64 or depth.denominator > 64:
+        raise CheckFailure("depth", f"depth must be a rational in [2, 64] with denominator <= 64, got {depth}")
+    table = theorems.diagonal_bounds(cert["theorem"]["name"], depth)
     convention = cert["alpha_convention"]
-    if convention not in ("product", "factor"):
-        raise CheckFailure("alpha_convention", "must be 'product' or 'factor'")
     out.append(f"instance: A is {m} x {N}, exact; depth D = {depth}; alpha convention {convention!r}")
 
     bp = cert["basis_pursuit"]
-    xs = exact_vector(_get(bp, "x_star", "basis_pursuit"), "basis_pursuit.x_star", N)
-    out += lp.check_l1_optimal(A, y, xs, exact(_get(bp, "value", "basis_pursuit"), "basis_pursuit.value"),
-                               exact_vector(_get(bp, "lambda", "basis_pursuit"), "basis_pursuit.lambda"),
-                               "basis_pursuit")
+    xs = exact_vector(bp["x_star"], "basis_pursuit.x_star", N)
+    out += lp.check_l1_optimal(A, y, xs, exact(bp["value"], "basis_pursuit.value"),
+                               exact_vector(bp["lambda"], "basis_pursuit.lambda"), "basis_pursuit")
     rc = cert["rho"]
-    support = _get(rc, "support", "rho")
-    signs = _get(rc, "signs", "rho")
-    if not (isinstance(support, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in support)):
-        raise CheckFailure("rho.support", "expected a list of integer indices")
-    if not (isinstance(signs, list) and all(s in (1, -1) for s in signs)):
-        raise CheckFailure("rho.signs", "expected a list of +1/-1")
-    rho = exact(_get(rc, "value", "rho"), "rho.value")
-    out += lp.check_rho(A, xs, support, signs, rho,
-                        exact_vector(_get(rc, "lambda", "rho"), "rho.lambda"),
-                        exact_vector(_get(rc, "v", "rho"), "rho.v"), "rho")
+    support, signs = rc["support"], rc["signs"]
+    rho = exact(rc["value"], "rho.value")
+    out += lp.check_rho(A, xs, support, signs, rho, exact_vector(rc["lambda"], "rho.lambda"),
+                        exact_vector(rc["v"], "rho.v"), "rho")
 
-    bounds = cert["bounds"]
-    if not isinstance(bounds, list) or not bounds:
-        raise CheckFailure("bounds", "expected a non-empty list")
-    for b, spec in enumerate(bounds):
+    bounds = []  # (name, side, norm, parsed formula)
+    for b, spec in enumerate(cert["bounds"]):
         where = f"bounds[{b}]"
-        for key in ("name", "side", "norm", "expr", "provenance"):
-            _get(spec, key, where)
-        if spec["side"] not in BOUND_SIDES:
-            raise CheckFailure(where + ".side", f"must be one of {BOUND_SIDES}")
-        if spec["norm"] not in NORMS:
-            raise CheckFailure(where + ".norm", f"must be one of {NORMS}")
-        if _get(spec["provenance"], "kind", where + ".provenance") not in PROVENANCE_KINDS:
-            raise CheckFailure(where + ".provenance.kind", f"must be one of {PROVENANCE_KINDS}")
-        if not isinstance(spec["expr"], str):
-            raise CheckFailure(where + ".expr", "expected an expression string")
+        if any(spec["name"] == other[0] for other in bounds):
+            raise CheckFailure(where + ".name", f"the bound {spec['name']!r} is listed twice")
+        tree = theorems.bind(spec["name"], spec["side"], spec["norm"], spec["expr"], table, where)
+        bounds.append((spec["name"], spec["side"], spec["norm"], tree))
+    out.append("bounds: " + "; ".join(f"{nm} ({side}, {norm}) is the formula of {cert['theorem']['name']}"
+                                      for nm, side, norm, _ in bounds))
 
-    points = cert["points"]
-    if not isinstance(points, list) or not points:
-        raise CheckFailure("points", "expected a non-empty list")
     with precision(_dps(cert)):
         env0 = _instance_constants(A, xs, support, rho, depth, N)
         phi = link(depth)
-        for k, pt in enumerate(points):
-            _check_point(pt, f"points[{k}]", A, y, xs, support, signs, depth, convention, bounds, env0, phi, out)
+        seen = set()
+        for k, pt in enumerate(cert["points"]):
+            alpha = _check_point(pt, f"points[{k}]", A, y, xs, support, signs, depth, convention, bounds, env0, phi,
+                                 out)
+            if alpha in seen:
+                raise CheckFailure(f"points[{k}].alpha", "the same alpha is listed twice")
+            seen.add(alpha)
     if "limit" in cert:
         _check_limit(cert["limit"], A, y, xs, depth, convention, bounds, rho, out, use_sympy)
 
 
-def _check_point(pt, where, A, y, xs, support, signs, depth, convention, bounds, env0, phi, out) -> None:
+def _check_point(pt, where, A, y, xs, support, signs, depth, convention, bounds, env0, phi, out) -> Fraction:
     m, N = len(A), len(A[0])
-    for key in ("alpha", "nu", "x_inf", "errors", "bounds"):
-        _get(pt, key, where)
     alpha = exact(pt["alpha"], where + ".alpha")
-    if alpha <= 0:
-        raise CheckFailure(where + ".alpha", "alpha must be > 0")
+    if not ALPHA_RANGE[0] <= alpha <= ALPHA_RANGE[1]:
+        raise CheckFailure(where + ".alpha", "alpha must lie in [1e-300, 1]")
     ap = _alpha_product(alpha, depth, convention)
     nu = pt["nu"]
-    if not isinstance(nu, list) or len(nu) != m:
+    if len(nu) != m:
         raise CheckFailure(where + ".nu", f"expected {m} balls")
     centre, radius = [], []
     for i, ball in enumerate(nu):
-        a, b = read_ball(ball, f"{where}.nu[{i}]")
+        a, b = _ball(ball, f"{where}.nu[{i}]", nu=True)
         centre.append((a + b) / 2)
         radius.append((b - a) / 2)
     K = krawczyk(A, y, ap, depth, centre, radius, where + ".nu")
     # The unique zero lies in K(X); x_inf = alpha_prod phi_D(A^T nu) on it.
     z = [sum((point(A[i][j]) * K[i] for i in range(m)), iv.mpf(0)) for j in range(N)]
-    x = [ap * phi(zj) for zj in z]
+    try:
+        x = [ap * phi(zj) for zj in z]
+    except ArithmeticError as exc:
+        raise CheckFailure(where + ".nu", f"x_inf cannot be enclosed on the box: {exc}") from None
     xb = pt["x_inf"]
-    if not isinstance(xb, list) or len(xb) != N:
+    if len(xb) != N:
         raise CheckFailure(where + ".x_inf", f"expected {N} balls")
     for j in range(N):
-        require_inside(x[j], xb[j], f"{where}.x_inf[{j}]", f"x_inf[{j}]")
+        _inside(x[j], xb[j], f"{where}.x_inf[{j}]", f"x_inf[{j}]")
     diff = [xj - point(sj) for xj, sj in zip(x, xs)]
     errs = pt["errors"]
-    norms_needed = {spec["norm"] for spec in bounds}
+    needed = sorted({norm for _, _, norm, _ in bounds})
+    if sorted(errs) != needed:
+        extra = sorted(set(errs) - set(needed))
+        raise CheckFailure(f"{where}.errors.{extra[0]}" if extra else f"{where}.errors",
+                           f"the errors must be exactly the norms the bounds use: {needed}")
     err_iv = {}
-    for nm in sorted(norms_needed):
+    for nm in needed:
         err_iv[nm] = _norm(diff, nm)
-        require_inside(err_iv[nm], _get(errs, nm, where + ".errors"), f"{where}.errors.{nm}",
-                       f"||x_inf - x*||_{nm[1:]}")
+        _inside(err_iv[nm], errs[nm], f"{where}.errors.{nm}", f"||x_inf - x*||_{nm[1:]}")
     env = dict(env0, alpha=point(alpha), alpha_product=ap)
-    env.update(_point_constants(env0, z, support, signs, ap, depth))
+    try:
+        env.update(_point_constants(env0, z, support, signs, ap, depth))
+    except ArithmeticError as exc:
+        raise CheckFailure(where, f"the a-posteriori constants cannot be enclosed: {exc}") from None
     pb = pt["bounds"]
     verdicts = []
-    if not isinstance(pb, list) or len(pb) != len(bounds):
+    if len(pb) != len(bounds):
         raise CheckFailure(where + ".bounds", f"expected {len(bounds)} entries (one per bound)")
-    for b, spec in enumerate(bounds):
+    for b, (name, side, norm, tree) in enumerate(bounds):
         bw = f"{where}.bounds[{b}]"
-        val = evaluate(spec["expr"], env, f"bounds[{b}].expr", link=phi)
+        val = _evaluate(tree, env, phi, f"bounds[{b}].expr (at {where})")
         if not lo(val) > 0:
             raise CheckFailure(bw + ".value", "the bound is not provably positive")
-        require_inside(val, _get(pb[b], "value", bw), bw + ".value", f"the bound {spec['name']!r}")
-        ratio = err_iv[spec["norm"]] / val
-        r = _get(pb[b], "ratio", bw)
-        rlo = exact(_get(r, "lo", bw + ".ratio"), bw + ".ratio.lo")
-        rhi = exact(_get(r, "hi", bw + ".ratio"), bw + ".ratio.hi")
-        clo, chi = endpoints(ratio)
-        if not (rlo <= clo and chi <= rhi):
-            raise CheckFailure(bw + ".ratio", f"the certified ratio error/bound lies in [{mpmath.nstr(lo(ratio), 15)}, "
-                                              f"{mpmath.nstr(hi(ratio), 15)}], not inside the stated [{r['lo']}, {r['hi']}]")
-        if rlo <= 0:
-            raise CheckFailure(bw + ".ratio.lo", "a tightness claim needs a positive lower ratio")
-        # An upper bound is violated if error/bound > 1 for sure, a lower bound if < 1 for sure: such a file
-        # certifies a counterexample, not tightness, and is rejected. Ratio = 1 exactly (a bound attained with
-        # equality) cannot be decided by intervals: it is reported as attained within [lo, hi].
-        if spec["side"] == "upper" and clo > 1 or spec["side"] == "lower" and chi < 1:
-            raise CheckFailure(bw + ".ratio", f"the {spec['side']} bound {spec['name']!r} is violated here")
-        holds = (spec["side"] == "upper" and chi <= 1) or (spec["side"] == "lower" and clo >= 1)
-        verdicts.append(f"{spec['side']} {spec['norm']}: [{r['lo']}, {r['hi']}]"
-                        + (" (bound holds)" if holds else " (attained)" if spec["side"] != "limit" else ""))
+        _inside(val, pb[b]["value"], bw + ".value", f"the bound {name!r}")
+        clo, chi = _ratio(err_iv[norm] / val, pb[b]["ratio"], bw + ".ratio", "error/bound")
+        verdicts.append(f"{side} {norm}: [{pb[b]['ratio']['lo']}, {pb[b]['ratio']['hi']}]"
+                        + _verdict(side, name, clo, chi, bw + ".ratio"))
     out.append(f"{where}: alpha = {pt['alpha']}: Krawczyk proves a unique dual solution in the nu box; x_inf, "
                f"errors and bound values enclosed; error/bound: " + "; ".join(verdicts))
+    return alpha
+
+
+def _evaluate(tree, env, phi, where):
+    from .grammar import GrammarError, free_symbols, to_interval
+
+    missing = sorted(n for n in free_symbols(tree) if n not in env)
+    if missing:
+        raise CheckFailure(where, f"{missing[0]} is not defined here (M0 needs D > 2 and rho_a < 1)")
+    try:
+        return to_interval(tree, env, {"h": phi} if phi else None)
+    except GrammarError as exc:
+        raise CheckFailure(where, f"cannot evaluate: {exc}") from None
+    except ArithmeticError as exc:
+        raise CheckFailure(where, f"cannot evaluate: {exc}") from None
 
 
 def _check_limit(limit, A, y, xs, depth, convention, bounds, rho, out, use_sympy) -> None:
-    for key in ("statement", "bound", "alpha_of_t", "error_of_t", "t_limit", "value", "steps"):
-        _get(limit, key, "limit")
-    steps = limit["steps"]
-    if not isinstance(steps, list) or not steps:
-        raise CheckFailure("limit.steps", "expected a non-empty list")
-    for i, st in enumerate(steps):
-        for key in ("claim", "method", "lhs", "rhs"):
-            _get(st, key, f"limit.steps[{i}]")
     if use_sympy is False:
-        out.append("limit: structure checked; SymPy re-check skipped (requested)")
-        return
+        raise CheckFailure("limit", "the symbolic limit was not re-checked (SymPy re-check skipped on request), "
+                                    "so the certificate is not verified")
     try:
         import sympy
     except ImportError:
-        if use_sympy:
-            raise CheckFailure("limit", "SymPy re-check requested but SymPy is not importable") from None
-        out.append("limit: structure checked; SymPy not importable, symbolic steps not re-run")
-        return
+        raise CheckFailure("limit", "SymPy is not importable, so the symbolic limit cannot be re-checked and "
+                                    "the certificate is not verified") from None
     from .symbolic import recheck_limit
 
     out += recheck_limit(sympy, limit, A, y, xs, depth, convention, bounds, rho)
@@ -324,24 +379,23 @@ def _check_limit(limit, A, y, xs, depth, convention, bounds, rho, out, use_sympy
 # --- deep linear networks ----------------------------------------------------------------------------
 
 def _check_deep_linear(cert: dict, out: list[str]) -> None:
-    _require_fields(cert, DEEP_FIELDS)
     inst = cert["instance"]
-    X = exact_matrix(_get(inst, "X", "instance"), "instance.X")
-    y = exact_vector(_get(inst, "y", "instance"), "instance.y", len(X))
+    X = exact_matrix(inst["X"], "instance.X")
+    y = exact_vector(inst["y"], "instance.y", len(X))
     n, d = len(X), len(X[0])
     L = cert["L"]
-    if isinstance(L, bool) or not isinstance(L, int) or L < 2:
-        raise CheckFailure("L", "depth L must be an integer >= 2")
     Sigma = [[v / n for v in row] for row in lp.matmul(lp.transpose(X), X)]
     if lp.rank(Sigma) != d:
         raise CheckFailure("instance.X", "Sigma = X^T X / n is singular; this checker needs a unique w*")
     w = exact_vector(cert["w_star"], "w_star", d)
     if lp.matvec(Sigma, w) != [v / n for v in lp.rmatvec(X, y)]:
         raise CheckFailure("w_star", "w* does not solve the normal equations X^T X w = X^T y")
+    if not any(w):
+        raise CheckFailure("w_star", "w* = 0: the bound is about nonzero minimizers")
     out.append(f"instance: X is {n} x {d}, exact; w* solves the normal equations and is unique (Sigma invertible)")
 
     Ws = cert["minimizer"]
-    if not isinstance(Ws, list) or len(Ws) != L:
+    if len(Ws) != L:
         raise CheckFailure("minimizer", f"expected L = {L} matrices W_1 .. W_L")
     W = [exact_matrix(Wk, f"minimizer[{k}]") for k, Wk in enumerate(Ws)]
     if len(W[0][0]) != d or len(W[-1]) != 1:
@@ -349,38 +403,36 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
     for k in range(1, L):
         if len(W[k][0]) != len(W[k - 1]):
             raise CheckFailure(f"minimizer[{k}]", "shapes do not chain")
-    prod = W[-1]
-    for k in range(L - 2, -1, -1):
-        prod = lp.matmul(prod, W[k])
-    if prod[0] != w:
+    # V_k = W_k ... W_1 (V_0 = I) and u_k^T = W_L ... W_{k+1} (u_L = 1): prefix and suffix products, O(L) products.
+    ident = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
+    V = [ident]
+    for k in range(L):
+        V.append(lp.matmul(W[k], V[-1]))
+    prod = V[L]  # W_L ... W_1, one row
+    if len(prod) != 1 or prod[0] != w:
         raise CheckFailure("minimizer", "W_L ... W_1 != w*^T: not a global minimizer")
     out.append(f"minimizer: W_L ... W_1 = w*^T exactly, so R(W) = R_min (a global minimizer)")
-
-    # M = sum_k ||u_k||^2 V_{k-1}^T V_{k-1}; u_k^T = W_L ... W_{k+1}; V_{k-1} = W_{k-1} ... W_1 (deep_linear.md §1).
-    ident = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
-    factors = []  # (u_k^T as a 1-row matrix, V_{k-1}) for k = 1..L
-    for k in range(L):
-        u = [[Fraction(1)]]
-        for j in range(L - 1, k, -1):
-            u = lp.matmul(u, W[j])
-        V = ident
-        for j in range(k):
-            V = lp.matmul(W[j], V)
-        factors.append((u, V))
+    U = [None] * L  # U[k] = u_{k+1}^T = W_L ... W_{k+2} as a 1-row matrix (layer k+1 in 1-based terms)
+    acc = [[Fraction(1)]]
+    for k in range(L - 1, -1, -1):
+        U[k] = acc
+        acc = lp.matmul(acc, W[k])
+    factors = [(U[k], V[k]) for k in range(L)]  # (u_k^T, V_{k-1}) for k = 1..L
+    # M = sum_k ||u_k||^2 V_{k-1}^T V_{k-1} (deep_linear.md §1).
     M = [[Fraction(0)] * d for _ in range(d)]
-    for u, V in factors:
+    for u, Vk in factors:
         un = sum((c * c for c in u[0]), Fraction(0))
-        VtV = lp.matmul(lp.transpose(V), V)
+        VtV = lp.matmul(lp.transpose(Vk), Vk)
         M = [[M[i][j] + un * VtV[i][j] for j in range(d)] for i in range(d)]
     # The Hessian at a minimizer: R = (1/n)||y - X w||^2 has dR/dw = -(2/n) X^T (y - X w) = 0 at w = w* (normal
     # equations, checked above), so the chain rule leaves H = J^T (2 Sigma) J with J = dw/dtheta. Its nonzero
     # spectrum is that of 2 Sigma^(1/2) J J^T Sigma^(1/2); J J^T = M is checked exactly here (J from its definition:
     # d w / d W_k[a, b] = u_k[a] V_{k-1}[b, :]^T).
     JJt = [[Fraction(0)] * d for _ in range(d)]
-    for k, (u, V) in enumerate(factors):
+    for k, (u, Vk) in enumerate(factors):
         for a in range(len(W[k])):
             for b in range(len(W[k][0])):
-                col = [u[0][a] * V[b][i] for i in range(d)]
+                col = [u[0][a] * Vk[b][i] for i in range(d)]
                 for i in range(d):
                     for j in range(d):
                         JJt[i][j] += col[i] * col[j]
@@ -392,39 +444,39 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
     poly = lp.charpoly(lp.matmul(M, Sigma))
     top = max(abs(c) for c in poly)
     a_, b_ = lp.largest_root_interval(poly, top * Fraction(1, 10 ** 40))
+    bound = cert["bound"]
+    tree = theorems.bind(bound["name"], bound["side"], None, bound["expr"], {theorems.MC_LB[0]: (
+        theorems.MC_LB[1], None, theorems.MC_LB[2])}, "bound")
     with precision(_dps(cert)):
         S = iv.mpf([lo(point(2 * a_)), hi(point(2 * b_))])
-        require_inside(S, cert["sharpness"], "sharpness", "S = 2 lambda_max(M Sigma)")
+        _inside(S, cert["sharpness"], "sharpness", "S = 2 lambda_max(M Sigma)")
         out.append("sharpness: S = 2 lambda_max(Sigma^(1/2) M Sigma^(1/2)) enclosed by exact Sturm root isolation")
-        bound = cert["bound"]
-        for key in ("name", "side", "expr", "value", "provenance"):
-            _get(bound, key, "bound")
         wn2 = sum((c * c for c in w), Fraction(0))
         a_ray = sum((w[i] * Sigma[i][j] * w[j] for i in range(d) for j in range(d)), Fraction(0)) / wn2
         env = {"L": iv.mpf(L), "a": point(a_ray), "w_norm": iv.sqrt(point(wn2)), "d": iv.mpf(d), "n": iv.mpf(n)}
-        SLB = evaluate(bound["expr"], env, "bound.expr")
-        require_inside(SLB, bound["value"], "bound.value", "S_LB")
-        ratio = S / SLB
-        r = cert["ratio"]
-        rlo = exact(_get(r, "lo", "ratio"), "ratio.lo")
-        rhi = exact(_get(r, "hi", "ratio"), "ratio.hi")
-        clo, chi = endpoints(ratio)
-        if not (rlo <= clo and chi <= rhi):
-            raise CheckFailure("ratio", f"the certified ratio S/S_LB lies in [{mpmath.nstr(lo(ratio), 15)}, "
-                                        f"{mpmath.nstr(hi(ratio), 15)}], not inside [{r['lo']}, {r['hi']}]")
-        if bound["side"] == "lower" and chi < 1 or bound["side"] == "upper" and clo > 1:
-            raise CheckFailure("ratio", f"the {bound['side']} bound {bound['name']!r} is violated by this minimizer")
-    out.append(f"ratio: S / S_LB in [{r['lo']}, {r['hi']}]")
-    if "equality" in cert:
-        _check_equality(cert["equality"], L, Sigma, w, wn2, a_ray, poly, out)
+        SLB = _evaluate(tree, env, None, "bound.expr")
+        _inside(SLB, bound["value"], "bound.value", "S_LB")
+        clo, chi = _ratio(S / SLB, cert["ratio"], "ratio", "S/S_LB")
+        equality = False
+        if "equality" in cert:
+            _check_equality(cert["equality"], L, Sigma, w, wn2, a_ray, poly, SLB, out)
+            if not clo <= 1 <= chi:
+                raise CheckFailure("equality", "the ratio enclosure excludes 1 although S = S_LB is claimed")
+            equality = True
+        verdict = _verdict(bound["side"], bound["name"], clo, chi, "ratio", equality)
+    out.append(f"ratio: S / S_LB in [{cert['ratio']['lo']}, {cert['ratio']['hi']}]{verdict}")
 
 
-def _check_equality(eq, L, Sigma, w, wn2, a_ray, poly, out) -> None:
-    """Exact proof of S = S_LB when S_LB is rational: (S_LB / (2 L a))^L = ||w*||^(2L-2) and S_LB/2 is the
-    largest root of det(t I - M Sigma); plus the equality-family hypotheses (deep_linear.md §3)."""
-    slb = exact(_get(eq, "S_LB", "equality"), "equality.S_LB")
+def _check_equality(eq, L, Sigma, w, wn2, a_ray, poly, SLB, out) -> None:
+    """Exact proof of S = S_LB when S_LB is rational: (S_LB / (2 L a))^L = ||w*||^(2L-2), the stated S_LB lies in
+    the enclosure of the bound's own formula, and S_LB/2 is the largest root of det(t I - M Sigma); plus the
+    equality-family hypotheses (deep_linear.md §3)."""
+    slb = exact(eq["S_LB"], "equality.S_LB")
     if slb <= 0 or (slb / (2 * L * a_ray)) ** L != wn2 ** (L - 1):
         raise CheckFailure("equality.S_LB", "is not 2 L a ||w*||^(2-2/L)")
+    a, b = endpoints(SLB)
+    if not a <= slb <= b:
+        raise CheckFailure("equality.S_LB", "is not the value of the bound's formula")
     if lp.polyval(poly, slb / 2) != 0 or lp.count_roots_above(poly, slb / 2) != 0:
         raise CheckFailure("equality.S_LB", "S_LB / 2 is not the largest eigenvalue of M Sigma: S != S_LB")
     Sw = lp.matvec(Sigma, w)
@@ -440,57 +492,78 @@ def _check_equality(eq, L, Sigma, w, wn2, a_ray, poly, out) -> None:
 
 # --- entry points ----------------------------------------------------------------------------------
 
-def check_certificate(cert, *, use_sympy: bool | None = None) -> list[str]:
+def check_certificate(cert, *, use_sympy: bool | None = None, time_limit: float | None = TIME_LIMIT) -> list[str]:
     """Verify one parsed certificate; return the list of what was verified, or raise CheckFailure.
 
-    ``use_sympy``: None re-runs the symbolic steps when SymPy is importable, True requires it,
-    False skips them.
+    ``use_sympy``: None or True re-run the symbolic steps (a certificate with a ``limit`` section fails when
+    SymPy is not importable); False skips them, so such a certificate fails. ``time_limit``: the wall-clock
+    budget in seconds (None: no timer).
     """
     out: list[str] = []
-    _check_header(cert, out)
-    kind = cert.get("kind")
     try:
-        if kind == "diagonal":
-            _check_diagonal(cert, out, use_sympy)
-        elif kind == "deep-linear":
-            _check_deep_linear(cert, out)
-        else:
-            raise CheckFailure("kind", f"unknown kind {kind!r} (expected 'diagonal' or 'deep-linear')")
+        with deadline(time_limit) if time_limit else _nothing():
+            if not isinstance(cert, dict):
+                raise CheckFailure("(top level)", "a certificate is a JSON object")
+            if not isinstance(cert.get("sha256"), str) or cert["sha256"] != content_hash(cert):
+                raise CheckFailure("sha256", "content hash mismatch: the file was edited after it was written")
+            refuting = cert.get("kind") == "refutation"  # a counterexample to a conjecture (written by falsify)
+            if refuting:
+                from . import refutation
+
+                refutation.SCHEMA(cert, "")
+            else:
+                schema.validate(cert)
+            _check_header(cert, out)
+            if cert["kind"] == "diagonal":
+                _check_diagonal(cert, out, use_sympy)
+            elif refuting:
+                refutation.check(cert, out)
+            else:
+                _check_deep_linear(cert, out)
     except CheckFailure:
         raise
+    except BudgetExceeded:
+        raise CheckFailure("(budget)", f"checking takes longer than {time_limit} s: refused") from None
+    except RecursionError:
+        raise CheckFailure("(budget)", "nesting too deep: refused") from None
+    except MemoryError:
+        raise CheckFailure("(budget)", "out of memory: refused") from None
     except ArithmeticError as exc:  # includes ZeroDivisionError: an exact identity failed on malformed data
         raise CheckFailure("(arithmetic)", f"{type(exc).__name__}: {exc}") from None
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        # a value of the wrong JSON type somewhere the field-by-field checks did not anticipate: still a failure
+        # a value of the wrong shape somewhere the schema did not anticipate: still a failure, never a traceback
         raise CheckFailure("(structure)", f"malformed certificate ({type(exc).__name__}: {exc})") from None
     return out
 
 
-def load(text: str):
-    """Parse certificate text; numbers must be strings, so a JSON float is an error."""
-    def no_float(s):
-        raise CheckFailure("(json)", f"bare JSON number {s} (certificates store numbers as strings)")
+@contextmanager
+def _nothing():
+    yield
 
-    def no_const(s):
-        raise CheckFailure("(json)", f"{s} is not allowed")
 
-    try:
-        return json.loads(text, parse_float=no_float, parse_constant=no_const)
-    except json.JSONDecodeError as exc:
-        raise CheckFailure("(json)", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+def load(data):
+    """Parse certificate bytes or text under the reading limits (:mod:`.jsonread`)."""
+    return loads(data)
 
 
 def check_file(path, *, use_sympy: bool | None = None) -> CheckReport:
     report = CheckReport(str(path))
     try:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CheckFailure("(file)", f"cannot read: {exc}") from None
-        report.verified = check_certificate(load(text), use_sympy=use_sympy)
+            with open(path, "rb") as fh:
+                data = fh.read(schema_max_bytes() + 1)
+        except OSError as exc:
+            raise InputError("(file)", f"cannot read: {exc.strerror or exc}") from None
+        report.verified = check_certificate(load(data), use_sympy=use_sympy)
     except CheckFailure as exc:
         report.failure = exc
     return report
+
+
+def schema_max_bytes() -> int:
+    from .jsonread import MAX_FILE_BYTES
+
+    return MAX_FILE_BYTES
 
 
 def main(argv=None, out=None, err=None) -> int:
@@ -500,21 +573,25 @@ def main(argv=None, out=None, err=None) -> int:
     if "--no-sympy" in args:
         args.remove("--no-sympy")
         use_sympy = False
-    if not args:
+    if not args or any(a.startswith("--") for a in args):
         err.write("usage: python -m checker [--no-sympy] CERT.json [CERT.json ...]\n")
         return 2
-    failed = 0
+    failed = unreadable = 0
     for path in args:
         rep = check_file(path, use_sympy=use_sympy)
         if rep.ok:
             out.write(f"OK   {path}\n")
             for line in rep.verified:
                 out.write(f"     - {line}\n")
+        elif rep.unreadable:
+            unreadable += 1
+            err.write(f"error: {path}: {rep.failure.field}: {rep.failure.message}\n")
         else:
             failed += 1
             out.write(f"FAIL {path}\n     field {rep.failure.field}: {rep.failure.message}\n")
-    out.write(f"{len(args) - failed} verified, {failed} failed\n")
-    return 1 if failed else 0
+    if len(args) > 1 or not unreadable:
+        out.write(f"{len(args) - failed - unreadable} verified, {failed} failed, {unreadable} unreadable\n")
+    return 2 if unreadable else 1 if failed else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

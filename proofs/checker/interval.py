@@ -13,18 +13,13 @@ decision depends on float rounding. Precision is a context (:func:`precision`) t
 """
 from __future__ import annotations
 
-import ast
-import re
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 import mpmath
 from mpmath import iv
 
-_RATIONAL = re.compile(r"^[+-]?\d+/\d+$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 class CheckFailure(Exception):
@@ -50,23 +45,17 @@ def precision(dps: int):
 
 
 def exact(value, field: str) -> Fraction:
-    """An exact rational from a certificate string (``"p/q"``, integer or decimal text)."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    """An exact rational from a certificate string (``"p/q"``, integer or decimal text), read by the
+    grammar's number reader under the certificate limits (at most 120 characters, |exponent| <= 400)."""
+    from .grammar import GrammarError, parse_number
+    from .schema import NUMBER_LIMITS
+
+    if isinstance(value, bool) or not isinstance(value, str):
         raise CheckFailure(field, f"expected an exact number as a string, got {type(value).__name__}")
-    text = str(value).strip()
     try:
-        if _RATIONAL.match(text):
-            num, den = text.split("/")
-            if int(den) == 0:
-                raise CheckFailure(field, f"zero denominator in {text!r}")
-            return Fraction(int(num), int(den))
-        if _INTEGER.match(text):
-            return Fraction(int(text))
-        if _DECIMAL.match(text):
-            return Fraction(Decimal(text))
-    except (InvalidOperation, ValueError, OverflowError):
-        pass
-    raise CheckFailure(field, f"cannot read {text!r} as an exact number")
+        return parse_number(value, NUMBER_LIMITS)
+    except GrammarError as exc:
+        raise CheckFailure(field, str(exc)) from None
 
 
 def exact_vector(values, field: str, length: int | None = None) -> list[Fraction]:
@@ -183,84 +172,17 @@ def ball_from_interval(x, digits: int) -> dict:
     return {"mid": mid_text, "rad": decimal_text(rad, 2, "up") if rad > 0 else "0"}
 
 
-# --- a small, closed expression language -------------------------------------------------------
-
-_FUNCS = ("exp", "log", "sqrt", "sinh", "cosh", "Abs", "h")
-
+# --- expressions: the evaluate-nothing grammar (grammar.py) ------------------------------------------
 
 def evaluate(expr: str, env: dict, field: str, link=None):
-    """Evaluate ``expr`` (Python/SymPy syntax: + - * / **, integers, names in ``env``, and the
-    functions exp, log, sqrt, sinh, cosh, Abs, E, pi, h) in interval arithmetic.
+    """Enclose ``expr`` in interval arithmetic over the names of ``env`` (parsed by :mod:`.grammar`, so
+    nothing is evaluated as code); ``h`` is the link function phi_D when ``link`` is given."""
+    from .grammar import GrammarError, parse, to_interval
 
-    ``h`` is the depth's link function phi_D (passed as ``link``). Float literals are refused:
-    a certificate states exact numbers only.
-    """
-    if not isinstance(expr, str):
-        raise CheckFailure(field, "expected an expression string")
     try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
-        raise CheckFailure(field, f"cannot parse expression {expr!r}") from None
-
-    def ev(node):
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, int):
-                raise CheckFailure(field, f"only integer literals are allowed, got {node.value!r}")
-            return iv.mpf(node.value)
-        if isinstance(node, ast.Name):
-            if node.id == "E":
-                return iv.e
-            if node.id == "pi":
-                return iv.pi
-            if node.id not in env:
-                raise CheckFailure(field, f"unknown symbol {node.id!r} in {expr!r}")
-            return env[node.id]
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            v = ev(node.operand)
-            return -v if isinstance(node.op, ast.USub) else v
-        if isinstance(node, ast.BinOp):
-            left = ev(node.left)
-            if isinstance(node.op, ast.Pow):
-                if isinstance(node.right, ast.Constant) and isinstance(node.right.value, int) \
-                        and not isinstance(node.right.value, bool):
-                    return left ** node.right.value
-                right = ev(node.right)
-                if lo(left) <= 0:
-                    raise CheckFailure(field, f"non-integer power of a possibly non-positive base in {expr!r}")
-                return iv.exp(right * iv.log(left))
-            right = ev(node.right)
-            if isinstance(node.op, ast.Add):
-                return left + right
-            if isinstance(node.op, ast.Sub):
-                return left - right
-            if isinstance(node.op, ast.Mult):
-                return left * right
-            if isinstance(node.op, ast.Div):
-                if lo(right) <= 0 <= hi(right):
-                    raise CheckFailure(field, f"division by an interval containing 0 in {expr!r}")
-                return left / right
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS \
-                and len(node.args) == 1 and not node.keywords:
-            v = ev(node.args[0])
-            name = node.func.id
-            if name == "exp":
-                return iv.exp(v)
-            if name in ("log", "sqrt"):
-                if lo(v) <= 0 and name == "log" or lo(v) < 0:
-                    raise CheckFailure(field, f"{name} of a possibly non-positive argument in {expr!r}")
-                return iv.log(v) if name == "log" else iv.sqrt(v)
-            if name == "sinh":
-                return (iv.exp(v) - iv.exp(-v)) / 2
-            if name == "cosh":
-                return (iv.exp(v) + iv.exp(-v)) / 2
-            if name == "Abs":
-                return abs(v)
-            if name == "h":
-                if link is None:
-                    raise CheckFailure(field, "h(.) is only defined for diagonal-network certificates")
-                return link(v)
-        raise CheckFailure(field, f"unsupported construct {ast.dump(node)[:60]} in {expr!r}")
-
-    return ev(tree)
+        tree = parse(expr, set(env), {"h": 1} if link is not None else None)
+        return to_interval(tree, env, {"h": link} if link is not None else None)
+    except GrammarError as exc:
+        raise CheckFailure(field, f"{exc}") from None
+    except ArithmeticError as exc:
+        raise CheckFailure(field, f"cannot evaluate: {exc}") from None

@@ -14,13 +14,26 @@ Everything here is re-derived from the instance, the depth and the bound express
 certificate's own expressions are only compared with it. (The l2 limit is taken of ratio^2, then
 the square root: SymPy 1.14 mis-evaluates some limits of sqrt(f^2) / g.)
 
+Every text of the section is parsed by :mod:`.grammar` (nothing is evaluated as code) and converted to SymPy
+node by node. The bound is the checker's own formula for the bound's name (:mod:`.theorems`); it may use only
+quantities with a closed form along the curve (alpha, alpha_product, rho, N, s, n, m, D, p and h). A bound that
+names an a-posteriori, alpha-dependent quantity (eps, K1, rho_a, rho_minus, M0, ...) or K1star / K2 is refused:
+treating such a quantity as a constant would prove a false limit.
+
 This module is imported only when SymPy is importable; ``sympy`` is passed in by the caller.
 """
 from __future__ import annotations
 
 from fractions import Fraction
 
+from .grammar import GrammarError, Limits, free_symbols, parse, to_sympy
 from .interval import CheckFailure
+
+#: the symbolic re-check supports 1 x N families with N at most this (the certified families have N = 2)
+MAX_SYMBOLIC_N = 4
+#: texts of the limit section: smaller trees than bound formulas, so SymPy's work stays small
+LIMIT_LIMITS = Limits(max_chars=4000, max_nodes=600, max_literal_chars=60, max_power=64, max_bits=4096)
+CLOSED_FORM = ("alpha", "alpha_product", "rho", "N", "s", "n", "m", "D", "p")
 
 
 def _rat(sympy, q: Fraction):
@@ -35,78 +48,81 @@ def _phi(sympy, depth: Fraction):
 
 
 def recheck_limit(sympy, limit: dict, A, y, xs, depth: Fraction, convention: str, bounds, rho) -> list[str]:
-    if len(A) != 1 or xs[0] == 0 or any(v != 0 for v in xs[1:]) or y[0] <= 0 or any(a <= 0 for a in A[0]):
-        raise CheckFailure("limit", "the symbolic re-check supports 1 x N families with positive entries and "
-                                    "x* = (y/a_1) e_1 only")
+    """Re-derive the limit of error / bound along the dual curve; ``bounds`` are (name, side, norm, tree)."""
+    if len(A) != 1 or len(A[0]) > MAX_SYMBOLIC_N or xs[0] == 0 or any(v != 0 for v in xs[1:]) or y[0] <= 0 \
+            or any(a <= 0 for a in A[0]) or any(q.numerator.bit_length() + q.denominator.bit_length() > 128
+                                                for q in list(A[0]) + list(y)):
+        raise CheckFailure("limit", f"the symbolic re-check supports 1 x N families (N <= {MAX_SYMBOLIC_N}) with "
+                                    "positive entries of at most 128 bits and x* = (y/a_1) e_1 only")
     b = limit["bound"]
-    if isinstance(b, bool) or not isinstance(b, int) or not 0 <= b < len(bounds):
+    if not 0 <= b < len(bounds):
         raise CheckFailure("limit.bound", "must index an entry of bounds")
-    spec = bounds[b]
+    name, side, norm, tree = bounds[b]
+    if side != "limit":
+        raise CheckFailure("limit.bound", f"must index a tightness scale (side 'limit'), not the {side} bound {name!r}")
+    others = sorted(free_symbols(tree) - set(CLOSED_FORM))
+    if others:
+        raise CheckFailure(f"bounds[{b}].expr", f"uses {others[0]}, a quantity with no closed form in alpha along "
+                                                "the dual curve: the symbolic limit cannot be re-checked")
     t = sympy.Symbol("t", positive=True)
     a = [_rat(sympy, v) for v in A[0]]
     phi = _phi(sympy, depth)
     alpha_t = _rat(sympy, y[0]) / sum(aj * phi(aj * t) for aj in a)
     t_lim = sympy.oo if depth == 2 else 1 / max(a)
     direction = "+" if depth == 2 else "-"
-    loc = {"t": t}
 
-    def parse(text, where):
-        if not isinstance(text, str):
-            raise CheckFailure(where, "expected an expression string")
+    def parse_text(text, where, symbols):
         try:
-            return sympy.sympify(text, locals=loc)
-        except (sympy.SympifyError, SyntaxError, TypeError):
-            raise CheckFailure(where, f"SymPy cannot parse {text!r}") from None
+            return to_sympy(parse(text, symbols, limits=LIMIT_LIMITS), {"t": t, "oo": sympy.oo}, limits=LIMIT_LIMITS)
+        except GrammarError as exc:
+            raise CheckFailure(where, f"cannot read the expression: {exc}") from None
 
     def zero(expr) -> bool:
         return sympy.simplify(expr) == 0
 
-    stated_lim = parse(limit["t_limit"], "limit.t_limit")
+    stated_lim = parse_text(limit["t_limit"], "limit.t_limit", {"oo"})
     if not (stated_lim == t_lim or (stated_lim.is_finite and zero(stated_lim - t_lim))):
         raise CheckFailure("limit.t_limit", f"the dual curve ends at t = {t_lim}")
-    if not zero(parse(limit["alpha_of_t"], "limit.alpha_of_t") - alpha_t):
+    if not zero(parse_text(limit["alpha_of_t"], "limit.alpha_of_t", {"t"}) - alpha_t):
         raise CheckFailure("limit.alpha_of_t", "is not y / sum_j a_j phi_D(a_j t) (the dual equation)")
     if sympy.limit(1 / alpha_t, t, t_lim, direction) != sympy.oo:
         raise CheckFailure("limit.alpha_of_t", "alpha(t) does not tend to 0 along the curve")
     e = [alpha_t * phi(aj * t) for aj in a[1:]]
     e1 = -sum(aj * ej for aj, ej in zip(a[1:], e)) / a[0]
-    stated_err = parse(limit["error_of_t"], "limit.error_of_t")
-    if spec["norm"] == "l1":
+    stated_err = parse_text(limit["error_of_t"], "limit.error_of_t", {"t"})
+    if norm == "l1":
         err = sum((1 + aj / a[0]) * ej for aj, ej in zip(a[1:], e))
         ok = zero(stated_err - err)
-    elif spec["norm"] == "l2":
+    elif norm == "l2":
         err = e1 ** 2 + sum(ej ** 2 for ej in e)  # squared
         ok = zero(stated_err ** 2 - err)
     else:
         raise CheckFailure("limit", "the symbolic re-check supports the l1 and l2 norms")
     if not ok:
-        raise CheckFailure("limit.error_of_t", f"is not ||x_inf - x*||_{spec['norm'][1:]} along the curve")
+        raise CheckFailure("limit.error_of_t", f"is not ||x_inf - x*||_{norm[1:]} along the curve")
     N = len(a)
     D = _rat(sympy, depth)
     alpha_given = alpha_t if convention == "product" else alpha_t ** (1 / D)
-    names = {"alpha_product": alpha_t, "alpha": alpha_given, "rho": _rat(sympy, rho), "N": N, "s": 1, "m": 1,
-             "D": D, "p": D, "h": sympy.Lambda(sympy.Symbol("z"), phi(sympy.Symbol("z")))}
+    names = {"alpha_product": alpha_t, "alpha": alpha_given, "rho": _rat(sympy, rho), "N": sympy.Integer(N),
+             "s": sympy.Integer(1), "n": sympy.Integer(N - 1), "m": sympy.Integer(1), "D": D, "p": D}
     try:
-        bound_t = sympy.sympify(spec["expr"], locals=names)
-    except (sympy.SympifyError, SyntaxError, TypeError):
-        raise CheckFailure(f"bounds[{b}].expr", "SymPy cannot parse the bound") from None
-    if spec["norm"] == "l1":
+        bound_t = to_sympy(tree, names, {"h": phi})
+    except GrammarError as exc:
+        raise CheckFailure(f"bounds[{b}].expr", f"cannot convert the bound: {exc}") from None
+    if norm == "l1":
         lim = sympy.limit(err / bound_t, t, t_lim, direction)
     else:
         lim = sympy.sqrt(sympy.limit(err / bound_t ** 2, t, t_lim, direction))
-    value = parse(limit["value"], "limit.value")
+    value = parse_text(limit["value"], "limit.value", ())
     if not zero(lim - value):
-        raise CheckFailure("limit.value", f"SymPy finds the limit of error/bound to be {lim}, not {value}")
+        raise CheckFailure("limit.value", f"SymPy finds the limit of error/bound to be {lim}, not {limit['value']}")
     for i, step in enumerate(limit["steps"]):
-        lhs = parse(step["lhs"], f"limit.steps[{i}].lhs")
-        rhs = parse(step["rhs"], f"limit.steps[{i}].rhs")
-        method = step.get("method")
-        if method == "identity":
+        lhs = parse_text(step["lhs"], f"limit.steps[{i}].lhs", {"t"})
+        rhs = parse_text(step["rhs"], f"limit.steps[{i}].rhs", {"t"})
+        if step["method"] == "identity":
             good = zero(lhs - rhs)
-        elif method == "limit":
-            good = zero(sympy.limit(lhs, t, t_lim, direction) - rhs)
         else:
-            raise CheckFailure(f"limit.steps[{i}].method", "must be 'identity' or 'limit'")
+            good = zero(sympy.limit(lhs, t, t_lim, direction) - rhs)
         if not good:
             raise CheckFailure(f"limit.steps[{i}]", f"SymPy does not confirm: {step['claim']}")
     return [f"limit (SymPy): along the dual curve, alpha(t) -> 0 and error/bound -> {limit['value']} "

@@ -202,6 +202,7 @@ def _d3_rows(name, inst, sc, depth, alphas):
 
 def _tightness_rows(thorough):
     from implicitreg.numerics.error_constants import row_family_limit
+    from implicitreg.numerics.potentials import link
     from implicitreg.theory import examples as ex
 
     rows = []
@@ -222,7 +223,7 @@ def _tightness_rows(thorough):
             alphas = ["1e-10", "1e-20", "1e-30", "1e-40"]
             with mpmath.workdps(60):
                 rm = _mp(r)
-                limit = n * (1 + rm) if D == 2 else n * (1 + rm) * ((1 - rm) ** -3 - (1 + rm) ** -3)
+                limit = n * (1 + rm) if D == 2 else n * (1 + rm) * link(D, rm)  # dln.md §5
                 ratios = []
                 for a in alphas:
                     fam = row_family_limit(D, r, n, a, dps=60)
@@ -238,32 +239,28 @@ def _tightness_rows(thorough):
 
 
 def _dln_limit_rows(thorough):
-    from implicitreg.numerics.dual_limit import gradient_flow_limit
-    from implicitreg.numerics.error_constants import row_family_limit
     from implicitreg.numerics.instance import Instance
+    from implicitreg.numerics.limit import limit
     from implicitreg.numerics.precision import agreeing_digits
     from implicitreg.theory.diagonal import DLN_LIMIT
 
     rows = []
     inst = Instance.from_data({"A": [[1, "1/2", "1/2"]], "y": [1]}, name="row[1,1/2x2]")
+    # independent paths to the same x_inf: the dual Newton solve vs the scalar closed form (and, thorough, the flow)
     for D in (2, 3, Fraction(5, 2)):
         for a in ("1e-4", "1e-30"):
-            lim = gradient_flow_limit(inst, D, a, digits=30)
-            fam = row_family_limit(D, Fraction(1, 2), 2, a, dps=lim.dps)
-            with mpmath.workdps(lim.dps):
-                digits = agreeing_digits(lim.x, [fam.x1, fam.xj, fam.xj], min(lim.alpha_product, 1), cap=60)
+            lim, fam = (limit(inst, D, a, method=m, digits=d) for m, d in (("newton", 30), ("closed-form", 60)))
+            with mpmath.workdps(max(lim.dps, fam.dps)):
+                digits = agreeing_digits(lim.x, fam.x, min(lim.alpha_product, 1), cap=60)
             rows.append(Verdict("DLN-limit", DLN_LIMIT.provenance.kind, inst.name, str(D), a,
                                 f"{digits} agreeing digits", ">= 30", f"{digits}", digits >= 30,
                                 note="dual Newton (engine) vs the closed-form scalar relation (examples.py)"))
     if not thorough:
         return rows
-    from implicitreg.numerics.flow import reduced_flow
-
     a = "1e-2"
-    fl = reduced_flow(inst, 2, a, until_converged=True, dps=30, tol="1e-22")
-    lim = gradient_flow_limit(inst, 2, a, digits=30)
+    fl, lim = (limit(inst, 2, a, method=m, digits=d) for m, d in (("flow", 20), ("newton", 30)))
     with mpmath.workdps(30):
-        diff = max(abs(u - v) for u, v in zip(fl.x[-1], lim.x))
+        diff = max(abs(u - v) for u, v in zip(fl.x, lim.x))
     rows.append(Verdict("DLN-limit", "standard", inst.name, "2", a, f"|x_flow(T) - x_dual|_inf = {fmt(diff, 3)}",
                         "<= 1e-18", fmt(diff / mpmath.mpf(10) ** -18, 3), diff <= mpmath.mpf(10) ** -18,
                         note="reduced flow (Radau, 30 digits) integrated to residual 1e-22 vs the dual limit"))

@@ -1,7 +1,7 @@
 """verify suite: Wind, Antun & Hansen (which l1 minimizer, rates, Lemma B, the kink family).
 
 Every row can fail. Expected values come from SymPy closed forms (``proofs/derivations/selection.py``), the
-spec's printed digits (``shared/theory/wah.md``), or a second independent computation (the engine's flow limit
+spec's printed digits (``docs/theory/wah.md``), or a second independent computation (the engine's flow limit
 vs our face Newton; the 1-D kink reduction vs the engine). Rates are fitted slopes of log error against
 log alpha^p (product scale; WAH's own axis): each is checked within ``SLOPE_TOL`` of the Thm E exponent, and the
 same fit must *reject* the exponent shifted by 0.1.

@@ -1,0 +1,1 @@
+"""Experiments: the papers' figures (:mod:`.figure`, one module per paper) and parameter sweeps."""

@@ -1,0 +1,538 @@
+"""The figure model shared by the papers' experiments: data types, registry, JSON/CSV I/O and plotting.
+
+Each named figure is a function ``quick -> FigureData`` registered in :data:`FIGURES`. A
+:class:`FigureData` holds every curve drawn (observed values, the theorems' upper/lower/limit
+curves, fitted slopes, reference curves), each with the *provenance* of what it shows:
+
+* observed values say which computation produced them (module and precision);
+* bound curves are evaluated from the :class:`~implicitreg.theory.statement.Bound` objects in
+  ``theory/`` (never re-typed here) and carry that bound's provenance label (paper / derived /
+  standard / reconstructed / conjecture);
+* fitted slopes are least-squares log-log fits (:func:`implicitreg.proofs.checks.loglog_slope`);
+* markers flag where float64 arithmetic would have failed.
+
+:func:`reproduce` computes a figure, writes ``NAME.json`` (everything, with metadata),
+``NAME.csv`` (one row per plotted point) and ``NAME.png`` (matplotlib with the Agg canvas created
+explicitly; pyplot and its global backend are never used). ``quick=True`` uses tiny grids so that
+each figure renders in seconds; the default grids take minutes. :func:`load_data` reads a saved
+``NAME.json`` back for re-plotting.
+
+The figures live one module per paper (``docs/gallery.md`` shows them); they register themselves
+with :func:`figure` when their module is imported, which :func:`figure_names` and :func:`get_figure` do:
+
+* :mod:`implicitreg.experiments.wah`: Wind, Antun & Hansen's three figures, statements from
+  :mod:`implicitreg.theory.selection`;
+* :mod:`implicitreg.experiments.ms`: Matt & Stoeger's experiments, statements from
+  :mod:`implicitreg.theory.diagonal`, constants from :mod:`implicitreg.numerics.error_constants`;
+* :mod:`implicitreg.experiments.mc`: Marion & Chizat's experiments, statements from
+  :mod:`implicitreg.theory.sharpness`.
+"""
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import mpmath
+
+from implicitreg.errors import InvalidParameterError
+
+CURVE_ROLES = ("observed", "upper", "lower", "limit", "rate", "fit", "reference")
+
+
+# --------------------------------------------------------------------------------------------
+# Data types
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Panel:
+    """One axes of a figure."""
+
+    key: str
+    title: str
+    xlabel: str
+    ylabel: str
+    xscale: str = "log"
+    yscale: str = "log"
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
+
+
+@dataclass
+class Curve:
+    """A drawn curve. ``role`` is one of :data:`CURVE_ROLES`; ``provenance`` says where it comes from."""
+
+    panel: str
+    series: str
+    role: str
+    label: str
+    provenance: str
+    x: list[float]
+    y: list[float]
+    source: str = ""
+    style: str = ""  # "" (line), "scatter" (markers only) or "scatter-open" (hollow markers)
+
+    def __post_init__(self):
+        if self.role not in CURVE_ROLES:
+            raise ValueError(f"curve role must be one of {CURVE_ROLES}, got {self.role!r}")
+        if len(self.x) != len(self.y):
+            raise ValueError(f"curve {self.label!r}: {len(self.x)} x values but {len(self.y)} y values")
+
+
+@dataclass
+class SlopeFit:
+    """A least-squares log-log slope of an observed series over ``x_range``, with the predicted exponent."""
+
+    panel: str
+    series: str
+    slope: float
+    predicted: float | None
+    predicted_provenance: str
+    x_range: tuple[float, float]
+    source: str = ""
+
+
+@dataclass
+class Marker:
+    """A point to flag, e.g. where float64 arithmetic fails."""
+
+    panel: str
+    series: str
+    x: float
+    y: float
+    label: str
+    note: str = ""
+
+
+@dataclass
+class BoundCheck:
+    """One observed value against one bound: ``holds`` is the comparison, done at full precision."""
+
+    panel: str
+    series: str
+    bound: str
+    side: str
+    provenance: str
+    x: float
+    observed: float
+    bound_value: float
+    holds: bool
+    note: str = ""
+
+
+@dataclass
+class FigureData:
+    """Everything behind one figure; :meth:`to_json` is what ``NAME.json`` contains."""
+
+    name: str
+    title: str
+    description: str
+    panels: list[Panel]
+    curves: list[Curve] = field(default_factory=list)
+    slopes: list[SlopeFit] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    checks: list[BoundCheck] = field(default_factory=list)
+    quick: bool = False
+    alpha_convention: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    def curves_where(self, **attrs) -> list[Curve]:
+        return [c for c in self.curves if all(getattr(c, k) == v for k, v in attrs.items())]
+
+    def to_json(self) -> dict:
+        return _jsonable(asdict(self))
+
+    def csv_rows(self) -> Iterable[list]:
+        yield ["panel", "series", "role", "label", "provenance", "source", "x", "y"]
+        for c in self.curves:
+            for xv, yv in zip(c.x, c.y):
+                yield [c.panel, c.series, c.role, c.label, c.provenance, c.source, _num(xv), _num(yv)]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A registered reproduction: ``compute(quick, progress) -> FigureData``."""
+
+    name: str
+    title: str
+    description: str
+    compute: Callable[[bool, "Progress"], FigureData]
+
+
+@dataclass
+class Reproduction:
+    """What :func:`reproduce` wrote."""
+
+    name: str
+    png: Path
+    json: Path
+    csv: Path
+    data: FigureData
+
+
+FIGURES: dict[str, FigureSpec] = {}
+
+#: the modules whose import registers the figures, one per paper
+PAPER_MODULES = ("implicitreg.experiments.wah", "implicitreg.experiments.ms", "implicitreg.experiments.mc")
+
+
+def _register_all() -> None:
+    for module in PAPER_MODULES:
+        importlib.import_module(module)
+
+
+def figure(name: str, title: str, description: str):
+    """Decorator registering ``compute(quick, progress) -> FigureData`` under ``name``."""
+
+    def wrap(fn):
+        if name in FIGURES:
+            raise ValueError(f"figure {name!r} registered twice")
+        FIGURES[name] = FigureSpec(name, title, description, fn)
+        return fn
+
+    return wrap
+
+
+# --------------------------------------------------------------------------------------------
+# Progress display
+# --------------------------------------------------------------------------------------------
+
+class Progress:
+    """A tqdm bar over the units of work of one figure; silent unless enabled (and stderr is a terminal)."""
+
+    def __init__(self, enabled: bool | None = None, desc: str = ""):
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        self.enabled = bool(enabled)
+        self.desc = desc
+        self._bar = None
+
+    def start(self, total: int) -> None:
+        if self.enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=self.desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def step(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+def figure_names() -> list[str]:
+    _register_all()
+    return sorted(FIGURES)
+
+
+def get_figure(name: str) -> FigureSpec:
+    _register_all()
+    try:
+        return FIGURES[name]
+    except KeyError:
+        raise InvalidParameterError(f"unknown figure {name!r}; known: {', '.join(figure_names())}") from None
+
+
+def compute_figure(name: str, quick: bool = False, progress: bool | None = False) -> FigureData:
+    """The data of figure ``name`` (progress bar on stderr if ``progress`` is true, or None and a terminal)."""
+    spec = get_figure(name)
+    bar = Progress(progress, desc=name)
+    try:
+        data = spec.compute(quick, bar)
+    finally:
+        bar.close()
+    data.quick = quick
+    return data
+
+
+def write_data(data: FigureData, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``NAME.json`` and ``NAME.csv`` into ``out_dir``; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jpath = out / f"{data.name}.json"
+    cpath = out / f"{data.name}.csv"
+    jpath.write_text(json.dumps(data.to_json(), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    with cpath.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(data.csv_rows())
+    return jpath, cpath
+
+
+def load_data(path: str | Path) -> FigureData:
+    """A :class:`FigureData` read back from a ``NAME.json`` written by :func:`write_data` (to re-plot it)."""
+    d = json.loads(Path(path).read_text(encoding="utf-8"))
+
+    def tup(v):
+        return None if v is None else tuple(v)
+
+    panels = [Panel(**dict(p, xlim=tup(p.get("xlim")), ylim=tup(p.get("ylim")))) for p in d["panels"]]
+    curves = [Curve(**c) for c in d["curves"]]
+    slopes = [SlopeFit(**dict(s, x_range=tuple(s["x_range"]))) for s in d["slopes"]]
+    return FigureData(d["name"], d["title"], d["description"], panels, curves, slopes,
+                      [Marker(**m) for m in d["markers"]], [BoundCheck(**c) for c in d["checks"]], d["quick"],
+                      d["alpha_convention"], d["meta"])
+
+
+def reproduce(name: str, out_dir: str | Path = ".", quick: bool = False,
+              progress: bool | None = False, dpi: int = 100) -> Reproduction:
+    """Compute figure ``name`` and write its PNG (at ``dpi``), JSON and CSV into ``out_dir``."""
+    data = compute_figure(name, quick=quick, progress=progress)
+    jpath, cpath = write_data(data, out_dir)
+    png = plot_figure(data, Path(out_dir) / f"{data.name}.png", dpi=dpi)
+    return Reproduction(name, png, jpath, cpath, data)
+
+
+# --------------------------------------------------------------------------------------------
+# Plotting (Agg canvas, no pyplot)
+# --------------------------------------------------------------------------------------------
+
+_STYLE = {
+    "observed": dict(linestyle="-", marker="o", markersize=3, linewidth=1.3),
+    "upper": dict(linestyle="--", linewidth=1.0),
+    "lower": dict(linestyle=":", linewidth=1.3),
+    "limit": dict(linestyle="-.", linewidth=1.0),
+    "rate": dict(linestyle=(0, (5, 2, 1, 2)), linewidth=0.8, alpha=0.7),
+    "fit": dict(linestyle="-", linewidth=0.8, alpha=0.6),
+    "reference": dict(linestyle="-", linewidth=0.8, color="0.55"),
+}
+
+
+_ROLE_NAMES = {"observed": "observed", "upper": "upper bound", "lower": "lower bound", "limit": "limit",
+               "rate": "rate", "fit": "fitted line", "reference": "", "marker": ""}
+
+
+def _role_label(role: str, text: str) -> str:
+    name = _ROLE_NAMES.get(role, role)
+    return f"{name}: {text}" if name else text
+
+
+def plot_figure(data: FigureData, path: str | Path, dpi: int = 100) -> Path:
+    """Draw ``data`` and save a PNG at ``path``. The Agg canvas is attached explicitly."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    n = len(data.panels)
+    ncols = 2 if n == 4 else min(n, 3)
+    nrows = math.ceil(n / ncols)
+    width = max(5.2 * ncols, 7.5)
+    fig = Figure(figsize=(width, 6.2 * nrows), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    series_all = list(dict.fromkeys(c.series for c in data.curves))
+    palette = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9"]
+    color = {s: palette[i % len(palette)] for i, s in enumerate(series_all)}
+    from matplotlib.lines import Line2D
+
+    for ax, panel in zip(axes, data.panels):
+        ax.set_title(panel.title, fontsize=9)
+        ax.set_xlabel(panel.xlabel, fontsize=8)
+        ax.set_ylabel(panel.ylabel, fontsize=8)
+        ax.set_xscale(panel.xscale)
+        ax.set_yscale(panel.yscale)
+        ax.tick_params(labelsize=7)
+        # legend: one entry per series (colour) and one per (role, provenance) (line style, in black)
+        series_handles: dict[str, Line2D] = {}
+        role_handles: dict[tuple[str, str], Line2D] = {}
+        for c in data.curves_where(panel=panel.key):
+            style = dict(_STYLE[c.role])
+            if c.role == "observed" and len(c.x) > 40:
+                style["marker"] = None
+            style.setdefault("color", color[c.series])
+            if c.style.startswith("scatter"):
+                style.update(linestyle="none", marker="o" if c.style == "scatter" else "s")
+                if c.style == "scatter-open":
+                    style["markerfacecolor"] = "none"
+            xs, ys = _plottable(c.x, c.y, panel)
+            if not xs:
+                continue
+            ax.plot(xs, ys, **style)
+            if c.role != "reference":
+                series_handles.setdefault(c.series, Line2D([], [], color=color[c.series], linewidth=2))
+            key = (c.role, c.label if c.role == "reference" else c.provenance + (f" [{c.label}]" if c.style else ""))
+            if key not in role_handles:
+                proxy = dict(_STYLE[c.role])
+                proxy["color"] = proxy.get("color", "0.15")
+                if c.style.startswith("scatter"):
+                    proxy.update(linestyle="none", marker=style["marker"], markerfacecolor=style.get("markerfacecolor"))
+                role_handles[key] = Line2D([], [], **proxy)
+        marks = [m for m in data.markers if m.panel == panel.key]
+        for m in marks:
+            ax.axvline(m.x, color=color.get(m.series, "k"), linestyle=(0, (1, 3)), linewidth=0.8)
+            ax.plot([m.x], [m.y], marker="X", markersize=8, color="red", linestyle="none")
+        if marks:
+            role_handles[("marker", marks[0].label)] = Line2D([], [], marker="X", color="red", linestyle="none")
+        slope_labels = []
+        for s in (s for s in data.slopes if s.panel == panel.key):
+            pred = "" if s.predicted is None else f" (predicted {s.predicted:.4g}, {s.predicted_provenance})"
+            slope_labels.append(f"fitted slope {s.series}: {s.slope:.4f}{pred}")
+        if panel.xlim:
+            ax.set_xlim(*panel.xlim)
+        if panel.ylim:
+            ax.set_ylim(*panel.ylim)
+        ax.grid(True, which="major", linewidth=0.3)
+        handles = list(series_handles.values()) + list(role_handles.values())
+        labels = list(series_handles) + [_role_label(r, t) for r, t in role_handles]
+        handles += [Line2D([], [], linestyle="none")] * len(slope_labels)
+        labels += slope_labels
+        if handles:
+            ax.legend(handles, labels, fontsize=5.5, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=1,
+                      frameon=False, handlelength=3)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    import textwrap
+
+    fig.suptitle(textwrap.fill(data.title + ("  (quick)" if data.quick else ""), int(width * 14)), fontsize=10)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.set_dpi(dpi)
+    canvas = fig.canvas
+    canvas.draw()
+    from PIL import Image  # matplotlib's own dependency
+
+    # a 256-colour palette keeps the PNG small (line art) without lowering the resolution
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image.convert("RGB").quantize(colors=256).save(path, format="PNG", optimize=True)
+    return path
+
+
+def _plottable(xs, ys, panel: Panel) -> tuple[list[float], list[float]]:
+    """Drop points a log axis cannot show (non-positive) and non-finite ones."""
+    out_x, out_y = [], []
+    for a, b in zip(xs, ys):
+        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
+            continue
+        if (panel.xscale == "log" and a <= 0) or (panel.yscale == "log" and b <= 0):
+            continue
+        out_x.append(a)
+        out_y.append(b)
+    return out_x, out_y
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers shared by the figures
+# --------------------------------------------------------------------------------------------
+
+def _num(v):
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (bool, str)) or obj is None:
+        return obj
+    if isinstance(obj, int):
+        return obj
+    try:
+        return _num(obj)
+    except (TypeError, ValueError):
+        return str(obj)
+
+
+def log_grid(start, stop, n: int) -> list[mpmath.mpf]:
+    """``n`` points from ``start`` to ``stop``, equally spaced in log10."""
+    start, stop = mpmath.mpf(start), mpmath.mpf(stop)
+    if n == 1:
+        return [start]
+    a, b = mpmath.log10(start), mpmath.log10(stop)
+    return [mpmath.power(10, a + (b - a) * k / (n - 1)) for k in range(n)]
+
+
+def fit_line(xs: Sequence, ys: Sequence) -> tuple[float, list[float]]:
+    """Least-squares log-log line through (xs, ys): (slope, fitted values at xs).
+
+    The slope is :func:`implicitreg.proofs.checks.loglog_slope`; the line passes through the means.
+    """
+    from implicitreg.proofs.checks import loglog_slope
+
+    slope = loglog_slope(xs, ys)
+    lx = [mpmath.log(mpmath.mpf(v)) for v in xs]
+    ly = [mpmath.log(mpmath.mpf(v)) for v in ys]
+    mx, my = mpmath.fsum(lx) / len(lx), mpmath.fsum(ly) / len(ly)
+    return float(slope), [float(mpmath.exp(my + slope * (a - mx))) for a in lx]
+
+
+# ============================================================================================
+# Bound curves evaluated from theory/ Bound objects
+# ============================================================================================
+
+def bound_provenance(theorem, bound) -> str:
+    """'<kind> (<theorem>.<bound>)': the provenance label drawn next to a bound curve."""
+    return f"{bound.provenance.kind} ({theorem.name} {bound.name})"
+
+
+def bound_curve(panel: str, series: str, theorem, bound, xs: Sequence, values: Sequence[dict],
+                label: str | None = None, role: str | None = None, dps: int = 30) -> tuple[Curve, list]:
+    """The curve x -> bound(values[x]) (``Bound.evaluate``) and the mpf values, for drawing and checking."""
+    vals = [bound.evaluate(dps, **v) for v in values]
+    role = role or (bound.side if bound.side in ("upper", "lower") else "limit")
+    curve = Curve(panel, series, role, label or f"{bound.lhs} {'<=' if role == 'upper' else '>='} {bound.expr}",
+                  bound_provenance(theorem, bound), [float(x) for x in xs], [float(v) for v in vals],
+                  f"implicitreg.theory: {theorem.name}/{bound.name}")
+    return curve, vals
+
+
+def check_against(data: FigureData, panel: str, series: str, theorem, bound, xs, observed, bound_values,
+                  applicable: Sequence[bool] | None = None, note: str = "") -> None:
+    """Record observed vs bound (side of ``bound``) for each point where the hypotheses hold."""
+    for k, (x, obs, b) in enumerate(zip(xs, observed, bound_values)):
+        if applicable is not None and not applicable[k]:
+            continue
+        if obs is None or (isinstance(obs, float) and not math.isfinite(obs)):
+            continue
+        obs = mpmath.mpf(obs)
+        holds = obs <= b if bound.side == "upper" else obs >= b
+        data.checks.append(BoundCheck(panel, series, f"{theorem.name}/{bound.name}", bound.side,
+                                      bound.provenance.kind, float(x), float(obs), float(b), bool(holds), note))
+
+
+
+
+def as_mpf(q) -> mpmath.mpf:
+    from fractions import Fraction
+
+    if isinstance(q, Fraction):
+        return mpmath.mpf(q.numerator) / q.denominator
+    return mpmath.mpf(q)
+
+
+
+def decades(top: int, bottom: int, quick_points: int | None = None) -> list[str]:
+    """10^-top, ..., 10^-bottom as exact decimal strings (every decade, or ``quick_points`` spread evenly)."""
+    ks = list(range(top, bottom + 1))
+    if quick_points is not None and quick_points < len(ks):
+        ks = sorted({ks[round(i * (len(ks) - 1) / (quick_points - 1))] for i in range(quick_points)})
+    return [f"1e-{k}" for k in ks]
+
+
+
+def tail_fit(data: FigureData, panel: str, series: str, alphas, errs, below: float, predicted,
+              predicted_provenance: str, color_series: str | None = None) -> None:
+    """Fit the log-log slope on the points with alpha <= ``below`` and draw the fitted line."""
+    pts = [(float(a), e) for a, e in zip(alphas, errs) if float(a) <= below and e > 0]
+    if len(pts) < 2:
+        return
+    xs = [a for a, _ in pts]
+    slope, line = fit_line(xs, [e for _, e in pts])
+    data.slopes.append(SlopeFit(panel, series, slope, None if predicted is None else float(predicted),
+                                predicted_provenance, (min(xs), max(xs)), "proofs.checks.loglog_slope"))
+    pred = "" if predicted is None else f", predicted {float(predicted):.3g} [{predicted_provenance}]"
+    data.curves.append(Curve(panel, color_series or series, "fit", f"fitted slope {slope:.3f}{pred}",
+                             "least squares", xs, line, "proofs.checks.loglog_slope"))
+

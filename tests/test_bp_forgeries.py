@@ -1,0 +1,197 @@
+"""Exact basis pursuit ``verify()``: one forged result per sub-check, each rejected by exactly that sub-check.
+
+Every forgery keeps the claims checked before its target true (so the message names the target), and the checks
+after it would accept it (so a dropped or weakened target check lets it through or changes the message): the
+duality gap no longer rejects everything first.
+"""
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+from implicitreg.errors import CertificateError
+from implicitreg.numerics.basis_pursuit import RhoResult, l1_minimizer
+from implicitreg.numerics.instance import Instance
+
+F = Fraction
+PAIR = Instance.from_lists([[1, 1]], [1], name="pair")                   # X_BP = segment, S = {0, 1}, rho = 0
+ROW = Instance.from_lists([[1, F(1, 3)]], [1], name="row[1,1/3]")         # unique x* = (1, 0), rho = 1/3
+ZERO = Instance.from_lists([[1, 0]], [1], name="row[1,0]")                # unique, rho = 0
+FACE2 = Instance.from_lists([[1, 1, 1, 1, "0.3"], [0, 1, 2, 3, 1]], [1, 1], name="face2")  # 2-dim face, rho 3/10
+
+
+@pytest.fixture(scope="module")
+def results():
+    out = {name: l1_minimizer(inst) for name, inst in (("pair", PAIR), ("row", ROW), ("zero", ZERO),
+                                                        ("face2", FACE2))}
+    for res in out.values():
+        res.verify()   # the genuine results pass
+    return out
+
+
+def forged(res, **changes):
+    return dataclasses.replace(res, **changes)
+
+
+def test_the_boundary_cases_pass(results):
+    """rho = 0, |(A^T lambda)_j| = 1 on S and rho attained exactly off S are all legitimate."""
+    assert results["zero"].rho == 0 and results["pair"].rho == 0
+    assert results["row"].rho == F(1, 3) and results["face2"].rho == F(3, 10)
+
+
+def test_shapes(results):
+    with pytest.raises(CertificateError, match="shapes"):
+        forged(results["row"], x=(F(1), F(0), F(0))).verify()
+    with pytest.raises(CertificateError, match="shapes"):
+        forged(results["row"], certificate=(F(1), F(0))).verify()
+
+
+def test_primal_feasibility(results):
+    # ||x||_1 = value still holds: only A x = y is wrong
+    with pytest.raises(CertificateError, match="primal infeasible"):
+        forged(results["row"], x=(F(0), F(1))).verify()
+
+
+def test_objective_value(results):
+    with pytest.raises(CertificateError, match=r"\|\|x\|\|_1 != value"):
+        forged(results["row"], value=F(2)).verify()
+
+
+def test_dual_feasibility_alone(results):
+    """lambda + t w with <y, w> = 0: no duality gap, but ||A^T lambda||_inf = 1 + t > 1."""
+    res = results["face2"]
+    lam = (res.certificate[0] + F(1, 10), res.certificate[1] - F(1, 10))
+    with pytest.raises(CertificateError, match="dual infeasible"):
+        forged(res, certificate=lam).verify()
+
+
+def test_duality_gap_alone(results):
+    """A dual-feasible lambda (||A^T lambda||_inf = 1/2) with <y, lambda> = 1/2 != value."""
+    with pytest.raises(CertificateError, match="duality gap"):
+        forged(results["row"], certificate=(F(1, 2),)).verify()
+
+
+def test_signs_on_the_support(results):
+    """sigma flipped on S while lambda stays optimal: (A^T lambda)_S = (1, 1) != (1, -1)."""
+    res = results["pair"]
+    face = dataclasses.replace(res.face, signs=(1, -1))
+    with pytest.raises(CertificateError, match="sigma"):
+        forged(res, signs=(1, -1), face=face).verify()
+
+
+def test_strict_complementarity_off_the_support(results):
+    """S = {0} claimed on [1, 1]: (A^T lambda)_1 = 1 exactly, so lambda is not strict off S."""
+    res = results["pair"]
+    with pytest.raises(CertificateError, match="not strict off S"):
+        forged(res, support=(0,), signs=(1,)).verify()
+
+
+def test_x_in_the_face(results):
+    res = results["pair"]
+    face = dataclasses.replace(res.face, y=(F(2),))
+    with pytest.raises(CertificateError, match="not in the face"):
+        forged(res, face=face).verify()
+
+
+def test_face_point_nonzero_on_the_support(results):
+    res = results["pair"]
+    face = dataclasses.replace(res.face, point=(F(1), F(0)))     # a vertex: in the face but zero on S
+    with pytest.raises(CertificateError, match="face.point"):
+        forged(res, face=face).verify()
+
+
+def test_face_dimension(results):
+    res = results["pair"]
+    with pytest.raises(CertificateError, match="face dimension"):
+        forged(res, face=dataclasses.replace(res.face, dimension=2)).verify()
+    with pytest.raises(CertificateError, match="face dimension"):
+        forged(res, face=dataclasses.replace(res.face, directions=())).verify()
+
+
+def test_face_direction_in_the_kernel(results):
+    res = results["pair"]
+    with pytest.raises(CertificateError, match="not in ker A_S"):
+        forged(res, face=dataclasses.replace(res.face, directions=((F(1), F(1)),))).verify()
+
+
+def test_face_directions_independent(results):
+    res = results["face2"]
+    d = res.face.directions[0]
+    with pytest.raises(CertificateError, match="dependent"):
+        forged(res, face=dataclasses.replace(res.face, directions=(d, tuple(2 * v for v in d)))).verify()
+
+
+def test_uniqueness_flag_alone(results):
+    """Non-unique face (dim 1) claimed unique; every other claim true."""
+    with pytest.raises(CertificateError, match="uniqueness flag"):
+        forged(results["pair"], unique=True).verify()
+    with pytest.raises(CertificateError, match="uniqueness flag"):
+        forged(results["row"], unique=False).verify()
+
+
+def test_x_a_vertex(results):
+    res = results["pair"]
+    with pytest.raises(CertificateError, match="not a vertex of X_BP"):
+        forged(res, x=(F(1, 2), F(1, 2))).verify()
+
+
+def test_listed_vertices_are_vertices(results):
+    res = results["pair"]
+    face = dataclasses.replace(res.face, vertices=res.face.vertices + ((F(1, 2), F(1, 2)),))
+    with pytest.raises(CertificateError, match="listed face vertex"):
+        forged(res, face=face).verify()
+    face = dataclasses.replace(res.face, vertices=((F(2), F(-1)),))  # feasible, outside the face
+    with pytest.raises(CertificateError, match="listed face vertex"):
+        forged(res, face=face).verify()
+
+
+@pytest.mark.parametrize("rho", [F(1), F(3, 2), F(-1, 10)])
+def test_rho_range(results, rho):
+    with pytest.raises(CertificateError, match=r"rho must lie in \[0, 1\)"):
+        forged(results["row"], rho=rho, rho_certificate=None).verify()
+
+
+def test_rho_optimality_without_a_rho_certificate(results):
+    """rho below ||A_{S^c}^T lambda||_inf = 1/3: only the rho-optimality check sees it."""
+    with pytest.raises(CertificateError, match="rho-optimal"):
+        forged(results["row"], rho=F(1, 4), rho_certificate=None).verify()
+    forged(results["row"], rho=F(1, 2), rho_certificate=None).verify()   # an upper bound on rho is not rejected
+
+
+def test_rho_certificate_value(results):
+    with pytest.raises(CertificateError, match="rho certificate value"):
+        forged(results["row"], rho=F(1, 4)).verify()
+
+
+def _rho_forgery(res, **changes):
+    cert = dataclasses.replace(res.rho_certificate, **changes)
+    return forged(res, rho=cert.value, rho_certificate=cert)
+
+
+def test_rho_certificate_lambda_on_the_support(results):
+    with pytest.raises(CertificateError, match=r"rho: A_S\^T lambda != sigma"):
+        _rho_forgery(results["row"], lam=(F(2),)).verify()
+
+
+def test_rho_certificate_primal_value(results):
+    # value 1/4 < ||A_C^T lam|| = 1/3 (and below the main certificate's 1/3 too, which is checked after)
+    with pytest.raises(CertificateError, match=r"rho: \|\|A_\{S\^c\}\^T lambda\|\|_inf != rho"):
+        _rho_forgery(results["row"], value=F(1, 4)).verify()
+
+
+def test_rho_certificate_v_in_the_kernel(results):
+    with pytest.raises(CertificateError, match="v is not in ker A"):
+        _rho_forgery(results["row"], v=(F(1, 3), F(-1, 2))).verify()
+
+
+def test_rho_certificate_dual_value(results):
+    with pytest.raises(CertificateError, match="<sigma, v_S> != rho"):
+        _rho_forgery(results["row"], v=(F(-1, 3), F(1))).verify()
+
+
+def test_rho_certificate_normalisation(results):
+    """rho = 0 with v = (0, 2): in ker A and <sigma, v_S> = 0 = rho, but ||v_{S^c}||_1 = 2."""
+    with pytest.raises(CertificateError, match=r"\|\|v_\{S\^c\}\|\|_1 must be 1"):
+        _rho_forgery(results["zero"], v=(F(0), F(2))).verify()
