@@ -467,12 +467,12 @@ DEFAULT_MAX_STEPS = 20_000
 def gradient_flow(A, y=None, depth=2, alpha="1e-10", *, alpha_convention: str = "product", t_final=None,
                   until_converged: bool | None = None, full: bool = False, digits: int = 30,
                   method: str = "radau13", tol=None, max_steps: int = DEFAULT_MAX_STEPS,
-                  progress: bool = False) -> GradientFlow:
+                  time_budget: float | None = None, progress: bool = False) -> GradientFlow:
     """Integrate the gradient flow (reduced m-dim dual flow, or ``full`` 2N-dim (u, v) flow) in mpmath.
 
     Runs to ``t_final`` or, by default without ``t_final``, until ||A x - y||_inf <= ``tol`` (default
-    10^-(digits-8)). At most ``max_steps`` accepted steps (the step budget): beyond it
-    :class:`~implicitreg.errors.ConvergenceError` says what to change. ``digits``: working precision (8..1000).
+    10^-(digits-8)). At most ``max_steps`` accepted steps and ``time_budget`` seconds (None: no limit): beyond
+    either :class:`~implicitreg.errors.ConvergenceError` says what to change. ``digits``: working precision (8..1000).
     ``progress``: a tqdm bar on stderr when it is a terminal.
     """
     from implicitreg.errors import ConvergenceError
@@ -487,22 +487,28 @@ def gradient_flow(A, y=None, depth=2, alpha="1e-10", *, alpha_convention: str = 
         raise InvalidParameterError(f"max_steps must be a positive integer, got {max_steps!r}")
     tol_mp = None
     if tol is not None:
-        import mpmath
+        from implicitreg.numerics.precision import mpf_from
 
         q = _positive(tol, "tol")
-        tol_mp = mpmath.mpf(q.numerator) / q.denominator
+        tol_mp = mpf_from(q)
     t_end = _positive(t_final, "t_final") if t_final is not None else None
+    if time_budget is not None:
+        time_budget = _float64(time_budget, "time_budget")
     until = t_end is None if until_converged is None else bool(until_converged)
     flow = full_flow if full else reduced_flow
     try:
         res = flow(inst, D, a, alpha_convention=_convention(alpha_convention), t_final=t_end, until_converged=until,
-                   tol=tol_mp, dps=digits, method=method, max_steps=max_steps, progress=progress)
+                   tol=tol_mp, dps=digits, method=method, max_steps=max_steps, progress=progress,
+                   time_budget=time_budget)
     except ConvergenceError as exc:
-        if "maximum number of steps" in str(exc):
+        text = str(exc)
+        if "maximum number of steps" in text or "time budget" in text:
+            which = "step budget" if "maximum number of steps" in text else "time budget"
+            flag = "max_steps (--max-steps)" if which == "step budget" else "time_budget (--time-budget)"
             raise ConvergenceError(
-                f"{exc}. The step budget is exhausted: the flow is stiff at this alpha. Use an implicit method "
-                f"(method radau13), a larger alpha or a smaller t_final, raise max_steps (--max-steps), or get the "
-                f"limit directly with gradient_flow_limit (`implicitreg limit`)") from None
+                f"{text.rstrip('.')}. The {which} is exhausted: the flow is stiff or slow at this alpha. Use an implicit "
+                f"method (radau13), a larger alpha or a smaller t_final, raise {flag}, or get the limit directly "
+                f"with gradient_flow_limit (`implicitreg limit`)") from None
         raise
     return GradientFlow(tuple(res.t), tuple(tuple(x) for x in res.x), tuple(res.residual), tuple(res.loss),
                         res.converged, res.status, res.message, res.kind, res.method, res.depth, res.alpha,
@@ -682,7 +688,7 @@ class DeepFlow:
 
 
 def deep_flow(X, y=None, depth=2, *, init: str = "small", scale="0.05", eta=None, steps: int = 10000,
-              t_end="1e5", tol="1e-12", seed: int = 0) -> DeepFlow:
+              t_end="1e5", tol="1e-12", seed: int = 0, progress: bool = False) -> DeepFlow:
     """Gradient flow (``eta`` None; Dormand-Prince in float64 up to time ``t_end``) or gradient descent
     (``steps`` steps of size ``eta``) of a depth-L linear network from a seeded initialization, stopping when
     R - R_min <= ``tol``. Parameters are read exactly and must be finite float64 values."""
@@ -702,7 +708,10 @@ def deep_flow(X, y=None, depth=2, *, init: str = "small", scale="0.05", eta=None
         raise InvalidParameterError(f"seed must be an integer >= 0, got {seed!r}")
     t = _float64(t_end, "t_end")
     tl = _float64(tol, "tol")
-    rep = flow_report(data, L, init, s, seed=seed, eta=e, steps=steps, t_end=t, tol=tl)
+    from implicitreg.progress import activity
+
+    with activity("deep-flow", progress):
+        rep = flow_report(data, L, init, s, seed=seed, eta=e, steps=steps, t_end=t, tol=tl)
     w = np.asarray(rep["end_to_end"], dtype=float)
     return DeepFlow(L, init, _param(scale, "scale"), seed, _param(eta, "eta") if eta is not None else None,
                     bool(rep["converged"]), w, rep, data)
@@ -781,24 +790,29 @@ class CertificateWritten:
 
 
 def certify(A, y=None, *, theorem: str, depth, alphas: Sequence = (), alpha_convention: str | None = None,
-            symbolic: bool = True, out: str | Path | None = None, overwrite: bool = False) -> CertificateWritten:
+            symbolic: bool = True, out: str | Path | None = None, overwrite: bool = False,
+            progress: bool = False) -> CertificateWritten:
     """A tightness certificate of ``theorem`` ("MS-D2", "MS-D3", "kink" on (A, y) at each of ``alphas``;
     "MC-LB" on regression data (X, y) = (A, y) at ``depth`` L), written to ``out`` when given (an existing file
     only with ``overwrite``). Check it with :func:`check` or ``implicitreg check``."""
+    from implicitreg.progress import activity
     from implicitreg.proofs import certify as cert_mod
 
     if theorem == "MC-LB":
         data = as_regression_data(A, y)
         L = _layers(depth)
-        cert = cert_mod.deep_linear_certificate([list(r) for r in data.X], list(data.y), L)
+        with activity(f"certify {theorem}", progress):
+            cert = cert_mod.deep_linear_certificate([list(r) for r in data.X], list(data.y), L)
     else:
         if theorem not in ("MS-D2", "MS-D3", "kink"):
             raise InvalidParameterError(f"theorem must be one of MS-D2, MS-D3, kink, MC-LB; got {theorem!r}")
         if not alphas:
             raise InvalidParameterError(f"{theorem} needs at least one alpha")
         inst = as_instance(A, y)
-        cert = cert_mod.diagonal_certificate(inst, _depth(depth), [_positive(a, "alpha") for a in alphas],
-                                             theorem=theorem, alpha_convention=alpha_convention, symbolic=symbolic)
+        with activity(f"certify {theorem}", progress):
+            cert = cert_mod.diagonal_certificate(inst, _depth(depth), [_positive(a, "alpha") for a in alphas],
+                                                 theorem=theorem, alpha_convention=alpha_convention,
+                                                 symbolic=symbolic)
     path = None
     if out is not None:
         path = str(out)

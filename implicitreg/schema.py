@@ -44,11 +44,11 @@ def is_number_string(value: Any) -> bool:
     return isinstance(value, str) and bool(_NUMBER.match(value))
 
 
-def number_string(value, digits: int | None = None) -> str | None:
+def number_string(value, digits: int | None = None, strip_zeros: bool = False) -> str | None:
     """The schema's text of a number: Fraction/int exactly (``"p/q"``), mpf/float as a decimal.
 
-    ``digits``: significant digits for an mpf (default: its full precision); a float is written as its shortest
-    ``repr``. ``None`` stays ``None``. NaN is refused (it is never a result).
+    ``digits``: significant digits for an mpf (default: its full precision; trailing zeros kept unless
+    ``strip_zeros``); a float is written as its shortest ``repr``. ``None`` stays ``None``. NaN is refused (it is never a result).
     """
     if value is None:
         return None
@@ -78,7 +78,7 @@ def number_string(value, digits: int | None = None) -> str | None:
         return "inf" if v > 0 else "-inf"
     if v == 0:
         return "0"
-    text = mpmath.nstr(v, digits if digits is not None else mpmath.mp.dps, strip_zeros=False,
+    text = mpmath.nstr(v, digits if digits is not None else mpmath.mp.dps, strip_zeros=strip_zeros,
                        min_fixed=-4, max_fixed=16)
     return text.replace("e+", "e")
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
 import mpmath
 from mpmath import mpf
@@ -33,13 +32,8 @@ from implicitreg.errors import (ConvergenceError, HypothesisNotMetError, Invalid
                                 NonUniqueMinimizerError, PrecisionError)
 from implicitreg.numerics._result import Result
 from implicitreg.numerics.exact import columns, nullspace, pinv_times, transpose
+from implicitreg.numerics.precision import mpf_from
 from implicitreg.numerics.potentials import depth_value, dual_potential, link, link_derivative, positive_value
-
-
-def _mp(q) -> mpf:
-    if isinstance(q, Fraction):
-        return mpf(q.numerator) / q.denominator
-    return mpf(q)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +71,7 @@ def support_constants(instance) -> SupportConstants:
     K2 = support_pinv_norm(instance.A, S)
     P = pinv_times(columns(instance.A, S), columns(instance.A, C)) if C else [[] for _ in S]
     with mpmath.workdps(50):
-        K1 = max(abs(mpmath.log(_mp(abs(bp.x[i])))) for i in S)
+        K1 = max(abs(mpmath.log(mpf_from(abs(bp.x[i])))) for i in S)
     return SupportConstants(x_star=tuple(bp.x), support=S, signs=tuple(bp.signs), rho=bp.rho, K2=K2, n=len(C),
                             K1_star=K1, m_star=min(abs(bp.x[i]) for i in S), lam_rho=tuple(bp.certificate),
                             pinv=tuple(tuple(r) for r in P))
@@ -102,8 +96,8 @@ def posterior_constants(limit, sc: SupportConstants) -> PosteriorConstants:
         K1 = max(abs(w[i] - sg * L) for i, sg in zip(sc.support, sc.signs))
         eps = max(abs(w[i] - sg) for i, sg in zip(sc.support, sc.signs))
         w_off = max((abs(w[j]) for j in sc.complement), default=mpf(0))
-        return PosteriorConstants(K1=K1, eps=eps, rho_a=_mp(sc.rho) + _mp(sc.K2) * eps,
-                                  rho_minus=_mp(sc.rho) - _mp(sc.K2) * eps, w_off=w_off)
+        return PosteriorConstants(K1=K1, eps=eps, rho_a=mpf_from(sc.rho) + mpf_from(sc.K2) * eps,
+                                  rho_minus=mpf_from(sc.rho) - mpf_from(sc.K2) * eps, w_off=w_off)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -131,11 +125,11 @@ def _newton_direction(A, S, sig, C, lam0, D, dps):
     with mpmath.workdps(dps):
         AS_T = transpose(columns(A, S))  # s x m
         Z = nullspace(AS_T, m)           # basis of ker A_S^T (vectors of length m)
-        lam0m = [_mp(v) for v in lam0]
+        lam0m = [mpf_from(v) for v in lam0]
         if not Z or not C:
             return lam0m, 0
-        Cm = [[_mp(A[i][j]) for i in range(m)] for j in C]  # a_j as rows
-        G = [[mpmath.fsum(a[i] * _mp(z[i]) for i in range(m)) for z in Z] for a in Cm]  # n x k
+        Cm = [[mpf_from(A[i][j]) for i in range(m)] for j in C]  # a_j as rows
+        G = [[mpmath.fsum(a[i] * mpf_from(z[i]) for i in range(m)) for z in Z] for a in Cm]  # n x k
         b = [mpmath.fsum(a[i] * lam0m[i] for i in range(m)) for a in Cm]
         k = len(Z)
         mu = [mpf(0)] * k
@@ -174,7 +168,7 @@ def _newton_direction(A, S, sig, C, lam0, D, dps):
                 break
         else:
             raise ConvergenceError("lambda_D Newton did not converge in 200 iterations")
-        lam = [lam0m[i] + mpmath.fsum(_mp(Z[c][i]) * mu[c] for c in range(k)) for i in range(m)]
+        lam = [lam0m[i] + mpmath.fsum(mpf_from(Z[c][i]) * mu[c] for c in range(k)) for i in range(m)]
         return lam, it
 
 
@@ -194,9 +188,9 @@ def limit_direction(instance, depth, *, digits: int = 30, sc: SupportConstants |
     for dps in (digits + 15, 2 * digits + 30):
         lam, its = _newton_direction(Ar, S, list(sc.signs), C, lam0, D, dps)
         with mpmath.workdps(dps):
-            w_off = [mpmath.fsum(_mp(Ar[i][j]) * lam[i] for i in range(len(Ar))) for j in C]
+            w_off = [mpmath.fsum(mpf_from(Ar[i][j]) * lam[i] for i in range(len(Ar))) for j in C]
             eC = [link(D, v) for v in w_off]
-            eS = [-mpmath.fsum(_mp(sc.pinv[a][c]) * eC[c] for c in range(len(C))) for a in range(len(S))]
+            eS = [-mpmath.fsum(mpf_from(sc.pinv[a][c]) * eC[c] for c in range(len(C))) for a in range(len(S))]
             e = [mpf(0)] * instance.N
             for a, i in enumerate(S):
                 e[i] = eS[a]
@@ -289,8 +283,8 @@ def offsupport_radius_spec(depth, rho_a, n) -> mpf:
 
 def k1_apriori(sc: SupportConstants, alpha) -> mpf:
     """K1* + log 2 + 4 alpha^2 / m*^2: bounds K1(alpha) whenever ||x_S - x*_S||_inf <= m*/2 (ms_d2.py step 13)."""
-    a = _mp(positive_value(alpha))
-    return sc.K1_star + mpmath.log(2) + 4 * a ** 2 / _mp(sc.m_star) ** 2
+    a = mpf_from(positive_value(alpha))
+    return sc.K1_star + mpmath.log(2) + 4 * a ** 2 / mpf_from(sc.m_star) ** 2
 
 
 def alpha_zero_d2(sc: SupportConstants) -> mpf:
@@ -299,14 +293,14 @@ def alpha_zero_d2(sc: SupportConstants) -> mpf:
     Below alpha_0 the continuity argument of ms_d2.py keeps ||x_S - x*_S||_inf <= m*/2, hence
     K1(alpha) <= Kbar1(alpha) = K1* + log 2 + 4 alpha^2/m*^2. Returns +inf when K2 n = 0.
     """
-    K2, n, rho = _mp(sc.K2), sc.n, _mp(sc.rho)
+    K2, n, rho = mpf_from(sc.K2), sc.n, mpf_from(sc.rho)
     if K2 == 0 or n == 0:
         return mpmath.inf
-    half_m = _mp(sc.m_star) / 2
+    half_m = mpf_from(sc.m_star) / 2
 
     def excess(log_a):
         a = mpmath.exp(log_a)
-        Kb = sc.K1_star + mpmath.log(2) + 4 * a ** 2 / _mp(sc.m_star) ** 2
+        Kb = sc.K1_star + mpmath.log(2) + 4 * a ** 2 / mpf_from(sc.m_star) ** 2
         return mpmath.log(K2 * n) + Kb * K2 + (1 - rho) * log_a - mpmath.log(half_m)
 
     lo, hi = mpf(-2000), mpf(50)
@@ -338,7 +332,7 @@ def row_family_limit(depth, r, n: int, alpha, *, dps: int = 60) -> RowFamilyLimi
     if not 0 <= rq < 1:
         raise InvalidParameterError(f"the family needs 0 <= r < 1, got {r}")
     with mpmath.workdps(dps + 10):
-        am, rm = _mp(a), _mp(rq)
+        am, rm = mpf_from(a), mpf_from(rq)
 
         def residual(zz):
             return am * (link(D, zz) + n * rm * link(D, rm * zz)) - 1
@@ -369,7 +363,7 @@ def limit_error(instance, depth, alpha, x_star, *, digits: int = 15):
 
     lim = gradient_flow_limit(instance, depth, alpha, alpha_convention="product", digits=digits)
     with mpmath.workdps(lim.dps):
-        h = [xi - _mp(xs) for xi, xs in zip(lim.x, x_star)]
+        h = [xi - mpf_from(xs) for xi, xs in zip(lim.x, x_star)]
         return mpmath.fsum(abs(v) for v in h), max(abs(v) for v in h), lim
 
 

@@ -123,7 +123,7 @@ def _check_times(t_final, until_converged):
 def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_final=None,
                  until_converged: bool = True, tol=None, dps: int = 30, method: str = "radau", rtol=None, atol=None,
                  max_steps: int = 200000, t_eval=None, progress: bool = False,
-                 dense_output: bool = False) -> FlowResult:
+                 time_budget: float | None = None, dense_output: bool = False) -> FlowResult:
     """The reduced (dual) flow nu' = -c_D (A x(nu) - y), x(nu) = alpha_prod phi_D(A^T nu), nu(0) = 0.
 
     Integrates to ``t_final`` or, with ``until_converged``, until ||A x - y||_inf <= ``tol`` (default
@@ -152,7 +152,7 @@ def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t
 
         ode = integrate(fun, (0, t_end), [mpf(0)] * m, jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
                         max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress,
-                        fun_arb=lambda t, nu: fast.rhs_arb(nu), dense_output=dense_output)
+                        fun_arb=lambda t, nu: fast.rhs_arb(nu), dense_output=dense_output, time_budget=time_budget)
         xs = [x_of(nu) for nu in ode.y]
         return _finish("reduced", P, ode, xs, tol, until_converged, dps, method, nu=ode.y)
 
@@ -216,7 +216,8 @@ class _FlintDual:
 
 def full_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_final=None,
               until_converged: bool = False, tol=None, dps: int = 30, method: str = "radau", rtol=None, atol=None,
-              max_steps: int = 200000, t_eval=None, progress: bool = False) -> FlowResult:
+              max_steps: int = 200000, t_eval=None, progress: bool = False,
+              time_budget: float | None = None) -> FlowResult:
     """The 2N-dimensional flow u' = -D u^(D-1) A^T r, v' = +D v^(D-1) A^T r, u(0) = v(0) = alpha_prod^(1/D).
 
     Same stopping rules as :func:`reduced_flow`; the Jacobian is analytic.
@@ -258,7 +259,7 @@ def full_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_fi
         stop = _convergence_stop(P, x_of, tol) if until_converged else None
 
         ode = integrate(fun, (0, t_end), [u0] * (2 * N), jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
-                        max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress)
+                        max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress, time_budget=time_budget)
         xs = [x_of(s) for s in ode.y]
         return _finish("full", P, ode, xs, tol, until_converged, dps, method,
                        u=[s[:N] for s in ode.y], v=[s[N:] for s in ode.y])

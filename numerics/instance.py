@@ -259,10 +259,14 @@ class Instance:
 
     def A_mp(self) -> mpmath.matrix:
         """A as an mpmath matrix at the current working precision."""
-        return mpmath.matrix([[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in self.A])
+        from implicitreg.numerics.precision import mpf_from
+
+        return mpmath.matrix([[mpf_from(v) for v in row] for row in self.A])
 
     def y_mp(self) -> mpmath.matrix:
-        return mpmath.matrix([mpmath.mpf(v.numerator) / v.denominator for v in self.y])
+        from implicitreg.numerics.precision import mpf_from
+
+        return mpmath.matrix([mpf_from(v) for v in self.y])
 
     def A_float(self):
         import numpy as np

@@ -32,14 +32,10 @@ from mpmath import mpf
 from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics._result import Result
 from implicitreg.numerics.instance import Instance
-from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, link, positive_value,
+from implicitreg.numerics.precision import mpf_from
+from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, link, link_derivative,
+                                              link_near_pole, link_near_pole_derivative, positive_value,
                                               product_scale)
-
-
-def _mp(q) -> mpf:
-    if isinstance(q, Fraction):
-        return mpf(q.numerator) / q.denominator
-    return mpf(q)
 
 
 def _eps_value(eps) -> Fraction:
@@ -99,17 +95,16 @@ def kink_limit(eps, depth, alpha, *, alpha_convention: str = "factor", dps: int 
     alpha_convention_value(alpha_convention)
     with mpmath.workdps(dps + 20):
         a = product_scale(positive_value(alpha), D, alpha_convention)
-        em = _mp(e)
+        em = mpf_from(e)
         c = 1 - em
         if D == 2:
-            f = lambda z: a * (2 * mpmath.sinh(z) + c * 2 * mpmath.sinh(c * z)) - 1
-            df = lambda z: -a * (2 * mpmath.cosh(z) + c * c * 2 * mpmath.cosh(c * z))
+            f = lambda z: a * (link(2, z) + c * link(2, c * z)) - 1
+            df = lambda z: -a * (link_derivative(2, z) + c * c * link_derivative(2, c * z))
             z = _root_decreasing(lambda z: -f(z), df, mpf(0), mpmath.asinh(1 / (2 * a)) + 1, dps)
-            x = [a * 2 * mpmath.sinh(z), a * 2 * mpmath.sinh(c * z)]
+            x = [a * link(2, z), a * link(2, c * z)]
         else:
-            k = _mp(D / (D - 2))
-            hd = lambda d: d ** (-k) - (2 - d) ** (-k)          # h_p(1 - d): distance d to the pole
-            dhd = lambda d: -k * (d ** (-k - 1) + (2 - d) ** (-k - 1))
+            hd = lambda d: link_near_pole(D, d)                  # h_p(1 - d): distance d to the pole
+            dhd = lambda d: link_near_pole_derivative(D, d)
             d2 = lambda w: w + em * (1 - w)                       # 1 - (1-eps)(1-w), without cancellation
             f = lambda w: a * (hd(w) + c * hd(d2(w))) - 1
             df = lambda w: a * (dhd(w) + c * (1 - em) * dhd(d2(w)))
@@ -131,7 +126,7 @@ def limit_constant(eps, depth) -> mpf:
         raise InvalidParameterError("for p = 2 the error is not linear in alpha^2; use p2_error_asymptotic")
     if e == 0:
         raise InvalidParameterError("at eps = 0 BP is not unique; the error does not vanish")
-    c = 1 - _mp(e)
+    c = 1 - mpf_from(e)
     return mpmath.sqrt(1 + c ** 2) * link(D, c)
 
 
@@ -139,8 +134,8 @@ def p2_error_asymptotic(eps, alpha, *, alpha_convention: str = "factor") -> mpf:
     """sqrt(1 + (1-eps)^2) a^eps with a = alpha^2: the p = 2 error as alpha -> 0 (relative error -> 0) [derived]."""
     e = _eps_value(eps)
     a = product_scale(positive_value(alpha), Fraction(2), alpha_convention_value(alpha_convention))
-    c = 1 - _mp(e)
-    return mpmath.sqrt(1 + c ** 2) * mpmath.power(a, _mp(e))
+    c = 1 - mpf_from(e)
+    return mpmath.sqrt(1 + c ** 2) * mpmath.power(a, mpf_from(e))
 
 
 def transition_scale(depth, alpha, *, alpha_convention: str = "factor") -> mpf:
@@ -151,7 +146,7 @@ def transition_scale(depth, alpha, *, alpha_convention: str = "factor") -> mpf:
         if a >= 1:
             raise InvalidParameterError("the p = 2 transition scale needs alpha^2 < 1")
         return 1 / mpmath.log(1 / a)
-    return mpmath.power(a, _mp((D - 2) / D))
+    return mpmath.power(a, mpf_from((D - 2) / D))
 
 
 def collapse_profile(depth, ratio) -> mpf:
@@ -162,7 +157,7 @@ def collapse_profile(depth, ratio) -> mpf:
         raise InvalidParameterError(f"ratio eps/eps* must be >= 0, got {ratio}")
     if D == 2:
         return mpmath.sqrt(2) / (1 + mpmath.exp(r))
-    k = _mp(D / (D - 2))
+    k = mpf_from(D / (D - 2))
     # w^(-k) + (w + r)^(-k) = 1, decreasing in w; w in (1, 2^(1/k)]
     f = lambda w: w ** (-k) + (w + r) ** (-k) - 1
     df = lambda w: -k * (w ** (-k - 1) + (w + r) ** (-k - 1))

@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import math
 import sys
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Sequence
@@ -490,7 +491,7 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
               rtol=None, atol=None, dps: int = 30, max_steps: int = 100000,
               stop: Callable | None = None, t_eval: Sequence | None = None, first_step=None,
               progress: bool = False, fun_arb: Callable | None = None, error: str = "doubling",
-              dense_output: bool = False) -> OdeResult:
+              dense_output: bool = False, time_budget: float | None = None) -> OdeResult:
     """Integrate y' = fun(t, y) over ``t_span = (t0, t_final)`` (t_final may be ``mpmath.inf`` with ``stop``).
 
     ``fun(t, y)`` and ``jac(t, y)`` take and return (lists of) mpf at ``dps`` digits; ``fun_arb(t, y)``, optional,
@@ -498,9 +499,11 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
     default to 10^-(dps-5). ``stop(t, y) -> bool`` is checked after each accepted step (status 1 when it fires).
     ``t_eval``: record only at these times (steps are shortened to hit them); otherwise every accepted step is
     recorded. ``error``: Radau's error control ("doubling", the default, or "embedded"). ``dense_output``: Radau only, the
-    result's ``sol(t)``. Returns an :class:`OdeResult`; never raises on non-convergence (status -1, ``success``
+    result's ``sol(t)``. ``time_budget``: wall-clock seconds after which the run stops like ``max_steps``
+    (status -1). Returns an :class:`OdeResult`; never raises on non-convergence (status -1, ``success``
     False), but raises :class:`InvalidParameterError` on a bad method or tolerance.
     """
+    deadline = None if time_budget is None else time.monotonic() + float(time_budget)
     if method not in METHODS:
         raise InvalidParameterError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 5:
@@ -540,6 +543,10 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
             while True:
                 if nsteps >= max_steps:
                     status, message = -1, f"maximum number of steps ({max_steps}) reached at t = {mpmath.nstr(solver.t, 8)}"
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    status, message = -1, (f"time budget of {time_budget:g} s exhausted after {nsteps} steps at "
+                                           f"t = {mpmath.nstr(solver.t, 8)}")
                     break
                 try:
                     solver.step()

@@ -74,13 +74,10 @@ def alpha_convention_value(alpha_convention: str) -> str:
     return alpha_convention
 
 
-_mp = mpf_from
-
-
 def _exponent(D) -> mpf:
     """e_D = D/(D-2), the exponent of the link for D > 2."""
     D = _exact(D, "depth") if not isinstance(D, Fraction) else D
-    return _mp(D / (D - 2))
+    return mpf_from(D / (D - 2))
 
 
 def _depth(D) -> Fraction:
@@ -156,8 +153,31 @@ def dual_potential(D, z) -> mpf:
         return 4 * mpmath.sinh(z / 2) ** 2
     _check_domain(z)
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
-    k = _mp(Fraction(2) / (Dq - 2))
-    return _mp((Dq - 2) / 2) * ((1 - z) ** (-k) + (1 + z) ** (-k) - 2)
+    k = mpf_from(Fraction(2) / (Dq - 2))
+    return mpf_from((Dq - 2) / 2) * ((1 - z) ** (-k) + (1 + z) ** (-k) - 2)
+
+
+def link_near_pole(D, w) -> mpf:
+    """h_D(1 - w) = w^(-e) - (2 - w)^(-e), e = D/(D-2), for D > 2 and 0 < w < 2: the link at distance w from its
+    pole z = 1, with w carried at full relative precision (forming z = 1 - w first would round it away).
+
+    >>> import mpmath
+    >>> from mpmath import mpf
+    >>> from implicitreg.numerics.potentials import link, link_near_pole, link_near_pole_derivative
+    >>> with mpmath.workdps(30):
+    ...     print(mpmath.almosteq(link_near_pole(3, mpf("0.25")), link(3, mpf("0.75")), 1e-28),
+    ...           mpmath.almosteq(link_near_pole_derivative(3, mpf("0.25")),
+    ...                           mpmath.diff(lambda w: link_near_pole(3, w), mpf("0.25")), 1e-25))
+    True True
+    """
+    e = _exponent(_depth(D))
+    return w ** (-e) - (2 - w) ** (-e)
+
+
+def link_near_pole_derivative(D, w) -> mpf:
+    """d/dw h_D(1 - w) = -e [w^(-e-1) + (2 - w)^(-e-1)] (D > 2)."""
+    e = _exponent(_depth(D))
+    return -e * (w ** (-e - 1) + (2 - w) ** (-e - 1))
 
 
 def link_inverse(D, s) -> mpf:
@@ -195,9 +215,9 @@ def link_inverse(D, s) -> mpf:
     if s <= link(D, mpf(1) / 2):
         return _bracketed_newton(lambda z: link(D, z) - s, lambda z: link_derivative(D, z),
                                  mpf(0), mpf(1) / 2, s / (2 * e), eps)
-    # g(w) = w^(-e) - (2 - w)^(-e) - s, decreasing in w on (0, 1]; root w* with g(w*) = 0.
+    # g(w) = h_D(1 - w) - s, decreasing in w on (0, 1]; root w* with g(w*) = 0.
     def g(w):
-        return w ** (-e) - (2 - w) ** (-e) - s
+        return link_near_pole(D, w) - s
     lo, hi = mpf(0), mpf(1)  # g(lo+) = +inf > 0, g(1) = -s < 0
     w = max(eps, min(mpf(1) - s / (2 * e) / (1 + s), s ** (-1 / e)))  # small s: z ~ s/(2e); large s: w^(-e) ~ s
     for _ in range(10 * mpmath.mp.prec):
@@ -208,7 +228,7 @@ def link_inverse(D, s) -> mpf:
             hi = w
         if gw == 0 or hi - lo <= eps * hi:
             break
-        dg = -e * (w ** (-e - 1) + (2 - w) ** (-e - 1))
+        dg = link_near_pole_derivative(D, w)
         step = w - gw / dg
         if not (lo < step < hi):
             step = (lo + hi) / 2
@@ -245,22 +265,22 @@ def flow_rate(D, alpha_product) -> mpf:
     if _is_two(D):
         return mpf(4)
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
-    return _mp(Dq * (Dq - 2)) * mpmath.power(_mp(alpha_product), _mp((Dq - 2) / Dq))
+    return mpf_from(Dq * (Dq - 2)) * mpmath.power(mpf_from(alpha_product), mpf_from((Dq - 2) / Dq))
 
 
 def product_scale(alpha, D, alpha_convention: str = "product") -> mpf:
     """alpha_prod = u_i(0)^D: alpha itself (``"product"``, dln.md) or alpha^D (``"factor"``, u(0) = alpha, wah.md)."""
     alpha_convention_value(alpha_convention)
-    a = _mp(alpha)
+    a = mpf_from(alpha)
     if alpha_convention == "product":
         return a
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
     if Dq.denominator == 1:
         return a ** int(Dq)
-    return mpmath.power(a, _mp(Dq))
+    return mpmath.power(a, mpf_from(Dq))
 
 
 def factor_scale(alpha_product, D) -> mpf:
     """u_i(0) = alpha_prod^(1/D), the initial value of each factor."""
     Dq = D if isinstance(D, Fraction) else _exact(D, "depth")
-    return mpmath.power(_mp(alpha_product), 1 / _mp(Dq))
+    return mpmath.power(mpf_from(alpha_product), 1 / mpf_from(Dq))

@@ -144,8 +144,8 @@ def to_mpf_list(xs: Iterable) -> list:
 
 
 def mpf_from(q) -> mpf:
-    """q as an mpf at the current precision: Fractions (which mpmath 1.3 refuses) as numerator / denominator,
-    anything else (int, str, float, mpf) through ``mpf``.
+    """q as an mpf at the current precision: Fractions (which mpmath 1.3 refuses) as numerator / denominator, SymPy
+    numbers evaluated to the working precision, anything else (int, str, float, mpf) through ``mpf``.
 
     >>> from fractions import Fraction
     >>> import mpmath
@@ -155,9 +155,16 @@ def mpf_from(q) -> mpf:
     0.333333333333333333333333333333
     >>> mpf_from(Fraction(5, 2)) == mpf_from("2.5") == 2.5
     True
+    >>> import sympy
+    >>> mpf_from(sympy.Rational(1, 4)) == 0.25 and mpmath.almosteq(mpf_from(sympy.pi), mpmath.pi)
+    True
     """
     if isinstance(q, Fraction):
         return mpf(q.numerator) / q.denominator
+    if type(q).__module__.startswith("sympy"):
+        import sympy
+
+        return mpf(sympy.N(q, mpmath.mp.dps + 5))
     return mpf(q)
 
 

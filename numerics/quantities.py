@@ -22,12 +22,10 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import HypothesisNotMetError, InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 
 
-def _mp(q) -> mpf:
-    if isinstance(q, Fraction):
-        return mpf(q.numerator) / q.denominator
-    return mpf(q)
+_mp = mpf_from  # the toolkit's one Fraction -> mpf conversion
 
 
 class DiagonalRun:
@@ -143,7 +141,7 @@ def alpha_product(run):
 def alpha_factor(run):
     if run.alpha_convention == "factor":
         return run.alpha
-    return mpmath.root(_mp(run.alpha), 1) if run.depth == 1 else _mp(run.alpha) ** (1 / _mp(run.depth))
+    return _mp(run.alpha) ** (1 / _mp(run.depth))
 
 
 def D(run):

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-from implicitreg.numerics._result import Result
 from implicitreg.errors import HypothesisNotMetError, InvalidParameterError, NotInRangeError
+from implicitreg.numerics._result import Result  # to_json only; no arithmetic is shared with the LP path
 
 __all__ = ["VertexEnumerationResult", "enumerate_l1", "rho_bruteforce", "nsp_constant_bruteforce"]
 

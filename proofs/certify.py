@@ -32,6 +32,7 @@ from implicitreg.proofs.checker import grammar, theorems
 from implicitreg.proofs.checker.interval import (CheckFailure, ball_from_interval, decimal_text, endpoints, evaluate,
                                                  hi, lo, point, precision)
 from implicitreg.proofs.checker.krawczyk import krawczyk, link
+from implicitreg.numerics.precision import mpf_from
 
 FORMAT = checker.FORMAT
 THEOREMS = ("MS-D2", "MS-D3", "kink", "MC-LB")
@@ -519,7 +520,7 @@ def deep_linear_certificate(X, y, L: int) -> dict:
 def _np_mp(W):
     import numpy as np
 
-    return np.array([[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in W], dtype=object)
+    return np.array([[mpf_from(v) for v in row] for row in W], dtype=object)
 
 
 def _metric(Ws, d):

@@ -60,14 +60,14 @@ class Verdict:
 
         def num(name, digits=10):
             v = self.number(name)
-            return None if v is None else number_string(v, digits)
+            return None if v is None else number_string(v, digits, strip_zeros=True)
 
         return {
             "theorem": self.theorem, "provenance": self.provenance, "instance": self.instance,
             "depth": _text_or_none(self.depth), "alpha_range": _text_or_none(self.alpha_range),
             "alpha_convention": _text_or_none(self.alpha_convention),
             "observed": num("observed"), "bound": num("bound"),
-            "margin": None if self.margin_value is None else number_string(self.margin_value, 10),
+            "margin": None if self.margin_value is None else number_string(self.margin_value, 10, strip_zeros=True),
             "slope": num("slope"), "slope_predicted": num("slope_predicted"),
             "observed_text": _text(self.observed), "bound_text": _text(self.bound), "margin_text": _text(self.margin),
             "passed": bool(self.passed), "note": self.note or "",
@@ -99,8 +99,7 @@ def _as_number(x):
         if "/" in t:
             from fractions import Fraction
 
-            q = Fraction(t)
-            return mpmath.mpf(q.numerator) / q.denominator
+            return to_mpf(Fraction(t))
         return mpmath.mpf(t)
     try:
         return to_mpf(x)

@@ -34,6 +34,7 @@ from implicitreg.errors import (CertificateError, HypothesisNotMetError, Invalid
                                 NonUniqueMinimizerError)
 from implicitreg.numerics.exact import fraction_str
 from implicitreg.proofs.checks import Verdict, fmt
+from implicitreg.numerics.precision import mpf_from
 
 DEFAULT_RANGE = {"diagonal": ("1e-30", "1e-4"), "deep-linear": ("1/100", "1/10")}
 GRID_POINTS = {2: 7, 3: 5}
@@ -361,8 +362,8 @@ def _wah_rows(inst, bp, D, grid, facts, report) -> list[Verdict]:
         return rows
     with mpmath.workdps(60):
         X1 = [mpmath.fsum(abs(v) for v in lim.x) for lim in res.limits]
-        gaps = [x - mpmath.mpf(bp.value.numerator) / bp.value.denominator for x in X1]
-        factor = [mpmath.mpf(a.numerator) / a.denominator for a in alphas]
+        gaps = [x - mpf_from(bp.value) for x in X1]
+        factor = [mpf_from(a) for a in alphas]
         factor = [f ** (1 / mpmath.mpf(D.numerator) * D.denominator) for f in factor]
         if D == 2:
             bound = ts.THM_C.bound("objective_2")
@@ -379,7 +380,7 @@ def _wah_rows(inst, bp, D, grid, facts, report) -> list[Verdict]:
         K2 = support_pinv_norm(inst.A, bp.support)
         kap = ts.THM_C.bound("kappa_lower").evaluate(40, rho=bp.rho, K2=K2)
         with mpmath.workdps(60):
-            dists = [mpmath.fsum(abs(u - mpmath.mpf(v.numerator) / v.denominator) for u, v in zip(lim.x, bp.x))
+            dists = [mpmath.fsum(abs(u - mpf_from(v)) for u, v in zip(lim.x, bp.x))
                      for lim in res.limits]
         rows.append(_bound_row(ts.THM_C, ts.THM_C.bound("distance"), inst.name, D, grid, dists,
                                [{"gap": max(g, 0), "kappa": kap} for g in gaps],
@@ -396,8 +397,7 @@ def _wah_rows(inst, bp, D, grid, facts, report) -> list[Verdict]:
         report.not_applicable.append(_not_applicable(ts.THM_E, D, str(exc)))
     else:
         rows.append(Verdict("WAH-E rate", ts.THM_E.provenance.kind, inst.name, str(D), f"{window[0]}..{window[-1]}",
-                            f"slope {fmt(slope, 5)}", f"{pred} (in alpha^p)", fmt(slope - mpmath.mpf(pred.numerator)
-                                                                                   / pred.denominator, 3),
+                            f"slope {fmt(slope, 5)}", f"{pred} (in alpha^p)", fmt(slope - mpf_from(pred), 3),
                             bool(ok_rate and rejected), fmt(slope, 5), str(pred),
                             note="log-log slope of ||x_inf - x_g||_2 against alpha_prod on the window where the "
                                  "leading term dominates (chosen from BP data); the exponent +-0.1 is rejected: "

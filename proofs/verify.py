@@ -142,7 +142,8 @@ def format_table(verdicts: Sequence[Verdict], wide: bool = False, width: int = 8
     header = [h for _, h in columns]
     rows = [v.cells([c for c, _ in columns]) for v in verdicts]
     widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(len(columns))]
-    if not wide:  # shrink the text columns (theorem, instance) until the row fits
+    if not wide:  # cap the depth column, then shrink the text columns (theorem, instance) until the row fits
+        widths[2] = min(widths[2], 10)
         fixed = sum(widths[2:]) + 2 * (len(widths) - 1)
         room = max(width - fixed, 20)
         t, i = widths[0], widths[1]

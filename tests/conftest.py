@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+import mpmath
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -50,3 +51,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _mpmath_precision_isolated():
+    """Each test starts and ends at the same mpmath working precision: a test that changes ``mp.dps`` without a
+    ``workdps`` context must not change the digits another test (or a doctest) sees."""
+    prec = mpmath.mp.prec
+    yield
+    mpmath.mp.prec = prec

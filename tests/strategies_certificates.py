@@ -163,7 +163,9 @@ def _inside(value: mpmath.mpf, lo: Fraction, hi: Fraction):
     return None
 
 
-class Verdict:
+class OracleVote:
+    """The oracle's three-valued conjunction: True (all claims hold), False (one fails), None (undecided)."""
+
     def __init__(self):
         self.value = True
 
@@ -250,7 +252,7 @@ def _diagonal_truth(cert):
     points = cert["points"]
     if not isinstance(points, list) or not points:
         return False
-    verdict = Verdict()
+    verdict = OracleVote()
     for pt in points:
         verdict.add(_point_truth(pt, a1, a2, y, xs, k, D, conv, rho_true, bounds))
         if verdict.value is False:
@@ -270,7 +272,7 @@ def _point_truth(pt, a1, a2, y, xs, k, D, conv, rho, bounds):
     alpha = _q(pt["alpha"])
     if alpha <= 0:
         return False
-    verdict = Verdict()
+    verdict = OracleVote()
     with mpmath.workdps(100):
         am = mpmath.mpf(alpha.numerator) / alpha.denominator
         Dm = mpmath.mpf(D.numerator) / D.denominator
@@ -435,7 +437,7 @@ def _deep_truth(cert):
         SLB_n = mpmath.mpf(str(sympy.N(SLB, 70)))
     except Exception:  # noqa: BLE001 - an unparsable bound makes the claim false
         return False
-    verdict = Verdict()
+    verdict = OracleVote()
     with mpmath.workdps(70):
         S_n = mpmath.mpf(str(sympy.N(S, 70)))
         verdict.add(_inside(S_n, *_ball(cert["sharpness"])))

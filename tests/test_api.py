@@ -19,6 +19,15 @@ ROW = ([[1, Fraction(1, 2)]], [1])
 LINE = {"A": [[1, 1, 1], [3, 0, 1]], "y": [3, 3]}  # minimizers (s, 2s, 3 - 3s), s in [0, 1]
 
 
+def test_help_lists_the_api():
+    import pydoc
+
+    text = pydoc.render_doc(implicitreg, renderer=pydoc.plaintext)
+    for name in ("l1_minimizer", "gradient_flow_limit", "gradient_flow", "selected_minimizer", "sharpness",
+                 "deep_flow", "verify", "certify", "check"):
+        assert f"{name}(" in text
+
+
 def test_top_level_exports_and_light_import():
     for name in implicitreg._API:
         assert getattr(implicitreg, name) is getattr(implicitreg.api, name)
@@ -193,3 +202,16 @@ def test_verify_and_check_from_python(tmp_path):
     forged.write_text(ref.read_text().replace('"16"', '"17"', 1))
     bad = implicitreg.check(forged)
     assert not bad.passed and bad.to_json()["files"][0]["reason"]
+
+
+def test_flow_time_budget_says_what_to_change():
+    with pytest.raises(errors.ConvergenceError, match="time budget"):
+        implicitreg.gradient_flow([[1, 2, 3]], [1], depth=2, alpha="1e-6", method="rk45", time_budget=0.0001)
+
+
+def test_progress_indicator_is_silent_off_a_terminal(capsys):
+    from implicitreg.progress import activity
+
+    with activity("work"):
+        pass
+    assert capsys.readouterr().err == ""

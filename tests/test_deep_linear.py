@@ -13,6 +13,7 @@ from implicitreg.numerics import deep_linear as dl
 from implicitreg.numerics import exact
 from implicitreg.numerics.instance import load_json_exact
 from implicitreg.proofs.derivations import sharpness as deriv
+from implicitreg.numerics.precision import mpf_from
 from strategies_deep import MINIMIZER_KINDS, examples, minimizer, regression_data
 
 DATA = dl.RegressionData.from_lists([[1, 2, 0], [0, 1, 1], [3, -1, 2], [1, 1, 1], ["1/2", 0, -1]],
@@ -48,11 +49,11 @@ def test_loss_identity_and_minimal_loss():
         net = dl.small_init(3, 3, 0.8, rng, kind="mp")
         R = dl.loss(net, DATA)
         rmin = DATA.minimal_loss_exact
-        assert abs(R - dl.excess_loss(net, DATA) - mpmath.mpf(rmin.numerator) / rmin.denominator) < _tol()
+        assert abs(R - dl.excess_loss(net, DATA) - mpf_from(rmin)) < _tol()
         # no 1/2: with W_L ... W_1 = 0 the loss is (1/n) ||y||^2
         zero = net.with_weights([W * 0 for W in net.weights])
         ysq = sum(v * v for v in DATA.y) / DATA.n
-        assert abs(dl.loss(zero, DATA) - mpmath.mpf(ysq.numerator) / ysq.denominator) < _tol()
+        assert abs(dl.loss(zero, DATA) - mpf_from(ysq)) < _tol()
 
 
 def test_bad_data_raises_specific_errors():
@@ -93,6 +94,13 @@ def test_bad_networks_raise():
 # --- derivatives ---------------------------------------------------------------------------------------------
 
 
+def _test_network(rng, head, scale, shapes, layers=3):
+    """An mpf network on d = 3 inputs: residual (with a head) or plain random layers of the given shapes."""
+    if head:
+        return dl.residual_init(3, layers, scale, rng, kind="mp")
+    return dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in shapes))
+
+
 def _flat_grad(net, data):
     return np.concatenate([G.ravel() for G in dl.gradient(net, data)])
 
@@ -101,10 +109,7 @@ def _flat_grad(net, data):
 def test_gradient_matches_central_differences_of_the_loss(head):
     with mpmath.workdps(60):
         rng = np.random.default_rng(1)
-        if head:
-            net = dl.residual_init(3, 3, 0.7, rng, kind="mp")
-        else:
-            net = dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in [(2, 3), (4, 2), (1, 4)]))
+        net = _test_network(rng, head, 0.7, [(2, 3), (4, 2), (1, 4)])
         th = dl.flatten(net)
         v = dl.to_mp(rng.standard_normal(len(th)))
         h = mpmath.mpf(10) ** -20
@@ -118,10 +123,7 @@ def test_hessian_matches_central_differences_of_the_gradient_and_hvp(head):
     O(h^2)), and the Hessian-vector product (directional derivative recursions)."""
     with mpmath.workdps(60):
         rng = np.random.default_rng(2)
-        if head:
-            net = dl.residual_init(3, 4, 1.0, rng, kind="mp")
-        else:
-            net = dl.DeepLinearNetwork(tuple(dl.to_mp(rng.standard_normal(s)) for s in [(2, 3), (3, 2), (1, 3)]))
+        net = _test_network(rng, head, 1.0, [(2, 3), (3, 2), (1, 3)], layers=4)
         H = dl.hessian(net, DATA)
         assert all(H[i, j] == H[j, i] for i in range(H.shape[0]) for j in range(i))
         th = dl.flatten(net)

@@ -13,11 +13,8 @@ from implicitreg.numerics import dual_limit
 from implicitreg.numerics.dual_limit import LimitResult, gradient_flow_limit
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.potentials import link
+from implicitreg.numerics.precision import mpf_from
 from strategies_engine import alphas, conventions, depths, instances, random_instance
-
-
-def _mp(q):
-    return mpf(q.numerator) / q.denominator
 
 
 def _close(a, b, digits, floor=0):
@@ -34,7 +31,7 @@ def test_closed_form_depth_two(r, alpha):
     res = gradient_flow_limit(Instance.from_lists([[1, r]], [1]), 2, alpha, digits=40)
     assert res.digits >= 40
     with mpmath.workdps(80):
-        a, rr = _mp(Fraction(alpha)), _mp(r)
+        a, rr = mpf_from(Fraction(alpha)), mpf_from(r)
         z = mpmath.findroot(lambda t: 2 * a * (mpmath.sinh(t) + rr * mpmath.sinh(rr * t)) - 1,
                             mpmath.asinh(1 / (2 * a)))
         exact = [2 * a * mpmath.sinh(z), 2 * a * mpmath.sinh(rr * z)]
@@ -51,7 +48,7 @@ def test_closed_form_depth_above_two(D):
     r, alpha = Fraction(1, 2), "1e-20"
     res = gradient_flow_limit(Instance.from_lists([[1, r]], [1]), D, alpha, digits=35)
     with mpmath.workdps(90):
-        a, rr, e = _mp(Fraction(alpha)), _mp(r), _mp(D / (D - 2))
+        a, rr, e = mpf_from(Fraction(alpha)), mpf_from(r), mpf_from(D / (D - 2))
         h = lambda t: (1 - t) ** (-e) - (1 + t) ** (-e)  # the spec's formula, not the library's
         g = lambda w: a * (h(1 - w) + rr * h(rr * (1 - w))) - 1
         lo, hi = mpf("1e-40"), mpf("0.5")  # g(lo) > 0 > g(hi): plain bisection, 300 halvings
@@ -71,12 +68,12 @@ def _check_optimality(inst, res: LimitResult):
     """Recompute z = A^T nu and x = alpha_prod phi_D(z) in mpmath with the exact A, and A x - y."""
     d = res.digits
     with mpmath.workdps(res.dps + 10):
-        z = [sum(_mp(inst.A[i][j]) * res.nu[i] for i in range(inst.m)) for j in range(inst.N)]
+        z = [sum(mpf_from(inst.A[i][j]) * res.nu[i] for i in range(inst.m)) for j in range(inst.N)]
         x = [res.alpha_product * link(res.depth, v) for v in z]
         assert _close(res.x, x, d, res.floor)
         scale = max(abs(v) for v in x) if any(x) else 1
-        Ax = [sum(_mp(a) * v for a, v in zip(row, res.x)) for row in inst.A]
-        assert max(abs(u - _mp(yi)) for u, yi in zip(Ax, inst.y)) <= mpf(10) ** (-d) * scale * 10 * inst.N
+        Ax = [sum(mpf_from(a) * v for a, v in zip(row, res.x)) for row in inst.A]
+        assert max(abs(u - mpf_from(yi)) for u, yi in zip(Ax, inst.y)) <= mpf(10) ** (-d) * scale * 10 * inst.N
         assert res.residual <= mpf(10) ** (-d) * scale * 10 * inst.N
 
 
@@ -100,7 +97,7 @@ def test_property_factor_equals_product_at_alpha_to_the_D(inst, D, k):
         p = gradient_flow_limit(inst, D, a ** int(D), alpha_convention="product", digits=20)
     else:
         with mpmath.workdps(60):
-            p = gradient_flow_limit(inst, D, mpmath.power(_mp(a), _mp(D)), alpha_convention="product", digits=20)
+            p = gradient_flow_limit(inst, D, mpmath.power(mpf_from(a), mpf_from(D)), alpha_convention="product", digits=20)
     assert _close(f.x, p.x, 18, f.floor)
 
 

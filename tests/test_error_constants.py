@@ -11,14 +11,11 @@ from implicitreg.numerics import error_constants as ec
 from implicitreg.numerics.exact import columns, nullspace, transpose
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.potentials import dual_potential, link
+from implicitreg.numerics.precision import mpf_from
 
 GEN_M3 = Instance.from_lists([[-2, 4, 1, -2, -1, 1, 0, 2], [1, 1, 1, -3, 3, 0, -1, 1], [-2, -1, 2, 0, 1, 3, 1, 0]],
                              [4, 1, -1], name="gen-m3")  # s = 1 < m = 3: lambda_D is a genuine minimization
 GEN_M2 = Instance.from_lists([[1, 0, 1, 2, -1], [0, 1, 1, -1, 3]], [3, -2], name="gen-m2")  # s = m
-
-
-def _mp(q):
-    return mpmath.mpf(q.numerator) / q.denominator
 
 
 def test_support_constants_of_the_family():
@@ -38,21 +35,21 @@ def test_lambda_d_is_the_constrained_minimizer(depth):
         A = GEN_M3.A
         S, C = sc.support, sc.complement
         for a, i in enumerate(S):
-            assert mpmath.almosteq(mpmath.fsum(_mp(A[r][i]) * ld.lam[r] for r in range(3)), sc.signs[a], 1e-30)
+            assert mpmath.almosteq(mpmath.fsum(mpf_from(A[r][i]) * ld.lam[r] for r in range(3)), sc.signs[a], 1e-30)
         Z = nullspace(transpose(columns(A, S)), 3)
         assert len(Z) == 2
-        grad = [mpmath.fsum(link(depth, ld.w_off[c]) * _mp(A[r][j]) for c, j in enumerate(C)) for r in range(3)]
+        grad = [mpmath.fsum(link(depth, ld.w_off[c]) * mpf_from(A[r][j]) for c, j in enumerate(C)) for r in range(3)]
         for z in Z:
-            assert abs(mpmath.fsum(g * _mp(zi) for g, zi in zip(grad, z))) < mpmath.mpf(10) ** -28
+            assert abs(mpmath.fsum(g * mpf_from(zi) for g, zi in zip(grad, z))) < mpmath.mpf(10) ** -28
         # objective increases along feasible directions (strict convexity)
         for z in Z:
             for sgn in (1, -1):
-                lam = [ld.lam[r] + sgn * mpmath.mpf("1e-3") * _mp(z[r]) for r in range(3)]
-                obj = mpmath.fsum(dual_potential(depth, mpmath.fsum(_mp(A[r][j]) * lam[r] for r in range(3)))
+                lam = [ld.lam[r] + sgn * mpmath.mpf("1e-3") * mpf_from(z[r]) for r in range(3)]
+                obj = mpmath.fsum(dual_potential(depth, mpmath.fsum(mpf_from(A[r][j]) * lam[r] for r in range(3)))
                                   for j in C)
                 assert obj > ld.objective
     # ||A_C^T lambda_D||_inf >= rho (spec note), strictly here
-    assert max(abs(v) for v in ld.w_off) > _mp(sc.rho)
+    assert max(abs(v) for v in ld.w_off) > mpf_from(sc.rho)
 
 
 def test_lambda_d_square_case_is_exact():
@@ -62,7 +59,7 @@ def test_lambda_d_square_case_is_exact():
     assert ld.iterations == 0
     with mpmath.workdps(40):
         for got, want in zip(ld.lam, sc.lam_rho):
-            assert mpmath.almosteq(got, _mp(want), 1e-35)
+            assert mpmath.almosteq(got, mpf_from(want), 1e-35)
 
 
 @pytest.mark.parametrize("depth", [3, 4])
@@ -74,8 +71,8 @@ def test_e_d_is_the_limit_of_the_engine(depth):
     for a in ("1e-15", "1e-30"):
         _, _, lim = ec.limit_error(GEN_M3, depth, a, sc.x_star, digits=30)
         with mpmath.workdps(lim.dps):
-            am = _mp(Fraction(a))
-            devs.append(max(abs((x - _mp(xs)) / am - e) for x, xs, e in zip(lim.x, sc.x_star, ld.e)))
+            am = mpf_from(Fraction(a))
+            devs.append(max(abs((x - mpf_from(xs)) / am - e) for x, xs, e in zip(lim.x, sc.x_star, ld.e)))
     assert devs[1] < devs[0]
     with mpmath.workdps(30):
         bound = 10 * ld.e_norm1 * mpmath.mpf(10) ** (-30 * (depth - 2) / depth)
@@ -101,8 +98,8 @@ def test_alpha_zero_d2_solves_its_equation():
     with mpmath.workdps(40):
         a0 = ec.alpha_zero_d2(sc)
         Kb = ec.k1_apriori(sc, Fraction(mpmath.nstr(a0, 35)))
-        lhs = _mp(sc.K2) * sc.n * mpmath.exp(Kb * _mp(sc.K2)) * a0 ** (1 - _mp(sc.rho))
-        assert mpmath.almosteq(lhs, _mp(sc.m_star) / 2, 1e-20)
+        lhs = mpf_from(sc.K2) * sc.n * mpmath.exp(Kb * mpf_from(sc.K2)) * a0 ** (1 - mpf_from(sc.rho))
+        assert mpmath.almosteq(lhs, mpf_from(sc.m_star) / 2, 1e-20)
     # K2 = 0 (x_S never moves): no restriction
     sc0 = ec.support_constants(Instance.from_lists([[1, 0], [0, 1]], [1, 0]))
     assert sc0.n == 1 and sc0.K2 == 0 and ec.alpha_zero_d2(sc0) == mpmath.inf

@@ -18,6 +18,7 @@ import sympy
 from implicitreg.numerics.error_constants import row_family_limit
 from implicitreg.theory import examples as ex
 from implicitreg.theory.statement import alpha
+from implicitreg.numerics.precision import mpf_from
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,8 +89,8 @@ def test_numerics_approach_the_proved_limit(depth, r, n):
         devs = []
         for a in ("1e-10", "1e-20", "1e-30", "1e-40"):
             fam = row_family_limit(depth, r, n, a, dps=60)
-            am = mpmath.mpf(Fraction(a).numerator) / Fraction(a).denominator
-            scale = am ** (1 - mpmath.mpf(r.numerator) / r.denominator) if depth == 2 else am
+            am = mpf_from(Fraction(a))
+            scale = am ** (1 - mpf_from(r)) if depth == 2 else am
             devs.append(abs(fam.error_l1 / scale / lim - 1))
     assert all(devs[k + 1] < devs[k] for k in range(3))
     assert devs[-1] < mpmath.mpf(10) ** -6

@@ -143,7 +143,9 @@ def test_cli_bad_bound_exit_2_and_nothing_executed(tmp_path):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(lhs="rho"), "observed quantity"), (dict(lhs="a"), "observed quantity"),
-    (dict(bound="a*alpha"), "deep linear"), (dict(side="both"), "side"), (dict(family="cauchy"), "family"),
+    (dict(bound="a*alpha"), "deep-linear networks"), (dict(lhs="sharpness"), "diagonal networks"),
+    (dict(lhs="sharpness", bound="S_LB", depth="5/2"), "integer"),
+    (dict(lhs="sharpness", bound="S_LB", alpha_range="1e-6:1"), "init scale"), (dict(side="both"), "side"), (dict(family="cauchy"), "family"),
     (dict(alpha_range="1e-2:1e-30"), "above"), (dict(alpha_range="0:1"), "> 0"), (dict(m="0:3"), "integers"),
     (dict(N="2:99"), "integers"), (dict(m="1:9"), "integers"), (dict(budget=0), "budget"), (dict(seed=-1), "seed"),
     (dict(assume=["P = NP"]), "unknown hypotheses"), (dict(bound=sympy.Float("0.5") * diagonal.K2), "floating"),
@@ -282,8 +284,27 @@ def test_thorough_true_bounds_survive_a_deep_search(family):
     for depth, lhs, bound in ((2, "err_l1", MS_D2_UPPER),
                               (3, "err_l1", "(1 + K2)*n*alpha*((1 - M0)**(-D/(D - 2)) - (1 + M0)**(-D/(D - 2)))")):
         res = fz.falsify(lhs, bound, depth=depth, alpha_range="1e-30:1e-3", family=family, m="1:3", N="2:6",
-                         budget=400, seed=7, assume=["rho_a < 1"] if depth == 3 else [])
+                         budget=150, seed=7, assume=["rho_a < 1"] if depth == 3 else [])
         assert not res.refuted and res.ratio <= 1
+
+
+@pytest.mark.slow
+def test_thorough_reconstructed_deep_linear_constant_fails_at_large_init_scale():
+    """MC-SI's reconstructed S <= 8 L Lambda ||w*||^(2-2/L) (theory/sharpness.py) fails far outside the small-scale
+    regime (the spec saw it at s = 0.5, n = 50, d = 5, L = 10): refuted on 4 x 2 data at s in [1, 3/2]."""
+    res = fz.falsify("sharpness", "8*L*Lambda*w_norm**(2 - 2/L)", depth=10, alpha_range="1:3/2", family="integer",
+                     m="3:4", N="2:2", budget=3, seed=0)
+    assert res.refuted and res.ratio > 1 and res.certificate is None and "not certified" in res.note
+    data = res.to_json()["counterexample"]
+    assert len(data["instance"]["X"][0]) == 2 and data["alpha_convention"] == "factor"
+
+
+@pytest.mark.slow
+def test_thorough_true_deep_linear_lower_bound_survives():
+    res = fz.falsify("sharpness", "S_LB", side="lower", depth=3, alpha_range="1/100:1/10", family="integer",
+                     m="2:4", N="1:2", budget=8, seed=0)
+    # S from a float64 flow stopped at excess loss 1e-13 is within ~1e-6 of the limit's: S_LB/S <= 1 + 1e-6
+    assert not res.refuted and res.ratio <= 1 + float(fz.DEEP_MARGIN)
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from implicitreg.numerics.error_constants import (alpha_zero_d2, k1_apriori, lim
                                                   posterior_constants, row_family_limit, support_constants)
 from implicitreg.numerics.instance import Instance
 from implicitreg.theory.diagonal import MS_D2_THEOREM, MS_D3_THEOREM, facts
+from implicitreg.numerics.precision import mpf_from
 
 SLACK = mpmath.mpf(10) ** -25  # observations carry >= 30 certified digits; bounds may be attained exactly
 
@@ -30,7 +31,7 @@ def _holds(bound, observed, **values) -> tuple[bool, mpmath.mpf]:
         return True, mpmath.mpf(1)
     if b == 0:  # e.g. rho = 0 with zero columns: x_C = 0 up to the certified absolute accuracy alpha * 1e-25
         a = values["alpha"]
-        ok = observed <= SLACK * mpmath.mpf(a.numerator) / a.denominator
+        ok = observed <= SLACK * mpf_from(a)
         return ok, mpmath.mpf(0) if ok else mpmath.inf
     r = observed / b
     if bound.side == "upper":
@@ -66,7 +67,7 @@ def test_error_inside_bounds(case, depth, a):
         target(float(r_u), label="D=2 error / upper bound")
         assert ok_u and ok_s and ok_l
         a0 = alpha_zero_d2(sc)
-        if mpmath.mpf(Fraction(a).numerator) / Fraction(a).denominator <= a0:
+        if mpf_from(Fraction(a)) <= a0:
             v = {**vals, "Kbar1": k1_apriori(sc, a)}
             v.pop("K1")
             assert _holds(T.bound("upper_l1_apriori"), e1, **v)[0]
@@ -180,11 +181,11 @@ def test_rate_mutants_rejected():
     alphas_ = ("1e-20", "1e-25", "1e-30")
     for depth, predicted in ((2, Fraction(1, 10)), (3, Fraction(1))):
         errs = [limit_error(ROW9, depth, a, sc.x_star, digits=30)[0] for a in alphas_]
-        slope = loglog_slope([mpmath.mpf(Fraction(a).numerator) / Fraction(a).denominator for a in alphas_], errs)
-        assert abs(slope - mpmath.mpf(predicted.numerator) / predicted.denominator) < 0.02
+        slope = loglog_slope([mpf_from(Fraction(a)) for a in alphas_], errs)
+        assert abs(slope - mpf_from(predicted)) < 0.02
         for shift in (Fraction(1, 10), -Fraction(1, 10)):
             wrong = predicted + shift
-            assert abs(slope - mpmath.mpf(wrong.numerator) / wrong.denominator) > 0.02
+            assert abs(slope - mpf_from(wrong)) > 0.02
 
 
 def test_limit_mutant_rejected():

@@ -61,3 +61,18 @@ def test_the_check_can_fail(tmp_path):
     text = "see ../" + "shared/" + "theory/dln.md"
     assert any(p.search(text) for p in FORBIDDEN)
     assert not any(p.search("docs/theory/dln.md §3") for p in FORBIDDEN)
+
+
+def test_every_verify_statement_is_indexed_in_docs_theory():
+    """Every theorem name `implicitreg verify` prints (as pinned in tests/data/pinned_outputs.json, all four suites)
+    has a row in the index of docs/theory/README.md."""
+    import json
+
+    from implicitreg.proofs.verify import theorem_family
+
+    pinned = json.loads((ROOT / "tests" / "data" / "pinned_outputs.json").read_text(encoding="utf-8"))
+    families = {theorem_family(row["theorem"]) for rows in pinned["verify"].values() for row in rows}
+    assert len(families) > 20
+    index = (ROOT / "docs" / "theory" / "README.md").read_text(encoding="utf-8")
+    missing = sorted(f for f in families if f"`{f}`" not in index)
+    assert not missing, f"statements checked by verify but not indexed in docs/theory/README.md: {missing}"

@@ -19,6 +19,7 @@ import pytest
 from mpmath import mpf
 
 from implicitreg.cli import main
+from implicitreg.numerics.precision import mpf_from
 
 DATA = json.loads((Path(__file__).parent / "data" / "pinned_outputs.json").read_text())
 
@@ -91,8 +92,7 @@ def same(old, new, rel, absolute=0):
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         return a == b
     with mpmath.workdps(60):
-        a = mpf(a.numerator) / a.denominator if isinstance(a, Fraction) else a
-        b = mpf(b.numerator) / b.denominator if isinstance(b, Fraction) else b
+        a, b = mpf_from(a), mpf_from(b)
         return abs(a - b) <= rel * max(abs(a), abs(b)) + absolute
 
 

@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 
 from implicitreg.numerics.potentials import dual_potential, link, link_inverse
 from implicitreg.numerics.selection import expansion_remainder, primal_potential, regularizer
+from implicitreg.numerics.precision import mpf_from
 from implicitreg.proofs.derivations import lemma_b
 from implicitreg.theory import potentials as P
 from strategies_wah import alphas_factor, depths
@@ -63,7 +64,7 @@ def test_regularizer_is_separable_sum_and_conventions():
         q_product = regularizer(3, x, Fraction(1, 1000), alpha_convention="product")
         assert abs(q_factor - q_product) < mpmath.mpf(10) ** -25
         a = mpmath.mpf(1) / 1000
-        direct = mpmath.fsum(a * primal_potential(3, mpmath.mpf(v.numerator) / v.denominator / a) for v in x)
+        direct = mpmath.fsum(a * primal_potential(3, mpf_from(v) / a) for v in x)
         assert abs(q_factor - direct) < mpmath.mpf(10) ** -25
 
 
@@ -115,7 +116,7 @@ def test_lemma_b_tightness_and_mutants(p):
 def test_lemma_b_both_sides_property(p, alpha, logu, sign):
     """0 <= alpha^p q_p(x/alpha^p) - approx(x) <= C_p alpha^p for random x, alpha (per factor), real p."""
     with mpmath.workdps(80):
-        ap = mpmath.power(mpmath.mpf(alpha.numerator) / alpha.denominator, mpmath.mpf(p.numerator) / p.denominator)
+        ap = mpmath.power(mpf_from(alpha), mpf_from(p))
         x = sign * ap * mpmath.power(10, logu)
         rem = expansion_remainder(p, x, alpha, alpha_convention="factor")
         C = mpmath.mpf(str(sympy.N(P.lemma_b_constant(sympy.Rational(p)), 50)))

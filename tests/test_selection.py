@@ -15,6 +15,7 @@ from implicitreg.numerics.selection import (INFINITY, select_on_face, selected_m
 from implicitreg.proofs.derivations import selection as der
 from implicitreg.proofs.suites.selection import (FACE2, FACE2_SPEC, LINE, PLANE, RANDOM, RANDOM_SPEC,
                                                  predicted_slope, slope_check)
+from implicitreg.numerics.precision import mpf_from
 from strategies_wah import planted_face_instances
 
 DEPTHS = [2, Fraction(5, 2), 3, 4, "inf"]
@@ -115,7 +116,7 @@ def _grad_orthogonality(x, directions, depth):
     g = tie_break(depth)
     worst = mpmath.mpf(0)
     for d in directions:
-        s = mpmath.fsum(mpmath.mpf(di.numerator) / di.denominator * (1 if xi > 0 else -1) * g.d1(abs(xi))
+        s = mpmath.fsum(mpf_from(di) * (1 if xi > 0 else -1) * g.d1(abs(xi))
                         for di, xi in zip(d, x) if xi != 0)
         worst = max(worst, abs(s))
     return worst
@@ -140,7 +141,7 @@ def test_selection_on_planted_faces_is_feasible_interior_and_stationary(pf, dept
         # and G_p at x_g is below G_p at the planted interior point
         g = tie_break(depth)
         G = lambda x: mpmath.fsum(g.value(abs(v)) for v in x if v != 0)
-        assert G(sel.x) <= G([mpmath.mpf(v.numerator) / v.denominator for v in pf.point]) + mpmath.mpf(10) ** -28
+        assert G(sel.x) <= G([mpf_from(v) for v in pf.point]) + mpmath.mpf(10) ** -28
 
 
 @settings(max_examples=200 if THOROUGH else 25)
@@ -156,7 +157,7 @@ def test_flow_limit_approaches_selection_at_thm_e_rate(pf, depth):
     bp = l1_minimizer(pf.instance)
     pred0, _ = predicted_slope(depth, pf.instance.N - len(bp.support), bp.rho)
     probe = selection_errors(pf.instance, depth, ["1e-20", "1e-30"], bp=bp)
-    rates = [a ** (mpmath.mpf(pred0.numerator) / pred0.denominator) for a in probe.alpha_products]
+    rates = [a ** (mpf_from(pred0)) for a in probe.alpha_products]
     if probe.errors[0] < mpmath.mpf("1e-8") * rates[0]:
         assert probe.errors[1] < mpmath.mpf("1e-8") * rates[1]  # O(rate) with a vanishing constant
         return
@@ -165,8 +166,8 @@ def test_flow_limit_approaches_selection_at_thm_e_rate(pf, depth):
     assert mutant_rejected
     # at the smallest alpha the flow limit is within the rate: error / rate(alpha) of moderate size (Theta)
     a = res.alpha_products[-1]
-    ratio = res.errors[-1] / a ** (mpmath.mpf(pred.numerator) / pred.denominator)
-    ratio_prev = res.errors[-2] / res.alpha_products[-2] ** (mpmath.mpf(pred.numerator) / pred.denominator)
+    ratio = res.errors[-1] / a ** (mpf_from(pred))
+    ratio_prev = res.errors[-2] / res.alpha_products[-2] ** (mpf_from(pred))
     assert mpmath.mpf(1) / 2 < ratio / ratio_prev < 2
 
 

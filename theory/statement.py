@@ -189,11 +189,8 @@ def register(theorem: Theorem) -> Theorem:
 
 
 def to_mpf(v) -> mpmath.mpf:
-    """An mpf at the current precision from a Fraction, SymPy number, string, int or mpf."""
-    from fractions import Fraction
+    """An mpf at the current precision from a Fraction, SymPy number, string, int or mpf: the toolkit's one
+    conversion, :func:`implicitreg.numerics.precision.mpf_from` (this name is kept for existing callers)."""
+    from implicitreg.numerics.precision import mpf_from
 
-    if isinstance(v, Fraction):
-        return mpmath.mpf(v.numerator) / v.denominator
-    if isinstance(v, sympy.Basic):
-        return mpmath.mpf(sympy.N(v, mpmath.mp.dps + 5))
-    return mpmath.mpf(v)
+    return mpf_from(v)

@@ -43,6 +43,7 @@ def _certify(args) -> int:
     from implicitreg.commands import parse_positive_decimal
     from implicitreg.errors import InvalidParameterError
     from implicitreg.numerics.instance import Instance, read_json_file
+    from implicitreg.progress import activity
     from implicitreg.proofs import certify
 
     if args.theorem == "MC-LB":
@@ -53,13 +54,16 @@ def _certify(args) -> int:
         data = read_json_file(args.instance)
         if not isinstance(data, dict) or "X" not in data or "y" not in data:
             raise InvalidParameterError("MC-LB needs an instance with keys 'X' and 'y'")
-        cert = certify.deep_linear_certificate(data["X"], data["y"], L)
+        with activity(f"certify {args.theorem}"):  # progress on stderr when it is a terminal
+            cert = certify.deep_linear_certificate(data["X"], data["y"], L)
     else:
         if not args.alpha:
             raise InvalidParameterError(f"{args.theorem} needs --alpha")
         alphas = [parse_positive_decimal(a, "alpha") for a in args.alpha]
-        cert = certify.diagonal_certificate(Instance.load(args.instance), args.depth, alphas, theorem=args.theorem,
-                                            alpha_convention=args.alpha_convention, symbolic=not args.no_symbolic)
+        with activity(f"certify {args.theorem}"):  # progress on stderr when it is a terminal
+            cert = certify.diagonal_certificate(Instance.load(args.instance), args.depth, alphas,
+                                                theorem=args.theorem, alpha_convention=args.alpha_convention,
+                                                symbolic=not args.no_symbolic)
     try:
         Path(args.out).write_text(certify.dumps(cert), encoding="utf-8")
     except OSError as exc:

@@ -14,20 +14,21 @@ def register(sub) -> None:
                                    "counterexample becomes a refutation certificate that `implicitreg check` "
                                    "verifies. Exit status 1: refuted, 0: survived, 2: bad input.")
     p.add_argument("--lhs", metavar="QUANTITY", help="the observed quantity the bound is about (err_l1, err_l2, "
-                   "err_inf, gap, dist_sel, ...; see --list-quantities)")
+                   "err_inf, gap, dist_sel, ...; deep linear: sharpness; see --list-quantities)")
     p.add_argument("--bound", metavar="EXPR", help="the conjectured bound, e.g. \"2*alpha**(1-rho)\" (+ - * / **, "
                    "exp, log, sqrt, sinh, cosh, tanh, asinh, Abs, Min, Max, E, pi; exact decimals)")
     p.add_argument("--side", choices=("upper", "lower"), default="upper",
                    help="upper: lhs <= bound is conjectured (default); lower: lhs >= bound")
-    p.add_argument("--depth", default="2", metavar="D", help="depth D of the diagonal network (real, >= 2)")
+    p.add_argument("--depth", default="2", metavar="D", help="depth D of the diagonal network (real, >= 2); the "
+                   "integer L for a deep linear network (lhs sharpness, S_min, S_bal)")
     p.add_argument("--alpha-range", default="1e-30:1e-2", metavar="LO:HI", help="initialization scales searched")
     p.add_argument("--alpha-convention", choices=("product", "factor"), default="product",
                    help="alpha = u(0)^D (product, default) or u(0) (factor); the bound's alpha is in this convention")
     p.add_argument("--family", default="gaussian",
                    choices=("integer", "rational", "gaussian", "near-nonunique", "mixed"),
                    help="entries of A: small integers, small rationals, Gaussian (two decimals), near non-uniqueness")
-    p.add_argument("--m", default="1:3", metavar="LO:HI", help="rows of A searched")
-    p.add_argument("--N", default="2:6", metavar="LO:HI", help="columns of A searched")
+    p.add_argument("--m", default="1:3", metavar="LO:HI", help="rows of A searched (deep linear: samples n of X)")
+    p.add_argument("--N", default="2:6", metavar="LO:HI", help="columns of A searched (deep linear: features d)")
     p.add_argument("--budget", type=int, default=200, metavar="N", help="evaluations of the Hypothesis phase")
     p.add_argument("--thorough", action="store_true", help="a deep search: ten times the budget")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="the search is deterministic for a seed")

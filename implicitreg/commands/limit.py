@@ -50,6 +50,8 @@ def register(sub) -> None:
     q.add_argument("--tol", metavar="TOL", help="convergence tolerance on ||A x - y||_inf (default 10^-(P-8))")
     q.add_argument("--max-steps", default="20000", metavar="N",
                    help="step budget (default 20000): beyond it the flow stops with a message saying what to change")
+    q.add_argument("--time-budget", metavar="SECONDS",
+                   help="wall-clock budget: beyond it the flow stops with a message saying what to change")
     q.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     q.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
     q.add_argument("--out", metavar="FILE", help="write the trajectory to FILE instead of stdout")
@@ -88,7 +90,7 @@ def run_flow(args) -> int:
     res = api.gradient_flow(inst, depth=args.depth, alpha=args.alpha, alpha_convention=args.alpha_convention,
                             t_final=args.t_final, until_converged=(args.t_final is None or args.until_converged),
                             full=args.full, digits=digits, method=args.method, tol=args.tol, max_steps=max_steps,
-                            progress=progress_wanted())
+                            time_budget=args.time_budget, progress=progress_wanted())
     if args.format == "json":
         buf = io.StringIO()
         emit(res.to_json(digits), True, out=buf)

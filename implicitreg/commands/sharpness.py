@@ -138,7 +138,7 @@ def _run_flow(args) -> int:
 
     res = api.deep_flow(api.load_regression_data(args.instance), depth=args.depth, init=args.init, scale=args.scale,
                         eta=args.eta, steps=_int(args.steps, "--steps"), t_end=args.t_end, tol=args.tol,
-                        seed=_int(args.seed, "--seed"))
+                        seed=_int(args.seed, "--seed"), progress=True)
     rep = res.values
     lines = [f"{rep['method']} from {args.init} init (s = {rep['scale']}, seed {res.seed}), depth {res.depth}: "
              f"{'converged' if rep['converged'] else 'NOT converged'} ({rep['message']})"]

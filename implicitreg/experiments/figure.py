@@ -505,11 +505,9 @@ def check_against(data: FigureData, panel: str, series: str, theorem, bound, xs,
 
 
 def as_mpf(q) -> mpmath.mpf:
-    from fractions import Fraction
+    from implicitreg.numerics.precision import mpf_from
 
-    if isinstance(q, Fraction):
-        return mpmath.mpf(q.numerator) / q.denominator
-    return mpmath.mpf(q)
+    return mpf_from(q)
 
 
 

@@ -8,6 +8,7 @@ import mpmath
 from implicitreg.experiments.figure import (FIGURES, Curve, FigureData, Marker, Panel, Progress, as_mpf, bound_curve,
                                             bound_provenance, check_against, decades, figure, log_grid, tail_fit)
 from implicitreg.numerics.float64_limit import float64_gradient_flow_limit
+from implicitreg.numerics.precision import mpf_from
 
 
 def float64_failure_index(A, y, depth, alpha_products: Sequence, reference, errors: Sequence,
@@ -299,7 +300,7 @@ def wah_fig3(quick: bool, progress: Progress) -> FigureData:
             else:
                 _, q_of_t = P.q_parametric(p, P.t)
                 q_t = _lambdified(q_of_t, P.t)
-                pf = mpmath.mpf(p.numerator) / p.denominator
+                pf = mpf_from(p)
 
                 def q_fn(v, q_t=q_t, h_fn=h_fn, pf=pf):
                     return q_t(_link_inverse_bisect(h_fn, v, pf))

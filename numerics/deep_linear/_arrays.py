@@ -6,13 +6,13 @@ precision); these helpers (square root, norms, identity, symmetric eigenproblems
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from typing import Any
 
 import mpmath
 import numpy as np
 
 from implicitreg.errors import InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 
 
 def _is_mp(a) -> bool:
@@ -42,10 +42,7 @@ def to_mp(a) -> np.ndarray:
     return out
 
 
-def _mpf(v) -> mpmath.mpf:
-    if isinstance(v, Fraction):
-        return mpmath.mpf(v.numerator) / v.denominator
-    return mpmath.mpf(v)
+_mpf = mpf_from  # any exact or decimal value -> mpf at the working precision
 
 
 def to_float(a) -> np.ndarray:

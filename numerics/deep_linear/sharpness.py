@@ -142,16 +142,21 @@ def min_sharpness_objective(Sigma: np.ndarray, w_star: np.ndarray, depth: int, t
     return 2 * symmetric_eigenvalues(t * Sigma + c * np.multiply.outer(z, z))[-1]
 
 
+def _covariance_and_target(data: RegressionData, why: str):
+    """(Sigma, w*, ||w*||) in mpf at the working precision; w* = 0 is refused with the reason ``why``."""
+    Sigma, w = data.sigma("mp"), data.w_star("mp")
+    wn = _norm(w)
+    if wn == 0:
+        raise InvalidParameterError(f"w* = 0: {why}")
+    return Sigma, w, wn
+
+
 def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpness:
     """S_min over all global minimizers [derived] by golden-section search in log t (the objective is convex in
     log t), to a bracket of width ~10^(-dps) in log t; computed at dps + 10 digits and returned at dps."""
     _check_depth(depth)
     with mpmath.workdps(dps + 10):
-        Sigma = data.sigma("mp")
-        w = data.w_star("mp")
-        wn = _norm(w)
-        if wn == 0:
-            raise InvalidParameterError("w* = 0: S_min is 0 and the bounds need ||w*|| > 0")
+        Sigma, w, wn = _covariance_and_target(data, "S_min is 0 and the bounds need ||w*|| > 0")
         vals, Q = symmetric_eigh(Sigma)
         sig = [v if v > 0 else mpmath.mpf(0) for v in vals]
         zq = Q.T @ (symmetric_sqrt(Sigma) @ w)  # z in the eigenbasis of Sigma
@@ -201,11 +206,7 @@ def balanced_sharpness(data: RegressionData, depth: int, dps: int = 30) -> Any:
     balanced rank-one minimizer."""
     _check_depth(depth)
     with mpmath.workdps(dps + 10):
-        Sigma = data.sigma("mp")
-        w = data.w_star("mp")
-        wn = _norm(w)
-        if wn == 0:
-            raise InvalidParameterError("w* = 0: S_bal needs ||w*|| > 0")
+        Sigma, w, wn = _covariance_and_target(data, "S_bal needs ||w*|| > 0")
         z = symmetric_sqrt(Sigma) @ w
         A = Sigma + (depth - 1) * np.multiply.outer(z, z) / (wn * wn)
         val = 2 * wn ** (2 - mpmath.mpf(2) / depth) * symmetric_eigenvalues(A)[-1]

@@ -179,7 +179,9 @@ def environment(cert: dict) -> dict:
     rm = env["rho"] - env["K2"] * env["eps"]
     env["rho_minus"] = iv.mpf([max(lo(rm), 0), max(hi(rm), 0)])
     if D > 2 and hi(env["rho_a"]) < 1:
-        env["M0"] = dual_potential_inverse(D, env["n"] * dual_potential(D)(env["rho_a"]))
+        target = env["n"] * dual_potential(D)(env["rho_a"])
+        # H_D^{-1}(0) = 0 exactly (rho = K2 = 0); the bisection is for a positive target
+        env["M0"] = iv.mpf(0) if hi(target) <= 0 else dual_potential_inverse(D, target)
     return env
 
 

@@ -85,16 +85,16 @@ def check_on_limit(limit, sc) -> IdentityCheck:
 
 
 def _check(limit_x, sc) -> IdentityCheck:
-    from implicitreg.numerics.error_constants import _mp
+    from implicitreg.numerics.precision import mpf_from
 
     S, C = list(sc.support), list(sc.complement)
-    h = [xi - _mp(xs) for xi, xs in zip(limit_x, sc.x_star)]
+    h = [xi - mpf_from(xs) for xi, xs in zip(limit_x, sc.x_star)]
     xC = [limit_x[j] for j in C]
-    pred = [-mpmath.fsum(_mp(sc.pinv[a][c]) * xC[c] for c in range(len(C))) for a in range(len(S))]
+    pred = [-mpmath.fsum(mpf_from(sc.pinv[a][c]) * xC[c] for c in range(len(C))) for a in range(len(S))]
     scale = max([abs(v) for v in h] + [mpmath.mpf(10) ** (-mpmath.mp.dps)])
     res = max([abs(h[i] - pv) for i, pv in zip(S, pred)] + [mpmath.mpf(0)]) / scale
     lower = mpmath.fsum(abs(v) for v in xC)
     err = mpmath.fsum(abs(v) for v in h)
-    upper = (1 + _mp(sc.K2)) * lower
+    upper = (1 + mpf_from(sc.K2)) * lower
     tol = mpmath.mpf(10) ** -20  # the limit carries >= 30 certified digits
     return IdentityCheck(res, lower, err, upper, res < tol and lower <= err * (1 + tol) and err <= upper * (1 + tol))

@@ -203,11 +203,12 @@ def _check_on_limit(instance, limit, sc) -> D2Check:
     import numpy as np
     from scipy.optimize import linprog
 
-    from implicitreg.numerics.error_constants import _mp, posterior_constants
+    from implicitreg.numerics.error_constants import posterior_constants
+    from implicitreg.numerics.precision import mpf_from
 
     pc = posterior_constants(limit, sc)
     L = -mpmath.log(limit.alpha_product)
-    M = L * _mp(sc.rho) + pc.K1 * _mp(sc.K2)
+    M = L * mpf_from(sc.rho) + pc.K1 * mpf_from(sc.K2)
     S, C = list(sc.support), list(sc.complement)
     w = limit.z
     A = instance.A_float()

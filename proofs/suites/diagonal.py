@@ -16,6 +16,7 @@ from fractions import Fraction
 import mpmath
 
 from implicitreg.proofs.checks import Verdict, fmt, loglog_slope
+from implicitreg.numerics.precision import mpf_from
 
 SLOPE_TOL = Fraction(2, 100)
 #: relative slack for comparing a certified (30-digit) observation with a bound it may attain exactly
@@ -45,10 +46,6 @@ THOROUGH_ALPHAS_D2 = ALPHAS_D2 + ["1e-35", "1e-40"]
 THOROUGH_ALPHAS_D3 = ALPHAS_D3 + ["1e-35", "1e-40"]
 
 
-def _mp(q):
-    return mpmath.mpf(q.numerator) / q.denominator if isinstance(q, Fraction) else mpmath.mpf(q)
-
-
 def instances(thorough: bool = False):
     from implicitreg.numerics.instance import Instance
 
@@ -65,10 +62,10 @@ def _range(alphas) -> str:
 def _slope_row(theorem, prov, name, depth, alphas, errs, predicted, note=""):
     tail = max(3, len(alphas) // 2)
     xs, ys = [Fraction(a) for a in alphas[-tail:]], errs[-tail:]
-    slope = loglog_slope([_mp(x) for x in xs], ys)
-    pred = _mp(predicted)
-    ok = abs(slope - pred) <= _mp(SLOPE_TOL)
-    rejects = all(abs(slope - (pred + s)) > _mp(SLOPE_TOL) for s in (_mp(MUTANT_SHIFT), -_mp(MUTANT_SHIFT)))
+    slope = loglog_slope([mpf_from(x) for x in xs], ys)
+    pred = mpf_from(predicted)
+    ok = abs(slope - pred) <= mpf_from(SLOPE_TOL)
+    rejects = all(abs(slope - (pred + s)) > mpf_from(SLOPE_TOL) for s in (mpf_from(MUTANT_SHIFT), -mpf_from(MUTANT_SHIFT)))
     return Verdict(theorem, prov, name, str(depth), _range(alphas[-tail:]), f"slope {fmt(slope, 5)}",
                    f"{fmt(pred, 5)} +- {float(SLOPE_TOL)}", fmt(slope - pred, 3), bool(ok and rejects),
                    fmt(slope, 5), fmt(pred, 5), note or f"fit on the {tail} smallest alphas; the exponent "
@@ -135,7 +132,7 @@ def _d2_rows(name, inst, sc, alphas):
                    [{k: v for k, v in x.items() if k != "n"} for x in vals]),
     ]
     a0 = alpha_zero_d2(sc)
-    small = [k for k, a in enumerate(alphas) if _mp(Fraction(a)) <= a0]
+    small = [k for k, a in enumerate(alphas) if mpf_from(Fraction(a)) <= a0]
     if small:
         pv = [{**vals[k], "Kbar1": k1_apriori(sc, alphas[k])} for k in small]
         for v in pv:
@@ -163,18 +160,18 @@ def _d3_rows(name, inst, sc, depth, alphas):
     rows = []
     # the limit (x_inf - x*)/alpha -> e_D
     with mpmath.workdps(60):  # the ratios carry the limits' 30+ certified digits
-        ratios = [d[0] / _mp(Fraction(a)) for a, d in zip(alphas, data)]
+        ratios = [d[0] / mpf_from(Fraction(a)) for a, d in zip(alphas, data)]
         devs = [abs(r / ld.e_norm1 - 1) for r in ratios]
     # the ratio carries ~30 certified digits: deviations below NOISE_FLOOR are rounding, not the correction
     above = [k for k, d in enumerate(devs) if d > NOISE_FLOOR]
     decreasing = all(devs[k + 1] < devs[k] for k in above[:-1] if k + 1 in above)
-    dev_slope = (loglog_slope([_mp(Fraction(alphas[k])) for k in above], [devs[k] for k in above])
+    dev_slope = (loglog_slope([mpf_from(Fraction(alphas[k])) for k in above], [devs[k] for k in above])
                  if len(above) >= 2 else None)
     rows.append(Verdict("MS-D3 limit", "derived", name, str(D), _range(alphas), f"||x-x*||_1/alpha = {fmt(ratios[-1], 12)}",
                         f"||e_D||_1 = {fmt(ld.e_norm1, 12)}", fmt(ratios[-1] / ld.e_norm1, 12),
                         bool(devs[-1] < mpmath.mpf(10) ** -3 and decreasing),
                         fmt(dev_slope, 4) if dev_slope is not None else "-",
-                        fmt(_mp((D - 2) / D), 4),
+                        fmt(mpf_from((D - 2) / D), 4),
                         f"slope of |ratio/||e_D|| - 1| (points above 1e-22) vs the correction exponent (D-2)/D the spec saw "
                         f"numerically (not a checked claim); "
                         f"e_D certified to {ld.digits} digits"))
@@ -222,12 +219,12 @@ def _tightness_rows(thorough):
         for D in (2, 3):
             alphas = ["1e-10", "1e-20", "1e-30", "1e-40"]
             with mpmath.workdps(60):
-                rm = _mp(r)
+                rm = mpf_from(r)
                 limit = n * (1 + rm) if D == 2 else n * (1 + rm) * link(D, rm)  # dln.md §5
                 ratios = []
                 for a in alphas:
                     fam = row_family_limit(D, r, n, a, dps=60)
-                    scale = _mp(Fraction(a)) ** (1 - rm) if D == 2 else _mp(Fraction(a))
+                    scale = mpf_from(Fraction(a)) ** (1 - rm) if D == 2 else mpf_from(Fraction(a))
                     ratios.append(fam.error_l1 / scale)
                 devs = [abs(x / limit - 1) for x in ratios]
                 ok = all(devs[k + 1] < devs[k] for k in range(len(devs) - 1)) and devs[-1] < mpmath.mpf(10) ** -8

@@ -14,6 +14,7 @@ import mpmath
 import sympy
 
 from implicitreg.errors import HypothesisNotMetError
+from implicitreg.numerics.precision import mpf_from
 from implicitreg.proofs.checks import Verdict, fmt, local_slopes, loglog_slope
 
 SLOPE_TOL = Fraction(2, 100)   # |fitted - predicted| allowed for Thm E slopes
@@ -78,11 +79,11 @@ def _dominance_start(instance, bp, res) -> int:
         L = -mpmath.log(res.alpha_products[-1])
         branches = []  # (exponent, log10 constant)
         for j, tj in t.items():
-            tm = mpmath.mpf(tj.numerator) / tj.denominator
+            tm = mpf_from(tj)
             w = lim.z[j] - tm * L
             branches.append((1 - tm, w / mpmath.log(10)))
             branches.append((1 + tm, -w / mpmath.log(10)))
-        lead = 1 - mpmath.mpf(bp.rho.numerator) / bp.rho.denominator
+        lead = 1 - mpf_from(bp.rho)
         lead_c = max((c for g, c in branches if abs(g - lead) < mpmath.mpf(10) ** -20), default=None)
         e0 = 0
         if lead_c is None:
@@ -120,17 +121,17 @@ def slope_check(instance, depth, bp=None, alphas=None):
             break
         floor = min(abs(res.selection.x[j]) for j in bp.support) if bp.support else mpmath.mpf(1)
         ls = local_slopes(res.alpha_products, res.errors)
-        if res.errors[0] <= floor / 1000 and max(ls) - min(ls) <= mpmath.mpf(SETTLED.numerator) / SETTLED.denominator:
+        if res.errors[0] <= floor / 1000 and max(ls) - min(ls) <= mpf_from(SETTLED):
             break
         e0 *= 2
         alphas = rate_alphas(D, start=e0)
         res = selection_errors(instance, D, alphas, alpha_convention="product", bp=bp)
     slope = loglog_slope(res.alpha_products, res.errors)
     pred, _ = predicted_slope(D, instance.N - len(bp.support), bp.rho)
-    ok = abs(slope - mpmath.mpf(pred.numerator) / pred.denominator) <= mpmath.mpf(SLOPE_TOL.numerator) / SLOPE_TOL.denominator
+    ok = abs(slope - mpf_from(pred)) <= mpf_from(SLOPE_TOL)
     mutant = pred + MUTANT_SHIFT
-    mutant_rejected = abs(slope - mpmath.mpf(mutant.numerator) / mutant.denominator) > \
-        mpmath.mpf(SLOPE_TOL.numerator) / SLOPE_TOL.denominator
+    mutant_rejected = abs(slope - mpf_from(mutant)) > \
+        mpf_from(SLOPE_TOL)
     return slope, pred, res, alphas, ok, mutant_rejected
 
 
@@ -187,7 +188,7 @@ def _limit_rows(insts) -> list[Verdict]:
             res = selection_errors(insts[name], depth, ["1e-24", "1e-30"], bp=bp)
             pred, bound = predicted_slope(Fraction(depth), insts[name].N - len(bp.support), bp.rho)
             # Theta(rate): err/rate at 1e-30 within a factor 2 of err/rate at 1e-24
-            rate = [mpmath.mpf(a) ** (mpmath.mpf(pred.numerator) / pred.denominator) for a in res.alpha_products]
+            rate = [mpmath.mpf(a) ** (mpf_from(pred)) for a in res.alpha_products]
             c24, c30 = res.errors[0] / rate[0], res.errors[1] / rate[1]
             ok = mpmath.mpf(1) / 2 <= c30 / c24 <= 2
             rows.append(Verdict("WAH-D", "paper", name, str(depth), "alpha^p = 1e-24, 1e-30", fmt(res.errors[1]),
@@ -198,7 +199,7 @@ def _limit_rows(insts) -> list[Verdict]:
         with mpmath.workdps(60):
             r = kkt_residual(insts["line"], L.x, depth, "1e-6")
             d = nullspace([list(row) for row in insts["line"].A])[0]
-            off = [x + mpmath.mpf("1e-10") * (mpmath.mpf(v.numerator) / v.denominator) for x, v in zip(L.x, d)]
+            off = [x + mpmath.mpf("1e-10") * (mpf_from(v)) for x, v in zip(L.x, d)]
             r_off = kkt_residual(insts["line"], off, depth, "1e-6")
         ok = r <= mpmath.mpf("1e-35") and r_off > mpmath.mpf("1e-15")
         rows.append(Verdict("WAH-A2" if depth == 2 else "WAH-A", "standard" if depth == 2 else "derived", "line",
@@ -218,7 +219,7 @@ def _rate_rows(insts, thorough: bool) -> list[Verdict]:
         for depth in depths:
             slope, pred, res, alphas, ok, mutant_rejected = slope_check(insts[name], depth, bp=bp)
             rows.append(Verdict("WAH-E", "derived", name, str(depth), f"alpha^p = {alphas[0]}..{alphas[-1]}",
-                                fmt(res.errors[-1]), f"Theta((alpha^p)^{pred})", fmt(slope - mpmath.mpf(pred.numerator) / pred.denominator),
+                                fmt(res.errors[-1]), f"Theta((alpha^p)^{pred})", fmt(slope - mpf_from(pred)),
                                 bool(ok and mutant_rejected), slope=fmt(slope, 8), slope_predicted=str(pred),
                                 note="" if (name, depth) != ("line", 2) else
                                 f"slope tolerance {SLOPE_TOL}; each fit also rejects the exponent + {MUTANT_SHIFT}"))
@@ -244,9 +245,9 @@ def _rate_rows(insts, thorough: bool) -> list[Verdict]:
                         fmt(max(res.errors)), "0 (x_oo = x_g for every alpha)", "", bool(max(res.errors) < 1e-30),
                         note="Thm E's Theta rate is attained only generically; here the error vanishes identically "
                              "(O, not Theta); see proofs/derivations/selection.py"))
-    rho_ok = _rel(mpmath.mpf(bp.rho.numerator) / bp.rho.denominator, RANDOM_SPEC["rho"]) <= mpmath.mpf("2e-5")
-    x_ok = max(abs(mpmath.mpf(v.numerator) / v.denominator - mpmath.mpf(s)) for v, s in zip(bp.x, RANDOM_SPEC["x"])) <= 1e-8
-    rows.append(Verdict("WAH-E", "derived", "random", "-", "-", f"rho = {fmt(mpmath.mpf(bp.rho.numerator) / bp.rho.denominator, 8)}",
+    rho_ok = _rel(mpf_from(bp.rho), RANDOM_SPEC["rho"]) <= mpmath.mpf("2e-5")
+    x_ok = max(abs(mpf_from(v) - mpmath.mpf(s)) for v, s in zip(bp.x, RANDOM_SPEC["x"])) <= 1e-8
+    rows.append(Verdict("WAH-E", "derived", "random", "-", "-", f"rho = {fmt(mpf_from(bp.rho), 8)}",
                         "spec rho 0.25514, x* 8 digits", "", bool(rho_ok and x_ok)))
     return rows
 
@@ -280,7 +281,7 @@ def _lemma_b_rows(thorough: bool) -> list[Verdict]:
         for _ in range(count):
             depth = Fraction(2) if rng.random() < 0.25 else Fraction(rng.randint(41, 120), 20)
             alpha = Fraction(rng.randint(1, 99), 10) * Fraction(10) ** rng.randint(-4, 0)
-            ap = mpmath.power(mpmath.mpf(alpha.numerator) / alpha.denominator, mpmath.mpf(depth.numerator) / depth.denominator)
+            ap = mpmath.power(mpf_from(alpha), mpf_from(depth))
             x = ap * mpmath.mpf(10) ** rng.uniform(-6, 25) * rng.choice((1, -1))
             rem = expansion_remainder(depth, x, alpha, alpha_convention="factor")
             C = mpmath.mpf(str(sympy.N(P.lemma_b_constant(sympy.Rational(depth)), 40)))
@@ -325,7 +326,7 @@ def _thm_c_rows(thorough: bool) -> list[Verdict]:
                 L = gradient_flow_limit(inst, depth, alpha, alpha_convention="factor", digits=25)
                 with mpmath.workdps(40):
                     x1 = mpmath.fsum(abs(v) for v in L.x)
-                    gap = x1 - mpmath.mpf(M.numerator) / M.denominator
+                    gap = x1 - mpf_from(M)
                     name = "objective_2" if depth == 2 else "objective_p"
                     b = THM_C.bound(name).evaluate(40, alpha=Fraction(alpha), p=depth, N=N, X1=x1,
                                                    M=M) if depth != 2 else \
@@ -338,7 +339,7 @@ def _thm_c_rows(thorough: bool) -> list[Verdict]:
                             norm = None
                         if norm is not None and bp.rho < 1:
                             kap = THM_C.bound("kappa_lower").evaluate(40, rho=bp.rho, K2=norm)
-                            dist = mpmath.fsum(abs(u - mpmath.mpf(v.numerator) / v.denominator)
+                            dist = mpmath.fsum(abs(u - mpf_from(v))
                                                for u, v in zip(L.x, bp.x))
                             bd = THM_C.bound("distance").evaluate(40, gap=max(gap, 0), kappa=kap)
                             worst_d = max(worst_d, dist / bd if bd else mpmath.inf)
@@ -459,7 +460,7 @@ def _generated_rows(thorough: bool) -> list[Verdict]:
             bp = l1_minimizer(inst)
             for depth in (2, Fraction(rng.randint(50, 120), 20)):
                 slope, pred, res, alphas, ok, mutant_rejected = slope_check(inst, depth, bp=bp)
-                dev = abs(slope - mpmath.mpf(pred.numerator) / pred.denominator)
+                dev = abs(slope - mpf_from(pred))
                 worst = max(worst, dev)
                 if not (ok and mutant_rejected):
                     rows.append(Verdict("WAH-E", "derived", f"planted face {face_dim}", str(depth), ",".join(alphas),
@@ -468,7 +469,7 @@ def _generated_rows(thorough: bool) -> list[Verdict]:
             done += 1
         rows.append(Verdict("WAH-E", "derived", f"{n} planted faces of dim {face_dim}", "2 and p in [2.5, 6]",
                             "adaptive (alpha^p <= 1e-18)", f"max |slope - predicted| = {fmt(worst)}",
-                            f"<= {SLOPE_TOL}", fmt(worst), bool(worst <= mpmath.mpf(SLOPE_TOL.numerator) / SLOPE_TOL.denominator)))
+                            f"<= {SLOPE_TOL}", fmt(worst), bool(worst <= mpf_from(SLOPE_TOL))))
     return rows
 
 
