@@ -49,7 +49,7 @@ _extend_path_in_source_checkout()
 _API = (
     "as_instance", "as_regression_data", "load_instance", "load_regression_data",
     "l1_minimizer", "gradient_flow_limit", "gradient_flow", "selected_minimizer", "sharpness", "deep_flow",
-    "verify", "certify", "check",
+    "verify", "certify", "check", "verify_instance", "falsify",
     "BasisPursuit", "GradientFlowLimit", "GradientFlow", "SelectedMinimizer", "Sharpness", "DeepFlow",
     "VerifyReport", "CertificateWritten", "CheckResult",
 )

@@ -43,7 +43,7 @@ from implicitreg.errors import InvalidInstanceError, InvalidParameterError
 __all__ = [
     "as_instance", "as_regression_data", "load_instance", "load_regression_data",
     "l1_minimizer", "gradient_flow_limit", "gradient_flow", "selected_minimizer", "sharpness", "deep_flow",
-    "verify", "certify", "check",
+    "verify", "certify", "check", "verify_instance", "falsify",
     "BasisPursuit", "GradientFlowLimit", "GradientFlow", "SelectedMinimizer", "Sharpness", "DeepFlow",
     "VerifyReport", "CertificateWritten", "CheckResult",
     "MAX_DEPTH", "MAX_LAYERS", "MAX_ENTRIES", "MAX_FILE_BYTES",
@@ -765,6 +765,35 @@ def verify(only: str | Sequence[str] | None = None, *, thorough: bool = False, p
 
         certificates = tuple(str(p) for p in write_all(certify_dir))
     return VerifyReport(verdicts, tuple(n.rsplit(".", 1)[-1] for n in names), certificates)
+
+
+def verify_instance(A, y=None, *, depths: Sequence | None = None, alpha_range=None,
+                    alpha_convention: str = "product", certify_dir: str | Path | None = None,
+                    deep_linear: bool = False):
+    """Every stated theorem decided on one instance: A, y (diagonal networks) or X, y with ``deep_linear=True``.
+
+    Returns :class:`implicitreg.proofs.instance_verify.InstanceVerification`: ``verdicts`` (the rows of ``verify``),
+    ``not_applicable`` (each with the failing hypothesis), ``certificates`` (written into ``certify_dir``).
+    ``depths``: D values (default 2, 3) or integers L; ``alpha_range``: "LO:HI" or a pair.
+    """
+    from implicitreg.proofs.instance_verify import verify_instance as _verify_instance
+
+    data = as_regression_data(A, y) if deep_linear else as_instance(A, y)
+    return _verify_instance(data, depths=depths, alpha_range=alpha_range, alpha_convention=_convention(
+        alpha_convention), certify=certify_dir)
+
+
+def falsify(lhs: str, bound, **options):
+    """Search for a counterexample to ``lhs <= bound`` (``side="upper"``) or ``>=`` (``side="lower"``).
+
+    ``bound``: a string (the checker's evaluate-nothing grammar) or a SymPy expression over the named quantities
+    of :mod:`implicitreg.theory.quantities`. Options and result: :func:`implicitreg.proofs.falsify.falsify`
+    (``depth``, ``alpha_range``, ``alpha_convention``, ``family``, ``m``, ``N``, ``budget``, ``seed``, ``side``,
+    ``assume``); the result has ``refuted``, ``worst`` (the counterexample or worst ratio), ``certificate``.
+    """
+    from implicitreg.proofs.falsify import falsify as _falsify
+
+    return _falsify(lhs, bound, **options)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "implicitreg.commands.select",
     "implicitreg.commands.certify",
     "implicitreg.commands.sharpness",
+    "implicitreg.commands.sweep",
     "implicitreg.commands.falsify",
 )
 

@@ -251,6 +251,15 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "certificate": (Type("json", nullable=True), "a certificate object (docs/certificates.md), or null"),
     "note": (STRING, "remarks"),
     "quantities": (_list(_obj("quantity")), "falsify --list-quantities: the named quantities"),
+    "sweep": (STRING, "sweep: the name of the sweep spec (names its dataset)"),
+    "dataset": (STRING, "sweep: the folder of the Parquet dataset (one row per task)"),
+    "tasks_total": (INTEGER, "sweep: tasks in the spec"),
+    "tasks_skipped": (INTEGER, "sweep: tasks already in the dataset (not recomputed)"),
+    "tasks_done": (INTEGER, "sweep: tasks computed and written by this run"),
+    "tasks_failed": (INTEGER, "sweep: rows of this run whose task raised (verdict error)"),
+    "workers": (INTEGER, "sweep: Dask workers used (1 when serial, 0 when nothing was left to do)"),
+    "engine": (STRING, "sweep: serial, or dask with the scheduler address"),
+    "seconds": (NUMBER, "wall-clock seconds"),
 }
 
 #: nested objects: key -> (type, meaning)
@@ -360,6 +369,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "falsify": ("refuted", "lhs", "side", "bound", "depth", "alpha_range", "alpha_convention", "family", "seed",
                 "budget", "evaluations", "counterexample", "worst"),
     "falsify-quantities": ("quantities",),
+    "sweep": ("sweep", "dataset", "tasks_total", "tasks_skipped", "tasks_done", "tasks_failed", "workers", "engine",
+              "seconds", "outputs"),
 }
 
 

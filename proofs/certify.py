@@ -28,7 +28,7 @@ from implicitreg.errors import CertificateError, HypothesisNotMetError, InvalidP
 from implicitreg.numerics.exact import fraction_str, parse_exact
 from implicitreg.numerics.instance import Instance
 from implicitreg.proofs.checker import check as checker
-from implicitreg.proofs.checker import grammar, theorems
+from implicitreg.proofs.checker import grammar, schema, theorems
 from implicitreg.proofs.checker.interval import (CheckFailure, ball_from_interval, decimal_text, endpoints, evaluate,
                                                  hi, lo, point, precision)
 from implicitreg.proofs.checker.krawczyk import krawczyk, link
@@ -160,6 +160,8 @@ def _depth(depth) -> Fraction:
     D = parse_exact(depth, "depth") if not isinstance(depth, Fraction) else depth
     if D < 2:
         raise InvalidParameterError(f"depth must be >= 2, got {depth}")
+    if D > 64 or D.denominator > 64:  # the checker's range (proofs/checker/check.py)
+        raise InvalidParameterError(f"depth must be a rational in [2, 64] with denominator <= 64, got {depth}")
     return D
 
 
@@ -197,6 +199,13 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     alphas = [parse_exact(a, "alpha") if not isinstance(a, Fraction) else a for a in alphas]
     if not alphas or any(a <= 0 for a in alphas):
         raise InvalidParameterError("give at least one alpha, all > 0")
+    low, high = checker.ALPHA_RANGE
+    if any(not low <= a <= high for a in alphas):
+        raise InvalidParameterError("every alpha must lie in [1e-300, 1] (the range a certificate may state)")
+    if len(set(alphas)) > schema.MAX_POINTS:
+        raise InvalidParameterError(f"at most {schema.MAX_POINTS} values of alpha per certificate")
+    if convention == "factor" and min(alphas) ** D < low:
+        raise InvalidParameterError("alpha^D must be >= 1e-300 (factor convention)")
     alphas = sorted(set(alphas), reverse=True)
     from implicitreg.numerics.exact import rank
     if rank(instance.A) != instance.m:
@@ -242,7 +251,13 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
     # The interval precision depends on the inputs only (never on a solver's internal choice), so the bytes are
     # reproducible: 60 digits plus the decades of the smallest product scale.
     smallest = min(alphas) if convention == "product" else min(alphas) ** D
-    points, dps = [], 60 + max(0, math.ceil(-math.log10(smallest)))
+    try:
+        log_smallest = math.log10(smallest)
+    except ValueError:  # a scale below the float range (alpha = 1e-400): the same decades from the exact fraction
+        a0 = Fraction(min(alphas))
+        log_smallest = (math.log10(a0.numerator) - math.log10(a0.denominator)) * (1 if convention == "product"
+                                                                                    else float(D))
+    points, dps = [], 60 + max(0, math.ceil(-log_smallest))
     for a in alphas:
         res = gradient_flow_limit(instance, D, a, alpha_convention=convention, digits=30)
         try:
@@ -257,7 +272,7 @@ def diagonal_certificate(instance: Instance, depth, alphas, *, theorem: str, alp
         cert["limit"] = _limit_section(instance, D, convention, bounds[0], rc.value, theorem)
     cert = seal(cert)
     try:
-        checker.check_certificate(cert, use_sympy=symbolic)
+        checker.check_certificate(cert, time_limit=None)
     except CheckFailure as exc:  # a producer bug, never a user error: say which field
         raise CertificateError(f"the produced certificate does not verify: {exc}") from None
     return cert
@@ -269,6 +284,8 @@ def _drop_undecided(bounds: list, points: list) -> None:
     undecided = set()
     for pt in points:
         for b, entry in enumerate(pt["bounds"]):
+            if "equality" in entry:
+                continue
             lo_, hi_ = Fraction(Decimal(entry["ratio"]["lo"])), Fraction(Decimal(entry["ratio"]["hi"]))
             side = bounds[b]["side"]
             if side == "upper" and lo_ > 1 or side == "lower" and hi_ < 1:
@@ -326,8 +343,21 @@ def _diagonal_point(instance, D, alpha, convention, bp, rho, bounds, dps, res) -
             if not lo(val) > 0:
                 raise HypothesisNotMetError(f"{spec['name']} is not positive at alpha = {fraction_str(alpha)} "
                                             "(alpha above the bound's range): use smaller alpha")
-            pbounds.append({"value": ball_from_interval(val, CENTRE_DIGITS - 15),
-                            "ratio": _ratio_claim(err_iv[spec["norm"]] / val)})
+            entry = {"value": ball_from_interval(val, CENTRE_DIGITS - 15),
+                     "ratio": _ratio_claim(err_iv[spec["norm"]] / val)}
+            ra, rb = endpoints(err_iv[spec["norm"]] / val)
+            if spec["side"] != "limit" and ra <= 1 <= rb:  # undecided by intervals: try the exact identity in nu
+                from implicitreg.proofs.checker.symbolic import prove_equality
+
+                boxes = {"diff": diff, "w": z, "rho": env0["rho"], "K2": env0["K2"], "alpha_product": ap}
+                try:
+                    prove_equality(sympy, A, list(bp.x), list(bp.support), list(bp.signs), D, alpha, convention,
+                                   rho, env0["_K2_exact"], spec["norm"], theorems.parse_bound(spec["expr"], "bound"),
+                                   boxes, "equality")
+                    entry["equality"] = "identity in nu"
+                except CheckFailure:
+                    pass  # left undecided: _drop_undecided removes the bound
+            pbounds.append(entry)
         return {"alpha": fraction_str(alpha),
                 "nu": [{"mid": _dec_text(c), "rad": decimal_text(r, 2, "up")} for c, r in zip(centre, radius)],
                 "x_inf": [ball_from_interval(xj, CENTRE_DIGITS - 15) for xj in x],
@@ -448,8 +478,8 @@ def deep_linear_certificate(X, y, L: int) -> dict:
     from implicitreg.proofs.checker import lp
     from implicitreg.theory.sharpness import MC_LB
 
-    if isinstance(L, bool) or not isinstance(L, int) or L < 2:
-        raise InvalidParameterError(f"depth L must be an integer >= 2, got {L!r}")
+    if isinstance(L, bool) or not isinstance(L, int) or not 2 <= L <= schema.MAX_L:
+        raise InvalidParameterError(f"depth L must be an integer in [2, {schema.MAX_L}], got {L!r}")
     data = RegressionData.from_lists(X, y)
     Xq, yq = [list(r) for r in data.X], list(data.y)
     n, d = len(Xq), len(Xq[0])
@@ -511,7 +541,7 @@ def deep_linear_certificate(X, y, L: int) -> dict:
         }
     cert = seal(cert)
     try:
-        checker.check_certificate(cert)
+        checker.check_certificate(cert, time_limit=None)  # our own output: no deadline needed
     except CheckFailure as exc:
         raise CertificateError(f"the produced certificate does not verify: {exc}") from None
     return cert

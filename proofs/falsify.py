@@ -49,6 +49,7 @@ MAX_BUDGET = 100_000
 MAX_M, MAX_N = 8, 40   # largest m and N searched (what a refutation certificate may hold)
 MAX_EXPR_TEXT = 2000
 DIGITS = 30            # certified digits of every GF limit in the search
+EVAL_DIGITS = 50       # digits trusted in a ratio evaluated at 60 digits
 DEFAULT_ASSUME = ("x* unique", "x* != 0")
 DEFAULT_ASSUME_DEEP = ("depth", "target")
 #: the seed of the N(0, alpha^2) initialization of a deep-linear run (the counterexample names it)
@@ -150,8 +151,8 @@ class FalsifyResult:
                          f"{ratio_name} = {mpmath.nstr(w.ratio, 12)}")
         else:
             gap = ""
-            if w.ratio == 1:
-                gap = " (equal within the certified digits: attained)"
+            if abs(1 - w.ratio) < mpmath.mpf(10) ** (5 - EVAL_DIGITS):
+                gap = " (= 1 to the certified digits: the bound is sharp here)"
             elif abs(1 - w.ratio) < mpmath.mpf(10) ** -6:
                 gap = f" (1 - ratio = {mpmath.nstr(1 - w.ratio, 3)})"
             lines.append(f"NOT REFUTED: worst {ratio_name} = {mpmath.nstr(w.ratio, 12)}{gap} at {where}")
@@ -380,14 +381,14 @@ def _resolution(run, name: str, value) -> mpmath.mpf:
     if run.problem == "diagonal" and name in ("err_l1", "err_l2", "err_inf", "X1", "gap"):
         lim = run.limit
         scale = max(max(abs(v) for v in lim.x), lim.floor)
-        return len(lim.x) * scale * mpmath.mpf(10) ** (-lim.digits + 1)
+        return len(lim.x) * scale * mpmath.mpf(10) ** (-min(lim.digits, EVAL_DIGITS) + 1)
     margin = DEEP_MARGIN if run.problem == "deep-linear" else Fraction(1, 10 ** 20)
     return abs(value) * mpmath.mpf(margin.numerator) / margin.denominator
 
 
 def _relative_resolution(run) -> mpmath.mpf:
-    if run.problem == "diagonal":
-        return mpmath.mpf(10) ** (-run.limit.digits + 5)
+    if run.problem == "diagonal":  # the ratio is evaluated at 60 digits: never trust more than EVAL_DIGITS
+        return mpmath.mpf(10) ** (-min(run.limit.digits, EVAL_DIGITS) + 5)
     return mpmath.mpf(DEEP_MARGIN.numerator) / DEEP_MARGIN.denominator
 
 

@@ -82,10 +82,12 @@ class InstanceVerification:
             "not_applicable": [n.to_json() for n in self.not_applicable],
             "certificates": self.certificates, "certificate_notes": self.certificate_notes})
 
-    def format(self) -> str:
+    def format(self, wide: bool = False, width: int = 80) -> str:
+        """The verdict table of ``implicitreg verify`` (``wide``: every column and the notes), then the statements
+        not applicable with their reasons, then the certificates."""
         from implicitreg.proofs.verify import format_table
 
-        lines = [f"instance {self.instance} ({self.problem})", "", format_table(self.verdicts)]
+        lines = [f"instance {self.instance} ({self.problem})", "", format_table(self.verdicts, wide=wide, width=width)]
         hyp = [n for n in self.not_applicable if n.kind == "hypothesis"]
         scope = [n for n in self.not_applicable if n.kind != "hypothesis"]
         if hyp:
@@ -547,7 +549,7 @@ def verify_instance(source, *, depths: Sequence | None = None, alpha_range=None,
 
 
 def main(path, *, depths=None, alpha_range=None, alpha_convention="product", as_json=False, certify=None,
-         out=None) -> int:
+         out=None, wide: bool = False, csv: bool = False) -> int:
     import json
     import sys
 
@@ -557,6 +559,10 @@ def main(path, *, depths=None, alpha_range=None, alpha_convention="product", as_
     if as_json:
         json.dump(report.to_json(), out, indent=2)
         out.write("\n")
+    elif csv:
+        from implicitreg.proofs.verify import format_csv
+
+        out.write(format_csv(report.verdicts))
     else:
-        out.write(report.format() + "\n")
+        out.write(report.format(wide=wide) + "\n")
     return 0 if report.passed else 1

@@ -38,17 +38,21 @@ def test_sympy_conversion_is_exact_and_matches_sympys_own_reading():
 
 
 def test_interval_enclosures_contain_the_true_values():
-    iv.dps = 40
-    env = {"x": Fraction(3, 7), "y": Fraction(-2, 5)}
     import mpmath
-    mpmath.mp.dps = 60
-    xv, yv = mpmath.mpf(3) / 7, mpmath.mpf(-2) / 5
-    for text, true in [("exp(x)*sinh(y)", mpmath.exp(xv) * mpmath.sinh(yv)), ("cosh(y) - tanh(y)", mpmath.cosh(yv) - mpmath.tanh(yv)),
-                       ("asinh(y)", mpmath.asinh(yv)), ("x**(1/3)", mpmath.cbrt(xv)), ("Abs(y)*sqrt(x)", abs(yv) * mpmath.sqrt(xv)),
-                       ("log(x)/y", mpmath.log(xv) / yv), ("y**3", yv ** 3), ("pi*E", mpmath.pi * mpmath.e),
-                       ("max(x, y) + min(x, y)", xv + yv)]:
-        v = _iv(text, env)
-        assert v.a <= true <= v.b and v.b - v.a < mpmath.mpf(10) ** -35, text
+
+    from implicitreg.proofs.checker.interval import precision
+
+    env = {"x": Fraction(3, 7), "y": Fraction(-2, 5)}
+    with precision(40), mpmath.workdps(60):  # both restored on exit (no global state leaks into other tests)
+        iv.dps = 40
+        xv, yv = mpmath.mpf(3) / 7, mpmath.mpf(-2) / 5
+        for text, true in [("exp(x)*sinh(y)", mpmath.exp(xv) * mpmath.sinh(yv)),
+                           ("cosh(y) - tanh(y)", mpmath.cosh(yv) - mpmath.tanh(yv)),
+                           ("asinh(y)", mpmath.asinh(yv)), ("x**(1/3)", mpmath.cbrt(xv)),
+                           ("Abs(y)*sqrt(x)", abs(yv) * mpmath.sqrt(xv)), ("log(x)/y", mpmath.log(xv) / yv),
+                           ("y**3", yv ** 3), ("pi*E", mpmath.pi * mpmath.e), ("max(x, y) + min(x, y)", xv + yv)]:
+            v = _iv(text, env)
+            assert v.a <= true <= v.b and v.b - v.a < mpmath.mpf(10) ** -35, text
 
 
 @pytest.mark.parametrize("text, words", [

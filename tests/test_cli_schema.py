@@ -19,6 +19,9 @@ def files(tmp_path_factory):
     (d / "row.json").write_text('{"A": [[1, "1/2", -2], [0, 1, 1]], "y": [1, "0.25"]}')
     (d / "line.json").write_text('{"A": [[1, 1, 1], [3, 0, 1]], "y": [3, 3]}')
     (d / "deep.json").write_text('{"X": [[1, 0], [0, 2], [1, 1]], "y": [1, 2, 2]}')
+    (d / "sweep.json").write_text('{"name": "s", "digits": 10, "alpha_convention": "factor", "alphas": ["0.1"], '
+                                  '"depths": [3], "family": {"kind": "kink", "eps": ["0.5"]}, '
+                                  '"statements": ["kink_error"], "figure": "kink_transition"}')
     return d
 
 
@@ -49,6 +52,7 @@ CASES = {
     "falsify": lambda d: ["falsify", "--lhs", "err_l1", "--bound", "2*alpha**(1-rho)", "--depth", "2", "--family",
                           "integer", "--m", "1:2", "--N", "2:3", "--budget", "5", "--json"],
     "falsify-quantities": lambda d: ["falsify", "--list-quantities", "--json"],
+    "sweep": lambda d: ["sweep", str(d / "sweep.json"), "--out", str(d / "sweep_out"), "--serial", "--json"],
     "verify-instance": lambda d: ["verify", "--instance", str(d / "deep.json"), "--depth", "2", "--json"],
 }
 

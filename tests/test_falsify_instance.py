@@ -94,3 +94,15 @@ def test_bad_options():
 def test_alpha_grid():
     assert alpha_grid(*(pow(__import__("fractions").Fraction(10), e) for e in (-30, -4)), 7) == \
         ["1e-4", "1e-8", "1e-13", "1e-17", "1e-21", "1e-26", "1e-30"]
+
+
+def test_top_level_api_with_numpy_arrays():
+    import numpy as np
+
+    import implicitreg
+
+    rep = implicitreg.verify_instance(np.array([[1, 0.5]]), np.array([1]), depths=[2], alpha_range="1e-12:1e-4")
+    assert rep.passed and any(v.theorem == "MS-D2 rate" for v in rep.verdicts)
+    res = implicitreg.falsify("err_l1", "alpha**(1 - rho)/100", depth=2, family="integer", m="1:1", N="2:3",
+                              budget=5, seed=1, certify=False)
+    assert res.refuted and res.ratio > 1

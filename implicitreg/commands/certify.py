@@ -1,7 +1,8 @@
 """``implicitreg certify`` (write a tightness certificate) and ``implicitreg check`` (verify certificates).
 
-``check`` runs the standalone checker (:mod:`implicitreg.proofs.checker`, standard library + mpmath only):
-it prints what was verified and exits 1 when any certificate fails, naming the failing field.
+``check`` runs the standalone checker (:mod:`implicitreg.proofs.checker`, standard library + mpmath; SymPy for
+symbolic limits): it prints what was verified and exits 1 when any certificate fails, naming the failing field,
+and 2 (one line on stderr per file) when a file is not a readable certificate at all (size, encoding, JSON, limits).
 """
 from __future__ import annotations
 
@@ -30,14 +31,27 @@ def register(sub) -> None:
 
     c = sub.add_parser("check", help="verify certificates with the standalone checker (no implicitreg code)",
                        description="Verify certificates with the standalone checker, which imports none of the "
-                                   "code that produced them. Exit status 1 when any certificate fails.")
+                                   "code that produced them. Exit status 1 when any certificate fails, 2 when a "
+                                   "file is not a readable certificate (one line on stderr).")
     c.add_argument("files", nargs="+", metavar="FILE")
-    c.add_argument("--no-sympy", action="store_true", help="skip the optional SymPy re-check of limits")
+    c.add_argument("--no-sympy", action="store_true",
+                   help="skip the SymPy re-check of limits (a certificate with a limit then FAILS)")
     c.add_argument("--json", action="store_true", help="print one JSON object on stdout (docs/schema.md)")
     c.set_defaults(func=_check)
 
 
 def _certify(args) -> int:
+    from implicitreg.errors import InvalidParameterError
+
+    try:
+        return _certify_inner(args)
+    except UnicodeDecodeError as exc:
+        raise InvalidParameterError(f"{args.instance!r} is not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise InvalidParameterError(f"{args.instance!r} is nested too deeply") from None
+
+
+def _certify_inner(args) -> int:
     from pathlib import Path
 
     from implicitreg.commands import parse_positive_decimal
@@ -48,6 +62,8 @@ def _certify(args) -> int:
 
     if args.theorem == "MC-LB":
         try:
+            if not (args.depth.isascii() and args.depth.isdigit() and len(args.depth) <= 4):
+                raise ValueError(args.depth)
             L = int(args.depth)
         except ValueError:
             raise InvalidParameterError(f"MC-LB needs an integer depth L, got {args.depth!r}") from None

@@ -49,7 +49,7 @@ def _run(args) -> int:
             raise InvalidParameterError("--only and --thorough apply to the built-in suites, not to --instance")
         return instance_main(args.instance, depths=args.depth, alpha_range=args.alpha_range,
                              alpha_convention=args.alpha_convention, as_json=(args.output == "json"),
-                             certify=args.certify)
+                             certify=args.certify, wide=(args.output == "wide"), csv=(args.output == "csv"))
     from implicitreg.proofs.verify import main, resolve_suites
 
     resolve_suites(args.only)  # an unknown suite is an error before any work

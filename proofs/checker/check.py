@@ -218,6 +218,7 @@ def _instance_constants(A, xs, support, rho, depth, N):
         col = lp.solve_square(G, lp.rmatvec(AS, [row[j] for row in A]))
         k2 = max(k2, lp.norm1(col))
     env["K2"] = point(k2)
+    env["_K2_exact"] = k2  # not a symbol name (the grammar's names start with a letter)
     return env
 
 
@@ -280,7 +281,7 @@ def _check_diagonal(cert: dict, out: list[str], use_sympy) -> None:
         seen = set()
         for k, pt in enumerate(cert["points"]):
             alpha = _check_point(pt, f"points[{k}]", A, y, xs, support, signs, depth, convention, bounds, env0, phi,
-                                 out)
+                                 out, rho, use_sympy)
             if alpha in seen:
                 raise CheckFailure(f"points[{k}].alpha", "the same alpha is listed twice")
             seen.add(alpha)
@@ -288,7 +289,8 @@ def _check_diagonal(cert: dict, out: list[str], use_sympy) -> None:
         _check_limit(cert["limit"], A, y, xs, depth, convention, bounds, rho, out, use_sympy)
 
 
-def _check_point(pt, where, A, y, xs, support, signs, depth, convention, bounds, env0, phi, out) -> Fraction:
+def _check_point(pt, where, A, y, xs, support, signs, depth, convention, bounds, env0, phi, out, rho=None,
+                 use_sympy=None) -> Fraction:
     m, N = len(A), len(A[0])
     alpha = exact(pt["alpha"], where + ".alpha")
     if not ALPHA_RANGE[0] <= alpha <= ALPHA_RANGE[1]:
@@ -341,8 +343,19 @@ def _check_point(pt, where, A, y, xs, support, signs, depth, convention, bounds,
             raise CheckFailure(bw + ".value", "the bound is not provably positive")
         _inside(val, pb[b]["value"], bw + ".value", f"the bound {name!r}")
         clo, chi = _ratio(err_iv[norm] / val, pb[b]["ratio"], bw + ".ratio", "error/bound")
+        equality = "equality" in pb[b]
+        if equality:
+            if side == "limit" or not clo <= 1 <= chi:
+                raise CheckFailure(bw + ".equality", "an equality claim needs an upper/lower bound and a ratio "
+                                                     "enclosure containing 1")
+            sympy = _sympy_for(bw + ".equality", use_sympy)
+            from .symbolic import prove_equality
+
+            boxes = {"diff": diff, "w": z, "rho": env0["rho"], "K2": env0["K2"], "alpha_product": ap}
+            prove_equality(sympy, A, xs, support, signs, depth, alpha, convention, rho, env0["_K2_exact"], norm,
+                           tree, boxes, bw + ".equality")
         verdicts.append(f"{side} {norm}: [{pb[b]['ratio']['lo']}, {pb[b]['ratio']['hi']}]"
-                        + _verdict(side, name, clo, chi, bw + ".ratio"))
+                        + _verdict(side, name, clo, chi, bw + ".ratio", equality))
     out.append(f"{where}: alpha = {pt['alpha']}: Krawczyk proves a unique dual solution in the nu box; x_inf, "
                f"errors and bound values enclosed; error/bound: " + "; ".join(verdicts))
     return alpha
@@ -362,15 +375,21 @@ def _evaluate(tree, env, phi, where):
         raise CheckFailure(where, f"cannot evaluate: {exc}") from None
 
 
-def _check_limit(limit, A, y, xs, depth, convention, bounds, rho, out, use_sympy) -> None:
+def _sympy_for(where: str, use_sympy):
+    """SymPy for a symbolic step, or CheckFailure: a step that cannot run is a failure, never a pass."""
     if use_sympy is False:
-        raise CheckFailure("limit", "the symbolic limit was not re-checked (SymPy re-check skipped on request), "
-                                    "so the certificate is not verified")
+        raise CheckFailure(where, "the symbolic step was not re-checked (SymPy re-check skipped on request), "
+                                  "so the certificate is not verified")
     try:
         import sympy
     except ImportError:
-        raise CheckFailure("limit", "SymPy is not importable, so the symbolic limit cannot be re-checked and "
-                                    "the certificate is not verified") from None
+        raise CheckFailure(where, "SymPy is not importable, so the symbolic step cannot be re-checked and "
+                                  "the certificate is not verified") from None
+    return sympy
+
+
+def _check_limit(limit, A, y, xs, depth, convention, bounds, rho, out, use_sympy) -> None:
+    sympy = _sympy_for("limit", use_sympy)
     from .symbolic import recheck_limit
 
     out += recheck_limit(sympy, limit, A, y, xs, depth, convention, bounds, rho)
@@ -566,6 +585,15 @@ def schema_max_bytes() -> int:
     return MAX_FILE_BYTES
 
 
+def _safe(text: str, limit: int = 2000) -> str:
+    """Text from a file, made printable (control and unpaired surrogate characters escaped) and bounded."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[:limit] + f"... ({len(text)} characters)"
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)
+
+
 def main(argv=None, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     args = list(sys.argv[1:] if argv is None else argv)
@@ -580,15 +608,15 @@ def main(argv=None, out=None, err=None) -> int:
     for path in args:
         rep = check_file(path, use_sympy=use_sympy)
         if rep.ok:
-            out.write(f"OK   {path}\n")
+            out.write(f"OK   {_safe(path)}\n")
             for line in rep.verified:
-                out.write(f"     - {line}\n")
+                out.write(f"     - {_safe(line)}\n")
         elif rep.unreadable:
             unreadable += 1
-            err.write(f"error: {path}: {rep.failure.field}: {rep.failure.message}\n")
+            err.write(f"error: {_safe(path)}: {_safe(rep.failure.field)}: {_safe(rep.failure.message)}\n")
         else:
             failed += 1
-            out.write(f"FAIL {path}\n     field {rep.failure.field}: {rep.failure.message}\n")
+            out.write(f"FAIL {_safe(path)}\n     field {_safe(rep.failure.field)}: {_safe(rep.failure.message)}\n")
     if len(args) > 1 or not unreadable:
         out.write(f"{len(args) - failed - unreadable} verified, {failed} failed, {unreadable} unreadable\n")
     return 2 if unreadable else 1 if failed else 0

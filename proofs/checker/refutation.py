@@ -101,14 +101,14 @@ def environment(cert: dict) -> dict:
     if m > MAX_SIZE or N > MAX_SIZE:
         raise CheckFailure("instance.A", f"larger than {MAX_SIZE} x {MAX_SIZE}")
     D = exact(_get(cert, "depth", ""), "depth")
-    if D < 2:
-        raise CheckFailure("depth", f"depth must be >= 2, got {D}")
+    if not 2 <= D <= 64 or D.denominator > 64:  # bounded work: alpha^D is computed exactly (check.py's range)
+        raise CheckFailure("depth", f"depth must be a rational in [2, 64] with denominator <= 64, got {D}")
     convention = _get(cert, "alpha_convention", "")
     if convention not in ("product", "factor"):
         raise CheckFailure("alpha_convention", "must be 'product' or 'factor'")
     alpha = exact(_get(cert, "alpha", ""), "alpha")
-    if alpha <= 0:
-        raise CheckFailure("alpha", "alpha must be > 0")
+    if not Fraction(1, 10 ** 300) <= alpha <= 10 ** 6:
+        raise CheckFailure("alpha", "alpha must lie in [1e-300, 1e6]")
     bp = _get(cert, "basis_pursuit", "")
     xs = exact_vector(_get(bp, "x_star", "basis_pursuit"), "basis_pursuit.x_star", N)
     lp.check_l1_optimal(A, y, xs, exact(_get(bp, "value", "basis_pursuit"), "basis_pursuit.value"),

@@ -80,16 +80,22 @@ def recheck_limit(sympy, limit: dict, A, y, xs, depth: Fraction, convention: str
     def zero(expr) -> bool:
         return sympy.simplify(expr) == 0
 
+    # Parse every text first (cheap, and a refusal comes before any SymPy work).
     stated_lim = parse_text(limit["t_limit"], "limit.t_limit", {"oo"})
+    stated_alpha = parse_text(limit["alpha_of_t"], "limit.alpha_of_t", {"t"})
+    stated_err = parse_text(limit["error_of_t"], "limit.error_of_t", {"t"})
+    value = parse_text(limit["value"], "limit.value", ())
+    steps = [(parse_text(step["lhs"], f"limit.steps[{i}].lhs", {"t"}),
+              parse_text(step["rhs"], f"limit.steps[{i}].rhs", {"t"})) for i, step in enumerate(limit["steps"])]
+
     if not (stated_lim == t_lim or (stated_lim.is_finite and zero(stated_lim - t_lim))):
         raise CheckFailure("limit.t_limit", f"the dual curve ends at t = {t_lim}")
-    if not zero(parse_text(limit["alpha_of_t"], "limit.alpha_of_t", {"t"}) - alpha_t):
+    if not zero(stated_alpha - alpha_t):
         raise CheckFailure("limit.alpha_of_t", "is not y / sum_j a_j phi_D(a_j t) (the dual equation)")
     if sympy.limit(1 / alpha_t, t, t_lim, direction) != sympy.oo:
         raise CheckFailure("limit.alpha_of_t", "alpha(t) does not tend to 0 along the curve")
     e = [alpha_t * phi(aj * t) for aj in a[1:]]
     e1 = -sum(aj * ej for aj, ej in zip(a[1:], e)) / a[0]
-    stated_err = parse_text(limit["error_of_t"], "limit.error_of_t", {"t"})
     if norm == "l1":
         err = sum((1 + aj / a[0]) * ej for aj, ej in zip(a[1:], e))
         ok = zero(stated_err - err)
@@ -113,12 +119,9 @@ def recheck_limit(sympy, limit: dict, A, y, xs, depth: Fraction, convention: str
         lim = sympy.limit(err / bound_t, t, t_lim, direction)
     else:
         lim = sympy.sqrt(sympy.limit(err / bound_t ** 2, t, t_lim, direction))
-    value = parse_text(limit["value"], "limit.value", ())
     if not zero(lim - value):
         raise CheckFailure("limit.value", f"SymPy finds the limit of error/bound to be {lim}, not {limit['value']}")
-    for i, step in enumerate(limit["steps"]):
-        lhs = parse_text(step["lhs"], f"limit.steps[{i}].lhs", {"t"})
-        rhs = parse_text(step["rhs"], f"limit.steps[{i}].rhs", {"t"})
+    for i, (step, (lhs, rhs)) in enumerate(zip(limit["steps"], steps)):
         if step["method"] == "identity":
             good = zero(lhs - rhs)
         else:
@@ -127,3 +130,89 @@ def recheck_limit(sympy, limit: dict, A, y, xs, depth: Fraction, convention: str
             raise CheckFailure(f"limit.steps[{i}]", f"SymPy does not confirm: {step['claim']}")
     return [f"limit (SymPy): along the dual curve, alpha(t) -> 0 and error/bound -> {limit['value']} "
             f"({len(limit['steps'])} steps re-checked)"]
+
+
+# --- exact equality of an error and a bound on the Krawczyk box ------------------------------------------------
+
+def _decided_sign(x, where) -> int:
+    """+1 / -1 when the interval x is certainly positive / negative; CheckFailure otherwise."""
+    from .interval import hi, lo
+
+    if lo(x) > 0:
+        return 1
+    if hi(x) < 0:
+        return -1
+    raise CheckFailure(where, "equality: a sign is not decided on the box, so the identity cannot be set up")
+
+
+def _decided_argmax(mags, where) -> int:
+    """The index whose interval is certainly above all others; CheckFailure otherwise."""
+    from .interval import hi, lo
+
+    for j, v in enumerate(mags):
+        if all(lo(v) > hi(w) for k, w in enumerate(mags) if k != j):
+            return j
+    if len(mags) == 1:
+        return 0
+    raise CheckFailure(where, "equality: the maximum is not decided on the box, so the identity cannot be set up")
+
+
+def prove_equality(sympy, A, xs, support, signs, depth: Fraction, alpha: Fraction, convention: str, rho: Fraction,
+                   K2: Fraction, norm: str, tree, boxes: dict, where: str) -> None:
+    """Prove ||x_inf(nu) - x*|| = bound(nu) as an identity in the dual variable nu on the Krawczyk box.
+
+    Every quantity is written as a closed form in nu = (nu_1, ..., nu_m): x_j = alpha_prod phi_D((A^T nu)_j), the
+    a-posteriori constants of the bound from w = A^T nu. Each absolute value, maximum and max(., 0) is resolved by
+    a sign or an argmax that the interval enclosures on the box decide (``boxes``: interval values of ``diff``,
+    ``w`` at the box). If SymPy then simplifies error - bound to 0, the two are equal at every nu in the box where
+    those decisions hold, in particular at the unique solution the Krawczyk test proved to be there: error/bound
+    = 1 exactly. Raises CheckFailure when any step cannot be done (the verdict then stays undecided).
+    """
+    from .grammar import GrammarError, free_symbols, to_sympy
+    from mpmath import iv
+
+    m, N = len(A), len(A[0])
+    nus = [sympy.Symbol(f"nu{i}", real=True) for i in range(m)]
+    D = _rat(sympy, depth)
+    a_s = _rat(sympy, alpha)
+    ap = a_s if convention == "product" else a_s ** D
+    phi = _phi(sympy, depth)
+    w = [sum(_rat(sympy, A[i][j]) * nus[i] for i in range(m)) for j in range(N)]
+    d = [ap * phi(w[j]) - _rat(sympy, xs[j]) for j in range(N)]
+    diff = boxes["diff"]
+    if norm == "l1":
+        err = sum(_decided_sign(diff[j], where) * d[j] for j in range(N))
+    elif norm == "linf":
+        j = _decided_argmax([abs(v) for v in diff], where)
+        err = _decided_sign(diff[j], where) * d[j]
+    else:
+        err = sympy.sqrt(sum(dj ** 2 for dj in d))
+    wbox = boxes["w"]
+    names = {"alpha": a_s, "alpha_product": ap, "rho": _rat(sympy, rho), "K2": _rat(sympy, K2), "D": D, "p": D,
+             "N": sympy.Integer(N), "s": sympy.Integer(len(support)), "n": sympy.Integer(N - len(support)),
+             "m": sympy.Integer(m)}
+    used = free_symbols(tree)
+    if "eps" in used or "rho_a" in used or "rho_minus" in used:
+        vals = [wbox[i] - sg for i, sg in zip(support, signs)]
+        k = _decided_argmax([abs(v) for v in vals], where)
+        i = support[k]
+        eps = _decided_sign(vals[k], where) * (w[i] - signs[k])
+        names["eps"] = eps
+        names["rho_a"] = names["rho"] + names["K2"] * eps
+        rm = boxes["rho"] - boxes["K2"] * abs(vals[k])
+        names["rho_minus"] = names["rho"] - names["K2"] * eps if _decided_sign(rm, where) > 0 else sympy.Integer(0)
+    if "K1" in used:
+        lg = -iv.log(boxes["alpha_product"])
+        vals = [wbox[i] - sg * lg for i, sg in zip(support, signs)]
+        k = _decided_argmax([abs(v) for v in vals], where)
+        i = support[k]
+        names["K1"] = _decided_sign(vals[k], where) * (w[i] - signs[k] * sympy.log(1 / ap))
+    missing = sorted(used - set(names))
+    if missing:
+        raise CheckFailure(where, f"equality: {missing[0]} has no closed form in nu here")
+    try:
+        bound = to_sympy(tree, names, {"h": phi})
+    except GrammarError as exc:
+        raise CheckFailure(where, f"equality: cannot convert the bound: {exc}") from None
+    if sympy.simplify(sympy.expand(err - bound)) != 0:
+        raise CheckFailure(where, "equality: SymPy does not reduce error - bound to 0 on the box")
