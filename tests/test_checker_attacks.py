@@ -460,3 +460,16 @@ def test_unprintable_keys_and_texts_are_reported_safely(refs, tmp_path, capsys):
     assert cli_main(["check", str(path)]) == 1
     out = capsys.readouterr().out
     assert "unknown field" in out and "\\ud800" in out and "\x07" not in out
+
+
+def test_the_wall_clock_budget_refuses_cleanly(refs):
+    """Anything slower than the budget is a clean refusal naming (budget), never a hang: with a 0.5 s budget the
+    SymPy limit of a genuine certificate (seconds) is cut off; the default budget is below 30 s."""
+    from implicitreg.proofs.checker.check import TIME_LIMIT
+
+    assert TIME_LIMIT < 30
+    t0 = time.perf_counter()
+    with pytest.raises(CheckFailure) as info:
+        check_certificate(refs["kink_eps_1_10_p2"], time_limit=0.5)
+    assert info.value.field == "(budget)" and time.perf_counter() - t0 < 5
+    assert check_certificate(numeric(refs["ms_d3_wah_random_D3"]), time_limit=25)  # the timer is gone afterwards

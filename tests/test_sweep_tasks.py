@@ -86,3 +86,16 @@ def test_the_statement_catalogue():
     for n in ("MS-D2:upper_l1", "MS-D3:upper_l1", "MS-D3:limit", "fitted_rate", "kink_error", "WAH-C:objective_2"):
         assert n in names
     assert "MC-LB:S_LB" not in names and check_statement("MC-LB:S_LB", "random", [2], 1)
+
+
+@pytest.mark.slow
+def test_certificate_column_passes_the_independent_checker(tmp_path):
+    import json
+
+    from implicitreg import cli
+
+    (row,) = run(["MS-D2:upper_l1"], alphas=["1e-10"], digits=20, certificates=True)
+    assert row["verdict"] == "holds" and "none" not in json.loads(row["certificate"])
+    path = tmp_path / "c.json"
+    path.write_text(row["certificate"], encoding="utf-8")
+    assert cli.main(["check", str(path)]) == 0
