@@ -99,3 +99,17 @@ def test_certificate_column_passes_the_independent_checker(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(row["certificate"], encoding="utf-8")
     assert cli.main(["check", str(path)]) == 0
+
+
+def test_decimal_strings_carry_every_certified_digit():
+    import mpmath
+
+    from implicitreg.experiments.sweep_tasks import _dec
+
+    with mpmath.workdps(60):
+        third = mpmath.mpf(1) / 3
+    with mpmath.workprec(53):  # the tasks' ambient precision
+        assert _dec(third, 40) == "0." + "3" * 40
+    (up,) = run(["MS-D2:upper_l1"])
+    with mpmath.workdps(60):  # observed / bound agrees with the ratio column to its digits
+        assert abs(mpmath.mpf(up["observed"]) / mpmath.mpf(up["bound"]) / mpmath.mpf(up["ratio"]) - 1) < 1e-27

@@ -171,12 +171,12 @@ def _dec(x, digits: int) -> str | None:
         from implicitreg.experiments.sweep_spec import exact_text
 
         return exact_text(x)
-    x = mpf(x)
-    if not mpmath.isfinite(x):
-        return str(x)
-    if x == 0:
-        return "0"
     with mpmath.workdps(max(digits, 1) + 10):
+        x = x if isinstance(x, mpf) else mpf(x)  # mpf(x) of an mpf would round it to the ambient precision
+        if not mpmath.isfinite(x):
+            return str(x)
+        if x == 0:
+            return "0"
         return mpmath.nstr(x, max(digits, 1), strip_zeros=False, min_fixed=-4, max_fixed=max(digits, 1) + 1)
 
 
