@@ -203,7 +203,7 @@ def test_true_lower_bound_survives_from_python_with_a_sympy_expression():
     from implicitreg.theory.statement import alpha, rho
 
     expr = sympy.exp(-diagonal.K1 * diagonal.K2) * alpha ** (1 - rho) - alpha
-    res = fz.falsify("err_inf", expr, side="lower", **QUICK)
+    res = fz.falsify("err_inf", expr, side="lower", **dict(QUICK, budget=10))
     assert not res.refuted and res.ratio <= 1
 
 
@@ -265,7 +265,7 @@ def test_cli_falsify_json_and_check(tmp_path):
     cert = tmp_path / "refutation.json"
     proc = subprocess.run([sys.executable, "-m", "implicitreg.cli", "falsify", "--lhs", "err_l1", "--bound",
                            "(1 + K2)*n*exp(K1*K2)*alpha**(1 - rho/2)", "--family", "integer", "--m", "1:2", "--N",
-                           "2:4", "--budget", "25", "--json", "--certificate", str(cert)],
+                           "2:4", "--budget", "10", "--json", "--certificate", str(cert)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     out = json.loads(proc.stdout)

@@ -1,4 +1,4 @@
-"""``implicitreg reproduce NAME [--out DIR] [--quick]``: one of the papers' figures, with its data.
+"""``implicitreg reproduce NAME [--out DIR] [--quick] [--instance FILE]``: one of the papers' figures, with its data.
 
 Writes ``NAME.png``, ``NAME.json`` and ``NAME.csv`` into ``--out`` (default: the current directory);
 ``implicitreg reproduce --list`` names the figures. A progress bar is drawn on stderr when it is a terminal.
@@ -37,6 +37,9 @@ def register(sub) -> None:
     p.add_argument("--list", action="store_true", help="list the figures and exit")
     p.add_argument("--out", default=".", metavar="DIR", help="output directory (created if missing; default .)")
     p.add_argument("--quick", action="store_true", help="tiny grids: renders in seconds")
+    p.add_argument("--instance", metavar="FILE",
+                   help="run the figure on your own data: a JSON file with A and y (wah-fig1, ms-depth) or X and y "
+                        "(mc-small-init, mc-residual, mc-lr-depth, mc-sharpness-training); numbers read exactly")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout (docs/schema.md)")
     p.set_defaults(func=_run)
 
@@ -58,8 +61,9 @@ def _run(args) -> int:
     if not args.name:
         raise InvalidParameterError("name a figure (see 'implicitreg reproduce --list')")
     figures.get_figure(args.name)  # unknown name -> one-line error before any work
+    instance = figures.load_instance(args.name, args.instance) if args.instance else None
     output_directory(args.out)  # an unusable --out -> one-line error before any work
-    result = figures.reproduce(args.name, args.out, quick=args.quick, progress=None)
+    result = figures.reproduce(args.name, args.out, quick=args.quick, progress=None, instance=instance)
     failed = [c for c in result.data.checks if not c.holds]
     if args.json:
         from implicitreg.schema import envelope

@@ -43,6 +43,7 @@ import mpmath
 from implicitreg.errors import InvalidParameterError
 
 CURVE_ROLES = ("observed", "upper", "lower", "limit", "rate", "fit", "reference")
+CURVE_STYLES = ("", "scatter", "scatter-open")
 
 
 # --------------------------------------------------------------------------------------------
@@ -61,6 +62,7 @@ class Panel:
     yscale: str = "log"
     xlim: tuple[float, float] | None = None
     ylim: tuple[float, float] | None = None
+    integer_x: bool = False  # integer ticks (depths)
 
 
 @dataclass
@@ -76,12 +78,20 @@ class Curve:
     y: list[float]
     source: str = ""
     style: str = ""  # "" (line), "scatter" (markers only) or "scatter-open" (hollow markers)
+    y_low: list[float] | None = None  # a confidence band [y_low, y_high] around y (``band`` says which)
+    y_high: list[float] | None = None
+    band: str = ""
 
     def __post_init__(self):
         if self.role not in CURVE_ROLES:
             raise ValueError(f"curve role must be one of {CURVE_ROLES}, got {self.role!r}")
+        if self.style not in CURVE_STYLES:
+            raise ValueError(f"curve style must be one of {CURVE_STYLES}, got {self.style!r}")
         if len(self.x) != len(self.y):
             raise ValueError(f"curve {self.label!r}: {len(self.x)} x values but {len(self.y)} y values")
+        if (self.y_low is None) != (self.y_high is None) or (
+                self.y_low is not None and not len(self.y_low) == len(self.y_high) == len(self.y)):
+            raise ValueError(f"curve {self.label!r}: a band needs y_low and y_high, one per y value")
 
 
 @dataclass
@@ -95,11 +105,17 @@ class SlopeFit:
     predicted_provenance: str
     x_range: tuple[float, float]
     source: str = ""
+    asymptotic: bool | None = None  # False: fitted and predicted slopes disagree (pre-asymptotic window)
+
+
+#: marker kinds and how they are drawn
+MARKER_KINDS = ("float64", "violation", "diverged", "pre-asymptotic")
 
 
 @dataclass
 class Marker:
-    """A point to flag, e.g. where float64 arithmetic fails."""
+    """A point to flag: where the papers' float64 set-up fails (``method`` names it), a bound violation, a
+    diverged run. ``provenance`` says how the point was obtained (measured, computed, stored where)."""
 
     panel: str
     series: str
@@ -107,6 +123,13 @@ class Marker:
     y: float
     label: str
     note: str = ""
+    kind: str = "float64"
+    method: str = ""
+    provenance: str = ""
+
+    def __post_init__(self):
+        if self.kind not in MARKER_KINDS:
+            raise ValueError(f"marker kind must be one of {MARKER_KINDS}, got {self.kind!r}")
 
 
 @dataclass
@@ -148,20 +171,39 @@ class FigureData:
         return _jsonable(asdict(self))
 
     def csv_rows(self) -> Iterable[list]:
-        yield ["panel", "series", "role", "label", "provenance", "source", "x", "y"]
+        """One row per plotted point; each column has one meaning: ``x_quantity``/``y_quantity`` name what ``x``
+        and ``y`` hold (the panel's axes), ``role`` what the curve is, ``provenance`` where it comes from."""
+        yield CSV_HEADER
+        panels = {p.key: p for p in self.panels}
         for c in self.curves:
-            for xv, yv in zip(c.x, c.y):
-                yield [c.panel, c.series, c.role, c.label, c.provenance, c.source, _num(xv), _num(yv)]
+            p = panels.get(c.panel)
+            xq, yq = (p.xlabel, p.ylabel) if p else ("", "")
+            lows = c.y_low if c.y_low is not None else [None] * len(c.y)
+            highs = c.y_high if c.y_high is not None else [None] * len(c.y)
+            for xv, yv, lo, hi in zip(c.x, c.y, lows, highs):
+                yield [c.panel, c.series, c.role, xq, _num(xv), yq, _num(yv), _num(lo), _num(hi), c.band, c.label,
+                       c.provenance, c.source]
+
+
+CSV_HEADER = ["panel", "series", "role", "x_quantity", "x", "y_quantity", "y", "y_low", "y_high", "band", "label",
+              "provenance", "source"]
+
+
+#: what ``--instance FILE`` holds for a figure that accepts one
+INSTANCE_KINDS = {"l1": "an l1 instance {A, y} (implicitreg.numerics.instance.Instance)",
+                  "regression": "regression data {X, y} (implicitreg.numerics.deep_linear.RegressionData)"}
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """A registered reproduction: ``compute(quick, progress) -> FigureData``."""
+    """A registered reproduction: ``compute(quick, progress) -> FigureData``; a figure with an ``instance`` kind
+    also runs on the user's data: ``compute(quick, progress, instance)``."""
 
     name: str
     title: str
     description: str
-    compute: Callable[[bool, "Progress"], FigureData]
+    compute: Callable[..., FigureData]
+    instance: str | None = None
 
 
 @dataclass
@@ -178,7 +220,8 @@ class Reproduction:
 FIGURES: dict[str, FigureSpec] = {}
 
 #: the modules whose import registers the figures, one per paper
-PAPER_MODULES = ("implicitreg.experiments.wah", "implicitreg.experiments.ms", "implicitreg.experiments.mc")
+PAPER_MODULES = ("implicitreg.experiments.wah", "implicitreg.experiments.ms", "implicitreg.experiments.mc",
+                 "implicitreg.experiments.mc_gelu")
 
 
 def _register_all() -> None:
@@ -186,13 +229,16 @@ def _register_all() -> None:
         importlib.import_module(module)
 
 
-def figure(name: str, title: str, description: str):
-    """Decorator registering ``compute(quick, progress) -> FigureData`` under ``name``."""
+def figure(name: str, title: str, description: str, instance: str | None = None):
+    """Decorator registering ``compute(quick, progress[, instance]) -> FigureData`` under ``name``;
+    ``instance`` (a key of :data:`INSTANCE_KINDS`) says which user data the figure can run on."""
 
     def wrap(fn):
         if name in FIGURES:
             raise ValueError(f"figure {name!r} registered twice")
-        FIGURES[name] = FigureSpec(name, title, description, fn)
+        if instance is not None and instance not in INSTANCE_KINDS:
+            raise ValueError(f"instance kind must be one of {sorted(INSTANCE_KINDS)}, got {instance!r}")
+        FIGURES[name] = FigureSpec(name, title, description, fn, instance)
         return fn
 
     return wrap
@@ -245,15 +291,35 @@ def get_figure(name: str) -> FigureSpec:
         raise InvalidParameterError(f"unknown figure {name!r}; known: {', '.join(figure_names())}") from None
 
 
-def compute_figure(name: str, quick: bool = False, progress: bool | None = False) -> FigureData:
-    """The data of figure ``name`` (progress bar on stderr if ``progress`` is true, or None and a terminal)."""
+def load_instance(name: str, path: str | Path):
+    """The user's data for figure ``name`` read from ``path`` (exact: numbers are read as their decimal text)."""
     spec = get_figure(name)
+    if spec.instance is None:
+        accepting = ", ".join(n for n in figure_names() if FIGURES[n].instance)
+        raise InvalidParameterError(f"figure {name!r} does not run on user data (--instance works for: {accepting})")
+    if spec.instance == "l1":
+        from implicitreg.numerics.instance import Instance
+
+        return Instance.load(path)
+    from implicitreg.numerics.deep_linear import RegressionData
+
+    return RegressionData.load(path)
+
+
+def compute_figure(name: str, quick: bool = False, progress: bool | None = False, instance=None) -> FigureData:
+    """The data of figure ``name`` (progress bar on stderr if ``progress`` is true, or None and a terminal), on
+    the papers' data or on ``instance`` (see :func:`load_instance`)."""
+    spec = get_figure(name)
+    if instance is not None and spec.instance is None:
+        raise InvalidParameterError(f"figure {name!r} does not run on user data")
     bar = Progress(progress, desc=name)
     try:
-        data = spec.compute(quick, bar)
+        data = spec.compute(quick, bar) if instance is None else spec.compute(quick, bar, instance)
     finally:
         bar.close()
     data.quick = quick
+    if instance is not None:
+        data.meta["user_instance"] = getattr(instance, "name", "user data")
     return data
 
 
@@ -285,9 +351,10 @@ def load_data(path: str | Path) -> FigureData:
 
 
 def reproduce(name: str, out_dir: str | Path = ".", quick: bool = False,
-              progress: bool | None = False, dpi: int = 100) -> Reproduction:
-    """Compute figure ``name`` and write its PNG (at ``dpi``), JSON and CSV into ``out_dir``."""
-    data = compute_figure(name, quick=quick, progress=progress)
+              progress: bool | None = False, dpi: int = 100, instance=None) -> Reproduction:
+    """Compute figure ``name`` (on ``instance`` if given) and write its PNG (at ``dpi``), JSON and CSV into
+    ``out_dir``."""
+    data = compute_figure(name, quick=quick, progress=progress, instance=instance)
     jpath, cpath = write_data(data, out_dir)
     png = plot_figure(data, Path(out_dir) / f"{data.name}.png", dpi=dpi)
     return Reproduction(name, png, jpath, cpath, data)
@@ -298,18 +365,35 @@ def reproduce(name: str, out_dir: str | Path = ".", quick: bool = False,
 # --------------------------------------------------------------------------------------------
 
 _STYLE = {
-    "observed": dict(linestyle="-", marker="o", markersize=3, linewidth=1.3),
-    "upper": dict(linestyle="--", linewidth=1.0),
-    "lower": dict(linestyle=":", linewidth=1.3),
-    "limit": dict(linestyle="-.", linewidth=1.0),
-    "rate": dict(linestyle=(0, (5, 2, 1, 2)), linewidth=0.8, alpha=0.7),
-    "fit": dict(linestyle="-", linewidth=0.8, alpha=0.6),
-    "reference": dict(linestyle="-", linewidth=0.8, color="0.55"),
+    "observed": dict(linestyle="-", marker="o", markersize=3, linewidth=1.3, zorder=2),
+    "upper": dict(linestyle="--", linewidth=1.1, zorder=3),
+    "lower": dict(linestyle=":", linewidth=1.4, zorder=3),
+    "limit": dict(linestyle="-.", linewidth=1.0, zorder=3),
+    "rate": dict(linestyle=(0, (5, 2, 1, 2)), linewidth=1.0, zorder=4),
+    "fit": dict(linestyle="-", linewidth=0.8, alpha=0.7, zorder=4),
+    "reference": dict(linestyle="-", linewidth=0.9, color="0.45", zorder=1),
 }
 
+#: per role, the line-style variants given to the 2nd, 3rd, ... distinct statement drawn in one panel (so that
+#: e.g. MS-D2's and MS-D3's upper bounds, or Lemma B and its p = 2 form, are told apart in the legend)
+_VARIANTS = {
+    "upper": ["--", (0, (8, 2, 1, 2)), (0, (3, 1))],
+    "lower": [":", (0, (1, 1, 4, 1)), (0, (2, 3))],
+    "limit": ["-.", (0, (6, 1, 1, 1, 1, 1)), (0, (9, 3))],
+}
+_VARIANT_MARKERS = [None, "^", "v", "s"]
+
+_MARKER_STYLE = {
+    "float64": dict(marker="X", markersize=9, color="red", markeredgecolor="k", markeredgewidth=0.5),
+    "violation": dict(marker="*", markersize=12, color="magenta", markeredgecolor="k", markeredgewidth=0.5),
+    "diverged": dict(marker="x", markersize=7, color="k", markeredgewidth=1.5),
+    "pre-asymptotic": dict(marker="d", markersize=7, color="orange", markeredgecolor="k", markeredgewidth=0.5),
+}
 
 _ROLE_NAMES = {"observed": "observed", "upper": "upper bound", "lower": "lower bound", "limit": "limit",
                "rate": "rate", "fit": "fitted line", "reference": "", "marker": ""}
+
+LEGEND_FONTSIZE = 8
 
 
 def _role_label(role: str, text: str) -> str:
@@ -319,78 +403,101 @@ def _role_label(role: str, text: str) -> str:
 
 def plot_figure(data: FigureData, path: str | Path, dpi: int = 100) -> Path:
     """Draw ``data`` and save a PNG at ``path``. The Agg canvas is attached explicitly."""
+    import textwrap
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     n = len(data.panels)
     ncols = 2 if n == 4 else min(n, 3)
     nrows = math.ceil(n / ncols)
-    width = max(5.2 * ncols, 7.5)
-    fig = Figure(figsize=(width, 6.2 * nrows), layout="constrained")
+    width = max(5.6 * ncols, 7.5)
+    fig = Figure(figsize=(width, 7.0 * nrows), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     series_all = list(dict.fromkeys(c.series for c in data.curves))
-    palette = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9"]
+    palette = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9", "C7"]
     color = {s: palette[i % len(palette)] for i, s in enumerate(series_all)}
-    from matplotlib.lines import Line2D
 
     for ax, panel in zip(axes, data.panels):
         ax.set_title(panel.title, fontsize=9)
-        ax.set_xlabel(panel.xlabel, fontsize=8)
-        ax.set_ylabel(panel.ylabel, fontsize=8)
+        ax.set_xlabel(panel.xlabel, fontsize=9)
+        ax.set_ylabel(panel.ylabel, fontsize=9)
         ax.set_xscale(panel.xscale)
         ax.set_yscale(panel.yscale)
-        ax.tick_params(labelsize=7)
-        # legend: one entry per series (colour) and one per (role, provenance) (line style, in black)
+        ax.tick_params(labelsize=8)
+        if panel.integer_x:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ticks = sorted({int(v) for c in data.curves_where(panel=panel.key) for v in c.x if v is not None})
+            if ticks and panel.xscale == "log":
+                ax.set_xticks(ticks, [str(t) for t in ticks])
+                ax.minorticks_off()
+        # legend: one entry per series (colour) and one per (role, statement) (line style, in black)
         series_handles: dict[str, Line2D] = {}
         role_handles: dict[tuple[str, str], Line2D] = {}
+        variant: dict[tuple[str, str], int] = {}
         for c in data.curves_where(panel=panel.key):
             style = dict(_STYLE[c.role])
             if c.role == "observed" and len(c.x) > 40:
                 style["marker"] = None
             style.setdefault("color", color[c.series])
+            key = (c.role, c.label if c.role == "reference" else c.provenance + (f" [{c.label}]" if c.style else ""))
+            if c.role in _VARIANTS:
+                k = variant.setdefault(key, len([v for v in variant if v[0] == c.role]))
+                style["linestyle"] = _VARIANTS[c.role][k % len(_VARIANTS[c.role])]
+                if _VARIANT_MARKERS[k % len(_VARIANT_MARKERS)]:
+                    style.update(marker=_VARIANT_MARKERS[k % len(_VARIANT_MARKERS)], markersize=4, markevery=0.2)
             if c.style.startswith("scatter"):
                 style.update(linestyle="none", marker="o" if c.style == "scatter" else "s")
                 if c.style == "scatter-open":
                     style["markerfacecolor"] = "none"
+            if c.y_low is not None:
+                xs, lo, hi = _band(c, panel)
+                if xs:
+                    ax.fill_between(xs, lo, hi, color=color[c.series], alpha=0.2, linewidth=0, zorder=1)
+                    role_handles.setdefault(("band", c.band), Line2D([], [], color="0.6", linewidth=6, alpha=0.5))
             xs, ys = _plottable(c.x, c.y, panel)
-            if not xs:
+            if not any(v == v for v in ys):
                 continue
             ax.plot(xs, ys, **style)
             if c.role != "reference":
                 series_handles.setdefault(c.series, Line2D([], [], color=color[c.series], linewidth=2))
-            key = (c.role, c.label if c.role == "reference" else c.provenance + (f" [{c.label}]" if c.style else ""))
             if key not in role_handles:
-                proxy = dict(_STYLE[c.role])
-                proxy["color"] = proxy.get("color", "0.15")
-                if c.style.startswith("scatter"):
-                    proxy.update(linestyle="none", marker=style["marker"], markerfacecolor=style.get("markerfacecolor"))
+                proxy = {k: v for k, v in style.items() if k not in ("color", "markevery", "zorder")}
+                proxy["color"] = "0.45" if c.role == "reference" else "0.15"
+                if c.role == "observed" and not c.style:
+                    proxy["marker"] = "o"
                 role_handles[key] = Line2D([], [], **proxy)
         marks = [m for m in data.markers if m.panel == panel.key]
         for m in marks:
-            ax.axvline(m.x, color=color.get(m.series, "k"), linestyle=(0, (1, 3)), linewidth=0.8)
-            ax.plot([m.x], [m.y], marker="X", markersize=8, color="red", linestyle="none")
-        if marks:
-            role_handles[("marker", marks[0].label)] = Line2D([], [], marker="X", color="red", linestyle="none")
+            if m.kind == "float64":
+                ax.axvline(m.x, color=color.get(m.series, "k"), linestyle=(0, (1, 3)), linewidth=0.8)
+            ax.plot([m.x], [m.y], linestyle="none", zorder=5, **_MARKER_STYLE[m.kind])
+            role_handles.setdefault(("marker", m.label), Line2D([], [], linestyle="none", **_MARKER_STYLE[m.kind]))
         slope_labels = []
         for s in (s for s in data.slopes if s.panel == panel.key):
             pred = "" if s.predicted is None else f" (predicted {s.predicted:.4g}, {s.predicted_provenance})"
-            slope_labels.append(f"fitted slope {s.series}: {s.slope:.4f}{pred}")
+            flag = " PRE-ASYMPTOTIC" if s.asymptotic is False else ""
+            slope_labels.append(f"fitted slope {s.series}: {s.slope:.4f}{pred}{flag}")
         if panel.xlim:
             ax.set_xlim(*panel.xlim)
-        if panel.ylim:
-            ax.set_ylim(*panel.ylim)
+        ylim = panel.ylim or _data_ylim(data, panel)
+        if ylim:
+            ax.set_ylim(*ylim)
         ax.grid(True, which="major", linewidth=0.3)
         handles = list(series_handles.values()) + list(role_handles.values())
-        labels = list(series_handles) + [_role_label(r, t) for r, t in role_handles]
+        labels = list(series_handles) + [_role_label(r, t) if r != "band" else t for r, t in role_handles]
         handles += [Line2D([], [], linestyle="none")] * len(slope_labels)
         labels += slope_labels
         if handles:
-            ax.legend(handles, labels, fontsize=5.5, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=1,
-                      frameon=False, handlelength=3)
+            wrap = max(40, int(width / ncols * 12))
+            labels = [textwrap.fill(lb, wrap, subsequent_indent="    ") for lb in labels]
+            ax.legend(handles, labels, fontsize=LEGEND_FONTSIZE, loc="upper left", bbox_to_anchor=(0.0, -0.12),
+                      ncol=1, frameon=False, handlelength=3.5)
     for ax in axes[n:]:
         ax.set_visible(False)
-    import textwrap
 
     fig.suptitle(textwrap.fill(data.title + ("  (quick)" if data.quick else ""), int(width * 14)), fontsize=10)
     path = Path(path)
@@ -407,16 +514,48 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 100) -> Path:
 
 
 def _plottable(xs, ys, panel: Panel) -> tuple[list[float], list[float]]:
-    """Drop points a log axis cannot show (non-positive) and non-finite ones."""
+    """The points a log axis can show; a missing, non-finite or non-positive (log axis) value becomes NaN, which
+    breaks the line there instead of drawing it across the gap."""
     out_x, out_y = [], []
+    nan = float("nan")
     for a, b in zip(xs, ys):
-        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
+        if a is None or not math.isfinite(a) or (panel.xscale == "log" and a <= 0):
             continue
-        if (panel.xscale == "log" and a <= 0) or (panel.yscale == "log" and b <= 0):
-            continue
+        if b is None or not math.isfinite(b) or (panel.yscale == "log" and b <= 0):
+            b = nan
         out_x.append(a)
         out_y.append(b)
     return out_x, out_y
+
+
+def _band(curve: Curve, panel: Panel):
+    """The drawable part of a curve's confidence band."""
+    xs, lo, hi = [], [], []
+    for a, low, high in zip(curve.x, curve.y_low, curve.y_high):
+        if a is None or low is None or high is None:
+            continue
+        if panel.yscale == "log" and min(low, high) <= 0:
+            continue
+        xs.append(a)
+        lo.append(low)
+        hi.append(high)
+    return xs, lo, hi
+
+
+def _data_ylim(data: FigureData, panel: Panel):
+    """Bound curves are clipped to the data: the y range of the observed values (and markers), widened by a
+    decade on a log axis, so that a loose bound far above does not squash the data."""
+    if panel.yscale != "log":
+        return None
+    ys = [v for c in data.curves_where(panel=panel.key, role="observed") for v in c.y
+          if isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+    ys += [m.y for m in data.markers if m.panel == panel.key and m.y and m.y > 0]
+    ys += [v for c in data.curves_where(panel=panel.key, role="reference") for v in c.y
+           if isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+    if not ys:
+        return None
+    lo, hi = min(ys), max(ys)
+    return lo / 10, hi * 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,12 +650,15 @@ def as_mpf(q) -> mpmath.mpf:
 
 
 
-def decades(top: int, bottom: int, quick_points: int | None = None) -> list[str]:
-    """10^-top, ..., 10^-bottom as exact decimal strings (every decade, or ``quick_points`` spread evenly)."""
+def decades(top: int, bottom: int, quick_points=None) -> list[str]:
+    """10^-top, ..., 10^-bottom as exact decimal strings ("1" for 10^0): every decade, or ``quick_points``
+    spread evenly (an int), or the decades listed in ``quick_points`` (a tuple)."""
     ks = list(range(top, bottom + 1))
-    if quick_points is not None and quick_points < len(ks):
+    if isinstance(quick_points, (tuple, list)):
+        ks = [k for k in ks if k in set(quick_points)]
+    elif quick_points is not None and quick_points < len(ks):
         ks = sorted({ks[round(i * (len(ks) - 1) / (quick_points - 1))] for i in range(quick_points)})
-    return [f"1e-{k}" for k in ks]
+    return [f"1e-{k}" if k else "1" for k in ks]
 
 
 
@@ -528,9 +670,22 @@ def tail_fit(data: FigureData, panel: str, series: str, alphas, errs, below: flo
         return
     xs = [a for a, _ in pts]
     slope, line = fit_line(xs, [e for _, e in pts])
+    agrees = None if predicted is None else slopes_agree(slope, float(predicted))
     data.slopes.append(SlopeFit(panel, series, slope, None if predicted is None else float(predicted),
-                                predicted_provenance, (min(xs), max(xs)), "proofs.checks.loglog_slope"))
+                                predicted_provenance, (min(xs), max(xs)), "proofs.checks.loglog_slope", agrees))
     pred = "" if predicted is None else f", predicted {float(predicted):.3g} [{predicted_provenance}]"
+    if agrees is False:
+        pred += " -- PRE-ASYMPTOTIC: fitted and predicted disagree"
+        mid = len(xs) // 2
+        data.markers.append(Marker(panel, series, xs[mid], line[mid], "pre-asymptotic fit (fitted vs predicted slope)",
+                                   f"fitted {slope:.4g} vs predicted {float(predicted):.4g} [{predicted_provenance}] "
+                                   f"over {min(xs):.3g} .. {max(xs):.3g}", kind="pre-asymptotic",
+                                   method="least-squares log-log fit", provenance="computed (slopes_agree)"))
     data.curves.append(Curve(panel, color_series or series, "fit", f"fitted slope {slope:.3f}{pred}",
                              "least squares", xs, line, "proofs.checks.loglog_slope"))
 
+
+def slopes_agree(fitted: float, predicted: float) -> bool:
+    """Whether a fitted log-log slope has reached the predicted exponent: within 5% of it plus 0.002 (the
+    fitting noise of a tail over >= 10 decades); a fit outside that window is over a pre-asymptotic range."""
+    return abs(fitted - predicted) <= 0.05 * abs(predicted) + 0.002

@@ -113,7 +113,7 @@ def _ms_series(data: FigureData, panel: str, series: str, inst, depth, alphas: S
 def ms_noise(quick: bool, progress: Progress) -> FigureData:
     m, N, s = (6, 14, 2) if quick else (12, 24, 2)
     etas = ("0", "0.03", "0.1", "0.4")
-    alphas = decades(1, 40, 5) if quick else [f"1e-{k}" for k in range(1, 41, 3)]
+    alphas = ms_alphas(quick)
     data = FigureData("ms-noise", FIGURES["ms-noise"].title, FIGURES["ms-noise"].description,
                       [Panel("noise", f"D = 2, m = {m}, N = {N}, s = {s}", "alpha (product scale u(0)^D)",
                              "||x_inf - x*||_1")],
@@ -131,22 +131,31 @@ def ms_noise(quick: bool, progress: Progress) -> FigureData:
 @figure("ms-depth", "MS: error vs alpha for depths D = 2, 3, 4, 5 on random Gaussian instances",
         "||x_inf - x*||_1 against alpha (product scale) down to 1e-40 for D in {2, 3, 4, 5} on random Gaussian "
         "instances (A/sqrt(m), s-sparse x*; dln.md s6), with MS-D2 / MS-D3 upper and lower bounds "
-        "(theory.diagonal), the MS-D3 limit ||e_D||_1 alpha, and fitted slopes against 1 - rho (D = 2) and 1.")
-def ms_depth(quick: bool, progress: Progress) -> FigureData:
+        "(theory.diagonal), the MS-D3 limit ||e_D||_1 alpha, and fitted slopes against 1 - rho (D = 2) and 1.",
+        instance="l1")
+def ms_depth(quick: bool, progress: Progress, instance=None) -> FigureData:
     m, N, s = (6, 14, 2) if quick else (12, 24, 2)
     seeds = (2,) if quick else (2, 3, 4)
     depths = (2, 3, 4, 5)
-    alphas = decades(1, 40, 5) if quick else [f"1e-{k}" for k in range(1, 41, 3)]
-    panels = [Panel(f"seed={sd}", f"Gaussian instance (seed {sd}), m = {m}, N = {N}, s = {s}",
-                    "alpha (product scale u(0)^D)", "||x_inf - x*||_1") for sd in seeds]
+    alphas = ms_alphas(quick)
+    if instance is not None:
+        m, N, s, seeds = instance.m, instance.N, None, (instance.name or "instance",)
+    panels = [Panel(f"seed={sd}", f"Gaussian instance (seed {sd}), m = {m}, N = {N}, s = {s}" if instance is None
+                    else f"{sd}, m = {m}, N = {N}", "alpha (product scale u(0)^D)", "||x_inf - x*||_1")
+              for sd in seeds]
     data = FigureData("ms-depth", FIGURES["ms-depth"].title, FIGURES["ms-depth"].description, panels,
                       alpha_convention="product", meta={"m": m, "N": N, "s": s, "depths": list(depths),
                                                         "alphas": alphas, "instances": {}})
     progress.start(len(seeds) * len(depths) * len(alphas))
     for sd in seeds:
-        inst = _gaussian_instance(m, N, s, seed=sd, name=f"gaussian seed={sd}")
+        inst = _gaussian_instance(m, N, s, seed=sd, name=f"gaussian seed={sd}") if instance is None else instance
         for D in depths:
             info = _ms_series(data, f"seed={sd}", f"D={D}", inst, D, alphas, progress)
             info.update(inst.to_json())
             data.meta["instances"][f"seed={sd},D={D}"] = info
     return data
+
+
+def ms_alphas(quick: bool) -> list[str]:
+    """alpha = 1e-1, 1e-4, ..., 1e-40 (every third decade); the quick grid is a subset of the same grid."""
+    return decades(1, 40, (1, 10, 19, 28, 40) if quick else tuple(range(1, 41, 3)))

@@ -7,31 +7,11 @@ import mpmath
 
 from implicitreg.experiments.figure import (FIGURES, Curve, FigureData, Marker, Panel, Progress, as_mpf, bound_curve,
                                             bound_provenance, check_against, decades, figure, log_grid, tail_fit)
-from implicitreg.numerics.float64_limit import float64_gradient_flow_limit
 from implicitreg.numerics.precision import mpf_from
-
-
-def float64_failure_index(A, y, depth, alpha_products: Sequence, reference, errors: Sequence,
-                          rel: float = 0.1) -> int | None:
-    """First index k at which the float64 solve fails or its error ||x64 - reference||_2 departs from the
-    high-precision error ``errors[k]`` by more than ``rel`` (relative); None if float64 keeps up everywhere."""
-    import numpy as np
-
-    ref = np.array([float(v) for v in reference])
-    for k, (a, err) in enumerate(zip(alpha_products, errors)):
-        r = float64_gradient_flow_limit(A, y, depth, a)
-        if not r.success:
-            return k
-        e64 = float(np.linalg.norm(r.x - ref))
-        if abs(e64 - float(err)) > rel * float(err):
-            return k
-    return None
-
 
 
 def _l2(x, ref) -> mpmath.mpf:
     return mpmath.sqrt(mpmath.fsum((as_mpf(a) - as_mpf(b)) ** 2 for a, b in zip(x, ref)))
-
 
 
 def _limit_errors(instance, depth, alphas: Sequence[str], reference, progress: Progress, digits: int = 20):
@@ -68,8 +48,8 @@ WAH_INSTANCES = {
 @figure("wah-fig1", "WAH figure 1: distance to the selected minimizer x_g(p) vs alpha^p",
         "||x_inf - x_g(p)||_2 against the product scale alpha^p down to 1e-30 for p in {2, 2.5, 3, 4} on the "
         "line, plane and random instances (wah.md s7-8, authors' code figure 1), with the fitted slopes against "
-        "the rates of Thm E and where float64 fails.")
-def wah_fig1(quick: bool, progress: Progress) -> FigureData:
+        "the rates of Thm E and where the authors' float64 set-up (Radau) fails.", instance="l1")
+def wah_fig1(quick: bool, progress: Progress, instance=None) -> FigureData:
     from fractions import Fraction
 
     from implicitreg.numerics.basis_pursuit import l1_minimizer
@@ -77,15 +57,16 @@ def wah_fig1(quick: bool, progress: Progress) -> FigureData:
     from implicitreg.numerics.selection import selected_minimizer
 
     depths = [Fraction(v) for v in _WAH_DEPTHS]
-    alphas = decades(1, 30, 6 if quick else None)
-    bottom = max(int(a.split("-")[1]) for a in alphas)
-    panels = [Panel(name, f"{name}", "alpha^p (product scale)", "||x_inf - x_g(p)||_2") for name in WAH_INSTANCES]
+    alphas = decades(0, 30, QUICK_DECADES if quick else None)
+    bottom = 30
+    instances = ({name: Instance.from_data(spec, name=name) for name, spec in WAH_INSTANCES.items()}
+                 if instance is None else {instance.name or "instance": instance})
+    panels = [Panel(name, f"{name}", "alpha^p (product scale)", "||x_inf - x_g(p)||_2") for name in instances]
     data = FigureData("wah-fig1", FIGURES["wah-fig1"].title, FIGURES["wah-fig1"].description, panels,
                       alpha_convention="product (the axis is alpha^p, alpha per factor)",
                       meta={"alphas_product": alphas, "depths": [str(p) for p in depths], "instances": {}})
-    progress.start(len(WAH_INSTANCES) * len(depths) * len(alphas))
-    for name, spec in WAH_INSTANCES.items():
-        inst = Instance.from_data(spec, name=name)
+    progress.start(len(instances) * len(depths) * len(alphas))
+    for name, inst in instances.items():
         bp = l1_minimizer(inst)
         data.meta["instances"][name] = {"A": inst.to_json()["A"], "y": inst.to_json()["y"], "rho": str(bp.rho),
                                         "unique_bp": bp.unique, "support": list(bp.support)}
@@ -102,19 +83,44 @@ def wah_fig1(quick: bool, progress: Progress) -> FigureData:
                                      xs, [float(e) for e in errs], "implicitreg.numerics.dual_limit"))
             bd, predicted, pprov = _thm_e_rate(bp, p)
             tail_fit(data, name, series, alphas, errs, 1e-10, predicted, pprov)
-            # the Thm E rate (Theta, no constant) drawn through the smallest-alpha point
-            a_end, e_end = mpmath.mpf(xs[-1]), errs[-1]
-            data.curves.append(Curve(name, series, "rate", f"Thm E: (alpha^p)^{predicted:.4g} through the last point",
-                                     f"derived (WAH-E {bd.name})", xs,
-                                     [float(e_end * (mpmath.mpf(x) / a_end) ** predicted) for x in xs],
-                                     f"implicitreg.theory: WAH-E/{bd.name}"))
+            _rate_line(data, name, series, xs, errs, predicted, f"Thm E ({bd.name})", f"derived (WAH-E {bd.name})",
+                       f"implicitreg.theory: WAH-E/{bd.name}")
             _thm_c_distance(data, inst, p, name, series, xs, errs, results)
-            k = float64_failure_index(inst.A_float(), inst.y_float(), p, xs, xg.x, errs)
-            if k is not None:
-                data.markers.append(Marker(name, series, xs[k], float(errs[k]),
-                                           "float64 fails (scipy dual Newton departs > 10%)",
-                                           "first alpha^p where the float64 solve fails or departs by > 10%"))
+            if instance is None:
+                _float64_marker(data, "wah-fig1", name, name, series, str(p))
     return data
+
+
+#: the quick grids' decades of alpha^p: alpha^p = 1, the pre-asymptotic range decade by decade, then the tail
+QUICK_DECADES = (0, 1, 2, 3, 4, 6, 8, 12, 18, 24, 30)
+
+
+def _rate_line(data: FigureData, panel, series, xs, errs, exponent, name, provenance, source) -> None:
+    """A Theta rate (no constant) c (alpha^p)^exponent, drawn a decade below the smallest-alpha point so that it
+    is never hidden under the data."""
+    a_end, e_end = mpmath.mpf(xs[-1]), errs[-1] / 10
+    data.curves.append(Curve(panel, series, "rate", f"{name}: (alpha^p)^{exponent:.4g}, a decade below the data",
+                             provenance, xs, [float(e_end * (mpmath.mpf(x) / a_end) ** exponent) for x in xs],
+                             source))
+
+
+def _float64_marker(data: FigureData, figure_name, key, panel, series, depth) -> None:
+    """The stored failure point of the authors' float64 set-up (experiments.float64_markers) for one series."""
+    from implicitreg.experiments.float64_markers import load_markers
+
+    records, store = load_markers()
+    rec = records.get((figure_name, key, depth))
+    if rec is None or rec["failed_at"] is None:
+        return
+    last = rec["tried"][-1]
+    method = f"{rec['method']} rtol {rec['rtol']:g}, full (u, v) flow, analytic Jacobian"
+    data.markers.append(Marker(panel, series, float(last["alpha_product"]), last["certified_error"],
+                               f"float64 fails: {rec['method']} (authors' set-up)",
+                               f"first alpha^p where {method} departs > {store['relative_tolerance']:g} relative "
+                               f"from the certified error or is not accepted: {last['message']}",
+                               method=method,
+                               provenance=f"measured {store['measured_on']} (scipy {store['versions']['scipy']}), "
+                                          "stored in implicitreg/experiments/data/float64_markers.json"))
 
 
 def _thm_e_rate(bp, p):
@@ -134,44 +140,76 @@ def _thm_e_rate(bp, p):
 # WAH figure 2: the kink family A = [1, 1 - eps], y = 1
 # ============================================================================================
 
-@figure("wah-fig2", "WAH figure 2: kink family A = [1, 1-eps], error to x* = (1, 0) vs alpha^p",
-        "||x_inf - (1, 0)||_2 against the product scale alpha^p down to 1e-30, eps in {0.3, 0.1, 0.03, 0.01}, "
-        "one panel per p in {3, 4, 5} (wah.md s6, authors' code figure 2), with the limit constant of the kink "
-        "statement, the fitted slope and where float64 fails.")
+@figure("wah-fig2", "WAH figure 2: kink family A = [1, 1-eps], error to x* = (1, 0) vs alpha^p, and its transition",
+        "||x_inf - (1, 0)||_2 against the product scale alpha^p from 1 down to 1e-30, eps in {0.3, 0.1, 0.03, 0.01}, "
+        "one panel per p in {2, 3, 4, 5} (authors' code figure 2, p = 2 added), with the limit statements "
+        "(WAH-kink-constant, WAH-kink-p2), Thm C's bound, the fitted slopes and where the authors' float64 set-up "
+        "(LSODA) fails; a last panel: the transition profile, error against eps/eps*(alpha), collapsing onto the "
+        "derived profile (WAH-kink-transition).")
 def wah_fig2(quick: bool, progress: Progress) -> FigureData:
     from fractions import Fraction
 
     from implicitreg.numerics.instance import Instance
 
-    depths = (3, 4, 5)
+    depths = (2, 3, 4, 5)
     epss = ("0.3", "0.1", "0.03", "0.01")
-    alphas = decades(1, 30, 6 if quick else None)
+    alphas = decades(0, 30, QUICK_DECADES if quick else None)
+    ratios = [str(v) for v in ((0.1, 0.3, 1, 3, 10) if quick else (0.03, 0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20))]
     panels = [Panel(f"p={p}", f"p = {p}", "alpha^p (product scale)", "||x_inf - x*||_2") for p in depths]
+    panels.append(Panel("transition", "transition: eps = e eps*(alpha), alpha^p = " + TRANSITION_ALPHA,
+                        "e = eps / eps*(alpha)", "||x_inf - x*||_2"))
     data = FigureData("wah-fig2", FIGURES["wah-fig2"].title, FIGURES["wah-fig2"].description, panels,
                       alpha_convention="product (the axis is alpha^p, alpha per factor)",
-                      meta={"alphas_product": alphas, "eps": list(epss), "depths": list(depths), "x_star": [1, 0]})
-    progress.start(len(depths) * len(epss) * len(alphas))
+                      meta={"alphas_product": alphas, "eps": list(epss), "depths": list(depths), "x_star": [1, 0],
+                            "transition_ratios": ratios, "transition_alpha_product": TRANSITION_ALPHA})
+    progress.start(len(depths) * (len(epss) * len(alphas) + len(ratios)))
     digits = []
     for p in depths:
         for eps in epss:
             series = f"eps={eps}"
             inst = Instance.from_lists([[1, 1 - Fraction(eps)]], [1], name=f"kink eps={eps}")
             errs, results = _limit_errors(inst, p, alphas, (1, 0), progress)
-            dig = min(r.digits for r in results)
-            digits.append(dig)
+            digits.append(min(r.digits for r in results))
             xs = [float(Fraction(a)) for a in alphas]
             data.curves.append(Curve(f"p={p}", series, "observed", series,
                                      "computed (numerics.dual_limit, certified digits)", xs, [float(e) for e in errs],
                                      "implicitreg.numerics.dual_limit.gradient_flow_limit"))
-            tail_fit(data, f"p={p}", series, alphas, errs, 1e-8, 1, "derived (Thm E: Theta(alpha^p))")
-            k = float64_failure_index(inst.A_float(), inst.y_float(), p, xs, (1, 0), errs)
-            if k is not None:
-                data.markers.append(Marker(f"p={p}", series, xs[k], float(errs[k]),
-                                           "float64 fails (scipy dual Newton departs > 10%)",
-                                           "first alpha^p where the float64 solve fails or departs by > 10%"))
+            if p == 2:
+                tail_fit(data, f"p={p}", series, alphas, errs, 1e-20, float(eps),
+                         "derived (WAH-kink-p2: (alpha^2)^eps)")
+            else:
+                tail_fit(data, f"p={p}", series, alphas, errs, 1e-12, 1, "derived (Thm E: Theta(alpha^p))")
+            _float64_marker(data, "wah-fig2", eps, f"p={p}", series, str(p))
             _kink_bounds(data, inst, p, eps, series, xs, errs, results)
+        _transition(data, p, ratios, progress)
     data.meta["certified_digits_min"] = min(digits)
     return data
+
+
+#: the alpha^p at which the transition panel samples eps = e eps*(alpha)
+TRANSITION_ALPHA = "1e-30"
+
+
+def _transition(data: FigureData, p, ratios, progress: Progress) -> None:
+    """Error at eps = e eps*(alpha) (numerics.kink's 1-D reduction) and the collapse profile (alpha -> 0)."""
+    from implicitreg.numerics import kink as K
+    from implicitreg.theory import selection as TS
+
+    series = f"p={p}"
+    errs = []
+    with mpmath.workdps(30):
+        for e in ratios:
+            errs.append(K.transition_error(p, e, TRANSITION_ALPHA, alpha_convention="product"))
+            progress.step()
+        xs = [float(e) for e in ratios]
+        fine = [float(v) for v in log_grid(min(xs), max(xs), 40)]
+        profile = [float(K.collapse_profile(p, v)) for v in fine]
+    data.curves.append(Curve("transition", series, "observed", f"error at alpha^p = {TRANSITION_ALPHA}",
+                             "computed (numerics.kink: 1-D dual reduction)", xs, [float(v) for v in errs],
+                             "implicitreg.numerics.kink.transition_error", style="scatter"))
+    data.curves.append(Curve("transition", series, "limit", f"collapse profile (alpha -> 0), {series}",
+                             f"derived ({TS.KINK_TRANSITION.name})", fine, profile,
+                             "implicitreg.numerics.kink.collapse_profile"))
 
 
 def _kink_bounds(data: FigureData, inst, p, eps, series, xs, errs, results) -> None:
@@ -181,13 +219,21 @@ def _kink_bounds(data: FigureData, inst, p, eps, series, xs, errs, results) -> N
 
     from implicitreg.theory import selection as TS
 
-    thm = TS.KINK_CONSTANT
-    bd = thm.bound("constant")
-    const = bd.evaluate(30, p=p, epsilon=Fraction(eps))
-    data.curves.append(Curve(f"p={p}", series, "limit", f"limit: {float(const):.6g} alpha^p ({series})",
-                             bound_provenance(thm, bd), xs, [float(const * mpmath.mpf(a)) for a in xs],
-                             f"implicitreg.theory: {thm.name}/{bd.name}"))
-    data.meta.setdefault("kink_limit_constants", {})[f"p={p},{series}"] = float(const)
+    if p == 2:
+        thm = TS.KINK_P2
+        bd = thm.bound("asymptotic")
+        vals = [bd.evaluate(30, epsilon=Fraction(eps), alpha=mpmath.sqrt(mpmath.mpf(a))) for a in xs]
+        data.curves.append(Curve(f"p={p}", series, "limit", f"limit: sqrt(1 + (1-eps)^2) (alpha^2)^eps ({series})",
+                                 bound_provenance(thm, bd), xs, [float(v) for v in vals],
+                                 f"implicitreg.theory: {thm.name}/{bd.name}"))
+    else:
+        thm = TS.KINK_CONSTANT
+        bd = thm.bound("constant")
+        const = bd.evaluate(30, p=p, epsilon=Fraction(eps))
+        data.curves.append(Curve(f"p={p}", series, "limit", f"limit: {float(const):.6g} alpha^p ({series})",
+                                 bound_provenance(thm, bd), xs, [float(const * mpmath.mpf(a)) for a in xs],
+                                 f"implicitreg.theory: {thm.name}/{bd.name}"))
+        data.meta.setdefault("kink_limit_constants", {})[f"p={p},{series}"] = float(const)
     _thm_c_distance(data, inst, p, f"p={p}", series, xs, errs, results)
 
 
@@ -212,11 +258,15 @@ def _thm_c_distance(data: FigureData, inst, p, panel, series, xs, errs, results)
         with mpmath.workdps(r.dps):
             a_factor = r.alpha_product ** (mpmath.mpf(1) / as_mpf(p))  # WAH states Thm C per factor
             X1 = mpmath.fsum(abs(v) for v in r.x)
-            g = gap_bound.evaluate(40, p=p, alpha=a_factor, N=inst.N, X1=X1, M=bp.value)
-            vals.append(dist.evaluate(40, gap=g, kappa=kappa_lb))
         facts = {"depth": p, "consistent": True, "M": bp.value}  # y in range(A): Instance checked it exactly
         # WAH-C's hypotheses from theory.selection; the p = 2 bound also needs log(1/alpha^2) > 0
         ok.append(not TS.THM_C.failed_hypotheses(facts) and not (p == 2 and a_factor >= 1))
+        if not ok[-1]:
+            vals.append(None)
+            continue
+        with mpmath.workdps(r.dps):
+            g = gap_bound.evaluate(40, p=p, alpha=a_factor, N=inst.N, X1=X1, M=bp.value)
+            vals.append(dist.evaluate(40, gap=g, kappa=kappa_lb))
     pts = [(x, v) for x, v, o in zip(xs, vals, ok) if o]
     data.curves.append(Curve(panel, series, "upper", f"Thm C: gap/kappa ({series})",
                              f"derived (WAH-C {gap_bound.name}, {dist.name})", [x for x, _ in pts],
@@ -243,6 +293,21 @@ def _lambdified(expr, var):
     import sympy
 
     return sympy.lambdify(var, expr, modules="mpmath")
+
+
+def _continuous(expr, var):
+    """``expr`` as an mpmath function, with its limit where the formula is indeterminate (g_2(0) = lim 0 log 0)."""
+    import sympy
+
+    fn = _lambdified(expr, var)
+
+    def value(v):
+        out = fn(v)
+        if mpmath.isnan(out) or mpmath.isinf(out):
+            return mpmath.mpf(sympy.limit(expr, var, sympy.nsimplify(v)).evalf(mpmath.mp.dps))
+        return out
+
+    return value
 
 
 def _link_inverse_bisect(h_fn, s, p) -> mpmath.mpf:
@@ -286,13 +351,17 @@ def wah_fig3(quick: bool, progress: Progress) -> FigureData:
     progress.start(len(depths))
     with mpmath.workdps(30):
         s_q = [mpmath.mpf(-5) + 10 * mpmath.mpf(k) / (n - 1) for k in range(n)]
-        x_g = [mpmath.mpf(-8) + 16 * (mpmath.mpf(k) + mpmath.mpf(1) / 2) / n for k in range(n)]  # avoids x = 0
+        # g_p has a cusp at x = 0 (slope -> -infinity as |x| -> 0+ for p = 2): a linear grid plus a log-refined
+        # neighbourhood of 0, and x = 0 itself (g_p(0) = 0, the limit, not a 0 log 0 = nan)
+        near0 = log_grid("1e-4", "0.5", 8 if quick else 40)
+        x_g = sorted({mpmath.mpf(-8) + 16 * mpmath.mpf(k) / (n - 1) for k in range(n)}
+                     | set(near0) | {-v for v in near0} | {mpmath.mpf(0)})
         s_h = [mpmath.mpf("-0.99") + mpmath.mpf("1.98") * k / (n - 1) for k in range(n)]
         x_b = log_grid("1e-3", "1e4", n)  # increasing |x|
         for p in depths:
             label = _depth_label(p)
             h_fn = _lambdified(P.h(p, P.s), P.s)
-            g_fn = _lambdified(P.g(p, P.x), P.x)
+            g_fn = _continuous(P.g(p, P.x), P.x)
             # Lemma B's approximation of alpha^p q_p(x/alpha^p) at alpha = 1 (equals g_p there)
             approx_fn = _lambdified(P.lemma_b_approximation(p, P.x).subs(alpha_sym, 1), P.x)
             if p == 2:

@@ -1,0 +1,112 @@
+"""Full-batch gradient descent on many deep linear networks at once (float64, vectorised over runs).
+
+The loss of every run is R(W) = (1/n) ||y - X w||^2 = w^T Sigma w - 2 b^T w + c with Sigma = X^T X / n,
+b = X^T y / n and the end-to-end vector w^T = p^T W_L ... W_1 (p the fixed head, or W_L a row). With
+g = Sigma w - b, the prefix products V_k = W_k ... W_1 (V_0 = I) and the suffix vectors u_L = p,
+u_{k-1} = W_k^T u_k,
+
+    grad_{W_k} R = 2 u_k (V_{k-1} g)^T,
+
+the formula of :func:`implicitreg.numerics.deep_linear.gradient`, evaluated here for a stack of B runs (layer
+arrays of shape (B, d_k, d_{k-1})) with one step size per run. A run whose weights become non-finite is
+*diverged*: it is frozen at NaN and its step recorded. Experiments use this to run the papers' repetitions
+(seeds x scales x step sizes) in seconds; :func:`implicitreg.numerics.deep_linear.gradient_descent` is the
+one-network reference it is tested against.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchedGDResult:
+    """``weights[k]``: layer k+1 of every run, shape (B, d_{k+1}, d_k); ``head``: the fixed head or None;
+    ``diverged``: per run; ``diverged_at``: the step at which it diverged (-1 if not); ``loss``: final R
+    (NaN for diverged runs); ``steps``: steps taken."""
+
+    weights: tuple[np.ndarray, ...]
+    head: np.ndarray | None
+    diverged: np.ndarray
+    diverged_at: np.ndarray
+    loss: np.ndarray
+    steps: int
+
+    def network(self, i: int):
+        """Run ``i`` as a :class:`~implicitreg.numerics.deep_linear.DeepLinearNetwork`."""
+        from implicitreg.numerics.deep_linear import DeepLinearNetwork
+
+        return DeepLinearNetwork(tuple(W[i].copy() for W in self.weights), self.head)
+
+
+def stack(nets: Sequence) -> tuple[tuple[np.ndarray, ...], np.ndarray | None]:
+    """The layers of equally shaped networks stacked along a leading run axis, and their common head."""
+    heads = [n.head for n in nets]
+    if any((h is None) != (heads[0] is None) or (h is not None and not np.array_equal(h, heads[0])) for h in heads):
+        raise ValueError("the networks must share their head")
+    return tuple(np.stack([n.weights[k] for n in nets]) for k in range(nets[0].depth)), heads[0]
+
+
+def _end_to_end(Ws, head):
+    """(w of shape (B, d), prefix products V_0..V_{L-1}, suffix vectors u_1..u_L)."""
+    B, d = Ws[0].shape[0], Ws[0].shape[2]
+    V = [np.broadcast_to(np.eye(d), (B, d, d))]
+    for W in Ws[:-1]:
+        V.append(W @ V[-1])
+    u_top = np.broadcast_to(head, (B, len(head))) if head is not None else np.ones((B, 1))
+    u = [u_top]
+    for W in reversed(Ws[1:]):
+        u.append(np.einsum("bij,bi->bj", W, u[-1]))
+    u.reverse()  # u[k] = u_{k+1}
+    w = np.einsum("bij,bi->bj", Ws[-1] @ V[-1], u_top)
+    return w, V, u
+
+
+def losses(Ws, head, Sigma, b, c) -> np.ndarray:
+    w, _, _ = _end_to_end(Ws, head)
+    return np.einsum("bi,ij,bj->b", w, Sigma, w) - 2 * w @ b + c
+
+
+def batched_gradient_descent(weights: Sequence[np.ndarray], head, data, eta, steps: int,
+                             callback: Callable[[int, tuple], None] | None = None,
+                             every: int = 0) -> BatchedGDResult:
+    """``steps`` GD steps W_k <- W_k - eta_r grad_{W_k} R for every run r (``eta``: scalar or one per run).
+
+    ``data`` is a :class:`~implicitreg.numerics.deep_linear.RegressionData`; ``callback(step, weights)`` is
+    called at step 0 and every ``every`` steps when given."""
+    Sigma = np.asarray(data.sigma("float"), dtype=float)
+    b = np.asarray(data.moment("float"), dtype=float)
+    y = np.asarray(data.y_array("float"), float)
+    c = float(y @ y) / len(y)
+    Ws = [np.array(W, dtype=float) for W in weights]
+    B = Ws[0].shape[0]
+    eta = np.broadcast_to(np.asarray(eta, dtype=float), (B,)).copy()
+    if not np.all(eta > 0):
+        raise ValueError("every step size must be > 0")
+    head = None if head is None else np.asarray(head, dtype=float)
+    diverged_at = np.full(B, -1)
+    alive = np.ones(B, dtype=bool)
+    with np.errstate(all="ignore"):
+        if callback is not None:
+            callback(0, tuple(Ws))
+        for step in range(1, steps + 1):
+            w, V, u = _end_to_end(Ws, head)
+            g = w @ Sigma - b  # Sigma symmetric
+            for k in range(len(Ws)):
+                Vg = np.einsum("bij,bj->bi", V[k], g)
+                grad = 2 * u[k][:, :, None] * Vg[:, None, :]
+                Ws[k] = Ws[k] - (eta * alive)[:, None, None] * grad
+            bad = alive & ~np.all(np.isfinite(Ws[-1].reshape(B, -1)), axis=1)
+            if bad.any():
+                for k in range(len(Ws)):
+                    Ws[k][bad] = np.nan
+                diverged_at[bad] = step
+                alive &= ~bad
+            if callback is not None and every and step % every == 0:
+                callback(step, tuple(Ws))
+        loss = losses(Ws, head, Sigma, b, c)
+    loss[~alive] = np.nan
+    return BatchedGDResult(weights=tuple(Ws), head=head, diverged=~alive, diverged_at=diverged_at, loss=loss,
+                           steps=steps)
