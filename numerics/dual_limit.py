@@ -37,6 +37,7 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
+from implicitreg.numerics._flint_link import FlintLink
 from implicitreg.numerics.exact import rref, transpose
 from implicitreg.numerics.integer_form import IntegerRows
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, positive_value,
@@ -140,33 +141,20 @@ class _Dual:
         self.A = (flint.arb_mat(Aint) / den).mid()
         self.AT = self.A.transpose()
         self.y = [q(v) for v in y]
-        self.two = D == 2
-        if not self.two:
-            self.e = flint.arb(flint.fmpq((D / (D - 2)).numerator, (D / (D - 2)).denominator))
-            k = Fraction(2) / (D - 2)
-            self.k = flint.arb(flint.fmpq(k.numerator, k.denominator))
-            self.hk = flint.arb(flint.fmpq(((D - 2) / 2).numerator, ((D - 2) / 2).denominator))
+        self.link = FlintLink(D)  # phi_D, phi_D', H_D in arb (numerics/_flint_link.py)
+        self.two = self.link.two
 
     def zvec(self, nu):
         return [v.mid() for v in (self.AT * flint.arb_mat(self.m, 1, nu)).entries()]
 
     def phi(self, z):
-        if self.two:
-            return [(2 * v.sinh()).mid() for v in z]
-        e, e2 = self.e, 2 * self.e  # (1-z)^-e - (1+z)^-e without cancellation at small z
-        return [((1 + v) ** (-e) * (e2 * v.atanh()).expm1()).mid() for v in z]
+        return [self.link.phi(v).mid() for v in z]
 
     def dphi(self, z):
-        if self.two:
-            return [(2 * v.cosh()).mid() for v in z]
-        e1 = self.e + 1
-        return [(self.e * ((1 - v) ** (-e1) + (1 + v) ** (-e1))).mid() for v in z]
+        return [self.link.dphi(v).mid() for v in z]
 
     def H(self, z):
-        if self.two:
-            return sum(((v / 2).sinh() ** 2 * 4 for v in z), flint.arb(0)).mid()
-        k = self.k
-        return (self.hk * sum(((1 - v) ** (-k) + (1 + v) ** (-k) - 2 for v in z), flint.arb(0))).mid()
+        return self.link.H_sum(z).mid()
 
     def objective(self, nu, z, a):
         return (sum((yi * ni for yi, ni in zip(self.y, nu)), flint.arb(0)) - a * self.H(z)).mid()

@@ -21,6 +21,7 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError
+from implicitreg.numerics._flint_link import FlintLink
 from implicitreg.numerics._result import Result
 from implicitreg.numerics.ode import (METHODS, DormandPrince, OdeResult, OdeSolution, OdeSolver,  # noqa: F401
                                       RadauIIA, _num, integrate)
@@ -172,10 +173,8 @@ class _FlintDual:
             self.A = flint.arb_mat(self.m, self.N, [q(v) for row in instance.A for v in row])
             self.AT = self.A.transpose()
             self.y = [q(v) for v in instance.y]
-            self.two = D == 2
-            if not self.two:
-                e = D / (D - 2)
-                self.e = flint.arb(flint.fmpq(e.numerator, e.denominator))
+            self.link = FlintLink(D)  # phi_D, phi_D' in arb (numerics/_flint_link.py)
+            self.two = self.link.two
             self.ap, self.c = to_arb(ap), to_arb(c)
 
     def _z(self, nu):
@@ -193,21 +192,14 @@ class _FlintDual:
         z = (self.AT * flint.arb_mat(self.m, 1, nu)).entries()
         if not self.two and any(not abs(v.mid()) < 1 for v in z):
             raise DomainError("|A^T nu| reached 1")
-        if self.two:
-            phi = [2 * v.sinh() for v in z]
-        else:
-            phi = [(1 + v) ** (-self.e) * (2 * self.e * v.atanh()).expm1() for v in z]
+        phi = [self.link.phi(v) for v in z]
         Ax = (self.A * flint.arb_mat(self.N, 1, [self.ap * p for p in phi])).entries()
         return [(-self.c * (a - b)).mid() for a, b in zip(Ax, self.y)]
 
     def jacobian(self, nu):
         with flint_precision(self.dps):
             z = self._z(nu)
-            if self.two:
-                dphi = [2 * v.cosh() for v in z]
-            else:
-                e1 = self.e + 1
-                dphi = [self.e * ((1 - v) ** (-e1) + (1 + v) ** (-e1)) for v in z]
+            dphi = [self.link.dphi(v) for v in z]
             w = [(self.c * self.ap * d).mid() for d in dphi]
             Aw = flint.arb_mat(self.m, self.N, [self.A[i, j] * w[j] for i in range(self.m) for j in range(self.N)])
             J = Aw * self.AT

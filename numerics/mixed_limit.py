@@ -34,6 +34,7 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError
+from implicitreg.numerics._flint_link import FlintLink
 from implicitreg.numerics.dual_limit import _Dual, _Solve
 from implicitreg.numerics.float64_dual import float64_start
 from implicitreg.numerics.integer_form import IntegerRows
@@ -78,12 +79,8 @@ class MixedDual(_Dual):
         self.integer = integer
         self.den = integer.den
         self.y = [flint.arb(flint.fmpq(v.numerator, v.denominator)) for v in y]
-        self.two = D == 2
-        if not self.two:
-            q = lambda v: flint.arb(flint.fmpq(v.numerator, v.denominator))
-            self.e = q(D / (D - 2))
-            self.k = q(2 / (D - 2))
-            self.hk = q((D - 2) / 2)
+        self.link = FlintLink(D)  # phi_D, phi_D', H_D in arb (numerics/_flint_link.py)
+        self.two = self.link.two
 
     def zvec(self, v):
         V, K = _fixed_point(v, flint.ctx.prec + GUARD_BITS)
