@@ -27,8 +27,9 @@ i.e. solves A alpha_prod phi_D(A^T nu) = y. The solver
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
@@ -36,7 +37,9 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
+from implicitreg.numerics._flint_link import FlintLink
 from implicitreg.numerics.exact import rref, transpose
+from implicitreg.numerics.integer_form import IntegerRows
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, positive_value,
                                              product_scale)
 from implicitreg.numerics.precision import (GUARD_DIGITS, agreeing_digits, flint_precision, log10_abs, significant_str,
@@ -48,15 +51,18 @@ MAX_DIGITS = 5000
 BOUNDARY_FRACTION = flint.fmpq(99, 100)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class LimitResult:
     """The certified limit x_inf(alpha) = alpha_prod phi_D(z), z = A^T nu, A x = y.
 
     ``digits``: significant digits of every entry of ``x`` certified by agreement of two independent solves:
-    ``x`` comes from the solve at ``dps`` digits and was compared with a second solve at ``dps_check`` = dps/2
-    digits; entries below ``floor`` = min(alpha_prod, ||x||_inf) in magnitude are certified to ``digits`` digits
-    at the scale ``floor`` (absolute error <= floor 10^-digits). ``residual`` = ||A x - y||_inf (at ``dps``).
-    ``iterations``/``stages``: Newton steps and continuation stages of both solves together.
+    ``x`` comes from the solve at ``dps`` digits (the working precision of ``x``, ``nu``, ``z``) and was compared
+    with a second, independent solve at ``dps_check`` = dps/2 digits; entries below ``floor`` = min(alpha_prod,
+    ||x||_inf) in magnitude are certified to ``digits`` digits at the scale ``floor`` (absolute error <=
+    floor 10^-digits). ``residual`` = ||A x - y||_inf (at ``dps``). ``iterations``/``stages``: Newton steps and
+    continuation stages of both solves together. ``method``: ``"mixed"`` (float64 continuation, refinement at
+    working precision, independent check; :mod:`implicitreg.numerics.mixed_limit`) or ``"full"`` (every step at
+    working precision). A returned result is always certified (``success`` True, ``status`` 0); a failure raises.
     """
 
     x: list
@@ -69,10 +75,25 @@ class LimitResult:
     digits: int
     residual: mpf
     dps: int
+    dps_check: int
     iterations: int
-    dps_check: int = 0
-    floor: mpf = field(default_factory=lambda: mpf(0))
+    floor: mpf
     stages: int = 0
+    method: str = "full"
+    message: str = "certified by two independent solves"
+    success: bool = True
+    status: int = 0
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict: x as decimal strings with the certified digits, exact depth/alpha as "p/q"."""
+        from implicitreg.numerics.exact import fraction_str
+
+        return {"x": self.x_str(), "digits": self.digits, "depth": fraction_str(self.depth),
+                "alpha": fraction_str(self.alpha), "alpha_convention": self.alpha_convention,
+                "alpha_product": mpmath.nstr(self.alpha_product, 20), "floor": mpmath.nstr(self.floor, 20),
+                "residual": mpmath.nstr(self.residual, 5), "dps": self.dps, "dps_check": self.dps_check,
+                "iterations": self.iterations, "stages": self.stages, "method": self.method,
+                "success": self.success, "status": self.status, "message": self.message}
 
     def x_str(self, digits: int | None = None) -> list[str]:
         """Decimal strings of x with ``digits`` (default: all certified) significant digits.
@@ -86,10 +107,13 @@ class LimitResult:
         return [significant_str(v, d, self.floor) for v in self.x]
 
 
-def independent_rows(A, y) -> tuple[list, list, list[int]]:
+def independent_rows(A, y, integer: IntegerRows | None = None) -> tuple[list, list, list[int]]:
     """Rows of (A, y) forming a basis of the row space of A (exact), and their indices."""
     if not any(v for row in A for v in row):
         return [], [], []
+    if (integer or IntegerRows(A)).full_row_rank():
+        # full row rank modulo a prime implies full row rank over Q (the usual case): no exact elimination needed
+        return [list(row) for row in A], list(y), list(range(len(A)))
     _, pivots = rref(transpose(A))  # pivot columns of A^T = independent rows of A
     return [list(A[i]) for i in pivots], [y[i] for i in pivots], pivots
 
@@ -97,49 +121,40 @@ def independent_rows(A, y) -> tuple[list, list, list[int]]:
 class _Dual:
     """The dual problem in flint arb at the current flint precision (midpoint arithmetic)."""
 
-    def __init__(self, A, y, D: Fraction):
+    def __init__(self, A, y, D: Fraction, integer=None):
+        """``integer``: a precomputed exact integer form of A (:class:`~implicitreg.numerics.mixed_limit.IntegerRows`)."""
         self.m, self.N = len(A), len(A[0])
         self.D = D
         q = lambda v: flint.arb(flint.fmpq(v.numerator, v.denominator))
         # exact integer form A = A_int / den (also used for the Hessian: fixed-point weights, fmpz_mat product)
-        den = 1
-        for row in A:
-            for v in row:
-                den = math.lcm(den, v.denominator)
+        if integer is not None:
+            den, self.Aint_rows, Aint = integer.den, integer.rows, integer.fmpz
+        else:
+            den = 1
+            for row in A:
+                for v in row:
+                    den = math.lcm(den, v.denominator)
+            self.Aint_rows = [[v.numerator * (den // v.denominator) for v in row] for row in A]
+            Aint = flint.fmpz_mat(self.m, self.N, [v for row in self.Aint_rows for v in row])
         self.den = den
-        self.Aint_rows = [[v.numerator * (den // v.denominator) for v in row] for row in A]
-        Aint = flint.fmpz_mat(self.m, self.N, [v for row in self.Aint_rows for v in row])
         self.Aint_T = Aint.transpose()
         self.A = (flint.arb_mat(Aint) / den).mid()
         self.AT = self.A.transpose()
         self.y = [q(v) for v in y]
-        self.two = D == 2
-        if not self.two:
-            self.e = flint.arb(flint.fmpq((D / (D - 2)).numerator, (D / (D - 2)).denominator))
-            k = Fraction(2) / (D - 2)
-            self.k = flint.arb(flint.fmpq(k.numerator, k.denominator))
-            self.hk = flint.arb(flint.fmpq(((D - 2) / 2).numerator, ((D - 2) / 2).denominator))
+        self.link = FlintLink(D)  # phi_D, phi_D', H_D in arb (numerics/_flint_link.py)
+        self.two = self.link.two
 
     def zvec(self, nu):
         return [v.mid() for v in (self.AT * flint.arb_mat(self.m, 1, nu)).entries()]
 
     def phi(self, z):
-        if self.two:
-            return [(2 * v.sinh()).mid() for v in z]
-        e, e2 = self.e, 2 * self.e  # (1-z)^-e - (1+z)^-e without cancellation at small z
-        return [((1 + v) ** (-e) * (e2 * v.atanh()).expm1()).mid() for v in z]
+        return [self.link.phi(v).mid() for v in z]
 
     def dphi(self, z):
-        if self.two:
-            return [(2 * v.cosh()).mid() for v in z]
-        e1 = self.e + 1
-        return [(self.e * ((1 - v) ** (-e1) + (1 + v) ** (-e1))).mid() for v in z]
+        return [self.link.dphi(v).mid() for v in z]
 
     def H(self, z):
-        if self.two:
-            return sum(((v / 2).sinh() ** 2 * 4 for v in z), flint.arb(0)).mid()
-        k = self.k
-        return (self.hk * sum(((1 - v) ** (-k) + (1 + v) ** (-k) - 2 for v in z), flint.arb(0))).mid()
+        return self.link.H_sum(z).mid()
 
     def objective(self, nu, z, a):
         return (sum((yi * ni for yi, ni in zip(self.y, nu)), flint.arb(0)) - a * self.H(z)).mid()
@@ -318,19 +333,30 @@ def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) ->
                       to_mpf(last_alpha) if last_alpha is not None else None)
 
 
-def _residual(instance, x) -> mpf:
-    A, y = instance.A, instance.y
-    return max(abs(sum((mpf(a.numerator) / a.denominator * xi for a, xi in zip(row, x)), mpf(0))
-                   - mpf(yi.numerator) / yi.denominator) for row, yi in zip(A, y))
 
 
-def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "product", digits: int = 30) -> LimitResult:
+def _full_pair(Ar, yr, D, ap_low, ap_high, dps: int, dps_check: int):
+    """The full-precision pair: a solve at dps_check, then one at dps from its last continuation stage."""
+    with mpmath.workdps(dps_check):
+        low = _solve(Ar, yr, D, ap_low, dps_check)
+    with mpmath.workdps(dps):
+        high = _solve(Ar, yr, D, ap_high, dps, low.warm, low.warm_alpha)
+    return low, high
+
+
+def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "product", digits: int = 30,
+                        method: str = "mixed") -> LimitResult:
     """x_inf(alpha), the limit of gradient flow on 1/2||A x - y||^2 with x = u^D - v^D, u(0) = v(0), certified.
 
     ``alpha`` is the product scale u_i(0)^D (``alpha_convention="product"``, dln.md) or the factor scale u_i(0)
     (``"factor"``, wah.md; alpha_prod = alpha^D). ``digits``: the significant digits of x to certify (see the
-    module docstring for the method and the meaning of the certificate).
+    module docstring for the method and the meaning of the certificate). ``method``: ``"mixed"`` (default: float64
+    continuation, refinement at working precision, independent check; falls back to ``"full"`` when it cannot
+    certify) or ``"full"`` (every Newton step at working precision: the baseline, see
+    :func:`full_precision_limit`).
     """
+    if method not in ("mixed", "full"):
+        raise InvalidParameterError(f"method must be 'mixed' or 'full', got {method!r}")
     D = depth_value(depth)
     a = positive_value(alpha, "alpha")
     alpha_convention_value(alpha_convention)
@@ -340,33 +366,61 @@ def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "prod
         raise PrecisionError(f"{digits} digits cannot be certified: the supported maximum is {MAX_DIGITS}")
     with mpmath.workdps(30):
         ap_estimate = product_scale(a, D, alpha_convention)
-    dps = working_dps(digits, ap_estimate, D)
-    Ar, yr, rows = independent_rows(instance.A, instance.y)
+    dps_low = working_dps(digits, ap_estimate, D)
+    integer = IntegerRows(instance.A)
+    Ar, yr, rows = independent_rows(instance.A, instance.y, integer)
     m, N = instance.m, instance.N
     if not rows:  # A = 0 and (since y is in range(A)) y = 0: x = 0, nu = 0
-        with mpmath.workdps(dps):
+        with mpmath.workdps(dps_low):
             ap = product_scale(a, D, alpha_convention)
         zero = [mpf(0)] * N
-        return LimitResult(zero, [mpf(0)] * m, list(zero), D, a, alpha_convention, ap, dps, mpf(0), dps, 0, dps,
-                           min(ap, mpf(1)), 0)
+        return LimitResult(x=zero, nu=[mpf(0)] * m, z=list(zero), depth=D, alpha=a, alpha_convention=alpha_convention,
+                           alpha_product=ap, digits=dps_low, residual=mpf(0), dps=dps_low, dps_check=dps_low,
+                           iterations=0, floor=min(ap, mpf(1)), stages=0, method=method, message="A = 0: x = 0")
+    args = (instance, integer, Ar, yr, rows, D, a, alpha_convention, digits, dps_low)
+    if method == "full":
+        return _certify(*args, _full_pair, "full")
+    try:
+        from implicitreg.numerics.mixed_limit import mixed_pair
+
+        pair = mixed_pair(Ar, yr, D, ap_estimate, integer if len(rows) == m else None)
+        return _certify(*args, pair, "mixed")
+    except (ConvergenceError, PrecisionError) as exc:  # not certified by the mixed path: the full solve decides
+        result = _certify(*args, _full_pair, "full")
+        return dataclasses.replace(result, message=f"{result.message} (the mixed-precision solve did not certify: "
+                                                   f"{exc})")
+
+
+def full_precision_limit(instance, depth, alpha, *, alpha_convention: str = "product",
+                         digits: int = 30) -> LimitResult:
+    """The baseline solver: :func:`gradient_flow_limit` with ``method="full"`` (every step at working precision)."""
+    return gradient_flow_limit(instance, depth, alpha, alpha_convention=alpha_convention, digits=digits,
+                               method="full")
+
+
+def _certify(instance, integer, Ar, yr, rows, D, a, alpha_convention, digits, dps_low, pair, method) -> LimitResult:
+    """Two solves, at dps_low and dps = 2 dps_low; certified digits = their agreement, else one retry at twice the
+    precision, else :class:`PrecisionError`."""
+    m = instance.m
     for attempt in range(2):
-        dps_check = 2 * dps
+        dps = 2 * dps_low
+        with mpmath.workdps(dps_low):
+            ap_low = product_scale(a, D, alpha_convention)
         with mpmath.workdps(dps):
             ap = product_scale(a, D, alpha_convention)
-            low = _solve(Ar, yr, D, ap, dps)
-        with mpmath.workdps(dps_check):
-            ap2 = product_scale(a, D, alpha_convention)
-            high = _solve(Ar, yr, D, ap2, dps_check, low.warm, low.warm_alpha)
+        low, high = pair(Ar, yr, D, ap_low, ap, dps, dps_low)
+        with mpmath.workdps(dps):
             norm = max(abs(v) for v in high.x)
-            floor = min(ap2, norm) if norm else ap2
-            certified = agreeing_digits(low.x, high.x, floor, cap=dps - 5)
+            floor = min(ap, norm) if norm else ap
+            certified = agreeing_digits(low.x, high.x, floor, cap=dps_low - 5)
             if certified >= digits:
                 nu = [mpf(0)] * m
                 for i, v in zip(rows, high.nu):
                     nu[i] = v
-                return LimitResult(high.x, nu, high.z, D, a, alpha_convention, ap2, certified,
-                                   _residual(instance, high.x), dps_check, low.iterations + high.iterations,
-                                   dps, floor, low.stages + high.stages)
-        dps *= 2
+                return LimitResult(x=high.x, nu=nu, z=high.z, depth=D, alpha=a, alpha_convention=alpha_convention,
+                                   alpha_product=ap, digits=certified, residual=integer.residual_inf(high.x, instance.y),
+                                   dps=dps, dps_check=dps_low, iterations=low.iterations + high.iterations,
+                                   floor=floor, stages=low.stages + high.stages, method=method)
+        dps_low *= 2
     raise PrecisionError(f"could certify only {certified} of the {digits} requested digits "
-                         f"(working precision {dps // 2} vs {dps} digits)")
+                         f"(working precision {dps_low // 2} vs {dps_low} digits)")

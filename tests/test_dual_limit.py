@@ -193,11 +193,11 @@ def test_refuses_digits_it_cannot_certify(monkeypatch):
 
     monkeypatch.setattr(dual_limit, "agreeing_digits", disagree)
     with pytest.raises(PrecisionError):
-        gradient_flow_limit(SMALL, 2, "0.01", digits=10)
+        gradient_flow_limit(SMALL, 2, "0.01", digits=10, method="full")
     assert len(calls) == 2
 
 
 def test_non_convergence_raises(monkeypatch):
     monkeypatch.setattr(dual_limit, "MAX_NEWTON", 1)
     with pytest.raises(ConvergenceError):
-        gradient_flow_limit(random_instance(3, 8, seed=2), 3, "1e-12", digits=20)
+        gradient_flow_limit(random_instance(3, 8, seed=2), 3, "1e-12", digits=20, method="full")

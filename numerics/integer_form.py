@@ -1,0 +1,116 @@
+"""The exact integer form A = A_int / den of a rational matrix, and the exact products built on it.
+
+Used by the dual solvers: the rank test that lets them skip exact elimination, exact Gram matrices
+A_int diag(W) A_int^T for the Newton systems (float64 matrix products where every partial sum is an integer below
+2^53, hence exact, combined in ``fmpz_mat``), and the exact residual of a binary vector x.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import flint
+import numpy as np
+from mpmath import mpf
+
+from implicitreg.numerics.float64_dual import blas_one_thread
+
+RANK_PRIME = 2 ** 61 - 1
+CHUNK_BITS = 16
+
+
+class IntegerRows:
+    """A = A_int / den exactly (den the lcm of the denominators) as Python rows, ``fmpz_mat`` (and transpose)
+    and, when every |entry| < 2^26, as an exact float64 array for the chunked products of :meth:`gram`."""
+
+    def __init__(self, A):
+        num, dens = _numerators_denominators(A)
+        den = math.lcm(*set(dens))
+        self.den = den
+        N = len(A[0])
+        if all(d == den for d in dens):
+            flat = num
+        else:
+            flat = [n * (den // d) for n, d in zip(num, dens)]
+        self.rows = [flat[i:i + N] for i in range(0, len(flat), N)]
+        self.m, self.N = len(self.rows), len(self.rows[0])
+        self.fmpz = flint.fmpz_mat(self.rows)
+        self.fmpz_T = self.fmpz.transpose()
+        self.amax_bits = max(max(flat), -min(flat)).bit_length()
+        self.float = np.array(self.rows, dtype=float) if self.amax_bits <= 26 else None
+
+    def exact_float_products(self) -> bool:
+        """Whether every partial sum of A_int diag(W_c) A_int^T with 16-bit W_c is an integer below 2^53 in
+        magnitude, so that a float64 matrix product computes it exactly, in any summation order."""
+        return self.float is not None and 2 * self.amax_bits + max(1, self.N).bit_length() + CHUNK_BITS <= 52
+
+    def gram(self, W: list) -> flint.fmpz_mat:
+        """A_int diag(W) A_int^T, exactly, for non-negative integers W.
+
+        W = sum_c W_c 2^(16 c) with 16-bit digits W_c; each P_c = A_int diag(W_c) A_int^T is an exact float64
+        product (:meth:`exact_float_products`) over the columns where W_c is nonzero. The sum sum_c P_c 2^(16 c)
+        is normalized to base-2^16 digits with int64 carries and read as one two's-complement integer per entry
+        (no big-integer arithmetic per chunk). Falls back to one ``fmpz_mat`` product when A's entries are too
+        large for exact float64 products.
+        """
+        if not self.exact_float_products():
+            AW = flint.fmpz_mat(self.m, self.N, [a * Wj for row in self.rows for a, Wj in zip(row, W)])
+            return AW * self.fmpz_T
+        m = self.m
+        C = max(1, (max(W).bit_length() + CHUNK_BITS - 1) // CHUNK_BITS)
+        raw = b"".join(Wj.to_bytes(2 * C, "little") for Wj in W)
+        digits = np.frombuffer(raw, dtype="<u2").reshape(self.N, C).astype(float)
+        extra = 4  # |P_c| < 2^53: three more digits bring every carry to 0 or -1, the last one holds the sign
+        out = np.zeros((m, m, C + extra), dtype="<u2")
+        carry = np.zeros((m, m), dtype=np.int64)
+        with blas_one_thread():
+            for c in range(C + extra):
+                v = carry
+                if c < C:
+                    cols = np.nonzero(digits[:, c])[0]
+                    if len(cols):
+                        A = self.float[:, cols]
+                        v = v + ((A * digits[cols, c]) @ A.T).astype(np.int64)
+                out[:, :, c] = v & 0xFFFF
+                carry = v >> CHUNK_BITS
+        width = 2 * (C + extra)
+        flat = out.tobytes()
+        ints = [int.from_bytes(flat[k:k + width], "little", signed=True) for k in range(0, len(flat), width)]
+        return flint.fmpz_mat(m, m, ints)
+
+    def full_row_rank(self) -> bool:
+        """rank A = m, decided modulo the prime 2^61 - 1 (rank mod p = m implies rank over Q = m; a False may be
+        a rank drop mod p only, and the caller then decides exactly)."""
+        return flint.nmod_mat(self.rows, RANK_PRIME).rank() == self.m
+
+    def residual_inf(self, x, y) -> mpf:
+        """||A x - y||_inf exactly for binary x (mpf entries), rounded once to the current mpmath precision."""
+        parts = [_signed_man_exp(v) for v in x]
+        exps = [int(e) for mn, e in parts if mn]
+        if not exps:
+            return max((abs(mpf(yi.numerator) / yi.denominator) for yi in y), default=mpf(0))
+        E = min(exps)
+        X = [int(mn) << (int(e) - E) if mn else 0 for mn, e in parts]
+        AX = (self.fmpz * flint.fmpz_mat(self.N, 1, X)).entries()
+        worst = Fraction(0)
+        for v, yi in zip(AX, y):
+            r = abs(Fraction(int(v)) * Fraction(2) ** E / self.den - yi)
+            worst = max(worst, r)
+        return mpf(worst.numerator) / worst.denominator
+
+
+def _numerators_denominators(A):
+    """Flat lists of the numerators and denominators of a matrix of Fractions (ints are allowed)."""
+    num, dens = [], []
+    for row in A:
+        for v in row:
+            q = v if isinstance(v, Fraction) else Fraction(v)
+            num.append(q.numerator)
+            dens.append(q.denominator)
+    return num, dens
+
+
+def _signed_man_exp(v):
+    """(signed mantissa, exponent) of an mpf (mpf.man_exp drops the sign)."""
+    sign, man, exp, _ = mpf(v)._mpf_
+    return (-int(man) if sign else int(man)), int(exp)
