@@ -51,6 +51,17 @@ MAX_DIGITS = 5000
 BOUNDARY_FRACTION = flint.fmpq(99, 100)
 
 
+def boundary_step(t, z, dz):
+    """The step length t capped by the fraction to the boundary (as in interior-point methods): a step along dz
+    keeps 1% of the distance of each z_i to |z| = 1 (needed for D > 2, where phi_D has its poles at z = +-1)."""
+    for zi, dzi in zip(z, dz):
+        if dzi > 0 and zi + dzi >= 1:
+            t = min(t, ((1 - zi) / dzi * BOUNDARY_FRACTION).mid())
+        elif dzi < 0 and zi + dzi <= -1:
+            t = min(t, ((-1 - zi) / dzi * BOUNDARY_FRACTION).mid())
+    return t
+
+
 @dataclass(frozen=True, kw_only=True)
 class LimitResult:
     """The certified limit x_inf(alpha) = alpha_prod phi_D(z), z = A^T nu, A x = y.
@@ -221,12 +232,8 @@ def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None 
         dz = dual.zvec(d)
         slope = sum((gi * di for gi, di in zip(g, d)), flint.arb(0)).mid()
         t = flint.arb(1)
-        if not D2:  # fraction to the boundary (as in interior-point methods): keep 1% of the distance to |z| = 1
-            for zi, dzi in zip(z, dz):
-                if dzi > 0 and zi + dzi >= 1:
-                    t = min(t, ((1 - zi) / dzi * BOUNDARY_FRACTION).mid())
-                elif dzi < 0 and zi + dzi <= -1:
-                    t = min(t, ((-1 - zi) / dzi * BOUNDARY_FRACTION).mid())
+        if not D2:
+            t = boundary_step(t, z, dz)
         # change of x under the full step, relative to max(|x_i|, a): the stopping measure
         change = max(((abs(wi * dzi) / max(abs(xi), a)).mid() for wi, dzi, xi in zip(w, dz, x)),
                      default=flint.arb(0))

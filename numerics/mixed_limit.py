@@ -35,14 +35,13 @@ from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError
 from implicitreg.numerics._flint_link import FlintLink
-from implicitreg.numerics.dual_limit import _Dual, _Solve
+from implicitreg.numerics.dual_limit import _Dual, _Solve, boundary_step
 from implicitreg.numerics.float64_dual import float64_start
 from implicitreg.numerics.integer_form import IntegerRows
 from implicitreg.numerics.precision import (GUARD_DIGITS, flint_precision, log10_abs, to_arb, to_mpf_list,
                                             working_dps)
 
 MAX_REFINE = 80
-BOUNDARY_FRACTION = flint.fmpq(99, 100)
 FULL_STEP = flint.arb(10) ** -3  # a full step changing x by less than this (relative) needs no line search
 GUARD_BITS = 20   # fixed-point guard bits of the exact products A^T nu and A x
 # Jacobian precision above log10 of the weights' spread, and the slowest accepted contraction per step before a
@@ -210,11 +209,7 @@ def refine(dual, nu, a, dps: int, jacobian_dps: int, *, accuracy_digits: int, sl
             dz = dual.zvec(d)
             t = flint.arb(1)
             if not D2:
-                for zi, dzi in zip(z, dz):
-                    if dzi > 0 and zi + dzi >= 1:
-                        t = min(t, ((1 - zi) / dzi * BOUNDARY_FRACTION).mid())
-                    elif dzi < 0 and zi + dzi <= -1:
-                        t = min(t, ((-1 - zi) / dzi * BOUNDARY_FRACTION).mid())
+                t = boundary_step(t, z, dz)
             slope = None
             for _ in range(200):
                 nu_new = [(ni + t * di).mid() for ni, di in zip(nu, d)]
