@@ -574,6 +574,14 @@ def selected_minimizer(A, y=None, depth=2, *, digits: int = 40) -> SelectedMinim
 # deep linear networks
 # ---------------------------------------------------------------------------------------------------------------
 
+def _value_attribute(self, name):
+    """``result.NAME`` for an entry NAME of the result's ``values`` report (Sharpness, DeepFlow)."""
+    values = self.__dict__.get("values", {})
+    if name in values:
+        return values[name]
+    raise AttributeError(name)
+
+
 @dataclass(frozen=True)
 class Sharpness:
     """Sharpness of deep linear networks on (X, y) (``docs/theory/deep_linear.md``), mpf at ``digits_requested``
@@ -587,11 +595,7 @@ class Sharpness:
     values: dict
     data: Any = field(repr=False)
 
-    def __getattr__(self, name):
-        values = self.__dict__.get("values", {})
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
+    __getattr__ = _value_attribute
 
     def to_numpy(self):
         """w* as a float64 array."""
@@ -656,11 +660,7 @@ class DeepFlow:
     values: dict
     data: Any = field(repr=False)
 
-    def __getattr__(self, name):
-        values = self.__dict__.get("values", {})
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
+    __getattr__ = _value_attribute
 
     def to_numpy(self):
         """The end-to-end vector w (float64)."""
