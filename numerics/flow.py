@@ -18,6 +18,7 @@ from fractions import Fraction
 
 import flint
 import mpmath
+import numpy as np
 from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError
@@ -124,13 +125,16 @@ def _check_times(t_final, until_converged):
 def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_final=None,
                  until_converged: bool = True, tol=None, dps: int = 30, method: str = "radau", rtol=None, atol=None,
                  max_steps: int = 200000, t_eval=None, progress: bool = False,
-                 time_budget: float | None = None, dense_output: bool = False) -> FlowResult:
+                 time_budget: float | None = None, dense_output: bool = False, error: str = "doubling",
+                 linear_algebra: str = "float64") -> FlowResult:
     """The reduced (dual) flow nu' = -c_D (A x(nu) - y), x(nu) = alpha_prod phi_D(A^T nu), nu(0) = 0.
 
     Integrates to ``t_final`` or, with ``until_converged``, until ||A x - y||_inf <= ``tol`` (default
     10^-(dps-8)); ``until_converged`` without reaching ``tol`` (by ``t_final`` or ``max_steps``) raises
     :class:`ConvergenceError`. The Jacobian -c_D alpha_prod A diag(phi_D'(A^T nu)) A^T is analytic.
-    ``dense_output`` (Radau): the result's ``sol(t)`` gives nu(t) between the recorded steps.
+    ``dense_output`` (Radau): the result's ``sol(t)`` gives nu(t) between the recorded steps. ``error`` and
+    ``linear_algebra``: Radau's error control and stage algebra (:func:`integrate`); with "float64" the Jacobian is
+    formed in float64 from phi_D'(A^T nu) evaluated at the working precision.
     """
     with mpmath.workdps(dps):
         P = _Problem(instance, depth, alpha, alpha_convention)
@@ -147,13 +151,14 @@ def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t
             return fast.rhs(nu)
 
         def jac(t, nu):
-            return fast.jacobian(nu)
+            return fast.jacobian64(nu) if linear_algebra == "float64" else fast.jacobian(nu)
 
         stop = _convergence_stop(P, lambda nu: x_of(nu), tol) if until_converged else None
 
         ode = integrate(fun, (0, t_end), [mpf(0)] * m, jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
                         max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress,
-                        fun_arb=lambda t, nu: fast.rhs_arb(nu), dense_output=dense_output, time_budget=time_budget)
+                        fun_arb=lambda t, nu: fast.rhs_arb(nu), dense_output=dense_output, time_budget=time_budget,
+                        error=error, linear_algebra=linear_algebra, fun_stages=lambda t, h, c, Y: fast.rhs_stages(Y))
         xs = [x_of(nu) for nu in ode.y]
         return _finish("reduced", P, ode, xs, tol, until_converged, dps, method, nu=ode.y)
 
@@ -176,6 +181,10 @@ class _FlintDual:
             self.link = FlintLink(D)  # phi_D, phi_D' in arb (numerics/_flint_link.py)
             self.two = self.link.two
             self.ap, self.c = to_arb(ap), to_arb(c)
+            self.AT_rate = self.AT * (-self.c * self.ap)  # nu' = phi(z) (-c ap A^T) + c y, one row per stage
+            self.cy = [self.c * v for v in self.y]
+            self.A64 = np.array([[float(v) for v in row] for row in instance.A])
+            self._cy_rows = {}
 
     def _z(self, nu):
         z = (self.AT * flint.arb_mat(self.m, 1, [to_arb(v) for v in nu])).entries()
@@ -195,6 +204,28 @@ class _FlintDual:
         phi = [self.link.phi(v) for v in z]
         Ax = (self.A * flint.arb_mat(self.N, 1, [self.ap * p for p in phi])).entries()
         return [(-self.c * (a - b)).mid() for a, b in zip(Ax, self.y)]
+
+    def rhs_stages(self, Y):
+        """The right-hand side at every row of the arb_mat Y (the Radau stages), as an arb_mat of midpoints."""
+        with flint_precision(self.dps):
+            s = Y.nrows()
+            Z = Y * self.A
+            zs = Z.entries()
+            if not self.two and any(not abs(v.mid()) < 1 for v in zs):
+                raise DomainError("|A^T nu| reached 1")
+            phi = self.link.phi
+            rows = self._cy_rows.get(s)
+            if rows is None:
+                rows = self._cy_rows[s] = flint.arb_mat(s, self.m, self.cy * s)
+            return (flint.arb_mat(s, self.N, [phi(v) for v in zs]) * self.AT_rate + rows).mid()
+
+    def jacobian64(self, nu):
+        """The Jacobian -c alpha_prod A diag(phi_D'(A^T nu)) A^T in float64; phi_D' is evaluated in arb at the
+        working precision (near the pole of phi_D, D > 2, float64 would round 1 - z away) and then rounded."""
+        with flint_precision(self.dps):
+            z = self._z(nu)
+            w = np.array([float(self.c * self.ap * self.link.dphi(v)) for v in z])
+        return -(self.A64 * w) @ self.A64.T
 
     def jacobian(self, nu):
         with flint_precision(self.dps):

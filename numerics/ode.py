@@ -5,22 +5,31 @@ method, as in scipy): clamping to the output time, step-size underflow, accept/r
 h_new = h min(MAX_FACTOR, max(MIN_FACTOR, SAFETY err^(-1/(q+1)))) with the named constants below; a subclass
 implements one attempt (:meth:`OdeSolver._attempt`) returning the new state and its error norm.
 
-* ``"radau"`` (= ``"radau5"``), ``"radau9"``, ``"radau13"``: Radau IIA collocation with 3 / 5 / 7 stages
-  (orders 5, 9, 13), L-stable [standard: Hairer & Wanner, Solving ODEs II, IV.5, IV.8]; nodes and coefficients
-  computed at the working precision. The stage equations are solved by simplified Newton with the (analytic, else
-  finite-difference) Jacobian at the start of the step, started from the extrapolated collocation polynomial of the
-  previous step; the stage algebra runs in python-flint ``arb_mat`` midpoints at the same precision (and, when the
-  caller supplies ``fun_arb``, so do the right-hand sides).
+* ``"radau"`` (= ``"radau5"``), ``"radau9"``, ``"radau13"``, ``"radau17"``, ``"radau21"``: Radau IIA collocation
+  with 3 / 5 / 7 / 9 / 11 stages (orders 5, 9, 13, 17, 21), L-stable [standard: Hairer & Wanner, Solving ODEs II,
+  IV.5, IV.8]; nodes (python-flint roots of the integer polynomial P*_s - P*_{s-1}) and coefficients computed in
+  ball arithmetic 128 bits above the working precision, cached per (s, precision). The stage equations are solved
+  by simplified Newton with the Jacobian at the start of the step (analytic, else finite differences), started
+  from the extrapolated collocation polynomial of the previous step. Stage residuals are always formed at the
+  working precision (python-flint ``arb_mat`` midpoints; right-hand sides in arb when the caller supplies
+  ``fun_arb`` or, for all stages at once, ``fun_stages``). ``linear_algebra="float64"`` (default): the Newton matrix
+  I - h A (x) J is inverted in float64 and applied to the residual rounded to float64 (after an exact scaling by a
+  power of two near atol, so that tolerances below float64's range stay representable): each iteration is a step
+  of iterative refinement, so the converged stages are exact to the working precision, only the contraction per
+  iteration depends on float64. ``"arb"``: the matrix is inverted at the working precision (the previous scheme,
+  kept as a check).
   Error control (``error=``): ``"doubling"`` (default): one step h against two steps h/2, error ~ (y_{h/2,h/2} -
   y_h) / (2^p - 1) (three collocations per step; the two-half-step value is kept). ``"embedded"``: the embedded
-  formula of order s with the extra node 0, y_hat - y_1 = gamma0 h f(t0, y0) + sum_j e_j Z_j, filtered by (I - h gamma0 J)^-1 (Hairer & Wanner IV.8, (8.19)-
-  (8.20), for s = 3, 5, 7 with gamma0 the real eigenvalue of A^-1); since it is of order s while the method has
-  order 2s - 1, it is compared with the transformed tolerance 0.1 tol^((s+1)/(2s)) (Hairer's RADAU uses the
-  same exponent, 2/3 for s = 3); one collocation per step. Measured on the benchmark flow (3 x 8, radau13, rtol
-  1e-32, to t = 0.2; ``benchmarks/bench_engine.py``): ``"embedded"`` takes 657 steps in 2.1 s with a global error
-  of 1.6e-26, ``"doubling"`` 373 steps in 2.3-2.9 s with 4e-32; at the exponent 0.66 the embedded estimate
-  reaches 1e-30 but needs 1512 steps (4.1 s). An order-s estimate for an order-(2s-1) method controls the step
-  poorly at 30 digits, so step doubling stays the default.
+  formula of order s with the extra node 0, y_hat - y_1 = gamma0 h f(t0, y0) + sum_j e_j Z_j, filtered by
+  (I - h gamma0 J)^-1 (Hairer & Wanner IV.8, (8.19)-(8.20); gamma0 the real eigenvalue of A, which reproduces
+  the constants DD1..DD3 of Hairer's RADAU5 for s = 3), refined once with f(t0, y0 + err) on the first step and
+  after a rejection; it is of order s while the method has order 2s - 1, so it is compared with the transformed
+  tolerance 0.1 tol^((s+1)/(2s)) (RADAU5's exponent 2/3 for s = 3); one collocation per step. At moderate
+  tolerances it controls the global error to about tol (measured on the benchmark flow: rtol 1e-10, 1e-16), but
+  at 30 digits the order-s estimate does not see the order-2s error: on ``benchmarks/bench_engine.py``'s flow at
+  rtol 1e-34 the true local error of accepted steps (against step doubling) reaches 1e9 tol once h |lambda| ~ 1,
+  and the global error at t = 0.2 stays near 1e-27 for every order and every rtol from 1e-32 to 1e-36. So step
+  doubling stays the default for high-precision trajectories.
   Dense output: the collocation polynomial of each accepted step (``dense_output=True``: ``OdeResult.sol(t)``);
   inside a step it has the stage order s (error O(h^(s+1))), the step order 2s - 1 only at the step's end.
 * ``"rk45"``: explicit Dormand-Prince 5(4) with its embedded error estimate [standard], for non-stiff use.
@@ -31,6 +40,8 @@ If ``fun`` raises :class:`~implicitreg.numerics.potentials.DomainError` (the sta
 from __future__ import annotations
 
 import bisect
+import contextlib
+import functools
 import math
 import sys
 import time
@@ -40,6 +51,7 @@ from typing import Callable, Sequence
 
 import flint
 import mpmath
+import numpy as np
 from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError
@@ -184,74 +196,133 @@ class OdeSolver:
 
 def _radau_coefficients(stages: int):
     """Nodes c (zeros of P*_s - P*_{s-1}, shifted Legendre; c_s = 1) and A (a_ij = int_0^{c_i} l_j) of Radau IIA."""
-    s = stages
-    with mpmath.extradps(30):
+    c, A = _radau_tableau(stages, mpmath.mp.prec)
+    return list(c), [list(row) for row in A]
+
+
+@contextlib.contextmanager
+def _flint_bits(bits: int):
+    old = flint.ctx.prec
+    flint.ctx.prec = bits
+    try:
+        yield
+    finally:
+        flint.ctx.prec = old
+
+
+def _mid_mpf(v, prec):
+    with mpmath.workprec(prec):
+        return to_mpf(v)
+
+
+@functools.lru_cache(maxsize=32)
+def _radau_tableau_arb(s: int, prec: int):
+    """(c, A) as arb at prec + 128 bits: python-flint roots of the integer polynomial and an arb_mat solve."""
+    with _flint_bits(prec + 128):
         def shifted_legendre(n):  # coefficients, ascending powers of x
             return [(-1) ** (n + k) * math.comb(n, k) * math.comb(n + k, k) for k in range(n + 1)]
         p, q = shifted_legendre(s), shifted_legendre(s - 1) + [0]
-        coeffs = [a - b for a, b in zip(p, q)]
-        roots = mpmath.polyroots(coeffs[::-1], maxsteps=200, extraprec=4 * mpmath.mp.prec)
-        c = sorted(mpmath.re(r) for r in roots)
-        c[-1] = mpf(1)
-        M = mpmath.matrix([[c[j] ** k for k in range(s)] for j in range(s)])
-        W = mpmath.matrix([[c[i] ** (k + 1) / (k + 1) for k in range(s)] for i in range(s)])
-        A = W * mpmath.inverse(M)
-        return [+v for v in c], [[+A[i, j] for j in range(s)] for i in range(s)]
+        roots = flint.fmpz_poly([a - b for a, b in zip(p, q)]).complex_roots()
+        c = sorted((r.real for r, _ in roots), key=float)
+        c[-1] = flint.arb(1)
+        V = flint.arb_mat(s, s, [c[j] ** k for j in range(s) for k in range(s)])
+        W = flint.arb_mat(s, s, [c[i] ** (k + 1) / (k + 1) for i in range(s) for k in range(s)])
+        A = V.transpose().solve(W.transpose()).transpose()  # A V = W
+        return c, A
+
+
+@functools.lru_cache(maxsize=32)
+def _radau_tableau(s: int, prec: int):
+    c, A = _radau_tableau_arb(s, prec)
+    return tuple(_mid_mpf(v, prec) for v in c), tuple(tuple(_mid_mpf(A[i, j], prec) for j in range(s))
+                                                      for i in range(s))
 
 
 def _embedded_coefficients(c, A):
     """(gamma0, e) of the embedded estimate y_hat - y_1 = gamma0 h f0 + sum_j e_j Z_j (Hairer & Wanner IV.8).
 
-    gamma0: the real eigenvalue of A^-1 (s odd); b_hat with nodes (0, c_1..c_s), b_hat_0 = gamma0, of order s:
+    gamma0: the real eigenvalue of A (s odd), i.e. 1/gamma with gamma the real eigenvalue of A^-1, so that the
+    filter I - h gamma0 J is the matrix of the real block of the transformed Newton system (as in Hairer's RADAU5,
+    whose DD1..DD3 are gamma e_j for s = 3). b_hat with nodes (0, c_1..c_s), b_hat_0 = gamma0, of order s:
     sum_j b_hat_j c_j^(k-1) = 1/k - gamma0 [k = 1], k = 1..s; e = A^-T (b_hat - b), b = last row of A.
     """
-    s = len(c)
-    with mpmath.extradps(30):
-        Am = mpmath.matrix(A)
-        Ainv = mpmath.inverse(Am)
-        eig = mpmath.eig(Ainv, left=False, right=False)
-        gamma0 = max((mpmath.re(v) for v in eig if abs(mpmath.im(v)) <= mpf(10) ** (-mpmath.mp.dps // 2)),
-                      key=lambda v: -abs(v))
-        V = mpmath.matrix([[c[j] ** k for j in range(s)] for k in range(s)])
-        rhs = mpmath.matrix([mpf(1) / (k + 1) - (gamma0 if k == 0 else 0) for k in range(s)])
-        b_hat = mpmath.lu_solve(V, rhs)
-        diff = mpmath.matrix([b_hat[j] - A[s - 1][j] for j in range(s)])
-        e = mpmath.lu_solve(Am.T, diff)
-        return +gamma0, [+e[j] for j in range(s)]
+    gamma0, e = _embedded_tableau(len(c), mpmath.mp.prec)
+    return gamma0, list(e)
+
+
+@functools.lru_cache(maxsize=32)
+def _embedded_tableau(s: int, prec: int):
+    c, A = _radau_tableau_arb(s, prec)
+    with _flint_bits(prec + 128):
+        gamma0 = min(A.eig(), key=lambda v: abs(v.imag.mid())).real  # the real eigenvalue (s odd)
+        V = flint.arb_mat(s, s, [c[j] ** k for k in range(s) for j in range(s)])
+        rhs = flint.arb_mat(s, 1, [flint.arb(1) / (k + 1) - (gamma0 if k == 0 else 0) for k in range(s)])
+        b_hat = V.solve(rhs)
+        diff = flint.arb_mat(s, 1, [b_hat[j, 0] - A[s - 1, j] for j in range(s)])
+        e = A.transpose().solve(diff)
+        return _mid_mpf(gamma0, prec), tuple(_mid_mpf(e[j, 0], prec) for j in range(s))
+
+
+@functools.lru_cache(maxsize=32)
+def _monomial_tableau(s: int, prec: int):
+    """V^-1 with V_jp = c_j^p (j, p = 1..s): the collocation polynomial P(tau) = sum_p tau^p (V^-1 Z)_p."""
+    c, _ = _radau_tableau_arb(s, prec)
+    with _flint_bits(prec + 128):
+        Vinv = flint.arb_mat(s, s, [c[j] ** p for j in range(s) for p in range(1, s + 1)]).inv()
+        return tuple(_mid_mpf(Vinv[i, j], prec) for i in range(s) for j in range(s))
 
 
 class RadauIIA(OdeSolver):
     """Radau IIA collocation with ``stages`` stages (order 2 stages - 1), L-stable; ``error`` "embedded" or
-    "doubling" (see the module docstring)."""
+    "doubling", ``linear_algebra`` "float64" or "arb" (see the module docstring).
+
+    ``fun_stages(t, h, c, Y)``, optional: the right-hand side at all stages at once (Y an ``arb_mat`` with one row
+    per stage, the state at t + c_i h), returning an ``arb_mat`` of the same shape.
+    """
 
     def __init__(self, fun, t0, y0, t_bound, rtol, atol, jac=None, first_step=None, fun_arb=None, stages=3,
-                 newton_maxiter=12, error="doubling"):
+                 newton_maxiter=12, error="doubling", linear_algebra="float64", fun_stages=None):
         if error not in ("embedded", "doubling"):
             raise InvalidParameterError(f"error must be 'embedded' or 'doubling', got {error!r}")
+        if linear_algebra not in ("float64", "arb"):
+            raise InvalidParameterError(f"linear_algebra must be 'float64' or 'arb', got {linear_algebra!r}")
         self.stages = stages
         self.order = 2 * stages - 1
         self.error = error
+        self.linear_algebra = linear_algebra
+        self.fun_stages = fun_stages
         self.error_order = stages if error == "embedded" else self.order
         self.c, self.A = _radau_coefficients(stages)
         self.c_arb = [to_arb(v) for v in self.c]
         self.A_arb = flint.arb_mat(stages, stages, [to_arb(v) for row in self.A for v in row])
+        self.A64 = np.array([[float(v) for v in row] for row in self.A])
+        self._Vinv = flint.arb_mat(stages, stages, [to_arb(v) for v in _monomial_tableau(stages, mpmath.mp.prec)])
         self._nodes_arb = [flint.arb(0)] + self.c_arb
         self._inv_node_gaps = [[1 / (a - b) if a is not b else None for b in self._nodes_arb]
                                for a in self._nodes_arb]
         if error == "embedded":
             self.gamma0, self.e = _embedded_coefficients(self.c, self.A)
             self.e_arb = [to_arb(v) for v in self.e]
+            self.gamma0_arb = to_arb(self.gamma0)
         self.newton_maxiter = newton_maxiter
         self._previous = None  # (h0, stage increments) of the last accepted collocation, for the predictor
+        self._rejected_since_accept = True  # Hairer: refine the error estimate on the first step and after a rejection
         super().__init__(fun, t0, y0, t_bound, rtol, atol, jac, first_step, fun_arb)
+        # float64 linear algebra works on quantities scaled by 2^-shift, so that tolerances far below float64's range
+        # (dps > 300) stay representable: 2^shift ~ atol
+        self._shift = -int(mpmath.floor(mpmath.log(self.atol, 2)))
+        self._down, self._up = flint.arb((1, self._shift)), flint.arb((1, -self._shift))
         if error == "embedded":  # the estimate is of order s: compare it with the transformed tolerance
             k = mpf(stages + 1) / (2 * stages)
             self.est_rtol, self.est_atol = self.rtol ** k / 10, self.atol ** k / 10
 
+    # -- the Jacobian and the Newton matrices ------------------------------------------------------------------
+
     def jacobian(self, t, y, f):
+        """J = df/dy at (t, y): ``jac`` (rows of numbers, or a float64 array) else forward differences."""
         self.njev += 1
         if self.jac is not None:
-            return [[mpf(v) for v in row] for row in self.jac(t, y)]
+            return self.jac(t, y)
         J = [[mpf(0)] * self.n for _ in range(self.n)]  # forward differences (columns)
         eps = mpf(2) ** (-mpmath.mp.prec // 2)
         for k in range(self.n):
@@ -263,8 +334,62 @@ class RadauIIA(OdeSolver):
                 J[i][k] = (fk[i] - f[i]) / d
         return J
 
-    def _newton_inverse(self, h):
-        """(I - h A (x) J)^{-1} as an arb_mat (midpoints)."""
+    def _begin_step(self, t, y, f):
+        J = self.jacobian(t, y, f)
+        if self.linear_algebra == "float64":
+            if isinstance(J, np.ndarray):
+                self._J64 = np.asarray(J, dtype=float)
+            else:
+                self._J64 = np.array([[float(v) for v in row] for row in J])
+            if not np.all(np.isfinite(self._J64)):
+                raise ConvergenceError(f"the Jacobian at t = {mpmath.nstr(t, 8)} is not finite in float64")
+        else:
+            self._J_arb = [[to_arb(mpf(v)) for v in row] for row in J]
+
+    def _scales(self, y, rtol, atol):
+        """atol + rtol |y_i|, times 2^shift, as a float64 array."""
+        return np.array([float(mpmath.ldexp(atol + rtol * abs(v), self._shift)) for v in y])
+
+    def _newton_solver(self, h, y):
+        """solve(G) -> (dZ, size): the simplified-Newton correction dZ = (I - h A (x) J)^-1 G (G, dZ ``arb_mat``
+        with one row per stage) and its scaled size max |dZ_ik| / (atol + rtol |y_k|).
+
+        float64: the matrix is inverted in float64 and G (computed at the working precision) is rounded to float64
+        after scaling by 2^shift: each iteration is a step of iterative refinement, exact in its residual.
+        arb: the matrix is inverted in python-flint ``arb_mat`` midpoints at the working precision.
+        """
+        n, s = self.n, self.stages
+        inv_sc = np.tile(1 / self._scales(y, self.rtol, self.atol), s)
+        if self.linear_algebra == "float64":
+            M = np.eye(n * s) - float(h) * np.kron(self.A64, self._J64)
+            try:
+                Minv = np.linalg.inv(M)
+            except np.linalg.LinAlgError:
+                raise _StepFailed("singular Newton matrix") from None
+            if not np.all(np.isfinite(Minv)):
+                raise _StepFailed("singular Newton matrix")
+            down, up = self._down, self._up
+
+            def solve(G):
+                g = np.array([float(v) for v in (G * down).entries()])
+                if not np.all(np.isfinite(g)):
+                    raise _StepFailed("the stage residual is not finite in float64")
+                dz = Minv @ g
+                if not np.all(np.isfinite(dz)):
+                    raise _StepFailed("the Newton correction is not finite")
+                return flint.arb_mat(s, n, [flint.arb(v) for v in dz.tolist()]) * up, float(np.max(np.abs(dz) * inv_sc))
+            return solve
+        Minv = self._newton_inverse_arb(h)
+        down = self._down
+
+        def solve(G):
+            dZ = (Minv * flint.arb_mat(n * s, 1, G.entries())).mid()
+            size = np.array([float(v * down) for v in dZ.entries()])
+            return flint.arb_mat(s, n, dZ.entries()), float(np.max(np.abs(size) * inv_sc))
+        return solve
+
+    def _newton_inverse_arb(self, h):
+        """(I - h A (x) J)^{-1} as an arb_mat (midpoints) at the working precision."""
         n, s = self.n, self.stages
         size = n * s
         Jb = self._J_arb
@@ -286,6 +411,29 @@ class RadauIIA(OdeSolver):
         except ZeroDivisionError:
             raise _StepFailed("singular Newton matrix") from None
 
+    def _filter(self, h, raw):
+        """(I - h gamma0 J)^-1 raw, scaled by 2^shift, as a float64 array (raw: a list of arb)."""
+        n = self.n
+        hg = float(h) * float(self.gamma0)
+        if self.linear_algebra == "float64":
+            try:
+                out = np.linalg.solve(np.eye(n) - hg * self._J64, np.array([float(v * self._down) for v in raw]))
+            except np.linalg.LinAlgError:
+                raise _StepFailed("singular error filter") from None
+        else:
+            hgb = to_arb(h) * self.gamma0_arb
+            M = flint.arb_mat(n, n, [(int(a == b) - hgb * self._J_arb[a][b]) for a in range(n) for b in range(n)])
+            try:
+                sol = M.solve(flint.arb_mat(n, 1, raw), algorithm="approx").entries()
+            except ZeroDivisionError:
+                raise _StepFailed("singular error filter") from None
+            out = np.array([float(v * self._down) for v in sol])
+        if not np.all(np.isfinite(out)):
+            raise _StepFailed("the error estimate is not finite")
+        return out
+
+    # -- the stages ----------------------------------------------------------------------------------------------
+
     def _predictor(self, previous, h):
         """Stage increments for a step of size h extrapolated from the previous collocation polynomial.
 
@@ -296,10 +444,13 @@ class RadauIIA(OdeSolver):
         s = self.stages
         ratio = to_arb(h) / to_arb(h0)
         rows = []
-        for i in range(s):
-            tau = 1 + self.c_arb[i] * ratio
-            rows.extend(w - (1 if k == s else 0) for k, w in enumerate(self._lagrange(tau), start=1))
-        return (flint.arb_mat(s, s, rows) * Z0).mid()
+        for i in range(s):  # (1 + c_i ratio)^p - 1, p = 1..s, against P(tau) = sum_p tau^p (V^-1 Z0)_p
+            tau = (1 + self.c_arb[i] * ratio).mid()
+            power = tau
+            for _ in range(s):
+                rows.append(power - 1)
+                power = (power * tau).mid()
+        return (flint.arb_mat(s, s, rows) * (self._Vinv * Z0)).mid()
 
     def _lagrange(self, tau):
         """l_k(tau), k = 1..s, of the nodes (0, c_1, ..., c_s)."""
@@ -313,14 +464,14 @@ class RadauIIA(OdeSolver):
             out.append(w)
         return out
 
-    def _stages(self, t, y, f0, h, Minv, previous):
+    def _stages(self, t, y, f0, h, solve, previous):
         """_collocation with the extrapolated predictor when available, falling back to the Euler predictor."""
         if previous is not None and h <= 4 * previous[0]:
             try:
-                return self._collocation(t, y, f0, h, Minv, self._predictor(previous, h))
+                return self._collocation(t, y, f0, h, solve, self._predictor(previous, h))
             except _StepFailed:
                 pass  # a poor extrapolation: retry from the plain predictor below
-        return self._collocation(t, y, f0, h, Minv)
+        return self._collocation(t, y, f0, h, solve)
 
     def _rhs_arb(self, t, Y):
         if self.fun_arb is not None:
@@ -328,9 +479,21 @@ class RadauIIA(OdeSolver):
             return self.fun_arb(t, Y)
         return [to_arb(v) for v in self.eval(t, [to_mpf(v) for v in Y])]
 
-    def _collocation(self, t, y, f0, h, Minv, Z0=None):
+    def _rhs_stages(self, t, h, Y):
+        """f at (t + c_i h, row i of Y) for all stages, as an arb_mat (one row per stage)."""
+        s, n = self.stages, self.n
+        if self.fun_stages is not None:
+            self.nfev += s
+            return self.fun_stages(t, h, self.c, Y)
+        F = []
+        for j in range(s):
+            F.extend(self._rhs_arb(t + self.c[j] * h, [Y[j, k] for k in range(n)]))
+        return flint.arb_mat(s, n, F)
+
+    def _collocation(self, t, y, f0, h, solve, Z0=None):
         """Solve the stage equations Z_i = h sum_j a_ij f(t + c_j h, y + Z_j) by simplified Newton; return
-        (y + Z_s, Z). The stage algebra runs on flint ``arb_mat`` midpoints at the working precision."""
+        (y + Z_s, Z). Residuals and iterates are ``arb_mat`` midpoints at the working precision; the corrections
+        come from ``solve`` (:meth:`_newton_solver`)."""
         n, s = self.n, self.stages
         hb = to_arb(h)
         yb = [to_arb(v) for v in y]
@@ -339,68 +502,77 @@ class RadauIIA(OdeSolver):
             Z = flint.arb_mat(s, n, [(self.c_arb[i] * hb * f0b[k]).mid() for i in range(s) for k in range(n)])
         else:
             Z = Z0
-        inv_sc = [to_arb(1 / (self.atol + self.rtol * abs(v))) for v in y]
+        base = flint.arb_mat(s, n, yb * s)
         hA = (hb * self.A_arb).mid()
         previous = None
         for it in range(self.newton_maxiter):
             try:
-                F = []
-                for j in range(s):
-                    F.extend(self._rhs_arb(t + self.c[j] * h, [(yb[k] + Z[j, k]).mid() for k in range(n)]))
+                F = self._rhs_stages(t, h, (base + Z).mid())
             except DomainError:
                 raise _StepFailed("the state left the domain") from None
-            G = (hA * flint.arb_mat(s, n, F) - Z).mid()  # -(Z - h (A x I) F), stage-major
-            dZ = (Minv * flint.arb_mat(n * s, 1, G.entries())).mid().entries()
-            Z = (Z + flint.arb_mat(s, n, dZ)).mid()
-            size = to_mpf(max(abs(dZ[i * n + k]) * inv_sc[k] for i in range(s) for k in range(n)).mid())
-            done = size <= mpf("1e-3")
+            G = (hA * F - Z).mid()  # -(Z - h (A x I) F), one row per stage
+            dZ, size = solve(G)
+            Z = (Z + dZ).mid()
+            done = size <= 1e-3
             if not done and previous is not None:
                 rate = size / previous
                 if rate >= 1:
                     raise _StepFailed("Newton iteration for the stages diverges")
-                done = rate / (1 - rate) * size <= mpf("0.01")  # Hairer-Wanner: remaining error ~ rate/(1-rate)|dZ|
+                done = rate / (1 - rate) * size <= 0.01  # Hairer-Wanner: remaining error ~ rate/(1-rate)|dZ|
             if done:
                 return [to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)], Z
             previous = size
         raise _StepFailed("Newton iteration for the stages did not converge")
 
-    def _begin_step(self, t, y, f):
-        J = self.jacobian(t, y, f)
-        self._J_arb = [[to_arb(v) for v in row] for row in J]
+    # -- one attempt ---------------------------------------------------------------------------------------------
 
     def _attempt(self, t, y, f0, h) -> Attempt:
         if self.error == "doubling":
             return self._attempt_doubling(t, y, f0, h)
-        y1, Z = self._stages(t, y, f0, h, self._newton_inverse(h), self._previous)
+        y1, Z = self._stages(t, y, f0, h, self._newton_solver(h, y), self._previous)
         f1 = self.eval(t + h, y1)
-        n, s = self.n, self.stages
-        hg = to_arb(h) * to_arb(self.gamma0)
-        raw = [hg * to_arb(f0[k]) + sum((self.e_arb[j] * Z[j, k] for j in range(s)), flint.arb(0))
-               for k in range(n)]
-        # filter: (I - h gamma0 J)^-1 raw, so that stiff components do not inflate the estimate
-        M = flint.arb_mat(n, n, [(int(a == b) - hg * self._J_arb[a][b]) for a in range(n) for b in range(n)])
-        try:
-            err = (M.solve(flint.arb_mat(n, 1, raw), algorithm="approx")).entries()
-        except ZeroDivisionError:
-            raise _StepFailed("singular error filter") from None
-        en = _norm([to_mpf(v) for v in err], y, y1, self.est_rtol, self.est_atol)
+        en = self._embedded_error(t, y, f0, h, Z, y1)
+        if en > 1 and self._rejected_since_accept:
+            # Hairer-Wanner (IV.8): on the first step and after a rejection the estimate is evaluated once more with
+            # f(t0, y0 + err) in place of f0, which removes the spurious growth of stiff components
+            en = self._embedded_error(t, y, f0, h, Z, y1, refine=True)
+        if en > 1:
+            self._rejected_since_accept = True
         return Attempt(y=y1, f=f1, error=en, data=Z)
 
+    def _embedded_error(self, t, y, f0, h, Z, y1, refine=False):
+        """||(I - h gamma0 J)^-1 (gamma0 h f0 + sum_j e_j Z_j)|| in the transformed tolerance (HW IV.8 (8.19)-(8.20))."""
+        n, s = self.n, self.stages
+        hg = to_arb(h) * self.gamma0_arb
+        ez = [sum((self.e_arb[j] * Z[j, k] for j in range(s)), flint.arb(0)) for k in range(n)]
+        err = self._filter(h, [hg * to_arb(f0[k]) + ez[k] for k in range(n)])
+        sc = np.maximum(self._scales(y, self.est_rtol, self.est_atol), self._scales(y1, self.est_rtol, self.est_atol))
+        if refine:
+            try:
+                f_err = self.eval(t, [v + mpmath.ldexp(mpf(float(e)), -self._shift) for v, e in zip(y, err)])
+            except DomainError:
+                raise _StepFailed("the state left the domain") from None
+            err = self._filter(h, [hg * to_arb(f_err[k]) + ez[k] for k in range(n)])
+        return mpf(float(np.max(np.abs(err) / sc))) if n else mpf(0)
+
     def _attempt_doubling(self, t, y, f0, h) -> Attempt:
-        y1, _ = self._stages(t, y, f0, h, self._newton_inverse(h), self._previous)
-        Mh = self._newton_inverse(h / 2)
-        yh, Zh = self._stages(t, y, f0, h / 2, Mh, self._previous)
+        y1, _ = self._stages(t, y, f0, h, self._newton_solver(h, y), self._previous)
+        solve_half = self._newton_solver(h / 2, y)
+        yh, Zh = self._stages(t, y, f0, h / 2, solve_half, self._previous)
         fh = self.eval(t + h / 2, yh)
-        y2, Z2 = self._stages(t + h / 2, yh, fh, h / 2, Mh, (h / 2, Zh))
+        y2, Z2 = self._stages(t + h / 2, yh, fh, h / 2, solve_half, (h / 2, Zh))
         f2 = self.eval(t + h, y2)
         err = [(a - b) / (2 ** self.order - 1) for a, b in zip(y2, y1)]
         return Attempt(y=y2, f=f2, error=_norm(err, y, y2, self.rtol, self.atol), data=("half", h / 2, yh, Zh, Z2))
 
     def _accepted(self, attempt: Attempt, h) -> None:
+        self._rejected_since_accept = False
         if self.error == "doubling":
             self._previous = (h / 2, attempt.data[4])
         else:
             self._previous = (h, attempt.data)
+
+    # -- dense output --------------------------------------------------------------------------------------------
 
     def dense(self, step, t):
         """y(t) on an accepted step (t0, h, y0, data): the collocation polynomial y0 + sum_k l_k(theta) Z_k."""
@@ -458,6 +630,8 @@ METHODS = {
     "radau5": (RadauIIA, {"stages": 3}),
     "radau9": (RadauIIA, {"stages": 5}),
     "radau13": (RadauIIA, {"stages": 7}),
+    "radau17": (RadauIIA, {"stages": 9}),
+    "radau21": (RadauIIA, {"stages": 11}),
     "rk45": (DormandPrince, {}),
 }
 
@@ -491,14 +665,18 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
               rtol=None, atol=None, dps: int = 30, max_steps: int = 100000,
               stop: Callable | None = None, t_eval: Sequence | None = None, first_step=None,
               progress: bool = False, fun_arb: Callable | None = None, error: str = "doubling",
-              dense_output: bool = False, time_budget: float | None = None) -> OdeResult:
+              dense_output: bool = False, time_budget: float | None = None, linear_algebra: str = "float64",
+              fun_stages: Callable | None = None) -> OdeResult:
     """Integrate y' = fun(t, y) over ``t_span = (t0, t_final)`` (t_final may be ``mpmath.inf`` with ``stop``).
 
-    ``fun(t, y)`` and ``jac(t, y)`` take and return (lists of) mpf at ``dps`` digits; ``fun_arb(t, y)``, optional,
-    the same right-hand side on lists of python-flint ``arb`` (Radau uses it inside the stages). ``rtol``/``atol``
+    ``fun(t, y)`` takes and returns lists of mpf at ``dps`` digits; ``jac(t, y)`` returns rows of numbers (mpf) or
+    a float64 array (enough for ``linear_algebra="float64"``); ``fun_arb(t, y)``, optional, the same right-hand
+    side on lists of python-flint ``arb`` (Radau uses it inside the stages); ``fun_stages(t, h, c, Y)``, optional,
+    all Radau stages at once (see :class:`RadauIIA`). ``rtol``/``atol``
     default to 10^-(dps-5). ``stop(t, y) -> bool`` is checked after each accepted step (status 1 when it fires).
     ``t_eval``: record only at these times (steps are shortened to hit them); otherwise every accepted step is
-    recorded. ``error``: Radau's error control ("doubling", the default, or "embedded"). ``dense_output``: Radau only, the
+    recorded. ``error``: Radau's error control ("doubling", the default, or "embedded"); ``linear_algebra``: Radau's
+    stage algebra ("float64", the default: float64 inverse with the residual at the working precision, or "arb"). ``dense_output``: Radau only, the
     result's ``sol(t)``. ``time_budget``: wall-clock seconds after which the run stops like ``max_steps``
     (status -1). Returns an :class:`OdeResult`; never raises on non-convergence (status -1, ``success``
     False), but raises :class:`InvalidParameterError` on a bad method or tolerance.
@@ -510,7 +688,7 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
         raise InvalidParameterError(f"dps must be an integer >= 5, got {dps!r}")
     cls, options = METHODS[method]
     if cls is RadauIIA:
-        options = dict(options, error=error)
+        options = dict(options, error=error, linear_algebra=linear_algebra, fun_stages=fun_stages)
     elif dense_output:
         raise InvalidParameterError("dense_output is available for the Radau methods")
     with mpmath.workdps(dps), flint_precision(dps):

@@ -79,3 +79,44 @@ def test_results_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.status = 3
     assert res.to_json()["success"] is True
+
+
+def test_embedded_constants_are_radau5s():
+    """s = 3: gamma0 = 1/u1 (u1 the real eigenvalue of A^-1) and u1 e_j = DD1..DD3 of Hairer's RADAU5 (published
+    closed forms -(13 + 7 sqrt 6)/3, (-13 + 7 sqrt 6)/3, -1/3), an independent source for the embedded formula."""
+    with mpmath.workdps(40):
+        c, A = ode._radau_coefficients(3)
+        gamma0, e = ode._embedded_coefficients(c, A)
+        u1 = 1 / gamma0
+        assert abs(u1 - 1 / ((6 + mpf(81) ** (mpf(1) / 3) - mpf(9) ** (mpf(1) / 3)) / 30)) < mpf("1e-35")
+        s6 = mpmath.sqrt(6)
+        for got, want in zip(e, [-(13 + 7 * s6) / 3, (-13 + 7 * s6) / 3, -mpf(1) / 3]):
+            assert abs(u1 * got - want) < mpf("1e-35")
+        # a wrong gamma0 (the eigenvalue of A^-1 itself, as an earlier version used) is told apart
+        assert abs(u1 - gamma0) > 1
+
+
+@pytest.mark.parametrize("stages", [9, 11])
+def test_high_order_tableaus_satisfy_the_quadrature_conditions(stages):
+    """B(2s - 1): sum_j b_j c_j^(k-1) = 1/k for k <= 2s - 1 (and not for k = 2s); C(s): sum_j a_ij c_j^(k-1) = c_i^k / k."""
+    with mpmath.workdps(40):
+        c, A = ode._radau_coefficients(stages)
+        b = A[-1]
+        for k in range(1, 2 * stages):
+            assert abs(mpmath.fsum(bj * cj ** (k - 1) for bj, cj in zip(b, c)) - mpf(1) / k) < mpf("1e-35")
+        assert abs(mpmath.fsum(bj * cj ** (2 * stages - 1) for bj, cj in zip(b, c)) - mpf(1) / (2 * stages)) > mpf("1e-20")
+        for i in range(stages):
+            for k in range(1, stages + 1):
+                assert abs(mpmath.fsum(A[i][j] * c[j] ** (k - 1) for j in range(stages)) - c[i] ** k / k) < mpf("1e-35")
+
+
+def test_float64_and_arb_stage_algebra_agree():
+    """The float64 Newton matrix only changes the contraction, not the converged stages: both runs agree to ~tol."""
+    runs = [integrate(_linear, (0, 1), [1, 1], jac=lambda t, y: [[-1, 0], [0, -10]], method="radau21",
+                      rtol="1e-30", dps=40, linear_algebra=la) for la in ("float64", "arb")]
+    with mpmath.workdps(40):
+        for r in runs:
+            assert max(abs(a - b) for a, b in zip(r.y[-1], _exact(r.t[-1]))) < mpf("1e-28")
+        assert max(abs(a - b) for a, b in zip(runs[0].y[-1], runs[1].y[-1])) < mpf("1e-29")
+    with pytest.raises(InvalidParameterError):
+        integrate(_linear, (0, 1), [1, 1], linear_algebra="float32")
