@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -27,7 +28,7 @@ from implicitreg.numerics._result import Result
 from implicitreg.numerics.ode import (METHODS, DormandPrince, OdeResult, OdeSolution, OdeSolver,  # noqa: F401
                                       RadauIIA, _num, integrate)
 from implicitreg.numerics.potentials import (DomainError, alpha_convention_value, depth_value, factor_scale,
-                                             flow_rate, link, positive_value, product_scale)
+                                             flow_rate, positive_value, product_scale)
 from implicitreg.numerics.precision import flint_precision, to_arb, to_mpf
 
 
@@ -126,7 +127,7 @@ def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t
                  until_converged: bool = True, tol=None, dps: int = 30, method: str = "radau", rtol=None, atol=None,
                  max_steps: int = 200000, t_eval=None, progress: bool = False,
                  time_budget: float | None = None, dense_output: bool = False, error: str = "doubling",
-                 linear_algebra: str = "float64") -> FlowResult:
+                 linear_algebra: str = "float64", newton: str = "full") -> FlowResult:
     """The reduced (dual) flow nu' = -c_D (A x(nu) - y), x(nu) = alpha_prod phi_D(A^T nu), nu(0) = 0.
 
     Integrates to ``t_final`` or, with ``until_converged``, until ||A x - y||_inf <= ``tol`` (default
@@ -136,6 +137,8 @@ def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t
     ``linear_algebra``: Radau's error control and stage algebra (:func:`integrate`); with "float64" the Jacobian is
     formed in float64 from phi_D'(A^T nu) evaluated at the working precision.
     """
+    if newton not in ("full", "simplified"):
+        raise InvalidParameterError(f"newton must be 'full' or 'simplified', got {newton!r}")
     with mpmath.workdps(dps):
         P = _Problem(instance, depth, alpha, alpha_convention)
         t_end = _check_times(t_final, until_converged)
@@ -144,23 +147,21 @@ def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t
         D, ap, A, m, N = P.D, P.ap, P.A, P.m, P.N
         fast = _FlintDual(instance, D, ap, c, dps)
 
-        def x_of(nu):
-            return [ap * link(D, zj) for zj in P.At(nu)]
-
         def fun(t, nu):
             return fast.rhs(nu)
 
         def jac(t, nu):
             return fast.jacobian64(nu) if linear_algebra == "float64" else fast.jacobian(nu)
 
-        stop = _convergence_stop(P, lambda nu: x_of(nu), tol) if until_converged else None
+        stop = _convergence_stop(P, lambda nu: fast.measures(nu)[1], tol) if until_converged else None
 
         ode = integrate(fun, (0, t_end), [mpf(0)] * m, jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
                         max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress,
                         fun_arb=lambda t, nu: fast.rhs_arb(nu), dense_output=dense_output, time_budget=time_budget,
-                        error=error, linear_algebra=linear_algebra, fun_stages=lambda t, h, c, Y: fast.rhs_stages(Y))
-        xs = [x_of(nu) for nu in ode.y]
-        return _finish("reduced", P, ode, xs, tol, until_converged, dps, method, nu=ode.y)
+                        error=error, linear_algebra=linear_algebra, fun_stages=lambda t, h, c, Y: fast.rhs_stages(Y),
+                        jac_stages=(lambda t, h, c, Y: fast.jac_stages(Y)) if newton == "full" else None)
+        xs, res, loss = zip(*(fast.measures(nu) for nu in ode.y)) if ode.y else ((), (), ())
+        return _finish("reduced", P, ode, list(xs), tol, until_converged, dps, method, measures=(res, loss), nu=ode.y)
 
 
 class _FlintDual:
@@ -185,6 +186,10 @@ class _FlintDual:
             self.cy = [self.c * v for v in self.y]
             self.A64 = np.array([[float(v) for v in row] for row in instance.A])
             self._cy_rows = {}
+            self._stage_z = None  # (Y, A^T Y entries) of the last rhs_stages call, for jac_stages
+            self.log_rate = float(mpmath.log(c * ap))  # log(c alpha_prod): float64 weights without under/overflow
+            if not self.two:
+                self.e64 = float(Fraction(D) / (Fraction(D) - 2))
 
     def _z(self, nu):
         z = (self.AT * flint.arb_mat(self.m, 1, [to_arb(v) for v in nu])).entries()
@@ -213,19 +218,49 @@ class _FlintDual:
             zs = Z.entries()
             if not self.two and any(not abs(v.mid()) < 1 for v in zs):
                 raise DomainError("|A^T nu| reached 1")
+            self._stage_z = (Y, zs)
             phi = self.link.phi
             rows = self._cy_rows.get(s)
             if rows is None:
                 rows = self._cy_rows[s] = flint.arb_mat(s, self.m, self.cy * s)
             return (flint.arb_mat(s, self.N, [phi(v) for v in zs]) * self.AT_rate + rows).mid()
 
+    def _weights64(self, zs):
+        """c alpha_prod phi_D'(z) in float64 through logarithms (alpha_prod may be far below float64's range):
+        2 cosh z = e^|z| (1 + e^-2|z|); for D > 2, e [(1 - z)^(-e-1) + (1 + z)^(-e-1)] with 1 -+ z formed in arb
+        (near the pole float64 would round 1 - z away)."""
+        if self.two:
+            z = np.abs(np.array([float(v) for v in zs]))
+            return np.exp(self.log_rate + z) * (1 + np.exp(-2 * z))
+        w_minus = np.array([float(1 - v) for v in zs])
+        w_plus = np.array([float(1 + v) for v in zs])
+        e = self.e64
+        return np.exp(self.log_rate + math.log(e) - (e + 1) * np.log(w_minus)) + \
+            np.exp(self.log_rate + math.log(e) - (e + 1) * np.log(w_plus))
+
     def jacobian64(self, nu):
-        """The Jacobian -c alpha_prod A diag(phi_D'(A^T nu)) A^T in float64; phi_D' is evaluated in arb at the
-        working precision (near the pole of phi_D, D > 2, float64 would round 1 - z away) and then rounded."""
+        """The Jacobian -c alpha_prod A diag(phi_D'(A^T nu)) A^T in float64 (weights by :meth:`_weights64`)."""
         with flint_precision(self.dps):
-            z = self._z(nu)
-            w = np.array([float(self.c * self.ap * self.link.dphi(v)) for v in z])
+            w = self._weights64(self._z(nu))
         return -(self.A64 * w) @ self.A64.T
+
+    def jac_stages(self, Y):
+        """The float64 Jacobians at the rows of the arb_mat Y (the Radau stages), shape (stages, m, m)."""
+        with flint_precision(self.dps):
+            if self._stage_z is not None and self._stage_z[0] is Y:
+                zs = self._stage_z[1]
+            else:
+                zs = (Y * self.A).entries()
+            W = self._weights64(zs).reshape(Y.nrows(), self.N)
+        return -np.einsum("ij,sj,kj->sik", self.A64, W, self.A64)
+
+    def measures(self, nu):
+        """(x, ||A x - y||_inf, 1/2 ||A x - y||^2) at nu, x = alpha_prod phi_D(A^T nu), in arb, returned as mpf."""
+        with flint_precision(self.dps):
+            x = [self.ap * self.link.phi(v) for v in self._z(nu)]
+            r = [a - b for a, b in zip((self.A * flint.arb_mat(self.N, 1, x)).entries(), self.y)]
+            return ([to_mpf(v) for v in x], to_mpf(max((abs(v) for v in r), key=lambda v: v.mid())),
+                    to_mpf(sum((v * v for v in r), flint.arb(0)) / 2))
 
     def jacobian(self, nu):
         with flint_precision(self.dps):
@@ -279,7 +314,7 @@ def full_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_fi
                 J[N + j][N + j] += Dm * (Dm - 1) * P.power(v[j], Dm - 2) * g[j]
             return J
 
-        stop = _convergence_stop(P, x_of, tol) if until_converged else None
+        stop = _convergence_stop(P, lambda state: P.measures(x_of(state))[0], tol) if until_converged else None
 
         ode = integrate(fun, (0, t_end), [u0] * (2 * N), jac=jac, method=method, rtol=rtol, atol=atol, dps=dps,
                         max_steps=max_steps, stop=stop, t_eval=t_eval, progress=progress, time_budget=time_budget)
@@ -291,7 +326,7 @@ def full_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_fi
 STALL_FACTOR = mpf(10) ** 30
 
 
-def _convergence_stop(P, x_of, tol):
+def _convergence_stop(P, residual_of, tol):
     """stop(t, state): True once ||A x - y||_inf <= tol.
 
     Raises :class:`ConvergenceError` when the flow has stalled: t beyond 10^30 times the flow's time scale
@@ -303,7 +338,7 @@ def _convergence_stop(P, x_of, tol):
         horizon = STALL_FACTOR * (1 + abs(mpmath.log(P.ap))) / flow_rate(P.D, P.ap)
 
     def stop(t, state):
-        res = P.measures(x_of(state))[0]
+        res = residual_of(state)
         if res <= tol:
             return True
         if t > horizon:
@@ -314,8 +349,8 @@ def _convergence_stop(P, x_of, tol):
     return stop
 
 
-def _finish(kind, P, ode, xs, tol, until_converged, dps, method, **states) -> FlowResult:
-    res, loss = zip(*(P.measures(x) for x in xs)) if xs else ((), ())
+def _finish(kind, P, ode, xs, tol, until_converged, dps, method, measures=None, **states) -> FlowResult:
+    res, loss = measures if measures is not None else (zip(*(P.measures(x) for x in xs)) if xs else ((), ()))
     converged = bool(xs) and res[-1] <= tol
     if ode.status < 0:
         raise ConvergenceError(f"the {kind} flow failed: {ode.message}")

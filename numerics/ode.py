@@ -56,6 +56,7 @@ from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics._result import Result
+from implicitreg.numerics.float64_dual import blas_one_thread
 from implicitreg.numerics.potentials import DomainError
 from implicitreg.numerics.precision import flint_precision, to_arb, to_mpf
 
@@ -281,7 +282,7 @@ class RadauIIA(OdeSolver):
     """
 
     def __init__(self, fun, t0, y0, t_bound, rtol, atol, jac=None, first_step=None, fun_arb=None, stages=3,
-                 newton_maxiter=12, error="doubling", linear_algebra="float64", fun_stages=None):
+                 newton_maxiter=12, error="doubling", linear_algebra="float64", fun_stages=None, jac_stages=None):
         if error not in ("embedded", "doubling"):
             raise InvalidParameterError(f"error must be 'embedded' or 'doubling', got {error!r}")
         if linear_algebra not in ("float64", "arb"):
@@ -290,7 +291,7 @@ class RadauIIA(OdeSolver):
         self.order = 2 * stages - 1
         self.error = error
         self.linear_algebra = linear_algebra
-        self.fun_stages = fun_stages
+        self.fun_stages, self.jac_stages = fun_stages, jac_stages
         self.error_order = stages if error == "embedded" else self.order
         self.c, self.A = _radau_coefficients(stages)
         self.c_arb = [to_arb(v) for v in self.c]
@@ -360,6 +361,30 @@ class RadauIIA(OdeSolver):
         """
         n, s = self.n, self.stages
         inv_sc = np.tile(1 / self._scales(y, self.rtol, self.atol), s)
+        down, up = self._down, self._up
+
+        def correction(M, G):
+            g = np.array([float(v) for v in (G * down).entries()])
+            if not np.all(np.isfinite(g)):
+                raise _StepFailed("the stage residual is not finite in float64")
+            dz = M(g)
+            if not np.all(np.isfinite(dz)):
+                raise _StepFailed("the Newton correction is not finite")
+            return flint.arb_mat(s, n, [flint.arb(v) for v in dz.tolist()]) * up, float(np.max(np.abs(dz) * inv_sc))
+
+        if self.linear_algebra == "float64" and self.jac_stages is not None:
+            hA = float(h) * self.A64
+            eye = np.eye(n * s)
+
+            def solve(G, t, Y):  # Newton with the Jacobian of every stage: block (i, j) = h a_ij J(Y_j)
+                Js = np.asarray(self.jac_stages(t, h, self.c, Y), dtype=float)
+                self.njev += 1
+                M = eye - (hA[:, None, :, None] * Js.transpose(1, 0, 2)[None, :, :, :]).reshape(n * s, n * s)
+                try:
+                    return correction(lambda g: np.linalg.solve(M, g), G)
+                except np.linalg.LinAlgError:
+                    raise _StepFailed("singular Newton matrix") from None
+            return solve
         if self.linear_algebra == "float64":
             M = np.eye(n * s) - float(h) * np.kron(self.A64, self._J64)
             try:
@@ -368,21 +393,13 @@ class RadauIIA(OdeSolver):
                 raise _StepFailed("singular Newton matrix") from None
             if not np.all(np.isfinite(Minv)):
                 raise _StepFailed("singular Newton matrix")
-            down, up = self._down, self._up
 
-            def solve(G):
-                g = np.array([float(v) for v in (G * down).entries()])
-                if not np.all(np.isfinite(g)):
-                    raise _StepFailed("the stage residual is not finite in float64")
-                dz = Minv @ g
-                if not np.all(np.isfinite(dz)):
-                    raise _StepFailed("the Newton correction is not finite")
-                return flint.arb_mat(s, n, [flint.arb(v) for v in dz.tolist()]) * up, float(np.max(np.abs(dz) * inv_sc))
+            def solve(G, t, Y):
+                return correction(lambda g: Minv @ g, G)
             return solve
         Minv = self._newton_inverse_arb(h)
-        down = self._down
 
-        def solve(G):
+        def solve(G, t, Y):
             dZ = (Minv * flint.arb_mat(n * s, 1, G.entries())).mid()
             size = np.array([float(v * down) for v in dZ.entries()])
             return flint.arb_mat(s, n, dZ.entries()), float(np.max(np.abs(size) * inv_sc))
@@ -506,12 +523,13 @@ class RadauIIA(OdeSolver):
         hA = (hb * self.A_arb).mid()
         previous = None
         for it in range(self.newton_maxiter):
+            Y = (base + Z).mid()
             try:
-                F = self._rhs_stages(t, h, (base + Z).mid())
+                F = self._rhs_stages(t, h, Y)
             except DomainError:
                 raise _StepFailed("the state left the domain") from None
             G = (hA * F - Z).mid()  # -(Z - h (A x I) F), one row per stage
-            dZ, size = solve(G)
+            dZ, size = solve(G, t, Y)
             Z = (Z + dZ).mid()
             done = size <= 1e-3
             if not done and previous is not None:
@@ -666,7 +684,7 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
               stop: Callable | None = None, t_eval: Sequence | None = None, first_step=None,
               progress: bool = False, fun_arb: Callable | None = None, error: str = "doubling",
               dense_output: bool = False, time_budget: float | None = None, linear_algebra: str = "float64",
-              fun_stages: Callable | None = None) -> OdeResult:
+              fun_stages: Callable | None = None, jac_stages: Callable | None = None) -> OdeResult:
     """Integrate y' = fun(t, y) over ``t_span = (t0, t_final)`` (t_final may be ``mpmath.inf`` with ``stop``).
 
     ``fun(t, y)`` takes and returns lists of mpf at ``dps`` digits; ``jac(t, y)`` returns rows of numbers (mpf) or
@@ -688,10 +706,11 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
         raise InvalidParameterError(f"dps must be an integer >= 5, got {dps!r}")
     cls, options = METHODS[method]
     if cls is RadauIIA:
-        options = dict(options, error=error, linear_algebra=linear_algebra, fun_stages=fun_stages)
+        options = dict(options, error=error, linear_algebra=linear_algebra, fun_stages=fun_stages,
+                       jac_stages=jac_stages)
     elif dense_output:
         raise InvalidParameterError("dense_output is available for the Radau methods")
-    with mpmath.workdps(dps), flint_precision(dps):
+    with mpmath.workdps(dps), flint_precision(dps), blas_one_thread():
         rtol = mpf(10) ** (-(dps - 5)) if rtol is None else _num(rtol)
         atol = rtol if atol is None else _num(atol)
         if not (rtol > 0 and atol > 0):
