@@ -25,4 +25,4 @@ def test_csv_has_one_line_per_row_in_order_with_unix_newlines():
     assert "\r" not in text and text.count("\n") == 3
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["theorem"], r["passed"], r["note"]) for r in rows] == [("A", "True", ""), ("B", "False", "why")]
-    assert rows[0]["observed"] == "1" and rows[0]["margin"] == "0.5"
+    assert float(rows[0]["observed"]) == 1 and float(rows[0]["margin"]) == 0.5 and rows[0]["observed_text"] == "1"
