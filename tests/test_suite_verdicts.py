@@ -379,3 +379,55 @@ def test_selection_lemma_b_both_sides(lo, hi, passed):
     from implicitreg.proofs.suites import selection as ssuite
 
     assert ssuite.in_unit_interval(_mpf(lo), _mpf(hi)) is passed
+
+
+def _fake_errors(correction, floor_x):
+    """selection_errors stand-in: err = alpha^p (1 + 1e6 (alpha^p)^correction), x_g = floor_x on S."""
+    import mpmath
+
+    calls = []
+
+    def fake(instance, depth, alphas, alpha_convention="product", bp=None, **kw):
+        calls.append(list(alphas))
+        with mpmath.workdps(60):
+            aps = [mpmath.mpf(10) ** -int(a.split("e-")[1]) for a in alphas]
+            errs = [a * (1 + 10 ** 6 * a ** mpmath.mpf(correction)) for a in aps]
+        return types.SimpleNamespace(alpha_products=aps, errors=errs,
+                                     selection=types.SimpleNamespace(x=[mpmath.mpf(floor_x)] * 3))
+    return fake, calls
+
+
+def test_selection_slope_window_moves_until_the_local_slopes_settle(monkeypatch):
+    """A correction (alpha^p)^(1/6) x 1e6 spoils the first windows: the start doubles (18 -> 36 -> 72) until the
+    local slopes agree to SETTLED, and the fit there passes; the window is never chosen by the prediction."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    fake, calls = _fake_errors("0.1666666666666666666666666666666666667", 1)
+    monkeypatch.setattr(numsel, "selection_errors", fake)
+    bp = types.SimpleNamespace(support=(0, 1, 2), rho=F(1, 2))
+    slope, pred, res, alphas, ok, rejected = ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
+    assert [c[0] for c in calls] == ["1e-18", "1e-36", "1e-72"]
+    assert alphas == ["1e-72", "1e-76", "1e-80", "1e-84"] and pred == 1 and ok and rejected
+
+
+def test_selection_slope_window_stops_after_four_moves(monkeypatch):
+    """Errors never small against x_g on S (x_g = 1e-300): four doublings, then the last window is fitted."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    fake, calls = _fake_errors(0, "1e-300")
+    monkeypatch.setattr(numsel, "selection_errors", fake)
+    bp = types.SimpleNamespace(support=(0, 1, 2), rho=F(1, 2))
+    out = ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
+    assert [c[0] for c in calls] == ["1e-18", "1e-36", "1e-72", "1e-144", "1e-288"] and out[3][0] == "1e-288"
+
+
+def test_selection_rate_alphas():
+    from implicitreg.proofs.suites import selection as ssuite
+
+    assert ssuite.rate_alphas(2) == ["1e-18", "1e-22", "1e-26", "1e-30"]
+    assert ssuite.rate_alphas(F(5, 2), count=2) == ["1e-26", "1e-30"]          # 5 p / (p - 2) = 25 -> 26
+    assert ssuite.rate_alphas(3) == ["1e-18", "1e-22", "1e-26", "1e-30"]       # 15 + 1 < 18
+    assert ssuite.rate_alphas(F(21, 10))[0] == "1e-106"                        # 5 * 2.1 / 0.1 = 105 -> 106
+    assert ssuite.rate_alphas(3, count=3, start=40) == ["1e-40", "1e-44", "1e-48"]

@@ -26,3 +26,31 @@ def test_csv_has_one_line_per_row_in_order_with_unix_newlines():
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["theorem"], r["passed"], r["note"]) for r in rows] == [("A", "True", ""), ("B", "False", "why")]
     assert float(rows[0]["observed"]) == 1 and float(rows[0]["margin"]) == 0.5 and rows[0]["observed_text"] == "1"
+
+
+def test_verdict_json_numbers_have_ten_significant_digits():
+    import mpmath
+
+    with mpmath.workdps(30):
+        third = mpmath.mpf(1) / 3
+        v = Verdict("T", "paper", "inst", "2", "1e-4..1e-30", third, mpmath.mpf(3), "suite's", True,
+                    slope=2 * third, slope_predicted=mpmath.mpf(1), alpha_convention="factor")
+        out = v.to_json()
+    assert out["observed"] == "0.3333333333" and out["bound"] == "3.0" and out["slope"] == "0.6666666667"
+    assert out["margin"] == "0.1111111111" and out["slope_predicted"] == "1.0" and out["margin_text"] == "suite's"
+    assert (out["depth"], out["alpha_range"], out["alpha_convention"]) == ("2", "1e-4..1e-30", "factor")
+
+
+def test_verdict_json_missing_fields_are_null():
+    v = Verdict("T", "paper", "inst", "-", "", "min 3", "vertex enumeration", "", False, alpha_convention="-")
+    out = v.to_json()
+    assert out["depth"] is None and out["alpha_range"] is None and out["alpha_convention"] is None
+    assert out["observed"] is None and out["bound"] is None and out["margin"] is None and out["slope"] is None
+    assert out["observed_text"] == "min 3" and out["passed"] is False and out["note"] == ""
+
+
+def test_summary_marks_each_theorem_and_says_when_nothing_ran():
+    lines = verify.format_summary([_v("Alpha[x]", True), _v("B", False), _v("Alpha y", True)])
+    assert lines == ["2 passed, 1 failed", "  ok   Alpha  2 passed, 0 failed", "  FAIL B      0 passed, 1 failed"]
+    assert verify.format_summary([]) == ["0 passed, 0 failed (no check ran)"]
+    assert verify.format_summary([_v("Theorem-name-long", True)])[1] == "  ok   Theorem-name-long  1 passed, 0 failed"

@@ -60,8 +60,10 @@ TARGETS = {
     "checks": ("proofs/checks.py", ["tests/test_verdicts.py", "tests/test_statement.py",
                                     "tests/test_verify_output.py", "tests/test_verify_paths.py"], None),
     # verify.py: what runs, the exit status, the summary and the tables (a table printing PASS regardless)
+    # (the real-suite CLI run is left out: 4 s per mutant; its table paths are covered by cheap tests)
     "verify": ("proofs/verify.py", ["tests/test_verdicts.py", "tests/test_verify_output.py",
-                                    "tests/test_verify_paths.py"], None),
+                                    "tests/test_verify_paths.py", "--deselect",
+                                    "tests/test_verify_output.py::test_cli_verify_real_suite_fits_80_columns"], None),
     # the suites: the functions that decide rows (the row builders that run solvers call them); basis pursuit whole
     "suite-diagonal": ("proofs/suites/diagonal.py", SUITE_TESTS,
                        _fn("implicitreg.proofs.suites.diagonal", "_bound_row", "_bound_row_at_precision",
@@ -156,11 +158,17 @@ def stage(name: str, keep: bool = False) -> Path:
     return where
 
 
-def run(name: str, jobs: int, keep: bool = False) -> int:
-    where = stage(name, keep)
+def run(name: str, jobs: int, keep: bool = False, survivors: bool = False) -> int:
+    """Run mutmut on one target; ``survivors``: re-test only the mutants stored as surviving or untested (with the
+    current tests; mutmut re-runs mutants it is given by name)."""
+    names = [m for m, s in results(name).items() if s in ("survived", "no tests", "suspicious")] if survivors else []
+    if survivors and not names:
+        print(f"== {name}: no stored survivors", flush=True)
+        return 0
+    where = stage(name, keep or survivors)
     _, _, globs = TARGETS[name]
     mutmut = Path(sys.executable).parent / "mutmut"
-    cmd = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(jobs)] + list(globs or [])
+    cmd = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(jobs)] + (names or list(globs or []))
     print(f"== {name}: {' '.join(cmd)} (in {where})", flush=True)
     env = dict(os.environ, IMPLICITREG_PROFILE="ci")
     env.pop("CI", None)  # the install tests stay out of mutant runs
@@ -246,6 +254,8 @@ def main(argv=None) -> int:
     ap.add_argument("--report", action="store_true", help="only rewrite the report from stored results")
     ap.add_argument("--keep", action="store_true",
                     help="reuse mutmut's stored verdicts (faster; stale when only the tests changed)")
+    ap.add_argument("--survivors", action="store_true",
+                    help="re-test only the stored survivors of each target with the current tests (after adding tests)")
     args = ap.parse_args(argv)
     names = args.targets or list(TARGETS)
     unknown = [n for n in names if n not in TARGETS]
@@ -253,7 +263,7 @@ def main(argv=None) -> int:
         ap.error(f"unknown targets {unknown}; known: {', '.join(TARGETS)}")
     if not args.report:
         for name in names:
-            run(name, args.jobs, args.keep)
+            run(name, args.jobs, args.keep, args.survivors)
     text = report(list(TARGETS))
     doc = REPORT.read_text() if REPORT.exists() else ""
     start, end = "<!-- mutation-report:start -->", "<!-- mutation-report:end -->"
