@@ -54,3 +54,55 @@ def test_summary_marks_each_theorem_and_says_when_nothing_ran():
     assert lines == ["2 passed, 1 failed", "  ok   Alpha  2 passed, 0 failed", "  FAIL B      0 passed, 1 failed"]
     assert verify.format_summary([]) == ["0 passed, 0 failed (no check ran)"]
     assert verify.format_summary([_v("Theorem-name-long", True)])[1] == "  ok   Theorem-name-long  1 passed, 0 failed"
+
+
+def test_suite_names_are_the_last_dotted_part():
+    assert verify.suite_names(("pkg.sub.first_suite", "second")) == ["first_suite", "second"]
+    assert verify.suite_names() == ["basis_pursuit", "selection", "deep_linear", "diagonal"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _fake_suites(monkeypatch):
+    import sys
+    import types
+
+    names = ("pkg.sub.alpha_suite", "pkg.sub.beta_suite")
+    for name in names:
+        module = types.ModuleType(name)
+        module.run = lambda thorough, _n=name: [_v(_n, True)]
+        monkeypatch.setitem(sys.modules, name, module)
+    return names
+
+
+def test_progress_bar_on_a_terminal_names_each_suite(monkeypatch):
+    import sys
+
+    names = _fake_suites(monkeypatch)
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    rows = verify.run_verify(suites=names, progress=True)
+    text = err.getvalue()
+    assert [r.theorem for r in rows] == list(names)
+    assert "alpha_suite: " in text and "beta_suite: " in text and "sub." not in text
+    # set_description refreshes: each suite's name shows the count of the suites done before it
+    assert "alpha_suite:   0%" in text and "beta_suite:  50%" in text and " 1/2 " in text and "suite/s" in text
+    assert text.endswith("\r")  # leave=False: the bar is cleared at the end
+
+
+def test_no_progress_bar_unless_asked_and_on_a_terminal(monkeypatch):
+    import sys
+
+    names = _fake_suites(monkeypatch)
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    verify.run_verify(suites=names)
+    verify.run_verify(suites=names, progress=False)
+    assert err.getvalue() == ""
+    plain = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", plain)
+    verify.run_verify(suites=names, progress=True)
+    assert plain.getvalue() == ""
