@@ -106,3 +106,36 @@ def test_no_progress_bar_unless_asked_and_on_a_terminal(monkeypatch):
     monkeypatch.setattr(sys, "stderr", plain)
     verify.run_verify(suites=names, progress=True)
     assert plain.getvalue() == ""
+
+
+def test_main_passes_progress_and_the_wide_output(monkeypatch):
+    seen = []
+
+    def fake(**kw):
+        seen.append(kw)
+        return [_v("A", True, note="a note")]
+
+    monkeypatch.setattr(verify, "run_verify", fake)
+    out = io.StringIO()
+    assert verify.main(output="wide", progress=True, out=out) == 0
+    assert seen[-1].get("progress") is True and "provenance" in out.getvalue() and "notes:" in out.getvalue()
+    out = io.StringIO()
+    assert verify.main(out=out) == 0
+    assert "progress" not in seen[-1] and "provenance" not in out.getvalue() and "obs/bound" in out.getvalue()
+    out = io.StringIO()
+    assert verify.main(output="csv", out=out) == 0 and out.getvalue().startswith("theorem,provenance,")
+
+
+def test_main_fits_the_table_to_the_width(monkeypatch):
+    long = _v("A-theorem-" + "x" * 90, True)
+    monkeypatch.setattr(verify, "run_verify", lambda **kw: [long])
+    for width, expected in ((None, 80), (50, 50)):
+        out = io.StringIO()
+        verify.main(out=out, width=width)
+        assert max(len(line) for line in out.getvalue().splitlines()) == expected
+
+
+def test_fit_and_grid_keep_the_layout():
+    assert verify._fit("abcdef", 4) == "abc~" and verify._fit("abcd", 4) == "abcd" and verify._fit("abcdef", 1) == "a~"
+    lines = verify._grid(["", "b"], [["x", "yy"]], [3, 2])
+    assert lines == ["     b", "---  --", "x    yy"]
