@@ -139,3 +139,16 @@ def test_fit_and_grid_keep_the_layout():
     assert verify._fit("abcdef", 4) == "abc~" and verify._fit("abcd", 4) == "abcd" and verify._fit("abcdef", 1) == "a~"
     lines = verify._grid(["", "b"], [["x", "yy"]], [3, 2])
     assert lines == ["     b", "---  --", "x    yy"]
+
+
+def test_short_table_shares_the_room_between_theorem_and_instance():
+    """80 columns: depth capped at 10, result 6, obs/bound 9, four gaps of 2 leave 47 for theorem + instance, taken
+    from the longer one (the theorem first on a tie), one column at a time: 23 + 24."""
+    row = Verdict("T" * 50, "paper", "I" * 50, "2, 5/2, 3, 4, 5", "-", "1", "4", "", True)
+    lines = verify.format_table([row]).splitlines()
+    h = next(k for k, line in enumerate(lines) if line.startswith("theorem"))
+    assert len(lines[h]) == 80 and lines[h].split() == ["theorem", "instance", "depth", "result", "obs/bound"]
+    assert lines[h + 2] == "T" * 22 + "~  " + "I" * 23 + "~  2, 5/2, 3~  PASS    0.25"
+    # at 40 columns the two share the minimum of 20 (10 + 10), and the line is then cut to the width
+    narrow = verify.format_table([row], width=40).splitlines()
+    assert narrow[h + 2] == "T" * 9 + "~  " + "I" * 9 + "~  2, 5/2, 3~  PAS~"
