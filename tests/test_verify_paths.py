@@ -152,3 +152,37 @@ def test_short_table_shares_the_room_between_theorem_and_instance():
     # at 40 columns the two share the minimum of 20 (10 + 10), and the line is then cut to the width
     narrow = verify.format_table([row], width=40).splitlines()
     assert narrow[h + 2] == "T" * 9 + "~  " + "I" * 9 + "~  2, 5/2, 3~  PAS~"
+
+
+def test_verdict_numbers_from_texts_and_objects():
+    import mpmath
+
+    v = Verdict("T", "paper", "i", "2", "-", " +1/2 ", "2.5", "", True, slope="slope 2.0", slope_predicted=True,
+                note="")
+    assert v.number("observed") == mpmath.mpf("0.5") and v.number("bound") == mpmath.mpf("2.5")
+    assert v.number("slope") is None and v.number("slope_predicted") is None and v.number("margin") is None
+    v.observed, v.bound = "1/3", object()
+    assert abs(v.number("observed") - mpmath.mpf(1) / 3) < 1e-15 and v.number("bound") is None
+    v.observed = None
+    assert v.number("observed") is None
+
+
+def test_margin_value_falls_back_to_the_slopes_and_skips_undefined_ratios():
+    import mpmath
+
+    def m(observed, bound, slope="", predicted=""):
+        return Verdict("T", "paper", "i", "2", "-", observed, bound, "", True, slope=slope,
+                       slope_predicted=predicted).margin_value
+
+    assert m(1, 4) == mpmath.mpf("0.25") and m("1", "4", 3, 2) == mpmath.mpf("0.25")
+    assert m(1, 0, 3, 2) == mpmath.mpf("1.5") and m(mpmath.inf, 2, 3, 2) == mpmath.mpf("1.5")
+    assert m(1, mpmath.inf, 1, 4) == mpmath.mpf("0.25") and m(1, 0) is None and m("a", "b", 1, 0) is None
+    assert m(1, 2, mpmath.inf, 1) == mpmath.mpf("0.5") and m("", "", 1, mpmath.inf) is None
+
+
+def test_cells_print_the_result_the_margin_and_dashes():
+    v = Verdict("T", "paper", "i", "", "-", 1, 3, "", False)
+    assert v.cells(["theorem", "result", "margin_value", "depth", "observed", "margin"]) == \
+        ["T", "FAIL", "0.3333", "-", "1.0", "-"]
+    v.passed, v.bound = True, "text"
+    assert v.cells(["result", "margin_value", "bound"]) == ["PASS", "-", "text"]
