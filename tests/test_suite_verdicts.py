@@ -431,3 +431,86 @@ def test_selection_rate_alphas():
     assert ssuite.rate_alphas(3) == ["1e-18", "1e-22", "1e-26", "1e-30"]       # 15 + 1 < 18
     assert ssuite.rate_alphas(F(21, 10))[0] == "1e-106"                        # 5 * 2.1 / 0.1 = 105 -> 106
     assert ssuite.rate_alphas(3, count=3, start=40) == ["1e-40", "1e-44", "1e-48"]
+
+
+# ---------------------------------------------------------------- diagonal suite: the rows' fields
+
+def _powers(alphas, exponent, constant=5):
+    import mpmath
+
+    with mpmath.workdps(60):
+        return [constant * (mpmath.mpf(F(a).numerator) / F(a).denominator) ** mpmath.mpf(exponent) for a in alphas]
+
+
+def test_diagonal_slope_row_fields():
+    """Every field of a rate row: 5 significant digits for slopes, 3 for the deviation, the fitted tail's range."""
+    import mpmath
+
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    alphas = ["1e-4", "1e-8", "1e-12", "1e-16"]
+    with mpmath.workdps(60):
+        exponent = mpmath.mpf(3) / 7 + mpmath.mpf("0.0012345")
+    row = dsuite._slope_row("MS-D2 rate", "paper", "inst", 2, alphas, _powers(alphas, exponent), F(3, 7))
+    assert (row.theorem, row.provenance, row.instance, row.depth) == ("MS-D2 rate", "paper", "inst", "2")
+    assert row.alpha_range == "1e-8..1e-16" and row.observed == "slope 0.42981"   # 3/7 + 0.0012345 = 0.4298059
+    assert row.bound == "0.42857 +- 0.02" and row.margin == "0.00123" and row.slope == "0.42981"
+    assert row.slope_predicted == "0.42857" and row.passed is True
+    assert row.note == "fit on the 3 smallest alphas; the exponent shifted by +-0.1 is rejected: True"
+    assert dsuite._slope_row("R", "paper", "inst", 2, alphas, _powers(alphas, exponent), F(3, 7), note="n").note == "n"
+
+
+def test_diagonal_slope_row_fits_half_of_a_long_grid():
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    alphas = [f"1e-{4 * k}" for k in range(1, 9)]
+    row = dsuite._slope_row("R", "paper", "inst", 3, alphas, _powers(alphas, "1"), 1)
+    assert row.alpha_range == "1e-20..1e-32" and row.passed and row.note.startswith("fit on the 4 smallest")
+
+
+@pytest.mark.parametrize("offset, rejected", [("0.1", False), ("-0.1", False), ("0.05", True), ("-0.05", True),
+                                              ("0.115", False), ("-0.085", False), ("0.125", True)])
+def test_diagonal_slope_row_reports_whether_the_shifted_exponent_is_rejected(offset, rejected):
+    import mpmath
+
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    alphas = ["1e-4", "1e-8", "1e-12", "1e-16"]
+    with mpmath.workdps(60):
+        exponent = mpmath.mpf("0.75") + mpmath.mpf(offset)
+    row = dsuite._slope_row("R", "paper", "inst", 2, alphas, _powers(alphas, exponent), F(3, 4))
+    assert row.passed is False and row.note.endswith(f"is rejected: {rejected}")
+
+
+def test_diagonal_bound_row_fields_and_default_note():
+    import mpmath
+
+    from implicitreg.proofs.suites import diagonal as dsuite
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("paper", "src")
+    up = Bound("upper_x", "upper", "err", 3 * alpha, prov)
+    thm = Theorem("T-x", "t", "s", prov, bounds=(up,))
+    alphas = ["1e-4", "1e-8"]
+    row = dsuite._bound_row(thm, up, "inst", F(5, 2), alphas, _powers(alphas, 1, 1), [{"alpha": F(a)} for a in alphas])
+    assert (row.theorem, row.provenance, row.instance, row.depth, row.alpha_range) == \
+        ("T-x upper_x", "paper", "inst", "5/2", "1e-4..1e-8")
+    assert row.observed == "err (worst ratio)" and row.bound == "3*alpha" and row.note == "" and row.passed
+    assert abs(mpmath.mpf(row.margin) - mpmath.mpf(1) / 3) < 1e-7 and row.margin == "0.33333333"
+
+
+def test_diagonal_bound_row_skips_uninformative_alphas_and_goes_on():
+    """A lower bound <= 0 at the first alphas says nothing there; the later alphas still decide (PASS here)."""
+    from implicitreg.proofs.suites import diagonal as dsuite
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("paper", "src")
+    lo = Bound("lower_x", "lower", "err", F(1, 10 ** 6) - alpha, prov)
+    zero = Bound("lower_0", "lower", "err", 0 * alpha + F(0), prov)
+    thm = Theorem("T-y", "t", "s", prov, bounds=(lo,))
+    alphas = ["1e-4", "1e-5", "1e-8", "1e-12"]
+    obs = _powers(["1e-6"] * 4, 1, 1)   # err = 1e-6 >= 1e-6 - alpha wherever that is positive
+    row = dsuite._bound_row(thm, lo, "inst", 2, alphas, obs, [{"alpha": F(a)} for a in alphas])
+    assert row.passed and row.note == ""
+    row = dsuite._bound_row(thm, zero, "inst", 2, alphas, obs, [{"alpha": F(a)} for a in alphas])
+    assert not row.passed and "informative" in row.note
