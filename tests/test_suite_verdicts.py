@@ -514,3 +514,10 @@ def test_diagonal_bound_row_skips_uninformative_alphas_and_goes_on():
     assert row.passed and row.note == ""
     row = dsuite._bound_row(thm, zero, "inst", 2, alphas, obs, [{"alpha": F(a)} for a in alphas])
     assert not row.passed and "informative" in row.note
+
+
+def test_selection_relative_difference():
+    from implicitreg.proofs.suites import selection as ssuite
+
+    assert ssuite._rel("1.1", "1") == _mpf("1.1") - 1 and ssuite._rel(3, -4) == _mpf(7) / 4
+    assert ssuite._rel("-0.5", 0) == _mpf("0.5") and ssuite._rel(2, 2) == 0
