@@ -186,3 +186,17 @@ def test_cells_print_the_result_the_margin_and_dashes():
         ["T", "FAIL", "0.3333", "-", "1.0", "-"]
     v.passed, v.bound = True, "text"
     assert v.cells(["result", "margin_value", "bound"]) == ["PASS", "-", "text"]
+
+
+def test_short_table_blank_lines_and_legend():
+    lines = verify.format_table([_v("A", True)]).splitlines()
+    assert lines[:4] == ["1 passed, 0 failed", "  ok   A  1 passed, 0 failed", "", "theorem  instance  depth  result  obs/bound"]
+    assert lines[-4:] == ["", "obs/bound: observed / bound; 1 = attained, an upper bound holds for <= 1,",
+                          "a lower bound for >= 1; rate checks: fitted / predicted slope (docs/schema.md).",
+                          "--wide: every column and the notes; --csv, --json: the numbers."]
+
+
+def test_theorem_family_is_the_name_before_the_first_space_or_bracket():
+    assert verify.theorem_family("MS-D3 spec M0 (conjecture)") == "MS-D3"
+    assert verify.theorem_family("MC-LB[a] [b]") == "MC-LB" and verify.theorem_family("MC-Smin [S_LB<=S]") == "MC-Smin"
+    assert verify.theorem_family("WAH-E") == "WAH-E" and verify.theorem_family("[x] y") == "[x] y"

@@ -106,6 +106,8 @@ for _m in ("interval", "lp", "krawczyk", "theorems", "jsonread", "schema", "symb
            "grammar"):
     TARGETS[f"checker-{_m}"] = (f"proofs/checker/{_m}.py", CHECKER_TESTS, None)
 
+TIMEOUT_MULTIPLIER, TIMEOUT_CONSTANT = 3.0, 5.0
+
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
 
@@ -154,8 +156,10 @@ def stage(name: str, keep: bool = False) -> Path:
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
         "use_git_change_detection = false\n"
         'process_isolation = "forkserver"\n'
-        "timeout_multiplier = 10.0\n"
-        "timeout_constant = 30.0\n"
+        # a mutant's CPU-time limit is 2 x multiplier x (its tests' clean time + constant): a mutant that loops
+        # forever (t -= 1 -> t += 1) must not hold the one worker for 10 minutes of CPU on a loaded machine
+        f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
+        f"timeout_constant = {TIMEOUT_CONSTANT}\n"
         "\n[tool.pytest.ini_options]" + pytest_section
     )
     (where / "pyproject.toml").write_text(config)
