@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from implicitreg.proofs import verify
 from implicitreg.proofs.checks import Verdict
 
@@ -200,3 +202,28 @@ def test_theorem_family_is_the_name_before_the_first_space_or_bracket():
     assert verify.theorem_family("MS-D3 spec M0 (conjecture)") == "MS-D3"
     assert verify.theorem_family("MC-LB[a] [b]") == "MC-LB" and verify.theorem_family("MC-Smin [S_LB<=S]") == "MC-Smin"
     assert verify.theorem_family("WAH-E") == "WAH-E" and verify.theorem_family("[x] y") == "[x] y"
+
+
+SUITES = ("pkg.sub.alpha_suite", "pkg.sub.beta_suite", "pkg.sub.gamma")
+
+
+def test_resolve_suites_by_comma_separated_parts_of_names():
+    assert verify.resolve_suites("gamma, alpha", SUITES) == ["pkg.sub.alpha_suite", "pkg.sub.gamma"]
+    assert verify.resolve_suites(["beta ", "suite"], SUITES) == ["pkg.sub.alpha_suite", "pkg.sub.beta_suite"]
+    assert verify.resolve_suites(" none ", SUITES) == [] and verify.resolve_suites(None, SUITES) == list(SUITES)
+    assert verify.resolve_suites("a", ("x.a.b", "x.y.ab")) == ["x.y.ab"]   # the last name only, not the package
+
+
+@pytest.mark.parametrize("only, message", [
+    ("", "name a suite: one of alpha_suite, beta_suite, gamma"),
+    ("alpha,", "name a suite: one of alpha_suite, beta_suite, gamma"),
+    ([], "name a suite: one of alpha_suite, beta_suite, gamma"),
+    ("alpha, delta", "unknown suite 'delta'; the suites are alpha_suite, beta_suite, gamma"),
+    ("sub", "unknown suite 'sub'; the suites are alpha_suite, beta_suite, gamma"),
+    ("alpha beta", "unknown suite 'alpha beta'; the suites are alpha_suite, beta_suite, gamma")])
+def test_resolve_suites_refuses_with_the_list(only, message):
+    from implicitreg.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError) as err:
+        verify.resolve_suites(only, SUITES)
+    assert str(err.value) == message
