@@ -1,0 +1,145 @@
+"""The checker's acceptance functions at their boundaries, and forgeries that exactly one check can reject.
+
+Complements tests/test_checker_attacks.py (hostile files): here every decision of proofs/checker is exercised on
+both sides of its threshold (a widest allowed ball is accepted, one a hair wider is refused; a ratio enclosure
+touching 1 from the right side is decided, one straddling 1 is not), and each forged certificate is built from a
+reference certificate with the hash recomputed so that only one check can reject it (the expected field and
+message come from the forgery's construction, never from the checker's output). Mutation testing
+(tools/mutation.py, docs/mutation.md) measures that a planted bug in any of these checks is noticed.
+"""
+from __future__ import annotations
+
+import copy
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from mpmath import iv
+
+import strategies_certificates as S
+from implicitreg.proofs.checker import check as C
+from implicitreg.proofs.checker.check import CheckFailure, _ball, _ratio, _verdict, check_certificate
+from implicitreg.proofs.checker.interval import endpoints, hull, point, precision
+
+F = Fraction
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "proofs" / "reference_certificates"
+
+
+@pytest.fixture(scope="module")
+def refs() -> dict[str, dict]:
+    return {p.stem: S.load(p) for p in sorted(REFERENCE.glob("*.json"))}
+
+
+def refused(cert, field, message=None, use_sympy=None):
+    """Rejected (hash recomputed by the forger) at exactly ``field``, with ``message`` in the message."""
+    with pytest.raises(CheckFailure) as info:
+        check_certificate(S.rehash(cert), use_sympy=use_sympy)
+    assert info.value.field == field, (info.value.field, info.value.message)
+    if message:
+        assert message in info.value.message, info.value.message
+    return info.value
+
+
+def edit(cert, path, value):
+    cert = copy.deepcopy(cert)
+    S.set_at(cert, path, value)
+    return cert
+
+
+def ball(mid, rad):
+    return {"mid": str(mid), "rad": str(rad)}
+
+
+# --- balls: the widest allowed radius is accepted, anything wider refused --------------------------------------------
+
+@pytest.mark.parametrize("mid", [F(3), F(-3), F(1, 4), F(-1, 4)])
+def test_box_radius_is_relative_to_max_one_and_the_centre(mid):
+    cap = C.NU_MAX_RELATIVE_RADIUS * max(1, abs(mid))
+    assert _ball(ball(mid, cap), "nu", nu=True) == (mid - cap, mid + cap)
+    with pytest.raises(CheckFailure, match="box radius above") as info:
+        _ball(ball(mid, cap + F(1, 10 ** 60)), "nu", nu=True)
+    assert info.value.field == "nu.rad"
+
+
+@pytest.mark.parametrize("mid", [F(3), F(-3), F(1, 4)])
+def test_ball_radius_is_relative_to_the_midpoint(mid):
+    cap = C.BALL_MAX_RELATIVE_RADIUS * abs(mid)
+    assert _ball(ball(mid, cap), "x") == (mid - cap, mid + cap)
+    with pytest.raises(CheckFailure, match="ball radius above") as info:
+        _ball(ball(mid, cap + F(1, 10 ** 60)), "x")
+    assert info.value.field == "x.rad"
+
+
+def test_a_ball_around_zero_must_have_radius_zero():
+    assert _ball(ball(0, 0), "x") == (0, 0)
+    with pytest.raises(CheckFailure, match="ball radius above"):
+        _ball(ball(0, "1e-300"), "x")
+
+
+# --- ratio intervals -------------------------------------------------------------------------------------------------
+
+def _enclosure(clo, chi):
+    """An interval with exactly these (dyadic) ends and those ends as Fractions."""
+    with precision(40):
+        x = hull(point(clo), point(chi))
+        return x, endpoints(x)
+
+
+def _ratio_of(computed, rlo, rhi):
+    with precision(40):
+        return _ratio(computed, {"lo": str(rlo), "hi": str(rhi)}, "r", "e/b")
+
+
+def test_ratio_interval_accepts_its_own_endpoints_and_its_widest_width():
+    w = C.RATIO_MAX_RELATIVE_WIDTH
+    x, (clo, chi) = _enclosure(F(1, 2) - F(1, 2 ** 40), F(1, 2))
+    assert (clo, chi) == (F(1, 2) - F(1, 2 ** 40), F(1, 2))
+    assert _ratio_of(x, clo, chi) == (clo, chi)                       # the enclosure itself, endpoints included
+    assert _ratio_of(x, chi - w * chi, chi) == (clo, chi)             # exactly the widest interval
+    with pytest.raises(CheckFailure, match="wider than") as info:
+        _ratio_of(x, chi - w * chi - F(1, 10 ** 40), chi)
+    assert info.value.field == "r"
+
+
+@pytest.mark.parametrize("rlo", [F(0), F(-1, 2)])
+def test_ratio_lower_end_must_be_positive(rlo):
+    x, _ = _enclosure(F(1, 2), F(1, 2))
+    with pytest.raises(CheckFailure, match="positive lower end") as info:
+        _ratio_of(x, rlo, F(1, 2))
+    assert info.value.field == "r.lo"
+
+
+def test_ratio_interval_must_contain_the_enclosure_on_both_sides():
+    x, (clo, chi) = _enclosure(F(1, 2) - F(1, 2 ** 40), F(1, 2))
+    eps = F(1, 10 ** 30)
+    for rlo, rhi in ((clo + eps, chi), (clo, chi - eps)):     # the enclosure sticks out below, above
+        with pytest.raises(CheckFailure, match="not inside the stated") as info:
+            _ratio_of(x, rlo, rhi)
+        assert info.value.field == "r"
+
+
+def test_unbounded_ratio_enclosure_is_refused():
+    with precision(40):
+        with pytest.raises(CheckFailure, match="unbounded") as info:
+            _ratio(iv.mpf(["-inf", "inf"]), {"lo": "1/2", "hi": "1/2"}, "r", "e/b")
+    assert info.value.field == "r"
+
+
+# --- verdicts: decided at 1 exactly, refused when straddling -----------------------------------------------------------
+
+def test_verdicts_at_the_boundary_one():
+    one = F(1)
+    assert _verdict("upper", "b", F(1, 2), one, "r") == " (bound holds)"          # ratio <= 1 for sure
+    assert _verdict("lower", "b", one, F(3, 2), "r") == " (bound holds)"          # ratio >= 1 for sure
+    assert _verdict("limit", "b", F(5), F(6), "r") == ""                          # a limit claims no side
+    assert _verdict("upper", "b", F(5), F(6), "r", equality=True) == " (attained: equality proved exactly)"
+    for side, clo, chi, words in (("upper", one, F(3, 2), "not decided"),     # touches 1 from above: undecided
+                                  ("lower", F(1, 2), one, "not decided"),
+                                  ("upper", F(11, 10), F(3, 2), "'b' is violated"),
+                                  ("lower", F(1, 2), F(9, 10), "'b' is violated"),
+                                  ("sideways", F(1, 2), F(9, 10), "not decided")):
+        with pytest.raises(CheckFailure, match=words) as info:
+            _verdict(side, "b", clo, chi, "r")
+        assert info.value.field == "r"
+        assert side in info.value.message
