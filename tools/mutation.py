@@ -42,6 +42,9 @@ REASONS = ROOT / "tools" / "mutation_reasons.json"
 ROOMS = {"implicitreg": "implicitreg", "implicitreg/theory": "theory", "implicitreg/numerics": "numerics",
          "implicitreg/proofs": "proofs"}
 
+#: top-level folders also copied as they are in the checkout (tests read reference certificates, docs from there)
+CHECKOUT_COPIES = ("proofs", "docs")
+
 #: name -> (source file in the checkout, test files, mutant-name globs or None for the whole module)
 def _fn(module: str, *functions: str) -> list[str]:
     """Mutant-name globs for module-level functions and methods (``Class.method``) of ``module``."""
@@ -79,12 +82,14 @@ TARGETS = {
     "lp-proof": ("numerics/lp_exact.py", ["tests/test_bp_forgeries.py", "tests/test_basis_pursuit.py"],
                  _fn("implicitreg.numerics.lp_exact", "_prove_lp", "linprog_exact")),
     # digit certification: the agreement count, the decade and the printed digits
-    "precision": ("numerics/precision.py", ["tests/test_digits.py", "tests/test_potentials_numeric.py"],
+    "precision": ("numerics/precision.py", ["tests/test_digits.py", "tests/test_potentials_numeric.py",
+                                            "tests/test_precision_certification.py"],
                   _fn("implicitreg.numerics.precision", "agreeing_digits", "significant_str", "decade",
                       "working_dps")),
     # the dual solve's certificate (two solves, their agreement, the printed digits) and its line search
     "dual-limit": ("numerics/dual_limit.py",
-                   ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py"],
+                   ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
+                    "tests/test_limit_certificate.py"],
                    _fn("implicitreg.numerics.dual_limit", "_certify", "LimitResult.x_str", "_newton",
                        "boundary_step")),
     # line searches: the damped Newton on a face (selection) and the refinement of the mixed-precision solve
@@ -162,14 +167,18 @@ def stage(name: str, keep: bool = False) -> Path:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
-    if (where / "tests").exists():
-        shutil.rmtree(where / "tests")
-    shutil.copytree(ROOT / "tests", where / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    # tests that read files by their checkout path (reference certificates, proofs named in provenance, docs) find
+    # them at the top level as in the checkout; these copies are never imported as the package (not mutated)
+    for folder in ("tests",) + CHECKOUT_COPIES:
+        if (where / folder).exists():
+            shutil.rmtree(where / folder)
+        shutil.copytree(ROOT / folder, where / folder, ignore=shutil.ignore_patterns("__pycache__"))
     pytest_section = (ROOT / "pyproject.toml").read_text().split("[tool.pytest.ini_options]", 1)[1]
     pytest_section = pytest_section.split("\n[", 1)[0]
     config = (
         "[tool.mutmut]\n"
         'source_paths = ["implicitreg"]\n'
+        f"also_copy = {json.dumps([f + '/' for f in CHECKOUT_COPIES])}\n"
         f'only_mutate = ["{staged_path(source)}"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
