@@ -18,6 +18,7 @@ from mpmath import iv
 
 import strategies_certificates as S
 from implicitreg.proofs.checker import check as C
+from implicitreg.proofs.checker import lp
 from implicitreg.proofs.checker.check import CheckFailure, _ball, _ratio, _verdict, check_certificate
 from implicitreg.proofs.checker.interval import endpoints, hull, point, precision
 
@@ -143,3 +144,105 @@ def test_verdicts_at_the_boundary_one():
             _verdict(side, "b", clo, chi, "r")
         assert info.value.field == "r"
         assert side in info.value.message
+
+
+# --- exact LP certificates: each check alone ---------------------------------------------------------------------------
+
+A2 = [[F(1), F(1, 2), F(1, 2)], [F(0), F(1), F(-1)]]      # x* = e_1 for y = (1, 0): rho = 1/2 (see test_checker_attacks)
+Y2 = [F(1), F(0)]
+X2 = [F(1), F(0), F(0)]
+V2 = [F(-1, 2), F(1, 2), F(1, 2)]
+
+
+def _lp_refused(field, words, fn, *args):
+    with pytest.raises(CheckFailure) as info:
+        fn(*args)
+    assert info.value.field == field, (info.value.field, info.value.message)
+    assert words in info.value.message, info.value.message
+
+
+def test_l1_certificate_each_check_alone():
+    assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(0)], "bp")
+    assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(1, 2)], "bp")     # ||A^T lambda||_inf = 1 exactly: fine
+    _lp_refused("bp.x_star", "not feasible", lp.check_l1_optimal, A2, Y2, [F(1), F(0), F(1, 10)], F(11, 10),
+                [F(1), F(0)], "bp")
+    _lp_refused("bp.value", "states 2", lp.check_l1_optimal, A2, Y2, X2, F(2), [F(1), F(0)], "bp")
+    _lp_refused("bp.lambda", "expected 2 entries", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1)], "bp")
+    # lambda = (1, 0.6): <y, lambda> = 1 = value (no gap) but (A^T lambda)_1 = 1/2 + 3/5 > 1
+    _lp_refused("bp.lambda", "not dual feasible", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1), F(3, 5)], "bp")
+    _lp_refused("bp.lambda", "duality gap", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1, 2), F(0)], "bp")
+
+
+def test_rho_certificate_each_check_alone():
+    lam = [F(1), F(0)]
+    assert lp.check_rho(A2, X2, [0], [1], F(1, 2), lam, V2, "rho")
+    _lp_refused("rho.support", "stated [0, 1]", lp.check_rho, A2, X2, [0, 1], [1, 1], F(1, 2), lam, V2, "rho")
+    _lp_refused("rho.signs", "signs of x* on S are [1]", lp.check_rho, A2, X2, [0], [-1], F(1, 2), lam, V2, "rho")
+    _lp_refused("rho.value", "not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(1), lam, V2, "rho")
+    _lp_refused("rho.value", "not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(-1, 2), lam, V2, "rho")
+    _lp_refused("rho.lambda", "expected 2 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(1)], V2, "rho")
+    _lp_refused("rho.lambda", "A_S^T lambda != sigma", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(2), F(0)], V2,
+                "rho")
+    # lambda = (1, 1/10): feasible, off-support norm 3/5 != the stated 1/2
+    _lp_refused("rho.lambda", "not the stated rho", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(1), F(1, 10)], V2,
+                "rho")
+    _lp_refused("rho.v", "expected 3 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, V2[:2], "rho")
+    _lp_refused("rho.v", "not in ker A", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, [F(-1, 2), F(1, 2), F(0)],
+                "rho")
+    _lp_refused("rho.v", "||v_(S^c)||_1 != 1", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, [2 * c for c in V2],
+                "rho")
+    # |<sigma, v_S>| != rho alone needs a 2-dimensional kernel: A = [1, 1/2, 1/4], x* = e_1, rho = 1/2 (v = e_2 - e_1/2)
+    A3, X3 = [[F(1), F(1, 2), F(1, 4)]], [F(1), F(0), F(0)]
+    assert lp.check_rho(A3, X3, [0], [1], F(1, 2), [F(1)], [F(-1, 2), F(1), F(0)], "rho")
+    assert lp.check_rho(A3, X3, [0], [1], F(1, 2), [F(1)], [F(1, 2), F(-1), F(0)], "rho")     # -v: |.| is used
+    _lp_refused("rho.v", "rho not proved minimal", lp.check_rho, A3, X3, [0], [1], F(1, 2), [F(1)],
+                [F(-1, 4), F(0), F(1)], "rho")         # in ker A, ||v_(S^c)||_1 = 1, but <sigma, v_S> = -1/4
+    # A_S not injective: x* = (1, 1) on A = [[1, 1]] (a 2-column support of a rank-1 matrix)
+    _lp_refused("rho.support", "not injective", lp.check_rho, [[F(1), F(1)]], [F(1, 2), F(1, 2)], [0, 1], [1, 1],
+                F(0), [F(1)], [F(0), F(0)], "rho")
+
+
+def test_rho_certificate_with_full_support():
+    A = [[F(1), F(0)], [F(0), F(1)]]
+    assert lp.check_rho(A, [F(1), F(2)], [0, 1], [1, 1], F(0), [F(1), F(1)], [F(0), F(0)], "rho")
+    # rho != 0 with S everything: ||A_(S^c)^T lambda||_inf is the empty max 0, so the lambda check refuses it
+    _lp_refused("rho.lambda", "not the stated rho", lp.check_rho, A, [F(1), F(2)], [0, 1], [1, 1], F(1, 2),
+                [F(1), F(1)], [F(0), F(0)], "rho")
+
+
+# --- Sturm root counting and isolation --------------------------------------------------------------------------------
+
+def _poly(*roots):
+    """Coefficients (highest first) of prod (t - r)."""
+    p = [F(1)]
+    for r in roots:
+        p = [a - r * b for a, b in zip(p + [F(0)], [F(0)] + p)]
+    return p
+
+
+@pytest.mark.parametrize("t, expected", [(F(0), 3), (F(1), 2), (F(3, 2), 2), (F(2), 1), (F(3), 0), (F(10), 0),
+                                         (F(-100), 3)])
+def test_sturm_counts_distinct_roots_strictly_above(t, expected):
+    assert lp.count_roots_above(_poly(1, 2, 3), t) == expected
+    assert lp.count_roots_above(_poly(1, 1, 2, 3, 3, 3), t) == expected          # multiplicities do not count
+    assert lp.count_roots_above([5 * c for c in _poly(1, 2, 3)], t) == expected  # nor a scale
+    assert lp.count_roots_above([-c for c in _poly(1, 2, 3)], t) == expected     # nor the sign
+
+
+def test_sturm_with_complex_roots_counts_only_real_ones():
+    p = [F(1), F(-4), F(1), F(-4)]                                # (t - 4)(t^2 + 1)
+    assert lp.count_roots_above(p, F(0)) == 1 and lp.count_roots_above(p, F(4)) == 0
+    assert lp.count_roots_above(p, F(-5)) == 1
+
+
+def test_largest_root_interval_isolates_the_largest_root():
+    for roots, width in (((1, 2, 3), F(1, 10 ** 6)), ((-5, F(1, 3)), F(1, 10 ** 9)), ((2, 2, F(7, 3)), F(1, 100))):
+        lo_, hi_ = lp.largest_root_interval(_poly(*roots), width)
+        top = max(F(r) for r in roots)
+        assert lo_ <= top <= hi_ and hi_ - lo_ <= width
+        second = sorted({F(r) for r in roots})[-2] if len({F(r) for r in roots}) > 1 else None
+        assert second is None or second < lo_
+    # a dyadic largest root met exactly by the bisection is returned as a point: t (t - 3), bound 4, mids 0, 2, 3
+    assert lp.largest_root_interval(_poly(0, 3), F(1, 10 ** 6)) == (F(3), F(3))
+    with pytest.raises(ArithmeticError, match="no real root"):
+        lp.largest_root_interval([F(1), F(0), F(1)], F(1, 10))       # t^2 + 1

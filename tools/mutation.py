@@ -113,7 +113,10 @@ TARGETS.update({
     # check.py: balls, ratios, verdicts, the deep-linear checks and the entry point (not the output texts)
     "checker-check": ("proofs/checker/check.py", CHECKER_TESTS,
                       _fn(_CHECKER + "check", "_ball", "_inside", "_ratio", "_verdict", "_check_deep_linear",
-                          "_check_equality", "check_certificate")),
+                          "_check_equality", "_equality_family", "check_certificate")),
+    # check.py, deep linear networks on ordinary data (balanced minimizer enclosed, not exact)
+    "checker-balanced": ("proofs/checker/check.py", CHECKER_TESTS,
+                         _fn(_CHECKER + "check", "_check_deep_balanced", "_balanced_skeleton", "_ball_scaled")),
     # check.py, diagonal networks: one point's enclosures and the certificate-level checks
     "checker-point": ("proofs/checker/check.py", CHECKER_TESTS,
                       _fn(_CHECKER + "check", "_check_point", "_check_diagonal", "_norm", "_alpha_product",
