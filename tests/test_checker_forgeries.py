@@ -246,3 +246,95 @@ def test_largest_root_interval_isolates_the_largest_root():
     assert lp.largest_root_interval(_poly(0, 3), F(1, 10 ** 6)) == (F(3), F(3))
     with pytest.raises(ArithmeticError, match="no real root"):
         lp.largest_root_interval([F(1), F(0), F(1)], F(1, 10))       # t^2 + 1
+
+
+# --- deep linear networks (exact form): each check alone -----------------------------------------------------------------
+
+DEEP = "mc_lb_equality_L3"      # X = [[6/5, 8/5], [-4/5, 3/5]], y = (16, 0), w* = (24/5, 32/5), L = 3, S = S_LB = 192
+
+
+@pytest.mark.parametrize("path, value, field, words", [
+    (("instance", "X"), [["1", "2"], ["2", "4"]], "instance.X", "singular"),
+    (("w_star",), ["24/5", "33/5"], "w_star", "normal equations"),
+    (("minimizer", 0), [["6/5", "8/5", "0"], ["0", "0", "0"]], "minimizer", "W_1 must have d columns"),
+    (("minimizer", 2), [["2", "0"], ["0", "0"]], "minimizer", "W_L one row"),
+    (("minimizer", 1), [["2", "0", "0"], ["0", "0", "0"]], "minimizer[1]", "shapes do not chain"),
+    (("minimizer", 0, 0, 1), "9/5", "minimizer", "not a global minimizer"),
+    (("sharpness",), {"mid": "192.000000001", "rad": "1e-20"}, "sharpness", "does not contain"),
+    (("bound", "value"), {"mid": "193", "rad": "1e-20"}, "bound.value", "does not contain"),
+    (("ratio",), {"lo": "1.00000000001", "hi": "1.00000000002"}, "ratio", "not inside the stated"),
+    (("equality", "S_LB"), "191", "equality.S_LB", "is not 2 L a"),
+])
+def test_deep_linear_forgery_rejected_by_one_check(refs, path, value, field, words):
+    refused(edit(refs[DEEP], path, value), field, words)
+
+
+def test_deep_linear_structure_forgeries(refs):
+    cert = edit(refs[DEEP], ("instance", "y"), ["0", "0"])
+    cert["w_star"] = ["0", "0"]                                       # solves the normal equations for y = 0
+    refused(cert, "w_star", "w* = 0")
+    refused(edit(refs[DEEP], ("minimizer",), refs[DEEP]["minimizer"][:2]), "minimizer", "expected L = 3 matrices")
+    cert = copy.deepcopy(refs[DEEP])
+    del cert["equality"]                                              # S = S_LB without the exact proof: undecided
+    refused(cert, "ratio", "not decided")
+
+
+@pytest.fixture(scope="module")
+def equality_args(refs):
+    """The arguments _check_deep_linear passes to _check_equality on the genuine certificate."""
+    seen = {}
+    real = C._check_equality
+
+    def spy(*args):
+        seen["args"] = args
+        return real(*args)
+
+    C._check_equality = spy
+    try:
+        check_certificate(refs[DEEP])
+    finally:
+        C._check_equality = real
+    return seen["args"]
+
+
+def _equality(args, **changes):
+    names = ("eq", "L", "Sigma", "w", "wn2", "a_ray", "poly", "SLB", "out")
+    kw = dict(zip(names, args), out=[])
+    kw.update(changes)
+    with precision(50):
+        C._check_equality(*(kw[n] for n in names))
+    return kw["out"]
+
+
+def test_equality_proof_each_step_alone(equality_args):
+    eq, L, Sigma, w, wn2, a_ray, poly, SLB, _ = equality_args
+    assert (L, wn2, eq["S_LB"]) == (3, 64, "192")
+    assert "S = S_LB = 192 exactly" in _equality(equality_args)[0]
+    # S_LB < 0 at even L passes the power identity ((-x)^2 = x^2): only the sign test refuses it. L = 2: 2 L a ||w*||
+    slb2 = 4 * a_ray * 8
+    with pytest.raises(CheckFailure, match="is not 2 L a"):
+        _equality(equality_args, eq={"S_LB": str(-slb2)}, L=2)
+    with pytest.raises(CheckFailure, match="is not 2 L a"):
+        _equality(equality_args, eq={"S_LB": "0"})
+    # the stated S_LB must lie in the enclosure of the bound's formula
+    with pytest.raises(CheckFailure, match="not the value of the bound's formula"):
+        _equality(equality_args, SLB=SLB + 1)
+    with pytest.raises(CheckFailure, match="not the value of the bound's formula"):
+        _equality(equality_args, SLB=SLB - 1)
+    # S_LB / 2 = 96 must be a root of det(t I - M Sigma) and the largest: a larger root (t - 1000), or no root at 96
+    t_minus_1000 = [a - 1000 * b for a, b in zip(list(poly) + [F(0)], [F(0)] + list(poly))]
+    with pytest.raises(CheckFailure, match="not the largest eigenvalue"):
+        _equality(equality_args, poly=t_minus_1000)
+    with pytest.raises(CheckFailure, match="not the largest eigenvalue"):
+        _equality(equality_args, poly=[F(1), F(-95)])               # t - 95: 96 is no root (and none above)
+
+
+def test_equality_family_hypotheses():
+    Sigma = [[F(1), F(0)], [F(0), F(3)]]
+    assert C._equality_family(Sigma, [F(2), F(0)], 3) == 1            # L mu = 3 = lambda_max: allowed
+    assert C._equality_family(Sigma, [F(0), F(-2)], 2) == 3           # first nonzero entry is not the first entry
+    with pytest.raises(CheckFailure, match="L mu < lambda_max") as info:
+        C._equality_family(Sigma, [F(2), F(0)], 2)                    # 2 < 3
+    assert info.value.field == "equality"
+    with pytest.raises(CheckFailure, match="not an eigenvector"):
+        C._equality_family(Sigma, [F(1), F(1)], 5)
