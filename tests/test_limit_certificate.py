@@ -18,7 +18,7 @@ from implicitreg.errors import PrecisionError
 from implicitreg.numerics import dual_limit
 from implicitreg.numerics.dual_limit import gradient_flow_limit
 from implicitreg.numerics.instance import Instance
-from implicitreg.numerics.precision import agreeing_digits, working_dps
+from implicitreg.numerics.precision import agreeing_digits, to_mpf, working_dps
 
 ROW = Instance.from_lists([[1, "1/2"]], [1])
 DUP = Instance.from_lists([[1, "1/2"], [2, 1]], [1, 2])      # a dependent second row: nu_1 = 0
@@ -107,3 +107,24 @@ def test_dual_variables_of_dropped_rows_are_zero():
         assert res.residual == max(abs(res.x[0] + res.x[1] / 2 - 1), abs(2 * res.x[0] + res.x[1] - 2))
     assert 0 < res.residual < mpf(10) ** -(res.dps - 10)
     assert Fraction(res.depth) == 2 and res.alpha == Fraction(1, 10 ** 4) and res.alpha_convention == "product"
+
+
+def test_boundary_step_keeps_the_documented_fraction_of_the_distance_to_the_poles():
+    """t is capped so that each z_i + t dz_i keeps BOUNDARY_FRACTION of its way to +-1, only for steps reaching or
+    crossing |z| = 1 (a step ending exactly on the pole is capped too)."""
+    import flint
+
+    from implicitreg.numerics.dual_limit import BOUNDARY_FRACTION, boundary_step
+
+    one, half = flint.arb(1), flint.arb(1) / 2
+    frac = BOUNDARY_FRACTION.mid() if hasattr(BOUNDARY_FRACTION, "mid") else flint.arb(BOUNDARY_FRACTION)
+    q = lambda v: to_mpf(flint.arb(v))  # noqa: E731
+    with mpmath.workdps(30):
+        assert q(boundary_step(one, [half], [half / 2])) == 1                       # ends at 3/4: no cap
+        assert q(boundary_step(one, [half], [half])) == q(frac)                     # ends on the pole: capped
+        assert q(boundary_step(one, [half], [flint.arb(2)])) == q(frac / 4)         # crosses it: (1/2)/2 * frac
+        assert q(boundary_step(one, [-half], [-half])) == q(frac)                   # the pole at -1
+        assert q(boundary_step(one, [-half], [-flint.arb(2)])) == q(frac / 4)
+        assert q(boundary_step(one, [-half], [half])) == 1                          # moving away from -1
+        assert q(boundary_step(one, [half, -half], [flint.arb(2), -half])) == q(frac / 4)   # the tighter cap
+        assert q(boundary_step(half / 8, [half], [flint.arb(2)])) == q(half / 8)    # an already smaller t stays
