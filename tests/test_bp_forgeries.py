@@ -201,3 +201,24 @@ def test_rho_certificate_normalisation(results):
     """rho = 0 with v = (0, 2): in ker A and <sigma, v_S> = 0 = rho, but ||v_{S^c}||_1 = 2."""
     with refused('rho: ||v_{S^c}||_1 must be 1 (or v = 0 with rho = 0)'):
         _rho_forgery(results["zero"], v=(F(0), F(2))).verify()
+
+
+# --- the exact LP's own proof (numerics/lp_exact._prove_lp): each check alone -----------------------------------------
+
+def test_exact_lp_proof_each_check_alone():
+    """min z0 + 2 z1 + 3 z2 on z0 + z1 + z2 = 1, z >= 0: z = e_0, y = 1, value 1 (dual tight on column 0)."""
+    from implicitreg.errors import ConvergenceError
+    from implicitreg.numerics.lp_exact import _prove_lp
+
+    c, M, b = [F(1), F(2), F(3)], [[F(1), F(1), F(1)]], [F(1)]
+    _prove_lp(c, M, b, [F(1), F(0), F(0)], [F(1)], F(1))
+    _prove_lp([F(0), F(1)], [], [], [F(0), F(0)], [], F(0))            # no constraints: y empty, M^T y = 0 <= c
+    for z, y, value, words in (
+            ([F(2), F(-1), F(0)], [F(1)], F(0), "z has a negative entry"),    # M z = b holds
+            ([F(1, 2), F(0), F(0)], [F(1, 2)], F(1, 2), "M z != b"),          # dual feasible, no gap
+            ([F(1), F(0), F(0)], [F(2)], F(2), "the dual is infeasible"),     # <b, y> = value: no gap
+            ([F(1), F(0), F(0)], [F(1, 2)], F(1), "nonzero duality gap")):    # y feasible (1/2 <= c)
+        with pytest.raises(ConvergenceError, match="^exact LP check failed: " + re.escape(words) + "$"):
+            _prove_lp(c, M, b, z, y, value)
+    with pytest.raises(ConvergenceError, match="the dual is infeasible"):
+        _prove_lp([F(0), F(-1)], [], [], [F(0), F(0)], [], F(0))

@@ -80,7 +80,7 @@ TARGETS = {
                   _fn("implicitreg.numerics.basis_pursuit", "BasisPursuitResult.verify", "_check_rho",
                       "Face.contains")),
     "lp-proof": ("numerics/lp_exact.py", ["tests/test_bp_forgeries.py", "tests/test_basis_pursuit.py"],
-                 _fn("implicitreg.numerics.lp_exact", "_prove_lp", "linprog_exact")),
+                 _fn("implicitreg.numerics.lp_exact", "_prove_lp")),
     # digit certification: the agreement count, the decade and the printed digits
     "precision": ("numerics/precision.py", ["tests/test_digits.py", "tests/test_potentials_numeric.py",
                                             "tests/test_precision_certification.py"],
