@@ -394,3 +394,92 @@ def test_balls_are_read_exactly_and_must_contain():
         b = I.ball_interval({"mid": "1/3", "rad": "1/3"}, "b")
         lo_, hi_ = I.endpoints(b)
         assert lo_ <= 0 and hi_ >= F(2, 3) and hi_ - F(2, 3) < F(1, 10 ** 25)
+
+
+# --- Krawczyk and the interval link functions (proofs/checker/krawczyk.py) ----------------------------------------------
+
+def _encloses(x, value, width):
+    from implicitreg.proofs.checker.interval import hi as ihi, lo as ilo
+
+    return ilo(x) <= value <= ihi(x) and ihi(x) - ilo(x) < width
+
+
+@pytest.mark.parametrize("depth", [F(2), F(3), F(5, 2)])
+def test_interval_links_enclose_their_closed_forms(depth):
+    from implicitreg.proofs.checker import krawczyk as K
+
+    with precision(40):
+        mp = mpmath.mp
+        for zq in (F(3, 10), F(-1, 2)):
+            z = mp.mpf(zq.numerator) / zq.denominator
+            if depth == 2:
+                phi, dphi, H = 2 * mp.sinh(z), 2 * mp.cosh(z), 2 * mp.cosh(z) - 2
+            else:
+                e = mp.mpf(depth.numerator) / (depth.numerator - 2 * depth.denominator)   # D / (D - 2)
+                phi = (1 - z) ** -e - (1 + z) ** -e
+                dphi = e * ((1 - z) ** (-e - 1) + (1 + z) ** (-e - 1))
+                g = 2 / (mp.mpf(depth.numerator) / depth.denominator - 2)
+                H = (1 / g) * ((1 - z) ** -g + (1 + z) ** -g - 2)
+            Z = C.point(zq)
+            assert _encloses(K.link(depth)(Z), phi, mp.mpf(10) ** -35)
+            assert _encloses(K.link_derivative(depth)(Z), dphi, mp.mpf(10) ** -35)
+            assert _encloses(K.dual_potential(depth)(Z), H, mp.mpf(10) ** -35)
+        if depth != 2:
+            for f in (K.link(depth), K.link_derivative(depth), K.dual_potential(depth)):
+                with pytest.raises(ArithmeticError):
+                    f(iv.mpf(["0.5", "1"]))
+                with pytest.raises(ArithmeticError):
+                    f(iv.mpf(["-1", "0"]))
+
+
+def test_dual_potential_inverse_encloses_the_inverse():
+    from implicitreg.proofs.checker import krawczyk as K
+
+    with precision(40):
+        for depth in (F(3), F(4)):
+            H = K.dual_potential(depth)
+            for zq in (F(1, 5), F(9, 10)):      # not 0: mpmath's iv.exp is not rigorous there (FINDINGS.md)
+                target = H(C.point(zq))
+                inv = K.dual_potential_inverse(depth, target)
+                z = mpmath.mpf(zq.numerator) / zq.denominator
+                from implicitreg.proofs.checker.interval import hi as ihi, lo as ilo
+                assert ilo(inv) <= z <= ihi(inv) and ihi(inv) - ilo(inv) < mpmath.mpf(10) ** -30, (depth, zq)
+        with pytest.raises(ArithmeticError, match="negative"):
+            K.dual_potential_inverse(F(3), iv.mpf(["-0.1", "0.1"]))
+
+
+def test_krawczyk_on_two_dual_equations():
+    """A = [[1, 1/2, 0], [0, 1, 2]], y = (1, 1), D = 2: the root found by mpmath.findroot (an independent solver) is
+    proved; a box shifted in one coordinate, or for another alpha, is refused naming that coordinate's field."""
+    from implicitreg.proofs.checker.interval import hi as ihi, lo as ilo, to_fraction
+    from implicitreg.proofs.checker.krawczyk import krawczyk
+
+    A = [[F(1), F(1, 2), F(0)], [F(0), F(1), F(2)]]
+    y = [F(1), F(1)]
+    alpha = F(1, 1000)
+    with mpmath.workdps(60):
+        Am = [[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in A]
+        a = mpmath.mpf(1) / 1000
+
+        def F_(n0, n1):
+            x = [2 * a * mpmath.sinh(Am[0][j] * n0 + Am[1][j] * n1) for j in range(3)]
+            return [sum(Am[i][j] * x[j] for j in range(3)) - 1 for i in range(2)]
+
+        root = mpmath.findroot(F_, (mpmath.mpf(5), mpmath.mpf(2)))
+        centre = [to_fraction(root[0]), to_fraction(root[1])]
+    rad = [F(1, 10 ** 30)] * 2
+    with precision(60):
+        Kx = krawczyk(A, y, C.point(alpha), F(2), centre, rad, "nu")
+        for i in range(2):
+            assert ilo(Kx[i]) <= root[i] <= ihi(Kx[i])
+        for i in range(2):
+            moved = list(centre)
+            moved[i] += 10 * rad[i]
+            with pytest.raises(CheckFailure, match="Krawczyk test failed") as info:
+                krawczyk(A, y, C.point(alpha), F(2), moved, rad, "nu")
+            assert info.value.field in ("nu[0]", "nu[1]")
+        with pytest.raises(CheckFailure, match="Krawczyk test failed"):
+            krawczyk(A, y, C.point(alpha * F(1001, 1000)), F(2), centre, rad, "nu")
+        with pytest.raises(CheckFailure, match="singular") as info:
+            krawczyk([[F(1), F(1)], [F(1), F(1)]], [F(1), F(1)], C.point(alpha), F(2), [F(0), F(0)], rad, "nu")
+        assert info.value.field == "nu"
