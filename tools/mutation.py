@@ -90,8 +90,11 @@ TARGETS = {
     "dual-limit": ("numerics/dual_limit.py",
                    ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
                     "tests/test_limit_certificate.py"],
-                   _fn("implicitreg.numerics.dual_limit", "_certify", "LimitResult.x_str", "_newton",
-                       "boundary_step")),
+                   _fn("implicitreg.numerics.dual_limit", "_certify", "LimitResult.x_str", "boundary_step")),
+    "dual-newton": ("numerics/dual_limit.py",
+                    ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
+                     "tests/test_limit_certificate.py"],
+                    _fn("implicitreg.numerics.dual_limit", "_newton")),
     # line searches: the damped Newton on a face (selection) and the refinement of the mixed-precision solve
     "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py"],
                     _fn("implicitreg.numerics.selection", "minimize_on_face")),
@@ -110,10 +113,14 @@ CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "test
                  "tests/test_checker_forgeries.py", "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
 TARGETS.update({
-    # check.py: balls, ratios, verdicts, the deep-linear checks and the entry point (not the output texts)
+    # check.py: balls, ratios, verdicts and the exact equality proof (not the output texts)
     "checker-check": ("proofs/checker/check.py", CHECKER_TESTS,
-                      _fn(_CHECKER + "check", "_ball", "_inside", "_ratio", "_verdict", "_check_deep_linear",
-                          "_check_equality", "_equality_family", "check_certificate")),
+                      _fn(_CHECKER + "check", "_ball", "_inside", "_ratio", "_verdict", "_check_equality",
+                          "_equality_family")),
+    # check.py: the entry point (hash, schema, dispatch, refusals of malformed input)
+    "checker-entry": ("proofs/checker/check.py", CHECKER_TESTS, _fn(_CHECKER + "check", "check_certificate")),
+    # check.py, deep linear networks: the exact form (normal equations, product, Hessian, Sturm, ratio)
+    "checker-deep": ("proofs/checker/check.py", CHECKER_TESTS, _fn(_CHECKER + "check", "_check_deep_linear")),
     # check.py, deep linear networks on ordinary data (balanced minimizer enclosed, not exact)
     "checker-balanced": ("proofs/checker/check.py", CHECKER_TESTS,
                          _fn(_CHECKER + "check", "_check_deep_balanced", "_balanced_skeleton", "_ball_scaled")),
