@@ -483,3 +483,64 @@ def test_krawczyk_on_two_dual_equations():
         with pytest.raises(CheckFailure, match="singular") as info:
             krawczyk([[F(1), F(1)], [F(1), F(1)]], [F(1), F(1)], C.point(alpha), F(2), [F(0), F(0)], rad, "nu")
         assert info.value.field == "nu"
+
+
+# --- the entry point: every refusal path names its field ----------------------------------------------------------------
+
+@pytest.mark.parametrize("exc, field, words", [
+    (RecursionError("deep"), "(budget)", "nesting too deep: refused"),
+    (MemoryError(), "(budget)", "out of memory: refused"),
+    (ZeroDivisionError("division by zero"), "(arithmetic)", "ZeroDivisionError: division by zero"),
+    (KeyError("x"), "(structure)", "malformed certificate (KeyError: 'x')"),
+    (TypeError("t"), "(structure)", "malformed certificate (TypeError: t)"),
+    (IndexError("i"), "(structure)", "malformed certificate (IndexError: i)"),
+    (AttributeError("a"), "(structure)", "malformed certificate (AttributeError: a)"),
+    (ValueError("v"), "(structure)", "malformed certificate (ValueError: v)"),
+])
+def test_check_certificate_turns_every_failure_into_a_refusal(refs, monkeypatch, exc, field, words):
+    def boom(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(C, "_check_diagonal", boom)
+    monkeypatch.setattr(C, "_check_deep_linear", boom)
+    for name in ("ms_d2_row_r1_2", DEEP):
+        with pytest.raises(CheckFailure) as info:
+            check_certificate(refs[name])
+        assert (info.value.field, info.value.message) == (field, words)
+
+
+def test_check_certificate_dispatches_by_kind_and_checks_the_hash_first(refs, monkeypatch):
+    calls = []
+    monkeypatch.setattr(C, "_check_diagonal", lambda cert, out, use_sympy: calls.append(("diagonal", use_sympy)))
+    monkeypatch.setattr(C, "_check_deep_linear", lambda cert, out: calls.append(("deep", None)))
+    out = check_certificate(refs["ms_d2_row_r1_2"], use_sympy=False)
+    assert calls == [("diagonal", False)]
+    assert out[0] == "content hash matches (sha256 of the canonical JSON)" and out[1].startswith("theorem MS-D2 [")
+    check_certificate(refs[DEEP])
+    assert calls[-1] == ("deep", None)
+    for bad in ([], "x", None):
+        with pytest.raises(CheckFailure) as info:
+            check_certificate(bad)
+        assert info.value.field == "(top level)"
+    for sha in (None, 5, "0" * 64):
+        cert = dict(refs[DEEP], sha256=sha)
+        if sha is None:
+            del cert["sha256"]
+        with pytest.raises(CheckFailure, match="content hash mismatch") as info:
+            check_certificate(cert)
+        assert info.value.field == "sha256"
+    assert len(calls) == 2                          # nothing was checked past a refused hash
+
+
+def test_check_certificate_budget_default_and_off(refs, monkeypatch):
+    seen = []
+    real = C.deadline
+
+    def spy(seconds):
+        seen.append(seconds)
+        return real(seconds)
+
+    monkeypatch.setattr(C, "deadline", spy)
+    check_certificate(refs[DEEP])
+    check_certificate(refs[DEEP], time_limit=None)
+    assert seen == [C.TIME_LIMIT]

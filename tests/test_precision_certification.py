@@ -37,6 +37,8 @@ def test_decade_at_exact_powers_of_ten_and_just_below():
         assert decade(mpf(1) / 10 - mpf(2) ** -150) == -2         # just below 1/10
         assert decade(mpf(1) / 10 + mpf(2) ** -150) == -1
         assert decade(mpf(999) / 100) == 0 and decade(mpf(1)) == 0 and decade(mpf(10)) == 1
+    with pytest.raises(ValueError, match="^0 has no decade$"):
+        decade(mpf(0))
 
 
 def test_significant_str_prints_exactly_the_requested_digits():
