@@ -194,8 +194,8 @@ def stage(name: str, keep: bool = False) -> Path:
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
         "use_git_change_detection = false\n"
         'process_isolation = "forkserver"\n'
-        "timeout_multiplier = 10.0\n"
-        "timeout_constant = 30.0\n"
+        "timeout_multiplier = 4.0\n"
+        "timeout_constant = 15.0\n"
         "\n[tool.pytest.ini_options]" + pytest_section
     )
     (where / "pyproject.toml").write_text(config)
