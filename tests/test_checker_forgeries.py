@@ -544,3 +544,42 @@ def test_check_certificate_budget_default_and_off(refs, monkeypatch):
     check_certificate(refs[DEEP])
     check_certificate(refs[DEEP], time_limit=None)
     assert seen == [C.TIME_LIMIT]
+
+
+# --- the checker's theorem table (proofs/checker/theorems.py) -------------------------------------------------------------
+
+def test_theorem_table_by_name_and_depth():
+    from implicitreg.proofs.checker import theorems as T
+
+    assert set(T.diagonal_bounds("MS-D2", F(2))) == {"tightness scale", "upper_l1", "lower_inf"}
+    assert T.diagonal_bounds("MS-D3", F(5, 2))["upper_l1"] == ("upper", "l1", "alpha_product*n*(K2 + 1)*h(M0)")
+    assert T.diagonal_bounds("kink", F(2))["tightness scale"][2] == "sqrt(1 + rho**2)*alpha_product**(1 - rho)"
+    assert T.diagonal_bounds("kink", F(3))["tightness scale"][2] == "sqrt(1 + rho**2)*h(rho)*alpha_product"
+    for theorem, depth, field, words in (("MS-D2", F(3), "depth", "depth-2 theorem"),
+                                         ("MS-D3", F(2), "depth", "D > 2"),
+                                         ("MS-D9", F(2), "theorem.name", "unknown theorem 'MS-D9'")):
+        _fails(field, words, T.diagonal_bounds, theorem, depth)
+
+
+def test_bind_accepts_only_the_table_entry():
+    from implicitreg.proofs.checker import grammar, theorems as T
+
+    table = T.diagonal_bounds("MS-D3", F(3))
+    tree = T.bind("lower_inf", "lower", "linf", "alpha_product * h( rho_minus )", table, "b")   # spacing is free
+    assert tree == grammar.parse("alpha_product*h(rho_minus)", T.DIAGONAL_SYMBOLS, T.LINK)
+    _fails("b.name", "'upper' is not a bound of this theorem", T.bind, "upper", "lower", "linf", "x", table, "b")
+    _fails("b.side", "is a 'lower' bound, not 'upper'", T.bind, "lower_inf", "upper", "linf",
+           "alpha_product*h(rho_minus)", table, "b")
+    _fails("b.norm", "measures linf, not l1", T.bind, "lower_inf", "lower", "l1", "alpha_product*h(rho_minus)",
+           table, "b")
+    _fails("b.expr", "is not the formula of 'lower_inf'", T.bind, "lower_inf", "lower", "linf",
+           "alpha_product*h(rho)", table, "b")
+    _fails("b.expr", "cannot parse the expression", T.bind, "lower_inf", "lower", "linf", "alpha_product*(", table,
+           "b")
+    _fails("b.expr", "cannot parse the expression", T.bind, "lower_inf", "lower", "linf", "L*h(rho_minus)", table,
+           "b")                                                   # a deep-linear symbol in a diagonal bound
+    deep = {T.MC_LB[0]: (T.MC_LB[1], None, T.MC_LB[2])}
+    assert T.bind("S_LB", "lower", None, "2*L*a*w_norm**(2 - 2/L)", deep, "bound") == grammar.parse(
+        T.MC_LB[2], T.DEEP_SYMBOLS)
+    _fails("bound.expr", "cannot parse the expression", T.bind, "S_LB", "lower", None, "2*L*a*h(w_norm)", deep,
+           "bound")                                               # no link function in the deep-linear symbols
