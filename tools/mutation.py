@@ -82,8 +82,12 @@ TARGETS = {
     "lp-proof": ("numerics/lp_exact.py", ["tests/test_bp_forgeries.py", "tests/test_basis_pursuit.py"],
                  _fn("implicitreg.numerics.lp_exact", "_prove_lp")),
     # digit certification: the agreement count, the decade and the printed digits
-    "precision": ("numerics/precision.py", ["tests/test_digits.py", "tests/test_potentials_numeric.py",
-                                            "tests/test_precision_certification.py"],
+    # (the whole-solve digit tests of tests/test_digits.py belong to dual-limit; here the pieces' own tests)
+    "precision": ("numerics/precision.py", ["tests/test_precision_certification.py", "tests/test_potentials_numeric.py",
+                                            "tests/test_digits.py::test_agreeing_digits_counts_exactly",
+                                            "tests/test_digits.py::test_decade_is_exact",
+                                            "tests/test_digits.py::test_significant_str_prints_the_certified_digits",
+                                            "tests/test_digits.py::test_digits_equal_the_agreement_of_the_two_solves"],
                   _fn("implicitreg.numerics.precision", "agreeing_digits", "significant_str", "decade",
                       "working_dps")),
     # the dual solve's certificate (two solves, their agreement, the printed digits) and its line search
