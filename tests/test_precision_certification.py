@@ -51,6 +51,18 @@ def test_significant_str_prints_exactly_the_requested_digits():
         assert significant_str(mpf("0.25"), 0) == "0.3"            # at least one digit when asked for none
         # an entry exactly at the floor is not below it: all digits
         assert significant_str(mpf("0.3"), 5, floor=mpf("0.3")) == "0.30000"
+        # no padding zeros beyond the certified digits: the exponent form once the integer part is longer
+        assert significant_str(mpf("1234567"), 5) == "1.2346e+6"
+        assert significant_str(mpf("250"), 1) == "3.e+2"
+        assert significant_str(mpf("25"), 1) == "30."
+
+
+def test_significant_str_below_the_floor_keeps_at_least_the_last_certified_digit():
+    with mpmath.workdps(30):
+        # 4 decades below a floor in the decade -1 with 5 digits: exactly 1 digit is left
+        assert significant_str(mpf("3e-5"), 5, floor=mpf("0.3")) == "3.e-5"
+        # at the floor itself (here a binary 1e-6 just below 10^-6): not below it, every digit
+        assert significant_str(mpf("1e-6"), 5, floor=mpf("1e-6")) == "1.0000e-6"
 
 
 def test_significant_str_counts_a_binary_power_of_ten_floor_as_that_power():
