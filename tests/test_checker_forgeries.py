@@ -583,3 +583,40 @@ def test_bind_accepts_only_the_table_entry():
         T.MC_LB[2], T.DEEP_SYMBOLS)
     _fails("bound.expr", "cannot parse the expression", T.bind, "S_LB", "lower", None, "2*L*a*h(w_norm)", deep,
            "bound")                                               # no link function in the deep-linear symbols
+
+
+# --- diagonal networks: each check of one point alone -------------------------------------------------------------------
+
+DIAG = "ms_d2_row_r1_2"        # A = [1, 1/2], y = 1, D = 2, MS-D2 (three bounds), three alphas
+
+
+@pytest.fixture(scope="module")
+def diag(refs):
+    return {k: v for k, v in refs[DIAG].items() if k != "limit"}
+
+
+@pytest.mark.parametrize("path, value, field, words", [
+    (("points", 0, "nu"), "twice", "points[0].nu", "expected 1 balls"),
+    (("points", 0, "x_inf"), "first", "points[0].x_inf", "expected 2 balls"),
+    (("points", 0, "bounds"), "first", "points[0].bounds", "expected 3 entries (one per bound)"),
+    (("points", 0, "errors"), {}, "points[0].errors", "exactly the norms the bounds use"),
+    (("points", 0, "bounds", 0, "equality"), "identity in nu", "points[0].bounds[0].equality",
+     "needs an upper/lower bound"),
+    (("points", 0, "alpha"), "0", "points[0].alpha", "alpha must lie in [1e-300, 1]"),
+    (("points", 0, "alpha"), "1e-301", "points[0].alpha", "alpha must lie in [1e-300, 1]"),
+    (("rho", "value"), "1/3", "rho.lambda", "not the stated rho = 1/3"),
+    (("basis_pursuit", "x_star"), ["1/2", "1"], "basis_pursuit.value", "states 1"),
+])
+def test_diagonal_forgery_rejected_by_one_check(diag, path, value, field, words):
+    if value in ("twice", "first"):       # the listed entries doubled, or only the first one
+        current = diag
+        for k in path:
+            current = current[k]
+        value = current * 2 if value == "twice" else current[:1]
+    refused(edit(diag, path, value), field, words)
+
+
+def test_diagonal_instance_needs_full_row_rank_shape(diag):
+    cert = edit(diag, ("instance", "A"), [["1", "1/2"], ["0", "1"], ["1", "1"]])
+    cert["instance"]["y"] = ["1", "1", "1"]
+    refused(cert, "instance.A", "more rows than columns")
