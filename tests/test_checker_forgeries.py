@@ -317,6 +317,9 @@ def test_equality_proof_each_step_alone(equality_args):
         _equality(equality_args, eq={"S_LB": str(-slb2)}, L=2)
     with pytest.raises(CheckFailure, match="is not 2 L a"):
         _equality(equality_args, eq={"S_LB": "0"})
+    with pytest.raises(CheckFailure) as info:
+        _equality(equality_args, eq={"S_LB": "1/0"})               # not a number: refused at its field
+    assert info.value.field == "equality.S_LB"
     # the stated S_LB must lie in the enclosure of the bound's formula
     with pytest.raises(CheckFailure, match="not the value of the bound's formula"):
         _equality(equality_args, SLB=SLB + 1)
