@@ -48,7 +48,8 @@ def test_verdict_json_missing_fields_are_null():
     out = v.to_json()
     assert out["depth"] is None and out["alpha_range"] is None and out["alpha_convention"] is None
     assert out["observed"] is None and out["bound"] is None and out["margin"] is None and out["slope"] is None
-    assert out["observed_text"] == "min 3" and out["passed"] is False and out["note"] == ""
+    assert out["observed_text"] == "min 3" and out["bound_text"] == "vertex enumeration" and out["margin_text"] == ""
+    assert out["passed"] is False and out["note"] == ""
 
 
 def test_summary_marks_each_theorem_and_says_when_nothing_ran():
