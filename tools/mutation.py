@@ -242,22 +242,25 @@ def results(name: str) -> dict[str, str]:
             if globs is None or any(fnmatch.fnmatch(k, g) for g in globs)}
 
 
-_MODULES: dict = {}
+_FUNCTIONS: dict = {}
 
 
 def diff(name: str, mutant: str) -> str:
-    """The mutant's changed lines (original / mutant), read from mutmut's mutated copy of the module."""
+    """The mutant's changed lines (original / mutant), read from mutmut's mutated copy of the module (parsed once
+    with the standard library's ``ast``: libcst is far slower on a module holding thousands of mutants)."""
+    import ast
     import difflib
 
-    import libcst as cst
-
-    from mutmut.mutation.diff_apply import read_mutant_function, read_original_function
-
-    if name not in _MODULES:
-        _MODULES[name] = cst.parse_module((STAGE / name / "mutants" / staged_path(TARGETS[name][0])).read_text())
-    module = _MODULES[name]
-    old, new = (cst.Module([f]).code.strip().split("\n")
-                for f in (read_original_function(module, mutant), read_mutant_function(module, mutant)))
+    if name not in _FUNCTIONS:
+        text = (STAGE / name / "mutants" / staged_path(TARGETS[name][0])).read_text()
+        lines = text.splitlines()
+        _FUNCTIONS[name] = {node.name: lines[node.lineno - 1:node.end_lineno]
+                            for node in ast.walk(ast.parse(text))
+                            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in node.name}
+    functions = _FUNCTIONS[name]
+    short = mutant.rsplit(".", 1)[-1]
+    original = short.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+    old, new = ([ln.strip().replace(n, "f") for ln in functions.get(n, [])] for n in (original, short))
     lines = [ln for ln in difflib.unified_diff(old, new, lineterm="", n=0)
              if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
     return " / ".join(ln[0] + " " + ln[1:].strip() for ln in lines)[:300]
@@ -332,6 +335,7 @@ def main(argv=None) -> int:
     ap.add_argument("--report", action="store_true", help="only rewrite the report from stored results")
     ap.add_argument("--keep", action="store_true",
                     help="reuse mutmut's stored verdicts (faster; stale when only the tests changed)")
+    ap.add_argument("--no-report", action="store_true", help="only run; leave docs/mutation.md alone")
     ap.add_argument("--resume", action="store_true",
                     help="re-test only the mutants not killed in the stored run (after tests were added)")
     args = ap.parse_args(argv)
@@ -342,6 +346,8 @@ def main(argv=None) -> int:
     if not args.report:
         for name in names:
             run(name, args.jobs, args.keep, args.resume)
+        if args.no_report:
+            return 0
     text = report(list(TARGETS))
     doc = REPORT.read_text() if REPORT.exists() else ""
     start, end = "<!-- mutation-report:start -->", "<!-- mutation-report:end -->"
