@@ -9,6 +9,7 @@ import pytest
 from figures_common import PNG_MAGIC
 from implicitreg.cli import main
 from implicitreg.experiments import figure as F
+from implicitreg.experiments import plotting as P
 
 
 def test_list_names_all(capsys):
@@ -80,7 +81,7 @@ def test_bound_curves_are_clipped_to_the_data():
     probe = F.FigureData("probe", "", "", [F.Panel("a", "", "x", "y")])
     probe.curves.append(F.Curve("a", "s", "observed", "o", "computed", [1.0, 2.0], [1e-3, 1e-2]))
     probe.curves.append(F.Curve("a", "s", "upper", "u", "derived", [1.0, 2.0], [1e55, 1e56]))
-    assert F._data_ylim(probe, probe.panels[0]) == pytest.approx((1e-4, 1e-1))
+    assert P._data_ylim(probe, probe.panels[0]) == pytest.approx((1e-4, 1e-1))
 
 
 # ---------------------------------------------------------------------------------------------
