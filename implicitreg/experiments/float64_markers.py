@@ -132,8 +132,8 @@ def compact(record: dict) -> dict:
 
 
 def measure_all(out: Path = STORE, only: str | None = None) -> dict:
-    """Measure every series of :data:`SERIES` not yet in ``out`` (or only those of instance/eps ``only``),
-    writing the store after each one."""
+    """Measure every series of :data:`SERIES` not yet in ``out`` (or only those of instance/eps ``only``, or the
+    one series ``only`` = "instance:depth"), writing the store after each one."""
     import numpy
     import scipy
 
@@ -141,7 +141,7 @@ def measure_all(out: Path = STORE, only: str | None = None) -> dict:
     old = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"series": []}
     done = {(r["figure"], r["series"], r["depth"], r["setup"]): compact(r) for r in old["series"]}
     for figure, key, depth, setup, step in SERIES:
-        if (figure, key, depth, setup) in done or (only and key != only):
+        if (figure, key, depth, setup) in done or (only and only not in (key, f"{key}:{depth}")):
             continue
         rec = measure_series(figure, key, depth, setup, step)
         rec["measured_on"] = datetime.date.today().isoformat()
@@ -179,7 +179,7 @@ def load_markers(path: Path = STORE) -> tuple[dict, dict]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(STORE))
-    ap.add_argument("--only", default=None, help="measure only the series of this instance (line, plane, ...)")
+    ap.add_argument("--only", default=None, help="measure only the series of this instance (line, plane, ...) or one series (random:3)")
     args = ap.parse_args(argv)
     measure_all(Path(args.out), args.only)
     return 0

@@ -140,6 +140,7 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 100) -> Path:
         ylim = panel.ylim or _data_ylim(data, panel)
         if ylim:
             ax.set_ylim(*ylim)
+            slope_labels += _off_axis_labels(data, panel, ylim)
         ax.grid(True, which="major", linewidth=0.3)
         _plain_short_log_labels(ax, panel)
         handles = list(series_handles.values()) + list(role_handles.values())
@@ -166,6 +167,20 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 100) -> Path:
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     image.convert("RGB").quantize(colors=256).save(path, format="PNG", optimize=True)
     return path
+
+
+def _off_axis_labels(data: FigureData, panel: Panel, ylim) -> list[str]:
+    """Legend lines naming the bound curves that lie wholly outside the clipped y range (so that clipping does
+    not hide that they exist and how far off they are)."""
+    out = []
+    for c in data.curves_where(panel=panel.key):
+        if c.role not in ("upper", "lower", "limit"):
+            continue
+        ys = [v for v in c.y if v is not None and math.isfinite(v) and (panel.yscale != "log" or v > 0)]
+        if ys and (min(ys) > ylim[1] or max(ys) < ylim[0]):
+            side = "above" if min(ys) > ylim[1] else "below"
+            out.append(f"off the axis ({side}): {_ROLE_NAMES[c.role]} {c.series}: {min(ys):.2g} .. {max(ys):.2g}")
+    return out
 
 
 def _plain_short_log_labels(ax, panel: Panel) -> None:
