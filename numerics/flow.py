@@ -1,8 +1,9 @@
 """Gradient flow of depth-D diagonal networks in mpmath, and a generic high-precision ODE integrator.
 
 * :func:`integrate` (re-exported from :mod:`implicitreg.numerics.ode`): the generic adaptive integrator in mpmath
-  (Radau IIA of orders 5/9/13 with an embedded error estimate and dense output; Dormand-Prince 5(4)). Use
-  ``"radau13"`` when rtol is below ~1e-20 (the default rtol of the flows is 10^-(dps-5)).
+  (Radau IIA of orders 5/9/13/17/21 with step doubling or an embedded error estimate, and dense output;
+  Dormand-Prince 5(4)). Use ``"radau13"`` or higher when rtol is below ~1e-20 (the default rtol of the flows is
+  10^-(dps-5)); at 30 digits ``"radau21"`` is the fastest (``benchmarks/bench_engine.py``).
 * :func:`reduced_flow`: the m-dimensional dual flow nu' = -c_D (A x(nu) - y), x(nu) = alpha_prod phi_D(A^T nu),
   nu(0) = 0 (``dln.md`` §2, ``wah.md`` §2) whose x(t) *is* the network's x(t).
 * :func:`full_flow`: the 2N-dimensional flow of the factors, u' = -D u^(D-1) A^T r, v' = +D v^(D-1) A^T r,
@@ -135,7 +136,9 @@ def reduced_flow(instance, depth, alpha, *, alpha_convention: str = "product", t
     :class:`ConvergenceError`. The Jacobian -c_D alpha_prod A diag(phi_D'(A^T nu)) A^T is analytic.
     ``dense_output`` (Radau): the result's ``sol(t)`` gives nu(t) between the recorded steps. ``error`` and
     ``linear_algebra``: Radau's error control and stage algebra (:func:`integrate`); with "float64" the Jacobian is
-    formed in float64 from phi_D'(A^T nu) evaluated at the working precision.
+    formed in float64 from phi_D'(A^T nu) evaluated at the working precision. ``newton``: "full" (default, with
+    "float64": the Newton matrix from the float64 Jacobian at every stage) or "simplified" (the Jacobian at the
+    step's start only).
     """
     if newton not in ("full", "simplified"):
         raise InvalidParameterError(f"newton must be 'full' or 'simplified', got {newton!r}")
