@@ -276,6 +276,7 @@ def test_deep_linear_converged_above_the_lower_bound(status, S, passed):
 
     assert dsuite.converged_above(status, S, 10.0) is passed
     assert dsuite.converged_above(1, 10.0 * (1 - 1e-8), 10.0, rel=1e-7)
+    assert dsuite.converged_above(1, 10.0 * (1 - 1e-9), 10.0)   # exactly at the rounding allowance
 
 
 @pytest.mark.parametrize("below, above, excess, passed", [(1, 0, 1e-3, True), (0, 0, 1e-3, False), (1, 1, 1e-3, False),
