@@ -243,6 +243,12 @@ def test_deep_linear_ordering(change, passed):
     assert dsuite.ordered(**{**ORDER, **change}, tol=_mpf(10) ** -30) is passed
 
 
+def test_deep_linear_ordering_allows_equality():
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    assert dsuite.ordered(_mpf(3), _mpf(3), _mpf(3), _mpf(3), _mpf(3), tol=0)
+
+
 def test_deep_linear_ordering_tolerance_is_relative_and_tiny(dps40):
     from implicitreg.proofs.suites import deep_linear as dsuite
 
@@ -261,6 +267,7 @@ def test_deep_linear_ordering_tolerance_is_relative_and_tiny(dps40):
 
 
 @pytest.mark.parametrize("excess, passed", [([0.1, -0.01, 0.0005], True), ([0.1, 0.01, 0.002], False),
+                                            ([0.1, 0.0005, 0.0009], False),
                                             ([0.1, 0.2, 0.0005], False), ([0.01, -0.01, 0.0005], False),
                                             ([0.1, 0.01, 0.001], False), ([-0.0009], True)])
 def test_deep_linear_shrinks_to_balanced(excess, passed):
