@@ -331,6 +331,8 @@ def test_deep_linear_bound_slack_is_the_computed_digits_only():
         assert dsuite.holds_within(ub, s_up / 2, c, L, rel)
         assert not dsuite.holds_within(ub, s_up * 2, c, L, rel)
         assert not dsuite.holds_within(lb, s_lb / 2, c, L, rel)
+        # decided at the suite's 40 digits: 1e-33 below is a violation (30 digits would round it away)
+        assert not dsuite.holds_within(lb, s_lb * (1 - mpmath.mpf(10) ** -33), c, L, mpmath.mpf(10) ** -36)
         # the depth is used: the same observation at L = 5 is measured against 2 * 5 * a |w*|^(8/5)
         assert not dsuite.holds_within(lb, s_lb, c, 5, rel)
 
