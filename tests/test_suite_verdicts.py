@@ -189,7 +189,7 @@ def test_diagonal_limit_verdict_floor_and_threshold_are_parameters():
 @pytest.mark.parametrize("devs, below, passed", [
     (["1e-2", "1e-5", "1e-9"], "1e-8", True), (["1e-2", "1e-5", "2e-8"], "1e-8", False),
     (["1e-2", "1e-1", "1e-9"], "1e-8", False), (["1e-5", "1e-5", "1e-9"], "1e-8", False),
-    (["1e-2", "1e-5", "1e-8"], "1e-8", False), (["1e-9"], "1e-8", True)])
+    (["1e-2", "1e-5", "1e-8"], "1e-8", False), (["1e-9"], "1e-8", True), (["1e-2", "1e-9", "2e-9"], "1e-8", False)])
 def test_diagonal_tightness_verdict(devs, below, passed):
     from implicitreg.proofs.suites import diagonal as dsuite
 
@@ -531,3 +531,21 @@ def test_selection_relative_difference():
 
     assert ssuite._rel("1.1", "1") == _mpf("1.1") - 1 and ssuite._rel(3, -4) == _mpf(7) / 4
     assert ssuite._rel("-0.5", 0) == _mpf("0.5") and ssuite._rel(2, 2) == 0
+
+
+def test_diagonal_bound_row_with_a_zero_or_unit_bound():
+    """An upper bound 0 is met only by 0 (margin 0), else violated (margin inf); a bound 1 divides nothing away."""
+    from implicitreg.proofs.suites import diagonal as dsuite
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("paper", "src")
+    zero, one = Bound("zero", "upper", "err", 0 * alpha, prov), Bound("one", "upper", "err", 1 + 0 * alpha, prov)
+    thm = Theorem("T-z", "t", "s", prov, bounds=(zero, one))
+    alphas = ["1e-4", "1e-8"]
+    vals = [{"alpha": F(a)} for a in alphas]
+    row = dsuite._bound_row(thm, zero, "inst", 2, alphas, [_mpf(0), _mpf(0)], vals)
+    assert row.passed and row.margin == "0.0"
+    row = dsuite._bound_row(thm, zero, "inst", 2, alphas, [_mpf(0), _mpf("1e-30")], vals)
+    assert not row.passed and row.margin == "+inf"
+    row = dsuite._bound_row(thm, one, "inst", 2, alphas, [_mpf("0.5"), _mpf("0.25")], vals)
+    assert row.passed and row.margin == "0.5"
