@@ -549,3 +549,23 @@ def test_diagonal_bound_row_with_a_zero_or_unit_bound():
     assert not row.passed and row.margin == "+inf"
     row = dsuite._bound_row(thm, one, "inst", 2, alphas, [_mpf("0.5"), _mpf("0.25")], vals)
     assert row.passed and row.margin == "0.5"
+
+
+def test_diagonal_bound_row_notes_and_the_uninformative_row():
+    from implicitreg.proofs.suites import diagonal as dsuite
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("derived", "src", proof="proofs/x.py")
+    up = Bound("up", "upper", "err", 3 * alpha, prov)
+    vacuous = Bound("vac", "lower", "err", alpha - 1, prov)
+    thm = Theorem("T-n", "t", "s", prov, bounds=(up, vacuous))
+    alphas = ["1e-4", "1e-8"]
+    vals = [{"alpha": F(a)} for a in alphas]
+    at = _powers(alphas, 1, 3)
+    assert dsuite._bound_row(thm, up, "i", 2, alphas, at, vals, "n").note == "n; attained within 1e-25 at 2 alpha(s)"
+    assert dsuite._bound_row(thm, up, "i", 2, alphas, at, vals).note == "attained within 1e-25 at 2 alpha(s)"
+    row = dsuite._bound_row(thm, vacuous, "i", F(7, 2), alphas, at, vals)
+    assert (row.theorem, row.provenance, row.instance, row.depth, row.alpha_range) == \
+        ("T-n", "derived", "i", "7/2", "1e-4..1e-8")
+    assert (row.observed, row.bound, row.margin, row.passed) == ("-", "alpha - 1", "-", False)
+    assert row.note == "no alpha where the bound is informative"
