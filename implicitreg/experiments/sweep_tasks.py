@@ -32,6 +32,8 @@ import mpmath
 from mpmath import mpf
 
 SLOPE_TOL = Fraction(2, 100)
+#: a fitted rate needs every point certified to this many significant digits (else the row is undecided)
+MIN_FIT_DIGITS = 3
 MEASUREMENTS = ("fitted_rate", "selected_distance", "kink_error")
 KINK_STATEMENTS = ("kink_error",)
 #: registered bounds whose own applicability (beyond the theorem's hypotheses) the sweep does not decide
@@ -425,7 +427,7 @@ def _fit_task(content, row, th=None, b=None):
                         rho=_dec(ctx0.bp.rho, 0), rho_f=_float(ctx0.bp.rho))
     tail = max(3, len(alphas) // 2)
     fit = alphas[-tail:]
-    xs, ys, products = [], [], []
+    ys, products, point_digits = [], [], []
     digits = content["digits"]
     if what == "selected_distance":
         se = selection_errors(ctx0.inst, D, fit, alpha_convention=content["alpha_convention"], bp=ctx0.bp)
@@ -435,8 +437,9 @@ def _fit_task(content, row, th=None, b=None):
         for a in fit:
             ctx = _Diagonal(content, a)
             ctx._bp, ctx._sc = ctx0.bp, ctx0.sc
-            v, _ = ctx.observe(what)
+            v, d = ctx.observe(what)
             ys.append(v)
+            point_digits.append(d)
             products.append(ctx.limit().alpha_product)
             if a == fit[0]:
                 facts = ctx.facts(convention_of(th.name))
@@ -444,6 +447,14 @@ def _fit_task(content, row, th=None, b=None):
     failed = th.failed_hypotheses(facts)
     if failed:
         return dict(row, verdict="inapplicable", reason="; ".join(failed))
+    if point_digits and min(point_digits) < MIN_FIT_DIGITS:
+        k = min(range(len(fit)), key=lambda i: point_digits[i])
+        return dict(row, verdict="undecided", alpha_product_f=_float(products[-1]),
+                    reason=f"no rate: {b.lhs.split('/')[0].replace('log', '').strip()} is not resolved at alpha = "
+                           f"{content['alphas'][len(alphas) - tail + k]} ({point_digits[k]} certified digits; "
+                           f"x_inf equals x* to the accuracy of the limit)",
+                    extra=json.dumps({"alpha_products": [_dec(v, 8) for v in products],
+                                      "observed": [_dec(v, 10) for v in ys], "observed_digits": point_digits}))
     with mpmath.workdps(max(digits, 30)):
         slope = _slope(list(products), list(ys))
         if b.lhs.startswith("log"):
@@ -470,7 +481,7 @@ def _fit_task(content, row, th=None, b=None):
                       f"ratio column = slope - predicted; tolerance {float(SLOPE_TOL)}",
                alpha_product_f=_float(products[-1]),
                extra=json.dumps({"alpha_products": [_dec(v, 8) for v in products],
-                                 "observed": [_dec(v, 10) for v in ys]}))
+                                 "observed": [_dec(v, 10) for v in ys], "observed_digits": point_digits}))
     return row
 
 
@@ -624,6 +635,19 @@ def _evaluate_task(content: dict, key: str) -> dict:
     row["seconds"] = time.perf_counter() - t0
     row["worker"] = _worker_name()
     return row
+
+
+def warm() -> None:
+    """Pay the one-time costs of a process before its first task: the imports, the theorem registry (SymPy
+    statements) and the first evaluation of a bound and of a kink root. Results do not depend on it."""
+    with mpmath.workprec(53):
+        _theorems()
+        inst = {"A": [["1", "1/2"]], "y": ["1"]}
+        base = {"spec": "warm", "family": "random", "label": "warm", "seed": None, "instance": inst, "depth": "2",
+                "alpha_convention": "product", "digits": 10, "certificate": False, "alpha": "1e-6"}
+        _evaluate_task(dict(base, statement="MS-D2:upper_l1"), "warm")
+        _evaluate_task(dict(base, family="kink", statement="kink_error", alpha_convention="factor",
+                            instance={"A": [["1", "1/2"]], "y": ["1"], "eps": "1/2"}), "warm")
 
 
 def _worker_name() -> str:
