@@ -405,6 +405,8 @@ def _deep_truth(cert):
     ws = cert["w_star"]
     if len(ws) != d or sympy.Matrix([sympy.Rational(str(_q(v))) for v in ws]) != w:
         return False
+    if "balanced_minimizer" in cert or "minimizer" not in cert:
+        return _balanced_truth(cert, Sigma, w, L, n, d)
     Ws = [sympy.Matrix([[sympy.Rational(str(_q(v))) for v in row] for row in W]) for W in cert["minimizer"]]
     if len(Ws) != L:
         return False
@@ -456,6 +458,67 @@ def _deep_truth(cert):
         mu = (w.T * Sigma * w)[0, 0] / (w.T * w)[0, 0]
         if Sigma * w != mu * w or max(Sigma.eigenvals()) > L * mu:
             return False
+    return verdict.value
+
+
+BALANCED_FORM = "balanced rank-one, width 1: W_1 = c w*^T / ||w*||, W_k = c (k = 2..L), c = ||w*||^(1/L)"
+
+
+def _balanced_truth(cert, Sigma, w, L, n, d):
+    """The enclosure form, judged by another route: S_bal = 2 ||w*||^(2-2/L) lambda_max(Sigma + (L-1) z z^T/||w*||^2)
+    with z = Sigma^(1/2) w* (docs/theory/deep_linear.md §4, MC-BAL), Sigma^(1/2) and the symmetric eigenvalue by
+    mpmath at 80 digits (the checker isolates lambda_max(M0 Sigma) by Sturm; the producer uses flint arb)."""
+    bm = cert["balanced_minimizer"]
+    if set(bm) != {"form", "w_norm", "root", "factors"} or bm["form"] != BALANCED_FORM or "minimizer" in cert:
+        return False
+    if set(cert) - {"format", "kind", "theorem", "tool", "sha256", "instance", "L", "loss", "w_star",
+                    "balanced_minimizer", "sharpness", "bound", "margin", "ratio", "equality"}:
+        return False
+    wn2 = (w.T * w)[0, 0]
+    a = (w.T * Sigma * w)[0, 0] / wn2
+    b = cert["bound"]
+    if b["expr"] != "2*L*a*w_norm**(2 - 2/L)" or b["side"] != "lower" or b["name"] != "S_LB":
+        return None if b["expr"].replace(" ", "") == "2*L*a*w_norm**(2-2/L)" else False
+    verdict = OracleVote()
+    with mpmath.workdps(80):
+        fl = lambda q: mpmath.mpf(int(sympy.numer(q))) / int(sympy.denom(q))  # noqa: E731
+        Sg = mpmath.matrix([[fl(Sigma[i, j]) for j in range(d)] for i in range(d)])
+        wv = mpmath.matrix([fl(w[i]) for i in range(d)])
+        wn = mpmath.sqrt(fl(wn2))
+        c = wn ** (mpmath.mpf(1) / L)
+        z = mpmath.sqrtm(Sg) * wv
+        K = Sg + (L - 1) * (z * z.T) / fl(wn2)
+        K = (K + K.T) / 2
+        S = 2 * wn ** (2 - mpmath.mpf(2) / L) * max(mpmath.eigsy(K, eigvals_only=True))
+        SLB = 2 * L * fl(a) * wn ** (2 - mpmath.mpf(2) / L)
+        verdict.add(_inside(wn, *_ball(bm["w_norm"])))
+        verdict.add(_inside(c, *_ball(bm["root"])))
+        F = bm["factors"]
+        if len(F) != L or any(len(W) != 1 for W in F) or len(F[0][0]) != d or any(len(W[0]) != 1 for W in F[1:]):
+            return False
+        for j in range(d):
+            e_lo, e_hi = _ball(F[0][0][j])
+            verdict.add(_inside(c * wv[j] / wn, e_lo, e_hi) if w[j] != 0 else e_lo <= 0 <= e_hi)
+        for W in F[1:]:
+            verdict.add(_inside(c, *_ball(W[0][0])))
+        verdict.add(_inside(S, *_ball(cert["sharpness"])))
+        verdict.add(_inside(SLB, *_ball(b["value"])))
+        verdict.add(_inside(S / SLB, _q(cert["ratio"]["lo"]), _q(cert["ratio"]["hi"])))
+        equal = "equality" in cert
+        if equal:
+            lam = _q(cert["equality"]["lambda_max"])
+            if sympy.Rational(lam.numerator, lam.denominator) != L * a or abs(S - SLB) > TOL * S:
+                return False
+            mu = a
+            if Sigma * w != mu * w or max(Sigma.eigenvals()) > L * mu:
+                return False
+            m_lo, m_hi = _ball(cert["margin"])
+            if not m_lo <= 0 <= m_hi:
+                return False
+        else:
+            verdict.add(_inside(S - SLB, *_ball(cert["margin"])))
+            if S - SLB <= 0:
+                return None if abs(S - SLB) <= TOL * S else False  # undecided, or a counterexample
     return verdict.value
 
 

@@ -190,7 +190,7 @@ def test_verify_and_check_from_python(tmp_path):
     validate(rep.to_json(), "verify")
     from pathlib import Path
 
-    ref = Path(implicitreg.api.__file__).parents[1] / "proofs" / "reference_certificates" / "mc_lb_equality_L3.json"
+    ref = Path(implicitreg.api.__file__).parents[2] / "proofs" / "reference_certificates" / "mc_lb_equality_L3.json"
     if not ref.exists():  # installed copy
         import implicitreg.proofs as proofs
 

@@ -125,8 +125,14 @@ def test_producer_refuses_what_it_cannot_certify():
         certify.diagonal_certificate(Instance.from_lists([[1, 1]], [1]), 2, ["1/1000"], theorem="MS-D2")
     with pytest.raises(HypothesisNotMetError, match="kink family"):
         certify.diagonal_certificate(Instance.from_lists([[1, 2]], [1]), 3, ["1/10"], theorem="kink")
-    with pytest.raises(HypothesisNotMetError, match="irrational"):
-        certify.deep_linear_certificate(certify.MC_LB_X, certify.MC_LB_Y, 2)
+    with pytest.raises(HypothesisNotMetError, match="irrational"):  # 8^(1/2): only the enclosure form
+        certify.deep_linear_certificate(certify.MC_LB_X, certify.MC_LB_Y, 2, form="exact")
+    with pytest.raises(HypothesisNotMetError, match="singular"):
+        certify.deep_linear_certificate([[1, 2], [2, 4]], [1, 2], 3)
+    with pytest.raises(HypothesisNotMetError, match="w\\* = 0"):
+        certify.deep_linear_certificate([[1, 0], [0, 1]], [0, 0], 3)
+    with pytest.raises(InvalidParameterError):
+        certify.deep_linear_certificate(certify.MC_LB_X, certify.MC_LB_Y, 3, form="float")
 
 
 def test_wrong_bound_formula_is_refused_by_the_binding_table(refs):
@@ -433,3 +439,136 @@ def test_verify_certify_end_to_end(tmp_path):
     assert proc.returncode == 0 and "7 verified, 0 failed" in proc.stdout, proc.stdout + proc.stderr
     for f in files:  # byte-identical to the committed references
         assert Path(f).read_bytes() == (REFERENCE / Path(f).name).read_bytes()
+
+
+# --- MC-LB on ordinary data: the enclosure form -----------------------------------------------------------------
+
+#: the equality family with ||w*||^(1/3) = 2^(1/3) irrational: Sigma = diag(2, 1/2), w* = (2, 0), L mu = 6 >= 1/2
+EIGEN_X, EIGEN_Y = [[2, 0], [0, 1]], [4, 0]
+
+
+def _sympy_ratio(X, y, L):
+    """S_bal / S_LB = lambda_max(P^(1/2) Sigma P^(1/2)) / (L a) with P = I + (L-1) w_hat w_hat^T, whose square root is
+    I + (sqrt(L) - 1) w_hat w_hat^T (w_hat w_hat^T is a projector): a symmetric matrix similar to M Sigma / t^(L-1)
+    (MC-BAL), with closed-form eigenvalues in SymPy (the checker uses Sturm on M0 Sigma, the producer flint arb)."""
+    Xs, ys = sympy.Matrix(X), sympy.Matrix(y)
+    n = Xs.shape[0]
+    Sigma = Xs.T * Xs / n
+    w = Sigma.solve(Xs.T * ys / n)
+    wn2 = (w.T * w)[0, 0]
+    a = (w.T * Sigma * w)[0, 0] / wn2
+    half = sympy.eye(len(w)) + (sympy.sqrt(L) - 1) * w * w.T / wn2
+    K = half * Sigma * half
+    return max(K.eigenvals(), key=lambda e: sympy.N(e, 50)) / (L * a)
+
+
+def test_mc_lb_certified_on_ordinary_data(refs):
+    """X, y random small integers: ||w*||^(1/L) is irrational, so the exact form is refused and the enclosure form
+    is produced, checked, agrees with the oracle (mpmath at 80 digits, another formula) and with SymPy's ratio."""
+    with pytest.raises(HypothesisNotMetError, match="irrational"):
+        certify.deep_linear_certificate(certify.ORDINARY_X, certify.ORDINARY_Y, 3, form="exact")
+    cert = certify.deep_linear_certificate(certify.ORDINARY_X, certify.ORDINARY_Y, 3)
+    assert certify.dumps(cert) == (REFERENCE / "mc_lb_ordinary_L3.json").read_text(encoding="utf-8")
+    assert "equality" not in cert and "minimizer" not in cert
+    verified = check_certificate(cert)
+    assert any("lo(S) - hi(S_LB) > 0" in v for v in verified)
+    assert S.truth(cert) is True
+    want = _sympy_ratio(certify.ORDINARY_X, certify.ORDINARY_Y, 3)
+    assert Fraction(cert["ratio"]["lo"]) < sympy.N(want, 30) < Fraction(cert["ratio"]["hi"])
+    assert sympy.N(want, 30) > 1  # w* is not an eigenvector: strictly sharper than S_LB
+
+
+def test_mc_lb_enclosure_form_proves_equality_with_an_irrational_root():
+    """w* an eigenvector with L mu >= lambda_max but ||w*||^(1/L) = 2^(1/3): S = S_LB exactly (lambda_max = L a),
+    although no entry of the minimizer is rational. Dropping the equality leaves the margin undecided: refused."""
+    cert = certify.deep_linear_certificate(EIGEN_X, EIGEN_Y, 3)
+    assert cert["equality"]["lambda_max"] == "6" and "balanced_minimizer" in cert
+    assert any("attained: equality proved exactly" in v for v in check_certificate(cert))
+    assert S.truth(cert) is True
+    assert _sympy_ratio(EIGEN_X, EIGEN_Y, 3) == 1
+    undecided = S.rehash({k: v for k, v in cert.items() if k != "equality"})
+    assert "not decided" in _rejects(undecided, "margin").message
+    _rejects(S.rehash(_edit(cert, ("equality", "lambda_max"), lambda v: "7")), "equality.lambda_max")
+
+
+def _scaled(ball, factor):
+    return str(Fraction(ball["mid"]) * factor) if Fraction(ball["mid"]) else str(factor)
+
+
+#: every enclosure of the ordinary certificate, the field that must reject its tampering, and its width scale
+ENCLOSURES = [
+    (("balanced_minimizer", "w_norm"), "balanced_minimizer.w_norm"),
+    (("balanced_minimizer", "root"), "balanced_minimizer.root"),
+    (("balanced_minimizer", "factors", 0, 0, 1), "balanced_minimizer.factors[0][0][1]"),
+    (("balanced_minimizer", "factors", 2, 0, 0), "balanced_minimizer.factors[2][0][0]"),
+    (("sharpness",), "sharpness"),
+    (("bound", "value"), "bound.value"),
+    (("margin",), "margin"),
+]
+
+
+def _at(cert, path):
+    for k in path:
+        cert = cert[k]
+    return cert
+
+
+@pytest.mark.parametrize("how", ["shrink", "shift", "widen"])
+@pytest.mark.parametrize("path,field", ENCLOSURES, ids=[f for _, f in ENCLOSURES])
+def test_each_enclosure_tampering_is_rejected_by_its_own_check(refs, path, field, how):
+    """Shrinking a ball so it no longer contains the recomputed enclosure, shifting it by three radii, or widening it
+    past the cap (10^-10 |mid|; the margin's cap is 10^-10 |S|) is rejected by exactly that field's check, with the
+    content hash recomputed by the attacker. Shrunk and shifted balls are false claims (the oracle agrees); a widened
+    one is still true but refused: widths are the writer's choice and capped."""
+    base = refs["mc_lb_ordinary_L3"]
+    ball = _at(base, path)
+    mid, rad = Fraction(ball["mid"]), Fraction(ball["rad"])
+    scale = abs(Fraction(base["sharpness"]["mid"])) if field == "margin" else abs(mid)
+    new = {"shrink": {"mid": ball["mid"], "rad": "0"},
+           "shift": {"mid": str(mid + 3 * rad), "rad": ball["rad"]},
+           "widen": {"mid": ball["mid"], "rad": str(scale / 10 ** 9)}}[how]
+    bad = _edit(base, path, lambda _: new)
+    if how != "widen":
+        assert S.truth(bad) is False
+    err = _rejects(S.rehash(bad))
+    assert err.field == (field + ".rad" if how == "widen" else field), (err.field, err.message)
+
+
+def test_ordinary_ratio_and_structure_tampering(refs):
+    base = refs["mc_lb_ordinary_L3"]
+    lo_, hi_ = Fraction(base["ratio"]["lo"]), Fraction(base["ratio"]["hi"])
+    for ratio in ({"lo": str(hi_), "hi": str(hi_ + (hi_ - lo_))}, {"lo": str(lo_), "hi": str(2 * hi_)}):
+        _rejects(S.rehash(dict(copy.deepcopy(base), ratio=ratio)), "ratio")
+    _rejects(S.rehash(_edit(base, ("balanced_minimizer", "factors"), lambda f: f[:-1])), "balanced_minimizer.factors")
+    _rejects(S.rehash(_edit(base, ("balanced_minimizer", "form"), lambda v: v + " ")), "balanced_minimizer.form")
+    _rejects(S.rehash(_edit(base, ("L",), lambda v: 4)), "balanced_minimizer.root")
+    _rejects(S.rehash(_edit(base, ("w_star", 0), lambda v: v + "1")), "w_star")
+    fake_eq = dict(copy.deepcopy(base), equality={"lambda_max": "1", "family": "x",
+                                                  "provenance": {"kind": "derived", "source": "x"}})
+    _rejects(S.rehash(fake_eq), "equality.lambda_max")
+    both = dict(copy.deepcopy(base), minimizer=copy.deepcopy(refs["mc_lb_equality_L3"]["minimizer"]))
+    assert "unknown field" in _rejects(S.rehash(both), "minimizer").message
+    for key in ("balanced_minimizer", "margin"):  # either one missing is named
+        assert key in _rejects(S.rehash({k: v for k, v in base.items() if k != key})).field
+    low = _edit(base, ("tool", "checker_dps"), lambda v: 20)  # too coarse to reproduce the stated enclosures
+    _rejects(S.rehash(low), "balanced_minimizer.w_norm")
+
+
+def test_cli_certify_mc_lb_on_an_ordinary_instance_then_check(tmp_path, capsys):
+    inst = tmp_path / "regression.json"
+    inst.write_text(json.dumps({"X": [[2, -1], [1, 3], [0, 1], [1, 1]], "y": [1, 0, 2, 5]}), encoding="utf-8")
+    out = tmp_path / "mc.json"
+    assert cli_main(["certify", "--instance", str(inst), "--theorem", "MC-LB", "--depth", "4", "--out", str(out)]) == 0
+    assert cli_main(["check", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "OK" in text and "lo(S) - hi(S_LB) > 0" in text and "1 verified, 0 failed" in text
+    assert S.truth(json.loads(out.read_text(encoding="utf-8"))) is True
+
+
+def test_diagonal_certificates_on_ordinary_data():
+    """MS-D2 / MS-D3 need no exact GF limit: the Krawczyk box encloses it on any instance with a unique l1 minimizer
+    and full row rank (here a random small-integer 2 x 4 instance, D = 5/2)."""
+    inst = Instance.from_lists([[4, -4, -1, -4], [2, 2, 2, 5]], [1, -2], name="ordinary")
+    cert = certify.diagonal_certificate(inst, "5/2", ["1e-6"], theorem="MS-D3", symbolic=False)
+    assert {b["name"] for b in cert["bounds"]} == {"upper_l1", "lower_inf"}
+    assert any("Krawczyk" in v for v in check_certificate(cert))

@@ -10,6 +10,7 @@ import mpmath
 import pytest
 
 MODULES = [
+    "implicitreg.api",
     "implicitreg.theory.potentials",
     "implicitreg.theory.diagonal",
     "implicitreg.numerics.potentials",

@@ -30,7 +30,10 @@ The format is described in ``docs/certificates.md``; in short:
   must contain error / bound;
 * ``kind: "deep-linear"``: X, y exact, L, w* (checked against the normal equations), an explicit exact
   minimizer (W_L ... W_1 = w*^T), its sharpness S = 2 lambda_max(M Sigma) enclosed by exact Sturm root
-  isolation, S_LB = 2 L a ||w*||^(2-2/L) in interval arithmetic, and the ratio interval.
+  isolation, S_LB = 2 L a ||w*||^(2-2/L) in interval arithmetic, and the ratio interval; on ordinary data (entries
+  irrational) the enclosure form instead: the checker builds the balanced rank-one minimizer itself from w* and L,
+  the certificate's balls (||w*||, ||w*||^(1/L), the factor entries, S, S_LB, S - S_LB) must contain the enclosures
+  recomputed here, and the bound holds only when lo(S) - hi(S_LB) > 0 (or lambda_max = L a is proved exactly).
 """
 from __future__ import annotations
 
@@ -412,6 +415,9 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
     if not any(w):
         raise CheckFailure("w_star", "w* = 0: the bound is about nonzero minimizers")
     out.append(f"instance: X is {n} x {d}, exact; w* solves the normal equations and is unique (Sigma invertible)")
+    if "balanced_minimizer" in cert:  # ordinary data, irrational factors: the enclosure form (schema chose it)
+        _check_deep_balanced(cert, out, Sigma, w, n, d, L)
+        return
 
     Ws = cert["minimizer"]
     if len(Ws) != L:
@@ -498,6 +504,13 @@ def _check_equality(eq, L, Sigma, w, wn2, a_ray, poly, SLB, out) -> None:
         raise CheckFailure("equality.S_LB", "is not the value of the bound's formula")
     if lp.polyval(poly, slb / 2) != 0 or lp.count_roots_above(poly, slb / 2) != 0:
         raise CheckFailure("equality.S_LB", "S_LB / 2 is not the largest eigenvalue of M Sigma: S != S_LB")
+    mu = _equality_family(Sigma, w, L)
+    out.append(f"equality: S = S_LB = {eq['S_LB']} exactly; w* is an eigenvector of Sigma (mu = {mu}) and "
+               f"L mu >= lambda_max(Sigma)")
+
+
+def _equality_family(Sigma, w, L) -> Fraction:
+    """The equality-family hypotheses (deep_linear.md §4, MC-MIN): Sigma w* = mu w* and L mu >= lambda_max(Sigma)."""
     Sw = lp.matvec(Sigma, w)
     i0 = next(i for i in range(len(w)) if w[i] != 0)
     mu = Sw[i0] / w[i0]
@@ -505,8 +518,126 @@ def _check_equality(eq, L, Sigma, w, wn2, a_ray, poly, SLB, out) -> None:
         raise CheckFailure("equality", "w* is not an eigenvector of Sigma (equality-family hypothesis)")
     if lp.count_roots_above(lp.charpoly(Sigma), L * mu) != 0:
         raise CheckFailure("equality", "L mu < lambda_max(Sigma) (equality-family hypothesis)")
-    out.append(f"equality: S = S_LB = {eq['S_LB']} exactly; w* is an eigenvector of Sigma (mu = {mu}) and "
-               f"L mu >= lambda_max(Sigma)")
+    return mu
+
+
+# --- deep linear, enclosure form: ordinary data (||w*||^(1/L) irrational) ------------------------------------
+
+def _balanced_skeleton(w, L):
+    """The minimizer of ``schema.BALANCED_FORM`` as W_k = sigma_k R_k: exact R_k (W_1: w*^T, W_k: 1) and exact r_k
+    with sigma_k^2 = t r_k, t = c^2 = ||w*||^(2/L) (r_1 = 1/||w*||^2, r_k = 1). Built here from w* and L; the
+    certificate states only enclosures of its entries."""
+    wn2 = sum((c * c for c in w), Fraction(0))
+    R = [[list(w)]] + [[[Fraction(1)]] for _ in range(L - 1)]
+    r = [1 / wn2] + [Fraction(1)] * (L - 1)
+    return R, r
+
+
+def _ball_scaled(obj, where: str, scale: Fraction) -> None:
+    """A ball whose radius is capped relative to ``scale`` (the margin S - S_LB may be 0: capped by |S|)."""
+    a, b = read_ball(obj, where)
+    if (b - a) / 2 > BALL_MAX_RELATIVE_RADIUS * abs(scale):
+        raise CheckFailure(where + ".rad", f"ball radius above the maximum {BALL_MAX_RELATIVE_RADIUS} * |S|")
+
+
+def _check_deep_balanced(cert, out, Sigma, w, n, d, L) -> None:
+    """MC-LB on the balanced minimizer of ordinary data. Exact where possible, enclosed where irrational:
+
+    * W_k = sigma_k R_k (``_balanced_skeleton``); W_L ... W_1 = (prod sigma_k) R_L ... R_1 with R_L ... R_1 = w*^T and
+      (prod sigma_k)^2 = t^L prod r_k = ||w*||^2 prod r_k = 1 exactly, so it is a global minimizer;
+    * M = sum_k ||u_k||^2 V_{k-1}^T V_{k-1} = t^(L-1) M0 with M0 = sum_k (prod_{j != k} r_j) ||U_k||^2 V_{k-1}^T V_{k-1}
+      over the exact R_k (prefix/suffix products), so S = 2 t^(L-1) lambda_max(M0 Sigma), the eigenvalue isolated
+      exactly by Sturm, t^(L-1) = ||w*||^(2-2/L) in intervals;
+    * every stated ball (||w*||, c, the factors, S, S_LB, S - S_LB) must contain the enclosure computed here, within
+      the width caps; the verdict is decided on the enclosures: the lower bound holds iff lo(S) - hi(S_LB) > 0, and an
+      undecided margin is refused unless lambda_max(M0 Sigma) = L a is proved exactly (then S = S_LB)."""
+    bm = cert["balanced_minimizer"]
+    wn2 = sum((c * c for c in w), Fraction(0))
+    R, r = _balanced_skeleton(w, L)
+    prod_R, prod_r = R[0], r[0]
+    for k in range(1, L):
+        prod_R, prod_r = lp.matmul(R[k], prod_R), prod_r * r[k]
+    if prod_R != [w] or wn2 * prod_r != 1:
+        raise CheckFailure("balanced_minimizer", "internal: the skeleton's product is not w*^T")  # pragma: no cover
+    out.append("minimizer: the balanced rank-one minimizer (W_1 = c w*^T/||w*||, W_k = c, c = ||w*||^(1/L)) has "
+               "W_L ... W_1 = (c^L/||w*||) w*^T = w*^T exactly, so R(W) = R_min (a global minimizer)")
+    # prefix products V_k = R_k ... R_1 (V_0 = I) and suffix products U_k = R_L ... R_{k+1}
+    ident = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
+    V = [ident]
+    for k in range(L):
+        V.append(lp.matmul(R[k], V[-1]))
+    U, acc = [None] * L, [[Fraction(1)]]
+    for k in range(L - 1, -1, -1):
+        U[k] = acc
+        acc = lp.matmul(acc, R[k])
+    M0 = [[Fraction(0)] * d for _ in range(d)]
+    for k in range(L):
+        scale = prod_r / r[k] * sum((c * c for c in U[k][0]), Fraction(0))  # prod_{j != k} r_j ||U_k||^2
+        VtV = lp.matmul(lp.transpose(V[k]), V[k])
+        M0 = [[M0[i][j] + scale * VtV[i][j] for j in range(d)] for i in range(d)]
+    B = lp.matmul(M0, Sigma)
+    poly = lp.charpoly(B)
+    dps = _dps(cert)
+    # lambda_max(B) >= trace(B)/d > 0 (B is similar to Sigma^(1/2) M0 Sigma^(1/2), positive definite), so this width
+    # is at most 10^-(dps-5) relative
+    width = sum((B[i][i] for i in range(d)), Fraction(0)) / d / 10 ** (dps - 5)
+    a_, b_ = lp.largest_root_interval(poly, width)
+    a_ray = sum((w[i] * Sigma[i][j] * w[j] for i in range(d) for j in range(d)), Fraction(0)) / wn2
+    bound = cert["bound"]
+    tree = theorems.bind(bound["name"], bound["side"], None, bound["expr"], {theorems.MC_LB[0]: (
+        theorems.MC_LB[1], None, theorems.MC_LB[2])}, "bound")
+    with precision(dps):
+        log_wn2 = iv.log(point(wn2))
+        s = iv.sqrt(point(wn2))
+        c = iv.exp(log_wn2 / (2 * L))
+        _inside(s, bm["w_norm"], "balanced_minimizer.w_norm", "||w*||")
+        _inside(c, bm["root"], "balanced_minimizer.root", "c = ||w*||^(1/L)")
+        factors = bm["factors"]
+        if len(factors) != L:
+            raise CheckFailure("balanced_minimizer.factors", f"expected L = {L} factors W_1 .. W_L")
+        for k in range(L):
+            where = f"balanced_minimizer.factors[{k}]"
+            if len(factors[k]) != len(R[k]) or len(factors[k][0]) != len(R[k][0]):
+                raise CheckFailure(where, f"expected a {len(R[k])} x {len(R[k][0])} matrix")
+            sigma = c * iv.sqrt(point(r[k]))
+            for i, row in enumerate(R[k]):
+                for j, q in enumerate(row):
+                    _inside(sigma * point(q), factors[k][i][j], f"{where}[{i}][{j}]", f"W_{k + 1}[{i}, {j}]")
+        out.append("enclosures: ||w*||, c = ||w*||^(1/L) and every factor entry lie in the stated balls")
+        t_pow = iv.exp(log_wn2 * (L - 1) / L)  # t^(L-1) = ||w*||^(2-2/L)
+        S = 2 * t_pow * iv.mpf([lo(point(a_)), hi(point(b_))])
+        _inside(S, cert["sharpness"], "sharpness", "S = 2 ||w*||^(2-2/L) lambda_max(M0 Sigma)")
+        out.append("sharpness: S = 2 lambda_max(Sigma^(1/2) M Sigma^(1/2)) with M = ||w*||^(2-2/L) M0, M0 exact "
+                   "(J J^T over the exact skeleton), lambda_max(M0 Sigma) by exact Sturm root isolation")
+        env = {"L": iv.mpf(L), "a": point(a_ray), "w_norm": s, "d": iv.mpf(d), "n": iv.mpf(n)}
+        SLB = _evaluate(tree, env, None, "bound.expr")
+        _inside(SLB, bound["value"], "bound.value", "S_LB")
+        s_lo, s_hi = endpoints(S)
+        b_lo, b_hi = endpoints(SLB)
+        _ball_scaled(cert["margin"], "margin", s_hi)
+        require_inside(S - SLB, cert["margin"], "margin", "S - S_LB")
+        out.append("S_LB = 2 L a ||w*||^(2-2/L) (the table's formula) and S - S_LB enclosed in intervals, inside the "
+                   "stated balls")
+        clo, chi = _ratio(S / SLB, cert["ratio"], "ratio", "S/S_LB")
+        if "equality" in cert:
+            eq = cert["equality"]
+            lam = exact(eq["lambda_max"], "equality.lambda_max")
+            if lam != L * a_ray:
+                raise CheckFailure("equality.lambda_max", "is not L a: S = S_LB would not follow")
+            if lp.polyval(poly, lam) != 0 or lp.count_roots_above(poly, lam) != 0:
+                raise CheckFailure("equality.lambda_max", "L a is not the largest eigenvalue of M0 Sigma: S != S_LB")
+            mu = _equality_family(Sigma, w, L)
+            out.append(f"equality: lambda_max(M0 Sigma) = L a = {eq['lambda_max']} exactly, so S = S_LB; w* is an "
+                       f"eigenvector of Sigma (mu = {mu}) and L mu >= lambda_max(Sigma)")
+            verdict = " (attained: equality proved exactly)"
+        elif s_lo - b_hi > 0:
+            verdict = " (bound holds: lo(S) - hi(S_LB) > 0)"
+        elif s_hi - b_lo < 0:
+            raise CheckFailure("margin", f"the lower bound {bound['name']!r} is violated here: hi(S) < lo(S_LB)")
+        else:
+            raise CheckFailure("margin", f"the enclosures of S and S_LB overlap: the lower bound {bound['name']!r} "
+                                         "is not decided (and equality is not proved)")
+    out.append(f"ratio: S / S_LB in [{cert['ratio']['lo']}, {cert['ratio']['hi']}]{verdict}")
 
 
 # --- entry points ----------------------------------------------------------------------------------

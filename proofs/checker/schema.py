@@ -152,18 +152,37 @@ def _minimizer(v, f):
         raise SchemaError(f, f"{total} characters of exact entries (limit {MAX_MINIMIZER_CHARS})")
 
 
-DEEP_LINEAR = obj(dict(
+_DEEP_COMMON = dict(
     _header("deep-linear", ("MC-LB",)),
     instance=obj({"X": array(array(number, 1, MAX_D), 1, MAX_ROWS), "y": array(number, 1, MAX_ROWS)}),
     L=integer(2, MAX_L),
     loss=one_of(LOSS),
     w_star=array(number, 1, MAX_D),
-    minimizer=_minimizer,
     sharpness=ball,
     bound=obj({"name": text(80), "side": one_of("upper", "lower", "limit"), "expr": text(4000), "value": ball,
                "provenance": provenance}),
     ratio=ratio,
-), {"equality": obj({"S_LB": number, "family": text(300), "provenance": provenance})})
+)
+#: an exact minimizer (its entries rational: the constructed instances with ||w*||^(1/L) rational)
+DEEP_LINEAR = obj(dict(_DEEP_COMMON, minimizer=_minimizer),
+                  {"equality": obj({"S_LB": number, "family": text(300), "provenance": provenance})})
+
+#: the minimizer the enclosure form certifies (ordinary data: its entries are irrational); the checker builds it
+#: itself from w* and L and only compares enclosures (docs/certificates.md)
+BALANCED_FORM = "balanced rank-one, width 1: W_1 = c w*^T / ||w*||, W_k = c (k = 2..L), c = ||w*||^(1/L)"
+DEEP_LINEAR_BALANCED = obj(dict(
+    _DEEP_COMMON,
+    balanced_minimizer=obj({"form": one_of(BALANCED_FORM), "w_norm": ball, "root": ball,
+                            "factors": array(array(array(ball, 1, MAX_D), 1, 1), 2, MAX_L)}),
+    margin=ball,
+), {"equality": obj({"lambda_max": number, "family": text(300), "provenance": provenance})})
+
+
+def _deep_schema(cert):
+    """The enclosure form when it names its minimizer (or, without either minimizer field, carries a margin)."""
+    if "balanced_minimizer" in cert or ("minimizer" not in cert and "margin" in cert):
+        return DEEP_LINEAR_BALANCED
+    return DEEP_LINEAR
 
 
 def validate(cert) -> None:
@@ -174,7 +193,7 @@ def validate(cert) -> None:
     if kind == "diagonal":
         DIAGONAL(cert, "")
     elif kind == "deep-linear":
-        DEEP_LINEAR(cert, "")
+        _deep_schema(cert)(cert, "")
     else:
         shown = repr(kind)[:40] if isinstance(kind, (str, int)) else _type(kind)
         raise SchemaError("kind", f"unknown kind {shown} (expected 'diagonal' or 'deep-linear')")
