@@ -124,3 +124,12 @@ def test_executor_chunks_tasks_keeps_their_order_and_propagates_errors(client):
     assert len(chunks) < 100, "tiny tasks travel in chunks, not one Dask task each"
     with pytest.raises(ZeroDivisionError):
         map_tasks(pow, [(2, 1), (0, -1)], client=client, progress=False)
+
+
+def test_verify_on_the_cluster_gives_the_serial_verdicts_in_order(client):
+    from implicitreg.proofs.verify import SUITES, run_verify, suite_tasks
+
+    assert [t[0] for t in suite_tasks(SUITES, False)] == list(SUITES)
+    serial = run_verify(only="basis_pursuit")
+    parallel = run_verify(only="basis_pursuit", executor={"client": client})
+    assert serial and [v.to_json() for v in parallel] == [v.to_json() for v in serial]
