@@ -2,8 +2,9 @@
 
 In one run, on the same spec and the same tasks:
 
-1. **serial vs N workers** (default 2): ``run_sweep(serial=True)`` against ``run_sweep`` on a LocalCluster of N
-   single-threaded worker processes (started and warmed before the clock runs: start-up is reported apart).
+1. **serial vs N workers** (default 2): ``run_sweep(serial=True)`` (run while no cluster exists) against
+   ``run_sweep`` on a LocalCluster of N single-threaded worker processes (started and warmed before the clock
+   runs: start-up is reported apart).
    Tasks: certified MS-D2/MS-D3 upper-bound checks at alpha = 1e-60, 60 digits, on random 6 x 14 .. 10 x 20
    instances (0.2-0.3 s each, a typical sweep point). Target on a 2-core machine: speedup >= 1.7.
 2. **per-task engine overhead** on tiny tasks (kink errors at 5 digits, a few ms each): what Dask, the chunking,
@@ -97,54 +98,50 @@ def main() -> None:
     N = args.workers
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} (1 min), "
           f"{os.getloadavg()[2]:.2f} (15 min)")
-    # warm this process (imports, first LP solve) so that the serial baseline is not charged for them
+    heavy, tiny = load_spec(heavy_spec(n_heavy)), load_spec(tiny_spec(n_tiny))
+    n, m = len(expand(heavy)), len(expand(tiny))
+    # serial runs first, while no cluster exists (its scheduler thread would run in this process); this
+    # process is warmed first (imports, first LP solve) so that the baseline is not charged for them
     timed_sweep(heavy_spec(1), serial=True)
     timed_sweep(tiny_spec(2), serial=True)
-    t = time.perf_counter()
-    cluster = local_cluster(N)
-    client = Client(cluster)
-    timed_sweep(heavy_spec(1), client=client)  # workers warm themselves before their first chunk
-    print(f"LocalCluster start-up ({N} worker processes, warmed): {time.perf_counter() - t:.2f} s "
-          f"(not in the times below)")
-    try:
-        heavy = load_spec(heavy_spec(n_heavy))
-        n = len(expand(heavy))
-        s_wall, s_cpu, s_rows, _ = timed_sweep(heavy, serial=True)
-        p_wall, p_cpu, p_rows, rep = timed_sweep(heavy, client=client)
-        assert s_rows == p_rows, "serial and parallel rows differ"
-        speedup, cpu_speedup = s_wall / p_wall, N * s_cpu / p_cpu
-        print(f"\n1. certified tasks ({n}; {s_cpu / n * 1e3:.0f} ms CPU each serially)")
-        line("serial", n, s_wall, s_cpu)
-        line(f"{N} workers", n, p_wall, p_cpu, f"   [{rep.chunks} Dask tasks]")
-        print(f"   speedup: wall {speedup:.2f}x, CPU {cpu_speedup:.2f}x (target >= 1.7 on 2 cores: CPU "
-              f"{'met' if cpu_speedup >= 1.7 else 'NOT met'}, wall {'met' if speedup >= 1.7 else 'NOT met'}"
-              f"{'' if os.getloadavg()[0] < 1.5 else ' under load'}); rows identical: yes")
-        print(f"   engine CPU per task: ({p_cpu:.2f} - {s_cpu:.2f}) / {n} = {(p_cpu - s_cpu) / n * 1e3:.1f} ms")
+    hs_wall, hs_cpu, hs_rows, _ = timed_sweep(heavy, serial=True)
+    ts_wall, ts_cpu, ts_rows, _ = timed_sweep(tiny, serial=True)
 
-        tiny = load_spec(tiny_spec(n_tiny))
-        m = len(expand(tiny))
-        s_wall, s_cpu, s_rows, _ = timed_sweep(tiny, serial=True)
-        one = Client(local_cluster(1))
+    def cluster_runs(workers, specs):
+        t = time.perf_counter()
+        cluster = local_cluster(workers)
+        client = Client(cluster)
         try:
-            timed_sweep(tiny_spec(2), client=one)
-            o_wall, o_cpu, o_rows, o_rep = timed_sweep(tiny, client=one)
+            timed_sweep(heavy_spec(1), client=client)  # workers warm themselves before their first chunk
+            print(f"LocalCluster start-up ({workers} worker process(es), warmed): {time.perf_counter() - t:.2f} s "
+                  f"(not in the times below)")
+            return [timed_sweep(spec, client=client) for spec in specs]
         finally:
-            one.close()
-            one.cluster.close()
-        p_wall, p_cpu, p_rows, p_rep = timed_sweep(tiny, client=client)
-        assert s_rows == o_rows == p_rows, "serial and parallel rows differ"
-        print(f"\n2. tiny tasks ({m} kink errors; {s_cpu / m * 1e3:.1f} ms CPU each serially)")
-        line("serial", m, s_wall, s_cpu)
-        line("1 worker", m, o_wall, o_cpu, f"   [{o_rep.chunks} Dask tasks]")
-        line(f"{N} workers", m, p_wall, p_cpu, f"   [{p_rep.chunks} Dask tasks]")
-        print(f"   engine overhead per task, 1 worker vs serial: CPU {(o_cpu - s_cpu) / m * 1e3:.2f} ms, "
-              f"wall {(o_wall - s_wall) / m * 1e3:.2f} ms")
-        print(f"   speedup {N} workers vs serial: wall {s_wall / p_wall:.2f}x, CPU {N * s_cpu / p_cpu:.2f}x")
-    finally:
-        client.close()
-        cluster.close()
-    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
+            client.close()
+            cluster.close()
 
+    ((to_wall, to_cpu, to_rows, to_rep),) = cluster_runs(1, [tiny])
+    (hp_wall, hp_cpu, hp_rows, hp_rep), (tp_wall, tp_cpu, tp_rows, tp_rep) = cluster_runs(N, [heavy, tiny])
+    assert hs_rows == hp_rows and ts_rows == to_rows == tp_rows, "serial and parallel rows differ"
+
+    speedup, cpu_speedup = hs_wall / hp_wall, N * hs_cpu / hp_cpu
+    print(f"\n1. certified tasks ({n}; {hs_cpu / n * 1e3:.0f} ms CPU each serially)")
+    line("serial", n, hs_wall, hs_cpu)
+    line(f"{N} workers", n, hp_wall, hp_cpu, f"   [{hp_rep.chunks} Dask tasks]")
+    loaded = os.getloadavg()[0] >= 1.5
+    print(f"   speedup: wall {speedup:.2f}x, CPU {cpu_speedup:.2f}x (target >= 1.7 on 2 cores: CPU "
+          f"{'met' if cpu_speedup >= 1.7 else 'NOT met'}, wall {'met' if speedup >= 1.7 else 'NOT met'}"
+          f"{' on a loaded machine' if loaded else ''}); rows identical: yes")
+    print(f"   engine CPU per task: ({hp_cpu:.2f} - {hs_cpu:.2f}) / {n} = {(hp_cpu - hs_cpu) / n * 1e3:.1f} ms")
+
+    print(f"\n2. tiny tasks ({m} kink errors; {ts_cpu / m * 1e3:.1f} ms CPU each serially)")
+    line("serial", m, ts_wall, ts_cpu)
+    line("1 worker", m, to_wall, to_cpu, f"   [{to_rep.chunks} Dask tasks]")
+    line(f"{N} workers", m, tp_wall, tp_cpu, f"   [{tp_rep.chunks} Dask tasks]")
+    print(f"   engine overhead per task, 1 worker vs serial: CPU {(to_cpu - ts_cpu) / m * 1e3:.2f} ms, "
+          f"wall {(to_wall - ts_wall) / m * 1e3:.2f} ms")
+    print(f"   speedup {N} workers vs serial: wall {ts_wall / tp_wall:.2f}x, CPU {N * ts_cpu / tp_cpu:.2f}x")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 if __name__ == "__main__":
     main()
