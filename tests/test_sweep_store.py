@@ -116,3 +116,23 @@ def test_map_tasks_serial_keeps_order_and_raises():
     assert map_tasks(pow, [(2, k) for k in range(10)], serial=True, progress=False) == [2 ** k for k in range(10)]
     with pytest.raises(ZeroDivisionError):
         map_tasks(pow, [(2, 1), (0, -1)], serial=True, progress=False)
+
+
+@pytest.mark.parametrize("argv", [["--workers", "0"], ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
+                                  ["--instance", "x.json", "--workers", "2"]])
+def test_verify_executor_options_are_checked(argv, capsys):
+    from implicitreg.cli import main
+
+    assert main(["verify", "--only", "basis_pursuit", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ("workers" in err[0] or "scheduler" in err[0])
+
+
+@pytest.mark.parametrize("kw", [{"workers": 0}, {"workers": True}, {"workers": 2, "scheduler": "tcp://h:1"},
+                                {"scheduler": " "}])
+def test_api_verify_rejects_bad_executor_options(kw):
+    import implicitreg
+    from implicitreg.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError):
+        implicitreg.verify("basis_pursuit", **kw)
