@@ -237,6 +237,12 @@ def test_sturm_counts_distinct_roots_strictly_above(t, expected):
     assert lp.count_roots_above(_poly(1, 1, 2, 3, 3, 3), t) == expected          # multiplicities do not count
     assert lp.count_roots_above([5 * c for c in _poly(1, 2, 3)], t) == expected  # nor a scale
     assert lp.count_roots_above([-c for c in _poly(1, 2, 3)], t) == expected     # nor the sign
+    assert lp.count_roots_above([c / 10 for c in _poly(1, 2, 3)], t) == expected  # a small leading coefficient
+
+
+def test_sturm_bound_covers_roots_far_out():
+    assert lp.count_roots_above(_poly(5), F(0)) == 1 and lp.count_roots_above(_poly(5), F(5)) == 0
+    assert lp.count_roots_above(_poly(-7, 40), F(-100)) == 2 and lp.count_roots_above(_poly(-7, 40), F(39)) == 1
 
 
 def test_sturm_with_complex_roots_counts_only_real_ones():
