@@ -258,6 +258,10 @@ def test_largest_root_interval_isolates_the_largest_root():
         assert lo_ <= top <= hi_ and hi_ - lo_ <= width
         second = sorted({F(r) for r in roots})[-2] if len({F(r) for r in roots}) > 1 else None
         assert second is None or second < lo_
+    lo_, hi_ = lp.largest_root_interval([c / 10 for c in _poly(-3, 40)], F(1, 10 ** 6))   # small lead, far root
+    assert lo_ <= 40 <= hi_ and hi_ - lo_ <= F(1, 10 ** 6)
+    lo_, hi_ = lp.largest_root_interval(_poly(40), F(1, 10 ** 6))                         # linear
+    assert lo_ <= 40 <= hi_
     # a dyadic largest root met exactly by the bisection is returned as a point: t (t - 3), bound 4, mids 0, 2, 3
     assert lp.largest_root_interval(_poly(0, 3), F(1, 10 ** 6)) == (F(3), F(3))
     with pytest.raises(ArithmeticError, match="no real root"):
