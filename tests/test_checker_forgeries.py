@@ -264,6 +264,12 @@ def test_largest_root_interval_isolates_the_largest_root():
     assert lo_ <= 40 <= hi_
     # a dyadic largest root met exactly by the bisection is returned as a point: t (t - 3), bound 4, mids 0, 2, 3
     assert lp.largest_root_interval(_poly(0, 3), F(1, 10 ** 6)) == (F(3), F(3))
+    # with complex roots the Sturm sequence has sign changes at the bound itself: t (t - 3) (t^2 + 1), bound 4
+    p = [F(1), F(-3), F(1), F(-3), F(0)]
+    assert lp._sign_changes(lp.sturm_sequence(p), F(4)) == 1
+    assert lp.largest_root_interval(p, F(1, 10 ** 6)) == (F(3), F(3))
+    lo_, hi_ = lp.largest_root_interval([F(1), F(-5, 2), F(1), F(-5, 2), F(0)], F(1, 10 ** 6))   # t (t - 5/2) (t^2 + 1)
+    assert lo_ <= F(5, 2) <= hi_ and hi_ - lo_ <= F(1, 10 ** 6)
     with pytest.raises(ArithmeticError, match="^no real root$"):
         lp.largest_root_interval([F(1), F(0), F(1)], F(1, 10))       # t^2 + 1
 
