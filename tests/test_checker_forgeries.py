@@ -432,6 +432,9 @@ def test_balls_are_read_exactly_and_must_contain():
         I.require_inside(x, {"mid": "1/8", "rad": "5/8"}, "b", "x")  # touches both ends: contained
         for mid, rad in (("1/8", "1/2"), ("1/4", "5/8"), ("0", "5/8")):
             _fails("b", "does not contain", I.require_inside, x, {"mid": mid, "rad": rad}, "b", "x")
+        third = I.hull(I.point(F(1, 3)), I.point(F(2, 3)))            # the refusal prints the enclosure (12 digits)
+        _fails("b", "for x does not contain the computed enclosure [0.333333333333, 0.666666666667]",
+               I.require_inside, third, {"mid": "1/2", "rad": "1/10"}, "b", "x")
         _fails("b", "unbounded", I.require_inside, iv.mpf(["-inf", "1"]), {"mid": "0", "rad": "1"}, "b", "x")
         _fails("b", "unbounded", I.require_inside, iv.mpf(["0", "inf"]), {"mid": "0", "rad": "1"}, "b", "x")
         with pytest.raises(ArithmeticError):
