@@ -382,11 +382,13 @@ def test_equality_family_hypotheses():
     Sigma = [[F(1), F(0)], [F(0), F(3)]]
     assert C._equality_family(Sigma, [F(2), F(0)], 3) == 1            # L mu = 3 = lambda_max: allowed
     assert C._equality_family(Sigma, [F(0), F(-2)], 2) == 3           # first nonzero entry is not the first entry
-    with pytest.raises(CheckFailure, match="L mu < lambda_max") as info:
+    with pytest.raises(CheckFailure) as info:
         C._equality_family(Sigma, [F(2), F(0)], 2)                    # 2 < 3
-    assert info.value.field == "equality"
-    with pytest.raises(CheckFailure, match="not an eigenvector"):
+    assert (info.value.field, info.value.message) == ("equality", "L mu < lambda_max(Sigma) (equality-family hypothesis)")
+    with pytest.raises(CheckFailure) as info:
         C._equality_family(Sigma, [F(1), F(1)], 5)
+    assert (info.value.field, info.value.message) == ("equality",
+                                                      "w* is not an eigenvector of Sigma (equality-family hypothesis)")
 
 
 # --- reading exact numbers and balls (proofs/checker/interval.py) ------------------------------------------------------
