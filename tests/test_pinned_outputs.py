@@ -134,6 +134,15 @@ def test_cli_quantities_unchanged(case, instance_files):
         assert same(old, new, rel), (name, old, new)
 
 
+@pytest.mark.parametrize("case", DATA["cli_trajectories"],
+                         ids=lambda c: f"{c['command']}-{c['instance']}-{'_'.join(c['args'])}")
+def test_trajectory_commands_unchanged(case, instance_files):
+    """``flow`` at a finite time and ``deep-flow`` (flow and descent): the numbers within the integrators' accuracy."""
+    obj = run_json([case["command"], "--instance", str(instance_files[case["instance"]]), *case["args"], "--json"])
+    for name, old in case["quantities"].items():
+        assert same(old, find(obj, name), mpf(case["rel"])), (name, old, find(obj, name))
+
+
 def _depth_key(depth):
     if depth is None:  # the output schema writes a missing depth as null, the old table as "-"
         return "-"
