@@ -19,7 +19,7 @@ from implicitreg.numerics.dual_limit import LimitResult, full_precision_limit, g
 from implicitreg.numerics.float64_dual import Float64Dual, blas_one_thread
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.integer_form import IntegerRows
-from implicitreg.numerics.precision import to_mpf
+from implicitreg.numerics.precision import arb_to_mpf
 from strategies_engine import alphas, conventions, depths, instances, random_instance
 
 
@@ -105,8 +105,8 @@ def test_check_solve_shares_no_approximation(monkeypatch):
     assert check["jacobian_dps"] != first["jacobian_dps"]
     assert check["dual"] is not first["dual"]
     with mpmath.workdps(check["dps"]):
-        assert [to_mpf(v) for v in check["nu0"]] == [to_mpf(v) for v in first["nu0"]]
-        far = max(abs(to_mpf(a) - to_mpf(b)) for a, b in zip(check["nu0"], first["nu"]))
+        assert [arb_to_mpf(v) for v in check["nu0"]] == [arb_to_mpf(v) for v in first["nu0"]]
+        far = max(abs(arb_to_mpf(a) - arb_to_mpf(b)) for a, b in zip(check["nu0"], first["nu"]))
         assert far > mpf(10) ** -20  # the float64 start, not the first solve's answer
 
 
