@@ -24,7 +24,7 @@ from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics._flint_link import FlintLink
 from implicitreg.numerics._result import Result
 from implicitreg.numerics.ode import (METHODS, DormandPrince, OdeResult, OdeSolution, OdeSolver,  # noqa: F401
-                                      RadauIIA, _num, integrate)
+                                      RadauIIA, integrate)
 from implicitreg.numerics.potentials import (DomainError, alpha_convention_value, depth_value, factor_scale,
                                              flow_rate, link, positive_value, product_scale)
 from implicitreg.numerics.precision import arb_to_mpf, flint_precision, mpf_from, to_arb
@@ -105,9 +105,9 @@ class _Problem:
 
 
 def _tolerances(dps, tol, rtol, atol):
-    tol = mpf(10) ** (-(dps - 8)) if tol is None else _num(tol)
-    rtol = mpf(10) ** (-(dps - 5)) if rtol is None else _num(rtol)
-    atol = rtol if atol is None else _num(atol)
+    tol = mpf(10) ** (-(dps - 8)) if tol is None else mpf_from(tol)
+    rtol = mpf(10) ** (-(dps - 5)) if rtol is None else mpf_from(rtol)
+    atol = rtol if atol is None else mpf_from(atol)
     return tol, rtol, atol
 
 
