@@ -1,4 +1,4 @@
-"""``implicitreg select``: which l1 minimizer gradient flow of depth p selects, x_g(p) = argmin G_p over X_BP."""
+"""``implicitreg select``: which l1 minimizer gradient flow of depth D selects, x_g = argmin G_D over X_BP."""
 from __future__ import annotations
 
 
