@@ -260,7 +260,7 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
         S = [i for i, v in enumerate(point) if v != 0]
         sigma = [1 if point[i] > 0 else -1 for i in S]
         q = lambda v: flint.arb(flint.fmpq(Fraction(v).numerator, Fraction(v).denominator)) \
-            if isinstance(v, (int, Fraction)) else to_arb(_mp(v))
+            if isinstance(v, (int, Fraction)) else to_arb(mpf_from(v))
         y0 = flint.arb_mat(len(S), 1, [(s * q(point[i])).mid() for s, i in zip(sigma, S)])
         Jm = flint.arb_mat(len(S), k, [(s * q(d[i])).mid() for s, i in zip(sigma, S) for d in directions])
         JT = Jm.transpose()
@@ -316,11 +316,11 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
 
 def _face_point(point, directions, c):
     """point + sum_j c_j d_j at the current mpmath precision (c exact binary or mpf)."""
-    return [_mp(v) + mpmath.fsum(mpf(cj) * _mp(d[i]) for cj, d in zip(c, directions)) for i, v in enumerate(point)]
+    return [mpf_from(v) + mpmath.fsum(mpf(cj) * mpf_from(d[i]) for cj, d in zip(c, directions)) for i, v in enumerate(point)]
 
 
 def _inside(point, x) -> bool:
-    return all((v > 0) == (_mp(p) > 0) and v != 0 for p, v in zip(point, x) if p != 0)
+    return all((v > 0) == (mpf_from(p) > 0) and v != 0 for p, v in zip(point, x) if p != 0)
 
 
 def _round_coordinates(c, R: int):
@@ -377,7 +377,7 @@ def select_on_face(point, directions, depth, *, digits: int = 40, functional: Ti
     dps1 = digits + 15
     dps2 = 2 * dps1
     for d in directions:  # checked here too: the float64 start must not run on an invalid face
-        if any(_mp(d[i]) != 0 for i, v in enumerate(point) if v == 0):
+        if any(mpf_from(d[i]) != 0 for i, v in enumerate(point) if v == 0):
             raise InvalidParameterError("face directions must vanish off the support of the point")
     mixed = method == "mixed" and bool(directions)
     if mixed:
