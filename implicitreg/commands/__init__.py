@@ -5,6 +5,7 @@ the result's ``to_json()`` (schema: ``docs/schema.md``) with ``--json``.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from typing import Any
@@ -17,10 +18,18 @@ INSTANCE_FORMATS = ("FILE: JSON {\"A\": rows, \"y\": list} (exact entries: integ
                     "decimal repr")
 
 
-def add_command(sub, name: str, run, *, help: str, description: str, instance: str | None = None,
-                json_option: bool = True):
+def add_command(sub, name: str, run, *, help: str | None = None, description: str | None = None,
+                instance: str | None = None, json_option: bool = True):
     """The parser of subcommand ``name`` running ``run(args)``; ``instance`` ("A" or "X") adds ``--instance FILE``
-    and ``json_option`` adds ``--json`` (the options every command shares)."""
+    and ``json_option`` adds ``--json`` (the options every command shares).
+
+    The help line and the description are, unless given, the first line and the rest of ``run``'s docstring: the
+    function that runs a command documents it.
+    """
+    if help is None or description is None:
+        first, _, rest = inspect.getdoc(run).partition("\n\n")
+        help = help or " ".join(first.split())
+        description = description or " ".join(rest.split())
     parser = sub.add_parser(name, help=help, description=description)
     if instance is not None:
         add_instance_option(parser, matrix=instance)

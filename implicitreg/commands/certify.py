@@ -12,10 +12,7 @@ import sys
 def register(sub) -> None:
     from implicitreg.commands import add_alpha_convention_option, add_command, add_depth_option, add_flag
 
-    p = add_command(sub, "certify", _certify,
-                    help="write a tightness certificate (JSON) that `implicitreg check` verifies",
-                    description="Write a tightness certificate: a JSON file that `implicitreg check` verifies "
-                                "without implicitreg's producing code. Format: docs/certificates.md.")
+    p = add_command(sub, "certify", _certify)
     p.add_argument("--instance", required=True, metavar="FILE",
                    help="(required) JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
     p.add_argument("--theorem", required=True, choices=("MS-D2", "MS-D3", "kink", "MC-LB"),
@@ -29,16 +26,17 @@ def register(sub) -> None:
     add_flag(p, "--no-symbolic", "omit the SymPy limit section")
     p.add_argument("--out", required=True, metavar="FILE", help="(required) where to write the certificate")
 
-    c = add_command(sub, "check", _check,
-                    help="verify certificates with the standalone checker (no implicitreg code)",
-                    description="Verify certificates with the standalone checker, which imports none of the code "
-                                "that produced them. Exit status 1 when any certificate fails, 2 when a file is not "
-                                "a readable certificate (one line on stderr).")
+    c = add_command(sub, "check", _check)
     c.add_argument("files", nargs="+", metavar="FILE")
     add_flag(c, "--no-sympy", "skip the SymPy re-check of limits (a certificate with a limit then FAILS)")
 
 
 def _certify(args) -> int:
+    """write a tightness certificate (JSON) that `implicitreg check` verifies
+
+    Write a tightness certificate: a JSON file that `implicitreg check` verifies without implicitreg's producing
+    code. Format: docs/certificates.md.
+    """
     from implicitreg.errors import InvalidParameterError
 
     try:
@@ -94,6 +92,11 @@ def _certify_inner(args) -> int:
 
 
 def _check(args) -> int:
+    """verify certificates with the standalone checker (no implicitreg code)
+
+    Verify certificates with the standalone checker, which imports none of the code that produced them. Exit status
+    1 when any certificate fails, 2 when a file is not a readable certificate (one line on stderr).
+    """
     from implicitreg.proofs.checker.check import main
 
     if getattr(args, "json", False):

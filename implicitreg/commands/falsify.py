@@ -10,12 +10,7 @@ import sys
 def register(sub) -> None:
     from implicitreg.commands import add_alpha_convention_option, add_command, add_depth_option, add_flag
 
-    p = add_command(sub, "falsify", _run, json_option=False,
-                    help="search for a counterexample to a bound written over named quantities",
-                    description="Attack a conjectured bound written over named quantities (--list-quantities): a "
-                                "Hypothesis search over exact instances, then a local search and a shrink; a "
-                                "counterexample becomes a refutation certificate that `implicitreg check` verifies. "
-                                "Exit status 1: refuted, 0: survived, 2: bad input.")
+    p = add_command(sub, "falsify", _run, json_option=False)
     p.add_argument("--lhs", metavar="QUANTITY", help="the observed quantity the bound is about (err_l1, err_l2, "
                    "err_inf, gap, dist_sel, ...; deep linear: sharpness; see --list-quantities)")
     p.add_argument("--bound", metavar="EXPR", help="the conjectured bound, e.g. \"2*alpha**(1-rho)\" (+ - * / **, "
@@ -43,6 +38,12 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
+    """search for a counterexample to a bound written over named quantities
+
+    Attack a conjectured bound written over named quantities (--list-quantities): a Hypothesis search over exact
+    instances, then a local search and a shrink; a counterexample becomes a refutation certificate that `implicitreg
+    check` verifies. Exit status 1: refuted, 0: survived, 2: bad input.
+    """
     from implicitreg.errors import InvalidParameterError
 
     if args.list_quantities:

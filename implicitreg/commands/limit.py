@@ -9,9 +9,9 @@ from implicitreg.commands import (add_alpha_convention_option, add_command, add_
                                   add_flag, emit, progress_wanted)
 
 
-def _diagonal_run(sub, name: str, run, *, help: str, description: str, json_option: bool = True):
+def _diagonal_run(sub, name: str, run, *, json_option: bool = True):
     """The options of a run of a diagonal network: instance (A, y), depth D, alpha and its convention."""
-    p = add_command(sub, name, run, instance="A", help=help, description=description, json_option=json_option)
+    p = add_command(sub, name, run, instance="A", json_option=json_option)
     add_depth_option(p)
     p.add_argument("--alpha", required=True, metavar="A",
                    help="(required) initialization scale > 0, read exactly ('1e-30', '1/8')")
@@ -20,21 +20,11 @@ def _diagonal_run(sub, name: str, run, *, help: str, description: str, json_opti
 
 
 def register(sub) -> None:
-    p = _diagonal_run(sub, "limit", run_limit,
-                      help="certified high-precision gradient-flow limit x_inf(alpha) of a depth-D network",
-                      description="The limit x_inf(alpha) of gradient flow of a depth-D diagonal linear network "
-                                  "(x = u^D - v^D, u(0) = v(0)) on 1/2 ||A x - y||^2, by the dual Newton solve; the "
-                                  "digits are certified by an independent re-solve at twice the precision. "
-                                  "Theory: docs/theory/dln.md.")
+    p = _diagonal_run(sub, "limit", run_limit)
     add_digits_option(p, "30", "significant digits to certify, 1..5000 (default 30); JSON: digits_requested, and "
                                "digits_certified (proved, >= N)")
 
-    q = _diagonal_run(sub, "flow", run_flow, json_option=False,
-                      help="integrate the gradient flow (reduced m-dim or full 2N-dim) in mpmath",
-                      description="Integrate the gradient flow of a depth-D diagonal network in mpmath (reduced "
-                                  "m-dim dual flow, or --full 2N-dim (u, v) flow) with an implicit Radau IIA "
-                                  "scheme. A step budget (--max-steps) stops long runs with advice. Theory: "
-                                  "docs/theory/dln.md.")
+    q = _diagonal_run(sub, "flow", run_flow, json_option=False)
     q.add_argument("--t-final", metavar="T", help="integrate up to time T")
     add_flag(q, "--until-converged", "integrate until ||A x - y||_inf <= tol (the default without --t-final; with "
                                      "--t-final, not converging by T is an error)")
@@ -63,6 +53,12 @@ def _int(text: str, name: str) -> int:
 
 
 def run_limit(args) -> int:
+    """certified high-precision gradient-flow limit x_inf(alpha) of a depth-D network
+
+    The limit x_inf(alpha) of gradient flow of a depth-D diagonal linear network (x = u^D - v^D, u(0) = v(0)) on
+    1/2 ||A x - y||^2, by the dual Newton solve; the digits are certified by an independent re-solve at twice the
+    precision. Theory: docs/theory/dln.md.
+    """
     from implicitreg import api
 
     digits = _int(args.digits, "--digits")
@@ -77,6 +73,12 @@ def run_limit(args) -> int:
 
 
 def run_flow(args) -> int:
+    """integrate the gradient flow (reduced m-dim or full 2N-dim) in mpmath
+
+    Integrate the gradient flow of a depth-D diagonal network in mpmath (reduced m-dim dual flow, or --full 2N-dim
+    (u, v) flow) with an implicit Radau IIA scheme. A step budget (--max-steps) stops long runs with advice. Theory:
+    docs/theory/dln.md.
+    """
     from implicitreg import api
 
     digits = _int(args.digits, "--digits")

@@ -5,17 +5,18 @@ from __future__ import annotations
 def register(sub) -> None:
     from implicitreg.commands import add_command, add_depth_option, add_digits_option
 
-    p = add_command(sub, "select", _run, instance="A",
-                    help="the l1 minimizer selected at depth D (x_g = argmin G_D over X_BP; --depth inf: the "
-                         "analytic centre)",
-                    description="When basis pursuit has a face of minimizers, the limit of gradient flow as alpha -> 0 "
-                                "is x_g = argmin G_D over that face (wah.md writes the depth p); it depends on the "
-                                "depth. Digits are certified by two precisions. Theory: docs/theory/wah.md.")
+    p = add_command(sub, "select", _run, instance="A")
     add_depth_option(p, note=", or 'inf' for the analytic centre")
     add_digits_option(p, "40", "significant digits to certify, 1..10000 (default 40)")
 
 
 def _run(args) -> int:
+    """the l1 minimizer selected at depth D (x_g = argmin G_D over X_BP; --depth inf: the analytic centre)
+
+    When basis pursuit has a face of minimizers, the limit of gradient flow as alpha -> 0 is x_g = argmin G_D over
+    that face (wah.md writes the depth p); it depends on the depth. Digits are certified by two precisions. Theory:
+    docs/theory/wah.md.
+    """
     from implicitreg import api
     from implicitreg.commands import emit
     from implicitreg.commands.limit import _int

@@ -18,21 +18,11 @@ from implicitreg.errors import InvalidParameterError
 
 
 def register(sub) -> None:
-    p = add_command(sub, "sharpness", _run_sharpness, instance="X",
-                    help="deep linear networks: lower bound, exact minimum and balanced sharpness",
-                    description="Sharpness (largest Hessian eigenvalue) of depth-L linear networks at minimizers of "
-                                "R = (1/n)||y - X w||^2: the lower bound S_LB = 2 L a ||w*||^(2-2/L), the exact "
-                                "minimum over minimizers, the balanced rank-one value and the data constants. "
-                                "Theory: docs/theory/deep_linear.md.")
+    p = add_command(sub, "sharpness", _run_sharpness, instance="X")
     add_depth_option(p, "deep-linear")
     add_digits_option(p, "20", "significant digits printed, 1..1000 (default 20)")
 
-    q = add_command(sub, "deep-flow", _run_flow, instance="X",
-                    help="deep linear networks: gradient flow/descent, final sharpness vs bounds",
-                    description="Gradient flow (or gradient descent with --eta) of a depth-L linear network in "
-                                "float64 from a seeded initialization; reports the final sharpness, the distance to "
-                                "w*, the alignment and the ratios to the bounds. Exit status 1 when it did not "
-                                "converge. Theory: docs/theory/deep_linear.md.")
+    q = add_command(sub, "deep-flow", _run_flow, instance="X")
     add_depth_option(q, "deep-linear")
     q.add_argument("--init", required=True, choices=("small", "residual"),
                    help="(required) small: entries N(0, s^2); residual: I + s/sqrt(L d) N(0,1) with head e_1")
@@ -64,6 +54,12 @@ def _facts(data, depth: int) -> dict:
 
 
 def _run_sharpness(args) -> int:
+    """deep linear networks: lower bound, exact minimum and balanced sharpness
+
+    Sharpness (largest Hessian eigenvalue) of depth-L linear networks at minimizers of R = (1/n)||y - X w||^2: the
+    lower bound S_LB = 2 L a ||w*||^(2-2/L), the exact minimum over minimizers, the balanced rank-one value and the
+    data constants. Theory: docs/theory/deep_linear.md.
+    """
     from implicitreg import api
 
     res = api.sharpness(api.load_regression_data(args.instance), depth=args.depth,
@@ -137,6 +133,12 @@ def flow_report(data, depth: int, init: str, scale, seed: int = 0, eta=None, ste
 
 
 def _run_flow(args) -> int:
+    """deep linear networks: gradient flow/descent, final sharpness vs bounds
+
+    Gradient flow (or gradient descent with --eta) of a depth-L linear network in float64 from a seeded
+    initialization; reports the final sharpness, the distance to w*, the alignment and the ratios to the bounds.
+    Exit status 1 when it did not converge. Theory: docs/theory/deep_linear.md.
+    """
     from implicitreg import api
 
     res = api.deep_flow(api.load_regression_data(args.instance), depth=args.depth, init=args.init, scale=args.scale,
