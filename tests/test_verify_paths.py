@@ -48,7 +48,8 @@ def test_verdict_json_missing_fields_are_null():
     out = v.to_json()
     assert out["depth"] is None and out["alpha_range"] is None and out["alpha_convention"] is None
     assert out["observed"] is None and out["bound"] is None and out["margin"] is None and out["slope"] is None
-    assert out["observed_text"] == "min 3" and out["passed"] is False and out["note"] == ""
+    assert out["observed_text"] == "min 3" and out["bound_text"] == "vertex enumeration" and out["margin_text"] == ""
+    assert out["passed"] is False and out["note"] == ""
 
 
 def test_summary_marks_each_theorem_and_says_when_nothing_ran():
@@ -227,3 +228,11 @@ def test_resolve_suites_refuses_with_the_list(only, message):
     with pytest.raises(InvalidParameterError) as err:
         verify.resolve_suites(only, SUITES)
     assert str(err.value) == message
+
+
+def test_short_table_shrinks_one_column_at_a_time():
+    """theorem 40 and instance 41 columns into a room of 47: 23 + 24, whichever is longer giving one column."""
+    row = Verdict("T" * 40, "paper", "I" * 41, "2, 5/2, 3, 4, 5", "-", "1", "4", "", True)
+    lines = verify.format_table([row]).splitlines()
+    h = next(k for k, line in enumerate(lines) if line.startswith("theorem"))
+    assert lines[h + 2].startswith("T" * 22 + "~  " + "I" * 23 + "~  2, 5/2, 3~")
