@@ -17,7 +17,6 @@ FOLDERS = ("implicitreg", "theory", "numerics", "proofs", "tests", "tools", "ben
 OPEN = {
     "proofs/certify.py": "certificates (issue 14) grew it past 700 lines; split the deep-linear certificate out",
     "proofs/checker/check.py": "the checker (issues 12/14) grew it past 700 lines; split per certificate kind",
-    "tests/test_figures.py": "split by paper in the figures branch (test_figures_wah/_ms/_mc.py), not yet landed",
 }
 
 
