@@ -572,3 +572,25 @@ def test_diagonal_certificates_on_ordinary_data():
     cert = certify.diagonal_certificate(inst, "5/2", ["1e-6"], theorem="MS-D3", symbolic=False)
     assert {b["name"] for b in cert["bounds"]} == {"upper_l1", "lower_inf"}
     assert any("Krawczyk" in v for v in check_certificate(cert))
+
+
+@settings(max_examples=60 if THOROUGH else 15)
+@given(st.lists(st.integers(-30, 30), min_size=4, max_size=4), st.integers(0, 3), st.integers(1, 60))
+def test_largest_root_refinement_agrees_with_sturm_bisection(entries, repeat, digits):
+    """The checker's fast refinement (integer signs of the square-free part after Sturm isolation) encloses the same
+    root as the plain Sturm bisection of lp.py, within the requested width; repeated and rational roots included."""
+    from implicitreg.proofs.checker import lp
+    from implicitreg.proofs.checker.check import _largest_root
+
+    a, b, c, e = (Fraction(v) for v in entries)
+    M = [[a, b, Fraction(0)], [b, c, e], [Fraction(0), e, a + c]]  # symmetric: real roots
+    poly = lp.charpoly(M)
+    for _ in range(repeat):  # (t - r)^k factors: repeated roots, the largest one possibly among them
+        poly = [x - Fraction(repeat) * y for x, y in zip(poly + [Fraction(0)], [Fraction(0)] + poly)]
+    width = Fraction(1, 10 ** digits)
+    lo_, hi_ = _largest_root(poly, width)
+    ref_lo, ref_hi = lp.largest_root_interval(poly, width)
+    assert hi_ - lo_ <= width and lo_ <= ref_hi and ref_lo <= hi_  # both hold the largest root
+    assert lp.count_roots_above(poly, hi_) == 0 and (lo_ == hi_ or lp.count_roots_above(poly, lo_) >= 1)
+    if lo_ == hi_:
+        assert lp.polyval(poly, lo_) == 0
