@@ -230,6 +230,16 @@ def test_float_flow_step_budget_and_frozen_result():
     assert res.to_json()["status"] == -1 and dl.gradient_descent is dl.deep_gradient_descent
 
 
+def test_float_flow_that_diverges_is_reported_not_warned(recwarn):
+    """A float64 flow from a huge start overflows: the result says so (status -1, not success), and no numpy
+    RuntimeWarning reaches stderr."""
+    net0 = dl.small_init(3, 3, 0.2, np.random.default_rng(7))
+    huge = dataclasses.replace(net0, weights=tuple(W * 1e60 for W in net0.weights))
+    res = dl.gradient_flow(huge, DATA, 1e3, rtol=1e-9, atol=1e-13, max_steps=2000)
+    assert res.status == -1 and not res.success
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_imbalances_conserved_by_mpmath_flow_to_tolerance():
     """integrate(rk45) at 30 digits, rtol = 1e-12: drift ~ rtol, far below the O(1) imbalances."""
     from implicitreg.proofs.suites.deep_linear import imbalance_drift_mp

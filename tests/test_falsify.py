@@ -1,4 +1,4 @@
-"""The falsifier, its refutation certificates and the quantity registry (proofs/falsify.py, theory/quantities.py,
+"""The falsifier, its refutation certificates and the quantity registry (proofs/falsify/, theory/quantities.py,
 numerics/quantities.py, proofs/checker/refutation.py, `implicitreg falsify`).
 
 Expected values come from the statements (theory/diagonal.py) and the mathematics of the families, never from the

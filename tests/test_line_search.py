@@ -109,3 +109,58 @@ def test_face_newton_accepts_only_descent_steps(depth, weight, armijo):
         assert G[-1] < G[0]
         if armijo:  # feasible trial steps were evaluated and rejected
             assert value_calls[0] > len(S) * (iterations + 1)
+
+
+@pytest.mark.parametrize("depth, alpha", [(F(2), "1e-8"), (F(3), "1e-10")])
+def test_mixed_refinement_accepts_only_ascent_steps(depth, alpha):
+    """The refinement of the mixed-precision solve (the default path) from nu = 0: its damped steps must increase the
+    dual objective. The objective is evaluated only when a step is guarded (a full step changing x by less than
+    FULL_STEP is taken without it): an iteration with objective calls starts with the current value when the
+    previous one was unguarded, and its last call is the accepted value."""
+    from implicitreg.numerics.integer_form import IntegerRows
+    from implicitreg.numerics.mixed_limit import MixedDual, refine
+
+    dps = 40
+    events = []
+    with mpmath.workdps(dps), flint_precision(dps):
+        dual = MixedDual(Y, depth, IntegerRows(A))
+        objective, gradient = dual.objective, dual.gradient
+
+        def recording_objective(nu, z, a):
+            value = objective(nu, z, a)
+            events.append(("f", to_mpf(value)))
+            return value
+
+        def recording_gradient(x):
+            events.append(("g", None))
+            return gradient(x)
+
+        dual.objective, dual.gradient = recording_objective, recording_gradient
+        r = refine(dual, [flint.arb(0)] * 2, to_arb(mpf(alpha)), dps, dps, accuracy_digits=20,
+                   slow=flint.arb(10) ** -3, tol_digits=dps - 5)
+        chunks, current = [], None
+        for kind, value in events:
+            if kind == "g":
+                current = []
+                chunks.append(current)
+            else:
+                current.append(value)
+        assert len(chunks) == r.iterations
+        noise = mpf(10) ** -(dps - 12)
+        previous, guarded, rejected = None, 0, 0     # previous: accepted value of the last guarded iteration
+        for k, values in enumerate(chunks):
+            if not values:
+                previous = None                      # an unguarded full step: the next guarded one re-evaluates
+                continue
+            guarded += 1
+            if previous is None:
+                baseline, trials = values[0], values[1:]
+            else:
+                baseline, trials = previous, values
+            assert trials, k
+            accepted = trials[-1]
+            assert accepted >= baseline - noise * abs(baseline), (k, baseline, accepted)
+            rejected += sum(1 for v in trials[:-1] if v < baseline)
+            previous = accepted
+        assert guarded >= 2 and rejected >= 1      # the line search ran and rejected a downhill step
+        assert max(abs(to_mpf(g)) for g in gradient(r.x)) < mpf(10) ** -25

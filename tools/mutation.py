@@ -42,6 +42,9 @@ REASONS = ROOT / "tools" / "mutation_reasons.json"
 ROOMS = {"implicitreg": "implicitreg", "implicitreg/theory": "theory", "implicitreg/numerics": "numerics",
          "implicitreg/proofs": "proofs"}
 
+#: top-level folders also copied as they are in the checkout (tests read reference certificates, docs from there)
+CHECKOUT_COPIES = ("proofs", "docs")
+
 #: name -> (source file in the checkout, test files, mutant-name globs or None for the whole module)
 def _fn(module: str, *functions: str) -> list[str]:
     """Mutant-name globs for module-level functions and methods (``Class.method``) of ``module``."""
@@ -72,16 +75,36 @@ TARGETS = {
                             "_dominance_start")),
     "suite-basis-pursuit": ("proofs/suites/basis_pursuit.py",
                             ["tests/test_suites_run.py::test_suite_rows_pass[basis_pursuit]"], None),
+    # basis pursuit: verify() and the rho re-check (the result checks), and the exact LP's proof of optimality
     "bp-verify": ("numerics/basis_pursuit.py", ["tests/test_bp_forgeries.py"],
-                  _fn("implicitreg.numerics.basis_pursuit", "BasisPursuitResult.verify", "_check_rho")),
-    "precision": ("numerics/precision.py", ["tests/test_digits.py", "tests/test_potentials_numeric.py"],
+                  _fn("implicitreg.numerics.basis_pursuit", "BasisPursuitResult.verify", "_check_rho",
+                      "Face.contains")),
+    "lp-proof": ("numerics/lp_exact.py", ["tests/test_bp_forgeries.py", "tests/test_basis_pursuit.py"],
+                 _fn("implicitreg.numerics.lp_exact", "_prove_lp")),
+    # digit certification: the agreement count, the decade and the printed digits
+    # (the whole-solve digit tests of tests/test_digits.py belong to dual-limit; here the pieces' own tests)
+    "precision": ("numerics/precision.py", ["tests/test_precision_certification.py", "tests/test_potentials_numeric.py",
+                                            "tests/test_digits.py::test_agreeing_digits_counts_exactly",
+                                            "tests/test_digits.py::test_decade_is_exact",
+                                            "tests/test_digits.py::test_significant_str_prints_the_certified_digits",
+                                            "tests/test_digits.py::test_digits_equal_the_agreement_of_the_two_solves"],
                   _fn("implicitreg.numerics.precision", "agreeing_digits", "significant_str", "decade",
                       "working_dps")),
+    # the dual solve's certificate (two solves, their agreement, the printed digits) and its line search
     "dual-limit": ("numerics/dual_limit.py",
-                   ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py"],
-                   _fn("implicitreg.numerics.dual_limit", "gradient_flow_limit", "LimitResult.x_str", "_newton")),
+                   ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
+                    "tests/test_limit_certificate.py"],
+                   _fn("implicitreg.numerics.dual_limit", "_certify", "LimitResult.x_str", "boundary_step")),
+    "dual-newton": ("numerics/dual_limit.py",
+                    ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
+                     "tests/test_limit_certificate.py"],
+                    _fn("implicitreg.numerics.dual_limit", "_newton")),
+    # line searches: the damped Newton on a face (selection) and the refinement of the mixed-precision solve
     "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py"],
                     _fn("implicitreg.numerics.selection", "minimize_on_face")),
+    "mixed-refine": ("numerics/mixed_limit.py", ["tests/test_line_search.py", "tests/test_mixed_limit.py",
+                                                 "tests/test_digits.py"],
+                     _fn("implicitreg.numerics.mixed_limit", "refine")),
     "theory-selection": ("theory/selection.py", STATEMENT_TESTS + ["tests/test_wah_theory.py"], None),
     "theory-diagonal": ("theory/diagonal.py", STATEMENT_TESTS + ["tests/test_diagonal_theory.py"], None),
     "theory-potentials": ("theory/potentials.py", STATEMENT_TESTS + ["tests/test_potentials.py"], None),
@@ -89,10 +112,39 @@ TARGETS = {
     "theory-sharpness": ("theory/sharpness.py", STATEMENT_TESTS + ["tests/test_sharpness_theory.py"], None),
     "theory-basis-pursuit": ("theory/basis_pursuit.py", STATEMENT_TESTS, None),
 }
-CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_grammar.py", "tests/test_certificates.py"]
-for _m in ("interval", "lp", "krawczyk", "theorems", "jsonread", "schema", "symbolic", "refutation", "check",
-           "grammar"):
-    TARGETS[f"checker-{_m}"] = (f"proofs/checker/{_m}.py", CHECKER_TESTS, None)
+# proofs/checker: the functions that decide acceptance (large modules restricted to them; see docs/mutation.md)
+CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "tests/test_checker_grammar.py",
+                 "tests/test_checker_forgeries.py", "tests/test_certificates.py"]
+_CHECKER = "implicitreg.proofs.checker."
+TARGETS.update({
+    # check.py: balls, ratios, verdicts and the exact equality proof (not the output texts)
+    "checker-check": ("proofs/checker/check.py", CHECKER_TESTS,
+                      _fn(_CHECKER + "check", "_ball", "_inside", "_ratio", "_verdict", "_check_equality",
+                          "_equality_family")),
+    # check.py: the entry point (hash, schema, dispatch, refusals of malformed input)
+    "checker-entry": ("proofs/checker/check.py", CHECKER_TESTS, _fn(_CHECKER + "check", "check_certificate")),
+    # check.py, deep linear networks: the exact form (normal equations, product, Hessian, Sturm, ratio)
+    "checker-deep": ("proofs/checker/check.py", CHECKER_TESTS, _fn(_CHECKER + "check", "_check_deep_linear")),
+    # check.py, deep linear networks on ordinary data (balanced minimizer enclosed, not exact)
+    "checker-balanced": ("proofs/checker/check.py", CHECKER_TESTS,
+                         _fn(_CHECKER + "check", "_check_deep_balanced", "_balanced_skeleton", "_ball_scaled")),
+    # check.py, diagonal networks: one point's enclosures and the certificate-level checks
+    "checker-point": ("proofs/checker/check.py", CHECKER_TESTS,
+                      _fn(_CHECKER + "check", "_check_point", "_check_diagonal", "_norm", "_alpha_product",
+                          "_instance_constants", "_point_constants")),
+    "checker-interval": ("proofs/checker/interval.py", CHECKER_TESTS,
+                         _fn(_CHECKER + "interval", "exact", "exact_vector", "exact_matrix", "point", "hull", "lo",
+                             "hi", "to_fraction", "endpoints", "read_ball", "require_inside")),
+    "checker-lp": ("proofs/checker/lp.py", CHECKER_TESTS, None),
+    "checker-krawczyk": ("proofs/checker/krawczyk.py", CHECKER_TESTS, None),
+    "checker-theorems": ("proofs/checker/theorems.py", CHECKER_TESTS, None),
+    "checker-grammar": ("proofs/checker/grammar.py", CHECKER_TESTS, _fn(_CHECKER + "grammar", "to_interval")),
+    "checker-symbolic": ("proofs/checker/symbolic.py", CHECKER_TESTS,
+                         _fn(_CHECKER + "symbolic", "recheck_limit", "prove_equality", "_decided_sign",
+                             "_decided_argmax")),
+    "checker-refutation": ("proofs/checker/refutation.py", CHECKER_TESTS + ["tests/test_falsify.py"],
+                           _fn(_CHECKER + "refutation", "check", "_check_at_precision")),
+})
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
@@ -129,32 +181,45 @@ def stage(name: str, keep: bool = False) -> Path:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
-    if (where / "tests").exists():
-        shutil.rmtree(where / "tests")
-    shutil.copytree(ROOT / "tests", where / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    # tests that read files by their checkout path (reference certificates, proofs named in provenance, docs) find
+    # them at the top level as in the checkout; these copies are never imported as the package (not mutated)
+    for folder in ("tests",) + CHECKOUT_COPIES:
+        if (where / folder).exists():
+            shutil.rmtree(where / folder)
+        shutil.copytree(ROOT / folder, where / folder, ignore=shutil.ignore_patterns("__pycache__"))
     pytest_section = (ROOT / "pyproject.toml").read_text().split("[tool.pytest.ini_options]", 1)[1]
     pytest_section = pytest_section.split("\n[", 1)[0]
     config = (
         "[tool.mutmut]\n"
         'source_paths = ["implicitreg"]\n'
+        f"also_copy = {json.dumps([f + '/' for f in CHECKOUT_COPIES])}\n"
         f'only_mutate = ["{staged_path(source)}"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
         "use_git_change_detection = false\n"
         'process_isolation = "forkserver"\n'
-        "timeout_multiplier = 10.0\n"
-        "timeout_constant = 30.0\n"
+        "timeout_multiplier = 4.0\n"
+        "timeout_constant = 15.0\n"
         "\n[tool.pytest.ini_options]" + pytest_section
     )
     (where / "pyproject.toml").write_text(config)
     return where
 
 
-def run(name: str, jobs: int, keep: bool = False) -> int:
-    where = stage(name, keep)
+def run(name: str, jobs: int, keep: bool = False, resume: bool = False) -> int:
+    """Run mutmut on one target. ``resume``: keep the stored verdicts and re-test only the mutants not killed
+    (survived, no tests, not run): after tests were added, a killed mutant stays killed."""
+    selected = None
+    if resume:
+        selected = sorted(k for k, v in results(name).items() if v not in ("killed", "timeout"))
+        if not selected:
+            print(f"== {name}: nothing to resume", flush=True)
+            return 0
+    where = stage(name, keep or resume)
+    (where / "measured-on").write_text(commit() + "\n")
     _, _, globs = TARGETS[name]
     mutmut = Path(sys.executable).parent / "mutmut"
-    cmd = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(jobs)] + list(globs or [])
+    cmd = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(jobs)] + list(selected or globs or [])
     print(f"== {name}: {' '.join(cmd)} (in {where})", flush=True)
     env = dict(os.environ, IMPLICITREG_PROFILE="ci")
     env.pop("CI", None)  # the install tests stay out of mutant runs
@@ -205,31 +270,58 @@ def commit() -> str:
     return out.stdout.strip() + (" (+ uncommitted changes)" if dirty else "")
 
 
+def _previous(name: str, doc: str) -> tuple[str | None, list[str]]:
+    """The row and survivor entries of ``name`` in the current report, for a target not measured in this checkout
+    (each developer measures some targets; a report rewritten elsewhere keeps the others' measured rows)."""
+    import fnmatch
+
+    source, _, globs = TARGETS[name]
+    row = next((ln for ln in doc.splitlines() if ln.startswith(f"| {name} | ") and "| not run |" not in ln), None)
+    if row is None:
+        return None, []
+    if row.count("|") == 9:  # a row of the report format without a commit column: the header named the commit
+        old = doc.split("Measured on commit ", 1)[-1].split(" ", 1)[0] if "Measured on commit " in doc else "?"
+        row += f" {old} |"
+    patterns = globs or [module_of(source) + ".*"]
+    entries = doc.split("### Surviving mutants", 1)[-1].split("\n- ")[1:]
+    kept = ["- " + e.split("<!-- mutation-report:end -->")[0].rstrip("\n") for e in entries
+            if any(fnmatch.fnmatch(e[1:].split("`", 1)[0], g) for g in patterns)]
+    return row, kept
+
+
 def report(names) -> str:
     reasons = json.loads(REASONS.read_text()) if REASONS.exists() else {}
+    doc = REPORT.read_text() if REPORT.exists() else ""
     rows, survivors = [], []
     for name in names:
         res = results(name)
         source, tests, globs = TARGETS[name]
         if not res:
-            rows.append(f"| {name} | `{source}` | not run | | | | | |")
+            row, kept = _previous(name, doc)
+            rows.append(row or f"| {name} | `{source}` | not run | | | | | | |")
+            survivors += kept
             continue
         count = {s: sum(1 for v in res.values() if v == s) for s in set(res.values())}
         killed = count.get("killed", 0) + count.get("timeout", 0)
         decided = len(res) - count.get("not checked", 0) - count.get("skipped", 0)
         score = 100.0 * killed / decided if decided else 0.0
         scope = "whole module" if globs is None else ", ".join(f"`{g.rsplit('.', 1)[-1]}`" for g in globs)
+        partial = " (partial)" if count.get("not checked", 0) else ""
+        stamp = STAGE / name / "measured-on"
+        measured = stamp.read_text().strip() if stamp.exists() else "?"
         rows.append(f"| {name} | `{source}` ({scope}) | {len(res)} | {killed} | {count.get('survived', 0)} | "
-                    f"{count.get('no tests', 0)} | {count.get('not checked', 0)} | {score:.1f}% |")
+                    f"{count.get('no tests', 0)} | {count.get('not checked', 0)} | {score:.1f}%{partial} | "
+                    f"{measured} |")
         for mutant, status in sorted(res.items()):
             if status in ("survived", "no tests", "suspicious"):
                 reason = reasons.get(mutant, "UNEXPLAINED")
                 survivors.append(f"- `{mutant}` ({status}): {reason}  \n  `{diff(name, mutant)}`")
-    head = (f"Measured on commit {commit()} with mutmut 3.8.1 (`python tools/mutation.py`). Score = killed "
-            "(timeouts count as killed) / mutants that ran; 'no tests' (no selected test executes the mutated code) "
-            "counts against the score; 'not run': mutants of an interrupted run, not counted.\n\n"
-            "| target | module (mutated functions) | mutants | killed | survived | no tests | not run | score |\n"
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+    head = ("Measured with mutmut 3.8.1 (`python tools/mutation.py`), each row on the commit it names. Score = "
+            "killed (timeouts count as killed) / mutants that ran; 'no tests' (no selected test executes the mutated "
+            "code) counts against the score; 'not run': mutants of an interrupted run, not counted (such a row is "
+            "marked partial).\n\n"
+            "| target | module (mutated functions) | mutants | killed | survived | no tests | not run | score | commit |\n"
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
     return head + "\n".join(rows) + "\n\n### Surviving mutants\n\n" + ("\n".join(survivors) or "None.") + "\n"
 
 
@@ -240,6 +332,8 @@ def main(argv=None) -> int:
     ap.add_argument("--report", action="store_true", help="only rewrite the report from stored results")
     ap.add_argument("--keep", action="store_true",
                     help="reuse mutmut's stored verdicts (faster; stale when only the tests changed)")
+    ap.add_argument("--resume", action="store_true",
+                    help="re-test only the mutants not killed in the stored run (after tests were added)")
     args = ap.parse_args(argv)
     names = args.targets or list(TARGETS)
     unknown = [n for n in names if n not in TARGETS]
@@ -247,7 +341,7 @@ def main(argv=None) -> int:
         ap.error(f"unknown targets {unknown}; known: {', '.join(TARGETS)}")
     if not args.report:
         for name in names:
-            run(name, args.jobs, args.keep)
+            run(name, args.jobs, args.keep, args.resume)
     text = report(list(TARGETS))
     doc = REPORT.read_text() if REPORT.exists() else ""
     start, end = "<!-- mutation-report:start -->", "<!-- mutation-report:end -->"

@@ -119,11 +119,18 @@ def _float_flow(fun, net0, data, t_end, rtol, atol, stop_excess_loss, max_steps)
         reached.terminal = True
         events = [reached]
     try:
-        sol = scipy.integrate.solve_ivp(counted, (0.0, t_end), y0, method="RK45", rtol=rtol, atol=atol,
-                                        events=events, first_step=t_end / 100)
+        # a diverging flow overflows inside scipy's step arithmetic: it is reported by the status below
+        # (non-finite weights or scipy's failed step), not by a warning on stderr
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = scipy.integrate.solve_ivp(counted, (0.0, t_end), y0, method="RK45", rtol=rtol, atol=atol,
+                                            events=events, first_step=t_end / 100)
     except _TooManySteps:
         return DeepFlowResult(net=net0, t=float("nan"), status=-1, message=f"max_steps = {max_steps} reached",
                               nfev=calls[0], nsteps=max_steps, integrator="scipy solve_ivp RK45 (float64)")
+    if not np.all(np.isfinite(sol.y[:, -1])):
+        return DeepFlowResult(net=unflatten(sol.y[:, -1], net0), t=float(sol.t[-1]), status=-1,
+                              message="diverged: the weights became non-finite", nfev=int(sol.nfev),
+                              nsteps=len(sol.t) - 1, integrator="scipy solve_ivp RK45 (float64)")
     message = "stop condition met" if sol.status == 1 else ("reached t_end" if sol.status == 0 else sol.message)
     return DeepFlowResult(net=unflatten(sol.y[:, -1], net0), t=float(sol.t[-1]), status=int(sol.status),
                           message=message, nfev=int(sol.nfev), nsteps=len(sol.t) - 1,

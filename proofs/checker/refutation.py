@@ -1,7 +1,7 @@
 """Refutation certificates: "on this exact instance, at this alpha, the conjectured bound is violated".
 
 Standard library and mpmath only; imports nothing of implicitreg outside this checker. Written by
-``implicitreg falsify`` (``proofs/falsify.py``); format ``kind: "refutation"`` (docs/certificates.md):
+``implicitreg falsify`` (``proofs/falsify/``); format ``kind: "refutation"`` (docs/certificates.md):
 
 * ``instance`` (A, y exact), ``depth`` D >= 2, ``alpha_convention`` (product: u(0)^D = alpha; factor: u(0) = alpha),
   ``alpha`` > 0 exact;

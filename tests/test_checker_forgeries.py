@@ -1,0 +1,585 @@
+"""The checker's acceptance functions at their boundaries, and forgeries that exactly one check can reject.
+
+Complements tests/test_checker_attacks.py (hostile files): here every decision of proofs/checker is exercised on
+both sides of its threshold (a widest allowed ball is accepted, one a hair wider is refused; a ratio enclosure
+touching 1 from the right side is decided, one straddling 1 is not), and each forged certificate is built from a
+reference certificate with the hash recomputed so that only one check can reject it (the expected field and
+message come from the forgery's construction, never from the checker's output). Mutation testing
+(tools/mutation.py, docs/mutation.md) measures that a planted bug in any of these checks is noticed.
+"""
+from __future__ import annotations
+
+import copy
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import mpmath
+from mpmath import iv
+
+import strategies_certificates as S
+from implicitreg.proofs.checker import check as C
+from implicitreg.proofs.checker import lp
+from implicitreg.proofs.checker.check import CheckFailure, _ball, _ratio, _verdict, check_certificate
+from implicitreg.proofs.checker.interval import endpoints, hull, point, precision
+
+F = Fraction
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "proofs" / "reference_certificates"
+
+
+@pytest.fixture(scope="module")
+def refs() -> dict[str, dict]:
+    return {p.stem: S.load(p) for p in sorted(REFERENCE.glob("*.json"))}
+
+
+def refused(cert, field, message=None, use_sympy=None):
+    """Rejected (hash recomputed by the forger) at exactly ``field``, with ``message`` in the message."""
+    with pytest.raises(CheckFailure) as info:
+        check_certificate(S.rehash(cert), use_sympy=use_sympy)
+    assert info.value.field == field, (info.value.field, info.value.message)
+    if message:
+        assert message in info.value.message, info.value.message
+    return info.value
+
+
+def edit(cert, path, value):
+    cert = copy.deepcopy(cert)
+    S.set_at(cert, path, value)
+    return cert
+
+
+def ball(mid, rad):
+    return {"mid": str(mid), "rad": str(rad)}
+
+
+# --- balls: the widest allowed radius is accepted, anything wider refused --------------------------------------------
+
+@pytest.mark.parametrize("mid", [F(3), F(-3), F(1, 4), F(-1, 4)])
+def test_box_radius_is_relative_to_max_one_and_the_centre(mid):
+    cap = C.NU_MAX_RELATIVE_RADIUS * max(1, abs(mid))
+    assert _ball(ball(mid, cap), "nu", nu=True) == (mid - cap, mid + cap)
+    with pytest.raises(CheckFailure, match="box radius above") as info:
+        _ball(ball(mid, cap + F(1, 10 ** 60)), "nu", nu=True)
+    assert info.value.field == "nu.rad"
+
+
+@pytest.mark.parametrize("mid", [F(3), F(-3), F(1, 4)])
+def test_ball_radius_is_relative_to_the_midpoint(mid):
+    cap = C.BALL_MAX_RELATIVE_RADIUS * abs(mid)
+    assert _ball(ball(mid, cap), "x") == (mid - cap, mid + cap)
+    with pytest.raises(CheckFailure, match="ball radius above") as info:
+        _ball(ball(mid, cap + F(1, 10 ** 60)), "x")
+    assert info.value.field == "x.rad"
+
+
+def test_a_ball_around_zero_must_have_radius_zero():
+    assert _ball(ball(0, 0), "x") == (0, 0)
+    with pytest.raises(CheckFailure, match="ball radius above"):
+        _ball(ball(0, "1e-300"), "x")
+
+
+# --- ratio intervals -------------------------------------------------------------------------------------------------
+
+def _enclosure(clo, chi):
+    """An interval with exactly these (dyadic) ends and those ends as Fractions."""
+    with precision(40):
+        x = hull(point(clo), point(chi))
+        return x, endpoints(x)
+
+
+def _ratio_of(computed, rlo, rhi):
+    with precision(40):
+        return _ratio(computed, {"lo": str(rlo), "hi": str(rhi)}, "r", "e/b")
+
+
+def test_ratio_interval_accepts_its_own_endpoints_and_its_widest_width():
+    w = C.RATIO_MAX_RELATIVE_WIDTH
+    x, (clo, chi) = _enclosure(F(1, 2) - F(1, 2 ** 40), F(1, 2))
+    assert (clo, chi) == (F(1, 2) - F(1, 2 ** 40), F(1, 2))
+    assert _ratio_of(x, clo, chi) == (clo, chi)                       # the enclosure itself, endpoints included
+    assert _ratio_of(x, chi - w * chi, chi) == (clo, chi)             # exactly the widest interval
+    with pytest.raises(CheckFailure, match="wider than") as info:
+        _ratio_of(x, chi - w * chi - F(1, 10 ** 40), chi)
+    assert info.value.field == "r"
+
+
+@pytest.mark.parametrize("rlo", [F(0), F(-1, 2)])
+def test_ratio_lower_end_must_be_positive(rlo):
+    x, _ = _enclosure(F(1, 2), F(1, 2))
+    with pytest.raises(CheckFailure, match="positive lower end") as info:
+        _ratio_of(x, rlo, F(1, 2))
+    assert info.value.field == "r.lo"
+
+
+def test_ratio_interval_must_contain_the_enclosure_on_both_sides():
+    x, (clo, chi) = _enclosure(F(1, 2) - F(1, 2 ** 40), F(1, 2))
+    eps = F(1, 10 ** 30)
+    for rlo, rhi in ((clo + eps, chi), (clo, chi - eps)):     # the enclosure sticks out below, above
+        with pytest.raises(CheckFailure, match="not inside the stated") as info:
+            _ratio_of(x, rlo, rhi)
+        assert info.value.field == "r"
+
+
+def test_unbounded_ratio_enclosure_is_refused():
+    with precision(40):
+        with pytest.raises(CheckFailure, match="unbounded") as info:
+            _ratio(iv.mpf(["-inf", "inf"]), {"lo": "1/2", "hi": "1/2"}, "r", "e/b")
+    assert info.value.field == "r"
+
+
+# --- verdicts: decided at 1 exactly, refused when straddling -----------------------------------------------------------
+
+def test_verdicts_at_the_boundary_one():
+    one = F(1)
+    assert _verdict("upper", "b", F(1, 2), one, "r") == " (bound holds)"          # ratio <= 1 for sure
+    assert _verdict("lower", "b", one, F(3, 2), "r") == " (bound holds)"          # ratio >= 1 for sure
+    assert _verdict("limit", "b", F(5), F(6), "r") == ""                          # a limit claims no side
+    assert _verdict("upper", "b", F(5), F(6), "r", equality=True) == " (attained: equality proved exactly)"
+    for side, clo, chi, words in (("upper", one, F(3, 2), "not decided"),     # touches 1 from above: undecided
+                                  ("lower", F(1, 2), one, "not decided"),
+                                  ("upper", F(11, 10), F(3, 2), "'b' is violated"),
+                                  ("lower", F(1, 2), F(9, 10), "'b' is violated"),
+                                  ("sideways", F(1, 2), F(9, 10), "not decided")):
+        with pytest.raises(CheckFailure, match=words) as info:
+            _verdict(side, "b", clo, chi, "r")
+        assert info.value.field == "r"
+        assert side in info.value.message
+
+
+# --- exact LP certificates: each check alone ---------------------------------------------------------------------------
+
+A2 = [[F(1), F(1, 2), F(1, 2)], [F(0), F(1), F(-1)]]      # x* = e_1 for y = (1, 0): rho = 1/2 (see test_checker_attacks)
+Y2 = [F(1), F(0)]
+X2 = [F(1), F(0), F(0)]
+V2 = [F(-1, 2), F(1, 2), F(1, 2)]
+
+
+def _lp_refused(field, words, fn, *args):
+    with pytest.raises(CheckFailure) as info:
+        fn(*args)
+    assert info.value.field == field, (info.value.field, info.value.message)
+    assert words in info.value.message, info.value.message
+
+
+def test_l1_certificate_each_check_alone():
+    assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(0)], "bp")
+    assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(1, 2)], "bp")     # ||A^T lambda||_inf = 1 exactly: fine
+    _lp_refused("bp.x_star", "not feasible", lp.check_l1_optimal, A2, Y2, [F(1), F(0), F(1, 10)], F(11, 10),
+                [F(1), F(0)], "bp")
+    _lp_refused("bp.value", "states 2", lp.check_l1_optimal, A2, Y2, X2, F(2), [F(1), F(0)], "bp")
+    _lp_refused("bp.lambda", "expected 2 entries", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1)], "bp")
+    # lambda = (1, 0.6): <y, lambda> = 1 = value (no gap) but (A^T lambda)_1 = 1/2 + 3/5 > 1
+    _lp_refused("bp.lambda", "not dual feasible", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1), F(3, 5)], "bp")
+    _lp_refused("bp.lambda", "duality gap", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1, 2), F(0)], "bp")
+
+
+def test_rho_certificate_each_check_alone():
+    lam = [F(1), F(0)]
+    assert lp.check_rho(A2, X2, [0], [1], F(1, 2), lam, V2, "rho")
+    _lp_refused("rho.support", "stated [0, 1]", lp.check_rho, A2, X2, [0, 1], [1, 1], F(1, 2), lam, V2, "rho")
+    _lp_refused("rho.signs", "signs of x* on S are [1]", lp.check_rho, A2, X2, [0], [-1], F(1, 2), lam, V2, "rho")
+    _lp_refused("rho.value", "not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(1), lam, V2, "rho")
+    _lp_refused("rho.value", "not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(-1, 2), lam, V2, "rho")
+    _lp_refused("rho.lambda", "expected 2 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(1)], V2, "rho")
+    _lp_refused("rho.lambda", "A_S^T lambda != sigma", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(2), F(0)], V2,
+                "rho")
+    # lambda = (1, 1/10): feasible, off-support norm 3/5 != the stated 1/2
+    _lp_refused("rho.lambda", "not the stated rho", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(1), F(1, 10)], V2,
+                "rho")
+    _lp_refused("rho.v", "expected 3 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, V2[:2], "rho")
+    _lp_refused("rho.v", "not in ker A", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, [F(-1, 2), F(1, 2), F(0)],
+                "rho")
+    _lp_refused("rho.v", "||v_(S^c)||_1 != 1", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, [2 * c for c in V2],
+                "rho")
+    # |<sigma, v_S>| != rho alone needs a 2-dimensional kernel: A = [1, 1/2, 1/4], x* = e_1, rho = 1/2 (v = e_2 - e_1/2)
+    A3, X3 = [[F(1), F(1, 2), F(1, 4)]], [F(1), F(0), F(0)]
+    assert lp.check_rho(A3, X3, [0], [1], F(1, 2), [F(1)], [F(-1, 2), F(1), F(0)], "rho")
+    assert lp.check_rho(A3, X3, [0], [1], F(1, 2), [F(1)], [F(1, 2), F(-1), F(0)], "rho")     # -v: |.| is used
+    _lp_refused("rho.v", "rho not proved minimal", lp.check_rho, A3, X3, [0], [1], F(1, 2), [F(1)],
+                [F(-1, 4), F(0), F(1)], "rho")         # in ker A, ||v_(S^c)||_1 = 1, but <sigma, v_S> = -1/4
+    # A_S not injective: x* = (1, 1) on A = [[1, 1]] (a 2-column support of a rank-1 matrix)
+    _lp_refused("rho.support", "not injective", lp.check_rho, [[F(1), F(1)]], [F(1, 2), F(1, 2)], [0, 1], [1, 1],
+                F(0), [F(1)], [F(0), F(0)], "rho")
+
+
+def test_rho_certificate_with_full_support():
+    A = [[F(1), F(0)], [F(0), F(1)]]
+    assert lp.check_rho(A, [F(1), F(2)], [0, 1], [1, 1], F(0), [F(1), F(1)], [F(0), F(0)], "rho")
+    # rho != 0 with S everything: ||A_(S^c)^T lambda||_inf is the empty max 0, so the lambda check refuses it
+    _lp_refused("rho.lambda", "not the stated rho", lp.check_rho, A, [F(1), F(2)], [0, 1], [1, 1], F(1, 2),
+                [F(1), F(1)], [F(0), F(0)], "rho")
+
+
+# --- Sturm root counting and isolation --------------------------------------------------------------------------------
+
+def _poly(*roots):
+    """Coefficients (highest first) of prod (t - r)."""
+    p = [F(1)]
+    for r in roots:
+        p = [a - r * b for a, b in zip(p + [F(0)], [F(0)] + p)]
+    return p
+
+
+@pytest.mark.parametrize("t, expected", [(F(0), 3), (F(1), 2), (F(3, 2), 2), (F(2), 1), (F(3), 0), (F(10), 0),
+                                         (F(-100), 3)])
+def test_sturm_counts_distinct_roots_strictly_above(t, expected):
+    assert lp.count_roots_above(_poly(1, 2, 3), t) == expected
+    assert lp.count_roots_above(_poly(1, 1, 2, 3, 3, 3), t) == expected          # multiplicities do not count
+    assert lp.count_roots_above([5 * c for c in _poly(1, 2, 3)], t) == expected  # nor a scale
+    assert lp.count_roots_above([-c for c in _poly(1, 2, 3)], t) == expected     # nor the sign
+
+
+def test_sturm_with_complex_roots_counts_only_real_ones():
+    p = [F(1), F(-4), F(1), F(-4)]                                # (t - 4)(t^2 + 1)
+    assert lp.count_roots_above(p, F(0)) == 1 and lp.count_roots_above(p, F(4)) == 0
+    assert lp.count_roots_above(p, F(-5)) == 1
+
+
+def test_largest_root_interval_isolates_the_largest_root():
+    for roots, width in (((1, 2, 3), F(1, 10 ** 6)), ((-5, F(1, 3)), F(1, 10 ** 9)), ((2, 2, F(7, 3)), F(1, 100))):
+        lo_, hi_ = lp.largest_root_interval(_poly(*roots), width)
+        top = max(F(r) for r in roots)
+        assert lo_ <= top <= hi_ and hi_ - lo_ <= width
+        second = sorted({F(r) for r in roots})[-2] if len({F(r) for r in roots}) > 1 else None
+        assert second is None or second < lo_
+    # a dyadic largest root met exactly by the bisection is returned as a point: t (t - 3), bound 4, mids 0, 2, 3
+    assert lp.largest_root_interval(_poly(0, 3), F(1, 10 ** 6)) == (F(3), F(3))
+    with pytest.raises(ArithmeticError, match="no real root"):
+        lp.largest_root_interval([F(1), F(0), F(1)], F(1, 10))       # t^2 + 1
+
+
+# --- deep linear networks (exact form): each check alone -----------------------------------------------------------------
+
+DEEP = "mc_lb_equality_L3"      # X = [[6/5, 8/5], [-4/5, 3/5]], y = (16, 0), w* = (24/5, 32/5), L = 3, S = S_LB = 192
+
+
+@pytest.mark.parametrize("path, value, field, words", [
+    (("instance", "X"), [["1", "2"], ["2", "4"]], "instance.X", "singular"),
+    (("w_star",), ["24/5", "33/5"], "w_star", "normal equations"),
+    (("minimizer", 0), [["6/5", "8/5", "0"], ["0", "0", "0"]], "minimizer", "W_1 must have d columns"),
+    (("minimizer", 2), [["2", "0"], ["0", "0"]], "minimizer", "W_L one row"),
+    (("minimizer", 1), [["2", "0", "0"], ["0", "0", "0"]], "minimizer[1]", "shapes do not chain"),
+    (("minimizer", 0, 0, 1), "9/5", "minimizer", "not a global minimizer"),
+    (("sharpness",), {"mid": "192.000000001", "rad": "1e-20"}, "sharpness", "does not contain"),
+    (("bound", "value"), {"mid": "193", "rad": "1e-20"}, "bound.value", "does not contain"),
+    (("ratio",), {"lo": "1.00000000001", "hi": "1.00000000002"}, "ratio", "not inside the stated"),
+    (("equality", "S_LB"), "191", "equality.S_LB", "is not 2 L a"),
+])
+def test_deep_linear_forgery_rejected_by_one_check(refs, path, value, field, words):
+    refused(edit(refs[DEEP], path, value), field, words)
+
+
+def test_deep_linear_structure_forgeries(refs):
+    cert = edit(refs[DEEP], ("instance", "y"), ["0", "0"])
+    cert["w_star"] = ["0", "0"]                                       # solves the normal equations for y = 0
+    refused(cert, "w_star", "w* = 0")
+    refused(edit(refs[DEEP], ("minimizer",), refs[DEEP]["minimizer"][:2]), "minimizer", "expected L = 3 matrices")
+    cert = copy.deepcopy(refs[DEEP])
+    del cert["equality"]                                              # S = S_LB without the exact proof: undecided
+    refused(cert, "ratio", "not decided")
+
+
+@pytest.fixture(scope="module")
+def equality_args(refs):
+    """The arguments _check_deep_linear passes to _check_equality on the genuine certificate."""
+    seen = {}
+    real = C._check_equality
+
+    def spy(*args):
+        seen["args"] = args
+        return real(*args)
+
+    C._check_equality = spy
+    try:
+        check_certificate(refs[DEEP])
+    finally:
+        C._check_equality = real
+    return seen["args"]
+
+
+def _equality(args, **changes):
+    names = ("eq", "L", "Sigma", "w", "wn2", "a_ray", "poly", "SLB", "out")
+    kw = dict(zip(names, args), out=[])
+    kw.update(changes)
+    with precision(50):
+        C._check_equality(*(kw[n] for n in names))
+    return kw["out"]
+
+
+def test_equality_proof_each_step_alone(equality_args):
+    eq, L, Sigma, w, wn2, a_ray, poly, SLB, _ = equality_args
+    assert (L, wn2, eq["S_LB"]) == (3, 64, "192")
+    assert "S = S_LB = 192 exactly" in _equality(equality_args)[0]
+    # S_LB < 0 at even L passes the power identity ((-x)^2 = x^2): only the sign test refuses it. L = 2: 2 L a ||w*||
+    slb2 = 4 * a_ray * 8
+    with pytest.raises(CheckFailure, match="is not 2 L a"):
+        _equality(equality_args, eq={"S_LB": str(-slb2)}, L=2)
+    with pytest.raises(CheckFailure, match="is not 2 L a"):
+        _equality(equality_args, eq={"S_LB": "0"})
+    # the stated S_LB must lie in the enclosure of the bound's formula
+    with pytest.raises(CheckFailure, match="not the value of the bound's formula"):
+        _equality(equality_args, SLB=SLB + 1)
+    with pytest.raises(CheckFailure, match="not the value of the bound's formula"):
+        _equality(equality_args, SLB=SLB - 1)
+    # S_LB / 2 = 96 must be a root of det(t I - M Sigma) and the largest: a larger root (t - 1000), or no root at 96
+    t_minus_1000 = [a - 1000 * b for a, b in zip(list(poly) + [F(0)], [F(0)] + list(poly))]
+    with pytest.raises(CheckFailure, match="not the largest eigenvalue"):
+        _equality(equality_args, poly=t_minus_1000)
+    with pytest.raises(CheckFailure, match="not the largest eigenvalue"):
+        _equality(equality_args, poly=[F(1), F(-95)])               # t - 95: 96 is no root (and none above)
+
+
+def test_equality_family_hypotheses():
+    Sigma = [[F(1), F(0)], [F(0), F(3)]]
+    assert C._equality_family(Sigma, [F(2), F(0)], 3) == 1            # L mu = 3 = lambda_max: allowed
+    assert C._equality_family(Sigma, [F(0), F(-2)], 2) == 3           # first nonzero entry is not the first entry
+    with pytest.raises(CheckFailure, match="L mu < lambda_max") as info:
+        C._equality_family(Sigma, [F(2), F(0)], 2)                    # 2 < 3
+    assert info.value.field == "equality"
+    with pytest.raises(CheckFailure, match="not an eigenvector"):
+        C._equality_family(Sigma, [F(1), F(1)], 5)
+
+
+# --- reading exact numbers and balls (proofs/checker/interval.py) ------------------------------------------------------
+
+def _fails(field, words, fn, *args):
+    with pytest.raises(CheckFailure) as info:
+        fn(*args)
+    assert info.value.field == field, (info.value.field, info.value.message)
+    assert words in info.value.message, info.value.message
+    assert str(info.value) == f"{field}: {info.value.message}"
+
+
+def test_exact_numbers_vectors_and_matrices():
+    from implicitreg.proofs.checker import interval as I
+
+    assert I.exact("-3/4", "f") == F(-3, 4) and I.exact("1.5e-3", "f") == F(3, 2000)
+    _fails("f", "got bool", I.exact, True, "f")
+    _fails("f", "got int", I.exact, 3, "f")
+    _fails("f", "", I.exact, "1/0", "f")
+    assert I.exact_vector(["1", "2"], "v", 2) == [1, 2] and I.exact_vector([], "v") == []
+    _fails("v", "expected a list", I.exact_vector, ("1",), "v")
+    _fails("v", "expected 3 entries, got 2", I.exact_vector, ["1", "2"], "v", 3)
+    _fails("v[1]", "got float", I.exact_vector, ["1", 2.0], "v")
+    assert I.exact_matrix([["1", "2"], ["3", "4"]], "M") == [[1, 2], [3, 4]]
+    for bad in ([], [[]], [["1"], []], "x", [["1"], "2"]):
+        _fails("M", "non-empty list of non-empty rows", I.exact_matrix, bad, "M")
+    _fails("M", "ragged", I.exact_matrix, [["1", "2"], ["3"]], "M")
+    _fails("M[1][0]", "got int", I.exact_matrix, [["1"], [2]], "M")
+
+
+def test_balls_are_read_exactly_and_must_contain():
+    from implicitreg.proofs.checker import interval as I
+
+    assert I.read_ball({"mid": "1/2", "rad": "1/4"}, "b") == (F(1, 4), F(3, 4))
+    assert I.read_ball({"mid": "-1", "rad": "0"}, "b") == (F(-1), F(-1))
+    _fails("b.rad", "negative radius", I.read_ball, {"mid": "1", "rad": "-1/4"}, "b")
+    _fails("b", "expected a ball", I.read_ball, {"mid": "1"}, "b")
+    _fails("b", "expected a ball", I.read_ball, {"mid": "1", "rad": "0", "x": "1"}, "b")
+    _fails("b", "expected a ball", I.read_ball, ["1", "0"], "b")
+    with precision(30):
+        x = I.hull(I.point(F(-1, 2)), I.point(F(3, 4)))           # dyadic ends: exactly [-1/2, 3/4]
+        assert I.endpoints(x) == (F(-1, 2), F(3, 4))
+        I.require_inside(x, {"mid": "1/8", "rad": "5/8"}, "b", "x")  # touches both ends: contained
+        for mid, rad in (("1/8", "1/2"), ("1/4", "5/8"), ("0", "5/8")):
+            _fails("b", "does not contain", I.require_inside, x, {"mid": mid, "rad": rad}, "b", "x")
+        _fails("b", "unbounded", I.require_inside, iv.mpf(["-inf", "1"]), {"mid": "0", "rad": "1"}, "b", "x")
+        _fails("b", "unbounded", I.require_inside, iv.mpf(["0", "inf"]), {"mid": "0", "rad": "1"}, "b", "x")
+        with pytest.raises(ArithmeticError):
+            I.endpoints(iv.mpf(["-inf", "inf"]))
+        assert I.to_fraction(mpmath.mpf(-3) / 8) == F(-3, 8) and I.to_fraction(mpmath.mpf(-96)) == F(-96)
+        with pytest.raises(ValueError):
+            I.to_fraction(mpmath.inf)
+        b = I.ball_interval({"mid": "1/3", "rad": "1/3"}, "b")
+        lo_, hi_ = I.endpoints(b)
+        assert lo_ <= 0 and hi_ >= F(2, 3) and hi_ - F(2, 3) < F(1, 10 ** 25)
+
+
+# --- Krawczyk and the interval link functions (proofs/checker/krawczyk.py) ----------------------------------------------
+
+def _encloses(x, value, width):
+    from implicitreg.proofs.checker.interval import hi as ihi, lo as ilo
+
+    return ilo(x) <= value <= ihi(x) and ihi(x) - ilo(x) < width
+
+
+@pytest.mark.parametrize("depth", [F(2), F(3), F(5, 2)])
+def test_interval_links_enclose_their_closed_forms(depth):
+    from implicitreg.proofs.checker import krawczyk as K
+
+    with precision(40):
+        mp = mpmath.mp
+        for zq in (F(3, 10), F(-1, 2)):
+            z = mp.mpf(zq.numerator) / zq.denominator
+            if depth == 2:
+                phi, dphi, H = 2 * mp.sinh(z), 2 * mp.cosh(z), 2 * mp.cosh(z) - 2
+            else:
+                e = mp.mpf(depth.numerator) / (depth.numerator - 2 * depth.denominator)   # D / (D - 2)
+                phi = (1 - z) ** -e - (1 + z) ** -e
+                dphi = e * ((1 - z) ** (-e - 1) + (1 + z) ** (-e - 1))
+                g = 2 / (mp.mpf(depth.numerator) / depth.denominator - 2)
+                H = (1 / g) * ((1 - z) ** -g + (1 + z) ** -g - 2)
+            Z = C.point(zq)
+            assert _encloses(K.link(depth)(Z), phi, mp.mpf(10) ** -35)
+            assert _encloses(K.link_derivative(depth)(Z), dphi, mp.mpf(10) ** -35)
+            assert _encloses(K.dual_potential(depth)(Z), H, mp.mpf(10) ** -35)
+        if depth != 2:
+            for f in (K.link(depth), K.link_derivative(depth), K.dual_potential(depth)):
+                with pytest.raises(ArithmeticError):
+                    f(iv.mpf(["0.5", "1"]))
+                with pytest.raises(ArithmeticError):
+                    f(iv.mpf(["-1", "0"]))
+
+
+def test_dual_potential_inverse_encloses_the_inverse():
+    from implicitreg.proofs.checker import krawczyk as K
+
+    with precision(40):
+        for depth in (F(3), F(4)):
+            H = K.dual_potential(depth)
+            for zq in (F(1, 5), F(9, 10)):      # not 0: mpmath's iv.exp is not rigorous there (FINDINGS.md)
+                target = H(C.point(zq))
+                inv = K.dual_potential_inverse(depth, target)
+                z = mpmath.mpf(zq.numerator) / zq.denominator
+                from implicitreg.proofs.checker.interval import hi as ihi, lo as ilo
+                assert ilo(inv) <= z <= ihi(inv) and ihi(inv) - ilo(inv) < mpmath.mpf(10) ** -30, (depth, zq)
+        with pytest.raises(ArithmeticError, match="negative"):
+            K.dual_potential_inverse(F(3), iv.mpf(["-0.1", "0.1"]))
+
+
+def test_krawczyk_on_two_dual_equations():
+    """A = [[1, 1/2, 0], [0, 1, 2]], y = (1, 1), D = 2: the root found by mpmath.findroot (an independent solver) is
+    proved; a box shifted in one coordinate, or for another alpha, is refused naming that coordinate's field."""
+    from implicitreg.proofs.checker.interval import hi as ihi, lo as ilo, to_fraction
+    from implicitreg.proofs.checker.krawczyk import krawczyk
+
+    A = [[F(1), F(1, 2), F(0)], [F(0), F(1), F(2)]]
+    y = [F(1), F(1)]
+    alpha = F(1, 1000)
+    with mpmath.workdps(60):
+        Am = [[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in A]
+        a = mpmath.mpf(1) / 1000
+
+        def F_(n0, n1):
+            x = [2 * a * mpmath.sinh(Am[0][j] * n0 + Am[1][j] * n1) for j in range(3)]
+            return [sum(Am[i][j] * x[j] for j in range(3)) - 1 for i in range(2)]
+
+        root = mpmath.findroot(F_, (mpmath.mpf(5), mpmath.mpf(2)))
+        centre = [to_fraction(root[0]), to_fraction(root[1])]
+    rad = [F(1, 10 ** 30)] * 2
+    with precision(60):
+        Kx = krawczyk(A, y, C.point(alpha), F(2), centre, rad, "nu")
+        for i in range(2):
+            assert ilo(Kx[i]) <= root[i] <= ihi(Kx[i])
+        for i in range(2):
+            moved = list(centre)
+            moved[i] += 10 * rad[i]
+            with pytest.raises(CheckFailure, match="Krawczyk test failed") as info:
+                krawczyk(A, y, C.point(alpha), F(2), moved, rad, "nu")
+            assert info.value.field in ("nu[0]", "nu[1]")
+        with pytest.raises(CheckFailure, match="Krawczyk test failed"):
+            krawczyk(A, y, C.point(alpha * F(1001, 1000)), F(2), centre, rad, "nu")
+        with pytest.raises(CheckFailure, match="singular") as info:
+            krawczyk([[F(1), F(1)], [F(1), F(1)]], [F(1), F(1)], C.point(alpha), F(2), [F(0), F(0)], rad, "nu")
+        assert info.value.field == "nu"
+
+
+# --- the entry point: every refusal path names its field ----------------------------------------------------------------
+
+@pytest.mark.parametrize("exc, field, words", [
+    (RecursionError("deep"), "(budget)", "nesting too deep: refused"),
+    (MemoryError(), "(budget)", "out of memory: refused"),
+    (ZeroDivisionError("division by zero"), "(arithmetic)", "ZeroDivisionError: division by zero"),
+    (KeyError("x"), "(structure)", "malformed certificate (KeyError: 'x')"),
+    (TypeError("t"), "(structure)", "malformed certificate (TypeError: t)"),
+    (IndexError("i"), "(structure)", "malformed certificate (IndexError: i)"),
+    (AttributeError("a"), "(structure)", "malformed certificate (AttributeError: a)"),
+    (ValueError("v"), "(structure)", "malformed certificate (ValueError: v)"),
+])
+def test_check_certificate_turns_every_failure_into_a_refusal(refs, monkeypatch, exc, field, words):
+    def boom(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(C, "_check_diagonal", boom)
+    monkeypatch.setattr(C, "_check_deep_linear", boom)
+    for name in ("ms_d2_row_r1_2", DEEP):
+        with pytest.raises(CheckFailure) as info:
+            check_certificate(refs[name])
+        assert (info.value.field, info.value.message) == (field, words)
+
+
+def test_check_certificate_dispatches_by_kind_and_checks_the_hash_first(refs, monkeypatch):
+    calls = []
+    monkeypatch.setattr(C, "_check_diagonal", lambda cert, out, use_sympy: calls.append(("diagonal", use_sympy)))
+    monkeypatch.setattr(C, "_check_deep_linear", lambda cert, out: calls.append(("deep", None)))
+    out = check_certificate(refs["ms_d2_row_r1_2"], use_sympy=False)
+    assert calls == [("diagonal", False)]
+    assert out[0] == "content hash matches (sha256 of the canonical JSON)" and out[1].startswith("theorem MS-D2 [")
+    check_certificate(refs[DEEP])
+    assert calls[-1] == ("deep", None)
+    for bad in ([], "x", None):
+        with pytest.raises(CheckFailure) as info:
+            check_certificate(bad)
+        assert info.value.field == "(top level)"
+    for sha in (None, 5, "0" * 64):
+        cert = dict(refs[DEEP], sha256=sha)
+        if sha is None:
+            del cert["sha256"]
+        with pytest.raises(CheckFailure, match="content hash mismatch") as info:
+            check_certificate(cert)
+        assert info.value.field == "sha256"
+    assert len(calls) == 2                          # nothing was checked past a refused hash
+
+
+def test_check_certificate_budget_default_and_off(refs, monkeypatch):
+    seen = []
+    real = C.deadline
+
+    def spy(seconds):
+        seen.append(seconds)
+        return real(seconds)
+
+    monkeypatch.setattr(C, "deadline", spy)
+    check_certificate(refs[DEEP])
+    check_certificate(refs[DEEP], time_limit=None)
+    assert seen == [C.TIME_LIMIT]
+
+
+# --- the checker's theorem table (proofs/checker/theorems.py) -------------------------------------------------------------
+
+def test_theorem_table_by_name_and_depth():
+    from implicitreg.proofs.checker import theorems as T
+
+    assert set(T.diagonal_bounds("MS-D2", F(2))) == {"tightness scale", "upper_l1", "lower_inf"}
+    assert T.diagonal_bounds("MS-D3", F(5, 2))["upper_l1"] == ("upper", "l1", "alpha_product*n*(K2 + 1)*h(M0)")
+    assert T.diagonal_bounds("kink", F(2))["tightness scale"][2] == "sqrt(1 + rho**2)*alpha_product**(1 - rho)"
+    assert T.diagonal_bounds("kink", F(3))["tightness scale"][2] == "sqrt(1 + rho**2)*h(rho)*alpha_product"
+    for theorem, depth, field, words in (("MS-D2", F(3), "depth", "depth-2 theorem"),
+                                         ("MS-D3", F(2), "depth", "D > 2"),
+                                         ("MS-D9", F(2), "theorem.name", "unknown theorem 'MS-D9'")):
+        _fails(field, words, T.diagonal_bounds, theorem, depth)
+
+
+def test_bind_accepts_only_the_table_entry():
+    from implicitreg.proofs.checker import grammar, theorems as T
+
+    table = T.diagonal_bounds("MS-D3", F(3))
+    tree = T.bind("lower_inf", "lower", "linf", "alpha_product * h( rho_minus )", table, "b")   # spacing is free
+    assert tree == grammar.parse("alpha_product*h(rho_minus)", T.DIAGONAL_SYMBOLS, T.LINK)
+    _fails("b.name", "'upper' is not a bound of this theorem", T.bind, "upper", "lower", "linf", "x", table, "b")
+    _fails("b.side", "is a 'lower' bound, not 'upper'", T.bind, "lower_inf", "upper", "linf",
+           "alpha_product*h(rho_minus)", table, "b")
+    _fails("b.norm", "measures linf, not l1", T.bind, "lower_inf", "lower", "l1", "alpha_product*h(rho_minus)",
+           table, "b")
+    _fails("b.expr", "is not the formula of 'lower_inf'", T.bind, "lower_inf", "lower", "linf",
+           "alpha_product*h(rho)", table, "b")
+    _fails("b.expr", "cannot parse the expression", T.bind, "lower_inf", "lower", "linf", "alpha_product*(", table,
+           "b")
+    _fails("b.expr", "cannot parse the expression", T.bind, "lower_inf", "lower", "linf", "L*h(rho_minus)", table,
+           "b")                                                   # a deep-linear symbol in a diagonal bound
+    deep = {T.MC_LB[0]: (T.MC_LB[1], None, T.MC_LB[2])}
+    assert T.bind("S_LB", "lower", None, "2*L*a*w_norm**(2 - 2/L)", deep, "bound") == grammar.parse(
+        T.MC_LB[2], T.DEEP_SYMBOLS)
+    _fails("bound.expr", "cannot parse the expression", T.bind, "S_LB", "lower", None, "2*L*a*h(w_norm)", deep,
+           "bound")                                               # no link function in the deep-linear symbols
