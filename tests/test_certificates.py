@@ -594,3 +594,20 @@ def test_largest_root_refinement_agrees_with_sturm_bisection(entries, repeat, di
     assert lp.count_roots_above(poly, hi_) == 0 and (lo_ == hi_ or lp.count_roots_above(poly, lo_) >= 1)
     if lo_ == hi_:
         assert lp.polyval(poly, lo_) == 0
+
+
+def test_exact_and_enclosure_forms_agree_off_the_equality_family():
+    """||w*|| = 8 (so 8^(1/3) = 2 is rational) but w* not an eigenvector of Sigma: the exact form (generic M from the
+    stated rational matrices, verdict on the ratio) and the enclosure form (the checker's own skeleton, verdict on
+    lo(S) - hi(S_LB)) certify the same ratio S / S_LB > 1, and neither claims equality."""
+    X = [[1, 2], [3, -1], [0, 2]]
+    w = [Fraction(24, 5), Fraction(32, 5)]
+    y = [str(sum(Fraction(a) * b for a, b in zip(r, w))) for r in X]
+    exact = certify.deep_linear_certificate(X, y, 3)
+    enclosed = certify.deep_linear_certificate(X, y, 3, form="enclosure")
+    assert "minimizer" in exact and "balanced_minimizer" in enclosed
+    assert "equality" not in exact and "equality" not in enclosed
+    assert exact["ratio"] == enclosed["ratio"] and Fraction(exact["ratio"]["lo"]) > 1
+    assert check_certificate(exact)[-1].endswith("(bound holds)")
+    assert check_certificate(enclosed)[-1].endswith("(bound holds: lo(S) - hi(S_LB) > 0)")
+    assert S.truth(exact) is True and S.truth(enclosed) is True
