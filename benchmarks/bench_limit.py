@@ -4,38 +4,47 @@
     python benchmarks/bench_limit.py --quick    # smaller sizes, for a smoke run
     python benchmarks/bench_limit.py --part 1   # only part 1 (also 2, 3, 4)
 
-Random instances as in ``bench_engine.py``: A with entries k/1000, k uniform in [-1000, 1000], y = A x* for a planted
-x* with m/5 nonzeros in {+-1, +-2, +-3}; product-scale alpha = 1e-30, 50 digits unless said otherwise.
+Random instances: A with entries k/1000, k uniform in [-1000, 1000], y = A x* for a planted x* with m/5 nonzeros in
+{+-1, +-2, +-3}; product-scale alpha = 1e-30, 50 digits unless said otherwise.
 
 1. m = 200, N = 800, D = 2 and D = 3: ``method="mixed"`` (float64 continuation + refinement + independent check)
    against the baseline ``method="full"`` (every Newton step at working precision), in this run: the ratio, the
    certified digits of both and the digits on which the two certified x agree.
-2. m = 500, N = 2000: time and peak memory (resident set of this process, and the Python heap peak).
+2. m = 500, N = 2000, D = 2 and 3: time and peak memory (peak resident set of a fresh process running only this
+   part, and its resident set after the imports and the instance). The baseline is not run at this size: its time
+   is extrapolated from the baseline's fitted growth in m (part 4), and said so.
 3. m = 50, N = 200: the time of one call (best of 3) and the ratio to the baseline.
-4. Time vs (m, N) (N = 4 m) and vs digits (50, 100, 200); the growth exponent fitted by least squares in log-log.
+4. Time vs (m, N) (N = 4 m; mixed and baseline) and vs digits (50, 100, 200; m = 100); the growth exponents
+   fitted by least squares in log-log.
 
-All times are wall-clock on this machine in this run; the machine may be shared (the load average is printed at the
-start and end), so only ratios measured in the same run are meaningful.
+Every time is given twice: wall clock and CPU time of this process (``time.process_time``; BLAS is pinned to one
+thread, so CPU time is robust to other processes on a shared machine while wall time is not). The load average is
+printed at the start and the end; ratios are from the same run.
 """
 from __future__ import annotations
 
-import math
 import os
-import random
-import resource
-import sys
-import time
-import tracemalloc
-from fractions import Fraction
 
-import mpmath
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # before numpy is imported
+    os.environ.setdefault(_var, "1")
 
-from implicitreg.numerics.dual_limit import gradient_flow_limit
-from implicitreg.numerics.instance import Instance
-from implicitreg.numerics.precision import agreeing_digits
+import math  # noqa: E402
+import random  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+import mpmath  # noqa: E402
+
+from implicitreg.numerics.dual_limit import gradient_flow_limit  # noqa: E402
+from implicitreg.numerics.instance import Instance  # noqa: E402
+from implicitreg.numerics.precision import agreeing_digits  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 PART = int(sys.argv[sys.argv.index("--part") + 1]) if "--part" in sys.argv else None
+ALPHA = "1e-30"
 
 
 def planted_instance(m: int, N: int, seed: int = 2) -> Instance:
@@ -48,10 +57,25 @@ def planted_instance(m: int, N: int, seed: int = 2) -> Instance:
     return Instance.from_lists(A, y)
 
 
-def timed(fn, *args, **kwargs):
-    t = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t
+_INSTANCES: dict = {}
+_RUNS: dict = {}
+
+
+def instance(m: int) -> Instance:
+    if m not in _INSTANCES:
+        _INSTANCES[m] = planted_instance(m, 4 * m)
+    return _INSTANCES[m]
+
+
+def run(m: int, D: int, method: str, digits: int = 50):
+    """(result, wall seconds, CPU seconds) of one call, memoized within this run."""
+    key = (m, D, method, digits)
+    if key not in _RUNS:
+        inst = instance(m)
+        wall, cpu = time.perf_counter(), time.process_time()
+        res = gradient_flow_limit(inst, D, ALPHA, digits=digits, method=method)
+        _RUNS[key] = (res, time.perf_counter() - wall, time.process_time() - cpu)
+    return _RUNS[key]
 
 
 def agreement(r1, r2) -> int:
@@ -66,61 +90,100 @@ def fit_exponent(xs, ts) -> float:
 
 
 def part1():
-    m, N = (100, 400) if QUICK else (200, 800)
-    print(f"== 1. m = {m}, N = {N}, 50 digits, alpha = 1e-30: mixed vs the full-precision baseline ==")
-    inst = planted_instance(m, N)
+    m = 100 if QUICK else 200
+    print(f"== 1. m = {m}, N = {4 * m}, 50 digits, alpha = {ALPHA}: mixed vs the full-precision baseline ==")
+    print("| D | mixed wall (s) | mixed CPU (s) | full wall (s) | full CPU (s) | ratio wall | ratio CPU | digits "
+          "mixed / full | x agree |\n|---|---|---|---|---|---|---|---|---|")
     for D in (2, 3):
-        mixed, t_mixed = timed(gradient_flow_limit, inst, D, "1e-30", digits=50)
-        full, t_full = timed(gradient_flow_limit, inst, D, "1e-30", digits=50, method="full")
-        print(f"D = {D}: mixed {t_mixed:7.2f} s ({mixed.method}, {mixed.digits} digits certified, {mixed.iterations} "
-              f"steps), full {t_full:7.2f} s ({full.digits} digits, {full.iterations} steps) -> {t_full / t_mixed:5.1f}x;"
-              f" the two certified x agree to {agreement(mixed, full)} digits")
+        mixed, wm, cm = run(m, D, "mixed")
+        full, wf, cf = run(m, D, "full")
+        print(f"| {D} | {wm:.2f} | {cm:.2f} | {wf:.1f} | {cf:.1f} | {wf / wm:.1f}x | {cf / cm:.1f}x | "
+              f"{mixed.digits} / {full.digits} | {agreement(mixed, full)} |  ({mixed.method}; target >= 10x)")
+
+
+def part2_child():
+    m = 200 if QUICK else 500
+    inst = instance(m)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for D in (2, 3):
+        res, wall, cpu = run(m, D, "mixed")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"| {D} | {wall:.1f} | {cpu:.1f} | {res.digits} | {res.method} | {rss:.0f} | {rss0:.0f} |", flush=True)
+    del inst
 
 
 def part2():
-    m, N = (200, 800) if QUICK else (500, 2000)
-    print(f"\n== 2. m = {m}, N = {N}, 50 digits, alpha = 1e-30, D = 2: time and memory ==")
-    inst = planted_instance(m, N)
-    tracemalloc.start()
-    res, dt = timed(gradient_flow_limit, inst, 2, "1e-30", digits=50)
-    _, heap = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{dt:7.2f} s (target < 60 s), {res.method}, {res.digits} digits certified, {res.iterations} steps; "
-          f"peak RSS of the process {rss:.0f} MB, Python heap peak {heap / 2**20:.0f} MB (tracemalloc also slows the run)")
+    m = 200 if QUICK else 500
+    print(f"\n== 2. m = {m}, N = {4 * m}, 50 digits, alpha = {ALPHA}: time (target < 60 s) and memory, in a fresh "
+          f"process ==")
+    print("| D | wall (s) | CPU (s) | digits | method | peak RSS (MB) | RSS after imports + instance (MB) |\n"
+          "|---|---|---|---|---|---|---|", flush=True)
+    args = [sys.executable, os.path.abspath(__file__), "--part-child", "2"] + (["--quick"] if QUICK else [])
+    subprocess.run(args, check=True)
 
 
 def part3():
-    print("\n== 3. m = 50, N = 200, 50 digits, alpha = 1e-30 ==")
-    inst = planted_instance(50, 200)
+    print(f"\n== 3. m = 50, N = 200, 50 digits, alpha = {ALPHA} (target < 0.3 s) ==")
+    print("| D | mixed wall (s), best of 3 | mixed CPU (s), best of 3 | full wall (s) | full CPU (s) | ratio CPU |\n"
+          "|---|---|---|---|---|---|")
+    inst = instance(50)
     for D in (2, 3):
-        best = min(timed(gradient_flow_limit, inst, D, "1e-30", digits=50)[1] for _ in range(3))
-        _, t_full = timed(gradient_flow_limit, inst, D, "1e-30", digits=50, method="full")
-        print(f"D = {D}: mixed {best:.3f} s (best of 3; target < 0.3 s), full {t_full:.2f} s -> {t_full / best:.1f}x")
+        walls, cpus = [], []
+        for _ in range(3):
+            w, c = time.perf_counter(), time.process_time()
+            gradient_flow_limit(inst, D, ALPHA, digits=50)
+            walls.append(time.perf_counter() - w)
+            cpus.append(time.process_time() - c)
+        _, wf, cf = run(50, D, "full")
+        print(f"| {D} | {min(walls):.3f} | {min(cpus):.3f} | {wf:.2f} | {cf:.2f} | {cf / min(cpus):.1f}x |")
 
 
 def part4():
     sizes = [25, 50, 100] if QUICK else [50, 100, 200, 400]
-    print("\n== 4. time vs size (N = 4 m) and vs digits, D = 2, alpha = 1e-30 (mixed) ==")
-    print("| m | N | digits | time (s) | certified |\n|---|---|---|---|---|")
-    times = []
-    for m in sizes:
-        res, dt = timed(gradient_flow_limit, planted_instance(m, 4 * m), 2, "1e-30", digits=50)
-        times.append(dt)
-        print(f"| {m} | {4 * m} | 50 | {dt:.2f} | {res.digits} |")
+    full_sizes = sizes[:-1]  # the baseline at the largest size would take many minutes
+    print(f"\n== 4. time vs size (N = 4 m) and vs digits, alpha = {ALPHA} ==")
+    print("| m | N | D | digits | mixed wall (s) | mixed CPU (s) | full wall (s) | full CPU (s) | ratio CPU | "
+          "certified |\n|---|---|---|---|---|---|---|---|---|---|")
+    fits = {}
+    for D in (2, 3):
+        cpu_m, cpu_f = [], []
+        for m in sizes:
+            res, wm, cm = run(m, D, "mixed")
+            cpu_m.append(cm)
+            full = ""
+            if m in full_sizes:
+                _, wf, cf = run(m, D, "full")
+                cpu_f.append(cf)
+                full = f"{wf:.1f} | {cf:.1f} | {cf / cm:.1f}x"
+            else:
+                full = "(not run) | | "
+            print(f"| {m} | {4 * m} | {D} | 50 | {wm:.2f} | {cm:.2f} | {full} | {res.digits} |", flush=True)
+        fits[D] = (fit_exponent(sizes, cpu_m), fit_exponent(full_sizes, cpu_f), cpu_f[-1])
     m = 50 if QUICK else 100
-    inst = planted_instance(m, 4 * m)
-    digit_times = []
-    for digits in (50, 100, 200):
-        res, dt = timed(gradient_flow_limit, inst, 2, "1e-30", digits=digits)
-        digit_times.append(dt)
-        print(f"| {m} | {4 * m} | {digits} | {dt:.2f} | {res.digits} |")
-    print(f"fitted growth: time ~ m^{fit_exponent(sizes, times):.2f} (N = 4 m, 50 digits); "
-          f"time ~ digits^{fit_exponent([50, 100, 200], digit_times):.2f} (m = {m})")
+    digit_cpu = {}
+    for D in (2, 3):
+        digit_cpu[D] = []
+        for digits in (50, 100, 200):
+            res, wm, cm = run(m, D, "mixed", digits)
+            _, wf, cf = run(m, D, "full", digits)
+            digit_cpu[D].append(cm)
+            print(f"| {m} | {4 * m} | {D} | {digits} | {wm:.2f} | {cm:.2f} | {wf:.1f} | {cf:.1f} | {cf / cm:.1f}x | "
+                  f"{res.digits} |", flush=True)
+    big = 200 if QUICK else 500
+    for D in (2, 3):
+        em, ef, last = fits[D]
+        print(f"D = {D}: CPU time ~ m^{em:.2f} (mixed, m = {sizes[0]}..{sizes[-1]}), ~ m^{ef:.2f} (full, "
+              f"m = {full_sizes[0]}..{full_sizes[-1]}); ~ digits^{fit_exponent([50, 100, 200], digit_cpu[D]):.2f} "
+              f"(mixed, m = {m}); the baseline at m = {big} extrapolated: ~{last * (big / full_sizes[-1]) ** ef:.0f} "
+              f"s CPU (not run)")
 
 
 if __name__ == "__main__":
-    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (timings scale with load)")
+    if "--part-child" in sys.argv:
+        part2_child()
+        sys.exit(0)
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times scale with load; "
+          f"CPU times much less)", flush=True)
     for k, fn in ((1, part1), (2, part2), (3, part3), (4, part4)):
         if PART in (None, k):
             fn()

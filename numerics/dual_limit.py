@@ -390,7 +390,7 @@ def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "prod
     try:
         from implicitreg.numerics.mixed_limit import mixed_pair
 
-        pair = mixed_pair(Ar, yr, D, ap_estimate, integer if len(rows) == m else None)
+        pair = mixed_pair(Ar, yr, D, ap_estimate, integer if len(rows) == m else None, digits)
         return _certify(*args, pair, "mixed")
     except (ConvergenceError, PrecisionError) as exc:  # not certified by the mixed path: the full solve decides
         result = _certify(*args, _full_pair, "full")

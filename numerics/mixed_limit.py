@@ -19,9 +19,12 @@ for D = 2, derived for real D > 2]; ``wah.md`` §5 Thm A), see :mod:`implicitreg
    * ``"fresh"`` (the certification solve): J is re-formed at every step (Newton), at a different precision.
 
 3. The certificate (:func:`implicitreg.numerics.dual_limit.gradient_flow_limit`) compares the primary solve at dps
-   with a check solve at 2 dps that shares none of the primary's approximations: it starts again from the float64
-   point (never from the primary's result), forms its own Jacobians at another precision on another schedule, and
-   evaluates its residual at its own precision. The two agree to the claimed digits or the call refuses.
+   with a check solve at 2 dps that shares none of the primary's approximations: it forms its own Jacobians at
+   another precision on another schedule and evaluates its residual at its own precision. It is warm-started from
+   the primary's nu *rounded* to about half the requested digits (:func:`check_start_digits`): agreement beyond
+   that can only come from the check's own Newton steps, so a check that stopped early, or a primary that
+   converged to a wrong point, is refused (tests/test_mixed_limit.py). The two agree to the claimed digits or the
+   call refuses.
 """
 from __future__ import annotations
 
@@ -247,16 +250,44 @@ def refine(dual, nu, a, dps: int, jacobian_dps: int, *, accuracy_digits: int, sl
     raise ConvergenceError(f"the refinement did not converge in {max_iter} iterations")
 
 
-def mixed_pair(Ar, yr, D, ap_estimate, integer: IntegerRows | None = None):
+def check_start_digits(digits: int, ap_estimate, D) -> int:
+    """Significant digits R (relative to max |nu_i|) to which the check solve's start is rounded from the first
+    solve's nu: max(digits // 2, 8) plus the digits that the pole of phi_D costs, (D - 2)/D log10(1/alpha_prod).
+
+    Rounding nu by 10^-R max |nu| moves x by ~10^-(R - boundary) relative, about digits // 2 significant digits: a
+    check that stopped without iterating would agree with the first solve to about that many digits, fewer than the
+    requested ``digits`` (for requests of 16 digits or more), so any certified agreement beyond it was reached by the
+    check's own iterations."""
+    boundary = 0 if D == 2 else math.ceil(max(0.0, -log10_abs(ap_estimate)) * float(D - 2) / float(D))
+    return max(digits // 2, 8) + boundary
+
+
+def rounded_start(nu, R: int):
+    """nu truncated (toward zero) to the grid 10^(e - R + 1), e = floor(log10 max |nu_i|): R significant digits of
+    the vector."""
+    top = max((abs(v) for v in nu), default=flint.arb(0))
+    if top == 0:
+        return list(nu)
+    e = math.floor(float(top.log()) / math.log(10))
+    step = flint.arb(10) ** (e - R + 1)
+    return [((v / step).mid().floor() * step).mid() if v >= 0 else (-((-v / step).mid().floor() * step)).mid()
+            for v in nu]
+
+
+def mixed_pair(Ar, yr, D, ap_estimate, integer: IntegerRows | None = None, digits: int = 30):
     """The pair of solves for :func:`implicitreg.numerics.dual_limit.gradient_flow_limit` (``method="mixed"``).
 
-    Both start from the same float64 point; the first (at dps_check) forms its Jacobians at log10(spread) + 25
-    digits and re-forms them when a step contracts by less than 1e-3, the second (at dps = 2 dps_check) at
-    log10(spread) + 45 digits with the threshold 1e-6; each evaluates its residual at its own precision.
+    The first solve (at dps_check) starts from the float64 point, forms its Jacobians at log10(spread) + 25 digits
+    and re-forms them when a step contracts by less than 1e-3. The check solve (at dps = 2 dps_check) starts from
+    the first solve's nu rounded to :func:`check_start_digits` digits (``digits`` = the requested digits), forms its
+    own Jacobians at log10(spread) + 40 digits (threshold 1e-2) and evaluates its residual at its own precision:
+    it shares no Jacobian and no residual with the first solve, and the agreement beyond the rounded start is its
+    own work. (For D > 2, a rounded start outside |A^T nu| < 1 is replaced by the float64 point.)
     """
     integer = integer or IntegerRows(Ar)
     start = float64_start(Ar, yr, D, log10_abs(ap_estimate), integer)
     spread = working_dps(0, ap_estimate, D) - GUARD_DIGITS  # log10 of the spread of the Jacobian's weights
+    R = check_start_digits(digits, ap_estimate, D)
 
     def pair(Ar, yr, D, ap_low, ap_high, dps: int, dps_check: int):
         solves = []
@@ -265,6 +296,10 @@ def mixed_pair(Ar, yr, D, ap_estimate, integer: IntegerRows | None = None):
             with mpmath.workdps(work), flint_precision(work):
                 dual = MixedDual(yr, D, integer)
                 nu0 = [to_arb(mpf(float(v))) for v in start.nu]
+                if solves:  # the check: warm start from the first solve, rounded
+                    warm = rounded_start([to_arb(v) for v in solves[0].nu], R)
+                    if dual.two or all(abs(v) < 1 for v in dual.zvec(warm)):
+                        nu0 = warm
                 r = refine(dual, nu0, to_arb(ap), work, jac, accuracy_digits=options["extra_digits"] - 5,
                            slow=options["slow"], tol_digits=work - 5)
                 first = not solves  # the float64 continuation is counted once

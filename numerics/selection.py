@@ -190,30 +190,219 @@ def minimize_on_face(point: Sequence, directions: Sequence[Sequence], depth, *, 
         return x, list(c), it
 
 
-def select_on_face(point, directions, depth, *, digits: int = 40, functional: TieBreak | None = None,
-                   support=None, unique_bp: bool | None = None) -> SelectionResult:
-    """x_g(p) on the face point + span(directions), certified to ``digits`` digits by a dps vs 2 dps solve."""
-    if not isinstance(digits, int) or digits < 1:
-        raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
-    p = selection_depth(depth)
+FACE_FLOAT64_NEWTON = 60
+
+
+def float64_face_start(point: Sequence, directions: Sequence[Sequence], functional: TieBreak) -> list[float]:
+    """Coordinates c (floats) of a point near argmin sum_{i in S} g(sigma_i x_i) on x = point + D c, by damped
+    Newton in float64 (g, g', g'' evaluated by the functional's own callables at 17 digits, rounded to float).
+
+    Only a starting point for :func:`minimize_on_face` at the working precision: nothing here enters a certified
+    digit. Returns [0, ...] (the given point) when float64 cannot make progress.
+    """
+    import numpy as np
+
+    k = len(directions)
+    S = [i for i, v in enumerate(point) if v != 0]
+    if k == 0 or not S:
+        return [0.0] * k
+    sigma = np.array([1.0 if point[i] > 0 else -1.0 for i in S])
+    y0 = sigma * np.array([float(point[i]) for i in S])
+    Jm = sigma[:, None] * np.array([[float(d[i]) for d in directions] for i in S])
+    scale = np.linalg.norm(Jm, axis=0)
+    if not np.all(scale > 0) or not np.all(np.isfinite(Jm)) or not np.all(y0 > 0):
+        return [0.0] * k
+    Js = Jm / scale  # columns of unit length: c = cs / scale
+
+    def evaluate(fn, y):
+        with mpmath.workdps(17):
+            return np.array([float(fn(mpf(float(v)))) for v in y])
+
+    cs = np.zeros(k)
+    y = y0.copy()
+    f = float(np.sum(evaluate(functional.value, y)))
+    for _ in range(FACE_FLOAT64_NEWTON):
+        grad = Js.T @ evaluate(functional.d1, y)
+        H = (Js * evaluate(functional.d2, y)[:, None]).T @ Js
+        try:
+            step = np.linalg.solve(H, -grad)
+        except np.linalg.LinAlgError:
+            break
+        decrement = -float(step @ grad)
+        if not np.isfinite(decrement) or decrement <= 1e-26 * (1 + abs(f)):
+            break
+        t = 1.0
+        while t > 1e-12:
+            yn = y0 + Js @ (cs + t * step)
+            if np.all(yn > 0):
+                fn = float(np.sum(evaluate(functional.value, yn)))
+                if fn <= f - 1e-4 * t * decrement or decrement < 1e-20 * (1 + abs(f)):
+                    break
+            t /= 2
+        else:
+            break
+        cs, y, f = cs + t * step, yn, fn
+    return list(cs / scale)
+
+
+def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: TieBreak, c0: Sequence, *,
+                   dps: int, max_iter: int = 100) -> tuple[list, list, int]:
+    """Newton for argmin sum_{i in S} g(sigma_i x_i) over x = point + D c, from c0, at ``dps`` digits.
+
+    The same iteration as :func:`minimize_on_face` (Newton decrement stop at 10^(-2 dps + 10), halving until
+    strictly inside and Armijo, pure Newton once the decrement is below 10^(-dps/2)), with the k x k Hessian
+    J^T diag(g'') J, the gradient and y = y0 + J c formed as python-flint ``arb_mat`` products (midpoints at
+    ``dps``) instead of mpmath sums; g, g', g'' are the functional's own callables at ``dps``. Used from a
+    float64 start (:func:`float64_face_start`), where a few steps suffice. Returns (x, c, iterations), mpf.
+    """
+    import flint
+
+    from implicitreg.numerics.precision import flint_precision, to_arb, to_mpf
+
     g = functional
-    dps1 = digits + 15
-    dps2 = 2 * dps1
-    x1, c1, it = minimize_on_face(point, directions, p, dps=dps1, functional=g)
-    x2, c2, _ = minimize_on_face(point, directions, p, dps=dps2, functional=g)
+    k = len(directions)
+    with mpmath.workdps(dps), flint_precision(dps):
+        S = [i for i, v in enumerate(point) if v != 0]
+        sigma = [1 if point[i] > 0 else -1 for i in S]
+        q = lambda v: flint.arb(flint.fmpq(Fraction(v).numerator, Fraction(v).denominator)) \
+            if isinstance(v, (int, Fraction)) else to_arb(_mp(v))
+        y0 = flint.arb_mat(len(S), 1, [(s * q(point[i])).mid() for s, i in zip(sigma, S)])
+        Jm = flint.arb_mat(len(S), k, [(s * q(d[i])).mid() for s, i in zip(sigma, S) for d in directions])
+        JT = Jm.transpose()
+        tol = mpf(10) ** (-2 * dps + 10)
+        c = flint.arb_mat(k, 1, [to_arb(mpf(v)) for v in c0])
+
+        def ys(cv):
+            return [to_mpf(v.mid()) for v in (y0 + Jm * cv).entries()]
+
+        def obj(y):
+            return mpmath.fsum(g.value(v) for v in y)
+
+        y = ys(c)
+        if not all(v > 0 for v in y):
+            raise ConvergenceError("the start of the face refinement is not inside the face")
+        f = obj(y)
+        for it in range(1, max_iter + 1):
+            d1 = [to_arb(g.d1(v)) for v in y]
+            d2 = [to_arb(g.d2(v)) for v in y]
+            grad = (JT * flint.arb_mat(len(S), 1, d1)).mid()
+            scaled = flint.arb_mat(len(S), k, [(w * Jm[r, j]).mid() for r, w in enumerate(d2) for j in range(k)])
+            H = (JT * scaled).mid()
+            try:
+                step = H.solve(-grad, algorithm="approx")
+            except ZeroDivisionError:
+                raise ConvergenceError("singular Hessian on the face") from None
+            decrement = to_mpf(-sum((a * b for a, b in zip(step.entries(), grad.entries())), flint.arb(0)).mid())
+            if decrement <= tol:
+                break
+            local = decrement < mpf(10) ** (-dps // 2)
+            t = flint.arb(1)
+            while True:
+                cn = (c + step * t).mid()
+                yn = ys(cn)
+                if all(v > 0 for v in yn):
+                    fn = obj(yn)
+                    if local or fn <= f - mpf("1e-4") * to_mpf(t) * decrement:
+                        break
+                t = t / 2
+                if t < flint.arb(2) ** (-4 * dps):
+                    raise ConvergenceError("Newton on the face: no admissible step")
+            moved = max(abs(a - b) for a, b in zip(yn, y))
+            c, y, f = cn, yn, fn
+            if moved == 0:
+                break
+        else:
+            raise ConvergenceError(f"Newton on the face did not converge in {max_iter} steps")
+        x = [mpf(0)] * len(point)
+        for s, i, v in zip(sigma, S, y):
+            x[i] = s * v
+        return x, [to_mpf(v) for v in c.entries()], it
+
+
+def _face_point(point, directions, c):
+    """point + sum_j c_j d_j at the current mpmath precision (c exact binary or mpf)."""
+    return [_mp(v) + mpmath.fsum(mpf(cj) * _mp(d[i]) for cj, d in zip(c, directions)) for i, v in enumerate(point)]
+
+
+def _inside(point, x) -> bool:
+    return all((v > 0) == (_mp(p) > 0) and v != 0 for p, v in zip(point, x) if p != 0)
+
+
+def _round_coordinates(c, R: int):
+    """c truncated toward zero to R significant digits of the vector (the grid 10^(e - R + 1), e = floor(log10
+    max |c_j|))."""
+    top = max((abs(v) for v in c), default=mpf(0))
+    if not top:
+        return list(c)
+    step = mpf(10) ** (int(mpmath.floor(mpmath.log10(top))) - R + 1)
+    return [mpmath.sign(v) * mpmath.floor(abs(v) / step) * step for v in c]
+
+
+def _mixed_face_pair(point, directions, g: TieBreak, digits: int, dps1: int, dps2: int):
+    """The two solves of the mixed path of :func:`select_on_face`: (x1, c1, iterations, x2, c2)."""
+    c64 = float64_face_start(point, directions, g)
+    with mpmath.workdps(dps1):
+        if not _inside(point, _face_point(point, directions, c64)):
+            c64 = [0.0] * len(directions)
+    x1, c1, it = refine_on_face(point, directions, g, c64, dps=dps1)
+    with mpmath.workdps(dps2):
+        c_check = _round_coordinates(c1, max(digits // 2, 8))
+        if not _inside(point, _face_point(point, directions, c_check)):
+            c_check = [mpf(v) for v in c64]
+    x2, c2, _ = refine_on_face(point, directions, g, c_check, dps=dps2)
+    return x1, c1, it, x2, c2
+
+
+def _agreement(x1, x2, dps1: int, dps2: int) -> int:
+    """Digits on which x1 and x2 agree, relative to max |x2_i| (at most dps1)."""
     with mpmath.workdps(dps2):
         scale = max(abs(v) for v in x2) or mpf(1)
         err = max(abs(a - b) for a, b in zip(x1, x2)) / scale
-        agree = dps1 if err == 0 else int(mpmath.floor(-mpmath.log10(err)))
+        return dps1 if err == 0 else min(dps1, int(mpmath.floor(-mpmath.log10(err))))
+
+
+def select_on_face(point, directions, depth, *, digits: int = 40, functional: TieBreak | None = None,
+                   support=None, unique_bp: bool | None = None, method: str = "mixed") -> SelectionResult:
+    """x_g(p) on the face point + span(directions), certified to ``digits`` digits by a dps vs 2 dps solve.
+
+    ``method="mixed"`` (default): damped Newton in float64 (:func:`float64_face_start`) gives the start of the
+    solve at dps = digits + 15; the check solve at 2 dps starts from that solve's coordinates truncated to
+    max(digits // 2, 8) significant digits, so its agreement beyond them is its own work; both are
+    :func:`refine_on_face` (Newton with Hessian, g and line search at their own precision, linear algebra in
+    python-flint). If they do not agree to ``digits`` (or do not converge), the baseline decides.
+    ``method="full"``: both solves are :func:`minimize_on_face` from ``point`` (the baseline, mpmath throughout).
+    """
+    if not isinstance(digits, int) or digits < 1:
+        raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
+    if method not in ("mixed", "full"):
+        raise InvalidParameterError(f"method must be 'mixed' or 'full', got {method!r}")
+    p = selection_depth(depth)
+    g = functional
+    gfun = g or tie_break(p)
+    dps1 = digits + 15
+    dps2 = 2 * dps1
+    for d in directions:  # checked here too: the float64 start must not run on an invalid face
+        if any(_mp(d[i]) != 0 for i, v in enumerate(point) if v == 0):
+            raise InvalidParameterError("face directions must vanish off the support of the point")
+    mixed = method == "mixed" and bool(directions)
+    if mixed:
+        try:
+            x1, c1, it, x2, coordinates = _mixed_face_pair(point, directions, gfun, digits, dps1, dps2)
+            mixed = _agreement(x1, x2, dps1, dps2) >= digits
+        except ConvergenceError:
+            mixed = False
+    if not mixed:  # the baseline decides: full-precision damped Newton from ``point``
+        x1, c1, it = minimize_on_face(point, directions, p, dps=dps1, functional=g)
+        x2, coordinates, _ = minimize_on_face(point, directions, p, dps=dps2, functional=g)
+    agree = _agreement(x1, x2, dps1, dps2)
     if agree < digits:
         raise PrecisionError(f"selection agrees to {agree} digits only at {dps1} vs {dps2} working digits")
     with mpmath.workdps(dps2):
-        gfun = g or tie_break(p)
         objective = mpmath.fsum(gfun.value(abs(v)) for v in x2 if v != 0)
     S = tuple(support) if support is not None else tuple(i for i, v in enumerate(point) if v != 0)
     return SelectionResult(x=x2, depth=p, unique_bp=(len(directions) == 0) if unique_bp is None else unique_bp,
-                           support=S, face_dimension=len(directions), coordinates=c2, objective=objective,
-                           digits=min(agree, dps1), iterations=it, functional=(g or tie_break(p)).name)
+                           support=S, face_dimension=len(directions), coordinates=coordinates,
+                           objective=objective, digits=agree, iterations=it, functional=gfun.name)
 
 
 def selected_minimizer(instance, depth, *, digits: int = 40, bp=None, functional: TieBreak | None = None

@@ -222,3 +222,17 @@ def test_exact_lp_proof_each_check_alone():
             _prove_lp(c, M, b, z, y, value)
     with pytest.raises(ConvergenceError, match="the dual is infeasible"):
         _prove_lp([F(0), F(-1)], [], [], [F(0), F(0)], [], F(0))
+
+
+def test_face_membership_is_exact(results):
+    """X_BP of [[1, 1]], y = 1: {x : x0 + x1 = 1, x0, x1 >= 0} (S = {0, 1}, sigma = (1, 1))."""
+    face = results["pair"].face
+    assert face.contains((F(1, 3), F(2, 3))) and face.contains((F(1), F(0))) and face.contains([1, 0])
+    assert not face.contains((F(1),))                          # wrong length
+    assert not face.contains((F(1), F(0), F(0)))
+    assert not face.contains((F(3, 2), F(-1, 2)))              # A x = y but the sign on S is wrong
+    assert not face.contains((F(1, 3), F(1, 3)))               # right signs, A x != y
+    row = results["row"].face                                  # S = {0}: x1 must vanish
+    assert row.contains((F(1), F(0)))
+    assert not row.contains((F(2, 3), F(1)))                   # A x = y, but nonzero off S
+    assert not row.contains((F(-1), F(6)))

@@ -107,9 +107,18 @@ def test_ratio_interval_accepts_its_own_endpoints_and_its_widest_width():
 @pytest.mark.parametrize("rlo", [F(0), F(-1, 2)])
 def test_ratio_lower_end_must_be_positive(rlo):
     x, _ = _enclosure(F(1, 2), F(1, 2))
-    with pytest.raises(CheckFailure, match="positive lower end") as info:
+    with pytest.raises(CheckFailure) as info:
         _ratio_of(x, rlo, F(1, 2))
-    assert info.value.field == "r.lo"
+    assert (info.value.field, info.value.message) == ("r.lo", "a ratio claim needs a positive lower end")
+
+
+def test_ratio_ends_must_be_exact_numbers():
+    x, _ = _enclosure(F(1, 2), F(1, 2))
+    for r, field in (({"lo": "x", "hi": "1/2"}, "r.lo"), ({"lo": "1/2", "hi": 0.5}, "r.hi")):
+        with pytest.raises(CheckFailure) as info:
+            with precision(40):
+                _ratio(x, r, "r", "e/b")
+        assert info.value.field == field
 
 
 def test_ratio_interval_must_contain_the_enclosure_on_both_sides():
@@ -307,27 +316,50 @@ def _equality(args, **changes):
     return kw["out"]
 
 
+def _equality_refused(args, message, **changes):
+    with pytest.raises(CheckFailure) as info:
+        _equality(args, **changes)
+    assert (info.value.field, info.value.message) == ("equality.S_LB", message)
+
+
+NOT_FORMULA = "is not 2 L a ||w*||^(2-2/L)"
+NOT_VALUE = "is not the value of the bound's formula"
+NOT_LARGEST = "S_LB / 2 is not the largest eigenvalue of M Sigma: S != S_LB"
+
+
 def test_equality_proof_each_step_alone(equality_args):
     eq, L, Sigma, w, wn2, a_ray, poly, SLB, _ = equality_args
     assert (L, wn2, eq["S_LB"]) == (3, 64, "192")
-    assert "S = S_LB = 192 exactly" in _equality(equality_args)[0]
+    mu = lp.matvec(Sigma, w)[0] / w[0]
+    assert _equality(equality_args) == [f"equality: S = S_LB = 192 exactly; w* is an eigenvector of Sigma (mu = {mu}) "
+                                        "and L mu >= lambda_max(Sigma)"]
     # S_LB < 0 at even L passes the power identity ((-x)^2 = x^2): only the sign test refuses it. L = 2: 2 L a ||w*||
-    slb2 = 4 * a_ray * 8
-    with pytest.raises(CheckFailure, match="is not 2 L a"):
-        _equality(equality_args, eq={"S_LB": str(-slb2)}, L=2)
-    with pytest.raises(CheckFailure, match="is not 2 L a"):
-        _equality(equality_args, eq={"S_LB": "0"})
+    _equality_refused(equality_args, NOT_FORMULA, eq={"S_LB": str(-(4 * a_ray * 8))}, L=2)
+    _equality_refused(equality_args, NOT_FORMULA, eq={"S_LB": "0"})
+    _equality_refused(equality_args, NOT_FORMULA, eq={"S_LB": "191"})
+    with pytest.raises(CheckFailure) as info:
+        _equality(equality_args, eq={"S_LB": "1/0"})               # not a number: refused at its field
+    assert info.value.field == "equality.S_LB"
     # the stated S_LB must lie in the enclosure of the bound's formula
-    with pytest.raises(CheckFailure, match="not the value of the bound's formula"):
-        _equality(equality_args, SLB=SLB + 1)
-    with pytest.raises(CheckFailure, match="not the value of the bound's formula"):
-        _equality(equality_args, SLB=SLB - 1)
+    _equality_refused(equality_args, NOT_VALUE, SLB=SLB + 1)
+    _equality_refused(equality_args, NOT_VALUE, SLB=SLB - 1)
     # S_LB / 2 = 96 must be a root of det(t I - M Sigma) and the largest: a larger root (t - 1000), or no root at 96
     t_minus_1000 = [a - 1000 * b for a, b in zip(list(poly) + [F(0)], [F(0)] + list(poly))]
-    with pytest.raises(CheckFailure, match="not the largest eigenvalue"):
-        _equality(equality_args, poly=t_minus_1000)
-    with pytest.raises(CheckFailure, match="not the largest eigenvalue"):
-        _equality(equality_args, poly=[F(1), F(-95)])               # t - 95: 96 is no root (and none above)
+    _equality_refused(equality_args, NOT_LARGEST, poly=t_minus_1000)
+    _equality_refused(equality_args, NOT_LARGEST, poly=[F(1), F(-95)])    # t - 95: 96 is no root (and none above)
+
+
+def test_equality_proof_on_a_small_exact_instance():
+    """d = 1, L = 2, Sigma = 1/8, w* = 1/4: a = 1/8, S_LB = 2 L a ||w*|| = 1/8 exactly, M Sigma has the single eigenvalue
+    1/16 = S_LB / 2, L mu = 1/4 >= 1/8: equality holds. S_LB below 1 and a point enclosure (both ends = S_LB) are
+    legitimate; an extra eigenvalue between S_LB / 2 and 2 S_LB is not."""
+    eq, SLB = {"S_LB": "1/8"}, C.point(F(1, 8))
+    args = (eq, 2, [[F(1, 8)]], [F(1, 4)], F(1, 16), F(1, 8), [F(1), F(-1, 16)], SLB, [])
+    with precision(50):
+        assert C.endpoints(SLB) == (F(1, 8), F(1, 8))
+    assert "S = S_LB = 1/8 exactly" in _equality(args)[0]
+    two_roots = [F(1), F(-1, 16) - F(1, 10), F(1, 160)]             # (t - 1/16)(t - 1/10)
+    _equality_refused(args, NOT_LARGEST, poly=two_roots)
 
 
 def test_equality_family_hypotheses():
@@ -583,3 +615,40 @@ def test_bind_accepts_only_the_table_entry():
         T.MC_LB[2], T.DEEP_SYMBOLS)
     _fails("bound.expr", "cannot parse the expression", T.bind, "S_LB", "lower", None, "2*L*a*h(w_norm)", deep,
            "bound")                                               # no link function in the deep-linear symbols
+
+
+# --- diagonal networks: each check of one point alone -------------------------------------------------------------------
+
+DIAG = "ms_d2_row_r1_2"        # A = [1, 1/2], y = 1, D = 2, MS-D2 (three bounds), three alphas
+
+
+@pytest.fixture(scope="module")
+def diag(refs):
+    return {k: v for k, v in refs[DIAG].items() if k != "limit"}
+
+
+@pytest.mark.parametrize("path, value, field, words", [
+    (("points", 0, "nu"), "twice", "points[0].nu", "expected 1 balls"),
+    (("points", 0, "x_inf"), "first", "points[0].x_inf", "expected 2 balls"),
+    (("points", 0, "bounds"), "first", "points[0].bounds", "expected 3 entries (one per bound)"),
+    (("points", 0, "errors"), {}, "points[0].errors", "exactly the norms the bounds use"),
+    (("points", 0, "bounds", 0, "equality"), "identity in nu", "points[0].bounds[0].equality",
+     "needs an upper/lower bound"),
+    (("points", 0, "alpha"), "0", "points[0].alpha", "alpha must lie in [1e-300, 1]"),
+    (("points", 0, "alpha"), "1e-301", "points[0].alpha", "alpha must lie in [1e-300, 1]"),
+    (("rho", "value"), "1/3", "rho.lambda", "not the stated rho = 1/3"),
+    (("basis_pursuit", "x_star"), ["1/2", "1"], "basis_pursuit.value", "states 1"),
+])
+def test_diagonal_forgery_rejected_by_one_check(diag, path, value, field, words):
+    if value in ("twice", "first"):       # the listed entries doubled, or only the first one
+        current = diag
+        for k in path:
+            current = current[k]
+        value = current * 2 if value == "twice" else current[:1]
+    refused(edit(diag, path, value), field, words)
+
+
+def test_diagonal_instance_needs_full_row_rank_shape(diag):
+    cert = edit(diag, ("instance", "A"), [["1", "1/2"], ["0", "1"], ["1", "1"]])
+    cert["instance"]["y"] = ["1", "1", "1"]
+    refused(cert, "instance.A", "more rows than columns")

@@ -19,7 +19,7 @@ from implicitreg.numerics.dual_limit import LimitResult, full_precision_limit, g
 from implicitreg.numerics.float64_dual import Float64Dual, blas_one_thread
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.integer_form import IntegerRows
-from implicitreg.numerics.precision import to_mpf
+from implicitreg.numerics.precision import flint_precision, to_mpf
 from strategies_engine import alphas, conventions, depths, instances, random_instance
 
 
@@ -94,8 +94,8 @@ def _spy_refine(monkeypatch):
 
 
 def test_check_solve_shares_no_approximation(monkeypatch):
-    """The two solves: own working precision, own Jacobian precision, own problem object, and both start from the
-    float64 point: the check never starts from (or reuses anything of) the first solve's result."""
+    """The two solves: own working precision, own Jacobian precision, own problem object; the first starts from the
+    float64 point, the check from the first solve's nu rounded to check_start_digits (not from its answer)."""
     calls = _spy_refine(monkeypatch)
     inst = random_instance(6, 15, seed=1)
     res = gradient_flow_limit(inst, 3, "1e-12", digits=30)
@@ -104,10 +104,45 @@ def test_check_solve_shares_no_approximation(monkeypatch):
     assert check["dps"] == 2 * first["dps"] == res.dps and res.dps_check == first["dps"]
     assert check["jacobian_dps"] != first["jacobian_dps"]
     assert check["dual"] is not first["dual"]
+    R = mixed_limit.check_start_digits(30, mpf("1e-12"), 3)
+    assert R == 15 + 4  # 30 // 2, plus (D - 2)/D log10(1/alpha) = 4 digits for the pole
     with mpmath.workdps(check["dps"]):
-        assert [to_mpf(v) for v in check["nu0"]] == [to_mpf(v) for v in first["nu0"]]
-        far = max(abs(to_mpf(a) - to_mpf(b)) for a, b in zip(check["nu0"], first["nu"]))
-        assert far > mpf(10) ** -20  # the float64 start, not the first solve's answer
+        top = max(abs(to_mpf(v)) for v in first["nu"])
+        step = mpf(10) ** (mpmath.floor(mpmath.log10(top)) - R + 1)
+        moved = max(abs(to_mpf(a) - to_mpf(b)) for a, b in zip(check["nu0"], first["nu"]))
+        assert step / 100 < moved <= step  # rounded to the grid: the check must earn every digit beyond R
+        assert all(mpmath.almosteq(to_mpf(v) / step, mpmath.nint(to_mpf(v) / step), 1e-30) for v in check["nu0"])
+
+
+def test_a_check_that_does_not_iterate_cannot_certify(monkeypatch):
+    """Mutant: the check solve returns its (rounded) start unchanged. It agrees with the first solve only to about
+    digits // 2 digits, so the mixed path refuses 50 digits and the full solve decides."""
+    original = mixed_limit.refine
+    count = []
+
+    def lazy(dual, nu, a, dps, jacobian_dps, **kwargs):
+        count.append(1)
+        if len(count) % 2 == 1:
+            return original(dual, nu, a, dps, jacobian_dps, **kwargs)
+        with flint_precision(dps):
+            z = dual.zvec(nu)
+            x = [(a * p).mid() for p in dual.phi(z)]
+        return mixed_limit.Refinement(nu=nu, z=z, x=x, iterations=1, jacobians=0, jacobian_dps=jacobian_dps)
+
+    monkeypatch.setattr(mixed_limit, "refine", lazy)
+    inst = random_instance(5, 12, seed=4)
+    for D in (2, 3):
+        res = gradient_flow_limit(inst, D, "1e-20", digits=50)
+        assert res.method == "full" and "did not certify" in res.message
+
+
+def test_rounded_start():
+    with flint_precision(60):
+        out = mixed_limit.rounded_start([flint.arb("1234.56789"), flint.arb("-0.00123456"), flint.arb(0)], 5)
+        assert [float(v) for v in out] == [1234.5, -0.0, 0.0]
+        out = mixed_limit.rounded_start([flint.arb("-98765.4321"), flint.arb("12.345")], 3)
+        assert [float(v) for v in out] == [-98700.0, 0.0]
+        assert mixed_limit.rounded_start([flint.arb(0)] * 2, 5) == [0, 0]
 
 
 def _corrupt_residual(monkeypatch, shared: bool):
@@ -141,7 +176,7 @@ def test_a_wrong_first_solve_is_caught(monkeypatch):
 def test_a_shared_approximation_would_certify_wrong_digits(monkeypatch):
     """The mutant the independence guards against: the same wrong residual in both solves makes them agree on a
     wrong point, so it is certified. This is why the check evaluates its own residual (test above) and why
-    test_check_solve_shares_no_approximation pins that the solves share nothing but the float64 start."""
+    test_check_solve_shares_no_approximation pins that the solves share no Jacobian and no residual."""
     inst = random_instance(4, 9, seed=3)
     truth = full_precision_limit(inst, 2, "1e-10", digits=50)
     _corrupt_residual(monkeypatch, shared=True)

@@ -29,6 +29,11 @@ def test_working_dps_is_the_documented_formula(digits, alpha, depth, expected):
         assert working_dps(digits, mpf(alpha), depth) == expected
 
 
+def test_working_dps_defaults_to_depth_two():
+    with mpmath.workdps(30):
+        assert working_dps(30, mpf("1e-10")) == 30 + 10 + GUARD_DIGITS
+
+
 def test_decade_at_exact_powers_of_ten_and_just_below():
     with mpmath.workdps(60):
         assert decade(mpf(10) ** 50) == 50
@@ -89,3 +94,18 @@ def test_agreeing_digits_edge_cases():
         with mpmath.workdps(80):
             a, b = mpf(1) + 3 * mpf(10) ** -61, mpf(1)
         assert agreeing_digits([a], [b], floor=0, cap=70) == 60     # -log10(3e-61) = 60.5
+
+
+@pytest.mark.parametrize("shift", [-2, -1, 1, 2])
+def test_decade_is_exact_whatever_the_float_estimate(monkeypatch, shift):
+    """decade() starts from float(log10|x|) and corrects it exactly on the binary value; an estimate off by whole
+    decades (as an inaccurate log10 could give for huge exponents) must still end on the exact decade."""
+    from implicitreg.numerics import precision
+
+    real = precision.log10_abs
+    monkeypatch.setattr(precision, "log10_abs", lambda x: real(x) + shift)
+    with mpmath.workdps(60):
+        assert decade(mpf(10) ** 50) == 50
+        assert decade(mpf(10) ** 50 - 1) == 49
+        assert decade(mpf(1)) == 0 and decade(mpf(10)) == 1 and decade(mpf(99)) == 1
+        assert decade(mpf(1) / 10 - mpf(2) ** -150) == -2 and decade(-mpf(1) / 10 - mpf(2) ** -150) == -1

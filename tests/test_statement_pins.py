@@ -168,3 +168,64 @@ def test_thm_e_picks_the_right_case_and_exponent(depth, sc, rho, name, exponent)
 def test_thm_e_refuses_cases_without_a_rate(depth, sc, rho):
     with pytest.raises(HypothesisNotMetError):
         sel.thm_e_bound(depth, sc, rho)
+
+
+# ---------------------------------------------------------------- the pins catch the planted kinds of bug
+
+_WANT: dict = {}
+
+
+def _pin_holds(bound, key) -> bool:
+    """Does ``bound`` (side and value at both points) match the pin of ``key``?"""
+    side, formula = PINS[key]
+    if bound.side != side:
+        return False
+    for k, point in enumerate(POINTS):
+        if (key, k) not in _WANT:
+            with mpmath.workdps(40):
+                _WANT[key, k] = mpmath.mpf(str(sympy.N(sympy.sympify(formula(point)), 50)))
+        want = _WANT[key, k]
+        values = {s.name: point[s.name] for s in bound.symbols}
+        with mpmath.workdps(40):
+            got = bound.evaluate(40, **values)
+            if not abs(got - want) <= max(abs(want), mpmath.mpf(1)) * mpmath.mpf(10) ** -32:
+                return False
+    return True
+
+
+def _planted(expr):
+    """(kind, wrong expression) for the issue's kinds: every numeric constant squared, every symbolic factor of a
+    product dropped, every denominator's base changed (+1), the whole bound scaled by 11/10."""
+    out = [("scaled by 11/10", expr * Q(11, 10))]
+    for c in expr.atoms(sympy.Number):
+        if abs(c) not in (0, 1):
+            out.append((f"constant {c} squared", expr.xreplace({c: c ** 2})))
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Mul):
+            for f in node.args:
+                if isinstance(f, sympy.Symbol):
+                    out.append((f"factor {f} dropped from {node}", expr.xreplace({node: node / f})))
+        if isinstance(node, sympy.Pow) and node.exp.is_negative:
+            out.append((f"denominator {node.base} changed", expr.xreplace({node: (node.base + 1) ** node.exp})))
+    # a plant that leaves no finite expression (1/0 -> zoo) cannot pass any pin: not counted
+    return [(k, e) for k, e in out if e != expr and not e.has(sympy.zoo, sympy.nan, sympy.oo)]
+
+
+def test_pins_catch_planted_constant_factor_and_denominator_bugs():
+    """Every planted bug in every non-constant bound is rejected by its pin (and the true bound passes)."""
+    from implicitreg.theory.statement import Bound
+
+    escaped, planted = [], 0
+    for key, bound in sorted(_all_bounds().items()):
+        if key not in PINS or not bound.symbols:
+            continue
+        assert _pin_holds(bound, key), key
+        for kind, expr in _planted(bound.expr):
+            planted += 1
+            wrong = Bound(bound.name, bound.side, bound.lhs, expr, bound.provenance)
+            if _pin_holds(wrong, key):
+                escaped.append((key, kind))
+        flipped = Bound(bound.name, "lower" if bound.side == "upper" else "upper", bound.lhs, bound.expr,
+                        bound.provenance)
+        assert not _pin_holds(flipped, key), key
+    assert planted > 100 and not escaped, escaped

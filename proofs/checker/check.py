@@ -52,8 +52,8 @@ import mpmath
 from mpmath import iv
 
 from . import lp, schema, theorems
-from .interval import (CheckFailure, endpoints, exact, exact_matrix, exact_vector, hi, lo, point, precision,
-                       read_ball, require_inside)
+from .interval import (GUARD_DIGITS, CheckFailure, endpoints, exact, exact_matrix, exact_vector, hi, iv_exp, iv_log,
+                       iv_sqrt, lo, point, precision, read_ball, require_inside)
 from .jsonread import InputError, loads
 from .krawczyk import dual_potential, dual_potential_inverse, krawczyk, link
 
@@ -193,14 +193,14 @@ def _alpha_product(alpha: Fraction, depth: Fraction, convention: str):
         return point(alpha)
     if depth.denominator == 1:
         return point(alpha ** depth.numerator)
-    return iv.exp(point(depth) * iv.log(point(alpha)))
+    return iv_exp(point(depth) * iv_log(point(alpha)))
 
 
 def _norm(vals, norm):
     if norm == "l1":
         return sum((abs(v) for v in vals), iv.mpf(0))
     if norm == "l2":
-        return iv.sqrt(sum((v ** 2 for v in vals), iv.mpf(0)))
+        return iv_sqrt(sum((v ** 2 for v in vals), iv.mpf(0)))
     mags = [abs(v) for v in vals]
     return iv.mpf([max(lo(v) for v in mags), max(hi(v) for v in mags)])
 
@@ -213,8 +213,8 @@ def _instance_constants(A, xs, support, rho, depth, N):
     env = {"rho": point(rho), "N": iv.mpf(N), "s": iv.mpf(len(S)), "n": iv.mpf(N - len(S)), "m": iv.mpf(len(A)),
            "D": point(depth), "p": point(depth)}
     # K1* = max_{i in S} |log |x*_i||,  K2 = ||A_S^+ A_{S^c}||_{1->1} (max column l1 norm), exactly.
-    env["K1star"] = iv.mpf([max(lo(abs(iv.log(point(abs(xs[i]))))) for i in S),
-                            max(hi(abs(iv.log(point(abs(xs[i]))))) for i in S)])
+    env["K1star"] = iv.mpf([max(lo(abs(iv_log(point(abs(xs[i]))))) for i in S),
+                            max(hi(abs(iv_log(point(abs(xs[i]))))) for i in S)])
     AS = [[row[j] for j in S] for row in A]
     G = lp.matmul(lp.transpose(AS), AS)
     k2 = Fraction(0)
@@ -234,7 +234,7 @@ def _point_constants(env0, w, support, signs, ap, depth):
         mags = [abs(v) for v in vals]
         return iv.mpf([max(lo(v) for v in mags), max(hi(v) for v in mags)])
 
-    Lg = -iv.log(ap)
+    Lg = -iv_log(ap)
     env = {"K1": sup_norm([w[i] - sg * Lg for i, sg in zip(support, signs)]),
            "eps": sup_norm([w[i] - sg for i, sg in zip(support, signs)])}
     env["rho_a"] = env0["rho"] + env0["K2"] * env["eps"]
@@ -279,7 +279,7 @@ def _check_diagonal(cert: dict, out: list[str], use_sympy) -> None:
     out.append("bounds: " + "; ".join(f"{nm} ({side}, {norm}) is the formula of {cert['theorem']['name']}"
                                       for nm, side, norm, _ in bounds))
 
-    with precision(_dps(cert)):
+    with precision(_dps(cert) + GUARD_DIGITS):
         env0 = _instance_constants(A, xs, support, rho, depth, N)
         phi = link(depth)
         seen = set()
@@ -473,13 +473,13 @@ def _check_deep_linear(cert: dict, out: list[str]) -> None:
     bound = cert["bound"]
     tree = theorems.bind(bound["name"], bound["side"], None, bound["expr"], {theorems.MC_LB[0]: (
         theorems.MC_LB[1], None, theorems.MC_LB[2])}, "bound")
-    with precision(_dps(cert)):
+    with precision(_dps(cert) + GUARD_DIGITS):
         S = iv.mpf([lo(point(2 * a_)), hi(point(2 * b_))])
         _inside(S, cert["sharpness"], "sharpness", "S = 2 lambda_max(M Sigma)")
         out.append("sharpness: S = 2 lambda_max(Sigma^(1/2) M Sigma^(1/2)) enclosed by exact Sturm root isolation")
         wn2 = sum((c * c for c in w), Fraction(0))
         a_ray = sum((w[i] * Sigma[i][j] * w[j] for i in range(d) for j in range(d)), Fraction(0)) / wn2
-        env = {"L": iv.mpf(L), "a": point(a_ray), "w_norm": iv.sqrt(point(wn2)), "d": iv.mpf(d), "n": iv.mpf(n)}
+        env = {"L": iv.mpf(L), "a": point(a_ray), "w_norm": iv_sqrt(point(wn2)), "d": iv.mpf(d), "n": iv.mpf(n)}
         SLB = _evaluate(tree, env, None, "bound.expr")
         _inside(SLB, bound["value"], "bound.value", "S_LB")
         clo, chi = _ratio(S / SLB, cert["ratio"], "ratio", "S/S_LB")
@@ -651,10 +651,10 @@ def _check_deep_balanced(cert, out, Sigma, w, n, d, L) -> None:
     bound = cert["bound"]
     tree = theorems.bind(bound["name"], bound["side"], None, bound["expr"], {theorems.MC_LB[0]: (
         theorems.MC_LB[1], None, theorems.MC_LB[2])}, "bound")
-    with precision(dps):
-        log_wn2 = iv.log(point(wn2))
-        s = iv.sqrt(point(wn2))
-        c = iv.exp(log_wn2 / (2 * L))
+    with precision(dps + GUARD_DIGITS):
+        log_wn2 = iv_log(point(wn2))
+        s = iv_sqrt(point(wn2))
+        c = iv_exp(log_wn2 / (2 * L))
         _inside(s, bm["w_norm"], "balanced_minimizer.w_norm", "||w*||")
         _inside(c, bm["root"], "balanced_minimizer.root", "c = ||w*||^(1/L)")
         factors = bm["factors"]
@@ -664,12 +664,12 @@ def _check_deep_balanced(cert, out, Sigma, w, n, d, L) -> None:
             where = f"balanced_minimizer.factors[{k}]"
             if len(factors[k]) != len(R[k]) or len(factors[k][0]) != len(R[k][0]):
                 raise CheckFailure(where, f"expected a {len(R[k])} x {len(R[k][0])} matrix")
-            sigma = c * iv.sqrt(point(r[k]))
+            sigma = c * iv_sqrt(point(r[k]))
             for i, row in enumerate(R[k]):
                 for j, q in enumerate(row):
                     _inside(sigma * point(q), factors[k][i][j], f"{where}[{i}][{j}]", f"W_{k + 1}[{i}, {j}]")
         out.append("enclosures: ||w*||, c = ||w*||^(1/L) and every factor entry lie in the stated balls")
-        t_pow = iv.exp(log_wn2 * (L - 1) / L)  # t^(L-1) = ||w*||^(2-2/L)
+        t_pow = iv_exp(log_wn2 * (L - 1) / L)  # t^(L-1) = ||w*||^(2-2/L)
         S = 2 * t_pow * iv.mpf([lo(point(a_)), hi(point(b_))])
         _inside(S, cert["sharpness"], "sharpness", "S = 2 ||w*||^(2-2/L) lambda_max(M0 Sigma)")
         out.append("sharpness: S = 2 lambda_max(Sigma^(1/2) M Sigma^(1/2)) with M = ||w*||^(2-2/L) M0, M0 exact "

@@ -519,6 +519,8 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
     import mpmath
     from mpmath import iv
 
+    from .interval import enclose, iv_exp, iv_log, iv_sqrt
+
     functions = functions or {}
 
     def lo(x):
@@ -545,7 +547,7 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
     def expo(x):
         if max(abs(lo(x)), abs(hi(x))) > limits.max_exp_arg:
             raise DomainError(f"argument of exp/sinh/cosh beyond +-{limits.max_exp_arg}")
-        return iv.exp(x)
+        return iv_exp(x)
 
     def monotone(f, x):
         """Enclosure of an increasing f over x from point enclosures at the two ends."""
@@ -562,7 +564,7 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
 
     def asinh(x):
         a = abs(x)
-        return iv.log(a + iv.sqrt(a * a + 1))
+        return iv_log(a + iv_sqrt(a * a + 1))
 
     def absval(x):
         if lo(x) >= 0:
@@ -580,11 +582,11 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
         if name == "log":
             if not lo(x) > 0:
                 raise DomainError("log of a possibly non-positive value")
-            return iv.log(x)
+            return iv_log(x)
         if name == "sqrt":
             if not lo(x) >= 0:
                 raise DomainError("sqrt of a possibly negative value")
-            return iv.sqrt(x)
+            return iv_sqrt(x)
         if name == "sinh":
             return monotone(sinh, x)
         if name == "cosh":
@@ -617,7 +619,7 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
                 raise DomainError(f"symbol {e.name!r} has no value")
             return conv(env[e.name])
         if isinstance(e, Const):
-            return iv.e if e.name == "E" else iv.pi
+            return enclose(lambda _: +(iv.e if e.name == "E" else iv.pi), None)
         if isinstance(e, Neg):
             return -ev(e.arg)
         if isinstance(e, Call):
@@ -637,13 +639,13 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
                     raise DomainError(f"exponent {_short(n)} exceeds the limit {limits.max_power}")
                 if n < 0 and lo(a) <= 0 <= hi(a):
                     raise DomainError("negative power of an interval containing 0")
-                return finite(a ** n, "a power")
+                return finite(a ** n if abs(n) <= 2 else enclose(lambda t: t ** n, a), "a power")
             b = ev(e.right)
             if max(abs(lo(b)), abs(hi(b))) > limits.max_power:
                 raise DomainError(f"exponent beyond +-{limits.max_power}")
             if not lo(a) > 0:
                 raise DomainError("non-integer power of a possibly non-positive base")
-            return finite(expo(b * iv.log(a)), "a power")
+            return finite(expo(b * iv_log(a)), "a power")
         b = ev(e.right)
         if e.op == "+":
             return a + b

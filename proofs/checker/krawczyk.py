@@ -23,19 +23,19 @@ from fractions import Fraction
 import mpmath
 from mpmath import iv
 
-from .interval import CheckFailure, hi, lo, point
+from .interval import CheckFailure, hi, iv_exp, iv_log, lo, point
 
 
 def link(depth: Fraction):
     """phi_D as an interval function (D = 2: 2 sinh; D > 2: the h_D of dln.md §2)."""
     if depth == 2:
-        return lambda z: iv.exp(z) - iv.exp(-z)
+        return lambda z: iv_exp(z) - iv_exp(-z)
     e = point(depth / (depth - 2))
 
     def phi(z):
         if not (lo(z) > -1 and hi(z) < 1):
             raise ArithmeticError("A^T nu leaves the domain |z| < 1 of phi_D")
-        return iv.exp(-e * iv.log(1 - z)) - iv.exp(-e * iv.log(1 + z))
+        return iv_exp(-e * iv_log(1 - z)) - iv_exp(-e * iv_log(1 + z))
 
     return phi
 
@@ -43,13 +43,13 @@ def link(depth: Fraction):
 def link_derivative(depth: Fraction):
     """phi_D' as an interval function: 2 cosh z, or (D/(D-2)) [(1-z)^(-D/(D-2)-1) + (1+z)^(-D/(D-2)-1)]."""
     if depth == 2:
-        return lambda z: iv.exp(z) + iv.exp(-z)
+        return lambda z: iv_exp(z) + iv_exp(-z)
     e = point(depth / (depth - 2))
 
     def dphi(z):
         if not (lo(z) > -1 and hi(z) < 1):
             raise ArithmeticError("A^T nu leaves the domain |z| < 1 of phi_D")
-        return e * (iv.exp(-(e + 1) * iv.log(1 - z)) + iv.exp(-(e + 1) * iv.log(1 + z)))
+        return e * (iv_exp(-(e + 1) * iv_log(1 - z)) + iv_exp(-(e + 1) * iv_log(1 + z)))
 
     return dphi
 
@@ -57,14 +57,29 @@ def link_derivative(depth: Fraction):
 def dual_potential(depth: Fraction):
     """H_D as an interval function on [0, 1): ((D-2)/2) [(1-z)^(-2/(D-2)) + (1+z)^(-2/(D-2)) - 2] (H_D' = h_D)."""
     if depth == 2:
-        return lambda z: iv.exp(z) + iv.exp(-z) - 2
+        return _monotone_on_nonnegatives(lambda z: iv_exp(z) + iv_exp(-z) - 2)
     e = point(2 / (depth - 2))
     c = point((depth - 2) / 2)
 
-    def H(z):
+    def H_naive(z):
         if not (lo(z) > -1 and hi(z) < 1):
             raise ArithmeticError("argument outside (-1, 1)")
-        return c * (iv.exp(-e * iv.log(1 - z)) + iv.exp(-e * iv.log(1 + z)) - 2)
+        return c * (iv_exp(-e * iv_log(1 - z)) + iv_exp(-e * iv_log(1 + z)) - 2)
+
+    return _monotone_on_nonnegatives(H_naive)
+
+
+def _monotone_on_nonnegatives(H_naive):
+    """H_D is even, >= 0 and increasing on [0, 1): on a box z >= 0 the enclosure is [H(lo z), H(hi z)] evaluated
+    at the two end points (the naive evaluation of the sum of the two powers loses their correlation and can dip
+    below 0 near z = 0, which H^{-1} would then refuse); every enclosure is intersected with [0, oo)."""
+    def H(z):
+        z = z if isinstance(z, iv.mpf) else iv.mpf(z)
+        if lo(z) >= 0:
+            v = iv.mpf([lo(H_naive(iv.mpf(lo(z)))), hi(H_naive(iv.mpf(hi(z))))])
+        else:
+            v = H_naive(z)
+        return iv.mpf([max(lo(v), 0), max(hi(v), 0)])
 
     return H
 

@@ -27,8 +27,8 @@ import mpmath
 from mpmath import iv
 
 from . import grammar, lp
-from .interval import (CheckFailure, exact, exact_matrix, exact_vector, hi, lo, point, precision,
-                       read_ball, require_inside)
+from .interval import (GUARD_DIGITS, CheckFailure, exact, exact_matrix, exact_vector, hi, iv_exp, iv_log, iv_sqrt,
+                       lo, point, precision, read_ball, require_inside)
 from .krawczyk import dual_potential, dual_potential_inverse, krawczyk, link
 
 FORMAT = "implicitreg-certificate/1"
@@ -135,7 +135,7 @@ def environment(cert: dict) -> dict:
     for j in Sc:
         k2 = max(k2, lp.norm1(lp.solve_square(G, lp.rmatvec(AS, [row[j] for row in A]))))
     env["K2"] = point(k2)
-    logs = [abs(iv.log(point(abs(xs[i])))) for i in S]
+    logs = [abs(iv_log(point(abs(xs[i])))) for i in S]
     env["K1star"] = iv.mpf([max(lo(v) for v in logs), max(hi(v) for v in logs)])
     env["m_star"] = point(min(abs(xs[i]) for i in S))
     env["M"] = env["x_star_l1"] = point(lp.norm1(xs))
@@ -143,10 +143,10 @@ def environment(cert: dict) -> dict:
 
     if convention == "product":
         ap = point(alpha)
-        af = iv.exp(iv.log(ap) / point(D))
+        af = iv_exp(iv_log(ap) / point(D))
     else:
         af = point(alpha)
-        ap = point(alpha ** D.numerator) if D.denominator == 1 else iv.exp(point(D) * iv.log(af))
+        ap = point(alpha ** D.numerator) if D.denominator == 1 else iv_exp(point(D) * iv_log(af))
     env["alpha_product"], env["alpha_factor"] = ap, af
 
     nu = _get(cert, "nu", "")
@@ -167,13 +167,13 @@ def environment(cert: dict) -> dict:
     diff = [xj - point(sj) for xj, sj in zip(x, xs)]
     env["_x_inf"] = x
     env["err_l1"] = sum((abs(v) for v in diff), iv.mpf(0))
-    env["err_l2"] = iv.sqrt(sum((v ** 2 for v in diff), iv.mpf(0)))
+    env["err_l2"] = iv_sqrt(sum((v ** 2 for v in diff), iv.mpf(0)))
     env["err_inf"] = _sup(diff)
     env["X1"] = env["x_inf_l1"] = sum((abs(v) for v in x), iv.mpf(0))
     env["gap"] = env["X1"] - env["M"]
-    Lg = -iv.log(ap)
+    Lg = -iv_log(ap)
     env["K1"] = _sup([w[i] - sg * Lg for i, sg in zip(S, signs)])
-    env["Kbar1"] = env["K1star"] + iv.log(2) + 4 * ap ** 2 / env["m_star"] ** 2
+    env["Kbar1"] = env["K1star"] + iv_log(2) + 4 * ap ** 2 / env["m_star"] ** 2
     env["eps"] = _sup([w[i] - sg for i, sg in zip(S, signs)])
     env["rho_a"] = env["rho"] + env["K2"] * env["eps"]
     rm = env["rho"] - env["K2"] * env["eps"]
@@ -210,7 +210,7 @@ def check(cert: dict, out: list[str]) -> None:
     dps = _get(_get(cert, "tool", ""), "checker_dps", "tool")
     if isinstance(dps, bool) or not isinstance(dps, int) or not 15 <= dps <= 2000:
         raise CheckFailure("tool.checker_dps", "must be an integer in [15, 2000]")
-    with precision(dps):
+    with precision(dps + GUARD_DIGITS):
         _check_at_precision(cert, out, lhs, side, expr)
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .grammar import GrammarError, Limits, free_symbols, parse, to_sympy
-from .interval import CheckFailure
+from .interval import CheckFailure, iv_log
 
 #: the symbolic re-check supports 1 x N families with N at most this (the certified families have N = 2)
 MAX_SYMBOLIC_N = 4
@@ -202,7 +202,7 @@ def prove_equality(sympy, A, xs, support, signs, depth: Fraction, alpha: Fractio
         rm = boxes["rho"] - boxes["K2"] * abs(vals[k])
         names["rho_minus"] = names["rho"] - names["K2"] * eps if _decided_sign(rm, where) > 0 else sympy.Integer(0)
     if "K1" in used:
-        lg = -iv.log(boxes["alpha_product"])
+        lg = -iv_log(boxes["alpha_product"])
         vals = [wbox[i] - sg * lg for i, sg in zip(support, signs)]
         k = _decided_argmax([abs(v) for v in vals], where)
         i = support[k]

@@ -52,8 +52,53 @@ def instances(thorough: bool = False) -> list[dl.RegressionData]:
     return out
 
 
+# ---- the verdicts, on computed numbers (each fed violations in tests/test_suite_verdicts.py) ----------------------
+
+def relative_gap(reference, *others):
+    """max |other - reference| / |reference|: the disagreement of independent paths to one number."""
+    return max(abs(o - reference) for o in others) / abs(reference)
+
+
+def agree(a, b, tol) -> bool:
+    """|a - b| <= tol |b| (equal within the computed digits)."""
+    return abs(a - b) <= tol * abs(b)
+
+
+def ordered(s_lb, s_closed, s_min, s_bal, worst_sample, tol) -> bool:
+    """S_LB <= S_closed <= S_min <= S_bal and no sampled minimizer below S_min, each within a relative ``tol``."""
+    return (s_lb <= s_closed * (1 + tol) and s_closed <= s_min * (1 + tol) and s_min <= s_bal * (1 + tol)
+            and worst_sample >= s_min * (1 - tol))
+
+
+def shrinks_to(excess, below) -> bool:
+    """|excess| strictly decreasing along the sequence and the last below ``below`` (S / S_bal - 1 as s -> 0)."""
+    return all(abs(excess[i + 1]) < abs(excess[i]) for i in range(len(excess) - 1)) and abs(excess[-1]) < below
+
+
+def converged_above(status, S, s_lb, rel=1e-9) -> bool:
+    """A float64 flow converged (status 1) to a minimizer whose sharpness is >= S_LB up to ``rel`` rounding."""
+    return status == 1 and S >= s_lb * (1 - rel)
+
+
+def edge_of_stability(status_below, status_above, excess_above, floor=1e-6) -> bool:
+    """GD at 0.9 x 2/S_LB converged (status 1); at 1.02 x 2/S_LB it did not (status 0, excess loss > floor)."""
+    return status_below == 1 and status_above == 0 and excess_above > floor
+
+
+def slope_within(slope, predicted, tol) -> bool:
+    """A fitted log-log slope within ``tol`` (exclusive) of its prediction."""
+    return abs(slope - predicted) < tol
+
+
 def _values(c: dl.DataConstants, L: int) -> dict:
     return dict(L=L, a=c.a, a_prime=c.a_prime, Lambda=c.Lambda, w_norm=c.w_norm)
+
+
+def holds_within(bound, observed, c, L, rel) -> bool:
+    """``bound`` holds for ``observed`` moved by the relative rounding ``rel`` of its computed digits towards the
+    bound's side (a lower bound checks observed (1 + rel), an upper bound observed (1 - rel)); nothing more."""
+    moved = observed * (1 + rel) if bound.side == "lower" else observed * (1 - rel)
+    return bound.holds(moved, DPS, **_values(c, L))
 
 
 def _row(theorem, provenance, instance, depth, observed, bound, margin, passed, note="", slope="", predicted=""):
@@ -85,7 +130,7 @@ def _mc_lb_rows(data, L, rng, count, verdicts):
         nets = sampled_minimizers(w, L, rng, count)
         S = [dl.sharpness_closed_form(net, data).value for net in nets]
         worst = min(S)
-        ok = ts.MC_LB.bound("S_LB").holds(worst * (1 + mpmath.mpf(10) ** -AGREE_DIGITS), DPS, **_values(c, L))
+        ok = holds_within(ts.MC_LB.bound("S_LB"), worst, c, L, mpmath.mpf(10) ** -AGREE_DIGITS)
         verdicts.append(_row("MC-LB", "paper", data.name, L, worst, s_lb, worst / s_lb, ok,
                              note="" if L != 3 else f"{len(nets)} sampled minimizers per depth (closed form)"))
         # two independent sharpness paths on one unbalanced sample: full Hessian eigsy and Lanczos on HVPs
@@ -93,7 +138,7 @@ def _mc_lb_rows(data, L, rng, count, verdicts):
         ex = dl.sharpness_exact(net, data).value
         lz = dl.sharpness_lanczos(net, data).value
         cf = S[2]
-        gap = max(abs(ex - cf), abs(ex - lz)) / ex
+        gap = relative_gap(ex, cf, lz)
         verdicts.append(_row("MC-LB [closed form = eigsy = Lanczos]", "derived", data.name, L, gap,
                              mpmath.mpf(10) ** -AGREE_DIGITS, None, gap < mpmath.mpf(10) ** -AGREE_DIGITS,
                              note="" if L != 3 else "observed: relative gap between the three sharpness paths"))
@@ -103,16 +148,15 @@ def _mc_lb_rows(data, L, rng, count, verdicts):
         s_closed = ts.MC_SMIN.bound("S_min_closed").evaluate(DPS, **_values(c, L))
         attained = dl.sharpness_exact(dl.aligned_minimizer(w, L, m.t), data).value
         tol = mpmath.mpf(10) ** -AGREE_DIGITS
-        ok_att = abs(attained - m.value) <= tol * m.value
+        ok_att = agree(attained, m.value, tol)
         verdicts.append(_row("MC-Smin [attained]", "derived", data.name, L, attained, m.value, attained / m.value,
                              ok_att))
-        order = (s_lb <= s_closed * (1 + tol) and s_closed <= m.value * (1 + tol) and m.value <= s_bal * (1 + tol)
-                 and worst >= m.value * (1 - tol))
+        order = ordered(s_lb, s_closed, m.value, s_bal, worst, tol)
         verdicts.append(_row("MC-Smin [S_LB<=S_closed<=S_min<=S_bal<=S]", "derived", data.name, L, m.value, s_lb,
                              m.value / s_lb, order,
                              note="" if L != 3 else "observed S_min, bound S_LB; also min sampled S >= S_min"))
         # equality on the equality family (w* an eigenvector of Sigma): compare within the computed digits
-        bal_ok = ts.MC_BAL.bound("S_bal_upper").holds(s_bal * (1 - tol), DPS, **_values(c, L))
+        bal_ok = holds_within(ts.MC_BAL.bound("S_bal_upper"), s_bal, c, L, tol)
         verdicts.append(_row("MC-Sbal [<= 2|w*|^(2-2/L)(Lambda+(L-1)a)]", "derived", data.name, L, s_bal,
                              ts.MC_BAL.bound("S_bal_upper").evaluate(DPS, **_values(c, L)), None, bal_ok))
         return m, s_lb
@@ -128,7 +172,7 @@ def _equality_rows(verdicts):
             s_lb = b.evaluate(DPS, **_values(c, L))
             # mu = 4/3 (index 1), others 1/3 and 3: equality iff L * 4/3 >= 3, i.e. L >= 3
             expect_equal = L >= 3
-            is_equal = abs(m.value - s_lb) <= mpmath.mpf(10) ** -AGREE_DIGITS * s_lb
+            is_equal = agree(m.value, s_lb, mpmath.mpf(10) ** -AGREE_DIGITS)
             verdicts.append(_row("MC-Smin [equality iff L mu >= others]", "derived", data.name, L, m.value, s_lb,
                                  m.value / s_lb, is_equal == expect_equal,
                                  note="" if L != 3 else "eigvec-d3: mu = 4/3, others 1/3, 3: S_min = S_LB iff L >= 3"))
@@ -150,7 +194,7 @@ def _homogeneity_rows(verdicts):
         with mpmath.workdps(DPS):
             predicted = mpmath.mpf(3) ** (2 - mpmath.mpf(2) / L)
             ratio = m3 / m1
-            ok = abs(ratio / predicted - 1) < mpmath.mpf(10) ** -AGREE_DIGITS
+            ok = agree(ratio, predicted, mpmath.mpf(10) ** -AGREE_DIGITS)
         verdicts.append(_row("MC-LB [homogeneity y -> 3y]", "derived", base.name, L, ratio, predicted,
                              ratio / predicted, ok, note="" if L != 2 else "S_min(3y)/S_min(y) vs 3^(2-2/L)"))
 
@@ -212,12 +256,11 @@ def _small_init_rows(thorough, verdicts):
     ok = True
     for s in ss:
         res, S, _ = small_init_run(data3, L3, s, seed=1)
-        ok &= res.status == 1 and S >= s_lb3 * (1 - 1e-9)
+        ok &= converged_above(res.status, S, s_lb3)
         excess.append(S / s_bal3 - 1)
     slope = loglog_slope(ss, [abs(e) for e in excess])
-    decreasing = all(abs(excess[i + 1]) < abs(excess[i]) for i in range(len(excess) - 1))
     verdicts.append(_row("MC-SI [S/S_bal -> 1 as s -> 0]", "paper", data3.name, L3, 1 + excess[-1], 1,
-                         1 + excess[-1], ok and decreasing and abs(excess[-1]) < 1e-3, slope=fmt(slope, 3),
+                         1 + excess[-1], ok and shrinks_to(excess, 1e-3), slope=fmt(slope, 3),
                          predicted="> 0", note="S/S_bal - 1 = " + ", ".join(f"{e:.2e}" for e in excess)
                          + f" at s = {ss}; slope of log(S/S_bal - 1) vs log s (observed, no predicted value)"))
 
@@ -231,7 +274,7 @@ def _residual_rows(thorough, verdicts):
             net0 = dl.residual_init(data.d, L, s, np.random.default_rng(1))
             res = dl.gradient_flow(net0, data, 1e5, rtol=1e-9, atol=1e-13, stop_excess_loss=1e-13)
             S = dl.sharpness_exact(res.net, data).value
-            ok &= res.status == 1 and S >= s_lb * (1 - 1e-9)
+            ok &= converged_above(res.status, S, s_lb)
             ratios.append((s, S / s_lb))
         worst = max(r for _, r in ratios)
         verdicts.append(_row("MC-RI [converges, S >= S_LB]", "paper", data.name, L, worst * s_lb, s_lb, worst, ok,
@@ -275,7 +318,7 @@ def _imbalance_rows(thorough, verdicts):
     drifts = gd_drift(data, etas)
     slope = loglog_slope(etas, drifts)
     verdicts.append(_row("DLN-imbalance [GD drifts O(eta)]", "standard", data.name, 3, drifts[-1], None, None,
-                         abs(slope - 1) < 0.1, slope=fmt(slope, 4), predicted="1",
+                         slope_within(slope, 1, 0.1), slope=fmt(slope, 4), predicted="1",
                          note="max_k ||D_k(T) - D_k(0)|| at T = 2 for eta = " + ", ".join(map(str, etas))))
 
 
@@ -307,7 +350,7 @@ def _eos_rows(verdicts):
         net0 = dl.residual_init(data.d, L, 0.25, np.random.default_rng(1))
         res = dl.deep_gradient_descent(net0, data, f * eta_max, 5000, stop_excess_loss=1e-12)
         out[f] = res
-    ok = out[0.9].status == 1 and out[1.02].status == 0 and dl.excess_loss(out[1.02].net, data) > 1e-6
+    ok = edge_of_stability(out[0.9].status, out[1.02].status, dl.excess_loss(out[1.02].net, data))
     verdicts.append(_row("MC-EoS [GD eta > 2/S_LB does not converge]", "reconstructed", data.name, L, None, eta_max,
                          None, ok, note=f"GD from residual init s=0.25: eta = 0.9 x 2/S_LB converged in "
                                         f"{out[0.9].t} steps; eta = 1.02 x 2/S_LB: excess loss "

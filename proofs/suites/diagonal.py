@@ -72,6 +72,25 @@ def _slope_row(theorem, prov, name, depth, alphas, errs, predicted, note=""):
                    f"shifted by +-{float(MUTANT_SHIFT)} is rejected: {rejects}")
 
 
+def approaches_limit(devs, below=mpmath.mpf(10) ** -3, floor=NOISE_FLOOR) -> tuple[bool, list[int]]:
+    """The MS-D3 limit verdict on devs[k] = |ratio_k / ||e_D||_1 - 1| along decreasing alphas: the last deviation
+    is below ``below`` and the deviations above the rounding ``floor`` decrease. Returns (passed, indices of the
+    deviations above the floor)."""
+    above = [k for k, d in enumerate(devs) if d > floor]
+    decreasing = all(devs[k + 1] < devs[k] for k in above[:-1] if k + 1 in above)
+    return bool(devs[-1] < below and decreasing), above
+
+
+def decreases_below(devs, below) -> bool:
+    """Every deviation strictly smaller than the one before, and the last below ``below`` (tightness rows)."""
+    return all(devs[k + 1] < devs[k] for k in range(len(devs) - 1)) and devs[-1] < below
+
+
+def deeper_is_smaller(ratios) -> bool:
+    """Depth comparison: err_D / err_2 < 1 at every alpha but the first (the largest, 1e-2, is reported only)."""
+    return all(r < 1 for r in ratios[1:])
+
+
 def _bound_row(theorem, bound, name, depth, alphas, observed, values, note=""):
     """Evaluate ``bound`` at each alpha (values[k] a dict) against observed[k]; margin = worst observed/bound."""
     with mpmath.workdps(60):  # margins at the observations' precision, so CERTIFIED_SLACK is meaningful
@@ -163,13 +182,12 @@ def _d3_rows(name, inst, sc, depth, alphas):
         ratios = [d[0] / mpf_from(Fraction(a)) for a, d in zip(alphas, data)]
         devs = [abs(r / ld.e_norm1 - 1) for r in ratios]
     # the ratio carries ~30 certified digits: deviations below NOISE_FLOOR are rounding, not the correction
-    above = [k for k, d in enumerate(devs) if d > NOISE_FLOOR]
-    decreasing = all(devs[k + 1] < devs[k] for k in above[:-1] if k + 1 in above)
+    limit_ok, above = approaches_limit(devs)
     dev_slope = (loglog_slope([mpf_from(Fraction(alphas[k])) for k in above], [devs[k] for k in above])
                  if len(above) >= 2 else None)
     rows.append(Verdict("MS-D3 limit", "derived", name, str(D), _range(alphas), f"||x-x*||_1/alpha = {fmt(ratios[-1], 12)}",
                         f"||e_D||_1 = {fmt(ld.e_norm1, 12)}", fmt(ratios[-1] / ld.e_norm1, 12),
-                        bool(devs[-1] < mpmath.mpf(10) ** -3 and decreasing),
+                        limit_ok,
                         fmt(dev_slope, 4) if dev_slope is not None else "-",
                         fmt(mpf_from((D - 2) / D), 4),
                         f"slope of |ratio/||e_D|| - 1| (points above 1e-22) vs the correction exponent (D-2)/D the spec saw "
@@ -227,7 +245,7 @@ def _tightness_rows(thorough):
                     scale = mpf_from(Fraction(a)) ** (1 - rm) if D == 2 else mpf_from(Fraction(a))
                     ratios.append(fam.error_l1 / scale)
                 devs = [abs(x / limit - 1) for x in ratios]
-                ok = all(devs[k + 1] < devs[k] for k in range(len(devs) - 1)) and devs[-1] < mpmath.mpf(10) ** -8
+                ok = decreases_below(devs, mpmath.mpf(10) ** -8)
             rows.append(Verdict("Tightness (numerics)", "derived", f"[1, {r} x{n}]", str(D), _range(alphas),
                                 f"ratio {mpmath.nstr(ratios[-1], 30)}", f"limit {mpmath.nstr(limit, 30)}",
                                 fmt(ratios[-1] / limit, 20), ok,
@@ -279,7 +297,7 @@ def _depth_rows(name, inst, sc, thorough):
         if thorough:
             cr = crossover_alpha(inst, D, x_star=sc.x_star, digits=12)
             note = f"crossover: {fmt(cr.alpha, 4)}" if cr.found else cr.note
-        ok = all(r < 1 for r in ratios[1:])
+        ok = deeper_is_smaller(ratios)
         rows.append(Verdict("Depth comparison", "paper", name, f"{D} vs 2", _range(alphas),
                             "err_D/err_2 = " + ", ".join(fmt(r, 3) for r in ratios), "< 1 at alpha <= 1e-4",
                             fmt(max(ratios[1:]), 4), ok, note=note))

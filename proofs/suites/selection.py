@@ -135,6 +135,36 @@ def slope_check(instance, depth, bp=None, alphas=None):
     return slope, pred, res, alphas, ok, mutant_rejected
 
 
+def rate_row(name, depth, slope, pred, res, alphas, ok, mutant_rejected, note="") -> Verdict:
+    """The WAH-E row of one :func:`slope_check`: it passes only when the fit is within SLOPE_TOL of the Thm E
+    exponent *and* rejects the exponent shifted by MUTANT_SHIFT."""
+    return Verdict("WAH-E", "derived", name, str(depth), f"alpha^p = {alphas[0]}..{alphas[-1]}",
+                   fmt(res.errors[-1]), f"Theta((alpha^p)^{pred})", fmt(slope - mpf_from(pred)),
+                   bool(ok and mutant_rejected), slope=fmt(slope, 8), slope_predicted=str(pred), note=note)
+
+
+def theta_constant_ok(c_first, c_last, factor=2) -> bool:
+    """Thm D/E Theta check: err / rate at the smallest alpha within ``factor`` (either way) of err / rate at the
+    first alpha."""
+    return mpmath.mpf(1) / factor <= c_last / c_first <= factor
+
+
+def kkt_ok(residual, residual_shifted, at_most=mpmath.mpf("1e-35"), shifted_above=mpmath.mpf("1e-15")) -> bool:
+    """Thm A's KKT condition: the residual at the flow limit is tiny and a point moved along ker A is not."""
+    return residual <= at_most and residual_shifted > shifted_above
+
+
+def lemma_b_tight(r99, r90, C) -> bool:
+    """C_p is the supremum of r_p: the witness at u = 0.99 exceeds 0.99 C_p without passing C_p, and the one at
+    u = 0.9 exceeds 0.9 C_p."""
+    return r99 > mpmath.mpf("0.99") * C and r99 <= C and r90 > mpmath.mpf("0.9") * C
+
+
+def in_unit_interval(lo, hi) -> bool:
+    """Every sampled r / (C_p alpha^p) in [0, 1] (Lemma B's two sides)."""
+    return lo >= 0 and hi <= 1
+
+
 def _rel(a, b):
     a, b = mpmath.mpf(a), mpmath.mpf(b)
     return abs(a - b) / abs(b) if b else abs(a)
@@ -190,7 +220,7 @@ def _limit_rows(insts) -> list[Verdict]:
             # Theta(rate): err/rate at 1e-30 within a factor 2 of err/rate at 1e-24
             rate = [mpmath.mpf(a) ** (mpf_from(pred)) for a in res.alpha_products]
             c24, c30 = res.errors[0] / rate[0], res.errors[1] / rate[1]
-            ok = mpmath.mpf(1) / 2 <= c30 / c24 <= 2
+            ok = theta_constant_ok(c24, c30)
             rows.append(Verdict("WAH-D", "paper", name, str(depth), "alpha^p = 1e-24, 1e-30", fmt(res.errors[1]),
                                 f"{fmt(c24)} * (alpha^p)^{pred}", fmt(c30 / c24), bool(ok),
                                 slope_predicted=str(pred)))
@@ -201,7 +231,7 @@ def _limit_rows(insts) -> list[Verdict]:
             d = nullspace([list(row) for row in insts["line"].A])[0]
             off = [x + mpmath.mpf("1e-10") * (mpf_from(v)) for x, v in zip(L.x, d)]
             r_off = kkt_residual(insts["line"], off, depth, "1e-6")
-        ok = r <= mpmath.mpf("1e-35") and r_off > mpmath.mpf("1e-15")
+        ok = kkt_ok(r, r_off)
         rows.append(Verdict("WAH-A2" if depth == 2 else "WAH-A", "standard" if depth == 2 else "derived", "line",
                             str(depth), "alpha^p = 1e-6", fmt(r), "<= 1e-35 (shifted point: > 1e-15)",
                             fmt(r_off), bool(ok), note="" if depth == 2 else
@@ -218,11 +248,9 @@ def _rate_rows(insts, thorough: bool) -> list[Verdict]:
         bp = l1_minimizer(insts[name])
         for depth in depths:
             slope, pred, res, alphas, ok, mutant_rejected = slope_check(insts[name], depth, bp=bp)
-            rows.append(Verdict("WAH-E", "derived", name, str(depth), f"alpha^p = {alphas[0]}..{alphas[-1]}",
-                                fmt(res.errors[-1]), f"Theta((alpha^p)^{pred})", fmt(slope - mpf_from(pred)),
-                                bool(ok and mutant_rejected), slope=fmt(slope, 8), slope_predicted=str(pred),
-                                note="" if (name, depth) != ("line", 2) else
-                                f"slope tolerance {SLOPE_TOL}; each fit also rejects the exponent + {MUTANT_SHIFT}"))
+            rows.append(rate_row(name, depth, slope, pred, res, alphas, ok, mutant_rejected,
+                                 note="" if (name, depth) != ("line", 2) else
+                                 f"slope tolerance {SLOPE_TOL}; each fit also rejects the exponent + {MUTANT_SHIFT}"))
     # spec constants: random p = 3: 2.31 alpha^p, p = 4: 1.43 alpha^p; line p = 2: 0.2042 (alpha^p)^2; rho
     bp = l1_minimizer(insts["random"])
     from implicitreg.numerics.selection import selection_errors
@@ -266,7 +294,7 @@ def _lemma_b_rows(thorough: bool) -> list[Verdict]:
         C = mpmath.mpf(str(sympy.N(P.lemma_b_constant(sympy.Rational(depth)), 30)))
         u, r = lemma_b.tightness_witness(depth, Fraction(99, 100))
         _, r90 = lemma_b.tightness_witness(depth, Fraction(9, 10))
-        tight = r > mpmath.mpf("0.99") * C and r <= C and r90 > mpmath.mpf("0.9") * C
+        tight = lemma_b_tight(r, r90, C)
         # C_p * 1.1 is not the supremum: r_p stays <= C_p
         name = "WAH-LemmaB2" if depth == 2 else "WAH-LemmaB"
         rows.append(Verdict(name, "derived", "-", str(depth), "all alpha", f"sup r_p >= {fmt(r, 10)}",
@@ -292,7 +320,7 @@ def _lemma_b_rows(thorough: bool) -> list[Verdict]:
     for key, (lo, hi) in worst.items():
         rows.append(Verdict("WAH-LemmaB" + ("2" if key == "p=2" else ""), "derived", f"{count} random (x, alpha, p)",
                             key, "alpha in [1e-5, 9.9]", f"r/(C_p alpha^p) in [{fmt(lo)}, {fmt(hi)}]", "[0, 1]",
-                            fmt(hi), bool(lo >= 0 and hi <= 1), alpha_convention="factor"))
+                            fmt(hi), bool(in_unit_interval(lo, hi)), alpha_convention="factor"))
     return rows
 
 

@@ -1,0 +1,523 @@
+"""Each verify suite's verdicts can fail: known violations planted in what a suite computes must give FAIL rows.
+
+``tests/test_suites_run.py`` runs every suite on its real instances (all rows PASS); ``tests/test_verdicts.py``
+feeds the diagonal and selection row functions hand-made errors. Here every other verdict path of the suites is fed
+a violation: a basis-pursuit result that disagrees with vertex enumeration or the spec in one field, a derivation
+check that fails, and the decision functions of the diagonal and deep-linear suites on constructed numbers (a bound
+side violated, a slope off, a slack widened, a sequence that stops converging). No solver runs here except the
+exact LP on one 1 x 2 instance.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+from fractions import Fraction
+
+import pytest
+
+from implicitreg.numerics.instance import Instance
+from implicitreg.proofs.suites import basis_pursuit as bsuite
+
+F = Fraction
+
+
+# ---------------------------------------------------------------- basis pursuit: exact LP vs enumeration vs spec
+
+ROW = Instance.from_lists([[1, F(1, 3)]], [1], name="row[1,1/3]")
+ROW_SPEC = {"rho": F(1, 3), "value": F(1), "unique": True, "support": (0,)}
+
+
+def _run_bp(monkeypatch, spec=None, res=None, ref=None, **checks):
+    """bsuite.run on the one instance [1, 1/3] (spec ``spec``), with the exact LP's result / the enumeration's
+    changed by ``res`` / ``ref`` (functions of the true result) and derivation checks replaced by ``checks``."""
+    monkeypatch.setattr(bsuite, "builtin_instances", lambda thorough=False: [(ROW, dict(ROW_SPEC if spec is None
+                                                                                        else spec))])
+    if res is not None:
+        real = bsuite.l1_minimizer
+        monkeypatch.setattr(bsuite, "l1_minimizer", lambda inst: res(real(inst)))
+    if ref is not None:
+        real_ref = bsuite.enumerate_l1
+        monkeypatch.setattr(bsuite, "enumerate_l1", lambda A, y: ref(real_ref(A, y)))
+    for name in ("check_line_counterexample", "check_weak_duality_symbolic"):  # instance-free: computed once
+        if name not in _INSTANCE_FREE:
+            _INSTANCE_FREE[name] = getattr(bsuite.rd, name)()
+        monkeypatch.setattr(bsuite.rd, name, lambda _r=_INSTANCE_FREE[name]: _r)
+    for name, passed in checks.items():
+        fake = types.SimpleNamespace(passed=passed, detail=f"{name} detail, second part")
+        monkeypatch.setattr(bsuite.rd, name, lambda *a, _f=fake, **k: _f)
+    return bsuite.run()
+
+
+_INSTANCE_FREE: dict = {}
+
+
+def _by_theorem(rows, instance="row[1,1/3]"):
+    return {v.theorem: v for v in rows if v.instance == instance}
+
+
+def test_bp_rows_pass_on_the_true_results(monkeypatch):
+    rows = _run_bp(monkeypatch)
+    assert [(v.theorem, v.instance) for v in rows] == [
+        ("BP-maximal-support", "row[1,1/3]"), ("rho-duality", "row[1,1/3]"), ("rho-unique", "row[1,1/3]"),
+        ("rho-NSP", "row[1,1/3]"), ("rho-unique", "line (interior minimizer)"), ("rho-duality", "symbolic 2x4")]
+    assert all(v.passed is True for v in rows) and all(v.note == "" for v in rows[:4])
+    first = rows[0]
+    assert first.observed == "min 1, S=[0], unique=True, dim=0"
+    assert first.bound == "vertex enumeration (1 optimal vertices) + spec"
+    assert first.provenance == bsuite.MAXIMAL_SUPPORT.provenance.kind and first.depth == "-" and first.alpha_range == "-"
+    assert first.alpha_convention == "-" and first.margin == ""
+    assert rows[1].observed == "rho = 1/3" and rows[3].observed.startswith("rho") and rows[3].bound
+    assert rows[4].note.startswith("dln.md's 'rho < 1 iff unique' needs A_S injective")
+    assert rows[4].bound == "A_S injective is necessary" and rows[5].bound == "identity"
+
+
+def _other_vertex_face(face):
+    return dataclasses.replace(face, vertices=((F(0), F(3)),))
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: dataclasses.replace(r, value=r.value + 1),
+    lambda r: dataclasses.replace(r, unique=False),
+    lambda r: dataclasses.replace(r, support=(1,)),
+    lambda r: dataclasses.replace(r, signs=(-1,)),
+    lambda r: dataclasses.replace(r, face=_other_vertex_face(r.face)),
+    lambda r: dataclasses.replace(r, face=types.SimpleNamespace(contains=lambda v: False, vertices=None,
+                                                                dimension=r.face.dimension)),
+], ids=["value", "unique", "support", "signs", "face-vertices", "face-contains"])
+def test_bp_row_fails_when_the_lp_disagrees_with_enumeration(monkeypatch, change):
+    """One field of the exact LP's result changed: the enumeration disagrees, the row must FAIL with its note."""
+    rows = _by_theorem(_run_bp(monkeypatch, res=change, spec={}))
+    row = rows["BP-maximal-support"]
+    assert row.passed is False and row.note == "exact LP, vertex enumeration or spec disagree"
+
+
+def test_bp_row_accepts_a_face_without_a_vertex_list(monkeypatch):
+    """face.vertices None (too many to list) is allowed; membership of every enumerated vertex still decides."""
+    rows = _by_theorem(_run_bp(monkeypatch, res=lambda r: dataclasses.replace(
+        r, face=dataclasses.replace(r.face, vertices=None))))
+    assert rows["BP-maximal-support"].passed
+
+
+@pytest.mark.parametrize("key, wrong", [("value", F(2)), ("unique", False), ("support", (1,)), ("rho", F(1, 2)),
+                                        ("rho_max", F(1, 2)), ("dimension", 1), ("rho_approx", 0.3334)])
+def test_bp_row_fails_when_the_spec_disagrees(monkeypatch, key, wrong):
+    spec = dict(ROW_SPEC)
+    if key in ("rho_max", "rho_approx"):
+        spec.pop("rho")
+    spec[key] = wrong
+    row = _by_theorem(_run_bp(monkeypatch, spec=spec))["BP-maximal-support"]
+    assert row.passed is False and row.note
+    spec[key] = {"rho_max": F(1, 3), "rho_approx": 0.333335, "dimension": 0}.get(key, ROW_SPEC.get(key))
+    assert _by_theorem(_run_bp(monkeypatch, spec=spec))["BP-maximal-support"].passed
+
+
+def test_bp_enumeration_reference_is_the_other_path(monkeypatch):
+    """A wrong enumeration (another optimal value) fails the row too: the comparison is two-sided."""
+    rows = _by_theorem(_run_bp(monkeypatch, ref=lambda r: dataclasses.replace(r, value=r.value + 1), spec={}))
+    assert rows["BP-maximal-support"].passed is False
+    assert rows["BP-maximal-support"].bound == "vertex enumeration (1 optimal vertices)"
+
+
+@pytest.mark.parametrize("check, theorem, instance", [
+    ("check_rho_duality", "rho-duality", "row[1,1/3]"), ("check_uniqueness_iff", "rho-unique", "row[1,1/3]"),
+    ("check_rho_le_nsp", "rho-NSP", "row[1,1/3]"),
+    ("check_line_counterexample", "rho-unique", "line (interior minimizer)"),
+    ("check_weak_duality_symbolic", "rho-duality", "symbolic 2x4")])
+def test_bp_rho_rows_fail_when_their_check_fails(monkeypatch, check, theorem, instance):
+    rows = _run_bp(monkeypatch, **{check: False})
+    failed = [(v.theorem, v.instance) for v in rows if not v.passed]
+    assert failed == [(theorem, instance)]
+    row = next(v for v in rows if not v.passed)
+    if check == "check_uniqueness_iff":
+        assert row.note == "check_uniqueness_iff detail, second part" and row.observed == "check_uniqueness_iff detail"
+    if check == "check_rho_le_nsp":
+        assert row.observed == "check_rho_le_nsp detail" and row.bound == "second part"
+    if check == "check_rho_duality":
+        assert row.bound == "check_rho_duality detail, second part"
+    passing = _run_bp(monkeypatch, **{check: True})
+    assert all(v.passed for v in passing)
+
+
+def test_bp_nsp_row_only_for_a_unique_minimizer(monkeypatch):
+    rows = _run_bp(monkeypatch, res=lambda r: dataclasses.replace(r, unique=False), spec={})
+    assert "rho-NSP" not in _by_theorem(rows)
+
+
+def test_bp_thorough_adds_seeded_degenerate_instances():
+    fast, deep = bsuite.builtin_instances(), bsuite.builtin_instances(thorough=True)
+    assert len(fast) == 10 and len(deep) == 40 and deep[:10] == fast
+    for inst, spec in deep[10:]:
+        assert spec == {} and inst.name.startswith("random-int-")
+        assert all(row[-1] == row[0] for row in inst.A)  # a repeated column
+    assert [i.name for i, _ in deep[10:12]] == ["random-int-0", "random-int-1"]
+
+
+# ---------------------------------------------------------------- diagonal suite: limit, tightness, depth verdicts
+
+def _mpf(text):
+    import mpmath
+
+    return mpmath.mpf(text)
+
+
+@pytest.mark.parametrize("devs, passed, above", [
+    (["1e-2", "1e-4", "1e-6"], True, [0, 1, 2]),
+    (["1e-2", "1e-4", "1e-23", "1e-22"], True, [0, 1]),          # below the rounding floor: not compared
+    (["1e-2", "1e-4", "2e-4"], False, [0, 1, 2]),                # grows again
+    (["1e-4", "1e-4", "1e-5"], False, [0, 1, 2]),                # not strictly decreasing
+    (["1e-1", "1e-2", "2e-3"], False, [0, 1, 2]),                # decreasing but still >= 1e-3 at the end
+    (["1e-1", "1e-2", "1e-3"], False, [0, 1, 2]),                # exactly 1e-3 is not below it
+    (["1e-1", "1e-2", "9.99e-4"], True, [0, 1, 2]),
+    (["1e-21", "1e-22", "1e-30"], True, [0]),                    # exactly the floor counts as rounding
+])
+def test_diagonal_limit_verdict(devs, passed, above):
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    ok, idx = dsuite.approaches_limit([_mpf(d) for d in devs])
+    assert ok is passed and idx == above
+
+
+def test_diagonal_limit_verdict_floor_and_threshold_are_parameters():
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    devs = [_mpf(d) for d in ("1e-2", "1e-4", "5e-4")]
+    assert dsuite.approaches_limit(devs, floor=_mpf("1e-3"))[0] is True
+    assert dsuite.approaches_limit(devs, below=_mpf("1e-4"), floor=_mpf("1e-3"))[0] is False
+    assert dsuite.NOISE_FLOOR == _mpf(10) ** -22
+
+
+@pytest.mark.parametrize("devs, below, passed", [
+    (["1e-2", "1e-5", "1e-9"], "1e-8", True), (["1e-2", "1e-5", "2e-8"], "1e-8", False),
+    (["1e-2", "1e-1", "1e-9"], "1e-8", False), (["1e-5", "1e-5", "1e-9"], "1e-8", False),
+    (["1e-2", "1e-5", "1e-8"], "1e-8", False), (["1e-9"], "1e-8", True)])
+def test_diagonal_tightness_verdict(devs, below, passed):
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    assert dsuite.decreases_below([_mpf(d) for d in devs], _mpf(below)) is passed
+
+
+@pytest.mark.parametrize("ratios, passed", [([2, "0.9", "0.5"], True), ([2, "0.9", 1], False),
+                                            (["0.5", "1.01", "0.2"], False), (["0.5", "0.99", "0.999"], True),
+                                            ([2, 3, "0.1"], False)])
+def test_diagonal_depth_verdict(ratios, passed):
+    """err_D/err_2 < 1 at every alpha but the first; = 1 is not 'smaller'."""
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    assert dsuite.deeper_is_smaller([_mpf(r) for r in ratios]) is passed
+
+
+# ---------------------------------------------------------------- deep-linear suite: the decisions on numbers
+
+@pytest.fixture
+def dps40():
+    import mpmath
+
+    with mpmath.workdps(40):
+        yield
+
+
+def test_deep_linear_relative_gap_and_agreement(dps40):
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    assert dsuite.relative_gap(_mpf(4), _mpf(5), _mpf("3.5")) == _mpf("0.25")
+    assert dsuite.relative_gap(_mpf(-4), _mpf(-3)) == _mpf("0.25")
+    assert dsuite.relative_gap(_mpf(2), _mpf(2), _mpf(2)) == 0
+    tol = _mpf(10) ** -30
+    assert dsuite.agree(_mpf(3) * (1 + _mpf(10) ** -31), _mpf(3), tol)
+    assert not dsuite.agree(_mpf(3) * (1 + _mpf(10) ** -29), _mpf(3), tol)
+    assert not dsuite.agree(_mpf(3) * (1 - _mpf(10) ** -29), _mpf(3), tol)
+    assert dsuite.agree(_mpf(-3), _mpf(-3) * (1 + _mpf(10) ** -31), tol)
+    assert dsuite.agree(_mpf(2), _mpf(3), _mpf(1) / 3) and not dsuite.agree(_mpf(2), _mpf(3), _mpf("0.33"))
+
+
+ORDER = dict(s_lb=_mpf(1), s_closed=_mpf(2), s_min=_mpf(3), s_bal=_mpf(4), worst_sample=_mpf(5))
+
+
+@pytest.mark.parametrize("change, passed", [
+    ({}, True), ({"s_lb": _mpf("2.5")}, False), ({"s_closed": _mpf("3.5")}, False), ({"s_min": _mpf("4.5")}, False),
+    ({"worst_sample": _mpf("2.5")}, False), ({"s_min": _mpf("0.5")}, False), ({"s_bal": _mpf("2.9")}, False),
+    ({"s_lb": _mpf(2), "s_closed": _mpf(3), "s_min": _mpf(3), "s_bal": _mpf(3), "worst_sample": _mpf(3)}, True)])
+def test_deep_linear_ordering(change, passed):
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    assert dsuite.ordered(**{**ORDER, **change}, tol=_mpf(10) ** -30) is passed
+
+
+def test_deep_linear_ordering_tolerance_is_relative_and_tiny(dps40):
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    tol = _mpf(10) ** -30
+    up, down = 1 + _mpf(10) ** -31, 1 + _mpf(10) ** -29
+    for name, other in (("s_lb", "s_closed"), ("s_closed", "s_min"), ("s_min", "s_bal")):
+        v = dict(s_lb=_mpf(3), s_closed=_mpf(3), s_min=_mpf(3), s_bal=_mpf(3), worst_sample=_mpf(3))
+        v[name] = _mpf(3) * up
+        assert dsuite.ordered(**v, tol=tol), name
+        v[name] = _mpf(3) * down
+        assert not dsuite.ordered(**v, tol=tol), name
+    v = dict(s_lb=_mpf(3), s_closed=_mpf(3), s_min=_mpf(3), s_bal=_mpf(3), worst_sample=_mpf(3) * (1 - _mpf(10) ** -31))
+    assert dsuite.ordered(**v, tol=tol)
+    v["worst_sample"] = _mpf(3) * (1 - _mpf(10) ** -29)
+    assert not dsuite.ordered(**v, tol=tol)
+
+
+@pytest.mark.parametrize("excess, passed", [([0.1, -0.01, 0.0005], True), ([0.1, 0.01, 0.002], False),
+                                            ([0.1, 0.2, 0.0005], False), ([0.01, -0.01, 0.0005], False),
+                                            ([0.1, 0.01, 0.001], False), ([-0.0009], True)])
+def test_deep_linear_shrinks_to_balanced(excess, passed):
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    assert dsuite.shrinks_to(excess, 1e-3) is passed
+
+
+@pytest.mark.parametrize("status, S, passed", [(1, 10.0, True), (1, 10.0 * (1 - 1e-10), True),
+                                               (1, 10.0 * (1 - 1e-8), False), (0, 20.0, False), (-1, 20.0, False)])
+def test_deep_linear_converged_above_the_lower_bound(status, S, passed):
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    assert dsuite.converged_above(status, S, 10.0) is passed
+    assert dsuite.converged_above(1, 10.0 * (1 - 1e-8), 10.0, rel=1e-7)
+
+
+@pytest.mark.parametrize("below, above, excess, passed", [(1, 0, 1e-3, True), (0, 0, 1e-3, False), (1, 1, 1e-3, False),
+                                                          (1, 0, 1e-7, False), (1, 0, 1e-6, False), (1, -1, 1, False)])
+def test_deep_linear_edge_of_stability(below, above, excess, passed):
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    assert dsuite.edge_of_stability(below, above, excess) is passed
+
+
+@pytest.mark.parametrize("slope, passed", [(F(105, 100), True), (F(95, 100), True), (F(11, 10), False),
+                                           (F(9, 10), False), (F(12, 10), False), (F(1, 2), False)])
+def test_deep_linear_slope_within(slope, passed):
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    assert dsuite.slope_within(slope, 1, F(1, 10)) is passed
+    assert dsuite.slope_within(slope, 2, F(1, 10)) is False
+
+
+def _constants():
+    return types.SimpleNamespace(a=F(6, 5), a_prime=F(9, 5), Lambda=F(5, 2), w_norm=F(7, 3))
+
+
+def test_deep_linear_bound_slack_is_the_computed_digits_only():
+    """S_LB at L = 3 is 2 L a |w*|^(4/3); an observation 1e-31 below counts as attained (rounding), 1e-29 below
+    is a violation; the upper bound S_bal_upper likewise from above. A widened slack would pass both."""
+    import mpmath
+
+    from implicitreg.proofs.suites import deep_linear as dsuite
+    from implicitreg.theory import sharpness as ts
+
+    c, L = _constants(), 3
+    lb, ub = ts.MC_LB.bound("S_LB"), ts.MC_BAL.bound("S_bal_upper")
+    rel = mpmath.mpf(10) ** -30
+    with mpmath.workdps(dsuite.DPS):
+        s_lb = lb.evaluate(dsuite.DPS, **dsuite._values(c, L))
+        s_up = ub.evaluate(dsuite.DPS, **dsuite._values(c, L))
+        assert abs(s_lb - 6 * F(6, 5) * mpmath.mpf(7 * 7) ** (mpmath.mpf(2) / 3) / mpmath.mpf(9) ** (mpmath.mpf(2) / 3)
+                   ) < mpmath.mpf(10) ** -35 * s_lb
+        assert dsuite.holds_within(lb, s_lb * (1 - mpmath.mpf(10) ** -31), c, L, rel)
+        assert not dsuite.holds_within(lb, s_lb * (1 - mpmath.mpf(10) ** -29), c, L, rel)
+        assert dsuite.holds_within(lb, s_lb * 2, c, L, rel)
+        assert dsuite.holds_within(ub, s_up * (1 + mpmath.mpf(10) ** -31), c, L, rel)
+        assert not dsuite.holds_within(ub, s_up * (1 + mpmath.mpf(10) ** -29), c, L, rel)
+        assert dsuite.holds_within(ub, s_up / 2, c, L, rel)
+        assert not dsuite.holds_within(ub, s_up * 2, c, L, rel)
+        assert not dsuite.holds_within(lb, s_lb / 2, c, L, rel)
+        # the depth is used: the same observation at L = 5 is measured against 2 * 5 * a |w*|^(8/5)
+        assert not dsuite.holds_within(lb, s_lb, c, 5, rel)
+
+
+# ---------------------------------------------------------------- selection suite: rate, Theta, KKT, Lemma B
+
+@pytest.mark.parametrize("ok, rejected", [(True, True), (True, False), (False, True), (False, False)])
+def test_selection_rate_row_needs_the_fit_and_the_mutant_rejection(ok, rejected):
+    """The slope verdict is 'within tolerance AND the shifted exponent rejected' (an `or` would pass 3 of 4)."""
+    import mpmath
+
+    from implicitreg.proofs.suites import selection as ssuite
+
+    res = types.SimpleNamespace(errors=[mpmath.mpf("1e-5"), mpmath.mpf("2.5e-9")])
+    row = ssuite.rate_row("line", 3, mpmath.mpf("1.01"), F(1), res, ["1e-18", "1e-30"], ok, rejected, note="n")
+    assert row.passed is (ok and rejected)
+    assert (row.theorem, row.provenance, row.instance, row.depth) == ("WAH-E", "derived", "line", "3")
+    assert row.alpha_range == "alpha^p = 1e-18..1e-30" and row.observed == "2.5e-9"
+    assert row.bound == "Theta((alpha^p)^1)" and row.margin == "0.01" and row.note == "n"
+    assert row.slope == "1.01" and row.slope_predicted == "1"
+
+
+@pytest.mark.parametrize("c_last, passed", [("1", True), ("2", True), ("0.5", True), ("2.01", False),
+                                            ("0.49", False), ("1000", False)])
+def test_selection_theta_constant(c_last, passed):
+    from implicitreg.proofs.suites import selection as ssuite
+
+    assert ssuite.theta_constant_ok(_mpf("3"), _mpf(c_last) * 3) is passed
+    assert ssuite.theta_constant_ok(_mpf("3"), _mpf(c_last) * 3, factor=3) is (_mpf(1) / 3 <= _mpf(c_last) <= 3)
+
+
+@pytest.mark.parametrize("r, r_off, passed", [("1e-40", "1e-10", True), ("1e-35", "1e-10", True),
+                                              ("1e-34", "1e-10", False), ("1e-40", "1e-15", False),
+                                              ("1e-40", "1e-16", False), ("1e-20", "1e-20", False)])
+def test_selection_kkt(r, r_off, passed):
+    from implicitreg.proofs.suites import selection as ssuite
+
+    assert ssuite.kkt_ok(_mpf(r), _mpf(r_off)) is passed
+
+
+@pytest.mark.parametrize("r99, r90, passed", [("0.995", "0.95", True), ("1", "0.95", True), ("1.001", "0.95", False),
+                                              ("0.99", "0.95", False), ("0.985", "0.95", False),
+                                              ("0.995", "0.9", False), ("0.995", "0.85", False)])
+def test_selection_lemma_b_supremum(r99, r90, passed):
+    """With C_p = 2: r(0.99) in (0.99 C, C] and r(0.9) > 0.9 C; a constant 1.1 C_p or 0.9 C_p would fail."""
+    from implicitreg.proofs.suites import selection as ssuite
+
+    assert ssuite.lemma_b_tight(_mpf(r99) * 2, _mpf(r90) * 2, _mpf(2)) is passed
+
+
+@pytest.mark.parametrize("lo, hi, passed", [("0", "1", True), ("0.1", "0.9", True), ("-1e-30", "0.5", False),
+                                            ("0.2", "1.000001", False), ("-1", "2", False)])
+def test_selection_lemma_b_both_sides(lo, hi, passed):
+    from implicitreg.proofs.suites import selection as ssuite
+
+    assert ssuite.in_unit_interval(_mpf(lo), _mpf(hi)) is passed
+
+
+def _fake_errors(correction, floor_x):
+    """selection_errors stand-in: err = alpha^p (1 + 1e6 (alpha^p)^correction), x_g = floor_x on S."""
+    import mpmath
+
+    calls = []
+
+    def fake(instance, depth, alphas, alpha_convention="product", bp=None, **kw):
+        calls.append(list(alphas))
+        with mpmath.workdps(60):
+            aps = [mpmath.mpf(10) ** -int(a.split("e-")[1]) for a in alphas]
+            errs = [a * (1 + 10 ** 6 * a ** mpmath.mpf(correction)) for a in aps]
+        return types.SimpleNamespace(alpha_products=aps, errors=errs,
+                                     selection=types.SimpleNamespace(x=[mpmath.mpf(floor_x)] * 3))
+    return fake, calls
+
+
+def test_selection_slope_window_moves_until_the_local_slopes_settle(monkeypatch):
+    """A correction (alpha^p)^(1/6) x 1e6 spoils the first windows: the start doubles (18 -> 36 -> 72) until the
+    local slopes agree to SETTLED, and the fit there passes; the window is never chosen by the prediction."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    fake, calls = _fake_errors("0.1666666666666666666666666666666666667", 1)
+    monkeypatch.setattr(numsel, "selection_errors", fake)
+    bp = types.SimpleNamespace(support=(0, 1, 2), rho=F(1, 2))
+    slope, pred, res, alphas, ok, rejected = ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
+    assert [c[0] for c in calls] == ["1e-18", "1e-36", "1e-72"]
+    assert alphas == ["1e-72", "1e-76", "1e-80", "1e-84"] and pred == 1 and ok and rejected
+
+
+def test_selection_slope_window_stops_after_four_moves(monkeypatch):
+    """Errors never small against x_g on S (x_g = 1e-300): four doublings, then the last window is fitted."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    fake, calls = _fake_errors(0, "1e-300")
+    monkeypatch.setattr(numsel, "selection_errors", fake)
+    bp = types.SimpleNamespace(support=(0, 1, 2), rho=F(1, 2))
+    out = ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
+    assert [c[0] for c in calls] == ["1e-18", "1e-36", "1e-72", "1e-144", "1e-288"] and out[3][0] == "1e-288"
+
+
+def test_selection_rate_alphas():
+    from implicitreg.proofs.suites import selection as ssuite
+
+    assert ssuite.rate_alphas(2) == ["1e-18", "1e-22", "1e-26", "1e-30"]
+    assert ssuite.rate_alphas(F(5, 2), count=2) == ["1e-26", "1e-30"]          # 5 p / (p - 2) = 25 -> 26
+    assert ssuite.rate_alphas(3) == ["1e-18", "1e-22", "1e-26", "1e-30"]       # 15 + 1 < 18
+    assert ssuite.rate_alphas(F(21, 10))[0] == "1e-106"                        # 5 * 2.1 / 0.1 = 105 -> 106
+    assert ssuite.rate_alphas(3, count=3, start=40) == ["1e-40", "1e-44", "1e-48"]
+
+
+# ---------------------------------------------------------------- diagonal suite: the rows' fields
+
+def _powers(alphas, exponent, constant=5):
+    import mpmath
+
+    with mpmath.workdps(60):
+        return [constant * (mpmath.mpf(F(a).numerator) / F(a).denominator) ** mpmath.mpf(exponent) for a in alphas]
+
+
+def test_diagonal_slope_row_fields():
+    """Every field of a rate row: 5 significant digits for slopes, 3 for the deviation, the fitted tail's range."""
+    import mpmath
+
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    alphas = ["1e-4", "1e-8", "1e-12", "1e-16"]
+    with mpmath.workdps(60):
+        exponent = mpmath.mpf(3) / 7 + mpmath.mpf("0.0012345")
+    row = dsuite._slope_row("MS-D2 rate", "paper", "inst", 2, alphas, _powers(alphas, exponent), F(3, 7))
+    assert (row.theorem, row.provenance, row.instance, row.depth) == ("MS-D2 rate", "paper", "inst", "2")
+    assert row.alpha_range == "1e-8..1e-16" and row.observed == "slope 0.42981"   # 3/7 + 0.0012345 = 0.4298059
+    assert row.bound == "0.42857 +- 0.02" and row.margin == "0.00123" and row.slope == "0.42981"
+    assert row.slope_predicted == "0.42857" and row.passed is True
+    assert row.note == "fit on the 3 smallest alphas; the exponent shifted by +-0.1 is rejected: True"
+    assert dsuite._slope_row("R", "paper", "inst", 2, alphas, _powers(alphas, exponent), F(3, 7), note="n").note == "n"
+
+
+def test_diagonal_slope_row_fits_half_of_a_long_grid():
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    alphas = [f"1e-{4 * k}" for k in range(1, 9)]
+    row = dsuite._slope_row("R", "paper", "inst", 3, alphas, _powers(alphas, "1"), 1)
+    assert row.alpha_range == "1e-20..1e-32" and row.passed and row.note.startswith("fit on the 4 smallest")
+
+
+@pytest.mark.parametrize("offset, rejected", [("0.1", False), ("-0.1", False), ("0.05", True), ("-0.05", True),
+                                              ("0.115", False), ("-0.085", False), ("0.125", True)])
+def test_diagonal_slope_row_reports_whether_the_shifted_exponent_is_rejected(offset, rejected):
+    import mpmath
+
+    from implicitreg.proofs.suites import diagonal as dsuite
+
+    alphas = ["1e-4", "1e-8", "1e-12", "1e-16"]
+    with mpmath.workdps(60):
+        exponent = mpmath.mpf("0.75") + mpmath.mpf(offset)
+    row = dsuite._slope_row("R", "paper", "inst", 2, alphas, _powers(alphas, exponent), F(3, 4))
+    assert row.passed is False and row.note.endswith(f"is rejected: {rejected}")
+
+
+def test_diagonal_bound_row_fields_and_default_note():
+    import mpmath
+
+    from implicitreg.proofs.suites import diagonal as dsuite
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("paper", "src")
+    up = Bound("upper_x", "upper", "err", 3 * alpha, prov)
+    thm = Theorem("T-x", "t", "s", prov, bounds=(up,))
+    alphas = ["1e-4", "1e-8"]
+    row = dsuite._bound_row(thm, up, "inst", F(5, 2), alphas, _powers(alphas, 1, 1), [{"alpha": F(a)} for a in alphas])
+    assert (row.theorem, row.provenance, row.instance, row.depth, row.alpha_range) == \
+        ("T-x upper_x", "paper", "inst", "5/2", "1e-4..1e-8")
+    assert row.observed == "err (worst ratio)" and row.bound == "3*alpha" and row.note == "" and row.passed
+    assert abs(mpmath.mpf(row.margin) - mpmath.mpf(1) / 3) < 1e-7 and row.margin == "0.33333333"
+
+
+def test_diagonal_bound_row_skips_uninformative_alphas_and_goes_on():
+    """A lower bound <= 0 at the first alphas says nothing there; the later alphas still decide (PASS here)."""
+    from implicitreg.proofs.suites import diagonal as dsuite
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("paper", "src")
+    lo = Bound("lower_x", "lower", "err", F(1, 10 ** 6) - alpha, prov)
+    zero = Bound("lower_0", "lower", "err", 0 * alpha + F(0), prov)
+    thm = Theorem("T-y", "t", "s", prov, bounds=(lo,))
+    alphas = ["1e-4", "1e-5", "1e-8", "1e-12"]
+    obs = _powers(["1e-6"] * 4, 1, 1)   # err = 1e-6 >= 1e-6 - alpha wherever that is positive
+    row = dsuite._bound_row(thm, lo, "inst", 2, alphas, obs, [{"alpha": F(a)} for a in alphas])
+    assert row.passed and row.note == ""
+    row = dsuite._bound_row(thm, zero, "inst", 2, alphas, obs, [{"alpha": F(a)} for a in alphas])
+    assert not row.passed and "informative" in row.note
+
+
+def test_selection_relative_difference():
+    from implicitreg.proofs.suites import selection as ssuite
+
+    assert ssuite._rel("1.1", "1") == _mpf("1.1") - 1 and ssuite._rel(3, -4) == _mpf(7) / 4
+    assert ssuite._rel("-0.5", 0) == _mpf("0.5") and ssuite._rel(2, 2) == 0
