@@ -159,12 +159,14 @@ def integrated_flow_limit(A, y, depth, alpha_product, setup: str = "radau", hori
     solver_cls = getattr(scipy.integrate, method)
     with np.errstate(all="ignore"):
         solver = solver_cls(rhs, 0.0, np.full(2 * N, alpha), t_end, jac=jac, rtol=rtol, atol=0)
+        step_message = None
         while solver.status == "running" and counter[0] < max_nfev:
-            solver.step()
+            step_message = solver.step()  # scipy's OdeSolver.step returns None or the failure's message
         u, v = solver.y[:N], solver.y[N:]
         x = u ** p - v ** p
     if solver.status != "finished":
-        msg = (f"{method} did not finish ({solver.status}" + (f": {solver.message}" if solver.message else "")
+        reason = step_message or f"stopped at {counter[0]} right-hand side evaluations (max_nfev {max_nfev})"
+        msg = (f"{method} did not finish ({solver.status}: {reason}"
                + f", t = {solver.t:.3g} of {t_end:.3g})")
         return IntegratorLimit(x, False, msg, method, rtol, t_end, counter[0])
     resid = float(np.linalg.norm(A @ x - y))

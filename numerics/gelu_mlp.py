@@ -8,7 +8,8 @@ default of the authors' library)
 
 loss R = (1/n) sum_i (f(x_i) - y_i)^2. The gradient is backpropagation written without complex conjugation,
 so it is complex-analytic and the Hessian-vector product is its complex-step derivative
-H v = Im grad(theta + i h v) / h (h = 1e-20: no cancellation); the Hessian is assembled column by column.
+H v = Im grad(theta + i h v) / h (h = 1e-20: no cancellation); the Hessian is assembled from all its columns
+at once, by one backpropagation batched over the P perturbed parameter vectors.
 None of the deep-linear theorems applies to this network: it is an experiment outside them.
 """
 from __future__ import annotations
@@ -88,14 +89,18 @@ def gradient(net: MLP, X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
 
 
 def hessian(net: MLP, X: np.ndarray, y: np.ndarray, h: float = 1e-20) -> np.ndarray:
-    """The Hessian of R, column j = Im grad(theta + i h e_j) / h (complex step), symmetrised."""
+    """The Hessian of R, column j = Im grad(theta + i h e_j) / h (complex step, all columns in one batched
+    backpropagation), symmetrised."""
     theta = net.flat()
     P = len(theta)
-    H = np.empty((P, P))
-    for j in range(P):
-        t = theta.astype(complex)
-        t[j] += 1j * h
-        H[:, j] = np.concatenate([g.ravel() for g in gradient(net.with_flat(t), X, y)]).imag / h
+    T = np.broadcast_to(theta.astype(complex), (P, P)).copy()
+    T[np.arange(P), np.arange(P)] += 1j * h
+    Ws, i = [], 0
+    for W in net.weights:
+        Ws.append(T[:, i:i + W.size].reshape((P,) + W.shape))
+        i += W.size
+    grads, _ = _batched_gradient(Ws, X, y)
+    H = np.concatenate([g.reshape(P, -1) for g in grads], axis=1).imag.T / h
     return (H + H.T) / 2
 
 
@@ -113,31 +118,56 @@ class MLPRuns:
     loss: np.ndarray
 
 
+def _batched_gradient(Ws: list[np.ndarray], X: np.ndarray, y: np.ndarray):
+    """grad_{W_k} R for a batch of networks (layer stacks of shape (B, rows, cols), real or complex) by
+    backpropagation; also the residuals f(x_i) - y_i, shape (B, n). tanh is evaluated once per layer and shared by
+    gelu and gelu'."""
+    n = len(y)
+    hs, dg = [np.broadcast_to(X.T, (Ws[0].shape[0],) + X.T.shape)], []
+    for W in Ws[:-1]:
+        z = W @ hs[-1]
+        z2 = z * z
+        t = np.tanh(_C * z * (1 + _K * z2))
+        hs.append(0.5 * z * (1 + t))
+        dg.append(0.5 * (1 + t) + (0.5 * _C) * z * (1 - t * t) * (1 + 3 * _K * z2))
+    res = (Ws[-1] @ hs[-1])[:, 0, :] - y
+    delta = (2 / n) * res[:, None, :]
+    grads = [delta @ hs[-1].transpose(0, 2, 1)]
+    back = Ws[-1].transpose(0, 2, 1) @ delta
+    for k in range(len(Ws) - 2, -1, -1):
+        back = back * dg[k]
+        grads.append(back @ hs[k].transpose(0, 2, 1))
+        if k:
+            back = Ws[k].transpose(0, 2, 1) @ back
+    grads.reverse()
+    return grads, res
+
+
 def gradient_descent(nets: Sequence[MLP], X, y, eta: float, steps: int) -> MLPRuns:
-    """Full-batch GD on every network, vectorised over runs (layer stacks of shape (B, rows, cols))."""
+    """Full-batch GD on every network, vectorised over runs (layer stacks of shape (B, rows, cols)). A run whose
+    weights stop being finite is marked diverged and dropped from the batch."""
     Ws = [np.stack([n.weights[k] for n in nets]) for k in range(nets[0].depth)]
-    B, n = len(nets), len(y)
-    Xt = np.broadcast_to(X.T, (B,) + X.T.shape)
-    alive = np.ones(B, dtype=bool)
+    B = len(nets)
+    X, y = np.asarray(X, float), np.asarray(y, float)
+    live = np.arange(B)  # the runs still in the batch
+    final = [None] * B
     with np.errstate(all="ignore"):
         for _ in range(steps):
-            hs, zs = [Xt], []
-            for W in Ws[:-1]:
-                zs.append(W @ hs[-1])
-                hs.append(gelu(zs[-1]))
-            out = (Ws[-1] @ hs[-1])[:, 0, :]
-            delta = (2 * (out - y) / n)[:, None, :]
-            grads = [delta @ hs[-1].transpose(0, 2, 1)]
-            back = Ws[-1].transpose(0, 2, 1) @ delta
-            for k in range(len(Ws) - 2, -1, -1):
-                back = back * gelu_derivative(zs[k])
-                grads.append(back @ hs[k].transpose(0, 2, 1))
-                back = Ws[k].transpose(0, 2, 1) @ back
-            grads.reverse()
+            grads, _res = _batched_gradient(Ws, X, y)
             for k in range(len(Ws)):
-                Ws[k] = Ws[k] - eta * alive[:, None, None] * grads[k]
-            bad = alive & ~np.all(np.isfinite(Ws[-1].reshape(B, -1)), axis=1)
-            alive &= ~bad
-    nets_out = tuple(MLP(tuple(W[i] for W in Ws)) for i in range(B))
-    losses = np.array([loss(m, X, y) if alive[i] else np.nan for i, m in enumerate(nets_out)])
-    return MLPRuns(nets=nets_out, diverged=~alive, loss=losses)
+                Ws[k] -= eta * grads[k]
+            ok = np.all(np.isfinite(Ws[-1].reshape(len(live), -1)), axis=1)
+            if not ok.all():
+                for j in np.flatnonzero(~ok):
+                    final[live[j]] = None
+                Ws = [W[ok] for W in Ws]
+                live = live[ok]
+                if not len(live):
+                    break
+    for j, i in enumerate(live):
+        final[i] = MLP(tuple(W[j].copy() for W in Ws))
+    diverged = np.array([f is None for f in final])
+    nets_out = tuple(f if f is not None else MLP(tuple(np.full_like(W, np.nan) for W in nets[i].weights))
+                     for i, f in enumerate(final))
+    losses = np.array([loss(m, X, y) if not diverged[i] else np.nan for i, m in enumerate(nets_out)])
+    return MLPRuns(nets=nets_out, diverged=diverged, loss=losses)

@@ -60,6 +60,12 @@ def mc_gelu(quick: bool, progress: Progress) -> FigureData:
                                     [s for s, _ in keep], [m[0] for _, m in keep], "implicitreg.numerics.gelu_mlp",
                                     y_low=[m[1] for _, m in keep], y_high=[m[2] for _, m in keep],
                                     band="95% confidence interval of the mean over seeds (Student t)"))
+            # each run too: a few runs still far from a minimum after the last step move the mean by decades
+            each = [(sc, v) for v, sc in zip(vals, [s for s in scales for _ in range(reps)]) if v is not None]
+            fig.curves.append(Curve(panel, series, "observed", f"{panel} (each run)",
+                                    "computed (numerics.gelu_mlp: GD float64, complex-step Hessian)",
+                                    [sc for sc, _ in each], [v for _, v in each], "implicitreg.numerics.gelu_mlp",
+                                    style="scatter"))
         fig.curves.append(Curve("sharpness", series, "reference", f"2 / eta = {2 / eta:g}",
                                 "standard (GD on a quadratic is stable only if eta < 2/S)", [min(scales), max(scales)],
                                 [2 / eta, 2 / eta], "gradient descent stability"))
