@@ -222,9 +222,8 @@ def test_float64_store_provenance():
     assert store["measured_on"] and store["versions"]["scipy"] and store["relative_tolerance"] == 0.1
     assert "python -m implicitreg.experiments.float64_markers" in store["regenerate"]
     assert "Radau rtol 2.5e-14" in store["provenance"] and "LSODA rtol 1e-12" in store["provenance"]
-    # every series the figures draw has been measured (figure 1: line; figure 2: every eps, p)
-    assert {(f, k, p) for f, k, p, *_ in SERIES if k not in ("plane", "random")} <= set(records)
-    assert set(records) <= {(f, k, p) for f, k, p, *_ in SERIES}
+    # every series the figures draw has been measured (figure 1: line, plane, random; figure 2: every eps, p)
+    assert {(f, k, p) for f, k, p, *_ in SERIES} == set(records)
     for (figure, series, depth), r in records.items():
         assert (figure, r["method"], r["rtol"]) in (("wah-fig1", "Radau", 2.5e-14), ("wah-fig2", "LSODA", 1e-12))
         assert r["measured_on"] and r["walk"].startswith("every")
@@ -269,8 +268,7 @@ def test_float64_plane_and_random_markers_against_the_spec_laws():
     the failure follow the spec's error law c (alpha^p)^k (an independent statement of the same numbers); the
     float64 error agrees within 10% at the pass, not at the failure; the failure lies far below the line's."""
     records, _ = _store()
-    measured = [k for k in SPEC_ERROR_LAWS if ("wah-fig1", *k) in records]
-    for key in measured:
+    for key in SPEC_ERROR_LAWS:
         r = records[("wah-fig1", *key)]
         c, k = SPEC_ERROR_LAWS[key]
         assert r["method"] == "Radau" and r["rtol"] == 2.5e-14 and r["walk"].startswith("every 3rd decade")
@@ -324,6 +322,33 @@ def test_float64_kink_failure_reproduces():
         f = integrated_flow_limit([[1, 0.7]], [1], 4, float(t["alpha_product"]), setup="lsoda")
         e64 = float(np.linalg.norm(f.x - np.array([1.0, 0.0])))
         ref = float(kink_limit("0.3", 4, t["alpha_product"], alpha_convention="product").error)
+        assert (f.success and abs(e64 - ref) <= 0.1 * ref) is should_hold
+
+
+@pytest.mark.slow
+def test_float64_plane_failure_reproduces():
+    """Re-run the authors' Radau set-up at the stored failure point of the plane instance (p = 4) and the decade
+    before it, against the spec alone (wah.md s6, typed here): x_g(4) = (1-t, 2(1-t), 3t, 0) with
+    (t/(1-t))^(-1/2) = (1 + sqrt 2)/sqrt 3, i.e. t = 3/(3 + (1 + sqrt 2)^2) = 0.3398113795, and the certified
+    error 3.97143 alpha^p."""
+    import numpy as np
+
+    from implicitreg.experiments.wah import WAH_INSTANCES
+    from implicitreg.numerics.float64_limit import integrated_flow_limit
+
+    records, _ = _store()
+    r = records[("wah-fig1", "plane", "4")]
+    A = np.array(WAH_INSTANCES["plane"]["A"], dtype=float)
+    y = np.array(WAH_INSTANCES["plane"]["y"], dtype=float)
+    t = 3 / (3 + (1 + np.sqrt(2)) ** 2)
+    assert t == pytest.approx(0.3398113795, abs=1e-10)
+    xg = np.array([1 - t, 2 * (1 - t), 3 * t, 0.0])
+    for pt, should_hold in ((r["tried"][0], True), (r["tried"][1], False)):
+        a = float(pt["alpha_product"])
+        f = integrated_flow_limit(A, y, 4, a, setup="radau")
+        e64 = float(np.linalg.norm(f.x - xg))
+        assert e64 == pytest.approx(pt["float64_error"], rel=1e-3)  # the stored number is reproduced
+        ref = 3.97143 * a
         assert (f.success and abs(e64 - ref) <= 0.1 * ref) is should_hold
 
 

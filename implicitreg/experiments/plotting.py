@@ -186,7 +186,7 @@ def _off_axis_labels(data: FigureData, panel: Panel, ylim) -> list[str]:
 def _plain_short_log_labels(ax, panel: Panel) -> None:
     """On a log axis spanning less than two decades inside [1e-3, 1e4], label the ticks as plain numbers (20, 30,
     50) instead of 2x10^1, 3x10^1, whose labels collide."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter
 
     for axis, scale, lim, integer in ((ax.xaxis, panel.xscale, ax.get_xlim(), panel.integer_x),
                                       (ax.yaxis, panel.yscale, ax.get_ylim(), False)):
@@ -194,10 +194,8 @@ def _plain_short_log_labels(ax, panel: Panel) -> None:
         if scale != "log" or integer or lo <= 0 or not (1e-3 <= lo and hi <= 1e4) or math.log10(hi / lo) >= 2:
             continue
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        if math.log10(hi / lo) < 1.2:
-            axis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}"[0] in "1235" else ""))
-        else:
-            axis.set_minor_formatter(NullFormatter())
+        digits = "235" if math.log10(hi / lo) < 1.2 else "25"  # leading digits of the labelled minor ticks
+        axis.set_minor_formatter(FuncFormatter(lambda v, _, digits=digits: f"{v:g}" if f"{v:g}"[0] in digits else ""))
 
 
 def _plottable(xs, ys, panel: Panel) -> tuple[list[float], list[float]]:

@@ -61,9 +61,8 @@ class RegressionData:
     @cached_property
     def covariance_exact(self) -> exact.Matrix:
         """Sigma = X^T X / n, exactly."""
-        Xt = exact.transpose(self.X)
-        n = self.n
-        return [[sum((a * b for a, b in zip(ri, rj)), Fraction(0)) / n for rj in Xt] for ri in Xt]
+        X = exact.to_fmpq_mat(self.X)  # flint fmpq_mat products: exact, ~100x faster than Fraction sums
+        return exact.from_fmpq_mat(X.transpose() * X / self.n)
 
     @cached_property
     def moment_exact(self) -> exact.Vector:
@@ -80,11 +79,10 @@ class RegressionData:
         R, _ = exact.rref(self.X)
         if not R:
             return [Fraction(0)] * self.d
-        S = self.covariance_exact
-        RS = [[sum((r[i] * S[i][j] for i in range(self.d)), Fraction(0)) for j in range(self.d)] for r in R]
-        G = [[sum((rs[j] * r2[j] for j in range(self.d)), Fraction(0)) for r2 in R] for rs in RS]
-        c = exact.solve_square(G, exact.matvec(R, self.moment_exact))
-        return exact.rmatvec(R, c)
+        Rq = exact.to_fmpq_mat(R)
+        G = Rq * exact.to_fmpq_mat(self.covariance_exact) * Rq.transpose()
+        c = G.solve(Rq * exact.to_fmpq_mat([[v] for v in self.moment_exact]))  # exact; G is nonsingular
+        return [row[0] for row in exact.from_fmpq_mat(Rq.transpose() * c)]
 
     @cached_property
     def minimal_loss_exact(self) -> Fraction:
