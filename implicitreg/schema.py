@@ -257,6 +257,9 @@ FIELDS: dict[str, tuple[Type, str]] = {
     "tasks_skipped": (INTEGER, "sweep: tasks already in the dataset (not recomputed)"),
     "tasks_done": (INTEGER, "sweep: tasks computed and written by this run"),
     "tasks_failed": (INTEGER, "sweep: rows of this run whose task raised (verdict error)"),
+    "tasks_failed_kept": (INTEGER, "sweep: failed rows of earlier runs kept (--retry-failed recomputes them)"),
+    "tasks_retried": (INTEGER, "sweep: failed rows of earlier runs taken out and recomputed (--retry-failed)"),
+    "tasks_recovered": (INTEGER, "sweep: rows a killed run had journaled, folded into the dataset by this run"),
     "workers": (INTEGER, "sweep: Dask workers used (1 when serial, 0 when nothing was left to do)"),
     "engine": (STRING, "sweep: serial, or dask with the scheduler address"),
     "seconds": (NUMBER, "wall-clock seconds"),
@@ -369,8 +372,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "falsify": ("refuted", "lhs", "side", "bound", "depth", "alpha_range", "alpha_convention", "family", "seed",
                 "budget", "evaluations", "counterexample", "worst"),
     "falsify-quantities": ("quantities",),
-    "sweep": ("sweep", "dataset", "tasks_total", "tasks_skipped", "tasks_done", "tasks_failed", "workers", "engine",
-              "seconds", "outputs"),
+    "sweep": ("sweep", "dataset", "tasks_total", "tasks_skipped", "tasks_done", "tasks_failed", "tasks_failed_kept",
+              "tasks_retried", "tasks_recovered", "workers", "engine", "seconds", "outputs"),
 }
 
 

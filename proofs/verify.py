@@ -67,17 +67,43 @@ def resolve_suites(only: str | Sequence[str] | None, suites: Sequence[str] = SUI
     return [s for s in suites if s in chosen]
 
 
+def suite_tasks(names: Iterable[str], thorough: bool) -> list[tuple]:
+    """The pure tasks of the suites ``names``: ``(module, thorough, part)`` for each part a suite module lists in
+    ``parts(thorough)`` (evaluated by its ``run_part(part, thorough)``), or ``(module, thorough, None)`` for a suite
+    run whole by ``run(thorough)``."""
+    tasks = []
+    for name in names:
+        parts = getattr(importlib.import_module(name), "parts", None)
+        tasks.extend([(name, thorough, part) for part in parts(thorough)] if parts else [(name, thorough, None)])
+    return tasks
+
+
+def run_suite_task(name: str, thorough: bool, part=None) -> list[Verdict]:
+    """One task of :func:`suite_tasks`: the verdicts of a suite (or of one of its parts)."""
+    module = importlib.import_module(name)
+    return module.run(thorough=thorough) if part is None else module.run_part(part, thorough=thorough)
+
+
 def run_verify(thorough: bool = False, suites: Iterable[str] = SUITES, only: str | None = None,
-               progress: bool = False) -> list[Verdict]:
+               progress: bool = False, executor: dict | None = None) -> list[Verdict]:
     """Run the suites (or those ``only`` selects; a name matching none selects nothing here, while
     :func:`resolve_suites`, which the CLI and the API call first, rejects it) and collect their verdicts.
-    ``progress``: a bar on stderr when stderr is a terminal."""
+    ``progress``: a bar on stderr when stderr is a terminal. ``executor``: run the suites' tasks
+    (:func:`suite_tasks`) on dask.distributed, options of
+    :func:`~implicitreg.experiments.sweep_executor.map_tasks` (``n_workers``, ``scheduler``, ``client``); the
+    verdicts are the same and in the same order as in this process."""
     names = list(suites)
     if only:
         try:
             names = resolve_suites(only, names)
         except InvalidParameterError:
             names = []
+    if executor is not None:
+        from implicitreg.experiments.sweep_executor import map_tasks
+
+        results = map_tasks(run_suite_task, suite_tasks(names, thorough), label="verify", chunk_size=1,
+                            progress=progress and sys.stderr.isatty(), **executor)
+        return [v for verdicts in results for v in verdicts]
     bar = None
     if progress and sys.stderr.isatty():
         from tqdm import tqdm
@@ -178,13 +204,15 @@ def format_csv(verdicts: Sequence[Verdict]) -> str:
 
 def main(thorough: bool = False, as_json: bool = False, only: str | None = None, out=None,
          certify: str | None = None, output: str | None = None, width: int | None = None,
-         progress: bool = False) -> int:
+         progress: bool = False, workers: int | None = None, scheduler: str | None = None) -> int:
     """Run ``implicitreg verify``: print the verdicts in ``output`` format; 1 when any check fails or none ran."""
     from implicitreg.api import verify
 
     out = out or sys.stdout
     output = "json" if as_json else (output or "table")
-    report = verify(only, thorough=thorough, progress=progress, certify_dir=certify)
+    report = verify(only, thorough=thorough, progress=progress, certify_dir=certify,
+                    **({"workers": workers} if workers is not None else {}),
+                    **({"scheduler": scheduler} if scheduler is not None else {}))
     verdicts = report.verdicts
     if output == "json":
         json.dump(report.to_json(), out, indent=2)

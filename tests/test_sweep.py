@@ -112,3 +112,24 @@ def test_a_task_that_raises_is_recorded_not_dropped(tmp_path):
     broken = dict(task.content, instance={"A": [["1", "x"]], "y": ["1"]})  # not a number: the reader raises
     row = evaluate_task(broken, "k")
     assert row["verdict"] == "error" and "InvalidInstanceError" in row["error"] and row["task_key"] == "k"
+
+
+def test_executor_chunks_tasks_keeps_their_order_and_propagates_errors(client):
+    from implicitreg.experiments.sweep_executor import imap_chunks, map_tasks
+
+    tasks = [(3, k, 1000003) for k in range(200)]
+    assert map_tasks(pow, tasks, client=client, progress=False) == [pow(*t) for t in tasks]
+    chunks = list(imap_chunks(pow, tasks, client=client))
+    assert sorted(i for idx, _ in chunks for i in idx) == list(range(200))
+    assert len(chunks) < 100, "tiny tasks travel in chunks, not one Dask task each"
+    with pytest.raises(ZeroDivisionError):
+        map_tasks(pow, [(2, 1), (0, -1)], client=client, progress=False)
+
+
+def test_verify_on_the_cluster_gives_the_serial_verdicts_in_order(client):
+    from implicitreg.proofs.verify import SUITES, run_verify, suite_tasks
+
+    assert [t[0] for t in suite_tasks(SUITES, False)] == list(SUITES)
+    serial = run_verify(only="basis_pursuit")
+    parallel = run_verify(only="basis_pursuit", executor={"client": client})
+    assert serial and [v.to_json() for v in parallel] == [v.to_json() for v in serial]

@@ -42,19 +42,41 @@ class VerifyReport:
 
 
 def verify(only: str | Sequence[str] | None = None, *, thorough: bool = False, progress: bool = False,
-           certify_dir: str | Path | None = None) -> VerifyReport:
+           certify_dir: str | Path | None = None, workers: int | None = None,
+           scheduler: str | None = None) -> VerifyReport:
     """Run the ``verify`` suites (all, or the ones named in ``only``; unknown names raise
-    :class:`~implicitreg.errors.InvalidParameterError`) and return their verdicts."""
+    :class:`~implicitreg.errors.InvalidParameterError`) and return their verdicts.
+
+    By default in this process; ``workers=N`` (N >= 2) runs the suites' tasks on a Dask LocalCluster of N worker
+    processes, ``scheduler="tcp://HOST:8786"`` on an existing Dask cluster (same verdicts, same order)."""
     from implicitreg.proofs.verify import resolve_suites, run_verify
 
     names = resolve_suites(only)  # unknown suite names raise here
-    verdicts = run_verify(thorough=thorough, only=only, **({"progress": True} if progress else {}))
+    executor = _executor(workers, scheduler)
+    verdicts = run_verify(thorough=thorough, only=only, **({"progress": True} if progress else {}),
+                          **({"executor": executor} if executor is not None else {}))
     certificates = None
     if certify_dir is not None:
         from implicitreg.proofs.certify import write_all
 
         certificates = tuple(str(p) for p in write_all(certify_dir))
     return VerifyReport(verdicts, tuple(n.rsplit(".", 1)[-1] for n in names), certificates)
+
+
+def _executor(workers, scheduler) -> dict | None:
+    """The executor options of ``workers`` / ``scheduler`` (None: run in this process)."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or
+                                not 1 <= workers <= 1024):
+        raise InvalidParameterError("workers must be an integer in [1, 1024]")
+    if scheduler is not None:
+        if workers is not None:
+            raise InvalidParameterError("give workers (a LocalCluster) or scheduler (an existing cluster), not both")
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise InvalidParameterError("scheduler must be an address such as tcp://HOST:8786")
+        return {"scheduler": scheduler}
+    if workers is None or workers == 1:
+        return None
+    return {"n_workers": workers}
 
 
 def verify_instance(A, y=None, *, depths: Sequence | None = None, alpha_range=None,

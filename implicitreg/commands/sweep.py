@@ -25,6 +25,9 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, metavar="N",
                    help="worker processes of the LocalCluster (default: one per core)")
     p.add_argument("--serial", action="store_true", help="evaluate in this process, without Dask")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="recompute the tasks whose rows of earlier runs have verdict 'error' (each task key stays "
+                        "once in the dataset; the old rows are kept in DIR/_retired-*.parquet)")
     p.add_argument("--no-figure", action="store_true", help="do not draw the spec's figure")
     p.add_argument("--list", action="store_true", help="list the statements a sweep can evaluate and exit")
     p.add_argument("--json", action="store_true", help="print the run's report as one JSON object")
@@ -49,7 +52,8 @@ def _run(args) -> int:
     if args.serial and args.scheduler:
         raise InvalidParameterError("--serial and --scheduler exclude each other")
     spec = load_spec(args.spec, quick=args.quick)
-    report = run_sweep(spec, args.out, scheduler=args.scheduler, n_workers=args.workers, serial=args.serial)
+    report = run_sweep(spec, args.out, scheduler=args.scheduler, n_workers=args.workers, serial=args.serial,
+                       retry_failed=args.retry_failed)
     figure = None
     if spec.figure and not args.no_figure:
         from implicitreg.experiments.sweep_figures import draw
@@ -61,12 +65,17 @@ def _run(args) -> int:
 
         emit(envelope("sweep", {"sweep": report.name, "dataset": report.out, "tasks_total": report.total,
                                 "tasks_skipped": report.skipped, "tasks_done": report.done,
-                                "tasks_failed": report.failed, "workers": report.workers, "engine": report.engine,
+                                "tasks_failed": report.failed, "tasks_failed_kept": report.failed_kept,
+                                "tasks_retried": report.retried, "tasks_recovered": report.recovered,
+                                "workers": report.workers, "engine": report.engine,
                                 "seconds": number_string(round(report.seconds, 3)),
                                 "outputs": [figure] if figure else []}), True)
     else:
         sys.stdout.write(f"sweep {report.name}: {report.total} tasks, {report.skipped} already done, "
-                         f"{report.done} computed ({report.failed} failed) in {report.seconds:.1f} s "
+                         f"{report.done} computed ({report.failed} failed"
+                         + (f"; {report.retried} failed rows retried" if report.retried else "")
+                         + (f"; {report.failed_kept} failed rows kept" if report.failed_kept else "")
+                         + f") in {report.seconds:.1f} s "
                          f"on {report.workers} worker(s) [{report.engine}]\n"
                          f"dataset: {report.out}\n" + (f"figure: {figure}\n" if figure else ""))
     return 0

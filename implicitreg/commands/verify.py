@@ -26,6 +26,11 @@ def register(sub) -> None:
                    help=f"run only these suites (a part of a name selects every suite containing it): {names}; "
                         "'none' runs no suite (with --certify: only write the certificates)")
     p.add_argument("--certify", metavar="DIR", help="also write the tightness certificates into DIR")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="run the suites on a Dask LocalCluster of N worker processes (1: in this process; default: "
+                        "1, and one per core with --thorough)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the suites on an existing Dask cluster (tcp://HOST:8786; docs/sweeps.md)")
     p.add_argument("--instance", metavar="FILE", help="decide every theorem on this instance ({'A', 'y'} for "
                    "diagonal networks, {'X', 'y'} for deep linear networks; exact entries)")
     p.add_argument("--depth", nargs="+", metavar="D", help="with --instance: depths (default 2 3; real D allowed "
@@ -45,14 +50,26 @@ def _run(args) -> int:
         from implicitreg.errors import InvalidParameterError
         from implicitreg.proofs.instance_verify import main as instance_main
 
-        if args.only or args.thorough:
-            raise InvalidParameterError("--only and --thorough apply to the built-in suites, not to --instance")
+        if args.only or args.thorough or args.workers is not None or args.scheduler:
+            raise InvalidParameterError("--only, --thorough, --workers and --scheduler apply to the built-in suites, "
+                                        "not to --instance")
         return instance_main(args.instance, depths=args.depth, alpha_range=args.alpha_range,
                              alpha_convention=args.alpha_convention, as_json=(args.output == "json"),
                              certify=args.certify, wide=(args.output == "wide"), csv=(args.output == "csv"))
+    import os
+
+    from implicitreg.errors import InvalidParameterError
     from implicitreg.proofs.verify import main, resolve_suites
 
     resolve_suites(args.only)  # an unknown suite is an error before any work
+    if args.workers is not None and not 1 <= args.workers <= 1024:
+        raise InvalidParameterError("--workers must be in [1, 1024]")
+    if args.workers is not None and args.scheduler:
+        raise InvalidParameterError("--workers (a LocalCluster) and --scheduler (an existing cluster) exclude each "
+                                    "other")
+    workers = args.workers
+    if workers is None and args.thorough and not args.scheduler:
+        workers = os.cpu_count() or 1  # the thorough grid is large: one worker process per core
     width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
     return main(thorough=args.thorough, only=args.only, certify=args.certify, output=args.output,
-                width=max(60, width), progress=True)
+                width=max(60, width), progress=True, workers=workers, scheduler=args.scheduler)

@@ -1,40 +1,50 @@
 """Run a sweep on dask.distributed: every task of a spec, results in a resumable Parquet dataset.
 
 :func:`run_sweep` expands the spec (:mod:`~implicitreg.experiments.sweep_spec`), skips the task keys the dataset
-already holds, submits the rest to a Dask cluster and writes each completed row (:mod:`sweep_store`).
+already holds, runs the rest through the executor (:mod:`~implicitreg.experiments.sweep_executor`) and writes the
+rows of each completed chunk at once (:mod:`~implicitreg.experiments.sweep_store`).
 
 * Engine: by default a :class:`distributed.LocalCluster` with one worker process per core
   (``threads_per_worker=1``: the numerics hold the GIL); ``scheduler="tcp://host:8786"`` connects to an existing
   cluster and leaves it running; ``client=`` reuses a :class:`distributed.Client`; ``serial=True`` evaluates in
-  this process (the reference the tests compare with, and the benchmark's baseline).
+  this process (the reference the tests compare with, and the benchmark's baseline). Tasks travel in chunks sized
+  to about ``chunk_seconds`` each; workers are warmed once (imports, theorem registry, BLAS pinned to one thread).
 * Tasks are pure functions of their content (seeded instances, exact data), so the rows are the same on 1 or N
   workers; only ``seconds``, ``worker`` and ``version`` describe the run.
-* Faults: a worker that dies mid-task is replaced and the task rescheduled elsewhere by the scheduler (up to
-  ``distributed.scheduler.allowed-failures`` times, default 3, then the row records the failure); a task that
+* Faults: a worker that dies mid-task is replaced and its chunk rescheduled elsewhere by the scheduler (up to
+  ``distributed.scheduler.allowed-failures`` times, default 3, then the rows record the failure); a task that
   raises is recorded with its error (:func:`~implicitreg.experiments.sweep_tasks.evaluate_task` never raises).
-  Each task key is written once: the dataset never holds duplicates.
+  ``retry_failed=True`` recomputes the failed rows of earlier runs. Each task key is written once: the dataset
+  never holds duplicates. A killed run loses at most the chunks in flight (the journal keeps the rest).
 * Progress: a tqdm bar on stderr (only on a terminal) with tasks done, failed and the ETA.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
-import uuid
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Callable
 
-from implicitreg.errors import InvalidParameterError
+from implicitreg.experiments.sweep_executor import (TaskFailure, dask_client, engine_name, imap_chunks,
+                                                    local_cluster, worker_threads)
 from implicitreg.experiments.sweep_spec import SweepSpec, expand, load_spec
-from implicitreg.experiments.sweep_store import PartWriter, finished_keys, write_metadata
+from implicitreg.experiments.sweep_store import (PartWriter, failed_keys, finished_keys, fold_journals,
+                                                 retire_failed, write_metadata)
 from implicitreg.experiments.sweep_tasks import blank_row, evaluate_task
+
+__all__ = ["SweepReport", "run_sweep", "local_cluster"]
+
+#: modules every worker process imports once (sweep_executor.warm_once), before its first task
+WARM_MODULES = ("implicitreg.experiments.sweep_tasks",)
 
 
 @dataclass
 class SweepReport:
     """What a run did: ``total`` tasks in the spec, ``skipped`` (already in the dataset), ``done`` (written now),
-    ``failed`` (rows with verdict ``error``), wall ``seconds``, ``workers`` used and the ``engine``."""
+    ``failed`` (rows with verdict ``error`` written now), ``failed_kept`` (failed rows of earlier runs left in the
+    dataset: ``retry_failed`` recomputes them), ``retried`` (failed rows taken out to be recomputed), ``recovered``
+    (rows a killed run had journaled, folded into the dataset), wall ``seconds``, ``workers`` used, the
+    ``engine`` and the number of Dask ``chunks``."""
 
     name: str
     out: str
@@ -45,119 +55,95 @@ class SweepReport:
     seconds: float
     workers: int
     engine: str
+    failed_kept: int = 0
+    retried: int = 0
+    recovered: int = 0
+    chunks: int = 0
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
-def _progress(total: int, name: str, enabled):
-    from tqdm import tqdm
-
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    return tqdm(total=total, desc=f"sweep {name}", unit="task", disable=not enabled, file=sys.stderr,
-                dynamic_ncols=True)
-
-
-def local_cluster(n_workers: int | None = None):
-    """A LocalCluster with one single-threaded worker process per core (or ``n_workers``)."""
-    import logging
-
-    from distributed import LocalCluster
-
-    return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                        dashboard_address=":0", silence_logs=logging.ERROR)
-
-
 def run_sweep(spec, out, *, quick: bool = False, scheduler: str | None = None, client=None,
-              n_workers: int | None = None, serial: bool = False, progress=None, flush_seconds: float = 2.0,
-              flush_rows: int = 256, on_result: Callable[[int, object], None] | None = None) -> SweepReport:
+              n_workers: int | None = None, serial: bool = False, progress=None, retry_failed: bool = False,
+              flush_seconds: float = 30.0, flush_rows: int = 2048, chunk_seconds: float = 0.5,
+              max_chunk: int = 64, on_result: Callable[[int, object], None] | None = None) -> SweepReport:
     """Evaluate every task of ``spec`` (a :class:`SweepSpec`, a path or a mapping) not yet in the dataset ``out``.
 
-    ``on_result(n_written_this_run, client)`` is called after each row is handed to the writer (tests use it to
-    kill a worker or interrupt the run).
+    ``retry_failed``: take the rows with verdict ``error`` out of the dataset first (kept aside in
+    ``_retired-*.parquet``) and recompute their tasks; without it they stay and are counted in ``failed_kept``.
+    ``chunk_seconds`` / ``max_chunk``: how tasks are grouped into Dask tasks
+    (:func:`~implicitreg.experiments.sweep_executor.imap_chunks`). ``on_result(n_handed_this_run, client)`` is
+    called after each row is handed to the writer (tests use it to kill a worker or interrupt the run).
     """
     if not isinstance(spec, SweepSpec):
         spec = load_spec(spec, quick=quick)
     t0 = time.perf_counter()
     tasks = expand(spec)
+    recovered = fold_journals(out)
+    retried = retire_failed(out) if retry_failed else 0
     done_keys = finished_keys(out)
     todo = [t for t in tasks if t.key not in done_keys]
+    kept = len(failed_keys(out) & {t.key for t in tasks}) if done_keys else 0
     write_metadata(out, spec.raw, spec.name, spec.quick, len(tasks))
     writer = PartWriter(out, flush_rows=flush_rows, flush_seconds=flush_seconds)
     bar = _progress(len(todo), spec.name, progress)
     failed = 0
+    chunks = 0
+    workers, engine = (1, "serial") if serial else (0, "nothing to do")
 
-    def record(row, handle=None):
-        nonlocal failed
-        writer.add(row)
-        failed += row["verdict"] == "error"
-        bar.update(1)
+    def record(idx, results, handle):
+        nonlocal failed, chunks
+        rows = []
+        for i, r in zip(idx, results):
+            if isinstance(r, TaskFailure):  # the chunk never returned: its worker died too often
+                t, error = todo[i], r.error
+                r = blank_row(t.content, t.key)
+                r.update(verdict="error", error=error, seconds=0.0, worker="",
+                         reason="the task did not return: its worker died (distributed's allowed-failures "
+                                "exhausted)")
+            rows.append(r)
+        writer.add_many(rows)
+        chunks += 1
+        for r in rows:
+            failed += r["verdict"] == "error"
+            bar.update(1)
         bar.set_postfix(failed=failed, refresh=False)
         if on_result is not None:
-            on_result(writer.written + len(writer.rows), handle)
+            for k in range(len(rows)):
+                on_result(writer.handed - len(rows) + k + 1, handle)
 
-    workers, engine = (1, "serial") if serial else (0, "nothing to do")
+    args = [(t.content, t.key) for t in todo]
     try:
-        if serial:
-            for t in todo:
-                record(evaluate_task(t.content, t.key))
-        elif todo:
-            workers, engine = _run_dask(todo, record, scheduler, client, n_workers)
+        if serial or not todo:
+            for idx, results in imap_chunks(evaluate_task, args, serial=True):
+                record(idx, results, None)
+        else:
+            with dask_client(scheduler, client, n_workers) as c:
+                workers, engine = worker_threads(c), engine_name(c)
+                for idx, results in imap_chunks(evaluate_task, args, client=c, chunk_seconds=chunk_seconds,
+                                                max_chunk=max_chunk, modules=WARM_MODULES,
+                                                warm=_warm_sweep_worker, label="sweep"):
+                    record(idx, results, c)
+                workers = max(workers, worker_threads(c))
     finally:
-        writer.flush()
+        writer.close()
         bar.close()
+    if kept and not retry_failed:
+        sys.stderr.write(f"sweep {spec.name}: {kept} failed task(s) from earlier runs kept in the dataset; "
+                         f"rerun with --retry-failed to recompute them\n")
     return SweepReport(spec.name, str(out), len(tasks), len(tasks) - len(todo), writer.written, failed,
-                       time.perf_counter() - t0, workers, engine)
+                       time.perf_counter() - t0, workers, engine, kept, retried, recovered, chunks)
 
 
-def _run_dask(todo, record, scheduler, client, n_workers):
-    from distributed import Client, as_completed
+def _warm_sweep_worker() -> None:
+    """Once per worker: register the theorems (SymPy statements) and build their evaluators."""
+    from implicitreg.experiments.sweep_tasks import warm
 
-    owned = []
-    try:
-        if client is None:
-            if scheduler:
-                try:
-                    client = Client(scheduler, timeout="20s")
-                except (OSError, TimeoutError, ValueError) as exc:
-                    raise InvalidParameterError(f"cannot connect to the Dask scheduler at {scheduler!r}: "
-                                                f"{' '.join(str(exc).split())[:200]}") from None
-                owned.append(client)
-            else:
-                cluster = local_cluster(n_workers)
-                owned.append(cluster)
-                client = Client(cluster)
-                owned.insert(0, client)
-        workers = len(client.scheduler_info(n_workers=-1)["workers"])
-        engine = "dask " + (client.scheduler.address if hasattr(client.scheduler, "address") else "")
-        # one Dask key per task and run: a task cancelled by an interrupted run may linger on the scheduler
-        run = uuid.uuid4().hex[:8]
-        futures = client.map(evaluate_task, [t.content for t in todo], [t.key for t in todo],
-                             key=[f"implicitreg-sweep-{t.key}-{run}" for t in todo], retries=0)
-        pending = {f.key: (t, f) for t, f in zip(todo, futures)}
-        try:
-            for fut in as_completed(futures):
-                t, _ = pending.pop(fut.key)
-                if fut.status == "finished":
-                    row = fut.result()
-                elif fut.status == "error":  # the task never returned: its worker died too often (KilledWorker)
-                    exc = fut.exception()
-                    row = blank_row(t.content, t.key)
-                    row.update(verdict="error", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:2000],
-                               reason="the task did not return: its worker died (distributed's allowed-failures "
-                                      "exhausted)", seconds=0.0, worker="")
-                else:  # cancelled from outside (the cluster shut down): not a result; a rerun computes it
-                    fut.release()
-                    continue
-                fut.release()
-                record(row, client)
-        finally:
-            if pending:
-                client.cancel([f for _, f in pending.values()], force=True)
-            del futures
-        return workers, engine
-    finally:
-        for obj in owned:
-            obj.close()
+    warm()
 
+
+def _progress(total: int, name: str, enabled):
+    from implicitreg.experiments.sweep_executor import progress_bar
+
+    return progress_bar(total, f"sweep {name}", enabled)

@@ -32,6 +32,8 @@ import mpmath
 from mpmath import mpf
 
 SLOPE_TOL = Fraction(2, 100)
+#: a fitted rate needs every point certified to this many significant digits (else the row is undecided)
+MIN_FIT_DIGITS = 3
 MEASUREMENTS = ("fitted_rate", "selected_distance", "kink_error")
 KINK_STATEMENTS = ("kink_error",)
 #: registered bounds whose own applicability (beyond the theorem's hypotheses) the sweep does not decide
@@ -204,10 +206,11 @@ class _Diagonal:
     """Everything a task may need about (instance, depth, alpha), computed on demand."""
 
     def __init__(self, content: dict, alpha: Fraction):
-        from implicitreg.numerics.instance import Instance
+        from implicitreg import as_instance
 
         self.content = content
-        self.inst = Instance.from_data(content["instance"], name=content["label"])
+        data = content["instance"]
+        self.inst = as_instance(data["A"], data["y"], name=content["label"])
         self.D = _frac(content["depth"])
         self.alpha = alpha
         self.conv = content["alpha_convention"]
@@ -217,8 +220,9 @@ class _Diagonal:
 
     @property
     def bp(self):
+        """The public :class:`implicitreg.BasisPursuit` (exact, re-checked in rationals)."""
         if self._bp is None:
-            from implicitreg.numerics.basis_pursuit import l1_minimizer
+            from implicitreg import l1_minimizer
 
             self._bp = l1_minimizer(self.inst)
         return self._bp
@@ -235,11 +239,13 @@ class _Diagonal:
         return self.bp.unique and bool(self.bp.support)
 
     def limit(self, digits: int | None = None):
-        from implicitreg.numerics.dual_limit import gradient_flow_limit
+        """The public :class:`implicitreg.GradientFlowLimit` at ``digits`` (default: the task's) certified digits."""
+        from implicitreg import gradient_flow_limit
 
         want = digits or self.digits
-        if self._lim is None or self._lim.digits < want:
-            self._lim = gradient_flow_limit(self.inst, self.D, self.alpha, alpha_convention=self.conv, digits=want)
+        if self._lim is None or self._lim.digits_certified < want:
+            self._lim = gradient_flow_limit(self.inst, depth=self.D, alpha=self.alpha, alpha_convention=self.conv,
+                                            digits=want)
             self._pc = None
         return self._lim
 
@@ -248,7 +254,7 @@ class _Diagonal:
         if self._pc is None:
             from implicitreg.numerics.error_constants import posterior_constants
 
-            self._pc = posterior_constants(self.limit(), self.sc)
+            self._pc = posterior_constants(self.limit().raw, self.sc)
         return self._pc
 
     def alpha_in(self, convention: str):
@@ -261,7 +267,7 @@ class _Diagonal:
 
     def _accuracy(self, lim):
         with mpmath.workdps(lim.dps):
-            ulp = mpf(10) ** (-lim.digits)
+            ulp = mpf(10) ** (-lim.digits_certified)
             return [max(abs(v), lim.floor) * ulp for v in lim.x]
 
     def observe(self, what: str):
@@ -275,7 +281,7 @@ class _Diagonal:
         acc = self._accuracy(lim)
         with mpmath.workdps(lim.dps):
             if what == "objective_gap":
-                M = _mp(self.bp.value)
+                M = _mp(self.bp.l1_norm)
                 v = mpmath.fsum(abs(u) for u in lim.x) - M
                 return v, _digits_of(v, mpmath.fsum(acc))
             xs = [_mp(q) for q in self.sc.x_star]
@@ -305,7 +311,7 @@ class _Diagonal:
         if name == "N":
             return self.inst.N
         if name == "M":
-            return self.bp.value
+            return self.bp.l1_norm
         if name == "X1":
             lim = self.limit()
             with mpmath.workdps(lim.dps):
@@ -330,7 +336,7 @@ class _Diagonal:
         """The facts the hypotheses read; ``alpha`` in ``convention`` (the theorem's)."""
         bp = self.bp
         f = {"unique": bp.unique, "support_size": len(bp.support), "depth": self.D, "consistent": True,
-             "M": bp.value, "S_complement": self.inst.N - len(bp.support), "rho": bp.rho,
+             "M": bp.l1_norm, "S_complement": self.inst.N - len(bp.support), "rho": bp.rho_maximal_support,
              "alpha": _mp(self.alpha_in(convention))}
         if self.unique():
             from implicitreg.numerics.error_constants import alpha_zero_d2
@@ -375,7 +381,8 @@ def _bound_task(content, row):
     needs_unique = what not in ("objective_gap",)
     if needs_unique and not ctx.unique():
         reason = "x* not unique" if ctx.bp.support else "x* = 0"
-        return dict(row, verdict="inapplicable", reason=reason, rho=_dec(ctx.bp.rho, 0), rho_f=_float(ctx.bp.rho))
+        rho = ctx.bp.rho_maximal_support
+        return dict(row, verdict="inapplicable", reason=reason, rho=_dec(rho, 0), rho_f=_float(rho))
     facts = ctx.facts(conv)
     row.update(rho=_dec(facts["rho"], 0), rho_f=_float(facts["rho"]))
     failed = th.failed_hypotheses(facts) + [m for h in _extra_hypotheses(th, b) if (m := h.failure(facts))]
@@ -422,21 +429,22 @@ def _fit_task(content, row, th=None, b=None):
     if what != "selected_distance":
         if not ctx0.unique():
             return dict(row, verdict="inapplicable", reason="x* not unique" if ctx0.bp.support else "x* = 0",
-                        rho=_dec(ctx0.bp.rho, 0), rho_f=_float(ctx0.bp.rho))
+                        rho=_dec(ctx0.bp.rho_maximal_support, 0), rho_f=_float(ctx0.bp.rho_maximal_support))
     tail = max(3, len(alphas) // 2)
     fit = alphas[-tail:]
-    xs, ys, products = [], [], []
+    ys, products, point_digits = [], [], []
     digits = content["digits"]
     if what == "selected_distance":
-        se = selection_errors(ctx0.inst, D, fit, alpha_convention=content["alpha_convention"], bp=ctx0.bp)
+        se = selection_errors(ctx0.inst, D, fit, alpha_convention=content["alpha_convention"], bp=ctx0.bp.raw)
         products, ys = se.alpha_products, se.errors
         facts = ctx0.facts(convention_of(th.name))
     else:
         for a in fit:
             ctx = _Diagonal(content, a)
             ctx._bp, ctx._sc = ctx0.bp, ctx0.sc
-            v, _ = ctx.observe(what)
+            v, d = ctx.observe(what)
             ys.append(v)
+            point_digits.append(d)
             products.append(ctx.limit().alpha_product)
             if a == fit[0]:
                 facts = ctx.facts(convention_of(th.name))
@@ -444,6 +452,14 @@ def _fit_task(content, row, th=None, b=None):
     failed = th.failed_hypotheses(facts)
     if failed:
         return dict(row, verdict="inapplicable", reason="; ".join(failed))
+    if point_digits and min(point_digits) < MIN_FIT_DIGITS:
+        k = min(range(len(fit)), key=lambda i: point_digits[i])
+        return dict(row, verdict="undecided", alpha_product_f=_float(products[-1]),
+                    reason=f"no rate: {b.lhs.split('/')[0].replace('log', '').strip()} is not resolved at alpha = "
+                           f"{content['alphas'][len(alphas) - tail + k]} ({point_digits[k]} certified digits; "
+                           f"x_inf equals x* to the accuracy of the limit)",
+                    extra=json.dumps({"alpha_products": [_dec(v, 8) for v in products],
+                                      "observed": [_dec(v, 10) for v in ys], "observed_digits": point_digits}))
     with mpmath.workdps(max(digits, 30)):
         slope = _slope(list(products), list(ys))
         if b.lhs.startswith("log"):
@@ -470,7 +486,7 @@ def _fit_task(content, row, th=None, b=None):
                       f"ratio column = slope - predicted; tolerance {float(SLOPE_TOL)}",
                alpha_product_f=_float(products[-1]),
                extra=json.dumps({"alpha_products": [_dec(v, 8) for v in products],
-                                 "observed": [_dec(v, 10) for v in ys]}))
+                                 "observed": [_dec(v, 10) for v in ys], "observed_digits": point_digits}))
     return row
 
 
@@ -548,30 +564,32 @@ def _selected_distance_task(content, row):
     from implicitreg.numerics.selection import selection_errors
 
     ctx = _Diagonal(content, _frac(content["alpha"]))
-    se = selection_errors(ctx.inst, ctx.D, [ctx.alpha], alpha_convention=ctx.conv, bp=ctx.bp)
+    se = selection_errors(ctx.inst, ctx.D, [ctx.alpha], alpha_convention=ctx.conv, bp=ctx.bp.raw)
     v = se.errors[0]
     d = min(10, content["digits"])  # selection_errors resolves the distance to ~10 significant digits
     row.update(theorem="WAH-D", bound_name="limit", side="limit", provenance="derived",
                lhs="||x_inf - x_g||_2", observed=_dec(v, d), observed_digits=d, observed_f=_float(v),
                verdict="measured", reason=f"x_g(p) {'= x* (BP unique)' if ctx.bp.unique else 'on the BP face'}",
-               rho=_dec(ctx.bp.rho, 0), rho_f=_float(ctx.bp.rho), alpha_product_f=_float(se.alpha_products[0]),
+               rho=_dec(ctx.bp.rho_maximal_support, 0), rho_f=_float(ctx.bp.rho_maximal_support), alpha_product_f=_float(se.alpha_products[0]),
                extra=json.dumps({"face_dimension": se.selection.face_dimension}))
     return row
 
 
 def _certificate(content, instance, alphas, theorem):
-    """A sealed tightness certificate (JSON text) for the task, or a JSON object with the reason it has none."""
+    """A sealed tightness certificate (JSON text) for the task (:func:`implicitreg.certify`), or a JSON object with
+    the reason it has none."""
+    from implicitreg import certify
     from implicitreg.errors import ImplicitRegError
-    from implicitreg.proofs.certify import THEOREMS as CERTIFIABLE, diagonal_certificate, dumps
+    from implicitreg.proofs.certify import dumps
 
-    if theorem not in CERTIFIABLE or theorem == "MC-LB":
+    if theorem not in ("MS-D2", "MS-D3", "kink"):
         return json.dumps({"none": f"no certificate kind for {theorem}"})
     try:
-        cert = diagonal_certificate(instance, _frac(content["depth"]), alphas, theorem=theorem,
-                                    alpha_convention=content["alpha_convention"])
+        written = certify(instance, theorem=theorem, depth=_frac(content["depth"]), alphas=alphas,
+                          alpha_convention=content["alpha_convention"])
     except ImplicitRegError as exc:
         return json.dumps({"none": " ".join(str(exc).split())})
-    return dumps(cert)
+    return dumps(written.certificate)
 
 
 # ---- the task ------------------------------------------------------------------------------------------------------
@@ -624,6 +642,19 @@ def _evaluate_task(content: dict, key: str) -> dict:
     row["seconds"] = time.perf_counter() - t0
     row["worker"] = _worker_name()
     return row
+
+
+def warm() -> None:
+    """Pay the one-time costs of a process before its first task: the imports, the theorem registry (SymPy
+    statements) and the first evaluation of a bound and of a kink root. Results do not depend on it."""
+    with mpmath.workprec(53):
+        _theorems()
+        inst = {"A": [["1", "1/2"]], "y": ["1"]}
+        base = {"spec": "warm", "family": "random", "label": "warm", "seed": None, "instance": inst, "depth": "2",
+                "alpha_convention": "product", "digits": 10, "certificate": False, "alpha": "1e-6"}
+        _evaluate_task(dict(base, statement="MS-D2:upper_l1"), "warm")
+        _evaluate_task(dict(base, family="kink", statement="kink_error", alpha_convention="factor",
+                            instance={"A": [["1", "1/2"]], "y": ["1"], "eps": "1/2"}), "warm")
 
 
 def _worker_name() -> str:
