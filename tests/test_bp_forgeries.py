@@ -236,3 +236,10 @@ def test_face_membership_is_exact(results):
     assert row.contains((F(1), F(0)))
     assert not row.contains((F(2, 3), F(1)))                   # A x = y, but nonzero off S
     assert not row.contains((F(-1), F(6)))
+
+
+def test_the_zero_solution_passes():
+    """y = 0: x* = 0, S empty, unique; verify() must accept it (the empty support has no kernel, k = 0)."""
+    res = l1_minimizer(Instance.from_lists([[1, 1], [0, 1]], [0, 0], name="zero-rhs"))
+    assert res.x == (0, 0) and res.support == () and res.unique and res.face.dimension == 0
+    res.verify()

@@ -237,6 +237,12 @@ def test_sturm_counts_distinct_roots_strictly_above(t, expected):
     assert lp.count_roots_above(_poly(1, 1, 2, 3, 3, 3), t) == expected          # multiplicities do not count
     assert lp.count_roots_above([5 * c for c in _poly(1, 2, 3)], t) == expected  # nor a scale
     assert lp.count_roots_above([-c for c in _poly(1, 2, 3)], t) == expected     # nor the sign
+    assert lp.count_roots_above([c / 10 for c in _poly(1, 2, 3)], t) == expected  # a small leading coefficient
+
+
+def test_sturm_bound_covers_roots_far_out():
+    assert lp.count_roots_above(_poly(5), F(0)) == 1 and lp.count_roots_above(_poly(5), F(5)) == 0
+    assert lp.count_roots_above(_poly(-7, 40), F(-100)) == 2 and lp.count_roots_above(_poly(-7, 40), F(39)) == 1
 
 
 def test_sturm_with_complex_roots_counts_only_real_ones():
@@ -252,9 +258,19 @@ def test_largest_root_interval_isolates_the_largest_root():
         assert lo_ <= top <= hi_ and hi_ - lo_ <= width
         second = sorted({F(r) for r in roots})[-2] if len({F(r) for r in roots}) > 1 else None
         assert second is None or second < lo_
+    lo_, hi_ = lp.largest_root_interval([c / 10 for c in _poly(-3, 40)], F(1, 10 ** 6))   # small lead, far root
+    assert lo_ <= 40 <= hi_ and hi_ - lo_ <= F(1, 10 ** 6)
+    lo_, hi_ = lp.largest_root_interval(_poly(40), F(1, 10 ** 6))                         # linear
+    assert lo_ <= 40 <= hi_
     # a dyadic largest root met exactly by the bisection is returned as a point: t (t - 3), bound 4, mids 0, 2, 3
     assert lp.largest_root_interval(_poly(0, 3), F(1, 10 ** 6)) == (F(3), F(3))
-    with pytest.raises(ArithmeticError, match="no real root"):
+    # with complex roots the Sturm sequence has sign changes at the bound itself: t (t - 3) (t^2 + 1), bound 4
+    p = [F(1), F(-3), F(1), F(-3), F(0)]
+    assert lp._sign_changes(lp.sturm_sequence(p), F(4)) == 1
+    assert lp.largest_root_interval(p, F(1, 10 ** 6)) == (F(3), F(3))
+    lo_, hi_ = lp.largest_root_interval([F(1), F(-5, 2), F(1), F(-5, 2), F(0)], F(1, 10 ** 6))   # t (t - 5/2) (t^2 + 1)
+    assert lo_ <= F(5, 2) <= hi_ and hi_ - lo_ <= F(1, 10 ** 6)
+    with pytest.raises(ArithmeticError, match="^no real root$"):
         lp.largest_root_interval([F(1), F(0), F(1)], F(1, 10))       # t^2 + 1
 
 
@@ -366,11 +382,13 @@ def test_equality_family_hypotheses():
     Sigma = [[F(1), F(0)], [F(0), F(3)]]
     assert C._equality_family(Sigma, [F(2), F(0)], 3) == 1            # L mu = 3 = lambda_max: allowed
     assert C._equality_family(Sigma, [F(0), F(-2)], 2) == 3           # first nonzero entry is not the first entry
-    with pytest.raises(CheckFailure, match="L mu < lambda_max") as info:
+    with pytest.raises(CheckFailure) as info:
         C._equality_family(Sigma, [F(2), F(0)], 2)                    # 2 < 3
-    assert info.value.field == "equality"
-    with pytest.raises(CheckFailure, match="not an eigenvector"):
+    assert (info.value.field, info.value.message) == ("equality", "L mu < lambda_max(Sigma) (equality-family hypothesis)")
+    with pytest.raises(CheckFailure) as info:
         C._equality_family(Sigma, [F(1), F(1)], 5)
+    assert (info.value.field, info.value.message) == ("equality",
+                                                      "w* is not an eigenvector of Sigma (equality-family hypothesis)")
 
 
 # --- reading exact numbers and balls (proofs/checker/interval.py) ------------------------------------------------------
@@ -416,6 +434,9 @@ def test_balls_are_read_exactly_and_must_contain():
         I.require_inside(x, {"mid": "1/8", "rad": "5/8"}, "b", "x")  # touches both ends: contained
         for mid, rad in (("1/8", "1/2"), ("1/4", "5/8"), ("0", "5/8")):
             _fails("b", "does not contain", I.require_inside, x, {"mid": mid, "rad": rad}, "b", "x")
+        third = I.hull(I.point(F(1, 3)), I.point(F(2, 3)))            # the refusal prints the enclosure (12 digits)
+        _fails("b", "for x does not contain the computed enclosure [0.333333333333, 0.666666666667]",
+               I.require_inside, third, {"mid": "1/2", "rad": "1/10"}, "b", "x")
         _fails("b", "unbounded", I.require_inside, iv.mpf(["-inf", "1"]), {"mid": "0", "rad": "1"}, "b", "x")
         _fails("b", "unbounded", I.require_inside, iv.mpf(["0", "inf"]), {"mid": "0", "rad": "1"}, "b", "x")
         with pytest.raises(ArithmeticError):

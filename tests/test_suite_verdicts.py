@@ -189,7 +189,7 @@ def test_diagonal_limit_verdict_floor_and_threshold_are_parameters():
 @pytest.mark.parametrize("devs, below, passed", [
     (["1e-2", "1e-5", "1e-9"], "1e-8", True), (["1e-2", "1e-5", "2e-8"], "1e-8", False),
     (["1e-2", "1e-1", "1e-9"], "1e-8", False), (["1e-5", "1e-5", "1e-9"], "1e-8", False),
-    (["1e-2", "1e-5", "1e-8"], "1e-8", False), (["1e-9"], "1e-8", True)])
+    (["1e-2", "1e-5", "1e-8"], "1e-8", False), (["1e-9"], "1e-8", True), (["1e-2", "1e-9", "2e-9"], "1e-8", False)])
 def test_diagonal_tightness_verdict(devs, below, passed):
     from implicitreg.proofs.suites import diagonal as dsuite
 
@@ -243,6 +243,12 @@ def test_deep_linear_ordering(change, passed):
     assert dsuite.ordered(**{**ORDER, **change}, tol=_mpf(10) ** -30) is passed
 
 
+def test_deep_linear_ordering_allows_equality():
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    assert dsuite.ordered(_mpf(3), _mpf(3), _mpf(3), _mpf(3), _mpf(3), tol=0)
+
+
 def test_deep_linear_ordering_tolerance_is_relative_and_tiny(dps40):
     from implicitreg.proofs.suites import deep_linear as dsuite
 
@@ -261,6 +267,7 @@ def test_deep_linear_ordering_tolerance_is_relative_and_tiny(dps40):
 
 
 @pytest.mark.parametrize("excess, passed", [([0.1, -0.01, 0.0005], True), ([0.1, 0.01, 0.002], False),
+                                            ([0.1, 0.0005, 0.0009], False),
                                             ([0.1, 0.2, 0.0005], False), ([0.01, -0.01, 0.0005], False),
                                             ([0.1, 0.01, 0.001], False), ([-0.0009], True)])
 def test_deep_linear_shrinks_to_balanced(excess, passed):
@@ -276,6 +283,7 @@ def test_deep_linear_converged_above_the_lower_bound(status, S, passed):
 
     assert dsuite.converged_above(status, S, 10.0) is passed
     assert dsuite.converged_above(1, 10.0 * (1 - 1e-8), 10.0, rel=1e-7)
+    assert dsuite.converged_above(1, 10.0 * (1 - 1e-9), 10.0)   # exactly at the rounding allowance
 
 
 @pytest.mark.parametrize("below, above, excess, passed", [(1, 0, 1e-3, True), (0, 0, 1e-3, False), (1, 1, 1e-3, False),
@@ -323,6 +331,8 @@ def test_deep_linear_bound_slack_is_the_computed_digits_only():
         assert dsuite.holds_within(ub, s_up / 2, c, L, rel)
         assert not dsuite.holds_within(ub, s_up * 2, c, L, rel)
         assert not dsuite.holds_within(lb, s_lb / 2, c, L, rel)
+        # decided at the suite's 40 digits: 1e-33 below is a violation (30 digits would round it away)
+        assert not dsuite.holds_within(lb, s_lb * (1 - mpmath.mpf(10) ** -33), c, L, mpmath.mpf(10) ** -36)
         # the depth is used: the same observation at L = 5 is measured against 2 * 5 * a |w*|^(8/5)
         assert not dsuite.holds_within(lb, s_lb, c, 5, rel)
 
@@ -521,3 +531,41 @@ def test_selection_relative_difference():
 
     assert ssuite._rel("1.1", "1") == _mpf("1.1") - 1 and ssuite._rel(3, -4) == _mpf(7) / 4
     assert ssuite._rel("-0.5", 0) == _mpf("0.5") and ssuite._rel(2, 2) == 0
+
+
+def test_diagonal_bound_row_with_a_zero_or_unit_bound():
+    """An upper bound 0 is met only by 0 (margin 0), else violated (margin inf); a bound 1 divides nothing away."""
+    from implicitreg.proofs.suites import diagonal as dsuite
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("paper", "src")
+    zero, one = Bound("zero", "upper", "err", 0 * alpha, prov), Bound("one", "upper", "err", 1 + 0 * alpha, prov)
+    thm = Theorem("T-z", "t", "s", prov, bounds=(zero, one))
+    alphas = ["1e-4", "1e-8"]
+    vals = [{"alpha": F(a)} for a in alphas]
+    row = dsuite._bound_row(thm, zero, "inst", 2, alphas, [_mpf(0), _mpf(0)], vals)
+    assert row.passed and row.margin == "0.0"
+    row = dsuite._bound_row(thm, zero, "inst", 2, alphas, [_mpf(0), _mpf("1e-30")], vals)
+    assert not row.passed and row.margin == "+inf"
+    row = dsuite._bound_row(thm, one, "inst", 2, alphas, [_mpf("0.5"), _mpf("0.25")], vals)
+    assert row.passed and row.margin == "0.5"
+
+
+def test_diagonal_bound_row_notes_and_the_uninformative_row():
+    from implicitreg.proofs.suites import diagonal as dsuite
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("derived", "src", proof="proofs/x.py")
+    up = Bound("up", "upper", "err", 3 * alpha, prov)
+    vacuous = Bound("vac", "lower", "err", alpha - 1, prov)
+    thm = Theorem("T-n", "t", "s", prov, bounds=(up, vacuous))
+    alphas = ["1e-4", "1e-8"]
+    vals = [{"alpha": F(a)} for a in alphas]
+    at = _powers(alphas, 1, 3)
+    assert dsuite._bound_row(thm, up, "i", 2, alphas, at, vals, "n").note == "n; attained within 1e-25 at 2 alpha(s)"
+    assert dsuite._bound_row(thm, up, "i", 2, alphas, at, vals).note == "attained within 1e-25 at 2 alpha(s)"
+    row = dsuite._bound_row(thm, vacuous, "i", F(7, 2), alphas, at, vals)
+    assert (row.theorem, row.provenance, row.instance, row.depth, row.alpha_range) == \
+        ("T-n", "derived", "i", "7/2", "1e-4..1e-8")
+    assert (row.observed, row.bound, row.margin, row.passed) == ("-", "alpha - 1", "-", False)
+    assert row.note == "no alpha where the bound is informative"

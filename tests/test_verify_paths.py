@@ -236,3 +236,12 @@ def test_short_table_shrinks_one_column_at_a_time():
     lines = verify.format_table([row]).splitlines()
     h = next(k for k, line in enumerate(lines) if line.startswith("theorem"))
     assert lines[h + 2].startswith("T" * 22 + "~  " + "I" * 23 + "~  2, 5/2, 3~")
+
+
+def test_texts_of_missing_and_numeric_fields():
+    import mpmath
+
+    v = Verdict("T", "paper", "i", "2", "-", None, mpmath.mpf(1) / 3, "", True)
+    out = v.to_json()
+    assert out["observed_text"] == "" and out["bound_text"] == "0.333333"
+    assert v.cells(["observed", "bound"]) == ["-", "0.333333"]

@@ -125,7 +125,8 @@ def _kink(rows, plt):
         else:
             star = [(p - 2) * k / p * v for v in la]
         ax.plot(la, star, "w--", lw=1.2, label="eps*(alpha)")
-        ax.set_ylim(math.log10(epss[0]), math.log10(epss[-1]))
+        if len(epss) > 1:  # a single eps row keeps matplotlib's own limits
+            ax.set_ylim(math.log10(epss[0]), math.log10(epss[-1]))
         ax.set_xlabel(f"log10 alpha ({rs[0]['alpha_convention']})")
         ax.set_ylabel("log10 eps")
         ax.set_title(f"kink, p = {depth} ({len(rs)} points)", fontsize=9)

@@ -72,7 +72,11 @@ def _slope_row(theorem, prov, name, depth, alphas, errs, predicted, note=""):
                    f"shifted by +-{float(MUTANT_SHIFT)} is rejected: {rejects}")
 
 
-def approaches_limit(devs, below=mpmath.mpf(10) ** -3, floor=NOISE_FLOOR) -> tuple[bool, list[int]]:
+#: the MS-D3 limit row: the last |ratio / ||e_D||_1 - 1| must be below this
+LIMIT_DEVIATION = mpmath.mpf(10) ** -3
+
+
+def approaches_limit(devs, below=LIMIT_DEVIATION, floor=NOISE_FLOOR) -> tuple[bool, list[int]]:
     """The MS-D3 limit verdict on devs[k] = |ratio_k / ||e_D||_1 - 1| along decreasing alphas: the last deviation
     is below ``below`` and the deviations above the rounding ``floor`` decrease. Returns (passed, indices of the
     deviations above the floor)."""

@@ -149,7 +149,11 @@ def theta_constant_ok(c_first, c_last, factor=2) -> bool:
     return mpmath.mpf(1) / factor <= c_last / c_first <= factor
 
 
-def kkt_ok(residual, residual_shifted, at_most=mpmath.mpf("1e-35"), shifted_above=mpmath.mpf("1e-15")) -> bool:
+KKT_AT_MOST = mpmath.mpf("1e-35")     # Thm A: the KKT residual at the flow limit
+KKT_SHIFTED_ABOVE = mpmath.mpf("1e-15")  # ... and at a point moved by 1e-10 along ker A
+
+
+def kkt_ok(residual, residual_shifted, at_most=KKT_AT_MOST, shifted_above=KKT_SHIFTED_ABOVE) -> bool:
     """Thm A's KKT condition: the residual at the flow limit is tiny and a point moved along ker A is not."""
     return residual <= at_most and residual_shifted > shifted_above
 
