@@ -43,7 +43,7 @@ from implicitreg.numerics.integer_form import IntegerRows
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, positive_value,
                                              product_scale)
 from implicitreg.numerics.precision import (GUARD_DIGITS, agreeing_digits, flint_precision, log10_abs, significant_str,
-                                            to_arb, to_mpf, to_mpf_list, working_dps)
+                                            to_arb, arb_to_mpf, arb_to_mpf_list, working_dps)
 
 MAX_NEWTON = 200
 STAGE_NEWTON = 30  # a continuation stage needing more is retried with a smaller step in alpha
@@ -257,7 +257,7 @@ def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None 
             return nu, z, x, it
         previous = change if t == 1 else None
     raise ConvergenceError(f"the dual Newton iteration did not converge in {max_iter} iterations "
-                           f"at alpha_prod = {mpmath.nstr(to_mpf(a), 5)}")
+                           f"at alpha_prod = {mpmath.nstr(arb_to_mpf(a), 5)}")
 
 
 @dataclass
@@ -335,9 +335,9 @@ def _solve(A, y, D, alpha_product: mpf, dps: int, warm=None, warm_alpha=None) ->
         stages += 1
         if warm is not None:
             last_nu, last_alpha = None, None
-        return _Solve(to_mpf_list(nu), to_mpf_list(z), to_mpf_list(x), iterations, stages,
-                      to_mpf_list(last_nu) if last_nu is not None else None,
-                      to_mpf(last_alpha) if last_alpha is not None else None)
+        return _Solve(arb_to_mpf_list(nu), arb_to_mpf_list(z), arb_to_mpf_list(x), iterations, stages,
+                      arb_to_mpf_list(last_nu) if last_nu is not None else None,
+                      arb_to_mpf(last_alpha) if last_alpha is not None else None)
 
 
 

@@ -27,10 +27,10 @@ from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics._flint_link import FlintLink
 from implicitreg.numerics._result import Result
 from implicitreg.numerics.ode import (METHODS, DormandPrince, OdeResult, OdeSolution, OdeSolver,  # noqa: F401
-                                      RadauIIA, _num, integrate)
+                                      RadauIIA, integrate)
 from implicitreg.numerics.potentials import (DomainError, alpha_convention_value, depth_value, factor_scale,
                                              flow_rate, positive_value, product_scale)
-from implicitreg.numerics.precision import flint_precision, to_arb, to_mpf
+from implicitreg.numerics.precision import arb_to_mpf, flint_precision, mpf_from, to_arb
 
 
 __all__ = ["integrate", "OdeResult", "OdeSolution", "OdeSolver", "RadauIIA", "DormandPrince", "METHODS",
@@ -81,12 +81,11 @@ class _Problem:
         self.alpha = positive_value(alpha, "alpha")
         self.alpha_convention = alpha_convention_value(alpha_convention)
         self.instance = instance
-        q = lambda v: mpf(v.numerator) / v.denominator
-        self.A = [[q(v) for v in row] for row in instance.A]
-        self.y = [q(v) for v in instance.y]
+        self.A = [[mpf_from(v) for v in row] for row in instance.A]
+        self.y = [mpf_from(v) for v in instance.y]
         self.m, self.N = instance.m, instance.N
         self.ap = product_scale(self.alpha, self.D, self.alpha_convention)
-        self.Dm = mpf(self.D.numerator) / self.D.denominator
+        self.Dm = mpf_from(self.D)
         self.integer_depth = self.D.denominator == 1
 
     def residual_vector(self, x):
@@ -109,9 +108,9 @@ class _Problem:
 
 
 def _tolerances(dps, tol, rtol, atol):
-    tol = mpf(10) ** (-(dps - 8)) if tol is None else _num(tol)
-    rtol = mpf(10) ** (-(dps - 5)) if rtol is None else _num(rtol)
-    atol = rtol if atol is None else _num(atol)
+    tol = mpf(10) ** (-(dps - 8)) if tol is None else mpf_from(tol)
+    rtol = mpf(10) ** (-(dps - 5)) if rtol is None else mpf_from(rtol)
+    atol = rtol if atol is None else mpf_from(atol)
     return tol, rtol, atol
 
 
@@ -120,7 +119,7 @@ def _check_times(t_final, until_converged):
         raise InvalidParameterError("give t_final or until_converged=True")
     if t_final is not None:
         t_final = positive_value(t_final, "t_final")
-        return mpf(t_final.numerator) / t_final.denominator
+        return mpf_from(t_final)
     return mpmath.inf
 
 
@@ -202,7 +201,7 @@ class _FlintDual:
 
     def rhs(self, nu):
         with flint_precision(self.dps):
-            return [to_mpf(v) for v in self.rhs_arb([to_arb(v) for v in nu])]
+            return [arb_to_mpf(v) for v in self.rhs_arb([to_arb(v) for v in nu])]
 
     def rhs_arb(self, nu):
         """The right-hand side on arb midpoints (the Radau stages call it without mpf conversions)."""
@@ -262,8 +261,8 @@ class _FlintDual:
         with flint_precision(self.dps):
             x = [self.ap * self.link.phi(v) for v in self._z(nu)]
             r = [a - b for a, b in zip((self.A * flint.arb_mat(self.N, 1, x)).entries(), self.y)]
-            return ([to_mpf(v) for v in x], to_mpf(max((abs(v) for v in r), key=lambda v: v.mid())),
-                    to_mpf(sum((v * v for v in r), flint.arb(0)) / 2))
+            return ([arb_to_mpf(v) for v in x], arb_to_mpf(max((abs(v) for v in r), key=lambda v: v.mid())),
+                    arb_to_mpf(sum((v * v for v in r), flint.arb(0)) / 2))
 
     def jacobian(self, nu):
         with flint_precision(self.dps):
@@ -272,7 +271,7 @@ class _FlintDual:
             w = [(self.c * self.ap * d).mid() for d in dphi]
             Aw = flint.arb_mat(self.m, self.N, [self.A[i, j] * w[j] for i in range(self.m) for j in range(self.N)])
             J = Aw * self.AT
-            return [[to_mpf(-J[i, k]) for k in range(self.m)] for i in range(self.m)]
+            return [[arb_to_mpf(-J[i, k]) for k in range(self.m)] for i in range(self.m)]
 
 
 def full_flow(instance, depth, alpha, *, alpha_convention: str = "product", t_final=None,
@@ -407,7 +406,7 @@ def gradient_descent(instance, depth, alpha, eta, *, alpha_convention: str = "pr
         P = _Problem(instance, depth, alpha, alpha_convention)
         tol = mpf(10) ** (-(dps // 2)) if tol is None else mpf(tol)
         Dm, N = P.Dm, P.N
-        step = mpf(eta_q.numerator) / eta_q.denominator
+        step = mpf_from(eta_q)
         u = [factor_scale(P.ap, P.D)] * N
         v = list(u)
         blowup = mpf(10) ** 30

@@ -14,6 +14,7 @@ import numpy as np
 from mpmath import mpf
 
 from implicitreg.numerics.float64_dual import blas_one_thread
+from implicitreg.numerics.precision import mpf_from
 
 RANK_PRIME = 2 ** 61 - 1
 CHUNK_BITS = 16
@@ -88,7 +89,7 @@ class IntegerRows:
         parts = [_signed_man_exp(v) for v in x]
         exps = [int(e) for mn, e in parts if mn]
         if not exps:
-            return max((abs(mpf(yi.numerator) / yi.denominator) for yi in y), default=mpf(0))
+            return max((abs(mpf_from(yi)) for yi in y), default=mpf(0))
         E = min(exps)
         X = [int(mn) << (int(e) - E) if mn else 0 for mn, e in parts]
         AX = (self.fmpz * flint.fmpz_mat(self.N, 1, X)).entries()
@@ -96,7 +97,7 @@ class IntegerRows:
         for v, yi in zip(AX, y):
             r = abs(Fraction(int(v)) * Fraction(2) ** E / self.den - yi)
             worst = max(worst, r)
-        return mpf(worst.numerator) / worst.denominator
+        return mpf_from(worst)
 
 
 def _numerators_denominators(A):

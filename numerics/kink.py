@@ -53,6 +53,15 @@ def kink_instance(eps) -> Instance:
     return Instance.from_lists([[1, 1 - e]], [1], name=f"kink(eps={e})")
 
 
+def kink_error(x, eps) -> mpf:
+    """||x - x*||_2 for a point x on the constraint x_1 + (1 - eps) x_2 = 1 (x* = (1, 0)): sqrt(1 + (1-eps)^2) x_2.
+
+    On the constraint x_1 - 1 = -(1-eps) x_2, so the error needs no cancellation (x_1 - 1 ~ alpha^p: subtracting
+    would lose log10(1/alpha^p) digits)."""
+    c = 1 - mpf_from(_eps_value(eps))
+    return mpmath.sqrt(1 + c ** 2) * x[1]
+
+
 @dataclass(frozen=True, kw_only=True)
 class KinkLimit(Result):
     """The flow limit on the kink instance: ``x`` (2 mpf), ``z`` (dual variable), ``error`` = ||x - (1,0)||_2,
@@ -111,9 +120,7 @@ def kink_limit(eps, depth, alpha, *, alpha_convention: str = "factor", dps: int 
             w = _root_decreasing(f, df, mpf(0), mpf(1), dps)
             z = 1 - w
             x = [a * hd(w), a * hd(d2(w))]
-        # on the constraint x_1 + (1-eps) x_2 = 1: x_1 - 1 = -(1-eps) x_2, so the error needs no cancellation
-        # (x_1 - 1 is ~ alpha^p: subtracting would lose log10(1/alpha^p) digits)
-        err = mpmath.sqrt(1 + c ** 2) * x[1]
+        err = kink_error(x, e)
         return KinkLimit(x=[+v for v in x], z=+z, error=+err, eps=e, depth=D, alpha_product=+a,
                          alpha_convention=alpha_convention)
 

@@ -41,7 +41,7 @@ from implicitreg.numerics._flint_link import FlintLink
 from implicitreg.numerics.dual_limit import _Dual, _Solve, boundary_step
 from implicitreg.numerics.float64_dual import float64_start
 from implicitreg.numerics.integer_form import IntegerRows
-from implicitreg.numerics.precision import (GUARD_DIGITS, flint_precision, log10_abs, to_arb, to_mpf_list,
+from implicitreg.numerics.precision import (GUARD_DIGITS, flint_precision, log10_abs, to_arb, arb_to_mpf_list,
                                             working_dps)
 
 MAX_REFINE = 80
@@ -303,7 +303,7 @@ def mixed_pair(Ar, yr, D, ap_estimate, integer: IntegerRows | None = None, digit
                 r = refine(dual, nu0, to_arb(ap), work, jac, accuracy_digits=options["extra_digits"] - 5,
                            slow=options["slow"], tol_digits=work - 5)
                 first = not solves  # the float64 continuation is counted once
-                solves.append(_Solve(to_mpf_list(r.nu), to_mpf_list(r.z), to_mpf_list(r.x),
+                solves.append(_Solve(arb_to_mpf_list(r.nu), arb_to_mpf_list(r.z), arb_to_mpf_list(r.x),
                                      r.iterations + (start.iterations if first else 0),
                                      (start.stages if first else 0) + 1, None, None))
         return solves[0], solves[1]

@@ -62,7 +62,7 @@ from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics._result import Result
 from implicitreg.numerics.float64_dual import blas_one_thread
 from implicitreg.numerics.potentials import DomainError
-from implicitreg.numerics.precision import flint_precision, to_arb, to_mpf
+from implicitreg.numerics.precision import arb_to_mpf, flint_precision, mpf_from, to_arb
 
 SAFETY = mpf("0.9")      # h_new = SAFETY h err^(-1/(q+1)) ...
 MIN_FACTOR = mpf("0.2")  # ... clipped to [MIN_FACTOR, MAX_FACTOR] h
@@ -88,13 +88,6 @@ class OdeResult(Result):
     nrejected: int = 0
     method: str = "radau"
     sol: Callable | None = None
-
-
-def _num(v) -> mpf:
-    """An mpf from an mpf, int, Fraction or decimal string (at the current precision)."""
-    if isinstance(v, Fraction):
-        return mpf(v.numerator) / v.denominator
-    return mpf(v)
 
 
 class _StepFailed(Exception):
@@ -131,7 +124,7 @@ class OdeSolver:
 
     def __init__(self, fun, t0, y0, t_bound, rtol, atol, jac=None, first_step=None, fun_arb=None):
         self.fun, self.jac, self.fun_arb = fun, jac, fun_arb
-        self.t, self.y = _num(t0), [_num(v) for v in y0]
+        self.t, self.y = mpf_from(t0), [mpf_from(v) for v in y0]
         self.n = len(self.y)
         self.t_bound = t_bound
         self.rtol, self.atol = mpf(rtol), mpf(atol)
@@ -217,7 +210,7 @@ def _flint_bits(bits: int):
 
 def _mid_mpf(v, prec):
     with mpmath.workprec(prec):
-        return to_mpf(v)
+        return arb_to_mpf(v)
 
 
 @functools.lru_cache(maxsize=32)
@@ -498,7 +491,7 @@ class RadauIIA(OdeSolver):
         if self.fun_arb is not None:
             self.nfev += 1
             return self.fun_arb(t, Y)
-        return [to_arb(v) for v in self.eval(t, [to_mpf(v) for v in Y])]
+        return [to_arb(v) for v in self.eval(t, [arb_to_mpf(v) for v in Y])]
 
     def _rhs_stages(self, t, h, Y):
         """f at (t + c_i h, row i of Y) for all stages, as an arb_mat (one row per stage)."""
@@ -542,7 +535,7 @@ class RadauIIA(OdeSolver):
                     raise _StepFailed("Newton iteration for the stages diverges")
                 done = rate / (1 - rate) * size <= 0.01  # Hairer-Wanner: remaining error ~ rate/(1-rate)|dZ|
             if done:
-                return [to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)], Z
+                return [arb_to_mpf(yb[k] + Z[s - 1, k]) for k in range(n)], Z
             previous = size
         raise _StepFailed("Newton iteration for the stages did not converge")
 
@@ -607,7 +600,7 @@ class RadauIIA(OdeSolver):
 
     def _collocation_polynomial(self, t0, h, y0, data, t):
         weights = self._lagrange(to_arb((t - t0) / h))
-        return [to_mpf(to_arb(y0[k]) + sum((w * data[j, k] for j, w in enumerate(weights)), flint.arb(0)))
+        return [arb_to_mpf(to_arb(y0[k]) + sum((w * data[j, k] for j, w in enumerate(weights)), flint.arb(0)))
                 for k in range(self.n)]
 
 
@@ -630,10 +623,9 @@ class DormandPrince(OdeSolver):
          Fraction(22, 525), Fraction(-1, 40)]
 
     def __init__(self, *args, **kwargs):
-        q = lambda v: mpf(Fraction(v).numerator) / Fraction(v).denominator
-        self.c = [q(v) for v in self.C]
-        self.a = [[q(v) for v in row] for row in self.A]
-        self.e = [q(v) for v in self.E]
+        self.c = [mpf_from(Fraction(v)) for v in self.C]
+        self.a = [[mpf_from(Fraction(v)) for v in row] for row in self.A]
+        self.e = [mpf_from(Fraction(v)) for v in self.E]
         super().__init__(*args, **kwargs)
 
     def _attempt(self, t, y, f, h) -> Attempt:
@@ -668,7 +660,7 @@ class OdeSolution:
 
     def __call__(self, t):
         with mpmath.workdps(self.dps), flint_precision(self.dps):
-            t = _num(t)
+            t = mpf_from(t)
             if not self._steps or t < self._starts[0] or t > self._steps[-1][0] + self._steps[-1][1]:
                 raise InvalidParameterError("t is outside the integrated interval")
             k = max(0, bisect.bisect_right(self._starts, t) - 1)
@@ -715,24 +707,24 @@ def integrate(fun: Callable, t_span: Sequence, y0: Sequence, *, jac: Callable | 
     elif dense_output:
         raise InvalidParameterError("dense_output is available for the Radau methods")
     with mpmath.workdps(dps), flint_precision(dps), blas_one_thread():
-        rtol = mpf(10) ** (-(dps - 5)) if rtol is None else _num(rtol)
-        atol = rtol if atol is None else _num(atol)
+        rtol = mpf(10) ** (-(dps - 5)) if rtol is None else mpf_from(rtol)
+        atol = rtol if atol is None else mpf_from(atol)
         if not (rtol > 0 and atol > 0):
             raise InvalidParameterError("rtol and atol must be > 0")
-        t0, t_final = _num(t_span[0]), _num(t_span[1])
+        t0, t_final = mpf_from(t_span[0]), mpf_from(t_span[1])
         if not t_final > t0:
             raise InvalidParameterError("t_span must be increasing")
-        outputs = sorted(_num(v) for v in t_eval) if t_eval is not None else None
+        outputs = sorted(mpf_from(v) for v in t_eval) if t_eval is not None else None
         if outputs is not None and (outputs[0] < t0 or outputs[-1] > t_final):
             raise InvalidParameterError("t_eval must lie inside t_span")
         bound = None if mpmath.isinf(t_final) else t_final
         next_out = 0
-        ts, ys = ([t0], [[_num(v) for v in y0]])
+        ts, ys = ([t0], [[mpf_from(v) for v in y0]])
         if outputs is not None:
             ts, ys = [], []
             while next_out < len(outputs) and outputs[next_out] == t0:
                 ts.append(t0)
-                ys.append([_num(v) for v in y0])
+                ys.append([mpf_from(v) for v in y0])
                 next_out += 1
         solver = cls(fun, t0, y0, (outputs[next_out] if outputs and next_out < len(outputs) else bound),
                      rtol, atol, jac, first_step, fun_arb=fun_arb, **options)

@@ -4,7 +4,7 @@
 * :func:`agreeing_digits` counts the significant digits on which two solutions agree (the certificate of
   :func:`implicitreg.numerics.dual_limit.gradient_flow_limit`), entry by entry, with a documented floor.
 * :func:`significant_str` prints a number with exactly the digits that were certified.
-* :func:`flint_precision`, :func:`to_arb`, :func:`to_mpf` move numbers between mpmath and python-flint's ``arb``
+* :func:`flint_precision`, :func:`to_arb`, :func:`arb_to_mpf` move numbers between mpmath and python-flint's ``arb``
   exactly (binary mantissa and exponent), so that the linear algebra can run in flint at the same precision.
 """
 from __future__ import annotations
@@ -129,7 +129,7 @@ def to_arb(x) -> flint.arb:
     return flint.arb((-m if sign else m, int(exp)))
 
 
-def to_mpf(a: flint.arb) -> mpf:
+def arb_to_mpf(a: flint.arb) -> mpf:
     """The midpoint of the arb a as an mpf (rounded to the current mpmath precision)."""
     man, exp = a.mid().man_exp()
     return mpf((int(man), int(exp)))
@@ -139,8 +139,8 @@ def to_arb_list(xs: Iterable) -> list:
     return [to_arb(x) for x in xs]
 
 
-def to_mpf_list(xs: Iterable) -> list:
-    return [to_mpf(a) for a in xs]
+def arb_to_mpf_list(xs: Iterable) -> list:
+    return [arb_to_mpf(a) for a in xs]
 
 
 def mpf_from(q) -> mpf:
@@ -167,6 +167,3 @@ def mpf_from(q) -> mpf:
         return mpf(sympy.N(q, mpmath.mp.dps + 5))
     return mpf(q)
 
-
-#: The midpoint of an arb as an mpf; the name :func:`to_mpf` is kept for existing callers.
-arb_to_mpf = to_mpf

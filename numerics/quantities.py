@@ -25,7 +25,6 @@ from implicitreg.errors import HypothesisNotMetError, InvalidParameterError
 from implicitreg.numerics.precision import mpf_from
 
 
-_mp = mpf_from  # the toolkit's one Fraction -> mpf conversion
 
 
 class DiagonalRun:
@@ -73,7 +72,7 @@ class DiagonalRun:
     def difference(self) -> list:
         lim = self.limit
         with mpmath.workdps(lim.dps):
-            return [xi - _mp(xs) for xi, xs in zip(lim.x, self.constants.x_star)]
+            return [xi - mpf_from(xs) for xi, xs in zip(lim.x, self.constants.x_star)]
 
     def at(self, alpha) -> "DiagonalRun":
         """The same instance and depth at another alpha (instance constants are shared)."""
@@ -141,7 +140,7 @@ def alpha_product(run):
 def alpha_factor(run):
     if run.alpha_convention == "factor":
         return run.alpha
-    return _mp(run.alpha) ** (1 / _mp(run.depth))
+    return mpf_from(run.alpha) ** (1 / mpf_from(run.depth))
 
 
 def D(run):
@@ -212,7 +211,7 @@ def x_inf_l1(run):
 
 def gap(run):
     with mpmath.workdps(run.limit.dps):
-        return x_inf_l1(run) - _mp(run.bp.value)
+        return x_inf_l1(run) - mpf_from(run.bp.value)
 
 
 def dist_sel(run):
@@ -316,7 +315,7 @@ def sharpness(run):
 
     if run.alpha is None:
         raise InvalidParameterError("sharpness needs the init scale alpha of the run")
-    net0 = dl.small_init(run.data.d, run.depth, float(_mp(run.alpha)), np.random.default_rng(run.seed))
+    net0 = dl.small_init(run.data.d, run.depth, float(mpf_from(run.alpha)), np.random.default_rng(run.seed))
     res = dl.gradient_flow(net0, run.data, 1e6, rtol=1e-9, atol=1e-13, stop_excess_loss=1e-13)
     if res.status != 1:
         raise ConvergenceError(f"gradient flow from scale {run.alpha} did not reach a global minimizer")

@@ -27,6 +27,7 @@ from mpmath import mpf
 from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, dual_potential, link_inverse,
                                               positive_value, product_scale)
+from implicitreg.numerics.precision import mpf_from
 
 INFINITY = "inf"
 
@@ -43,12 +44,6 @@ def selection_depth(depth):
     if type(depth).__name__ == "Infinity":  # sympy.oo, without importing sympy here
         return INFINITY
     return depth_value(depth)
-
-
-def _mp(q) -> mpf:
-    if isinstance(q, Fraction):
-        return mpf(q.numerator) / q.denominator
-    return mpf(q)
 
 
 @dataclass(frozen=True)
@@ -79,7 +74,7 @@ def tie_break(depth, exponent=None) -> TieBreak:
     if not 0 < q < 1:
         raise InvalidParameterError(f"the power of the tie-break functional must be in (0, 1), got {q}")
     # the power is converted at the precision of each call (never frozen at the precision of construction)
-    E = (lambda: _mp(q)) if isinstance(q, Fraction) else (lambda: +q)
+    E = (lambda: mpf_from(q)) if isinstance(q, Fraction) else (lambda: +q)
     return TieBreak(f"power: y - y^e/e, e = {q}", lambda y: y - y ** E() / E(), lambda y: 1 - y ** (E() - 1),
                     lambda y: (1 - E()) * y ** (E() - 2))
 
@@ -87,7 +82,7 @@ def tie_break(depth, exponent=None) -> TieBreak:
 def tie_break_value(depth, x: Sequence) -> mpf:
     """G_p(x) = sum_{x_i != 0} g_p(|x_i|) (g_p(0) = 0 for finite p; the analytic centre sums over x_i != 0)."""
     g = tie_break(depth)
-    return mpmath.fsum(g.value(abs(_mp(v))) for v in x if v != 0)
+    return mpmath.fsum(g.value(abs(mpf_from(v))) for v in x if v != 0)
 
 
 @dataclass
@@ -130,10 +125,10 @@ def minimize_on_face(point: Sequence, directions: Sequence[Sequence], depth, *, 
     """
     g = functional or tie_break(depth)
     with mpmath.workdps(dps):
-        x0 = [_mp(v) for v in point]
+        x0 = [mpf_from(v) for v in point]
         S = [i for i, v in enumerate(x0) if v != 0]
         sigma = {i: (1 if x0[i] > 0 else -1) for i in S}
-        dirs = [[_mp(v) for v in d] for d in directions]
+        dirs = [[mpf_from(v) for v in d] for d in directions]
         k = len(dirs)
         if k == 0:
             return x0, [], 0
@@ -257,7 +252,7 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
     """
     import flint
 
-    from implicitreg.numerics.precision import flint_precision, to_arb, to_mpf
+    from implicitreg.numerics.precision import flint_precision, to_arb, arb_to_mpf
 
     g = functional
     k = len(directions)
@@ -265,7 +260,7 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
         S = [i for i, v in enumerate(point) if v != 0]
         sigma = [1 if point[i] > 0 else -1 for i in S]
         q = lambda v: flint.arb(flint.fmpq(Fraction(v).numerator, Fraction(v).denominator)) \
-            if isinstance(v, (int, Fraction)) else to_arb(_mp(v))
+            if isinstance(v, (int, Fraction)) else to_arb(mpf_from(v))
         y0 = flint.arb_mat(len(S), 1, [(s * q(point[i])).mid() for s, i in zip(sigma, S)])
         Jm = flint.arb_mat(len(S), k, [(s * q(d[i])).mid() for s, i in zip(sigma, S) for d in directions])
         JT = Jm.transpose()
@@ -273,7 +268,7 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
         c = flint.arb_mat(k, 1, [to_arb(mpf(v)) for v in c0])
 
         def ys(cv):
-            return [to_mpf(v.mid()) for v in (y0 + Jm * cv).entries()]
+            return [arb_to_mpf(v.mid()) for v in (y0 + Jm * cv).entries()]
 
         def obj(y):
             return mpmath.fsum(g.value(v) for v in y)
@@ -292,7 +287,7 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
                 step = H.solve(-grad, algorithm="approx")
             except ZeroDivisionError:
                 raise ConvergenceError("singular Hessian on the face") from None
-            decrement = to_mpf(-sum((a * b for a, b in zip(step.entries(), grad.entries())), flint.arb(0)).mid())
+            decrement = arb_to_mpf(-sum((a * b for a, b in zip(step.entries(), grad.entries())), flint.arb(0)).mid())
             if decrement <= tol:
                 break
             local = decrement < mpf(10) ** (-dps // 2)
@@ -302,7 +297,7 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
                 yn = ys(cn)
                 if all(v > 0 for v in yn):
                     fn = obj(yn)
-                    if local or fn <= f - mpf("1e-4") * to_mpf(t) * decrement:
+                    if local or fn <= f - mpf("1e-4") * arb_to_mpf(t) * decrement:
                         break
                 t = t / 2
                 if t < flint.arb(2) ** (-4 * dps):
@@ -316,16 +311,16 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
         x = [mpf(0)] * len(point)
         for s, i, v in zip(sigma, S, y):
             x[i] = s * v
-        return x, [to_mpf(v) for v in c.entries()], it
+        return x, [arb_to_mpf(v) for v in c.entries()], it
 
 
 def _face_point(point, directions, c):
     """point + sum_j c_j d_j at the current mpmath precision (c exact binary or mpf)."""
-    return [_mp(v) + mpmath.fsum(mpf(cj) * _mp(d[i]) for cj, d in zip(c, directions)) for i, v in enumerate(point)]
+    return [mpf_from(v) + mpmath.fsum(mpf(cj) * mpf_from(d[i]) for cj, d in zip(c, directions)) for i, v in enumerate(point)]
 
 
 def _inside(point, x) -> bool:
-    return all((v > 0) == (_mp(p) > 0) and v != 0 for p, v in zip(point, x) if p != 0)
+    return all((v > 0) == (mpf_from(p) > 0) and v != 0 for p, v in zip(point, x) if p != 0)
 
 
 def _round_coordinates(c, R: int):
@@ -382,7 +377,7 @@ def select_on_face(point, directions, depth, *, digits: int = 40, functional: Ti
     dps1 = digits + 15
     dps2 = 2 * dps1
     for d in directions:  # checked here too: the float64 start must not run on an invalid face
-        if any(_mp(d[i]) != 0 for i, v in enumerate(point) if v == 0):
+        if any(mpf_from(d[i]) != 0 for i, v in enumerate(point) if v == 0):
             raise InvalidParameterError("face directions must vanish off the support of the point")
     mixed = method == "mixed" and bool(directions)
     if mixed:
@@ -420,7 +415,7 @@ def selected_minimizer(instance, depth, *, digits: int = 40, bp=None, functional
     face = bp.face
     if bp.unique or face.dimension == 0:
         with mpmath.workdps(digits + 15):
-            x = [_mp(Fraction(v)) for v in bp.x]
+            x = [mpf_from(Fraction(v)) for v in bp.x]
         return SelectionResult(x=x, depth=p, unique_bp=True, support=tuple(bp.support), face_dimension=0,
                                digits=digits, functional=(functional or tie_break(p)).name)
     return select_on_face(face.point, face.directions, p, digits=digits, functional=functional,
@@ -445,7 +440,7 @@ def regularizer(depth, x: Sequence, alpha, *, alpha_convention: str = "factor") 
     D = depth_value(depth)
     alpha_convention_value(alpha_convention)
     a = product_scale(positive_value(alpha), D, alpha_convention)
-    return mpmath.fsum(a * primal_potential(D, _mp(v) / a) for v in x)
+    return mpmath.fsum(a * primal_potential(D, mpf_from(v) / a) for v in x)
 
 
 def expansion_remainder(depth, x, alpha, *, alpha_convention: str = "factor", C=None) -> mpf:
@@ -455,12 +450,12 @@ def expansion_remainder(depth, x, alpha, *, alpha_convention: str = "factor", C=
     """
     D = depth_value(depth)
     a = product_scale(positive_value(alpha), D, alpha_convention_value(alpha_convention))
-    xv = abs(_mp(x))
+    xv = abs(mpf_from(x))
     q = a * primal_potential(D, xv / a)
     if D == 2:
         approx = xv * mpmath.log(1 / a) + (xv * mpmath.log(xv) - xv if xv else 0)
     else:
-        pp = _mp(D)
+        pp = mpf_from(D)
         approx = xv - pp / 2 * mpmath.power(a, (pp - 2) / pp) * mpmath.power(xv, 2 / pp)
     return q - approx
 
@@ -515,7 +510,7 @@ def kkt_residual(instance, x: Sequence, depth, alpha, *, alpha_convention: str =
     a = product_scale(positive_value(alpha), D, alpha_convention_value(alpha_convention))
     worst = mpf(0)
     for d in nullspace([list(r) for r in instance.A]):
-        dm = [_mp(v) for v in d]
+        dm = [mpf_from(v) for v in d]
         f = lambda s: mpmath.fsum(a * primal_potential(D, (xi + s * di) / a) for xi, di in zip(x, dm))
         deriv = mpmath.diff(f, 0)
         scale = mpmath.fsum(abs(di * link_inverse(D, xi / a)) for xi, di in zip(x, dm)) or mpf(1)

@@ -59,6 +59,8 @@ def _rank(M, ncols: int) -> int:
 
 
 def _kernel(M: Sequence[Sequence[Fraction]], ncols: int) -> list[list[Fraction]]:
+    """A basis of ker M. Deliberately the same few lines as :func:`implicitreg.numerics.exact.nullspace`, written
+    again: this module is the independent path and shares no arithmetic with the LP one (module docstring)."""
     R, pivots = _gauss_jordan(M, ncols) if M else ([], [])
     basis = []
     for f in (j for j in range(ncols) if j not in pivots):

@@ -11,7 +11,8 @@ from typing import Sequence
 
 import mpmath
 
-from implicitreg.theory.statement import Bound, to_mpf
+from implicitreg.numerics.precision import mpf_from
+from implicitreg.theory.statement import Bound
 
 
 _NUMERIC_FIELDS = ("observed", "bound", "margin", "slope", "slope_predicted")
@@ -99,10 +100,10 @@ def _as_number(x):
         if "/" in t:
             from fractions import Fraction
 
-            return to_mpf(Fraction(t))
+            return mpf_from(Fraction(t))
         return mpmath.mpf(t)
     try:
-        return to_mpf(x)
+        return mpf_from(x)
     except (TypeError, ValueError):
         return None
 
@@ -126,7 +127,7 @@ def fmt(x, digits: int = 6) -> str:
         return ""
     if isinstance(x, str):
         return x
-    return mpmath.nstr(x if isinstance(x, mpmath.mpf) else to_mpf(x), digits)
+    return mpmath.nstr(x if isinstance(x, mpmath.mpf) else mpf_from(x), digits)
 
 
 def compare(bound: Bound, observed, dps: int = 30, **values) -> tuple[bool, mpmath.mpf, mpmath.mpf]:
@@ -136,7 +137,7 @@ def compare(bound: Bound, observed, dps: int = 30, **values) -> tuple[bool, mpma
     """
     b = bound.evaluate(dps, **values)
     with mpmath.workdps(dps):
-        obs = to_mpf(observed)
+        obs = mpf_from(observed)
         margin = obs / b if b != 0 else mpmath.inf
     return bound.holds(obs, dps, **values), b, margin
 
@@ -145,8 +146,8 @@ def loglog_slope(xs: Sequence, ys: Sequence) -> mpmath.mpf:
     """Least-squares slope of log y against log x (the empirical rate exponent)."""
     if len(xs) != len(ys) or len(xs) < 2:
         raise ValueError("need at least two points of equal count to fit a slope")
-    lx = [mpmath.log(to_mpf(x)) for x in xs]
-    ly = [mpmath.log(to_mpf(y)) for y in ys]
+    lx = [mpmath.log(mpf_from(x)) for x in xs]
+    ly = [mpmath.log(mpf_from(y)) for y in ys]
     n = len(lx)
     mx = mpmath.fsum(lx) / n
     my = mpmath.fsum(ly) / n
@@ -157,5 +158,5 @@ def loglog_slope(xs: Sequence, ys: Sequence) -> mpmath.mpf:
 
 def local_slopes(xs: Sequence, ys: Sequence) -> list[mpmath.mpf]:
     """Slopes between consecutive points: log(y_{k+1}/y_k) / log(x_{k+1}/x_k)."""
-    return [mpmath.log(to_mpf(ys[k + 1]) / to_mpf(ys[k])) / mpmath.log(to_mpf(xs[k + 1]) / to_mpf(xs[k]))
+    return [mpmath.log(mpf_from(ys[k + 1]) / mpf_from(ys[k])) / mpmath.log(mpf_from(xs[k + 1]) / mpf_from(xs[k]))
             for k in range(len(xs) - 1)]

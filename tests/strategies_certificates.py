@@ -436,7 +436,8 @@ def _deep_truth(cert):
         return False
     try:
         SLB = sympy.sympify(b["expr"], locals=names)
-        SLB_n = mpmath.mpf(str(sympy.N(SLB, 70)))
+        with mpmath.workdps(70):  # (not at the default 15 digits: S_LB = 268.8 would become 268.80000000000001137)
+            SLB_n = mpmath.mpf(str(sympy.N(SLB, 70)))
     except Exception:  # noqa: BLE001 - an unparsable bound makes the claim false
         return False
     verdict = OracleVote()

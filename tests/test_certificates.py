@@ -77,7 +77,9 @@ def test_reference_certificate_verifies_and_oracle_agrees(path):
 
 @pytest.mark.parametrize("stem", ["ms_d2_row_r1_2", "kink_eps_1_10_p3"])
 def test_reference_limits_rechecked_by_sympy(refs, stem):
-    verified = check_certificate(refs[stem], use_sympy=True)
+    # a generous wall-clock budget: the default 25 s is for untrusted files; SymPy's limit can take ~10 s on a
+    # loaded machine, and this test is about the re-check's result, not the budget (tested in test_checker_attacks)
+    verified = check_certificate(refs[stem], use_sympy=True, time_limit=120)
     assert any(v.startswith("limit (SymPy)") for v in verified)
 
 
@@ -572,3 +574,42 @@ def test_diagonal_certificates_on_ordinary_data():
     cert = certify.diagonal_certificate(inst, "5/2", ["1e-6"], theorem="MS-D3", symbolic=False)
     assert {b["name"] for b in cert["bounds"]} == {"upper_l1", "lower_inf"}
     assert any("Krawczyk" in v for v in check_certificate(cert))
+
+
+@settings(max_examples=60 if THOROUGH else 15)
+@given(st.lists(st.integers(-30, 30), min_size=4, max_size=4), st.integers(0, 3), st.integers(1, 60))
+def test_largest_root_refinement_agrees_with_sturm_bisection(entries, repeat, digits):
+    """The checker's fast refinement (integer signs of the square-free part after Sturm isolation) encloses the same
+    root as the plain Sturm bisection of lp.py, within the requested width; repeated and rational roots included."""
+    from implicitreg.proofs.checker import lp
+    from implicitreg.proofs.checker.check import _largest_root
+
+    a, b, c, e = (Fraction(v) for v in entries)
+    M = [[a, b, Fraction(0)], [b, c, e], [Fraction(0), e, a + c]]  # symmetric: real roots
+    poly = lp.charpoly(M)
+    for _ in range(repeat):  # (t - r)^k factors: repeated roots, the largest one possibly among them
+        poly = [x - Fraction(repeat) * y for x, y in zip(poly + [Fraction(0)], [Fraction(0)] + poly)]
+    width = Fraction(1, 10 ** digits)
+    lo_, hi_ = _largest_root(poly, width)
+    ref_lo, ref_hi = lp.largest_root_interval(poly, width)
+    assert hi_ - lo_ <= width and lo_ <= ref_hi and ref_lo <= hi_  # both hold the largest root
+    assert lp.count_roots_above(poly, hi_) == 0 and (lo_ == hi_ or lp.count_roots_above(poly, lo_) >= 1)
+    if lo_ == hi_:
+        assert lp.polyval(poly, lo_) == 0
+
+
+def test_exact_and_enclosure_forms_agree_off_the_equality_family():
+    """||w*|| = 8 (so 8^(1/3) = 2 is rational) but w* not an eigenvector of Sigma: the exact form (generic M from the
+    stated rational matrices, verdict on the ratio) and the enclosure form (the checker's own skeleton, verdict on
+    lo(S) - hi(S_LB)) certify the same ratio S / S_LB > 1, and neither claims equality."""
+    X = [[1, 2], [3, -1], [0, 2]]
+    w = [Fraction(24, 5), Fraction(32, 5)]
+    y = [str(sum(Fraction(a) * b for a, b in zip(r, w))) for r in X]
+    exact = certify.deep_linear_certificate(X, y, 3)
+    enclosed = certify.deep_linear_certificate(X, y, 3, form="enclosure")
+    assert "minimizer" in exact and "balanced_minimizer" in enclosed
+    assert "equality" not in exact and "equality" not in enclosed
+    assert exact["ratio"] == enclosed["ratio"] and Fraction(exact["ratio"]["lo"]) > 1
+    assert check_certificate(exact)[-1].endswith("(bound holds)")
+    assert check_certificate(enclosed)[-1].endswith("(bound holds: lo(S) - hi(S_LB) > 0)")
+    assert S.truth(exact) is True and S.truth(enclosed) is True

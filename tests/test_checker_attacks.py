@@ -37,11 +37,12 @@ def numeric(cert):
 
 
 def rejected(cert, field, words=None, use_sympy=None, seconds=10.0):
-    """The certificate (hash recomputed by the attacker) is rejected, naming ``field``, quickly."""
-    t0 = time.perf_counter()
+    """The certificate (hash recomputed by the attacker) is rejected, naming ``field``, quickly (in CPU time: the
+    hang guards here must not fail on a loaded machine)."""
+    t0 = time.process_time()
     with pytest.raises(CheckFailure) as info:
         check_certificate(S.rehash(cert), use_sympy=use_sympy)
-    assert time.perf_counter() - t0 < seconds
+    assert time.process_time() - t0 < seconds
     assert info.value.field.startswith(field), (info.value.field, info.value.message)
     if words:
         assert words in info.value.message, info.value.message
@@ -233,10 +234,10 @@ def test_deep_json_and_huge_bare_literals_are_refused_before_parsing(tmp_path):
     for name, text in (("deep", "[" * 100000 + "]" * 100000), ("deep-obj", '{"a":' * 50000 + "1" + "}" * 50000),
                        ("literal", '{"L": ' + "9" * 5000 + "}"), ("float", '{"x": 1.5}'), ("nan", '{"x": NaN}'),
                        ("string", json.dumps({"x": "a" * 20000})), ("big", " " * (schema_max() + 1))):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         with pytest.raises(InputError):
             load(text)
-        assert time.perf_counter() - t0 < 2, name
+        assert time.process_time() - t0 < 2, name
     p = tmp_path / "latin1.json"
     p.write_bytes('{"format": "\xe9"}'.encode("latin-1"))
     rep = check_file(p)
@@ -366,7 +367,7 @@ def test_structural_mutations_never_crash_hang_or_pass(refs, data):
         # a duplicate key in the text: the hash recomputed over what a last-key reader sees
         body = json.dumps(cert, sort_keys=True)
         text = body.replace('"format":', '"format": "implicitreg-certificate/0", "format":', 1)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     try:
         parsed = load(text if text is not None else json.dumps(cert))
         check_certificate(parsed, use_sympy=False, time_limit=20)
@@ -374,7 +375,7 @@ def test_structural_mutations_never_crash_hang_or_pass(refs, data):
     except CheckFailure as exc:
         accepted = False
         assert exc.field and exc.message
-    assert time.perf_counter() - t0 < 20
+    assert time.process_time() - t0 < 20
     if accepted:
         assert S.canonical_equal(cert, base), f"a changed certificate was accepted: {how} {path}"
 

@@ -78,21 +78,22 @@ def test_interval_enclosures_contain_the_true_values():
     ("x ** é", "non-ASCII"),
 ])
 def test_hostile_text_is_refused_before_arithmetic(text, words):
-    t0 = time.perf_counter()
+    # hang guards measure CPU time (time.process_time): a loaded machine must not fail them, a runaway computation does
+    t0 = time.process_time()
     with pytest.raises(G.GrammarError, match=None) as info:
         G.parse(text, {"x"})
     assert words in str(info.value)
-    assert time.perf_counter() - t0 < 1
+    assert time.process_time() - t0 < 1
 
 
 @pytest.mark.parametrize("text", ["exp(exp(exp(10)))*x", "x**(10**10)", "10**1000**1000", "x**(2000/1)",
                                   "log(x - 1)", "1/(x - x)", "(x - 1)**(1/2)", "sqrt(x - 2)"])
 def test_evaluation_refuses_huge_or_undefined_values(text):
     e = G.parse(text, {"x"})
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     with pytest.raises(G.DomainError):
         G.to_interval(e, {"x": Fraction(1)})
-    assert time.perf_counter() - t0 < 1
+    assert time.process_time() - t0 < 1
 
 
 def test_sympy_refuses_huge_exact_powers_and_keeps_transcendentals_symbolic():
@@ -136,7 +137,7 @@ _atoms = st.sampled_from(["x", "1", "2/3", "0.5", "E", "pi", "1e3", "(", ")", "+
 @given(st.lists(_atoms, max_size=60))
 def test_random_token_soup_never_crashes_or_hangs(parts):
     text = "".join(parts)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     try:
         e = G.parse(text, {"x"})
     except G.GrammarError:
@@ -146,4 +147,4 @@ def test_random_token_soup_never_crashes_or_hangs(parts):
             run()
         except G.GrammarError:
             pass
-    assert time.perf_counter() - t0 < 2
+    assert time.process_time() - t0 < 2

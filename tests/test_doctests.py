@@ -18,6 +18,7 @@ MODULES = [
     "implicitreg.numerics.precision",
     "implicitreg.numerics.limit",
     "implicitreg.numerics.lp_exact",
+    "implicitreg.numerics.golden_section",
     "implicitreg.numerics._result",
 ]
 

@@ -18,7 +18,7 @@ from implicitreg.errors import PrecisionError
 from implicitreg.numerics import dual_limit
 from implicitreg.numerics.dual_limit import gradient_flow_limit
 from implicitreg.numerics.instance import Instance
-from implicitreg.numerics.precision import agreeing_digits, to_mpf, working_dps
+from implicitreg.numerics.precision import agreeing_digits, arb_to_mpf, working_dps
 
 ROW = Instance.from_lists([[1, "1/2"]], [1])
 DUP = Instance.from_lists([[1, "1/2"], [2, 1]], [1, 2])      # a dependent second row: nu_1 = 0
@@ -118,7 +118,7 @@ def test_boundary_step_keeps_the_documented_fraction_of_the_distance_to_the_pole
 
     one, half = flint.arb(1), flint.arb(1) / 2
     frac = BOUNDARY_FRACTION.mid() if hasattr(BOUNDARY_FRACTION, "mid") else flint.arb(BOUNDARY_FRACTION)
-    q = lambda v: to_mpf(flint.arb(v))  # noqa: E731
+    q = lambda v: arb_to_mpf(flint.arb(v))  # noqa: E731
     with mpmath.workdps(30):
         assert q(boundary_step(one, [half], [half / 2])) == 1                       # ends at 3/4: no cap
         assert q(boundary_step(one, [half], [half])) == q(frac)                     # ends on the pole: capped

@@ -18,7 +18,7 @@ from mpmath import mpf
 from implicitreg.numerics import dual_limit as dl
 from implicitreg.numerics.basis_pursuit import l1_minimizer
 from implicitreg.numerics.instance import Instance
-from implicitreg.numerics.precision import flint_precision, to_arb, to_mpf
+from implicitreg.numerics.precision import flint_precision, to_arb, arb_to_mpf
 from implicitreg.numerics.selection import TieBreak, minimize_on_face, tie_break
 
 F = Fraction
@@ -36,7 +36,7 @@ def test_dual_newton_accepts_only_ascent_steps(depth, alpha):
 
         def recording_objective(nu, z, a):
             value = objective(nu, z, a)
-            events.append(("f", to_mpf(value)))
+            events.append(("f", arb_to_mpf(value)))
             return value
 
         def recording_gradient(x):
@@ -63,7 +63,7 @@ def test_dual_newton_accepts_only_ascent_steps(depth, alpha):
                 assert after >= before - noise * abs(before), (before, after)
             assert accepted[-1] > accepted[0]
             # and it converged to the dual optimum: A x = y
-            assert max(abs(to_mpf(g)) for g in gradient(x)) < mpf(10) ** -25
+            assert max(abs(arb_to_mpf(g)) for g in gradient(x)) < mpf(10) ** -25
 
 
 def _pseudo_huber(eps: str, centre: str) -> TieBreak:
@@ -128,7 +128,7 @@ def test_mixed_refinement_accepts_only_ascent_steps(depth, alpha):
 
         def recording_objective(nu, z, a):
             value = objective(nu, z, a)
-            events.append(("f", to_mpf(value)))
+            events.append(("f", arb_to_mpf(value)))
             return value
 
         def recording_gradient(x):
@@ -163,4 +163,4 @@ def test_mixed_refinement_accepts_only_ascent_steps(depth, alpha):
             rejected += sum(1 for v in trials[:-1] if v < baseline)
             previous = accepted
         assert guarded >= 2 and rejected >= 1      # the line search ran and rejected a downhill step
-        assert max(abs(to_mpf(g)) for g in gradient(r.x)) < mpf(10) ** -25
+        assert max(abs(arb_to_mpf(g)) for g in gradient(r.x)) < mpf(10) ** -25

@@ -19,7 +19,7 @@ from implicitreg.numerics.dual_limit import LimitResult, full_precision_limit, g
 from implicitreg.numerics.float64_dual import Float64Dual, blas_one_thread
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.integer_form import IntegerRows
-from implicitreg.numerics.precision import flint_precision, to_mpf
+from implicitreg.numerics.precision import flint_precision, arb_to_mpf
 from strategies_engine import alphas, conventions, depths, instances, random_instance
 
 
@@ -107,11 +107,11 @@ def test_check_solve_shares_no_approximation(monkeypatch):
     R = mixed_limit.check_start_digits(30, mpf("1e-12"), 3)
     assert R == 15 + 4  # 30 // 2, plus (D - 2)/D log10(1/alpha) = 4 digits for the pole
     with mpmath.workdps(check["dps"]):
-        top = max(abs(to_mpf(v)) for v in first["nu"])
+        top = max(abs(arb_to_mpf(v)) for v in first["nu"])
         step = mpf(10) ** (mpmath.floor(mpmath.log10(top)) - R + 1)
-        moved = max(abs(to_mpf(a) - to_mpf(b)) for a, b in zip(check["nu0"], first["nu"]))
+        moved = max(abs(arb_to_mpf(a) - arb_to_mpf(b)) for a, b in zip(check["nu0"], first["nu"]))
         assert step / 100 < moved <= step  # rounded to the grid: the check must earn every digit beyond R
-        assert all(mpmath.almosteq(to_mpf(v) / step, mpmath.nint(to_mpf(v) / step), 1e-30) for v in check["nu0"])
+        assert all(mpmath.almosteq(arb_to_mpf(v) / step, mpmath.nint(arb_to_mpf(v) / step), 1e-30) for v in check["nu0"])
 
 
 def test_a_check_that_does_not_iterate_cannot_certify(monkeypatch):

@@ -134,6 +134,36 @@ def test_cli_quantities_unchanged(case, instance_files):
         assert same(old, new, rel), (name, old, new)
 
 
+@pytest.mark.parametrize("case", DATA["cli_trajectories"],
+                         ids=lambda c: f"{c['command']}-{c['instance']}-{'_'.join(c['args'])}")
+def test_trajectory_commands_unchanged(case, instance_files):
+    """``flow`` at a finite time and ``deep-flow`` (flow and descent): the numbers within the integrators' accuracy."""
+    obj = run_json([case["command"], "--instance", str(instance_files[case["instance"]]), *case["args"], "--json"])
+    for name, old in case["quantities"].items():
+        assert same(old, find(obj, name), mpf(case["rel"])), (name, old, find(obj, name))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pinned", DATA["reproduce"], ids=lambda c: c["figure"])
+def test_reproduce_observed_points_unchanged(pinned, tmp_path):
+    """``reproduce``: every measured point of the pinned figure that the figure still draws (same panel, series and
+    x) has the same value. The figure's grids changed by design after the pin, so only shared points compare; most
+    pinned points must still be drawn (the comparison is not vacuous)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["reproduce", pinned["figure"], *pinned["args"], "--out", str(tmp_path)]) == 0
+    curves = json.loads((tmp_path / f"{pinned['figure']}.json").read_text())["curves"]
+    drawn = {(c["panel"], c["label"]): dict(zip(map(float, c["x"]), c["y"])) for c in curves}
+    compared = total = 0
+    for old in pinned["observed"]:
+        new = drawn[(old["panel"], old["label"])]
+        for x, y in zip(old["x"], old["y"]):
+            total += 1
+            if float(x) in new:
+                compared += 1
+                assert same(y, new[float(x)], mpf("1e-12")), (old["label"], x, y, new[float(x)])
+    assert compared >= total / 2, (compared, total)
+
+
 def _depth_key(depth):
     if depth is None:  # the output schema writes a missing depth as null, the old table as "-"
         return "-"

@@ -13,6 +13,7 @@ from mpmath import mpf
 
 from implicitreg.errors import InvalidParameterError
 from implicitreg.numerics import selection
+from implicitreg.numerics.precision import mpf_from
 from implicitreg.numerics.selection import select_on_face, tie_break
 
 DEPTHS = [Fraction(2), Fraction(5, 2), Fraction(3), "inf"]
@@ -54,7 +55,7 @@ def test_property_mixed_selection_agrees_with_full(k, extra, seed, depth, spread
     with mpmath.workdps(120):
         assert _agree(mixed.x, full.x, 30)
         # the coordinates are relative to the given point in both
-        x = [selection._mp(p) + mpmath.fsum(c * selection._mp(d[i]) for c, d in zip(mixed.coordinates, dirs)) for i, p in enumerate(point)]
+        x = [mpf_from(p) + mpmath.fsum(c * mpf_from(d[i]) for c, d in zip(mixed.coordinates, dirs)) for i, p in enumerate(point)]
         assert _agree(x, mixed.x, 60)
 
 

@@ -8,8 +8,9 @@ import pytest
 import sympy
 
 from implicitreg.errors import HypothesisNotMetError, InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 from implicitreg.theory import statement as st
-from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, alpha, rho, to_mpf
+from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, alpha, rho
 
 PAPER = Provenance("paper", "a source")
 DERIVED = Provenance("derived", "ours", proof="proofs/derivations/x.py", note="a note")
@@ -44,12 +45,12 @@ def test_evaluate_and_holds_use_the_requested_precision():
         two.evaluate(30)
 
 
-def test_to_mpf_converts_exactly_at_the_current_precision():
+def test_mpf_from_converts_exactly_at_the_current_precision():
     with mpmath.workdps(60):
-        assert abs(to_mpf(sympy.pi) - mpmath.pi) < mpmath.mpf(10) ** -59
-        assert to_mpf(Fraction(1, 3)) == mpmath.mpf(1) / 3
-        assert to_mpf("0.1") == mpmath.mpf("0.1") and to_mpf(7) == 7
-        assert abs(to_mpf(sympy.Rational(1, 7)) - mpmath.mpf(1) / 7) < mpmath.mpf(10) ** -59
+        assert abs(mpf_from(sympy.pi) - mpmath.pi) < mpmath.mpf(10) ** -59
+        assert mpf_from(Fraction(1, 3)) == mpmath.mpf(1) / 3
+        assert mpf_from("0.1") == mpmath.mpf("0.1") and mpf_from(7) == 7
+        assert abs(mpf_from(sympy.Rational(1, 7)) - mpmath.mpf(1) / 7) < mpmath.mpf(10) ** -59
 
 
 def test_json_forms():

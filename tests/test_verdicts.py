@@ -18,6 +18,7 @@ import pytest
 import sympy
 
 from implicitreg.errors import InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 from implicitreg.proofs import verify
 from implicitreg.proofs.checks import Verdict, compare, fmt, local_slopes, loglog_slope
 from implicitreg.proofs.suites import diagonal as dsuite
@@ -37,7 +38,7 @@ def _verdict(name, passed, note=""):
 
 def _mp(text):
     with mpmath.workdps(60):
-        return mpmath.mpf(Fraction(text).numerator) / Fraction(text).denominator
+        return mpf_from(Fraction(text))
 
 
 def _times(values, factor):

@@ -27,29 +27,17 @@ from implicitreg.theory.statement import D, L, Provenance, alpha, p, rho
 SCOPES = ("instance", "run")
 PROBLEMS = ("diagonal", "deep-linear")
 
-alpha_product = sympy.Symbol("alpha_product", positive=True)
-alpha_factor = sympy.Symbol("alpha_factor", positive=True)
 depth = D
 N = selection.N
-m = sympy.Symbol("m", positive=True, integer=True)
-s = sympy.Symbol("s", nonnegative=True, integer=True)
-K1star = sympy.Symbol("K1star", nonnegative=True)
-m_star = sympy.Symbol("m_star", positive=True)
 x_star_l1 = selection.M
 x_inf_l1 = selection.X1
 gap = selection.gap
-eps = sympy.Symbol("eps", nonnegative=True)
-rho_a = sympy.Symbol("rho_a", nonnegative=True)
-kappa_lb = sympy.Symbol("kappa_lb", positive=True)
-err_l1 = sympy.Symbol("err_l1", nonnegative=True)
-err_l2 = sympy.Symbol("err_l2", nonnegative=True)
-err_inf = sympy.Symbol("err_inf", nonnegative=True)
-dist_sel = sympy.Symbol("dist_sel", nonnegative=True)
-lambda_min = sympy.Symbol("lambda_min", nonnegative=True)
-S_LB = sympy.Symbol("S_LB", positive=True)
-sharpness = sympy.Symbol("sharpness", positive=True)
-n_samples = sympy.Symbol("n_samples", positive=True, integer=True)
-d_features = sympy.Symbol("d", positive=True, integer=True)
+alpha_product, alpha_factor, m_star, kappa_lb, S_LB, sharpness = sympy.symbols(
+    "alpha_product alpha_factor m_star kappa_lb S_LB sharpness", positive=True)
+K1star, eps, rho_a, err_l1, err_l2, err_inf, dist_sel, lambda_min = sympy.symbols(
+    "K1star eps rho_a err_l1 err_l2 err_inf dist_sel lambda_min", nonnegative=True)
+m, n_samples, d_features = sympy.symbols("m n_samples d", positive=True, integer=True)
+s = sympy.Symbol("s", nonnegative=True, integer=True)
 
 
 @dataclass(frozen=True)

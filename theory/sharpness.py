@@ -17,21 +17,28 @@ import sympy
 
 from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, L, register
 
-a = sympy.Symbol("a", positive=True)
-a_prime = sympy.Symbol("a_prime", positive=True)
-Lambda = sympy.Symbol("Lambda", positive=True)
-kappa = sympy.Symbol("kappa", positive=True)
-w_norm = sympy.Symbol("w_norm", positive=True)
-p_norm = sympy.Symbol("p_norm", positive=True)
-S_min = sympy.Symbol("S_min", positive=True)
-S_bal = sympy.Symbol("S_bal", positive=True)
+a, a_prime, Lambda, kappa, w_norm, p_norm, S_min, S_bal = sympy.symbols(
+    "a a_prime Lambda kappa w_norm p_norm S_min S_bal", positive=True)
 
 DERIVATION = "proofs/derivations/sharpness.py"
 SOURCE = "Marion & Chizat, arXiv 2405.13456 (NeurIPS 2024)"
 CODE = "authors' code, github.com/PierreMarion23/implicit-reg-sharpness"
 
+
+def _ours(name: str, side: str, lhs: str, expr, why: str) -> Bound:
+    """A bound of our own derivation (provenance ``derived``), proved in :data:`DERIVATION`."""
+    return Bound(name, side, lhs, expr, Provenance("derived", why, proof=DERIVATION))
+
+
 #: 2 L a ||w*||^(2 - 2/L): the lower bound of MC-LB.
 lower_bound_expr = 2 * L * a * w_norm ** (2 - 2 / L)
+
+
+def _lower_bound_at_limit(name: str) -> Bound:
+    """MC-LB applied to the limit W_inf of a flow (a global minimizer): S(W_inf) >= S_LB."""
+    return Bound(name, "lower", "S(W_inf)", lower_bound_expr, Provenance("paper", "MC-LB at the limit",
+                                                                          proof=DERIVATION))
+
 
 _depth_ok = Hypothesis("depth", "L >= 2 (integer)", lambda f: int(f["L"]) == f["L"] and f["L"] >= 2,
                        "depth L = {L} is not an integer >= 2")
@@ -57,8 +64,8 @@ MC_LB = register(Theorem(
     bounds=(
         Bound("S_LB", "lower", "S(W)", lower_bound_expr,
               Provenance("paper", f"{SOURCE}; form from the {CODE}", proof=DERIVATION)),
-        Bound("S_LB_head", "lower", "S(W) (head p)", lower_bound_expr * p_norm ** (2 / L),
-              Provenance("derived", "the MC-LB proof with u_L = p", proof=DERIVATION)),
+        _ours("S_LB_head", "lower", "S(W) (head p)", lower_bound_expr * p_norm ** (2 / L),
+              "the MC-LB proof with u_L = p"),
     ),
 ))
 
@@ -75,14 +82,11 @@ MC_SMIN = register(Theorem(
                                "sampling minimizers"),
     hypotheses=(_depth_ok, _target_nonzero, _minimizer),
     bounds=(
-        Bound("S_min", "lower", "S(W) at a global minimizer", S_min,
-              Provenance("derived", "minimum of the one-dimensional objective", proof=DERIVATION)),
-        Bound("S_min_closed", "lower", "S_min", 2 * L * a_prime ** (1 / L) * a ** (1 - 1 / L) * w_norm ** (2 - 2 / L),
-              Provenance("derived", "AM-GM on the S_min objective", proof=DERIVATION)),
-        Bound("S_min_vs_LB", "lower", "S_min", lower_bound_expr,
-              Provenance("derived", "a' >= a (Cauchy-Schwarz)", proof=DERIVATION)),
-        Bound("S_min_vs_bal", "upper", "S_min", S_bal,
-              Provenance("derived", "the objective at t = ||w*||^(2-2/L) is S_bal", proof=DERIVATION)),
+        _ours("S_min", "lower", "S(W) at a global minimizer", S_min, "minimum of the one-dimensional objective"),
+        _ours("S_min_closed", "lower", "S_min", 2 * L * a_prime ** (1 / L) * a ** (1 - 1 / L) * w_norm ** (2 - 2 / L),
+              "AM-GM on the S_min objective"),
+        _ours("S_min_vs_LB", "lower", "S_min", lower_bound_expr, "a' >= a (Cauchy-Schwarz)"),
+        _ours("S_min_vs_bal", "upper", "S_min", S_bal, "the objective at t = ||w*||^(2-2/L) is S_bal"),
     ),
 ))
 
@@ -95,13 +99,10 @@ MC_BAL = register(Theorem(
     provenance=Provenance("derived", "ours (deep_linear.md section 3)", proof=DERIVATION),
     hypotheses=(_depth_ok, _target_nonzero),
     bounds=(
-        Bound("S_bal_upper", "upper", "S_bal", 2 * w_norm ** (2 - 2 / L) * (Lambda + (L - 1) * a),
-              Provenance("derived", "Weyl: lambda_max(Sigma + (L-1) z z^T/||w*||^2) <= Lambda + (L-1) a",
-                         proof=DERIVATION)),
-        Bound("S_bal_ratio", "upper", "S_bal / S_LB", 1 + (Lambda / a - 1) / L,
-              Provenance("derived", "the previous bound divided by S_LB", proof=DERIVATION)),
-        Bound("S_bal_lower", "lower", "S_bal", S_min,
-              Provenance("derived", "S_bal is the sharpness of a minimizer", proof=DERIVATION)),
+        _ours("S_bal_upper", "upper", "S_bal", 2 * w_norm ** (2 - 2 / L) * (Lambda + (L - 1) * a),
+              "Weyl: lambda_max(Sigma + (L-1) z z^T/||w*||^2) <= Lambda + (L-1) a"),
+        _ours("S_bal_ratio", "upper", "S_bal / S_LB", 1 + (Lambda / a - 1) / L, "the previous bound divided by S_LB"),
+        _ours("S_bal_lower", "lower", "S_bal", S_min, "S_bal is the sharpness of a minimizer"),
     ),
 ))
 
@@ -121,8 +122,7 @@ MC_SI = register(Theorem(
     bounds=(
         Bound("S_SI", "upper", "S(W_inf)", 8 * L * Lambda * w_norm ** (2 - 2 / L),
               Provenance("reconstructed", f"the line '8 L Lambda' of the {CODE} figures (||w*|| = 1 there)")),
-        Bound("S_SI_lower", "lower", "S(W_inf)", lower_bound_expr,
-              Provenance("paper", "MC-LB at the limit", proof=DERIVATION)),
+        _lower_bound_at_limit("S_SI_lower"),
     ),
 ))
 
@@ -137,8 +137,7 @@ MC_RI = register(Theorem(
                           "(reconstructed: none stated); measured ratio reported"),
     hypotheses=(_depth_ok, _target_nonzero, _unit_head),
     bounds=(
-        Bound("S_RI_lower", "lower", "S(W_inf)", lower_bound_expr,
-              Provenance("paper", "MC-LB at the limit", proof=DERIVATION)),
+        _lower_bound_at_limit("S_RI_lower"),
     ),
 ))
 
@@ -154,14 +153,13 @@ CONSERVATION = register(Theorem(
     bounds=(
         Bound("D_drift", "equality", "||D_k(t) - D_k(0)||", sympy.Integer(0),
               Provenance("standard", "Arora, Cohen, Hazan 2018")),
-        Bound("rank_one", "upper", "sigma_2(W_k)^2", sympy.Symbol("sum_D_tail", nonnegative=True),
-              Provenance("derived", "Weyl's inequality down the chain from the row W_L", proof=DERIVATION)),
-        Bound("top_sv", "upper", "|sigma_1(W_k)^2 - sigma_1(W_{k+1})^2|", sympy.Symbol("norm_D_k", nonnegative=True),
-              Provenance("derived", "Weyl's inequality on W_k W_k^T = W_{k+1}^T W_{k+1} - D_k", proof=DERIVATION)),
-        Bound("alignment", "upper", "sin angle(left sv of W_k, right sv of W_{k+1})",
+        _ours("rank_one", "upper", "sigma_2(W_k)^2", sympy.Symbol("sum_D_tail", nonnegative=True),
+              "Weyl's inequality down the chain from the row W_L"),
+        _ours("top_sv", "upper", "|sigma_1(W_k)^2 - sigma_1(W_{k+1})^2|", sympy.Symbol("norm_D_k", nonnegative=True),
+              "Weyl's inequality on W_k W_k^T = W_{k+1}^T W_{k+1} - D_k"),
+        _ours("alignment", "upper", "sin angle(left sv of W_k, right sv of W_{k+1})",
               2 * sympy.Symbol("norm_D_k", nonnegative=True) / sympy.Symbol("gap_k", positive=True),
-              Provenance("derived", "Davis-Kahan (Yu-Wang-Samworth) with gap_k = sigma_1(W_{k+1})^2 - "
-                         "sigma_2(W_{k+1})^2", proof=DERIVATION)),
+              "Davis-Kahan (Yu-Wang-Samworth) with gap_k = sigma_1(W_{k+1})^2 - sigma_2(W_{k+1})^2"),
     ),
 ))
 

@@ -25,6 +25,7 @@ import mpmath
 import sympy
 
 from implicitreg.errors import HypothesisNotMetError, InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 
 PROVENANCE_KINDS = ("paper", "derived", "standard", "reconstructed", "conjecture")
 BOUND_SIDES = ("upper", "lower", "limit", "rate", "equality")
@@ -117,14 +118,14 @@ class Bound:
             fn = sympy.lambdify(syms, self.expr, modules="mpmath")
             self._cache["fn"] = fn
         with mpmath.workdps(dps):
-            args = [to_mpf(values[s.name]) for s in syms]
+            args = [mpf_from(values[s.name]) for s in syms]
             return +mpmath.mpf(fn(*args))
 
     def holds(self, observed, dps: int = 30, **values) -> bool:
         """Is ``observed`` on the right side of the bound (``upper``: observed <= bound, ``lower``: >=)?"""
         b = self.evaluate(dps, **values)
         with mpmath.workdps(dps):
-            obs = to_mpf(observed)
+            obs = mpf_from(observed)
             if self.side == "upper":
                 return obs <= b
             if self.side == "lower":
@@ -187,10 +188,3 @@ def register(theorem: Theorem) -> Theorem:
     THEOREMS[theorem.name] = theorem
     return theorem
 
-
-def to_mpf(v) -> mpmath.mpf:
-    """An mpf at the current precision from a Fraction, SymPy number, string, int or mpf: the toolkit's one
-    conversion, :func:`implicitreg.numerics.precision.mpf_from` (this name is kept for existing callers)."""
-    from implicitreg.numerics.precision import mpf_from
-
-    return mpf_from(v)

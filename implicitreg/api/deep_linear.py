@@ -9,16 +9,19 @@ from implicitreg.api.inputs import (_digits, _float64, _floats, _head, _layers, 
                                     as_regression_data)
 from implicitreg.errors import InvalidParameterError
 
-def _value_attribute(self, name):
-    """``result.NAME`` for an entry NAME of the result's ``values`` report (Sharpness, DeepFlow)."""
-    values = self.__dict__.get("values", {})
-    if name in values:
-        return values[name]
-    raise AttributeError(name)
+
+class _ValuesReport:
+    """A result whose ``values`` report is also read as attributes: ``result.NAME`` is ``result.values[NAME]``."""
+
+    def __getattr__(self, name):
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
 
 
 @dataclass(frozen=True)
-class Sharpness:
+class Sharpness(_ValuesReport):
     """Sharpness of deep linear networks on (X, y) (``docs/theory/deep_linear.md``), mpf at ``digits_requested``
     digits: ``lower_bound`` S_LB = 2 L a ||w*||^(2-2/L) [paper], ``min_sharpness`` (exact minimum over minimizers
     [derived]), ``balanced_sharpness`` [derived], ``small_init_upper`` [reconstructed], data constants, ``w_star``
@@ -29,8 +32,6 @@ class Sharpness:
     w_star: tuple
     values: dict
     data: Any = field(repr=False)
-
-    __getattr__ = _value_attribute
 
     def to_numpy(self):
         """w* as a float64 array."""
@@ -80,7 +81,7 @@ def sharpness(X, y=None, depth=2, *, digits: int = 20) -> Sharpness:
 
 
 @dataclass(frozen=True)
-class DeepFlow:
+class DeepFlow(_ValuesReport):
     """Gradient flow (or descent with step ``eta``) of a depth-L linear network in float64 from a seeded
     ``init`` ("small" or "residual") at ``scale``; ``values`` holds the report (final sharpness, distance to w*,
     ratios to the bounds, imbalance, alignment); ``w`` is the end-to-end vector."""
@@ -94,8 +95,6 @@ class DeepFlow:
     w: Any
     values: dict
     data: Any = field(repr=False)
-
-    __getattr__ = _value_attribute
 
     def to_numpy(self):
         """The end-to-end vector w (float64)."""

@@ -132,26 +132,26 @@ def as_instance(A, y=None, name: str = "instance"):
     """
     from implicitreg.numerics.instance import Instance
 
-    if isinstance(A, Instance):
-        if y is not None:
-            raise InvalidInstanceError("give either an Instance or (A, y), not both")
-        return A
-    if y is None:
-        raise InvalidInstanceError("y is missing: call with (A, y) or an Instance")
-    return Instance.from_data({"A": _exact_matrix(A, "A"), "y": _exact_vector(y, "y")}, name=name)
+    return _exact_data(Instance, "an Instance", "A", A, y, name)
 
 
 def as_regression_data(X, y=None, name: str = "data"):
     """Exact least-squares data (:class:`~implicitreg.numerics.deep_linear.RegressionData`) from arrays or lists."""
     from implicitreg.numerics.deep_linear import RegressionData
 
-    if isinstance(X, RegressionData):
+    return _exact_data(RegressionData, "RegressionData", "X", X, y, name)
+
+
+def _exact_data(cls, what: str, matrix: str, M, y, name: str):
+    """``cls`` (an Instance or RegressionData, called ``what`` in errors) read exactly from (M, y), or M itself when
+    it already is one."""
+    if isinstance(M, cls):
         if y is not None:
-            raise InvalidInstanceError("give either RegressionData or (X, y), not both")
-        return X
+            raise InvalidInstanceError(f"give either {what} or ({matrix}, y), not both")
+        return M
     if y is None:
-        raise InvalidInstanceError("y is missing: call with (X, y) or RegressionData")
-    return RegressionData.from_data({"X": _exact_matrix(X, "X"), "y": _exact_vector(y, "y")}, name=name)
+        raise InvalidInstanceError(f"y is missing: call with ({matrix}, y) or {what}")
+    return cls.from_data({matrix: _exact_matrix(M, matrix), "y": _exact_vector(y, "y")}, name=name)
 
 
 def load_instance(path: str | Path):

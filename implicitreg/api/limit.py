@@ -77,8 +77,8 @@ def gradient_flow_limit(A, y=None, depth=2, alpha="1e-10", *, alpha_convention: 
 
 @dataclass(frozen=True)
 class SelectedMinimizer:
-    """x_g(p) = argmin G_p over the face X_BP: the l1 minimizer gradient flow of depth p selects
-    (``docs/theory/wah.md``). ``depth`` is a Fraction or ``"inf"`` (the analytic centre)."""
+    """x_g = argmin G_D over the face X_BP: the l1 minimizer gradient flow of depth D selects (WAH write D as p;
+    ``docs/theory/wah.md``). ``depth`` is a Fraction or ``"inf"`` (the analytic centre)."""
 
     x: tuple
     depth: Any
@@ -111,16 +111,16 @@ class SelectedMinimizer:
 
 
 def selected_minimizer(A, y=None, depth=2, *, digits: int = 40) -> SelectedMinimizer:
-    """The l1 minimizer selected by gradient flow of depth p (real p >= 2, or ``"inf"``/``math.inf`` for the
+    """The l1 minimizer selected by gradient flow of depth D (real D >= 2, or ``"inf"``/``math.inf`` for the
     analytic centre), with ``digits`` certified significant digits (at most 10000)."""
     from implicitreg.numerics.selection import selected_minimizer as _select, selection_depth
 
     inst = as_instance(A, y)
     if isinstance(depth, float) and math.isinf(depth) and depth > 0:
         depth = "inf"
-    p = "inf" if isinstance(depth, str) and depth.strip().lower() in ("inf", "infinity") else _depth(depth)
-    p = selection_depth(p)
+    D = "inf" if isinstance(depth, str) and depth.strip().lower() in ("inf", "infinity") else _depth(depth)
+    D = selection_depth(D)
     digits = _digits(digits, "select")
-    res = _select(inst, p, digits=digits)
+    res = _select(inst, D, digits=digits)
     return SelectedMinimizer(tuple(res.x), res.depth, res.digits, digits, res.unique_bp, tuple(res.support),
                              res.face_dimension, res.functional, res.iterations, inst)

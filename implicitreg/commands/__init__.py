@@ -5,6 +5,7 @@ the result's ``to_json()`` (schema: ``docs/schema.md``) with ``--json``.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from typing import Any
@@ -17,14 +18,69 @@ INSTANCE_FORMATS = ("FILE: JSON {\"A\": rows, \"y\": list} (exact entries: integ
                     "decimal repr")
 
 
-def add_instance_option(parser, matrix: str = "A") -> None:
-    text = INSTANCE_FORMATS if matrix == "A" else INSTANCE_FORMATS.replace("\"A\"", "\"X\"").replace(
-        "arrays A", "arrays X").replace("[A | y]", "[X | y]")
-    parser.add_argument("--instance", required=True, metavar="FILE", help=f"(required) {text}")
+def add_command(sub, name: str, run, *, help: str | None = None, description: str | None = None,
+                instance: str | None = None, json_option: bool = True):
+    """The parser of subcommand ``name`` running ``run(args)``; ``instance`` ("A" or "X") adds ``--instance FILE``
+    and ``json_option`` adds ``--json`` (the options every command shares).
+
+    The help line and the description are, unless given, the first line and the rest of ``run``'s docstring: the
+    function that runs a command documents it.
+    """
+    if help is None or description is None:
+        first, _, rest = inspect.getdoc(run).partition("\n\n")
+        help = help or " ".join(first.split())
+        description = description or " ".join(rest.split())
+    parser = sub.add_parser(name, help=help, description=description)
+    if instance is not None:
+        add_instance_option(parser, matrix=instance)
+    if json_option:
+        add_json_option(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def add_instance_option(parser, matrix: str = "A", required: bool = True, text: str | None = None) -> None:
+    if text is None:
+        text = INSTANCE_FORMATS if matrix == "A" else INSTANCE_FORMATS.replace("\"A\"", "\"X\"").replace(
+            "arrays A", "arrays X").replace("[A | y]", "[X | y]")
+    parser.add_argument("--instance", required=required, metavar="FILE", help=f"(required) {text}" if required
+                        else text)
 
 
 def add_json_option(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout (docs/schema.md)")
+
+
+#: ``--depth`` by the network it is the depth of: its metavar and meaning (names: docs/theory/README.md)
+DEPTH = {
+    "diagonal": ("D", "real depth D of the diagonal network, 2 <= D <= 10000 ('2', '5/2', '2.5')"),
+    "deep-linear": ("L", "number L of trained layers of the deep linear network, 2..1000"),
+    "either": ("D|L", "depth D of the diagonal network (real: '2.5' or '5/2'), or the integer number L of layers "
+                      "of a deep linear network"),
+}
+
+
+def add_depth_option(parser, network: str = "diagonal", *, required: bool = True, note: str = "", **kwargs) -> None:
+    """``--depth``, the one name of the depth on the command line, whatever the network (``network``: diagonal,
+    deep-linear or either); ``note`` is appended to the help, ``kwargs`` (default, nargs) go to argparse."""
+    metavar, meaning = DEPTH[network]
+    parser.add_argument("--depth", required=required, metavar=metavar,
+                        help=("(required) " if required else "") + meaning + note, **kwargs)
+
+
+def add_alpha_convention_option(parser, default: str | None = "product", note: str = "") -> None:
+    text = note or ("'product': u(0)^D = alpha (default); 'factor': u(0) = alpha, product scale alpha^D "
+                    "(docs/theory/README.md)")
+    parser.add_argument("--alpha-convention", choices=("product", "factor"), default=default, help=text)
+
+
+def add_digits_option(parser, default: str, text: str) -> None:
+    parser.add_argument("--digits", default=default, metavar="N", help=text)
+
+
+def add_flag(parser, name: str, text: str) -> None:
+    """A boolean option (``--list``, ``--quick``, ``--thorough``, ...)."""
+    parser.add_argument(name, action="store_true", help=text)
 
 
 def emit(obj: Any, as_json: bool, text: str | None = None, out=None) -> None:

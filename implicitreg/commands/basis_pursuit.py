@@ -3,16 +3,9 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
-    from implicitreg.commands import add_instance_option, add_json_option
+    from implicitreg.commands import add_command
 
-    p = sub.add_parser("l1", help="exact l1 minimizer of A x = y with its optimality certificate, support and rho",
-                       description="Exact basis pursuit min ||x||_1 s.t. A x = y in rational arithmetic: the "
-                                   "minimizer, uniqueness (decided exactly), the maximal support, the face X_BP of "
-                                   "all minimizers, rho and the LP certificates, all re-checked exactly. Theory: "
-                                   "docs/theory/dln.md §3 and docs/theory/wah.md §3.")
-    add_instance_option(p)
-    add_json_option(p)
-    p.set_defaults(func=_run)
+    add_command(sub, "l1", _run, instance="A")
 
 
 def _summary(result) -> str:
@@ -35,6 +28,12 @@ def _summary(result) -> str:
 
 
 def _run(args) -> int:
+    """exact l1 minimizer of A x = y with its optimality certificate, support and rho
+
+    Exact basis pursuit min ||x||_1 s.t. A x = y in rational arithmetic: the minimizer, uniqueness (decided
+    exactly), the maximal support, the face X_BP of all minimizers, rho and the LP certificates, all re-checked
+    exactly. Theory: docs/theory/dln.md §3 and docs/theory/wah.md §3.
+    """
     from implicitreg import api
     from implicitreg.commands import emit
 

@@ -10,37 +10,33 @@ import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("certify", help="write a tightness certificate (JSON) that `implicitreg check` verifies",
-                       description="Write a tightness certificate: a JSON file that `implicitreg check` verifies "
-                                   "without implicitreg's producing code. Format: docs/certificates.md.")
+    from implicitreg.commands import add_alpha_convention_option, add_command, add_depth_option, add_flag
+
+    p = add_command(sub, "certify", _certify)
     p.add_argument("--instance", required=True, metavar="FILE",
                    help="(required) JSON instance: {'A', 'y'} for MS-D2/MS-D3/kink, {'X', 'y'} for MC-LB (exact entries)")
     p.add_argument("--theorem", required=True, choices=("MS-D2", "MS-D3", "kink", "MC-LB"),
                    help="(required) MS-D2 / MS-D3: error bounds of depth-2 / depth-D diagonal networks; kink: the "
                         "kink family near non-uniqueness; MC-LB: the deep-linear sharpness lower bound "
                         "(docs/theory/)")
-    p.add_argument("--depth", required=True, metavar="D",
-                   help="(required) depth D of the diagonal network (real: '2.5' or '5/2'), or the integer L for MC-LB")
+    add_depth_option(p, "either", note=" (MC-LB)")
     p.add_argument("--alpha", nargs="+", metavar="A", help="initialization scales (diagonal networks)")
-    p.add_argument("--alpha-convention", choices=("product", "factor"), default=None,
-                   help="alpha = u(0)^D (product; default for MS) or u(0) (factor; default for kink)")
-    p.add_argument("--no-symbolic", action="store_true", help="omit the SymPy limit section")
+    add_alpha_convention_option(p, default=None, note="alpha = u(0)^D (product; default for MS) or u(0) (factor; "
+                                                      "default for kink)")
+    add_flag(p, "--no-symbolic", "omit the SymPy limit section")
     p.add_argument("--out", required=True, metavar="FILE", help="(required) where to write the certificate")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout (docs/schema.md)")
-    p.set_defaults(func=_certify)
 
-    c = sub.add_parser("check", help="verify certificates with the standalone checker (no implicitreg code)",
-                       description="Verify certificates with the standalone checker, which imports none of the "
-                                   "code that produced them. Exit status 1 when any certificate fails, 2 when a "
-                                   "file is not a readable certificate (one line on stderr).")
+    c = add_command(sub, "check", _check)
     c.add_argument("files", nargs="+", metavar="FILE")
-    c.add_argument("--no-sympy", action="store_true",
-                   help="skip the SymPy re-check of limits (a certificate with a limit then FAILS)")
-    c.add_argument("--json", action="store_true", help="print one JSON object on stdout (docs/schema.md)")
-    c.set_defaults(func=_check)
+    add_flag(c, "--no-sympy", "skip the SymPy re-check of limits (a certificate with a limit then FAILS)")
 
 
 def _certify(args) -> int:
+    """write a tightness certificate (JSON) that `implicitreg check` verifies
+
+    Write a tightness certificate: a JSON file that `implicitreg check` verifies without implicitreg's producing
+    code. Format: docs/certificates.md.
+    """
     from implicitreg.errors import InvalidParameterError
 
     try:
@@ -96,6 +92,11 @@ def _certify_inner(args) -> int:
 
 
 def _check(args) -> int:
+    """verify certificates with the standalone checker (no implicitreg code)
+
+    Verify certificates with the standalone checker, which imports none of the code that produced them. Exit status
+    1 when any certificate fails, 2 when a file is not a readable certificate (one line on stderr).
+    """
     from implicitreg.proofs.checker.check import main
 
     if getattr(args, "json", False):

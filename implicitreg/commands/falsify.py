@@ -8,40 +8,42 @@ import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("falsify", help="search for a counterexample to a bound written over named quantities",
-                       description="Attack a conjectured bound written over named quantities (--list-quantities): "
-                                   "a Hypothesis search over exact instances, then a local search and a shrink; a "
-                                   "counterexample becomes a refutation certificate that `implicitreg check` "
-                                   "verifies. Exit status 1: refuted, 0: survived, 2: bad input.")
+    from implicitreg.commands import add_alpha_convention_option, add_command, add_depth_option, add_flag
+
+    p = add_command(sub, "falsify", _run, json_option=False)
     p.add_argument("--lhs", metavar="QUANTITY", help="the observed quantity the bound is about (err_l1, err_l2, "
                    "err_inf, gap, dist_sel, ...; deep linear: sharpness; see --list-quantities)")
     p.add_argument("--bound", metavar="EXPR", help="the conjectured bound, e.g. \"2*alpha**(1-rho)\" (+ - * / **, "
                    "exp, log, sqrt, sinh, cosh, tanh, asinh, Abs, Min, Max, E, pi; exact decimals)")
     p.add_argument("--side", choices=("upper", "lower"), default="upper",
                    help="upper: lhs <= bound is conjectured (default); lower: lhs >= bound")
-    p.add_argument("--depth", default="2", metavar="D", help="depth D of the diagonal network (real, >= 2); the "
-                   "integer L for a deep linear network (lhs sharpness, S_min, S_bal)")
+    add_depth_option(p, "either", required=False, default="2", note=" (lhs sharpness, S_min, S_bal); default 2")
     p.add_argument("--alpha-range", default="1e-30:1e-2", metavar="LO:HI", help="initialization scales searched")
-    p.add_argument("--alpha-convention", choices=("product", "factor"), default="product",
-                   help="alpha = u(0)^D (product, default) or u(0) (factor); the bound's alpha is in this convention")
+    add_alpha_convention_option(p, note="alpha = u(0)^D (product, default) or u(0) (factor); the bound's alpha is "
+                                        "in this convention")
     p.add_argument("--family", default="gaussian",
                    choices=("integer", "rational", "gaussian", "near-nonunique", "mixed"),
                    help="entries of A: small integers, small rationals, Gaussian (two decimals), near non-uniqueness")
     p.add_argument("--m", default="1:3", metavar="LO:HI", help="rows of A searched (deep linear: samples n of X)")
     p.add_argument("--N", default="2:6", metavar="LO:HI", help="columns of A searched (deep linear: features d)")
     p.add_argument("--budget", type=int, default=200, metavar="N", help="evaluations of the Hypothesis phase")
-    p.add_argument("--thorough", action="store_true", help="a deep search: ten times the budget")
+    add_flag(p, "--thorough", "a deep search: ten times the budget")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="the search is deterministic for a seed")
     p.add_argument("--assume", action="append", default=[], metavar="HYPOTHESIS",
                    help="a hypothesis instances must meet, by its statement name ('rho > 0', 'D > 2', 'rho_a < 1'); "
                         "x* unique and nonzero are always assumed")
     p.add_argument("--certificate", metavar="FILE", help="write the refutation certificate here (if refuted)")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    p.add_argument("--list-quantities", action="store_true", help="print the named quantities and exit")
-    p.set_defaults(func=_run)
+    add_flag(p, "--json", "print one JSON object on stdout")
+    add_flag(p, "--list-quantities", "print the named quantities and exit")
 
 
 def _run(args) -> int:
+    """search for a counterexample to a bound written over named quantities
+
+    Attack a conjectured bound written over named quantities (--list-quantities): a Hypothesis search over exact
+    instances, then a local search and a shrink; a counterexample becomes a refutation certificate that `implicitreg
+    check` verifies. Exit status 1: refuted, 0: survived, 2: bad input.
+    """
     from implicitreg.errors import InvalidParameterError
 
     if args.list_quantities:

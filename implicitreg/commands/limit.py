@@ -5,49 +5,35 @@ import csv
 import io
 import sys
 
-from implicitreg.commands import add_instance_option, add_json_option, emit, progress_wanted
+from implicitreg.commands import (add_alpha_convention_option, add_command, add_depth_option, add_digits_option,
+                                  add_flag, emit, progress_wanted)
 
 
-def _add_common(p) -> None:
-    add_instance_option(p)
-    p.add_argument("--depth", required=True, metavar="D", help="(required) real depth 2 <= D <= 10000 ('2', '5/2', "
-                                                              "'2.5')")
+def _diagonal_run(sub, name: str, run, *, json_option: bool = True):
+    """The options of a run of a diagonal network: instance (A, y), depth D, alpha and its convention."""
+    p = add_command(sub, name, run, instance="A", json_option=json_option)
+    add_depth_option(p)
     p.add_argument("--alpha", required=True, metavar="A",
                    help="(required) initialization scale > 0, read exactly ('1e-30', '1/8')")
-    p.add_argument("--alpha-convention", choices=("product", "factor"), default="product",
-                   help="'product': u(0)^D = alpha (default); 'factor': u(0) = alpha, product scale alpha^D "
-                        "(docs/theory/README.md)")
+    add_alpha_convention_option(p)
+    return p
 
 
 def register(sub) -> None:
-    p = sub.add_parser("limit", help="certified high-precision gradient-flow limit x_inf(alpha) of a depth-D network",
-                       description="The limit x_inf(alpha) of gradient flow of a depth-D diagonal linear network "
-                                   "(x = u^D - v^D, u(0) = v(0)) on 1/2 ||A x - y||^2, by the dual Newton solve; the "
-                                   "digits are certified by an independent re-solve at twice the precision. "
-                                   "Theory: docs/theory/dln.md.")
-    _add_common(p)
-    p.add_argument("--digits", default="30", metavar="P",
-                   help="significant digits to certify, 1..5000 (default 30); JSON: digits_requested, and "
-                        "digits_certified (proved, >= P)")
-    add_json_option(p)
-    p.set_defaults(func=run_limit)
+    p = _diagonal_run(sub, "limit", run_limit)
+    add_digits_option(p, "30", "significant digits to certify, 1..5000 (default 30); JSON: digits_requested, and "
+                               "digits_certified (proved, >= N)")
 
-    q = sub.add_parser("flow", help="integrate the gradient flow (reduced m-dim or full 2N-dim) in mpmath",
-                       description="Integrate the gradient flow of a depth-D diagonal network in mpmath (reduced "
-                                   "m-dim dual flow, or --full 2N-dim (u, v) flow) with an implicit Radau IIA "
-                                   "scheme. A step budget (--max-steps) stops long runs with advice. Theory: "
-                                   "docs/theory/dln.md.")
-    _add_common(q)
+    q = _diagonal_run(sub, "flow", run_flow, json_option=False)
     q.add_argument("--t-final", metavar="T", help="integrate up to time T")
-    q.add_argument("--until-converged", action="store_true",
-                   help="integrate until ||A x - y||_inf <= tol (the default without --t-final; with --t-final, "
-                        "not converging by T is an error)")
-    q.add_argument("--full", action="store_true", help="integrate the full (u, v) flow instead of the reduced one")
-    q.add_argument("--digits", default="30", metavar="P", help="working precision in digits, 8..1000 (default 30)")
+    add_flag(q, "--until-converged", "integrate until ||A x - y||_inf <= tol (the default without --t-final; with "
+                                     "--t-final, not converging by T is an error)")
+    add_flag(q, "--full", "integrate the full (u, v) flow instead of the reduced one")
+    add_digits_option(q, "30", "working precision in digits, 8..1000 (default 30)")
     q.add_argument("--method", default="radau13",
                    help="radau13 (Radau IIA order 13, default: few steps at 20+ digits), radau9, radau (order 5), "
                         "rk45 (explicit; slow on stiff flows)")
-    q.add_argument("--tol", metavar="TOL", help="convergence tolerance on ||A x - y||_inf (default 10^-(P-8))")
+    q.add_argument("--tol", metavar="TOL", help="convergence tolerance on ||A x - y||_inf (default 10^-(N-8))")
     q.add_argument("--max-steps", default="20000", metavar="N",
                    help="step budget (default 20000): beyond it the flow stops with a message saying what to change")
     q.add_argument("--time-budget", metavar="SECONDS",
@@ -55,7 +41,6 @@ def register(sub) -> None:
     q.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     q.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
     q.add_argument("--out", metavar="FILE", help="write the trajectory to FILE instead of stdout")
-    q.set_defaults(func=run_flow)
 
 
 def _int(text: str, name: str) -> int:
@@ -68,6 +53,12 @@ def _int(text: str, name: str) -> int:
 
 
 def run_limit(args) -> int:
+    """certified high-precision gradient-flow limit x_inf(alpha) of a depth-D network
+
+    The limit x_inf(alpha) of gradient flow of a depth-D diagonal linear network (x = u^D - v^D, u(0) = v(0)) on
+    1/2 ||A x - y||^2, by the dual Newton solve; the digits are certified by an independent re-solve at twice the
+    precision. Theory: docs/theory/dln.md.
+    """
     from implicitreg import api
 
     digits = _int(args.digits, "--digits")
@@ -82,6 +73,12 @@ def run_limit(args) -> int:
 
 
 def run_flow(args) -> int:
+    """integrate the gradient flow (reduced m-dim or full 2N-dim) in mpmath
+
+    Integrate the gradient flow of a depth-D diagonal network in mpmath (reduced m-dim dual flow, or --full 2N-dim
+    (u, v) flow) with an implicit Radau IIA scheme. A step budget (--max-steps) stops long runs with advice. Theory:
+    docs/theory/dln.md.
+    """
     from implicitreg import api
 
     digits = _int(args.digits, "--digits")

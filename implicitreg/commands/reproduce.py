@@ -29,19 +29,18 @@ def output_directory(path: str) -> Path:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("reproduce", help="render one of the papers' figures (PNG) and save the data behind it",
-                       description="Recompute one of the papers' experiments, render it (PNG) and save the data "
-                                   "behind it (JSON, CSV), with the bound checks it contains. Gallery: "
-                                   "docs/gallery.md.")
+    from implicitreg.commands import add_command, add_flag, add_instance_option
+
+    p = add_command(sub, "reproduce", _run, help="render one of the papers' figures (PNG) and save the data behind it",
+                    description="Recompute one of the papers' experiments, render it (PNG) and save the data behind "
+                                "it (JSON, CSV), with the bound checks it contains. Gallery: docs/gallery.md.")
     p.add_argument("name", nargs="?", metavar="NAME", help="figure name (see --list)")
-    p.add_argument("--list", action="store_true", help="list the figures and exit")
+    add_flag(p, "--list", "list the figures and exit")
     p.add_argument("--out", default=".", metavar="DIR", help="output directory (created if missing; default .)")
-    p.add_argument("--quick", action="store_true", help="tiny grids: renders in seconds")
-    p.add_argument("--instance", metavar="FILE",
-                   help="run the figure on your own data: a JSON file with A and y (wah-fig1, ms-depth) or X and y "
-                        "(mc-small-init, mc-residual, mc-lr-depth, mc-sharpness-training); numbers read exactly")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout (docs/schema.md)")
-    p.set_defaults(func=_run)
+    add_flag(p, "--quick", "tiny grids: renders in seconds")
+    add_instance_option(p, required=False, text="run the figure on your own data: a JSON file with A and y (wah-fig1, "
+                        "ms-depth) or X and y (mc-small-init, mc-residual, mc-lr-depth, mc-sharpness-training); "
+                        "numbers read exactly")
 
 
 def _run(args) -> int:

@@ -1,25 +1,22 @@
-"""``implicitreg select``: which l1 minimizer gradient flow of depth p selects, x_g(p) = argmin G_p over X_BP."""
+"""``implicitreg select``: which l1 minimizer gradient flow of depth D selects, x_g = argmin G_D over X_BP."""
 from __future__ import annotations
 
 
 def register(sub) -> None:
-    from implicitreg.commands import add_instance_option, add_json_option
+    from implicitreg.commands import add_command, add_depth_option, add_digits_option
 
-    p = sub.add_parser("select", help="the l1 minimizer selected at depth p (x_g(p) = argmin G_p over X_BP; "
-                                      "--depth inf: the analytic centre)",
-                       description="When basis pursuit has a face of minimizers, the limit of gradient flow as "
-                                   "alpha -> 0 is x_g(p) = argmin G_p over that face; it depends on the depth p. "
-                                   "Digits are certified by two precisions. Theory: docs/theory/wah.md.")
-    add_instance_option(p)
-    p.add_argument("--depth", required=True, metavar="P",
-                   help="(required) real depth 2 <= p <= 10000 ('3', '2.5', '5/2') or 'inf' for the analytic centre")
-    p.add_argument("--digits", default="40", metavar="N",
-                   help="significant digits to certify, 1..10000 (default 40)")
-    add_json_option(p)
-    p.set_defaults(func=_run)
+    p = add_command(sub, "select", _run, instance="A")
+    add_depth_option(p, note=", or 'inf' for the analytic centre")
+    add_digits_option(p, "40", "significant digits to certify, 1..10000 (default 40)")
 
 
 def _run(args) -> int:
+    """the l1 minimizer selected at depth D (x_g = argmin G_D over X_BP; --depth inf: the analytic centre)
+
+    When basis pursuit has a face of minimizers, the limit of gradient flow as alpha -> 0 is x_g = argmin G_D over
+    that face (wah.md writes the depth p); it depends on the depth. Digits are certified by two precisions. Theory:
+    docs/theory/wah.md.
+    """
     from implicitreg import api
     from implicitreg.commands import emit
     from implicitreg.commands.limit import _int

@@ -13,39 +13,32 @@ Loss convention: R = (1/n) ||y - X w||^2 with no 1/2 (every sharpness halves und
 """
 from __future__ import annotations
 
-from implicitreg.commands import add_instance_option, add_json_option, emit
+from implicitreg.commands import add_command, add_depth_option, add_digits_option, emit
 from implicitreg.errors import InvalidParameterError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sharpness", help="deep linear networks: lower bound, exact minimum and balanced sharpness",
-                       description="Sharpness (largest Hessian eigenvalue) of depth-L linear networks at minimizers "
-                                   "of R = (1/n)||y - X w||^2: the lower bound S_LB = 2 L a ||w*||^(2-2/L), the exact "
-                                   "minimum over minimizers, the balanced rank-one value and the data constants. "
-                                   "Theory: docs/theory/deep_linear.md.")
-    add_instance_option(p, matrix="X")
-    p.add_argument("--depth", required=True, metavar="L", help="(required) number of trained layers, 2..1000")
-    p.add_argument("--digits", default="20", metavar="N", help="significant digits printed, 1..1000 (default 20)")
-    add_json_option(p)
-    p.set_defaults(func=_run_sharpness)
+    p = add_command(sub, "sharpness", _run_sharpness, instance="X")
+    add_depth_option(p, "deep-linear")
+    add_digits_option(p, "20", "significant digits printed, 1..1000 (default 20)")
 
-    q = sub.add_parser("deep-flow", help="deep linear networks: gradient flow/descent, final sharpness vs bounds",
-                       description="Gradient flow (or gradient descent with --eta) of a depth-L linear network in "
-                                   "float64 from a seeded initialization; reports the final sharpness, the distance "
-                                   "to w*, the alignment and the ratios to the bounds. Exit status 1 when it did "
-                                   "not converge. Theory: docs/theory/deep_linear.md.")
-    add_instance_option(q, matrix="X")
-    q.add_argument("--depth", required=True, metavar="L", help="(required) number of trained layers, 2..1000")
+    q = add_command(sub, "deep-flow", _run_flow, instance="X")
+    add_depth_option(q, "deep-linear")
     q.add_argument("--init", required=True, choices=("small", "residual"),
                    help="(required) small: entries N(0, s^2); residual: I + s/sqrt(L d) N(0,1) with head e_1")
     q.add_argument("--scale", required=True, metavar="S", help="(required) initialization scale s (a float64 value)")
-    q.add_argument("--eta", metavar="ETA", help="run gradient descent with this step (default: gradient flow)")
-    q.add_argument("--steps", default="10000", metavar="N", help="gradient descent steps (default 10000)")
-    q.add_argument("--t-end", default="100000", metavar="T", help="gradient flow time horizon (default 1e5)")
-    q.add_argument("--tol", default="1e-12", metavar="TOL", help="stop when R - R_min <= TOL (default 1e-12)")
-    q.add_argument("--seed", default="0", metavar="K", help="initialization seed (default 0)")
-    add_json_option(q)
-    q.set_defaults(func=_run_flow)
+    for option, default, metavar, text in _FLOW_OPTIONS:
+        q.add_argument(option, default=default, metavar=metavar, help=text)
+
+
+#: the stopping and seeding options of ``deep-flow``: (option, default, metavar, help)
+_FLOW_OPTIONS = (
+    ("--eta", None, "ETA", "run gradient descent with this step (default: gradient flow)"),
+    ("--steps", "10000", "N", "gradient descent steps (default 10000)"),
+    ("--t-end", "100000", "T", "gradient flow time horizon (default 1e5)"),
+    ("--tol", "1e-12", "TOL", "stop when R - R_min <= TOL (default 1e-12)"),
+    ("--seed", "0", "K", "initialization seed (default 0)"),
+)
 
 
 def _int(value: str, name: str) -> int:
@@ -61,6 +54,12 @@ def _facts(data, depth: int) -> dict:
 
 
 def _run_sharpness(args) -> int:
+    """deep linear networks: lower bound, exact minimum and balanced sharpness
+
+    Sharpness (largest Hessian eigenvalue) of depth-L linear networks at minimizers of R = (1/n)||y - X w||^2: the
+    lower bound S_LB = 2 L a ||w*||^(2-2/L), the exact minimum over minimizers, the balanced rank-one value and the
+    data constants. Theory: docs/theory/deep_linear.md.
+    """
     from implicitreg import api
 
     res = api.sharpness(api.load_regression_data(args.instance), depth=args.depth,
@@ -134,6 +133,12 @@ def flow_report(data, depth: int, init: str, scale, seed: int = 0, eta=None, ste
 
 
 def _run_flow(args) -> int:
+    """deep linear networks: gradient flow/descent, final sharpness vs bounds
+
+    Gradient flow (or gradient descent with --eta) of a depth-L linear network in float64 from a seeded
+    initialization; reports the final sharpness, the distance to w*, the alignment and the ratios to the bounds.
+    Exit status 1 when it did not converge. Theory: docs/theory/deep_linear.md.
+    """
     from implicitreg import api
 
     res = api.deep_flow(api.load_regression_data(args.instance), depth=args.depth, init=args.init, scale=args.scale,

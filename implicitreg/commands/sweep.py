@@ -13,13 +13,16 @@ from implicitreg.errors import InvalidParameterError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sweep", help="run a sweep spec on a Dask cluster into a resumable Parquet dataset",
-                       description="Run a sweep spec (TOML or JSON, see docs/sweeps.md) on dask.distributed; results "
-                                   "go to a Parquet dataset under --out, one row per task; rerunning skips the "
-                                   "finished tasks.")
+    from implicitreg.commands import add_command, add_flag
+
+    p = add_command(sub, "sweep", _run, json_option=False,
+                    help="run a sweep spec on a Dask cluster into a resumable Parquet dataset",
+                    description="Run a sweep spec (TOML or JSON, see docs/sweeps.md) on dask.distributed; results go "
+                                "to a Parquet dataset under --out, one row per task; rerunning skips the finished "
+                                "tasks.")
     p.add_argument("spec", nargs="?", metavar="SPEC", help="sweep spec file (.toml or .json)")
     p.add_argument("--out", metavar="DIR", help="dataset folder (created if missing; required to run)")
-    p.add_argument("--quick", action="store_true", help="apply the spec's [quick] sizes (CI)")
+    add_flag(p, "--quick", "apply the spec's [quick] sizes (CI)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="address of an existing Dask scheduler (tcp://host:8786); default: a LocalCluster")
     p.add_argument("--workers", type=int, metavar="N",

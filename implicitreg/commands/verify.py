@@ -9,13 +9,16 @@ def register(sub) -> None:
     from implicitreg.proofs.verify import suite_names
 
     names = ", ".join(suite_names())
-    p = sub.add_parser(
-        "verify", help="run every stated theorem on built-in instances (or on --instance FILE); a table of verdicts",
+    from implicitreg.commands import add_alpha_convention_option, add_command, add_depth_option, add_flag
+
+    p = add_command(
+        sub, "verify", _run, json_option=False,
+        help="run every stated theorem on built-in instances (or on --instance FILE); a table of verdicts",
         description="Run every stated theorem on built-in instances (or decide each on --instance FILE). Prints a "
                     "summary per theorem, then one row per check (theorem, instance, depth, result, obs/bound = "
                     f"observed / bound). Exit status 1 when a check fails. Suites: {names}. Statements: "
                     "docs/theory/.")
-    p.add_argument("--thorough", action="store_true", help="more instances, finer alpha grids (slower)")
+    add_flag(p, "--thorough", "more instances, finer alpha grids (slower)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--wide", action="store_const", dest="output", const="wide",
                      help="every column: provenance, alpha range, observed, bound, margin, slopes, notes")
@@ -33,13 +36,11 @@ def register(sub) -> None:
                    help="run the suites on an existing Dask cluster (tcp://HOST:8786; docs/sweeps.md)")
     p.add_argument("--instance", metavar="FILE", help="decide every theorem on this instance ({'A', 'y'} for "
                    "diagonal networks, {'X', 'y'} for deep linear networks; exact entries)")
-    p.add_argument("--depth", nargs="+", metavar="D", help="with --instance: depths (default 2 3; real D allowed "
-                   "for diagonal networks)")
+    add_depth_option(p, "either", required=False, nargs="+", note="; with --instance: the depths (default 2 3)")
     p.add_argument("--alpha-range", metavar="LO:HI", help="with --instance: initialization scales (default "
                    "1e-30:1e-4; for deep linear networks the init scale s, default 1/100:1/10)")
-    p.add_argument("--alpha-convention", choices=("product", "factor"), default="product",
-                   help="with --instance: alpha = u(0)^D (product, default) or u(0) (factor)")
-    p.set_defaults(func=_run, output="table")
+    add_alpha_convention_option(p, note="with --instance: alpha = u(0)^D (product, default) or u(0) (factor)")
+    p.set_defaults(output="table")
 
 
 def _run(args) -> int:

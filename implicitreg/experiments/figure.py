@@ -447,12 +447,6 @@ def check_against(data: FigureData, panel: str, series: str, theorem, bound, xs,
 
 
 
-def as_mpf(q) -> mpmath.mpf:
-    from implicitreg.numerics.precision import mpf_from
-
-    return mpf_from(q)
-
-
 
 def decades(top: int, bottom: int, quick_points=None) -> list[str]:
     """10^-top, ..., 10^-bottom as exact decimal strings ("1" for 10^0): every decade, or ``quick_points``

@@ -71,14 +71,14 @@ def measure_point(inst, ref, p: Fraction, k: int, setup: str, digits: int = 80) 
     """The authors' float64 set-up and the certified error at alpha^p = 1e-k, and whether they agree."""
     import numpy as np
 
-    from implicitreg.experiments.figure import as_mpf
+    from implicitreg.numerics.precision import mpf_from
     from implicitreg.numerics.dual_limit import gradient_flow_limit
     from implicitreg.numerics.float64_limit import integrated_flow_limit
 
     a = _decade(k)
     r = gradient_flow_limit(inst, p, a, alpha_convention="product", digits=digits)
     with mpmath.workdps(r.dps):
-        err = mpmath.sqrt(mpmath.fsum((v - as_mpf(w)) ** 2 for v, w in zip(r.x, ref)))
+        err = mpmath.sqrt(mpmath.fsum((v - mpf_from(w)) ** 2 for v, w in zip(r.x, ref)))
     f = integrated_flow_limit(inst.A_float(), inst.y_float(), float(p), float(Fraction(a)), setup=setup)
     ref64 = np.array([float(v) for v in ref])
     e64 = float(np.linalg.norm(f.x - ref64)) if np.all(np.isfinite(f.x)) else None

@@ -284,12 +284,10 @@ def _mc_sharpness_figure(name: str, init: str, quick: bool, progress: Progress, 
 def mc_small_init(quick: bool, progress: Progress, instance=None) -> FigureData:
     import numpy as np
 
-    if quick:
-        return _mc_sharpness_figure("mc-small-init", "small", quick, progress, n=50, d=5, depths=(2, 3, 5, 10),
-                                    scales=[0.25, 0.4], eta=0.02, steps=1500, reps=1, upper=True, data_xy=instance)
-    return _mc_sharpness_figure("mc-small-init", "small", quick, progress, n=50, d=5, depths=(2, 3, 5, 10),
-                                scales=[float(v) for v in np.linspace(0.25, 0.6, 10)], eta=0.02, steps=10000,
-                                reps=20, upper=True, data_xy=instance)
+    grid = dict(scales=[0.25, 0.4], steps=1500, reps=1) if quick else \
+        dict(scales=[float(v) for v in np.linspace(0.25, 0.6, 10)], steps=10000, reps=20)
+    return _mc_sharpness_figure("mc-small-init", "small", quick, progress, n=50, d=5, depths=(2, 3, 5, 10), eta=0.02,
+                                upper=True, data_xy=instance, **grid)
 
 
 @figure("mc-residual", "MC: sharpness after training from a residual initialization, with the lower bound",
@@ -300,12 +298,10 @@ def mc_small_init(quick: bool, progress: Progress, instance=None) -> FigureData:
 def mc_residual(quick: bool, progress: Progress, instance=None) -> FigureData:
     import numpy as np
 
-    if quick:
-        return _mc_sharpness_figure("mc-residual", "residual", quick, progress, n=50, d=5, depths=(5, 10, 20, 40),
-                                    scales=[0.0, 1.0], eta=0.02, steps=1500, reps=1, upper=False, data_xy=instance)
+    grid = dict(scales=[0.0, 1.0], steps=1500, reps=1) if quick else \
+        dict(scales=[float(v) for v in np.linspace(0, 1.7, 10)], steps=4000, reps=20)
     return _mc_sharpness_figure("mc-residual", "residual", quick, progress, n=50, d=5, depths=(5, 10, 20, 40),
-                                scales=[float(v) for v in np.linspace(0, 1.7, 10)], eta=0.02, steps=4000, reps=20,
-                                upper=False, data_xy=instance)
+                                eta=0.02, upper=False, data_xy=instance, **grid)
 
 
 @figure("mc-underdetermined", "MC: the underdetermined case n < d (w* = minimum-norm solution)",
@@ -316,13 +312,10 @@ def mc_residual(quick: bool, progress: Progress, instance=None) -> FigureData:
 def mc_underdetermined(quick: bool, progress: Progress) -> FigureData:
     import numpy as np
 
-    if quick:
-        return _mc_sharpness_figure("mc-underdetermined", "small", quick, progress, n=15, d=20, depths=(5,),
-                                    scales=[0.165, 0.23, 0.295], eta=0.01, steps=2000, reps=1, upper=True, n_test=50,
-                                    tol=1e-8)
-    return _mc_sharpness_figure("mc-underdetermined", "small", quick, progress, n=15, d=20, depths=(5,),
-                                scales=[float(v) for v in np.linspace(0.1, 0.36, 9)], eta=0.01, steps=4000,
-                                reps=20, upper=True, n_test=500, tol=1e-8)
+    grid = dict(scales=[0.165, 0.23, 0.295], steps=2000, reps=1, n_test=50) if quick else \
+        dict(scales=[float(v) for v in np.linspace(0.1, 0.36, 9)], steps=4000, reps=20, n_test=500)
+    return _mc_sharpness_figure("mc-underdetermined", "small", quick, progress, n=15, d=20, depths=(5,), eta=0.01,
+                                upper=True, tol=1e-8, **grid)
 
 
 # ============================================================================================

@@ -5,8 +5,9 @@ from typing import Sequence
 
 import mpmath
 
-from implicitreg.experiments.figure import (FIGURES, Curve, FigureData, Panel, Progress, as_mpf, bound_provenance,
+from implicitreg.experiments.figure import (FIGURES, Curve, FigureData, Panel, Progress, bound_provenance,
                                             check_against, decades, figure, tail_fit)
+from implicitreg.numerics.precision import mpf_from
 
 
 # ============================================================================================
@@ -55,7 +56,7 @@ def _ms_series(data: FigureData, panel: str, series: str, inst, depth, alphas: S
         r = gradient_flow_limit(inst, D, a, alpha_convention="product", digits=digits)
         post = EC.posterior_constants(r, sc)
         with mpmath.workdps(r.dps):
-            diff = [v - as_mpf(x) for v, x in zip(r.x, sc.x_star)]
+            diff = [v - mpf_from(x) for v, x in zip(r.x, sc.x_star)]
             e1 = mpmath.fsum(abs(v) for v in diff)
             einf = max(abs(v) for v in diff)
         vals = {"alpha": Fraction(a), "rho": sc.rho, "K2": sc.K2, "n": sc.n, "D": D}

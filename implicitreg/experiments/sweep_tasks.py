@@ -31,6 +31,8 @@ from functools import lru_cache
 import mpmath
 from mpmath import mpf
 
+from implicitreg.numerics.precision import mpf_from
+
 SLOPE_TOL = Fraction(2, 100)
 #: a fitted rate needs every point certified to this many significant digits (else the row is undecided)
 MIN_FIT_DIGITS = 3
@@ -159,12 +161,6 @@ def _frac(text: str) -> Fraction:
     return parse_exact(text, "value")
 
 
-def _mp(q) -> mpf:
-    if isinstance(q, Fraction):
-        return mpf(q.numerator) / q.denominator
-    return mpf(q)
-
-
 def _dec(x, digits: int) -> str | None:
     """x as a decimal string with ``digits`` significant digits (None when x is None)."""
     if x is None:
@@ -263,7 +259,7 @@ class _Diagonal:
             return self.alpha
         lim = self.limit()
         with mpmath.workdps(lim.dps):
-            return lim.alpha_product if convention == "product" else lim.alpha_product ** (1 / _mp(self.D))
+            return lim.alpha_product if convention == "product" else lim.alpha_product ** (1 / mpf_from(self.D))
 
     def _accuracy(self, lim):
         with mpmath.workdps(lim.dps):
@@ -281,10 +277,10 @@ class _Diagonal:
         acc = self._accuracy(lim)
         with mpmath.workdps(lim.dps):
             if what == "objective_gap":
-                M = _mp(self.bp.l1_norm)
+                M = mpf_from(self.bp.l1_norm)
                 v = mpmath.fsum(abs(u) for u in lim.x) - M
                 return v, _digits_of(v, mpmath.fsum(acc))
-            xs = [_mp(q) for q in self.sc.x_star]
+            xs = [mpf_from(q) for q in self.sc.x_star]
             h = [u - w for u, w in zip(lim.x, xs)]
             if what in ("err_l1", "err_l1_over_alpha"):
                 v = mpmath.fsum(abs(u) for u in h)
@@ -337,7 +333,7 @@ class _Diagonal:
         bp = self.bp
         f = {"unique": bp.unique, "support_size": len(bp.support), "depth": self.D, "consistent": True,
              "M": bp.l1_norm, "S_complement": self.inst.N - len(bp.support), "rho": bp.rho_maximal_support,
-             "alpha": _mp(self.alpha_in(convention))}
+             "alpha": mpf_from(self.alpha_in(convention))}
         if self.unique():
             from implicitreg.numerics.error_constants import alpha_zero_d2
 
@@ -477,7 +473,7 @@ def _fit_task(content, row, th=None, b=None):
             subs = {s: sympy.Rational(D.numerator, D.denominator) if s.name in ("p", "D") else
                     sympy.Rational(facts["rho"].numerator, facts["rho"].denominator) for s in expo.free_symbols}
             predicted = mpf(sympy.N(expo.subs(subs), digits))
-        tol = _mp(SLOPE_TOL)
+        tol = mpf_from(SLOPE_TOL)
         ok = abs(slope - predicted) <= tol
     row.update(observed=_dec(slope, 6), observed_digits=6, bound=_dec(predicted, digits),
                ratio=_dec(slope - predicted, 4), observed_f=_float(slope), bound_f=_float(predicted),
@@ -520,7 +516,7 @@ def _kink_bound_task(content, row, th, b):
     conv = convention_of(th.name)
     with mpmath.workdps(content["digits"] + 20):
         a = _frac(content["alpha"]) if conv == content["alpha_convention"] else (
-            lim.alpha_product if conv == "product" else lim.alpha_product ** (1 / _mp(D)))
+            lim.alpha_product if conv == "product" else lim.alpha_product ** (1 / mpf_from(D)))
         values = {"alpha": a, "epsilon": eps, "p": D, "D": D}
         obs = err / lim.alpha_product if b.lhs.endswith("alpha^p") else err
         bound = b.evaluate(content["digits"] + 10, **{s.name: values[s.name] for s in b.symbols})
@@ -543,7 +539,7 @@ def _kink_error_task(content, row):
     err, d, lim = _kink_error(content)
     with mpmath.workdps(content["digits"] + 10):
         es = transition_scale(lim.depth, _frac(content["alpha"]), alpha_convention=content["alpha_convention"])
-        e = _mp(eps) / es
+        e = mpf_from(eps) / es
         prof = collapse_profile(lim.depth, e)
         ratio = err / prof
     row.update(theorem="WAH-kink-transition", bound_name="collapse_profile", side="limit", provenance="derived",

@@ -5,13 +5,13 @@ from typing import Sequence
 
 import mpmath
 
-from implicitreg.experiments.figure import (FIGURES, Curve, FigureData, Marker, Panel, Progress, as_mpf, bound_curve,
+from implicitreg.experiments.figure import (FIGURES, Curve, FigureData, Marker, Panel, Progress, bound_curve,
                                             bound_provenance, check_against, decades, figure, log_grid, tail_fit)
 from implicitreg.numerics.precision import mpf_from
 
 
 def _l2(x, ref) -> mpmath.mpf:
-    return mpmath.sqrt(mpmath.fsum((as_mpf(a) - as_mpf(b)) ** 2 for a, b in zip(x, ref)))
+    return mpmath.sqrt(mpmath.fsum((mpf_from(a) - mpf_from(b)) ** 2 for a, b in zip(x, ref)))
 
 
 def _limit_errors(instance, depth, alphas: Sequence[str], reference, progress: Progress, digits: int = 20):
@@ -256,7 +256,7 @@ def _thm_c_distance(data: FigureData, inst, p, panel, series, xs, errs, results)
     vals, ok = [], []
     for x_ax, r in zip(xs, results):
         with mpmath.workdps(r.dps):
-            a_factor = r.alpha_product ** (mpmath.mpf(1) / as_mpf(p))  # WAH states Thm C per factor
+            a_factor = r.alpha_product ** (mpmath.mpf(1) / mpf_from(p))  # WAH states Thm C per factor
             X1 = mpmath.fsum(abs(v) for v in r.x)
         facts = {"depth": p, "consistent": True, "M": bp.value}  # y in range(A): Instance checked it exactly
         # WAH-C's hypotheses from theory.selection; the p = 2 bound also needs log(1/alpha^2) > 0

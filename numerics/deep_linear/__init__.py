@@ -41,7 +41,7 @@ Initializations and data follow the authors' code: :func:`small_init`, :func:`re
 """
 from __future__ import annotations
 
-from implicitreg.numerics.deep_linear._arrays import (_is_mp, _sqrt, _norm, _zero_like, to_mp, _mpf, to_float, _eye,
+from implicitreg.numerics.deep_linear._arrays import (_is_mp, _sqrt, _norm, _zero_like, to_mp, to_float, _eye,
                                                       _mp_matrix, symmetric_eigenvalues, symmetric_eigh,
                                                       symmetric_sqrt, _as, _check_depth)  # noqa: F401
 from implicitreg.numerics.deep_linear.data import (RegressionData, _convert, DataConstants, data_constants,

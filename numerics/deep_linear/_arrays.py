@@ -38,11 +38,9 @@ def to_mp(a) -> np.ndarray:
     a = np.asarray(a, dtype=object)
     out = np.empty(a.shape, dtype=object)
     for idx, v in np.ndenumerate(a):
-        out[idx] = _mpf(v)
+        out[idx] = mpf_from(v)
     return out
 
-
-_mpf = mpf_from  # any exact or decimal value -> mpf at the working precision
 
 
 def to_float(a) -> np.ndarray:

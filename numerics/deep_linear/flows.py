@@ -16,7 +16,8 @@ import numpy as np
 import scipy.integrate
 
 from implicitreg.errors import InvalidParameterError
-from implicitreg.numerics.deep_linear._arrays import _is_mp, _mpf, to_mp
+from implicitreg.numerics.deep_linear._arrays import _is_mp, to_mp
+from implicitreg.numerics.precision import mpf_from
 from implicitreg.numerics.deep_linear.data import RegressionData
 from implicitreg.numerics.deep_linear.model import DeepLinearNetwork, excess_loss, flatten, gradient, hessian, unflatten
 
@@ -88,9 +89,9 @@ def gradient_flow(net0: DeepLinearNetwork, data: RegressionData, t_end, *, rtol=
         return (-hessian(unflatten(as_arr(theta), net0), data)).tolist()
 
     with mpmath.workdps(dps):
-        res = integrate(lambda t, y: list(fun(t, as_arr(y))), (0, _mpf(t_end)), list(flatten(net0)),
-                        jac=None if method == "rk45" else jac, method=method, rtol=_mpf(rtol), atol=_mpf(atol),
-                        dps=dps, max_steps=max_steps, t_eval=None if stop is not None else [_mpf(t_end)], stop=stop)
+        res = integrate(lambda t, y: list(fun(t, as_arr(y))), (0, mpf_from(t_end)), list(flatten(net0)),
+                        jac=None if method == "rk45" else jac, method=method, rtol=mpf_from(rtol), atol=mpf_from(atol),
+                        dps=dps, max_steps=max_steps, t_eval=None if stop is not None else [mpf_from(t_end)], stop=stop)
         net = unflatten(to_mp(as_arr(res.y[-1])), net0)
     return DeepFlowResult(net=net, t=res.t[-1], status=res.status, message=res.message, nfev=res.nfev,
                           nsteps=res.nsteps, integrator=f"numerics.flow.integrate ({method}, {dps} digits)")
@@ -145,7 +146,7 @@ def deep_gradient_descent(net0: DeepLinearNetwork, data: RegressionData, eta, st
         raise InvalidParameterError(f"eta must be > 0, got {eta}")
     net = net0
     mp = _is_mp(net0.weights[0])
-    eta = _mpf(eta) if mp else float(eta)
+    eta = mpf_from(eta) if mp else float(eta)
     for step in range(1, steps + 1):
         G = gradient(net, data)
         net = net.with_weights([W - eta * g for W, g in zip(net.weights, G)])

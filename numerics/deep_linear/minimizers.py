@@ -10,9 +10,10 @@ from typing import Sequence
 import numpy as np
 
 from implicitreg.errors import InvalidParameterError
-from implicitreg.numerics.deep_linear._arrays import (_as, _check_depth, _eye, _is_mp, _mpf, _norm, _sqrt, to_float,
+from implicitreg.numerics.deep_linear._arrays import (_as, _check_depth, _eye, _is_mp, _norm, _sqrt, to_float,
                                                       to_mp)
 from implicitreg.numerics.deep_linear.model import DeepLinearNetwork
+from implicitreg.numerics.precision import mpf_from
 
 
 def _unit_vectors(widths: Sequence[int], rng, kind: str):
@@ -43,7 +44,7 @@ def aligned_minimizer(w_star: np.ndarray, depth: int, t, widths: Sequence[int] |
     wn = _norm(w_star)
     if wn == 0:
         raise InvalidParameterError("w* = 0: the aligned minimizer needs ||w*|| > 0")
-    t = _mpf(t) if kind == "mp" else float(t)
+    t = mpf_from(t) if kind == "mp" else float(t)
     if not t > 0:
         raise InvalidParameterError(f"t must be > 0, got {t}")
     if rng is None:

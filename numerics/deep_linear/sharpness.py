@@ -15,6 +15,7 @@ from implicitreg.numerics.deep_linear._arrays import (_as, _check_depth, _is_mp,
                                                       symmetric_eigh, symmetric_sqrt, to_mp)
 from implicitreg.numerics.deep_linear.data import RegressionData
 from implicitreg.numerics.deep_linear.model import DeepLinearNetwork, end_to_end_metric, hessian, hessian_vector_product
+from implicitreg.numerics.golden_section import golden_section
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,25 +181,9 @@ def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpne
         while f(hi) <= f(mid) and step < 1e4:
             step *= 2
             hi = mid + step
-        invphi = (mpmath.sqrt(5) - 1) / 2
-        x1, x2 = hi - invphi * (hi - lo), lo + invphi * (hi - lo)
-        f1, f2 = f(x1), f(x2)
-        target = mpmath.mpf(10) ** (-dps - 2)
-        it = 0
-        while hi - lo > target:
-            it += 1
-            if f1 <= f2:
-                hi, x2, f2 = x2, x1, f1
-                x1 = hi - invphi * (hi - lo)
-                f1 = f(x1)
-            else:
-                lo, x1, f1 = x1, x2, f2
-                x2 = lo + invphi * (hi - lo)
-                f2 = f(x2)
-        logt = x1 if f1 <= f2 else x2
-        best = min(f1, f2)
+        g = golden_section(f, lo, hi, width=mpmath.mpf(10) ** (-dps - 2))
     with mpmath.workdps(dps):
-        return MinSharpness(value=+best, t=+mpmath.exp(logt), log_t_width=+(hi - lo), iterations=it)
+        return MinSharpness(value=+g.fx, t=+mpmath.exp(g.x), log_t_width=+(g.hi - g.lo), iterations=g.iterations)
 
 
 def balanced_sharpness(data: RegressionData, depth: int, dps: int = 30) -> Any:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import signal
 import sys
 import threading
@@ -533,6 +534,70 @@ def _balanced_skeleton(w, L):
     return R, r
 
 
+def _integer_poly(p) -> list[int]:
+    """p (Fractions, highest degree first) times the lcm of its denominators: the same signs everywhere."""
+    den = math.lcm(*(c.denominator for c in p))
+    return [int(c * den) for c in p]
+
+
+def _sign_at(Q: list[int], t: Fraction) -> int:
+    """The sign of Q(t), t = a/b (b > 0), as the sign of the integer sum_i Q_i a^(n-i) b^i (no fractions)."""
+    a, b = t.numerator, t.denominator
+    n = len(Q) - 1
+    value = sum(Qi * a ** (n - i) * b ** i for i, Qi in enumerate(Q))
+    return (value > 0) - (value < 0)
+
+
+def _changes(seq: list[list[int]], t: Fraction) -> int:
+    signs = [v for v in (_sign_at(Q, t) for Q in seq) if v]
+    return sum(1 for a, b in zip(signs, signs[1:]) if a != b)
+
+
+def _largest_root(poly, width: Fraction) -> tuple[Fraction, Fraction]:
+    """An exact [a, b] with b - a <= width holding the largest real root of ``poly``.
+
+    The search starts at the power of two 2^k >= 2 max_i |c_i / c_0|^(1/i) (Fujiwara's bound on every root), so its
+    cost follows the roots, not the size of the coefficients; Sturm bisection isolates the largest root (exactly one
+    distinct root in (a, b], none above b), then bisection on the sign of the square-free part alone refines it (its
+    root there is simple: the sign of q(b) holds on (root, b], the other sign just below). All signs are evaluated
+    in integers (``_sign_at``)."""
+    sturm = lp.sturm_sequence(poly)
+    seq = [_integer_poly(p) for p in sturm]
+    q = sturm[0]
+    k = 0
+    for i, c in enumerate(q[1:], start=1):
+        r = abs(c / q[0])
+        if r:  # r < 2^(bits(num) - bits(den) + 1), so 2^(k i) >= r for this k
+            k = max(k, -(-(r.numerator.bit_length() - r.denominator.bit_length() + 1) // i))
+    big = Fraction(2) ** (k + 1)
+    above = _changes(seq, big)
+    lo_, hi_ = -big, big
+    n_lo = _changes(seq, lo_)
+    if n_lo - above == 0:
+        raise CheckFailure("sharpness", "the characteristic polynomial has no real root")  # pragma: no cover
+    while n_lo - above > 1:  # more than one root in (lo, hi]: isolate the largest
+        mid = (lo_ + hi_) / 2
+        n_mid = _changes(seq, mid)
+        if n_mid - above > 0:
+            lo_, n_lo = mid, n_mid
+        else:
+            hi_ = mid
+    Q = seq[0]
+    s_hi = _sign_at(Q, hi_)
+    if s_hi == 0:
+        return hi_, hi_
+    while hi_ - lo_ > width:
+        mid = (lo_ + hi_) / 2
+        s_mid = _sign_at(Q, mid)
+        if s_mid == 0:
+            return mid, mid
+        if s_mid == s_hi:
+            hi_ = mid
+        else:
+            lo_ = mid
+    return lo_, hi_
+
+
 def _ball_scaled(obj, where: str, scale: Fraction) -> None:
     """A ball whose radius is capped relative to ``scale`` (the margin S - S_LB may be 0: capped by |S|)."""
     a, b = read_ball(obj, where)
@@ -581,7 +646,7 @@ def _check_deep_balanced(cert, out, Sigma, w, n, d, L) -> None:
     # lambda_max(B) >= trace(B)/d > 0 (B is similar to Sigma^(1/2) M0 Sigma^(1/2), positive definite), so this width
     # is at most 10^-(dps-5) relative
     width = sum((B[i][i] for i in range(d)), Fraction(0)) / d / 10 ** (dps - 5)
-    a_, b_ = lp.largest_root_interval(poly, width)
+    a_, b_ = _largest_root(poly, width)
     a_ray = sum((w[i] * Sigma[i][j] * w[j] for i in range(d) for j in range(d)), Fraction(0)) / wn2
     bound = cert["bound"]
     tree = theorems.bind(bound["name"], bound["side"], None, bound["expr"], {theorems.MC_LB[0]: (

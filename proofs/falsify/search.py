@@ -8,6 +8,7 @@ from typing import Sequence
 
 from implicitreg.errors import CertificateError, HypothesisNotMetError, ImplicitRegError, InvalidParameterError
 from implicitreg.numerics.exact import parse_exact
+from implicitreg.numerics.golden_section import golden_section
 from implicitreg.proofs.falsify.certificate import refutation_certificate
 from implicitreg.proofs.falsify.conjecture import conjecture, hypotheses, problem_of
 from implicitreg.proofs.falsify.constants import (DEEP_SEED, DEFAULT_ASSUME, DEFAULT_ASSUME_DEEP, FAMILIES, MAX_BUDGET,
@@ -143,23 +144,6 @@ def _hypothesis_phase(ev, inst_st, lo, hi, budget, seed):
     return None
 
 
-def _golden(f, a, b, steps):
-    """Maximize f on [a, b] by golden-section search (``steps`` evaluations); returns (x, f(x))."""
-    g = (math.sqrt(5) - 1) / 2
-    x1, x2 = b - g * (b - a), a + g * (b - a)
-    f1, f2 = f(x1), f(x2)
-    for _ in range(steps):
-        if f1 >= f2:
-            b, x2, f2 = x2, x1, f1
-            x1 = b - g * (b - a)
-            f1 = f(x1)
-        else:
-            a, x1, f1 = x1, x2, f2
-            x2 = a + g * (b - a)
-            f2 = f(x2)
-    return (x1, f1) if f1 >= f2 else (x2, f2)
-
-
 def _alpha_at(t: float, lo: Fraction, hi: Fraction) -> Fraction:
     """alpha = 10^t rounded to two significant digits, clipped to [lo, hi]."""
     e = math.floor(t)
@@ -183,7 +167,7 @@ def _local_phase(ev, lo, hi, budget, entries: bool = True):
             return pr.score if pr is not None else -1e9
 
         try:
-            t, _ = _golden(f, tlo, thi, 16)
+            t = golden_section(f, tlo, thi, maximize=True, steps=16).x
             alpha = _alpha_at(t, lo, hi)
             cur = ev(inst, alpha)
             if cur is None or not entries:

@@ -211,8 +211,8 @@ def _selection_rows(insts) -> list[Verdict]:
 def _limit_rows(insts) -> list[Verdict]:
     """Thm D at alpha^p = 1e-30 within the Thm E rate, and Thm A's KKT condition."""
     from implicitreg.numerics.basis_pursuit import l1_minimizer
-    from implicitreg.numerics.dual_limit import gradient_flow_limit
     from implicitreg.numerics.exact import nullspace
+    from implicitreg.numerics.limit import limit
     from implicitreg.numerics.selection import kkt_residual, selection_errors
 
     rows = []
@@ -229,11 +229,11 @@ def _limit_rows(insts) -> list[Verdict]:
                                 f"{fmt(c24)} * (alpha^p)^{pred}", fmt(c30 / c24), bool(ok),
                                 slope_predicted=str(pred)))
     for depth in (2, 3):
-        L = gradient_flow_limit(insts["line"], depth, "1e-6", alpha_convention="product", digits=40)
+        lim = limit(insts["line"], depth, "1e-6", alpha_convention="product", digits=40)
         with mpmath.workdps(60):
-            r = kkt_residual(insts["line"], L.x, depth, "1e-6")
+            r = kkt_residual(insts["line"], lim.x, depth, "1e-6")
             d = nullspace([list(row) for row in insts["line"].A])[0]
-            off = [x + mpmath.mpf("1e-10") * (mpf_from(v)) for x, v in zip(L.x, d)]
+            off = [x + mpmath.mpf("1e-10") * (mpf_from(v)) for x, v in zip(lim.x, d)]
             r_off = kkt_residual(insts["line"], off, depth, "1e-6")
         ok = kkt_ok(r, r_off)
         rows.append(Verdict("WAH-A2" if depth == 2 else "WAH-A", "standard" if depth == 2 else "derived", "line",
@@ -333,8 +333,8 @@ def _thm_c_rows(thorough: bool) -> list[Verdict]:
     import random
 
     from implicitreg.numerics.basis_pursuit import l1_minimizer, support_pinv_norm
-    from implicitreg.numerics.dual_limit import gradient_flow_limit
     from implicitreg.numerics.instance import Instance
+    from implicitreg.numerics.limit import limit
     from implicitreg.theory.selection import THM_C
 
     rng = random.Random(7)
@@ -355,9 +355,9 @@ def _thm_c_rows(thorough: bool) -> list[Verdict]:
         M = bp.value
         for depth in (2, 3, Fraction(5, 2)):
             for alpha in ("1e-1", "1e-2"):  # per-factor
-                L = gradient_flow_limit(inst, depth, alpha, alpha_convention="factor", digits=25)
+                lim = limit(inst, depth, alpha, alpha_convention="factor", digits=25)
                 with mpmath.workdps(40):
-                    x1 = mpmath.fsum(abs(v) for v in L.x)
+                    x1 = mpmath.fsum(abs(v) for v in lim.x)
                     gap = x1 - mpf_from(M)
                     name = "objective_2" if depth == 2 else "objective_p"
                     b = THM_C.bound(name).evaluate(40, alpha=Fraction(alpha), p=depth, N=N, X1=x1,
@@ -372,7 +372,7 @@ def _thm_c_rows(thorough: bool) -> list[Verdict]:
                         if norm is not None and bp.rho < 1:
                             kap = THM_C.bound("kappa_lower").evaluate(40, rho=bp.rho, K2=norm)
                             dist = mpmath.fsum(abs(u - mpf_from(v))
-                                               for u, v in zip(L.x, bp.x))
+                                               for u, v in zip(lim.x, bp.x))
                             bd = THM_C.bound("distance").evaluate(40, gap=max(gap, 0), kappa=kap)
                             worst_d = max(worst_d, dist / bd if bd else mpmath.inf)
                 checked += 1
@@ -385,9 +385,20 @@ def _thm_c_rows(thorough: bool) -> list[Verdict]:
     return rows
 
 
+def _kink_limit(eps, depth, alpha_product, digits: int = 20):
+    """(x_inf, ||x_inf - x*||_2) on the kink A = [1, 1 - eps] by the one entry point's closed form (the kink's
+    one-dimensional dual equation, certified at two precisions)."""
+    from implicitreg.numerics import kink
+    from implicitreg.numerics.limit import limit
+
+    lim = limit(kink.kink_instance(eps), depth, alpha_product, method="closed-form", alpha_convention="product",
+                digits=digits)
+    return lim, kink.kink_error(lim.x, eps)
+
+
 def _kink_rows(thorough: bool) -> list[Verdict]:
     from implicitreg.numerics import kink
-    from implicitreg.numerics.dual_limit import gradient_flow_limit
+    from implicitreg.numerics.limit import limit
     from implicitreg.proofs.derivations import selection as der
     from implicitreg.theory.selection import KINK_CONSTANT
 
@@ -396,13 +407,13 @@ def _kink_rows(thorough: bool) -> list[Verdict]:
     with mpmath.workdps(40):
         c = kink.limit_constant(e, depth)
     sym = KINK_CONSTANT.bound("constant").evaluate(30, p=depth, epsilon=Fraction(e))
-    lim = kink.kink_limit(e, depth, "1e-40", alpha_convention="product")
-    flow = gradient_flow_limit(kink.kink_instance(e), depth, "1e-40", alpha_convention="product", digits=20)
+    closed, closed_err = _kink_limit(e, depth, "1e-40")
+    flow = limit(kink.kink_instance(e), depth, "1e-40", method="newton", alpha_convention="product", digits=20)
     with mpmath.workdps(30):
         flow_err = mpmath.sqrt((flow.x[0] - 1) ** 2 + flow.x[1] ** 2) / flow.alpha_product
     # the spec prints 8 significant digits: agreement to half a unit in the last printed place
-    ok = abs(c - mpmath.mpf(spec)) <= mpmath.mpf("5e-6") and _rel(sym, c) <= 1e-25 and _rel(lim.error / lim.alpha_product, c) <= 1e-12 \
-        and _rel(flow_err, c) <= 1e-12
+    ok = abs(c - mpmath.mpf(spec)) <= mpmath.mpf("5e-6") and _rel(sym, c) <= 1e-25 and \
+        _rel(closed_err / closed.alpha_product, c) <= 1e-12 and _rel(flow_err, c) <= 1e-12
     rows.append(Verdict("WAH-kink-constant", "derived", f"kink eps = {e}", str(depth), "alpha^p = 1e-40",
                         fmt(flow_err, 12), f"{fmt(c, 12)} (spec {spec})", fmt(_rel(flow_err, c)), bool(ok),
                         note="limit constant: closed form = SymPy statement = 1-D dual = engine flow limit, 8+ digits"))
@@ -413,7 +424,7 @@ def _kink_rows(thorough: bool) -> list[Verdict]:
         with mpmath.workdps(40):
             ratios = []
             for ap in ("1e-20", "1e-200"):
-                err = kink.kink_limit(e, 2, ap, alpha_convention="product").error
+                err = _kink_limit(e, 2, ap)[1]
                 stmt = KINK_P2.bound("asymptotic").evaluate(40, alpha=mpmath.sqrt(mpmath.mpf(ap)), epsilon=Fraction(e))
                 ratios.append(err / stmt)
             ok = abs(ratios[-1] - 1) < mpmath.mpf("1e-6") and abs(ratios[-1] - 1) < abs(ratios[0] - 1)
@@ -449,9 +460,9 @@ def _kink_rows(thorough: bool) -> list[Verdict]:
     worst = mpmath.mpf(0)
     for depth in (2, 3, 4):
         for ap in ("1e-3", "1e-30"):
-            r0 = kink.kink_limit(0, depth, ap, alpha_convention="product")
+            r0, _ = _kink_limit(0, depth, ap, digits=45)
             worst = max(worst, max(abs(v - mpmath.mpf("0.5")) for v in r0.x))
-    small = kink.kink_limit(Fraction(1, 10 ** 40), 3, "1e-30", alpha_convention="product").error
+    small = _kink_limit(Fraction(1, 10 ** 40), 3, "1e-30")[1]
     ok = worst <= mpmath.mpf("1e-40") and abs(small - 1 / mpmath.sqrt(2)) <= mpmath.mpf("1e-6") and \
         all(s.holds for s in der.kink_steps())
     rows.append(Verdict("WAH-kink-continuity", "derived", "kink eps = 0 and 1e-40", "2, 3, 4", "alpha^p = 1e-3, 1e-30",
