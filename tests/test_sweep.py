@@ -13,21 +13,15 @@ import pytest
 
 from implicitreg.experiments.sweep import run_sweep
 from implicitreg.experiments.sweep_spec import expand, load_spec
-from implicitreg.experiments.sweep_store import RUN_COLUMNS, dataset_files, read_dataset
+from implicitreg.experiments.sweep_store import dataset_files
 from implicitreg.experiments.sweep_tasks import evaluate_task
+from sweep_common import rows_by_key
 
 SPEC = {
     "name": "engine-test", "digits": 20, "alphas": ["1e-12"], "depths": [2],
     "family": {"kind": "random", "entries": "integer", "m": [1, 2], "N": [3, 4], "sparsity": 1, "seeds": [0, 8]},
     "statements": ["MS-D2:upper_l1", "MS-D2:lower_inf"],
 }
-
-
-def rows_by_key(out):
-    table = read_dataset(out).to_pylist()
-    keys = [r["task_key"] for r in table]
-    assert len(keys) == len(set(keys)), "duplicate task keys in the dataset"
-    return {r["task_key"]: {k: v for k, v in r.items() if k not in RUN_COLUMNS} for r in table}
 
 
 @pytest.fixture(scope="module")

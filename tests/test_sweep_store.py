@@ -12,19 +12,13 @@ import pytest
 from implicitreg.experiments.sweep import run_sweep
 from implicitreg.experiments.sweep_executor import map_tasks
 from implicitreg.experiments.sweep_spec import expand, load_spec
-from implicitreg.experiments.sweep_store import (RUN_COLUMNS, SCHEMA, PartWriter, _atomic_write, dataset_files,
+from implicitreg.experiments.sweep_store import (SCHEMA, PartWriter, _atomic_write, dataset_files,
                                                  failed_keys, finished_keys, journal_files, read_dataset)
+from sweep_common import rows_by_key
 from implicitreg.experiments.sweep_tasks import evaluate_task
 
 SPEC = {"name": "store-test", "digits": 5, "alpha_convention": "factor", "alphas": ["0.01", "0.1"], "depths": [3],
         "family": {"kind": "kink", "eps": ["0.001", "0.01", "0.1", "0.5"]}, "statements": ["kink_error"]}
-
-
-def rows_by_key(out):
-    table = read_dataset(out).to_pylist()
-    keys = [r["task_key"] for r in table]
-    assert len(keys) == len(set(keys)), "duplicate task keys in the dataset"
-    return {r["task_key"]: {k: v for k, v in r.items() if k not in RUN_COLUMNS} for r in table}
 
 
 @pytest.fixture(scope="module")
