@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import strategies_certificates as S
 from implicitreg.cli import main as cli_main
 from implicitreg.proofs.checker import grammar, lp, schema, symbolic
-from implicitreg.proofs.checker.check import (CheckFailure, _verdict, check_certificate, check_file, content_hash,
-                                              load)
+from implicitreg.proofs.checker.check import CheckFailure, check_certificate, check_file, content_hash, load
 from implicitreg.proofs.checker.interval import precision, require_inside
 from implicitreg.proofs.checker.jsonread import InputError
+from implicitreg.proofs.checker.verdicts import _verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "proofs" / "reference_certificates"
