@@ -87,3 +87,4 @@ def write_all(directory, certificates=None) -> list[Path]:
         path = directory / f"{stem}.json"
         path.write_text(dumps(cert), encoding="utf-8")
         paths.append(path)
+    return paths
