@@ -13,7 +13,7 @@ from fractions import Fraction
 import mpmath
 
 from . import lp
-from .interval import CheckFailure, endpoints, exact, hi, lo, read_ball, require_inside
+from .interval import CheckFailure, enclosure_ends, endpoints, exact, hi, lo, read_ball, require_inside
 
 #: the widest Krawczyk box accepted: radius <= NU_MAX_RELATIVE_RADIUS * max(1, |centre|)
 NU_MAX_RELATIVE_RADIUS = Fraction(1, 10 ** 20)
@@ -52,10 +52,7 @@ def _ratio(computed, r, where: str, what: str) -> tuple[Fraction, Fraction]:
         raise CheckFailure(where + ".lo", "a ratio claim needs a positive lower end")
     if rhi - rlo > RATIO_MAX_RELATIVE_WIDTH * rhi:
         raise CheckFailure(where, f"the stated interval is wider than {RATIO_MAX_RELATIVE_WIDTH} * hi")
-    try:
-        clo, chi = endpoints(computed)
-    except ArithmeticError:
-        raise CheckFailure(where, f"the computed enclosure of {what} is unbounded") from None
+    clo, chi = enclosure_ends(computed, where, what)
     if not (rlo <= clo and chi <= rhi):
         raise CheckFailure(where, f"the certified ratio {what} lies in [{mpmath.nstr(lo(computed), 15)}, "
                                   f"{mpmath.nstr(hi(computed), 15)}], not inside the stated [{r['lo']}, {r['hi']}]")
