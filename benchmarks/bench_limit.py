@@ -13,7 +13,7 @@ Random instances: A with entries k/1000, k uniform in [-1000, 1000], y = A x* fo
 2. m = 500, N = 2000, D = 2 and 3: time and peak memory (peak resident set of a fresh process running only this
    part, and its resident set after the imports and the instance), the time of building the exact instance
    (``Instance.from_lists``: parsing, the exact row basis and range test) and where the solve's time goes (float64
-   continuation, the first refinement, the check solve, the rest: row basis, exact residual, certification). The
+   continuation, the first refinement, the check solve, the exact residual, the rest: the integer form of A, certification). The
    baseline is not run at this size.
 3. m = 50, N = 200: the time of one call (best of 3) and the ratio to the baseline.
 4. Time vs (m, N) (N = 4 m; mixed and baseline); the growth exponent in m fitted by least squares in log-log.
