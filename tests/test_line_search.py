@@ -131,7 +131,7 @@ def test_mixed_refinement_accepts_only_ascent_steps(depth, alpha):
     events = []
     with mpmath.workdps(dps), flint_precision(dps):
         dual = MixedDual(Y, depth, IntegerRows(A))
-        _record_calls(dual, events)
+        gradient = _record_calls(dual, events)
         r = refine(dual, [flint.arb(0)] * 2, to_arb(mpf(alpha)), dps, dps, accuracy_digits=20,
                    slow=flint.arb(10) ** -3, tol_digits=dps - 5)
         chunks, current = [], None
