@@ -20,7 +20,7 @@ from implicitreg.errors import ConvergenceError
 from implicitreg.numerics import dual_limit as dl
 from implicitreg.numerics.integer_form import IntegerRows
 from implicitreg.numerics.mixed_limit import MixedDual, refine
-from implicitreg.numerics.precision import flint_precision, to_arb
+from implicitreg.numerics.precision import arb_to_mpf, flint_precision, to_arb
 
 F = Fraction
 A = [[F(1), F(1, 2), F(-1, 3)], [F(0), F(1), F(2)]]
@@ -109,3 +109,16 @@ def test_refinement_stops_at_the_first_step_below_the_tolerance(tol_digits):
         assert r.iterations == len(seen) == len(changes) >= 3
         tol = mpf(10) ** -tol_digits
         assert changes[-1] <= tol and all(c > tol for c in changes[:-1]), [mpmath.nstr(c, 3) for c in changes]
+
+
+@pytest.mark.parametrize("depth, alpha", [(F(2), "1e-6"), (F(3), "1e-10")])
+def test_dual_newton_stops_at_the_rounding_floor(depth, alpha):
+    """A tolerance below what the working precision can reach (10^-(dps + 10)): the iteration must stop at the
+    rounding floor (full steps below 10^-20 that no longer shrink), its line search accepting the last steps whose
+    ascent is lost in rounding, and return a point where A x = y to the working precision, not fail."""
+    with flint_precision(DPS), mpmath.workdps(DPS):
+        dual = dl._Dual(A, Y, depth)
+        nu, z, x, iterations = dl._newton(dual, [flint.arb(0)] * 2, to_arb(mpf(alpha)), DPS + 10, DPS)
+        assert iterations < dl.MAX_NEWTON
+        residual = max(abs(arb_to_mpf(g)) for g in dual.gradient(x))
+        assert residual < mpf(10) ** -(DPS - 8)
