@@ -353,6 +353,7 @@ def test_selection_rate_row_needs_the_fit_and_the_mutant_rejection(ok, rejected)
     assert row.alpha_range == "alpha^p = 1e-18..1e-30" and row.observed == "2.5e-9"
     assert row.bound == "Theta((alpha^p)^1)" and row.margin == "0.01" and row.note == "n"
     assert row.slope == "1.01" and row.slope_predicted == "1"
+    assert ssuite.rate_row("line", 3, mpmath.mpf("1.01"), F(1), res, ["1e-18"], ok, rejected).note == ""
 
 
 @pytest.mark.parametrize("c_last, passed", [("1", True), ("2", True), ("0.5", True), ("2.01", False),
