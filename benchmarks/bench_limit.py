@@ -2,7 +2,7 @@
 
     python benchmarks/bench_limit.py            # everything (long: the baseline at m = 200 takes minutes)
     python benchmarks/bench_limit.py --quick    # smaller sizes, for a smoke run
-    python benchmarks/bench_limit.py --part 1   # only part 1 (also 2, 3, 4)
+    python benchmarks/bench_limit.py --part 1   # only part 1 (also 2, 3, 4, 5)
 
 Random instances: A with entries k/1000, k uniform in [-1000, 1000], y = A x* for a planted x* with m/5 nonzeros in
 {+-1, +-2, +-3}; product-scale alpha = 1e-30, 50 digits unless said otherwise.
@@ -11,11 +11,13 @@ Random instances: A with entries k/1000, k uniform in [-1000, 1000], y = A x* fo
    against the baseline ``method="full"`` (every Newton step at working precision), in this run: the ratio, the
    certified digits of both and the digits on which the two certified x agree.
 2. m = 500, N = 2000, D = 2 and 3: time and peak memory (peak resident set of a fresh process running only this
-   part, and its resident set after the imports and the instance). The baseline is not run at this size: its time
-   is extrapolated from the baseline's fitted growth in m (part 4), and said so.
+   part, and its resident set after the imports and the instance), the time of building the exact instance
+   (``Instance.from_lists``: parsing, integer form, exact range test) and where the solve's time goes (float64
+   continuation, the first refinement, the check solve, the rest: row basis, exact residual, certification). The
+   baseline is not run at this size.
 3. m = 50, N = 200: the time of one call (best of 3) and the ratio to the baseline.
-4. Time vs (m, N) (N = 4 m; mixed and baseline) and vs digits (50, 100, 200; m = 100); the growth exponents
-   fitted by least squares in log-log.
+4. Time vs (m, N) (N = 4 m; mixed and baseline); the growth exponent in m fitted by least squares in log-log.
+5. Time vs digits (50, 100, 200; m = 100, N = 400; mixed and baseline); the growth exponent in digits.
 
 Every time is given twice: wall clock and CPU time of this process (``time.process_time``; BLAS is pinned to one
 thread, so CPU time is robust to other processes on a shared machine while wall time is not). The load average is
@@ -47,14 +49,20 @@ PART = int(sys.argv[sys.argv.index("--part") + 1]) if "--part" in sys.argv else 
 ALPHA = "1e-30"
 
 
-def planted_instance(m: int, N: int, seed: int = 2) -> Instance:
+def planted_data(m: int, N: int, seed: int = 2):
+    """(A, y) as Fractions: A = k / 1000, y = A x* (x* with m/5 nonzeros)."""
     rng = random.Random(seed)
-    A = [[Fraction(rng.randint(-1000, 1000), 1000) for _ in range(N)] for _ in range(m)]
-    x0 = [Fraction(0)] * N
+    K = [[rng.randint(-1000, 1000) for _ in range(N)] for _ in range(m)]
+    x0 = [0] * N
     for j in rng.sample(range(N), max(1, m // 5)):
-        x0[j] = Fraction(rng.choice([-3, -2, -1, 1, 2, 3]))
-    y = [sum((a * b for a, b in zip(row, x0)), Fraction(0)) for row in A]
-    return Instance.from_lists(A, y)
+        x0[j] = rng.choice([-3, -2, -1, 1, 2, 3])
+    support = [j for j in range(N) if x0[j]]
+    y = [Fraction(sum(row[j] * x0[j] for j in support), 1000) for row in K]
+    return [[Fraction(k, 1000) for k in row] for row in K], y
+
+
+def planted_instance(m: int, N: int, seed: int = 2) -> Instance:
+    return Instance.from_lists(*planted_data(m, N, seed))
 
 
 _INSTANCES: dict = {}
@@ -101,15 +109,62 @@ def part1():
               f"{mixed.digits} / {full.digits} | {agreement(mixed, full)} |  ({mixed.method}; target >= 10x)")
 
 
+class Phases:
+    """CPU seconds spent in the solver's phases (wrappers around the module functions, this process only)."""
+
+    def __init__(self):
+        from implicitreg.numerics import integer_form, mixed_limit
+
+        self.cpu = {}
+        self.refines = 0
+        for owner, name, label in ((mixed_limit, "float64_start", "float64 continuation"),
+                                   (mixed_limit, "refine", None),
+                                   (integer_form.IntegerRows, "residual_inf", "exact residual")):
+            setattr(owner, name, self._timed(getattr(owner, name), label))
+
+    def _timed(self, fn, label):
+        def wrapper(*args, **kwargs):
+            name = label
+            if name is None:  # refine: the first call of a solve is the primary refinement, the second the check
+                name = "refinement (first solve)" if self.refines % 2 == 0 else "check solve (2x precision)"
+                self.refines += 1
+            c = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - c
+        return wrapper
+
+    def report(self, total: float) -> str:
+        parts = [f"{k} {v:.1f}" for k, v in self.cpu.items()]
+        parts.append(f"rest (row basis, certification, conversions) {total - sum(self.cpu.values()):.1f}")
+        self.cpu.clear()
+        return "; ".join(parts)
+
+
 def part2_child():
     m = 200 if QUICK else 500
-    inst = instance(m)
+    c = time.process_time()
+    A, y = planted_data(m, 4 * m)
+    gen = time.process_time() - c
+    w, c = time.perf_counter(), time.process_time()
+    inst = Instance.from_lists(A, y)
+    build_wall, build_cpu = time.perf_counter() - w, time.process_time() - c
+    _INSTANCES[m] = inst
+    del A, y
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    phases = Phases()
+    notes = []
     for D in (2, 3):
         res, wall, cpu = run(m, D, "mixed")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"| {D} | {wall:.1f} | {cpu:.1f} | {res.digits} | {res.method} | {rss:.0f} | {rss0:.0f} |", flush=True)
-    del inst
+        notes.append(f"D = {D}, CPU s: {phases.report(cpu)}")
+    print(f"generating the random data (Fractions, not timed): {gen:.1f} s CPU; building the exact instance "
+          f"(Instance.from_lists: parse, integer form, exact range test): {build_wall:.1f} s wall, {build_cpu:.1f} s "
+          f"CPU")
+    for note in notes:
+        print(note)
 
 
 def part2():
@@ -141,41 +196,42 @@ def part3():
 def part4():
     sizes = [25, 50, 100] if QUICK else [50, 100, 200, 400]
     full_sizes = sizes[:-1]  # the baseline at the largest size would take many minutes
-    print(f"\n== 4. time vs size (N = 4 m) and vs digits, alpha = {ALPHA} ==")
-    print("| m | N | D | digits | mixed wall (s) | mixed CPU (s) | full wall (s) | full CPU (s) | ratio CPU | "
-          "certified |\n|---|---|---|---|---|---|---|---|---|---|")
-    fits = {}
+    print(f"\n== 4. time vs size (N = 4 m), 50 digits, alpha = {ALPHA} ==")
+    print("| m | N | D | mixed wall (s) | mixed CPU (s) | full wall (s) | full CPU (s) | ratio CPU | certified |\n"
+          "|---|---|---|---|---|---|---|---|---|")
     for D in (2, 3):
         cpu_m, cpu_f = [], []
         for m in sizes:
             res, wm, cm = run(m, D, "mixed")
             cpu_m.append(cm)
-            full = ""
             if m in full_sizes:
                 _, wf, cf = run(m, D, "full")
                 cpu_f.append(cf)
                 full = f"{wf:.1f} | {cf:.1f} | {cf / cm:.1f}x"
             else:
                 full = "(not run) | | "
-            print(f"| {m} | {4 * m} | {D} | 50 | {wm:.2f} | {cm:.2f} | {full} | {res.digits} |", flush=True)
-        fits[D] = (fit_exponent(sizes, cpu_m), fit_exponent(full_sizes, cpu_f), cpu_f[-1])
+            print(f"| {m} | {4 * m} | {D} | {wm:.2f} | {cm:.2f} | {full} | {res.digits} |", flush=True)
+        print(f"D = {D}: CPU time ~ m^{fit_exponent(sizes, cpu_m):.2f} (mixed, m = {sizes[0]}..{sizes[-1]}), "
+              f"~ m^{fit_exponent(full_sizes, cpu_f):.2f} (full, m = {full_sizes[0]}..{full_sizes[-1]})", flush=True)
+
+
+def part5():
     m = 50 if QUICK else 100
-    digit_cpu = {}
+    levels = (50, 100, 200)
+    print(f"\n== 5. time vs digits, m = {m}, N = {4 * m}, alpha = {ALPHA} ==")
+    print("| D | digits | mixed wall (s) | mixed CPU (s) | full wall (s) | full CPU (s) | ratio CPU | certified |\n"
+          "|---|---|---|---|---|---|---|---|")
     for D in (2, 3):
-        digit_cpu[D] = []
-        for digits in (50, 100, 200):
+        cpu_m, cpu_f = [], []
+        for digits in levels:
             res, wm, cm = run(m, D, "mixed", digits)
             _, wf, cf = run(m, D, "full", digits)
-            digit_cpu[D].append(cm)
-            print(f"| {m} | {4 * m} | {D} | {digits} | {wm:.2f} | {cm:.2f} | {wf:.1f} | {cf:.1f} | {cf / cm:.1f}x | "
-                  f"{res.digits} |", flush=True)
-    big = 200 if QUICK else 500
-    for D in (2, 3):
-        em, ef, last = fits[D]
-        print(f"D = {D}: CPU time ~ m^{em:.2f} (mixed, m = {sizes[0]}..{sizes[-1]}), ~ m^{ef:.2f} (full, "
-              f"m = {full_sizes[0]}..{full_sizes[-1]}); ~ digits^{fit_exponent([50, 100, 200], digit_cpu[D]):.2f} "
-              f"(mixed, m = {m}); the baseline at m = {big} extrapolated: ~{last * (big / full_sizes[-1]) ** ef:.0f} "
-              f"s CPU (not run)")
+            cpu_m.append(cm)
+            cpu_f.append(cf)
+            print(f"| {D} | {digits} | {wm:.2f} | {cm:.2f} | {wf:.1f} | {cf:.1f} | {cf / cm:.1f}x | {res.digits} |",
+                  flush=True)
+        print(f"D = {D}: CPU time ~ digits^{fit_exponent(levels, cpu_m):.2f} (mixed), "
+              f"~ digits^{fit_exponent(levels, cpu_f):.2f} (full)", flush=True)
 
 
 if __name__ == "__main__":
@@ -184,7 +240,7 @@ if __name__ == "__main__":
         sys.exit(0)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times scale with load; "
           f"CPU times much less)", flush=True)
-    for k, fn in ((1, part1), (2, part2), (3, part3), (4, part4)):
+    for k, fn in ((1, part1), (2, part2), (3, part3), (4, part4), (5, part5)):
         if PART in (None, k):
             fn()
     print(f"load average at end: {os.getloadavg()[0]:.1f}")

@@ -38,7 +38,6 @@ from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
 from implicitreg.numerics._flint_link import FlintLink
-from implicitreg.numerics.exact import rref, transpose
 from implicitreg.numerics.integer_form import IntegerRows
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, positive_value,
                                              product_scale)
@@ -119,14 +118,14 @@ class LimitResult:
 
 
 def independent_rows(A, y, integer: IntegerRows | None = None) -> tuple[list, list, list[int]]:
-    """Rows of (A, y) forming a basis of the row space of A (exact), and their indices."""
+    """Rows of (A, y) forming a basis of the row space of A (exact, :meth:`IntegerRows.row_basis`), and their
+    indices."""
     if not any(v for row in A for v in row):
         return [], [], []
-    if (integer or IntegerRows(A)).full_row_rank():
-        # full row rank modulo a prime implies full row rank over Q (the usual case): no exact elimination needed
+    rows, _ = (integer or IntegerRows(A)).row_basis()
+    if len(rows) == len(A):
         return [list(row) for row in A], list(y), list(range(len(A)))
-    _, pivots = rref(transpose(A))  # pivot columns of A^T = independent rows of A
-    return [list(A[i]) for i in pivots], [y[i] for i in pivots], pivots
+    return [list(A[i]) for i in rows], [y[i] for i in rows], rows
 
 
 class _Dual:
@@ -374,7 +373,7 @@ def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "prod
     with mpmath.workdps(30):
         ap_estimate = product_scale(a, D, alpha_convention)
     dps_low = working_dps(digits, ap_estimate, D)
-    integer = IntegerRows(instance.A)
+    integer = instance.integer_form()
     Ar, yr, rows = independent_rows(instance.A, instance.y, integer)
     m, N = instance.m, instance.N
     if not rows:  # A = 0 and (since y is in range(A)) y = 0: x = 0, nu = 0

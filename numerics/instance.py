@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 import mpmath
 
 from implicitreg.errors import InvalidInstanceError, NotInRangeError
-from implicitreg.numerics.exact import Matrix, Vector, fraction_str, parse_exact, solve_consistent
+from implicitreg.numerics.exact import Matrix, Vector, fraction_str, parse_exact
 
 
 def _reject_constant(name: str):
@@ -90,7 +90,22 @@ def _array_rows(arr, name: str, ndim: int) -> list:
         arr = arr.reshape(-1)
     if arr.ndim != ndim:
         raise InvalidInstanceError(f"{name} must be {ndim}-dimensional, got shape {tuple(arr.shape)}")
-    if ndim == 1:
+    return _numpy_exact_list(arr)
+
+
+def _is_array(value) -> bool:
+    return type(value).__module__ == "numpy" and hasattr(value, "dtype") and hasattr(value, "tolist")
+
+
+def _numpy_exact_list(arr) -> list:
+    """Nested lists of a numpy array's entries, read exactly by :func:`parse_exact`: integer and float64 arrays
+    through ``tolist`` (Python ints are exact; a Python float's repr is the shortest repr of the float64, the
+    same digits numpy prints), other dtypes as numpy scalars (a float32 keeps its own shortest repr)."""
+    if arr.dtype.kind in "iu" or arr.dtype == "float64":
+        return arr.tolist()
+    if arr.ndim == 0:
+        return arr[()]
+    if arr.ndim == 1:
         return list(arr)
     return [list(row) for row in arr]
 
@@ -215,6 +230,7 @@ class Instance:
     A: tuple[tuple[Fraction, ...], ...]
     y: tuple[Fraction, ...]
     name: str = field(default="instance", compare=False)
+    _integer: Any = field(default=None, compare=False, repr=False)
 
     @property
     def m(self) -> int:
@@ -233,17 +249,26 @@ class Instance:
         if len(y) != len(A):
             raise InvalidInstanceError(f"shape mismatch: A has {len(A)} rows but y has {len(y)} entries")
         inst = cls(tuple(map(tuple, A)), tuple(y), name or str(data.get("name", "instance")))
-        if check_range and solve_consistent(inst.A, inst.y) is None:
+        if check_range and not inst.integer_form().contains(inst.y):
             raise NotInRangeError("y is not in the range of A: A x = y has no solution")
         return inst
+
+    def integer_form(self):
+        """The exact integer form A = A_int / den (:class:`~implicitreg.numerics.integer_form.IntegerRows`: flint
+        matrices, the rank and range tests), built once per instance."""
+        if self._integer is None:
+            from implicitreg.numerics.integer_form import IntegerRows
+
+            object.__setattr__(self, "_integer", IntegerRows(self.A))
+        return self._integer
 
     @classmethod
     def from_lists(cls, A: Sequence[Sequence[Any]], y: Sequence[Any], name: str = "instance") -> "Instance":
         """From rows of numbers: ints, Fractions, strings, floats and numpy scalars or arrays (numpy ints exactly,
         floats through their shortest decimal repr)."""
         try:
-            rows = [list(r) for r in A]
-            ys = list(y)
+            rows = _numpy_exact_list(A) if _is_array(A) else [list(r) for r in A]
+            ys = _numpy_exact_list(y) if _is_array(y) else list(y)
         except TypeError:
             raise InvalidInstanceError("A must be a sequence of rows and y a sequence of numbers") from None
         return cls.from_data({"A": rows, "y": ys}, name=name)

@@ -27,18 +27,26 @@ class IntegerRows:
     def __init__(self, A):
         num, dens = _numerators_denominators(A)
         den = math.lcm(*set(dens))
-        self.den = den
         N = len(A[0])
-        if all(d == den for d in dens):
-            flat = num
-        else:
-            flat = [n * (den // d) for n, d in zip(num, dens)]
-        self.rows = [flat[i:i + N] for i in range(0, len(flat), N)]
-        self.m, self.N = len(self.rows), len(self.rows[0])
-        self.fmpz = flint.fmpz_mat(self.rows)
+        flat = num if all(d == den for d in dens) else [n * (den // d) for n, d in zip(num, dens)]
+        self._setup([flat[i:i + N] for i in range(0, len(flat), N)], den)
+
+    @classmethod
+    def from_integers(cls, rows: list, den: int = 1) -> "IntegerRows":
+        """A = rows / den for rows of Python ints (not copied) and a positive integer den."""
+        self = cls.__new__(cls)
+        self._setup(rows, den)
+        return self
+
+    def _setup(self, rows: list, den: int):
+        self.den = den
+        self.rows = rows
+        self.m, self.N = len(rows), len(rows[0])
+        self.fmpz = flint.fmpz_mat(rows)
         self.fmpz_T = self.fmpz.transpose()
-        self.amax_bits = max(max(flat), -min(flat)).bit_length()
-        self.float = np.array(self.rows, dtype=float) if self.amax_bits <= 26 else None
+        self.amax_bits = max(max(max(r), -min(r)) for r in rows).bit_length()
+        self.float = np.array(rows, dtype=float) if self.amax_bits <= 26 else None
+        self._basis = None
 
     def exact_float_products(self) -> bool:
         """Whether every partial sum of A_int diag(W_c) A_int^T with 16-bit W_c is an integer below 2^53 in
@@ -81,8 +89,71 @@ class IntegerRows:
 
     def full_row_rank(self) -> bool:
         """rank A = m, decided modulo the prime 2^61 - 1 (rank mod p = m implies rank over Q = m; a False may be
-        a rank drop mod p only, and the caller then decides exactly)."""
-        return flint.nmod_mat(self.rows, RANK_PRIME).rank() == self.m
+        a rank drop mod p only: :meth:`row_basis` decides exactly)."""
+        return self.row_basis()[0] == list(range(self.m))
+
+    def row_basis(self):
+        """(R, C): indices of rows of A forming a basis of its row space, exactly, and C the coefficients expressing
+        every other row through them (an ``fmpq_mat`` with len(R) rows and m - len(R) columns; None when R is
+        every row or A = 0).
+
+        Found modulo the prime p = 2^61 - 1: pivot columns P of A and pivot rows R of A^T (rref mod p), so that
+        B = A[R, P] is nonsingular mod p, hence det B != 0 and the rows R are independent over Q. That they span
+        is then checked exactly: C solves B^T C = A[~R, P]^T (rational, flint) and A[~R, :] = C^T A[R, :] must
+        hold entry by entry. A rank that drops mod p only (probability ~ m/p) fails the check and is decided by
+        exact elimination instead.
+        """
+        if self._basis is None:
+            self._basis = self._row_basis_mod_p() or self._row_basis_exact()
+        return self._basis
+
+    def _row_basis_mod_p(self):
+        Ap = flint.nmod_mat(self.rows, RANK_PRIME)
+        if Ap.rank() == self.m:
+            return list(range(self.m)), None
+        pivots_cols, rank = _pivots(Ap)
+        R, _ = _pivots(Ap.transpose())
+        if not R:  # A = 0 mod p: decided exactly
+            return None
+        rest = [i for i in range(self.m) if i not in set(R)]
+        B = flint.fmpz_mat([[self.rows[i][j] for j in pivots_cols] for i in R])
+        rhs = flint.fmpz_mat([[self.rows[i][j] for i in rest] for j in pivots_cols])
+        try:
+            C = B.transpose().solve(rhs)
+        except ZeroDivisionError:  # pragma: no cover - B is nonsingular mod p, hence over Q
+            return None
+        AR = flint.fmpq_mat(flint.fmpz_mat([self.rows[i] for i in R]))
+        if C.transpose() * AR != flint.fmpq_mat(flint.fmpz_mat([self.rows[i] for i in rest])):
+            return None  # the rank dropped mod p only
+        return R, C
+
+    def _row_basis_exact(self):
+        from implicitreg.numerics.exact import rref
+
+        _, R = rref(transpose_rows(self.rows))  # pivot columns of A^T = independent rows of A
+        rest = [i for i in range(self.m) if i not in set(R)]
+        if not rest or not R:  # full row rank, or A = 0
+            return R, None
+        Bt = flint.fmpz_mat([[self.rows[i][j] for i in R] for j in range(self.N)])
+        # the rows R are independent: B^T C = A[~R]^T restricted to the columns has a unique solution; use the
+        # normal equations of the full system (exact, full column rank)
+        rhs = flint.fmpz_mat([[self.rows[i][j] for i in rest] for j in range(self.N)])
+        G = Bt.transpose() * Bt
+        C = G.solve(Bt.transpose() * rhs)
+        return R, C
+
+    def contains(self, y) -> bool:
+        """Whether y (rationals) is in range(A), decided exactly: y[~R] = C^T y[R] with (R, C) = :meth:`row_basis`."""
+        R, C = self.row_basis()
+        if len(R) == self.m:
+            return True
+        if not R:  # A = 0
+            return not any(y)
+        rest = [i for i in range(self.m) if i not in set(R)]
+        q = lambda v: flint.fmpq(v.numerator, v.denominator)
+        yR = flint.fmpq_mat(len(R), 1, [q(y[i]) for i in R])
+        yrest = flint.fmpq_mat(len(rest), 1, [q(y[i]) for i in rest])
+        return C.transpose() * yR == yrest
 
     def residual_inf(self, x, y) -> mpf:
         """||A x - y||_inf exactly for binary x (mpf entries), rounded once to the current mpmath precision."""
@@ -102,16 +173,29 @@ class IntegerRows:
 
 def _numerators_denominators(A):
     """Flat lists of the numerators and denominators of a matrix of Fractions (ints are allowed)."""
-    num, dens = [], []
-    for row in A:
-        for v in row:
-            q = v if isinstance(v, Fraction) else Fraction(v)
-            num.append(q.numerator)
-            dens.append(q.denominator)
-    return num, dens
+    flat = [v if isinstance(v, (int, Fraction)) else Fraction(v) for row in A for v in row]
+    return [v.numerator for v in flat], [v.denominator for v in flat]
 
 
 def _signed_man_exp(v):
     """(signed mantissa, exponent) of an mpf (mpf.man_exp drops the sign)."""
     sign, man, exp, _ = mpf(v)._mpf_
     return (-int(man) if sign else int(man)), int(exp)
+
+
+def transpose_rows(rows: list) -> list:
+    return [list(col) for col in zip(*rows)]
+
+
+def _pivots(M) -> tuple[list[int], int]:
+    """Pivot columns of the reduced row echelon form of an ``nmod_mat``, and the rank."""
+    R, rank = M.rref()
+    out, j = [], 0
+    entries = R.entries()
+    n = R.ncols()
+    for i in range(rank):
+        row = i * n
+        while entries[row + j] == 0:
+            j += 1
+        out.append(j)
+    return out, rank

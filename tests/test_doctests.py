@@ -12,6 +12,7 @@ import pytest
 MODULES = [
     "implicitreg.api",
     "implicitreg.theory.potentials",
+    "implicitreg.theory.statement",
     "implicitreg.theory.diagonal",
     "implicitreg.numerics.potentials",
     "implicitreg.numerics._flint_link",

@@ -28,6 +28,11 @@ def _agree(a, b, digits, floor):
     return all(abs(x - y) <= mpf(10) ** (-digits) * max(abs(y), floor) for x, y in zip(a, b))
 
 
+def _claimed(mixed, full) -> int:
+    """The digits both solves claim, less one (two values each right to d digits agree to about d - 0.3)."""
+    return min(mixed.digits, full.digits) - 1
+
+
 def _both(inst, D, alpha, convention="product", digits=20):
     mixed = gradient_flow_limit(inst, D, alpha, alpha_convention=convention, digits=digits)
     full = full_precision_limit(inst, D, alpha, alpha_convention=convention, digits=digits)
@@ -42,7 +47,7 @@ def test_property_mixed_agrees_with_full(inst, D, alpha, convention):
     assert mixed.method == "mixed" and full.method == "full"
     assert mixed.digits >= 20 and full.digits >= 20
     with mpmath.workdps(max(mixed.dps, full.dps)):
-        assert _agree(mixed.x, full.x, 20, full.floor)
+        assert _agree(mixed.x, full.x, _claimed(mixed, full), max(mixed.floor, full.floor))
 
 
 @st.composite
@@ -62,9 +67,9 @@ def near_degenerate(draw):
 def test_property_near_degenerate_instances(inst, D, k, convention):
     alpha = Fraction(1, 10 ** k)
     mixed, full = _both(inst, D, alpha, convention, digits=25)
-    assert mixed.method == "mixed"
+    assert mixed.method == "mixed" and mixed.digits >= 25 and full.digits >= 25
     with mpmath.workdps(max(mixed.dps, full.dps)):
-        assert _agree(mixed.x, full.x, 25, full.floor)
+        assert _agree(mixed.x, full.x, _claimed(mixed, full), max(mixed.floor, full.floor))
 
 
 def test_larger_instance_at_tiny_alpha():

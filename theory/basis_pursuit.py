@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sympy
 
-from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, register, rho
+from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, derived_bound, register, rho
 
 DERIVATION = "proofs/derivations/rho_duality.py"
 
@@ -57,8 +57,7 @@ RHO_DUALITY = register(Theorem(
                           note="weak duality <sigma, v_S> = -<A_{S^c}^T lam, v_{S^c}>; strong duality from exact "
                                "certificates with equal values"),
     hypotheses=(_sigma_in_range,),
-    bounds=(Bound("rho_dual", "equality", "rho", rho_dual,
-                  Provenance("derived", "LP duality", proof=DERIVATION)),),
+    bounds=(derived_bound("rho_dual", "equality", "rho", rho_dual, "LP duality", DERIVATION),),
 ))
 
 RHO_NSP = register(Theorem(
@@ -69,9 +68,9 @@ RHO_NSP = register(Theorem(
     provenance=Provenance("derived", "ours (dln.md §3)", proof=DERIVATION,
                           note="|<sigma, v_S>| <= ||v_S||_1 on the common feasible set; rho_S is monotone in S"),
     hypotheses=(_sigma_in_range, _injective),
-    bounds=(Bound("rho_le_rho_S", "upper", "rho", rho_S, Provenance("derived", "Hoelder", proof=DERIVATION)),
-            Bound("rho_S_le_rho_s", "upper", "rho_S(A)", rho_order,
-                  Provenance("derived", "definition of rho_s as a max", proof=DERIVATION))),
+    bounds=(derived_bound("rho_le_rho_S", "upper", "rho", rho_S, "Hoelder", DERIVATION),
+            derived_bound("rho_S_le_rho_s", "upper", "rho_S(A)", rho_order, "definition of rho_s as a max",
+                          DERIVATION)),
 ))
 
 RHO_UNIQUE = register(Theorem(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sympy
 
 from implicitreg.theory import potentials as _potentials
-from implicitreg.theory.statement import D, Bound, Hypothesis, Provenance, Theorem, alpha, register, rho
+from implicitreg.theory.statement import D, Bound, Hypothesis, Provenance, Theorem, alpha, derived_bound, register, rho
 
 ALPHA_CONVENTION = "product"
 
@@ -94,19 +94,18 @@ DLN_LIMIT = register(Theorem(
 
 # ---- MS-D2 ----------------------------------------------------------------------------------------------------
 
-_d2_upper = Bound("upper_l1", "upper", "||x_inf - x*||_1", (1 + K2) * n * sympy.exp(K1 * K2) * alpha ** (1 - rho),
-                  Provenance("derived", SOURCE + " (rate)", MS_D2,
-                             "K1 = ||w_S - sigma L||_inf (a-posteriori); valid for every alpha > 0"))
-_d2_upper_apriori = Bound("upper_l1_apriori", "upper", "||x_inf - x*||_1",
-                          (1 + K2) * n * sympy.exp(Kbar1 * K2) * alpha ** (1 - rho),
-                          Provenance("derived", SOURCE + " (rate)", MS_D2,
-                                     "Kbar1 = K1* + log 2 + 4 alpha^2/m*^2; needs alpha <= alpha_0"))
-_d2_spec = Bound("upper_offsupport_spec", "upper", "||x_inf,S^c||_inf",
-                 sympy.exp(K1 * K2 + n / sympy.E) * alpha ** (1 - rho),
-                 Provenance("derived", "dln.md §4 (the spec's constant)", MS_D2,
-                            "implied by upper_l1 since n <= exp(n/e)"))
-_d2_lower = Bound("lower_inf", "lower", "||x_inf - x*||_inf", sympy.exp(-K1 * K2) * alpha ** (1 - rho) - alpha,
-                  Provenance("derived", SOURCE + " (rate)", MS_D2, "c = exp(-K1 K2)"))
+_d2_upper = derived_bound("upper_l1", "upper", "||x_inf - x*||_1",
+                          (1 + K2) * n * sympy.exp(K1 * K2) * alpha ** (1 - rho), SOURCE + " (rate)", MS_D2,
+                          note="K1 = ||w_S - sigma L||_inf (a-posteriori); valid for every alpha > 0")
+_d2_upper_apriori = derived_bound("upper_l1_apriori", "upper", "||x_inf - x*||_1",
+                                  (1 + K2) * n * sympy.exp(Kbar1 * K2) * alpha ** (1 - rho), SOURCE + " (rate)",
+                                  MS_D2,
+                                  note="Kbar1 = K1* + log 2 + 4 alpha^2/m*^2; needs alpha <= alpha_0")
+_d2_spec = derived_bound("upper_offsupport_spec", "upper", "||x_inf,S^c||_inf",
+                         sympy.exp(K1 * K2 + n / sympy.E) * alpha ** (1 - rho), "dln.md §4 (the spec's constant)", MS_D2,
+                         note="implied by upper_l1 since n <= exp(n/e)")
+_d2_lower = derived_bound("lower_inf", "lower", "||x_inf - x*||_inf", sympy.exp(-K1 * K2) * alpha ** (1 - rho) - alpha,
+                          SOURCE + " (rate)", MS_D2, note="c = exp(-K1 K2)")
 _d2_rate = Bound("rate", "rate", "log||x_inf - x*|| / log alpha", 1 - rho,
                  Provenance("paper", SOURCE, note="the rate alpha^(1-rho)"))
 
@@ -123,18 +122,18 @@ MS_D2_THEOREM = register(Theorem(
 
 # ---- MS-D3 ----------------------------------------------------------------------------------------------------
 
-_d3_limit = Bound("limit", "limit", "||x_inf - x*||_1 / alpha", E1,
-                  Provenance("derived", SOURCE + " (linear rate)", MS_D3, "E1 = ||e_D||_1 from lambda_D"))
-_d3_upper = Bound("upper_l1", "upper", "||x_inf - x*||_1", (1 + K2) * n * alpha * h_D(M0),
-                  Provenance("derived", SOURCE + " (linear rate)", MS_D3,
-                             "M0 = H_D^{-1}(n H_D(rho_a)), rho_a = rho + K2 eps (a-posteriori)"))
-_d3_lower = Bound("lower_inf", "lower", "||x_inf - x*||_inf", alpha * h_D(rho_minus),
-                  Provenance("derived", SOURCE + " (linear rate)", MS_D3, "rho_minus = max(rho - K2 eps, 0)"))
+_d3_limit = derived_bound("limit", "limit", "||x_inf - x*||_1 / alpha", E1, SOURCE + " (linear rate)", MS_D3,
+                          note="E1 = ||e_D||_1 from lambda_D")
+_d3_upper = derived_bound("upper_l1", "upper", "||x_inf - x*||_1", (1 + K2) * n * alpha * h_D(M0),
+                          SOURCE + " (linear rate)", MS_D3,
+                          note="M0 = H_D^{-1}(n H_D(rho_a)), rho_a = rho + K2 eps (a-posteriori)")
+_d3_lower = derived_bound("lower_inf", "lower", "||x_inf - x*||_inf", alpha * h_D(rho_minus), SOURCE + " (linear rate)",
+                          MS_D3, note="rho_minus = max(rho - K2 eps, 0)")
 _d3_rate = Bound("rate", "rate", "log||x_inf - x*|| / log alpha", sympy.Integer(1),
                  Provenance("paper", SOURCE, note="linear in alpha"))
-_d3_blowup = Bound("blowup", "limit", "h_D(rho) (1 - rho)^(D/(D-2)) as rho -> 1", sympy.Integer(1),
-                   Provenance("derived", "dln.md §4", MS_D3,
-                              "the n = 1 constant h_D(M0) = h_D(rho) blows up like (1-rho)^(-D/(D-2))"))
+_d3_blowup = derived_bound("blowup", "limit", "h_D(rho) (1 - rho)^(D/(D-2)) as rho -> 1", sympy.Integer(1),
+                           "dln.md §4", MS_D3,
+                           note="the n = 1 constant h_D(M0) = h_D(rho) blows up like (1-rho)^(-D/(D-2))")
 
 MS_D3_THEOREM = register(Theorem(
     name="MS-D3",

@@ -17,7 +17,8 @@ from __future__ import annotations
 import sympy
 
 from implicitreg.theory import potentials as P
-from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, alpha, p, register, rho
+from implicitreg.theory.statement import (Bound, Hypothesis, Provenance, Theorem, alpha, derived_bound, p, register,
+                                         rho)
 
 #: the alpha convention every WAH statement uses
 ALPHA_CONVENTION = "factor"
@@ -87,8 +88,8 @@ WAH_A = register(Theorem(
                           "the authors' ODE setup", proof=SELECTION,
                           note="KKT checked at high precision in the selection suite"),
     hypotheses=(_deeper, _in_range),
-    bounds=(Bound("kkt", "equality", "max_d |dQ(x_inf + s d)/ds at s = 0| over a basis d of ker A", sympy.Integer(0),
-                  Provenance("derived", "q_p' = h_p^{-1} and x_inf = alpha^p h_p(A^T nu)", proof=SELECTION)),),
+    bounds=(derived_bound("kkt", "equality", "max_d |dQ(x_inf + s d)/ds at s = 0| over a basis d of ker A",
+                          sympy.Integer(0), "q_p' = h_p^{-1} and x_inf = alpha^p h_p(A^T nu)", SELECTION),),
 ))
 
 LEMMA_B_2 = register(Theorem(
@@ -99,9 +100,8 @@ LEMMA_B_2 = register(Theorem(
     provenance=Provenance("derived", "ours (wah.md section 5)", proof=LEMMA_B,
                           note="r_2 even, zero at 0, nondecreasing, limit 2"),
     hypotheses=(),
-    bounds=(Bound("lower", "lower", "remainder", sympy.Integer(0), Provenance("derived", "r_2 >= 0", proof=LEMMA_B)),
-            Bound("upper", "upper", "remainder", 2 * alpha ** 2,
-                  Provenance("derived", "r_2 <= lim r_2 = 2 (tight)", proof=LEMMA_B))),
+    bounds=(derived_bound("lower", "lower", "remainder", sympy.Integer(0), "r_2 >= 0", LEMMA_B),
+            derived_bound("upper", "upper", "remainder", 2 * alpha ** 2, "r_2 <= lim r_2 = 2 (tight)", LEMMA_B)),
 ))
 
 LEMMA_B = register(Theorem(
@@ -112,9 +112,8 @@ LEMMA_B = register(Theorem(
     provenance=Provenance("derived", "ours (wah.md section 5)", proof=LEMMA_B,
                           note="r_p even, zero at 0, nondecreasing (h_p(1 - u^(-(p-2)/p)) < u), limit C_p"),
     hypotheses=(_deeper,),
-    bounds=(Bound("lower", "lower", "remainder", sympy.Integer(0), Provenance("derived", "r_p >= 0", proof=LEMMA_B)),
-            Bound("upper", "upper", "remainder", C_p * alpha ** p,
-                  Provenance("derived", "r_p <= lim r_p = C_p (tight)", proof=LEMMA_B))),
+    bounds=(derived_bound("lower", "lower", "remainder", sympy.Integer(0), "r_p >= 0", LEMMA_B),
+            derived_bound("upper", "upper", "remainder", C_p * alpha ** p, "r_p <= lim r_p = C_p (tight)", LEMMA_B)),
 ))
 
 THM_C = register(Theorem(
@@ -128,18 +127,15 @@ THM_C = register(Theorem(
                           note="the 1/kappa factor cannot be removed (kink family)"),
     hypotheses=(_real_depth, _in_range, _nonzero),
     bounds=(
-        Bound("objective_p", "upper", "||x_inf||_1 - M",
-              p / 2 * alpha ** (p - 2) * N ** (1 - 2 / p) * X1 ** (2 / p) + N * C_p * alpha ** p,
-              Provenance("derived", "Q(x_inf) <= Q(x*), Lemma B, power mean", proof=SELECTION)),
-        Bound("objective_2", "upper", "||x_inf||_1 - M",
-              (M * sympy.log(M) - M + N + 2 * N * alpha ** 2) / sympy.log(1 / alpha ** 2),
-              Provenance("derived", "Q(x_inf) <= Q(x*), Lemma B, g_2 >= -1, sum x log x <= M log M",
-                         proof=SELECTION)),
-        Bound("distance", "upper", "dist_1(x_inf, X_BP)", gap / kappa,
-              Provenance("derived", "weak sharpness of BP", proof=SELECTION)),
-        Bound("kappa_lower", "lower", "kappa (unique x*, A_S injective)", (1 - rho) / (1 + K2),
-              Provenance("derived", "wah.md section 3; attained on the kink family (kappa = eps/(2 - eps))",
-                         proof=SELECTION)),
+        derived_bound("objective_p", "upper", "||x_inf||_1 - M",
+                      p / 2 * alpha ** (p - 2) * N ** (1 - 2 / p) * X1 ** (2 / p) + N * C_p * alpha ** p,
+                      "Q(x_inf) <= Q(x*), Lemma B, power mean", SELECTION),
+        derived_bound("objective_2", "upper", "||x_inf||_1 - M",
+                      (M * sympy.log(M) - M + N + 2 * N * alpha ** 2) / sympy.log(1 / alpha ** 2),
+                      "Q(x_inf) <= Q(x*), Lemma B, g_2 >= -1, sum x log x <= M log M", SELECTION),
+        derived_bound("distance", "upper", "dist_1(x_inf, X_BP)", gap / kappa, "weak sharpness of BP", SELECTION),
+        derived_bound("kappa_lower", "lower", "kappa (unique x*, A_S injective)", (1 - rho) / (1 + K2),
+                      "wah.md section 3; attained on the kink family (kappa = eps/(2 - eps))", SELECTION),
     ),
 ))
 
@@ -153,8 +149,8 @@ THM_D = register(Theorem(
                           f"functional g_p from the {CODE}", proof=SELECTION,
                           note="proof derived (Lemma B + Thm C); closed forms for line/plane derived in SymPy"),
     hypotheses=(_real_depth, _in_range),
-    bounds=(Bound("limit", "limit", "||x_inf(alpha) - x_g(p)||_2", sympy.Integer(0),
-                  Provenance("derived", "Lemma B + Thm C; checked against the flow limit", proof=SELECTION)),),
+    bounds=(derived_bound("limit", "limit", "||x_inf(alpha) - x_g(p)||_2", sympy.Integer(0),
+                          "Lemma B + Thm C; checked against the flow limit", SELECTION),),
 ))
 
 _rate_note = "heuristic, confirmed numerically; the paper's exact statement is unknown"
@@ -168,13 +164,12 @@ THM_E = register(Theorem(
     provenance=Provenance("derived", "ours (wah.md section 5): " + _rate_note, proof=SUITE, note=_rate_note),
     hypotheses=(_real_depth, _in_range),
     bounds=(
-        Bound("rate_p", "rate", "||x_inf - x_g||", alpha ** p,
-              Provenance("derived", "Lemma B: the O(alpha^p) remainder moves the minimizer", proof=SUITE,
-                         note=_rate_note)),
-        Bound("rate_2_offsupport", "rate", "||x_inf - x_g||", (alpha ** 2) ** (1 - rho),
-              Provenance("derived", "off-support coordinates (alpha^2)^(1 - rho)", proof=SUITE, note=_rate_note)),
-        Bound("rate_2_full", "rate", "||x_inf - x_g||", (alpha ** 2) ** 2,
-              Provenance("derived", "next term -alpha^4/|x| of Lemma B", proof=SUITE, note=_rate_note)),
+        derived_bound("rate_p", "rate", "||x_inf - x_g||", alpha ** p,
+                      "Lemma B: the O(alpha^p) remainder moves the minimizer", SUITE, note=_rate_note),
+        derived_bound("rate_2_offsupport", "rate", "||x_inf - x_g||", (alpha ** 2) ** (1 - rho),
+                      "off-support coordinates (alpha^2)^(1 - rho)", SUITE, note=_rate_note),
+        derived_bound("rate_2_full", "rate", "||x_inf - x_g||", (alpha ** 2) ** 2,
+                      "next term -alpha^4/|x| of Lemma B", SUITE, note=_rate_note),
     ),
 ))
 
@@ -208,8 +203,8 @@ KINK_CONSTANT = register(Theorem(
     provenance=Provenance("derived", f"ours; the family from the {CODE} (figure 2)", proof=SELECTION,
                           note="1-D dual reduction a[h_p(z) + (1-eps) h_p((1-eps) z)] = 1, z -> 1"),
     hypotheses=(_deeper, _kink_eps),
-    bounds=(Bound("constant", "limit", "||x_inf - x*||_2 / alpha^p", sympy.sqrt(1 + (1 - eps) ** 2) * _h_at,
-                  Provenance("derived", "z -> 1 in the 1-D dual equation", proof=SELECTION)),),
+    bounds=(derived_bound("constant", "limit", "||x_inf - x*||_2 / alpha^p", sympy.sqrt(1 + (1 - eps) ** 2) * _h_at,
+                          "z -> 1 in the 1-D dual equation", SELECTION),),
 ))
 
 KINK_P2 = register(Theorem(
@@ -218,8 +213,9 @@ KINK_P2 = register(Theorem(
     statement="||x_inf - (1,0)||_2 ~ sqrt(1 + (1-eps)^2) (alpha^2)^eps as alpha -> 0 (ratio -> 1).",
     provenance=Provenance("derived", f"ours; the family from the {CODE}", proof=SELECTION),
     hypotheses=(_shallow, _kink_eps),
-    bounds=(Bound("asymptotic", "limit", "||x_inf - x*||_2", sympy.sqrt(1 + (1 - eps) ** 2) * (alpha ** 2) ** eps,
-                  Provenance("derived", "e^z ~ 1/alpha^2 in the 1-D dual equation", proof=SELECTION)),),
+    bounds=(derived_bound("asymptotic", "limit", "||x_inf - x*||_2",
+                          sympy.sqrt(1 + (1 - eps) ** 2) * (alpha ** 2) ** eps,
+                          "e^z ~ 1/alpha^2 in the 1-D dual equation", SELECTION),),
 ))
 
 KINK_TRANSITION = register(Theorem(
@@ -231,10 +227,10 @@ KINK_TRANSITION = register(Theorem(
     provenance=Provenance("derived", "ours: the scale is the spec's reading of the authors' figure 2; the profile "
                           "is our scaling limit", proof=SELECTION),
     hypotheses=(_real_depth,),
-    bounds=(Bound("scale_p", "equality", "eps*(alpha)", alpha ** (p - 2),
-                  Provenance("derived", "1 - z ~ alpha^(p-2) in the 1-D dual equation", proof=SELECTION)),
-            Bound("scale_2", "equality", "eps*(alpha)", 1 / sympy.log(1 / alpha ** 2),
-                  Provenance("derived", "z ~ log(1/alpha^2)", proof=SELECTION))),
+    bounds=(derived_bound("scale_p", "equality", "eps*(alpha)", alpha ** (p - 2),
+                          "1 - z ~ alpha^(p-2) in the 1-D dual equation", SELECTION),
+            derived_bound("scale_2", "equality", "eps*(alpha)", 1 / sympy.log(1 / alpha ** 2),
+                          "z ~ log(1/alpha^2)", SELECTION)),
 ))
 
 KINK_CONTINUITY = register(Theorem(
@@ -244,8 +240,8 @@ KINK_CONTINUITY = register(Theorem(
               "continuous in eps, so the worst error over 0 < eps < eps_0 stays >= 1/sqrt(2) - o(1) for every alpha.",
     provenance=Provenance("derived", "ours (wah.md section 6)", proof=SELECTION),
     hypotheses=(_real_depth,),
-    bounds=(Bound("worst_error", "lower", "sup_{0<eps<eps_0} ||x_inf - x*||_2", 1 / sympy.sqrt(2),
-                  Provenance("derived", "symmetry at eps = 0 and continuity", proof=SELECTION)),),
+    bounds=(derived_bound("worst_error", "lower", "sup_{0<eps<eps_0} ||x_inf - x*||_2", 1 / sympy.sqrt(2),
+                          "symmetry at eps = 0 and continuity", SELECTION),),
 ))
 
 SHARPNESS = register(Theorem(

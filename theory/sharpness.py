@@ -13,9 +13,11 @@ from the authors' plots.
 """
 from __future__ import annotations
 
+import functools
+
 import sympy
 
-from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, L, register
+from implicitreg.theory.statement import Bound, Hypothesis, Provenance, Theorem, L, derived_bound, register
 
 a, a_prime, Lambda, kappa, w_norm, p_norm, S_min, S_bal = sympy.symbols(
     "a a_prime Lambda kappa w_norm p_norm S_min S_bal", positive=True)
@@ -25,9 +27,8 @@ SOURCE = "Marion & Chizat, arXiv 2405.13456 (NeurIPS 2024)"
 CODE = "authors' code, github.com/PierreMarion23/implicit-reg-sharpness"
 
 
-def _ours(name: str, side: str, lhs: str, expr, why: str) -> Bound:
-    """A bound of our own derivation (provenance ``derived``), proved in :data:`DERIVATION`."""
-    return Bound(name, side, lhs, expr, Provenance("derived", why, proof=DERIVATION))
+#: _ours(name, side, lhs, expr, why): a bound of our own derivation, proved in :data:`DERIVATION`.
+_ours = functools.partial(derived_bound, proof=DERIVATION)
 
 
 #: 2 L a ||w*||^(2 - 2/L): the lower bound of MC-LB.

@@ -178,6 +178,19 @@ class Theorem:
                 "bounds": [b.to_json() for b in self.bounds]}
 
 
+def derived_bound(name: str, side: str, lhs: str, expr: sympy.Expr, why: str, proof: str, note: str = "") -> Bound:
+    """A bound of our own derivation: provenance ``derived`` (source ``why``), proved or checked in ``proof``.
+
+    The one way every theory module writes such a bound (the common case: most constants are ours).
+
+    >>> from implicitreg.theory.statement import derived_bound, rho
+    >>> b = derived_bound("rate", "rate", "err", 1 - rho, "our proof", "proofs/derivations/x.py")
+    >>> b.provenance.label(), b.provenance.proof
+    ('derived', 'proofs/derivations/x.py')
+    """
+    return Bound(name, side, lhs, expr, Provenance("derived", why, proof=proof, note=note))
+
+
 THEOREMS: dict[str, Theorem] = {}
 
 
