@@ -312,3 +312,22 @@ def test_progress_bar_names_a_top_level_suite(monkeypatch):
     monkeypatch.setattr(sys, "stderr", err)
     assert [r.theorem for r in verify.run_verify(suites=("plainsuite",), progress=True)] == ["plain"]
     assert "plainsuite: " in err.getvalue()
+
+
+def test_main_passes_workers_and_scheduler_only_when_given(monkeypatch):
+    """``verify --workers N`` / ``--scheduler ADDR`` reach the API as given; absent, the API's defaults apply."""
+    import implicitreg.api as api
+
+    seen = []
+
+    def fake(only=None, **kw):
+        seen.append(kw)
+        return api.VerifyReport([_v("A", True)], ("a",), None)
+
+    monkeypatch.setattr(api, "verify", fake)
+    assert verify.main(out=io.StringIO()) == 0
+    assert "workers" not in seen[-1] and "scheduler" not in seen[-1]
+    assert verify.main(workers=3, out=io.StringIO()) == 0
+    assert seen[-1]["workers"] == 3 and "scheduler" not in seen[-1]
+    assert verify.main(scheduler="tcp://h:8786", out=io.StringIO()) == 0
+    assert seen[-1]["scheduler"] == "tcp://h:8786" and "workers" not in seen[-1]
