@@ -270,6 +270,13 @@ def test_suite_tasks_and_run_suite_task(monkeypatch):
     assert [r.theorem for r in verify.run_suite_task(whole, False)] == [whole]
     assert [r.theorem for r in verify.run_suite_task(parted, True, "p3")] == ["p3-True"]
     assert [r.theorem for r in verify.run_suite_task(parted, False, "p1")] == ["p1-False"]
+    import sys
+    import types
+
+    echo = types.ModuleType("pkg.sub.echo_suite")
+    echo.run = lambda thorough: [_v(f"whole-{thorough}", True)]
+    monkeypatch.setitem(sys.modules, "pkg.sub.echo_suite", echo)
+    assert [r.theorem for r in verify.run_suite_task("pkg.sub.echo_suite", True)] == ["whole-True"]
 
 
 @pytest.mark.parametrize("terminal, progress", [(True, True), (False, True), (True, False)])
