@@ -13,7 +13,7 @@ For a diagonal-network instance (keys ``A``, ``y``) and each requested depth D, 
 * **not checked on an instance**, with why (statements about scalars, or that need runs this mode does not make).
 
 ``certify`` writes the certificates that exist for the instance (MS-D2 / MS-D3 tightness-and-bounds certificates
-of ``proofs/certify.py`` for a diagonal instance with full row rank and unique x*; the MC-LB equality certificate
+of ``proofs/certify/`` for a diagonal instance with full row rank and unique x*; the MC-LB equality certificate
 for a deep-linear instance in the equality family); ``implicitreg check`` verifies them.
 
 alpha: a range LO:HI in the stated convention; the grid is log-spaced (7 points at D = 2, 5 at D > 2, 2 init

@@ -19,7 +19,7 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from implicitreg.proofs.checker.check import content_hash
+from implicitreg.proofs.checker.check import CheckFailure, check_certificate, content_hash
 
 TOL = mpmath.mpf(10) ** -70
 
@@ -27,33 +27,48 @@ TOL = mpmath.mpf(10) ** -70
 DESCRIPTIVE = ("title", "claim", "source", "note", "proof", "statement", "name", "family", "loss", "version")
 
 
-def leaves(obj, path=()):
-    """Every (path, value) of a JSON tree whose value is a str/int leaf."""
+def nodes(obj, path=()):
+    """Every (path, value) of a JSON tree, each container before its contents (dict keys in sorted order)."""
+    yield path, obj
     if isinstance(obj, dict):
         for k in sorted(obj):
-            yield from leaves(obj[k], path + (k,))
+            yield from nodes(obj[k], path + (k,))
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            yield from leaves(v, path + (i,))
-    else:
-        yield path, obj
+            yield from nodes(v, path + (i,))
 
 
-def containers(obj, path=()):
+def leaves(obj):
+    """Every (path, value) of a JSON tree whose value is a leaf (not a dict or list)."""
+    return ((p, v) for p, v in nodes(obj) if not isinstance(v, (dict, list)))
+
+
+def containers(obj):
     """Every (path, dict) of a JSON tree."""
-    if isinstance(obj, dict):
-        yield path, obj
-        for k in sorted(obj):
-            yield from containers(obj[k], path + (k,))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from containers(v, path + (i,))
+    return ((p, v) for p, v in nodes(obj) if isinstance(v, dict))
 
 
 def set_at(obj, path, value):
     for k in path[:-1]:
         obj = obj[k]
     obj[path[-1]] = value
+
+
+def edit(cert, path, value):
+    """A deep copy of ``cert`` with the value at ``path`` replaced (the hash is not recomputed: see rehash)."""
+    cert = copy.deepcopy(cert)
+    set_at(cert, path, value)
+    return cert
+
+
+def refusal(cert, use_sympy=None) -> CheckFailure:
+    """The checker's refusal of ``cert`` with its hash recomputed (an attacker's or forger's edit); fails the test
+    when the checker accepts it."""
+    import pytest
+
+    with pytest.raises(CheckFailure) as info:
+        check_certificate(rehash(cert), use_sympy=use_sympy)
+    return info.value
 
 
 def is_descriptive(path) -> bool:

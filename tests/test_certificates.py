@@ -173,7 +173,7 @@ def _mutated_table(monkeypatch, theorem, fmt_upper, fmt_lower):
         return t
 
     monkeypatch.setattr(theorems, "diagonal_bounds", table)
-    monkeypatch.setattr(certify, "_same_formula", lambda *args: None)
+    monkeypatch.setattr(certify.diagonal, "_same_formula", lambda *args: None)
 
 
 @pytest.mark.parametrize("theorem,depth", [("MS-D2", 2), ("MS-D3", 3)])
@@ -582,7 +582,7 @@ def test_largest_root_refinement_agrees_with_sturm_bisection(entries, repeat, di
     """The checker's fast refinement (integer signs of the square-free part after Sturm isolation) encloses the same
     root as the plain Sturm bisection of lp.py, within the requested width; repeated and rational roots included."""
     from implicitreg.proofs.checker import lp
-    from implicitreg.proofs.checker.check import _largest_root
+    from implicitreg.proofs.checker.balanced import _largest_root
 
     a, b, c, e = (Fraction(v) for v in entries)
     M = [[a, b, Fraction(0)], [b, c, e], [Fraction(0), e, a + c]]  # symmetric: real roots

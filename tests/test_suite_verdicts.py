@@ -354,6 +354,11 @@ def test_selection_rate_row_needs_the_fit_and_the_mutant_rejection(ok, rejected)
     assert row.bound == "Theta((alpha^p)^1)" and row.margin == "0.01" and row.note == "n"
     assert row.slope == "1.01" and row.slope_predicted == "1"
     assert ssuite.rate_row("line", 3, mpmath.mpf("1.01"), F(1), res, ["1e-18"], ok, rejected).note == ""
+    # the observed error is the one at the smallest alpha (the last); the fitted slope is printed to 8 digits
+    res3 = types.SimpleNamespace(errors=[mpmath.mpf("1e-5"), mpmath.mpf("3e-7"), mpmath.mpf("2.5e-9")])
+    row = ssuite.rate_row("line", 3, mpmath.mpf("1.0123456789"), F(1), res3, ["1e-18", "1e-22", "1e-26"], ok,
+                          rejected)
+    assert row.observed == "2.5e-9" and row.slope == "1.0123457"
 
 
 @pytest.mark.parametrize("c_last, passed", [("1", True), ("2", True), ("0.5", True), ("2.01", False),

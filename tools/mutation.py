@@ -129,24 +129,26 @@ CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "test
                  "tests/test_checker_forgeries.py", "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
 TARGETS.update({
-    # check.py: balls, ratios, verdicts and the exact equality proof (not the output texts)
-    "checker-check": ("proofs/checker/check.py", CHECKER_TESTS,
-                      _fn(_CHECKER + "check", "_ball", "_inside", "_ratio", "_verdict", "_check_equality",
+    # verdicts.py: balls, ratios, verdicts and the exact equality proof (not the output texts)
+    "checker-check": ("proofs/checker/verdicts.py", CHECKER_TESTS,
+                      _fn(_CHECKER + "verdicts", "_ball", "_inside", "_ratio", "_verdict", "_check_equality",
                           "_equality_family")),
     # check.py: the entry point (hash, schema, dispatch, refusals of malformed input)
     "checker-entry": ("proofs/checker/check.py", CHECKER_TESTS, _fn(_CHECKER + "check", "check_certificate")),
-    # check.py, deep linear networks: the exact form (normal equations, product, Hessian, Sturm, ratio)
-    "checker-deep": ("proofs/checker/check.py", CHECKER_TESTS, _fn(_CHECKER + "check", "_check_deep_linear")),
-    # check.py, deep linear networks on ordinary data (balanced minimizer enclosed, not exact)
-    "checker-balanced": ("proofs/checker/check.py", CHECKER_TESTS,
-                         _fn(_CHECKER + "check", "_check_deep_balanced", "_balanced_skeleton", "_ball_scaled")),
-    # check.py, diagonal networks: one point's enclosures and the certificate-level checks
-    "checker-point": ("proofs/checker/check.py", CHECKER_TESTS,
-                      _fn(_CHECKER + "check", "_check_point", "_check_diagonal", "_norm", "_alpha_product",
+    # deep_linear.py, deep linear networks: the exact form (normal equations, product, Hessian, Sturm, ratio)
+    "checker-deep": ("proofs/checker/deep_linear.py", CHECKER_TESTS,
+                     _fn(_CHECKER + "deep_linear", "_check_deep_linear")),
+    # balanced.py, deep linear networks on ordinary data (balanced minimizer enclosed, not exact)
+    "checker-balanced": ("proofs/checker/balanced.py", CHECKER_TESTS,
+                         _fn(_CHECKER + "balanced", "_check_deep_balanced", "_balanced_skeleton", "_ball_scaled")),
+    # diagonal.py, diagonal networks: one point's enclosures and the certificate-level checks
+    "checker-point": ("proofs/checker/diagonal.py", CHECKER_TESTS,
+                      _fn(_CHECKER + "diagonal", "_check_point", "_check_diagonal", "_norm", "_alpha_product",
                           "_instance_constants", "_point_constants")),
     "checker-interval": ("proofs/checker/interval.py", CHECKER_TESTS,
                          _fn(_CHECKER + "interval", "exact", "exact_vector", "exact_matrix", "point", "hull", "lo",
-                             "hi", "to_fraction", "endpoints", "read_ball", "require_inside")),
+                             "hi", "to_fraction", "endpoints", "enclosure_ends", "read_ball",
+                             "require_inside")),
     "checker-lp": ("proofs/checker/lp.py", CHECKER_TESTS, None),
     "checker-krawczyk": ("proofs/checker/krawczyk.py", CHECKER_TESTS, None),
     "checker-theorems": ("proofs/checker/theorems.py", CHECKER_TESTS, None),

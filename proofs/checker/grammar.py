@@ -266,19 +266,19 @@ class _Parser:
     def leave(self):
         self.depth -= 1
 
-    def expr(self):
-        left = self.term()
-        while self.peek()[:2] in (("op", "+"), ("op", "-")):
+    def left_associative(self, operand, ops):
+        """operand (op operand)*, folded to the left: one precedence level of binary operators."""
+        left = operand()
+        while self.peek()[:2] in ops:
             op = self.take("op")[1]
-            left = self.node(BinOp(op, left, self.term()))
+            left = self.node(BinOp(op, left, operand()))
         return left
 
+    def expr(self):
+        return self.left_associative(self.term, (("op", "+"), ("op", "-")))
+
     def term(self):
-        left = self.unary()
-        while self.peek()[:2] in (("op", "*"), ("op", "/")):
-            op = self.take("op")[1]
-            left = self.node(BinOp(op, left, self.unary()))
-        return left
+        return self.left_associative(self.unary, (("op", "*"), ("op", "/")))
 
     def unary(self):
         tok = self.peek()

@@ -171,13 +171,18 @@ def ball_interval(obj, field: str):
     return hull(point(a), point(b))
 
 
+def enclosure_ends(computed, field: str, what: str) -> tuple[Fraction, Fraction]:
+    """The exact ends of a computed enclosure, refused (CheckFailure at ``field``) when an end is infinite."""
+    try:
+        return endpoints(computed)
+    except ArithmeticError:
+        raise CheckFailure(field, f"the computed enclosure of {what} is unbounded") from None
+
+
 def require_inside(computed, obj, field: str, what: str) -> None:
     """Fail unless the stated ball contains the computed interval (exact comparison of endpoints)."""
     a, b = read_ball(obj, field)
-    try:
-        ca, cb = endpoints(computed)
-    except ArithmeticError:
-        raise CheckFailure(field, f"the computed enclosure of {what} is unbounded") from None
+    ca, cb = enclosure_ends(computed, field, what)
     if not (a <= ca and cb <= b):
         raise CheckFailure(field, f"the stated ball for {what} does not contain the computed enclosure "
                                   f"[{mpmath.nstr(lo(computed), 12)}, {mpmath.nstr(hi(computed), 12)}]")

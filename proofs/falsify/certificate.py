@@ -44,8 +44,8 @@ def refutation_certificate(conj: Conjecture, instance, depth, alpha, alpha_conve
     dps = 60 + max(0, math.ceil(-math.log10(smallest)))
     res = gradient_flow_limit(instance, D, alpha, alpha_convention=alpha_convention, digits=30)
     with precision(dps):
-        nu = certify._newton_polish(instance, D, alpha, alpha_convention, res.nu)
-        centre = [Fraction(Decimal(certify._dec_text(certify._mp_fraction(v)))) for v in nu]
+        nu = certify.diagonal._newton_polish(instance, D, alpha, alpha_convention, res.nu)
+        centre = [Fraction(Decimal(certify.common._dec_text(certify.common._mp_fraction(v)))) for v in nu]
         radius = [max(abs(c), Fraction(1)) * Fraction(1, 10 ** (certify.CENTRE_DIGITS - 10)) for c in centre]
     cert = {
         "format": refutation.FORMAT, "kind": "refutation",
@@ -61,7 +61,7 @@ def refutation_certificate(conj: Conjecture, instance, depth, alpha, alpha_conve
                           "lambda": [fraction_str(v) for v in bp.certificate]},
         "rho": {"support": list(bp.support), "signs": list(bp.signs), "value": fraction_str(rc.value),
                 "lambda": [fraction_str(v) for v in rc.lam], "v": [fraction_str(v) for v in rc.v]},
-        "nu": [{"mid": certify._dec_text(c), "rad": decimal_text(r, 2, "up")} for c, r in zip(centre, radius)],
+        "nu": [{"mid": certify.common._dec_text(c), "rad": decimal_text(r, 2, "up")} for c, r in zip(centre, radius)],
         "conjecture": {"lhs": conj.lhs, "side": conj.side, "expr": conj.text},
         "tool": {"name": "implicitreg", "version": __version__, "checker_dps": dps},
     }
