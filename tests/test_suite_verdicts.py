@@ -439,6 +439,25 @@ def test_selection_slope_window_stops_after_four_moves(monkeypatch):
     assert [c[0] for c in calls] == ["1e-18", "1e-36", "1e-72", "1e-144", "1e-288"] and out[3][0] == "1e-288"
 
 
+def test_selection_slope_check_solves_basis_pursuit_for_its_instance(monkeypatch):
+    """Without ``bp``, slope_check takes the l1 minimizer of the instance it is given (S, rho of that instance)."""
+    import implicitreg.numerics.basis_pursuit as numbp
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    fake, calls = _fake_errors("0.1666666666666666666666666666666666667", 1)
+    monkeypatch.setattr(numsel, "selection_errors", fake)
+    inst, seen = types.SimpleNamespace(N=5), []
+
+    def l1(instance):
+        seen.append(instance)
+        return types.SimpleNamespace(support=(0, 1, 2), rho=F(1, 2))
+
+    monkeypatch.setattr(numbp, "l1_minimizer", l1)
+    out = ssuite.slope_check(inst, 3)
+    assert seen == [inst] and out[1] == 1 and out[4] and out[5]
+
+
 def test_selection_rate_alphas():
     from implicitreg.proofs.suites import selection as ssuite
 
