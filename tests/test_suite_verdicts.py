@@ -458,6 +458,41 @@ def test_selection_slope_check_solves_basis_pursuit_for_its_instance(monkeypatch
     assert seen == [inst] and out[1] == 1 and out[4] and out[5]
 
 
+@pytest.mark.parametrize("support, dominance, starts", [((0, 1, 2), 50, ["1e-18", "1e-50"]),
+                                                         ((0, 1, 2), 5, ["1e-18", "1e-18"]),
+                                                         ((0, 1, 2, 3, 4), 50, ["1e-18"])])
+def test_selection_p2_window_starts_where_the_leading_term_dominates(monkeypatch, support, dominance, starts):
+    """p = 2 with S^c nonempty: the start moves to the dominance decade measured on the first window (never earlier
+    than the default 18); with S = all coordinates there is no off-support term and the window stays. Every solve
+    gets the instance, the depth, the product-scale convention and the BP result."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    fake, calls = _fake_errors(1, 1)
+    inst = types.SimpleNamespace(N=5)
+    bp = types.SimpleNamespace(support=support, rho=F(1, 3))
+    solves, results, dom = [], [], []
+
+    def recording(instance, depth, alphas, alpha_convention=None, bp=None, **kw):
+        solves.append((instance, depth, alpha_convention, bp))
+        res = fake(instance, depth, alphas, alpha_convention, bp)
+        results.append(types.SimpleNamespace(alpha_products=res.alpha_products, errors=res.errors,
+                                             selection=types.SimpleNamespace(x=[1] * 5)))
+        return results[-1]
+
+    def dominance_start(instance, bp_, res):
+        dom.append((instance, bp_, res))
+        return dominance
+
+    monkeypatch.setattr(numsel, "selection_errors", recording)
+    monkeypatch.setattr(ssuite, "_dominance_start", dominance_start)
+    out = ssuite.slope_check(inst, 2, bp=bp)
+    assert [c[0] for c in calls] == starts and out[3] == ssuite.rate_alphas(2, start=int(starts[-1][3:]))
+    assert all(s == (inst, F(2), "product", bp) for s in solves) and type(solves[0][1]) is F
+    assert len(dom) == (0 if len(support) == 5 else 1)
+    assert all(d[0] is inst and d[1] is bp and d[2] is results[0] for d in dom)
+
+
 def test_selection_rate_alphas():
     from implicitreg.proofs.suites import selection as ssuite
 
