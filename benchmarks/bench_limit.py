@@ -12,8 +12,8 @@ Random instances: A with entries k/1000, k uniform in [-1000, 1000], y = A x* fo
    certified digits of both and the digits on which the two certified x agree.
 2. m = 500, N = 2000, D = 2 and 3: time and peak memory (peak resident set of a fresh process running only this
    part, and its resident set after the imports and the instance), the time of building the exact instance
-   (``Instance.from_lists``: parsing, integer form, exact range test) and where the solve's time goes (float64
-   continuation, the first refinement, the check solve, the rest: row basis, exact residual, certification). The
+   (``Instance.from_lists``: parsing, the exact row basis and range test) and where the solve's time goes (float64
+   continuation, the first refinement, the check solve, the exact residual, the rest: the integer form of A, certification). The
    baseline is not run at this size.
 3. m = 50, N = 200: the time of one call (best of 3) and the ratio to the baseline.
 4. Time vs (m, N) (N = 4 m; mixed and baseline); the growth exponent in m fitted by least squares in log-log.
@@ -138,7 +138,7 @@ class Phases:
 
     def report(self, total: float) -> str:
         parts = [f"{k} {v:.1f}" for k, v in self.cpu.items()]
-        parts.append(f"rest (row basis, certification, conversions) {total - sum(self.cpu.values()):.1f}")
+        parts.append(f"rest (integer form of A, certification, conversions) {total - sum(self.cpu.values()):.1f}")
         self.cpu.clear()
         return "; ".join(parts)
 
@@ -162,7 +162,7 @@ def part2_child():
         print(f"| {D} | {wall:.1f} | {cpu:.1f} | {res.digits} | {res.method} | {rss:.0f} | {rss0:.0f} |", flush=True)
         notes.append(f"D = {D}, CPU s: {phases.report(cpu)}")
     print(f"generating the random data (Fractions, not timed): {gen:.1f} s CPU; building the exact instance "
-          f"(Instance.from_lists: parse, integer form, exact range test): {build_wall:.1f} s wall, {build_cpu:.1f} s "
+          f"(Instance.from_lists: parse, exact row basis and range test): {build_wall:.1f} s wall, {build_cpu:.1f} s "
           f"CPU")
     for note in notes:
         print(note)
