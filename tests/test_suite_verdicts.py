@@ -403,13 +403,15 @@ def _fake_errors(correction, floor_x):
 
     calls = []
 
-    def fake(instance, depth, alphas, alpha_convention="product", bp=None, **kw):
+    def fake(instance, depth, alphas, alpha_convention=None, bp=None, **kw):
         calls.append(list(alphas))
+        fake.solves.append((instance, depth, alpha_convention, bp))
         with mpmath.workdps(60):
             aps = [mpmath.mpf(10) ** -int(a.split("e-")[1]) for a in alphas]
             errs = [a * (1 + 10 ** 6 * a ** mpmath.mpf(correction)) for a in aps]
         return types.SimpleNamespace(alpha_products=aps, errors=errs,
                                      selection=types.SimpleNamespace(x=[mpmath.mpf(floor_x)] * 3))
+    fake.solves = []
     return fake, calls
 
 
@@ -425,6 +427,38 @@ def test_selection_slope_window_moves_until_the_local_slopes_settle(monkeypatch)
     slope, pred, res, alphas, ok, rejected = ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
     assert [c[0] for c in calls] == ["1e-18", "1e-36", "1e-72"]
     assert alphas == ["1e-72", "1e-76", "1e-80", "1e-84"] and pred == 1 and ok and rejected
+    inst = types.SimpleNamespace(N=5)
+    fake.solves.clear()
+    ssuite.slope_check(inst, 3, bp=bp)
+    assert len(fake.solves) == 3 and all(s == (inst, F(3), "product", bp) for s in fake.solves)
+    assert all(type(s[1]) is F for s in fake.solves)
+
+
+def _window_errors(first, calls):
+    """errors (alpha^p)^1 scaled so that the first window's first error is ``first``; x = 0 (empty support)."""
+    import mpmath
+
+    def fake(instance, depth, alphas, alpha_convention=None, bp=None, **kw):
+        calls.append(alphas[0])
+        aps = [mpmath.mpf(10) ** -int(a.split("e-")[1]) for a in alphas]
+        c = mpmath.mpf(first) / aps[0] if not calls[1:] else mpmath.mpf(first) * 10 ** 18
+        return types.SimpleNamespace(alpha_products=aps, errors=[c * a for a in aps],
+                                     selection=types.SimpleNamespace(x=[]))
+    return fake
+
+
+@pytest.mark.parametrize("first, moves", [("0.001", False), ("0.0015", True), ("0.5", True), ("1e-4", False)])
+def test_selection_window_error_small_against_the_floor(monkeypatch, first, moves):
+    """With S empty the floor is 1: the window stays when its first error is <= 1/1000 (equality included) and the
+    local slopes agree, and moves (start doubled) otherwise, judged on the first error, not a later one."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    calls = []
+    monkeypatch.setattr(numsel, "selection_errors", _window_errors(first, calls))
+    bp = types.SimpleNamespace(support=(), rho=F(0))
+    ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
+    assert calls[:2] == (["1e-18", "1e-36"] if moves else ["1e-18"])
 
 
 def test_selection_slope_window_stops_after_four_moves(monkeypatch):
