@@ -225,6 +225,18 @@ def read_vector(data: Mapping[str, Any], key: str, length: int | None = None) ->
     return [parse_exact(v, f"{key}[{i}]") for i, v in enumerate(vals)]
 
 
+def read_system(data: Any, key: str, what: str) -> tuple[Matrix, Vector]:
+    """The matrix ``data[key]`` and the right-hand side ``data["y"]`` of a linear system (exact), with one entry of
+    y per row; ``what`` names the object in the error (``"an instance"``, ``"a regression instance"``)."""
+    if not isinstance(data, Mapping):
+        raise InvalidInstanceError(f"{what} must be a JSON object with keys '{key}' and 'y'")
+    M = read_matrix(data, key)
+    y = read_vector(data, "y")
+    if len(y) != len(M):
+        raise InvalidInstanceError(f"shape mismatch: {key} has {len(M)} rows but y has {len(y)} entries")
+    return M, y
+
+
 @dataclass(frozen=True)
 class Instance:
     """An underdetermined linear system A x = y, stored exactly.
@@ -249,12 +261,7 @@ class Instance:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], name: str | None = None, check_range: bool = True) -> "Instance":
-        if not isinstance(data, Mapping):
-            raise InvalidInstanceError("an instance must be a JSON object with keys 'A' and 'y'")
-        A = read_matrix(data, "A")
-        y = read_vector(data, "y")
-        if len(y) != len(A):
-            raise InvalidInstanceError(f"shape mismatch: A has {len(A)} rows but y has {len(y)} entries")
+        A, y = read_system(data, "A", "an instance")
         inst = cls(tuple(map(tuple, A)), tuple(y), name or str(data.get("name", "instance")))
         if check_range and not _in_range(inst.row_basis(), inst.y):
             raise NotInRangeError("y is not in the range of A: A x = y has no solution")

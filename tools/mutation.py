@@ -105,10 +105,11 @@ TARGETS = {
     "dual-newton": ("numerics/dual_limit.py",
                     ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
                      "tests/test_limit_certificate.py"],
-                    _fn("implicitreg.numerics.dual_limit", "_newton")),
+                    _fn("implicitreg.numerics.dual_limit", "_newton", "halving_steps", "trial_point",
+                        "sufficient_ascent", "newton_stops")),
     # line searches: the damped Newton on a face (selection) and the refinement of the mixed-precision solve
     "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py"],
-                    _fn("implicitreg.numerics.selection", "minimize_on_face")),
+                    _fn("implicitreg.numerics.selection", "minimize_on_face", "damped_newton_on_face")),
     "mixed-refine": ("numerics/mixed_limit.py", ["tests/test_line_search.py", "tests/test_mixed_limit.py",
                                                  "tests/test_digits.py"],
                      _fn("implicitreg.numerics.mixed_limit", "refine")),
