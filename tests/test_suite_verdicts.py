@@ -111,6 +111,68 @@ def test_bp_row_fails_when_the_spec_disagrees(monkeypatch, key, wrong):
     assert _by_theorem(_run_bp(monkeypatch, spec=spec))["BP-maximal-support"].passed
 
 
+@pytest.mark.parametrize("key", sorted(bsuite.SPEC_KEYS))
+@pytest.mark.parametrize("spelling", [lambda k: f"XX{k}XX", lambda k: k + "s", str.upper], ids=["XX", "s", "upper"])
+def test_bp_row_fails_on_a_misspelt_spec_key(monkeypatch, key, spelling):
+    """A renamed key would otherwise drop its expectation silently (spec.get falls back to the LP's own answer)."""
+    spec = dict(ROW_SPEC, **{key: {"rho_max": F(1, 3), "rho_approx": 0.333335, "dimension": 0}.get(key,
+                                                                                             ROW_SPEC.get(key))})
+    spec[spelling(key)] = spec.pop(key)
+    row = _by_theorem(_run_bp(monkeypatch, spec=spec))["BP-maximal-support"]
+    assert row.passed is False and row.note == f"unknown spec key(s) {spelling(key)}"
+
+
+@pytest.mark.parametrize("drop, lacks", [(("unique",), "unique"), (("support",), "support"),
+                                         (("unique", "support"), "unique, support"), (("rho",), "rho")])
+def test_bp_row_fails_when_the_spec_leaves_out_an_expectation(monkeypatch, drop, lacks):
+    """Every non-empty spec states uniqueness, the support and a rho; leaving one out is a FAIL, not a weaker row."""
+    spec = {k: v for k, v in ROW_SPEC.items() if k not in drop}
+    row = _by_theorem(_run_bp(monkeypatch, spec=spec))["BP-maximal-support"]
+    assert row.passed is False and row.note == f"spec lacks {lacks}"
+    assert bsuite.spec_problem({}) == "" and bsuite.spec_problem(ROW_SPEC) == ""
+    for rho_key in bsuite.RHO_KEYS:
+        assert bsuite.spec_problem({"unique": True, "support": (0,), rho_key: F(1, 3)}) == ""
+    assert bsuite.spec_problem({"unique": True, "support": (0,), 3: 1}) == "unknown spec key(s) 3"
+
+
+#: the built-in instances as the specification states them (docs/theory/dln.md §3: A = [1, r], y = 1 has x* = (1, 0),
+#: so min = 1, S = {1}, unique, rho = |r| (a column's sign does not change the l1 problem); wah.md §6: line, plane,
+#: random, kink A = [1, 1 - eps] (rho = 1 - eps) and the 2-D face), written here by hand, not read from the suite
+_D = Fraction
+DOCUMENTED_INSTANCES = [
+    ("row[1,1/3]", [[1, F(1, 3)]], [1], {"rho": F(1, 3), "value": F(1), "unique": True, "support": (0,)}),
+    ("row[1,-2/5]", [[1, F(-2, 5)]], [1], {"rho": F(2, 5), "value": F(1), "unique": True, "support": (0,)}),
+    ("row[1,9/10]", [[1, F(9, 10)]], [1], {"rho": F(9, 10), "value": F(1), "unique": True, "support": (0,)}),
+    # M = 3, X_BP = {(1-t, 2(1-t), 3t)}: not unique, S^c empty (rho is the max over no column: 0)
+    ("line", [[1, 1, 1], [3, 0, 1]], [3, 3], {"value": F(3), "unique": False, "support": (0, 1, 2), "rho_max": F(0)}),
+    # X_BP = {(1-t, 2(1-t), 3t, 0)}: ||x||_1 = 3, S = {1, 2, 3}, rho = 1/2
+    ("plane", [[2, -1, 0, 1], [0, 3, 2, 0]], [0, 6],
+     {"value": F(3), "unique": False, "support": (0, 1, 2), "rho_max": F(1, 2)}),
+    # x* = (0, 0, -0.278..., -0.949..., -0.536...), S = {3, 4, 5}; rho = 0.25514084 (to five decimals)
+    ("random", [[_D("-0.111"), _D("0.120"), _D("-0.370"), _D("-0.240"), _D("-1.197")],
+                [_D("0.209"), _D("-0.972"), _D("-0.755"), _D("0.324"), _D("-0.109")],
+                [_D("0.210"), _D("-0.391"), _D("0.235"), _D("0.665"), _D("0.353")]],
+     [_D("0.973"), _D("-0.039"), _D("-0.886")], {"unique": True, "support": (2, 3, 4), "rho_approx": 0.25514}),
+    ("kink(eps=3/10)", [[1, F(7, 10)]], [1], {"rho": F(7, 10), "value": F(1), "unique": True, "support": (0,)}),
+    ("kink(eps=1/10)", [[1, F(9, 10)]], [1], {"rho": F(9, 10), "value": F(1), "unique": True, "support": (0,)}),
+    ("kink(eps=1/100)", [[1, F(99, 100)]], [1], {"rho": F(99, 100), "value": F(1), "unique": True, "support": (0,)}),
+    # x_g(p) has four positive entries and x_5 = 0 on a two-dimensional face; rho = 0.3
+    ("face2", [[1, 1, 1, 1, F(3, 10)], [0, 1, 2, 3, 1]], [1, 1],
+     {"unique": False, "support": (0, 1, 2, 3), "rho_max": F(3, 10), "dimension": 2}),
+]
+
+
+def test_bp_builtin_instances_are_the_documented_ones():
+    """Names, exact data and every spec key and value of the built-in instances, as the specification states them."""
+    got = bsuite.builtin_instances()
+    assert [inst.name for inst, _ in got] == [name for name, *_ in DOCUMENTED_INSTANCES]
+    for (inst, spec), (name, A, y, want) in zip(got, DOCUMENTED_INSTANCES):
+        assert [list(row) for row in inst.A] == [[F(a) for a in row] for row in A], name
+        assert list(inst.y) == [F(b) for b in y], name
+        assert spec == want and list(spec) == list(want) and bsuite.spec_problem(spec) == "", name
+        assert all(type(spec[k]) is type(want[k]) for k in want), name
+
+
 def test_bp_enumeration_reference_is_the_other_path(monkeypatch):
     """A wrong enumeration (another optimal value) fails the row too: the comparison is two-sided."""
     rows = _by_theorem(_run_bp(monkeypatch, ref=lambda r: dataclasses.replace(r, value=r.value + 1), spec={}))

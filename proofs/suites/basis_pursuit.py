@@ -23,6 +23,23 @@ RANDOM_JSON = """{"A": [[-0.111, 0.120, -0.370, -0.240, -1.197],
                    [0.209, -0.972, -0.755, 0.324, -0.109],
                    [0.210, -0.391, 0.235, 0.665, 0.353]],
              "y": [0.973, -0.039, -0.886]}"""
+#: what a spec may state; run() compares each with the exact LP's result. A spec naming another key, or leaving out
+#: what every spec states (uniqueness, support and a rho), fails its row: a misspelt key would drop its check silently
+SPEC_KEYS = frozenset({"value", "unique", "support", "rho", "rho_max", "rho_approx", "dimension"})
+RHO_KEYS = ("rho", "rho_max", "rho_approx")
+
+
+def spec_problem(spec: dict) -> str:
+    """'' when ``spec`` is empty (no expectations) or well formed, else what is wrong with it."""
+    if not spec:
+        return ""
+    unknown = sorted(str(k) for k in set(spec) - SPEC_KEYS)
+    if unknown:
+        return "unknown spec key(s) " + ", ".join(unknown)
+    missing = [k for k in ("unique", "support") if k not in spec]
+    if not any(k in spec for k in RHO_KEYS):
+        missing.append("rho")
+    return "spec lacks " + ", ".join(missing) if missing else ""
 
 
 def builtin_instances(thorough: bool = False) -> list[tuple[Instance, dict]]:
@@ -78,11 +95,13 @@ def run(thorough: bool = False) -> list[Verdict]:
             spec.get("dimension", res.face.dimension) == res.face.dimension,
             abs(float(res.rho) - spec["rho_approx"]) < 5e-6 if "rho_approx" in spec else True,
         ])
+        problem = spec_problem(spec)
         verdicts.append(_verdict(
             MAXIMAL_SUPPORT, inst.name,
             f"min {fraction_str(res.value)}, S={list(res.support)}, unique={res.unique}, dim={res.face.dimension}",
             f"vertex enumeration ({len(ref.vertices)} optimal vertices)" + (" + spec" if spec else ""),
-            agree and spec_ok, note="" if agree and spec_ok else "exact LP, vertex enumeration or spec disagree"))
+            agree and spec_ok and not problem,
+            note=problem or ("" if agree and spec_ok else "exact LP, vertex enumeration or spec disagree")))
         dual = rd.check_rho_duality(inst.A, res.support, res.signs)
         verdicts.append(_verdict(RHO_DUALITY, inst.name, f"rho = {fraction_str(res.rho)}", dual.detail,
                                  dual.passed))
