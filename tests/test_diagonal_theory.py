@@ -147,3 +147,18 @@ def test_checks_on_a_computed_limit():
         assert error_identity.check_on_limit(lim, sc).holds
         _, _, lim3 = limit_error(inst, 3, a, sc.x_star, digits=30)
         assert ms_d3.check_on_limit(lim3, sc, 3).holds
+
+
+def test_facts_are_what_the_hypotheses_read():
+    """facts(): the hypotheses' inputs from the exact data of x* (support_constants exists only for a unique x*).
+
+    A = [1, 1/2], y = 1 (dln.md §3 with r = 1/2): x* = (1, 0), S = {1}, rho = 1/2, n = N - s = 1 and
+    K2 = ||A_S^+ A_C||_{1->1} = 1/2; depth and alpha are taken as given (depth read exactly), extras are added.
+    """
+    sc = support_constants(ROW)
+    got = dg.facts(sc, 2.5, Fraction(1, 100), rho_a=Fraction(3, 5))
+    assert got == {"unique": True, "support_size": 1, "depth": Fraction(5, 2), "alpha": Fraction(1, 100),
+                   "rho": Fraction(1, 2), "K2": Fraction(1, 2), "n": 1, "rho_a": Fraction(3, 5)}
+    assert type(got["depth"]) is Fraction
+    assert dg.MS_D2_THEOREM.failed_hypotheses(dg.facts(sc, 2, Fraction(1, 100))) == []
+    assert dg.MS_D2_THEOREM.failed_hypotheses(dg.facts(sc, 3, Fraction(1, 100))) == ["depth D = 3 is not 2"]
