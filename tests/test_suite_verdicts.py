@@ -67,6 +67,7 @@ def test_bp_rows_pass_on_the_true_results(monkeypatch):
     assert first.provenance == bsuite.MAXIMAL_SUPPORT.provenance.kind and first.depth == "-" and first.alpha_range == "-"
     assert first.alpha_convention == "-" and first.margin == ""
     assert rows[1].observed == "rho = 1/3" and rows[3].observed.startswith("rho") and rows[3].bound
+    assert rows[2].bound == "unique by vertex enumeration"
     assert rows[4].note.startswith("dln.md's 'rho < 1 iff unique' needs A_S injective")
     assert rows[4].bound == "A_S injective is necessary" and rows[5].bound == "identity"
 
@@ -133,6 +134,57 @@ def test_bp_row_fails_when_the_spec_leaves_out_an_expectation(monkeypatch, drop,
     for rho_key in bsuite.RHO_KEYS:
         assert bsuite.spec_problem({"unique": True, "support": (0,), rho_key: F(1, 3)}) == ""
     assert bsuite.spec_problem({"unique": True, "support": (0,), 3: 1}) == "unknown spec key(s) 3"
+    assert bsuite.spec_problem({**ROW_SPEC, "b": 1, "a": 2}) == "unknown spec key(s) a, b"
+
+
+def test_bp_row_without_a_spec_passes_on_the_true_result(monkeypatch):
+    """An instance with no spec (the thorough mode's seeded instances) is judged by vertex enumeration alone."""
+    row = _by_theorem(_run_bp(monkeypatch, spec={}))["BP-maximal-support"]
+    assert row.passed is True and row.note == "" and row.bound == "vertex enumeration (1 optimal vertices)"
+
+
+def test_bp_run_is_fast_by_default_and_thorough_on_request(monkeypatch):
+    asked = []
+    monkeypatch.setattr(bsuite, "builtin_instances", lambda thorough=False: asked.append(thorough) or [])
+    for name in ("check_line_counterexample", "check_weak_duality_symbolic"):
+        monkeypatch.setattr(bsuite.rd, name, lambda: types.SimpleNamespace(passed=True, detail="d"))
+    bsuite.run()
+    bsuite.run(thorough=True)
+    assert asked == [False, True]
+
+
+@pytest.mark.parametrize("N, nsp_row", [(8, True), (9, False)])
+def test_bp_nsp_row_up_to_eight_columns(monkeypatch, N, nsp_row):
+    """rho_s enumerates supports: the NSP row is given for unique minimizers with N <= 8 columns only; its bound is
+    everything after the detail's first ", "."""
+    inst = Instance.from_lists([[1] + [F(1, 2)] * (N - 1)], [1], name=f"row{N}")
+    monkeypatch.setattr(bsuite, "builtin_instances", lambda thorough=False: [(inst, {})])
+    fake = types.SimpleNamespace(passed=True, detail="rho 1/2, rho_S 1/2, rho_s 1/2")
+    monkeypatch.setattr(bsuite.rd, "check_rho_le_nsp", lambda *a, **k: fake)
+    for name in ("check_rho_duality", "check_uniqueness_iff", "check_line_counterexample",
+                 "check_weak_duality_symbolic"):
+        monkeypatch.setattr(bsuite.rd, name, lambda *a, **k: types.SimpleNamespace(passed=True, detail="d"))
+    rows = _by_theorem(bsuite.run(), instance=f"row{N}")
+    assert ("rho-NSP" in rows) is nsp_row
+    if nsp_row:
+        assert rows["rho-NSP"].observed == "rho 1/2" and rows["rho-NSP"].bound == "rho_S 1/2, rho_s 1/2"
+
+
+def test_bp_thorough_instances_are_seeded_and_span_their_ranges():
+    """The thorough instances (docstring: seeded random integer instances with repeated columns): reproducible,
+    m in 1..3 rows, N in 3..6 columns, entries -3..3 (each size and entry occurring in the 30), and y = A x for an
+    x with entries in {0, 1, -2}."""
+    import itertools
+
+    deep = bsuite.builtin_instances(thorough=True)[10:]
+    again = bsuite.builtin_instances(thorough=True)[10:]
+    assert [(i.A, i.y) for i, _ in deep] == [(i.A, i.y) for i, _ in again]
+    assert {len(i.A) for i, _ in deep} == {1, 2, 3} and {len(i.A[0]) for i, _ in deep} == {3, 4, 5, 6}
+    assert {a for i, _ in deep for row in i.A for a in row} == set(range(-3, 4))
+    for inst, _ in deep:
+        N = len(inst.A[0])
+        assert any(all(sum(a * b for a, b in zip(row, x)) == v for row, v in zip(inst.A, inst.y))
+                   for x in itertools.product((0, 1, -2), repeat=N)), inst.name
 
 
 #: the built-in instances as the specification states them (docs/theory/dln.md §3: A = [1, r], y = 1 has x* = (1, 0),
