@@ -61,6 +61,39 @@ def boundary_step(t, z, dz):
     return t
 
 
+def halving_steps(t, what: str):
+    """The steps of a backtracking line search: t, t/2, t/4, ... (200 of them), then ConvergenceError naming
+    ``what``. The caller breaks out of the loop at the step it accepts."""
+    for _ in range(200):
+        yield t
+        t = t / 2
+    raise ConvergenceError(f"the line search of {what} failed")
+
+
+def trial_point(nu, z, d, dz, t, two: bool):
+    """The trial point (nu + t d, z + t dz) of a line search (arb midpoints), or None when it leaves the domain
+    |z| < 1 of phi_D (D > 2, ``two`` False; the caller then tries a shorter step). Shared by the dual Newton iteration and
+    the refinement of :mod:`implicitreg.numerics.mixed_limit`."""
+    z_new = [(zi + t * dzi).mid() for zi, dzi in zip(z, dz)]
+    if not two and any(abs(v) >= 1 for v in z_new):
+        return None
+    return [(ni + t * di).mid() for ni, di in zip(nu, d)], z_new
+
+
+def sufficient_ascent(f_new, f, t, slope, noise) -> bool:
+    """Armijo's test on the dual objective: the step t gains at least 1e-4 of the predicted t * slope, or the slope
+    is below the rounding noise |f| * noise (f can no longer tell a better point): accept the step."""
+    return f_new >= (f + t * slope / 10000).mid() or slope <= (abs(f) * noise).mid()
+
+
+def newton_stops(t, change, previous, tol, floor_level) -> bool:
+    """The stopping rule of the dual Newton iteration and of the refinement: a full step (t = 1) that changed x by at
+    most ``tol``, or the rounding floor: a full step below ``floor_level`` that no longer halves the change of the
+    previous full step (``previous``; None after a damped step). The floor sits above 10^-dps when z is near the
+    pole (D > 2); the two-precision certificate judges what is left."""
+    return t == 1 and (change <= tol or (change <= floor_level and previous is not None and change >= previous / 2))
+
+
 @dataclass(frozen=True, kw_only=True)
 class LimitResult:
     """The certified limit x_inf(alpha) = alpha_prod phi_D(z), z = A^T nu, A x = y.
@@ -236,23 +269,16 @@ def _newton(dual: _Dual, nu, a, tol_digits: float, dps: int, hess: _Dual | None 
         # change of x under the full step, relative to max(|x_i|, a): the stopping measure
         change = max(((abs(wi * dzi) / max(abs(xi), a)).mid() for wi, dzi, xi in zip(w, dz, x)),
                      default=flint.arb(0))
-        for _ in range(200):
-            nu_new = [(ni + t * di).mid() for ni, di in zip(nu, d)]
-            z_new = [(zi + t * dzi).mid() for zi, dzi in zip(z, dz)]
-            if not D2 and any(abs(v) >= 1 for v in z_new):
-                t = t / 2
-                continue
-            f_new = dual.objective(nu_new, z_new, a)
-            if f_new >= (f + t * slope / 10000).mid() or slope <= (abs(f) * noise).mid():
-                break
-            t = t / 2
-        else:
-            raise ConvergenceError("the line search of the dual Newton iteration failed")
+        for t in halving_steps(t, "the dual Newton iteration"):
+            trial = trial_point(nu, z, d, dz, t, D2)
+            if trial is not None:
+                nu_new, z_new = trial
+                f_new = dual.objective(nu_new, z_new, a)
+                if sufficient_ascent(f_new, f, t, slope, noise):
+                    break
         nu, z, f = nu_new, z_new, f_new
         x = [(a * p).mid() for p in dual.phi(z)]
-        # converged, or at the rounding floor (full steps that no longer shrink the change); the floor sits above
-        # 10^-dps when z is near the pole (D > 2), and the two-precision certificate judges what is left
-        if t == 1 and (change <= tol or (change <= floor_level and previous is not None and change >= previous / 2)):
+        if newton_stops(t, change, previous, tol, floor_level):
             return nu, z, x, it
         previous = change if t == 1 else None
     raise ConvergenceError(f"the dual Newton iteration did not converge in {max_iter} iterations "

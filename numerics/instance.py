@@ -93,6 +93,12 @@ def _array_rows(arr, name: str, ndim: int) -> list:
     return _numpy_exact_list(arr)
 
 
+def _in_range(basis, y) -> bool:
+    from implicitreg.numerics.integer_form import in_range
+
+    return in_range(basis, y)
+
+
 def _is_array(value) -> bool:
     return type(value).__module__ == "numpy" and hasattr(value, "dtype") and hasattr(value, "tolist")
 
@@ -219,6 +225,18 @@ def read_vector(data: Mapping[str, Any], key: str, length: int | None = None) ->
     return [parse_exact(v, f"{key}[{i}]") for i, v in enumerate(vals)]
 
 
+def read_system(data: Any, key: str, what: str) -> tuple[Matrix, Vector]:
+    """The matrix ``data[key]`` and the right-hand side ``data["y"]`` of a linear system (exact), with one entry of
+    y per row; ``what`` names the object in the error (``"an instance"``, ``"a regression instance"``)."""
+    if not isinstance(data, Mapping):
+        raise InvalidInstanceError(f"{what} must be a JSON object with keys '{key}' and 'y'")
+    M = read_matrix(data, key)
+    y = read_vector(data, "y")
+    if len(y) != len(M):
+        raise InvalidInstanceError(f"shape mismatch: {key} has {len(M)} rows but y has {len(y)} entries")
+    return M, y
+
+
 @dataclass(frozen=True)
 class Instance:
     """An underdetermined linear system A x = y, stored exactly.
@@ -231,6 +249,7 @@ class Instance:
     y: tuple[Fraction, ...]
     name: str = field(default="instance", compare=False)
     _integer: Any = field(default=None, compare=False, repr=False)
+    _basis: Any = field(default=None, compare=False, repr=False)
 
     @property
     def m(self) -> int:
@@ -242,24 +261,29 @@ class Instance:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], name: str | None = None, check_range: bool = True) -> "Instance":
-        if not isinstance(data, Mapping):
-            raise InvalidInstanceError("an instance must be a JSON object with keys 'A' and 'y'")
-        A = read_matrix(data, "A")
-        y = read_vector(data, "y")
-        if len(y) != len(A):
-            raise InvalidInstanceError(f"shape mismatch: A has {len(A)} rows but y has {len(y)} entries")
+        A, y = read_system(data, "A", "an instance")
         inst = cls(tuple(map(tuple, A)), tuple(y), name or str(data.get("name", "instance")))
-        if check_range and not inst.integer_form().contains(inst.y):
+        if check_range and not _in_range(inst.row_basis(), inst.y):
             raise NotInRangeError("y is not in the range of A: A x = y has no solution")
         return inst
 
+    def row_basis(self):
+        """(R, C): rows R of A forming a basis of its row space and the coefficients C of the other rows, exactly
+        (:func:`~implicitreg.numerics.integer_form.row_basis`: modulo a prime, then checked), computed once."""
+        if self._basis is None:
+            from implicitreg.numerics.integer_form import row_basis
+
+            object.__setattr__(self, "_basis", row_basis(self.A))
+        return self._basis
+
     def integer_form(self):
         """The exact integer form A = A_int / den (:class:`~implicitreg.numerics.integer_form.IntegerRows`: flint
-        matrices, the rank and range tests), built once per instance."""
+        matrices and exact products for the dual solvers), built once per instance, when first needed (its size
+        grows with the common denominator of the entries)."""
         if self._integer is None:
             from implicitreg.numerics.integer_form import IntegerRows
 
-            object.__setattr__(self, "_integer", IntegerRows(self.A))
+            object.__setattr__(self, "_integer", IntegerRows(self.A, basis=self.row_basis()))
         return self._integer
 
     @classmethod

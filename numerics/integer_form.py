@@ -24,12 +24,14 @@ class IntegerRows:
     """A = A_int / den exactly (den the lcm of the denominators) as Python rows, ``fmpz_mat`` (and transpose)
     and, when every |entry| < 2^26, as an exact float64 array for the chunked products of :meth:`gram`."""
 
-    def __init__(self, A):
+    def __init__(self, A, basis=None):
+        """``basis``: :func:`row_basis` of A when already known."""
         num, dens = _numerators_denominators(A)
         den = math.lcm(*set(dens))
         N = len(A[0])
         flat = num if all(d == den for d in dens) else [n * (den // d) for n, d in zip(num, dens)]
         self._setup([flat[i:i + N] for i in range(0, len(flat), N)], den)
+        self._basis = basis
 
     @classmethod
     def from_integers(cls, rows: list, den: int = 1) -> "IntegerRows":
@@ -88,72 +90,18 @@ class IntegerRows:
         return flint.fmpz_mat(m, m, ints)
 
     def full_row_rank(self) -> bool:
-        """rank A = m, decided modulo the prime 2^61 - 1 (rank mod p = m implies rank over Q = m; a False may be
-        a rank drop mod p only: :meth:`row_basis` decides exactly)."""
+        """rank A = m, decided exactly (:func:`row_basis`: modulo a prime, then checked)."""
         return self.row_basis()[0] == list(range(self.m))
 
     def row_basis(self):
-        """(R, C): indices of rows of A forming a basis of its row space, exactly, and C the coefficients expressing
-        every other row through them (an ``fmpq_mat`` with len(R) rows and m - len(R) columns; None when R is
-        every row or A = 0).
-
-        Found modulo the prime p = 2^61 - 1: pivot columns P of A and pivot rows R of A^T (rref mod p), so that
-        B = A[R, P] is nonsingular mod p, hence det B != 0 and the rows R are independent over Q. That they span
-        is then checked exactly: C solves B^T C = A[~R, P]^T (rational, flint) and A[~R, :] = C^T A[R, :] must
-        hold entry by entry. A rank that drops mod p only (probability ~ m/p) fails the check and is decided by
-        exact elimination instead.
-        """
+        """:func:`row_basis` of A (of A_int: the same rows and coefficients), computed once."""
         if self._basis is None:
-            self._basis = self._row_basis_mod_p() or self._row_basis_exact()
+            self._basis = row_basis(self.rows)
         return self._basis
 
-    def _row_basis_mod_p(self):
-        Ap = flint.nmod_mat(self.rows, RANK_PRIME)
-        if Ap.rank() == self.m:
-            return list(range(self.m)), None
-        pivots_cols, rank = _pivots(Ap)
-        R, _ = _pivots(Ap.transpose())
-        if not R:  # A = 0 mod p: decided exactly
-            return None
-        rest = [i for i in range(self.m) if i not in set(R)]
-        B = flint.fmpz_mat([[self.rows[i][j] for j in pivots_cols] for i in R])
-        rhs = flint.fmpz_mat([[self.rows[i][j] for i in rest] for j in pivots_cols])
-        try:
-            C = B.transpose().solve(rhs)
-        except ZeroDivisionError:  # pragma: no cover - B is nonsingular mod p, hence over Q
-            return None
-        AR = flint.fmpq_mat(flint.fmpz_mat([self.rows[i] for i in R]))
-        if C.transpose() * AR != flint.fmpq_mat(flint.fmpz_mat([self.rows[i] for i in rest])):
-            return None  # the rank dropped mod p only
-        return R, C
-
-    def _row_basis_exact(self):
-        from implicitreg.numerics.exact import rref
-
-        _, R = rref(transpose_rows(self.rows))  # pivot columns of A^T = independent rows of A
-        rest = [i for i in range(self.m) if i not in set(R)]
-        if not rest or not R:  # full row rank, or A = 0
-            return R, None
-        Bt = flint.fmpz_mat([[self.rows[i][j] for i in R] for j in range(self.N)])
-        # the rows R are independent: B^T C = A[~R]^T restricted to the columns has a unique solution; use the
-        # normal equations of the full system (exact, full column rank)
-        rhs = flint.fmpz_mat([[self.rows[i][j] for i in rest] for j in range(self.N)])
-        G = Bt.transpose() * Bt
-        C = G.solve(Bt.transpose() * rhs)
-        return R, C
-
     def contains(self, y) -> bool:
-        """Whether y (rationals) is in range(A), decided exactly: y[~R] = C^T y[R] with (R, C) = :meth:`row_basis`."""
-        R, C = self.row_basis()
-        if len(R) == self.m:
-            return True
-        if not R:  # A = 0
-            return not any(y)
-        rest = [i for i in range(self.m) if i not in set(R)]
-        q = lambda v: flint.fmpq(v.numerator, v.denominator)
-        yR = flint.fmpq_mat(len(R), 1, [q(y[i]) for i in R])
-        yrest = flint.fmpq_mat(len(rest), 1, [q(y[i]) for i in rest])
-        return C.transpose() * yR == yrest
+        """Whether y (rationals) is in range(A), decided exactly (:func:`in_range`)."""
+        return in_range(self.row_basis(), y)  # A_int = den A: the same row relations
 
     def residual_inf(self, x, y) -> mpf:
         """||A x - y||_inf exactly for binary x (mpf entries), rounded once to the current mpmath precision."""
@@ -169,6 +117,108 @@ class IntegerRows:
             r = abs(Fraction(int(v)) * Fraction(2) ** E / self.den - yi)
             worst = max(worst, r)
         return mpf_from(worst)
+
+
+def row_basis(A) -> tuple[list[int], "flint.fmpq_mat | None"]:
+    """(R, C): indices R of rows of A (ints or Fractions) forming a basis of its row space, exactly, and C the
+    coefficients expressing every other row through them (an ``fmpq_mat``, len(R) x (m - len(R)); None when R is
+    every row or A = 0).
+
+    Found modulo the prime p = 2^61 - 1 (each entry n/d read as n d^-1 mod p): when rank(A mod p) = m, the rows are
+    independent over Q too (a nonzero m x m minor mod p is nonzero over Z) and nothing else is needed. Otherwise
+    pivot columns P of A and pivot rows R of A^T (rref mod p) make B = A[R, P] nonsingular mod p, hence over Q, so
+    the rows R are independent; that they span is checked exactly: C solves B^T C = A[~R, P]^T (flint, rational)
+    and A[~R, :] = C^T A[R, :] must hold entry by entry. A rank that drops mod p only (probability ~ m/p), or a
+    denominator divisible by p, is decided by exact elimination instead. No common denominator of A is formed, so
+    the cost does not grow with the number of distinct denominators.
+    """
+    m = len(A)
+    residues = _residues(A)
+    if residues is not None:
+        Ap = flint.nmod_mat(residues, RANK_PRIME)
+        if Ap.rank() == m:
+            return list(range(m)), None
+        found = _checked_basis(A, Ap)
+        if found is not None:
+            return found
+    return _exact_basis(A)
+
+
+def in_range(basis, y) -> bool:
+    """Whether y is in range(A), for ``basis`` = :func:`row_basis` of A: y[~R] = C^T y[R], exactly."""
+    R, C = basis
+    m = len(y)
+    if len(R) == m:
+        return True
+    if not R:  # A = 0
+        return not any(y)
+    rest = _rest(R, m)
+    return C.transpose() * _fmpq_column([y[i] for i in R]) == _fmpq_column([y[i] for i in rest])
+
+
+def _residues(A):
+    """A mod p entrywise, or None when a denominator is divisible by p."""
+    inverse = {1: 1}
+    out = []
+    for row in A:
+        r = []
+        for v in row:
+            d = v.denominator
+            k = inverse.get(d)
+            if k is None:
+                if d % RANK_PRIME == 0:
+                    return None
+                k = inverse[d] = pow(d, -1, RANK_PRIME)
+            r.append(v.numerator * k % RANK_PRIME)
+        out.append(r)
+    return out
+
+
+def _rest(R, m: int) -> list[int]:
+    inside = set(R)
+    return [i for i in range(m) if i not in inside]
+
+
+def _fmpq_rows(rows) -> "flint.fmpq_mat":
+    rows = list(rows)
+    n = len(rows[0])
+    return flint.fmpq_mat(len(rows), n, [flint.fmpq(v.numerator, v.denominator) for row in rows for v in row])
+
+
+def _fmpq_column(values) -> "flint.fmpq_mat":
+    return flint.fmpq_mat(len(values), 1, [flint.fmpq(v.numerator, v.denominator) for v in values])
+
+
+def _checked_basis(A, Ap):
+    """The mod-p basis of :func:`row_basis`, or None when the exact check fails."""
+    P, _ = _pivots(Ap)
+    R, _ = _pivots(Ap.transpose())
+    if not R:  # A = 0 mod p: decided exactly
+        return None
+    rest = _rest(R, len(A))
+    Bt = _fmpq_rows([[A[i][j] for i in R] for j in P])
+    rhs = _fmpq_rows([[A[i][j] for i in rest] for j in P])
+    try:
+        C = Bt.solve(rhs)
+    except ZeroDivisionError:  # pragma: no cover - B is nonsingular mod p, hence over Q
+        return None
+    if C.transpose() * _fmpq_rows(A[i] for i in R) != _fmpq_rows(A[i] for i in rest):
+        return None  # the rank dropped mod p only
+    return R, C
+
+
+def _exact_basis(A):
+    """:func:`row_basis` by exact elimination (``fmpq_mat.rref`` of A^T) and the normal equations."""
+    from implicitreg.numerics.exact import rref
+
+    _, R = rref(transpose_rows(A))  # pivot columns of A^T = independent rows of A
+    rest = _rest(R, len(A))
+    if not rest or not R:  # full row rank, or A = 0
+        return R, None
+    AR = _fmpq_rows(A[i] for i in R)
+    # A[~R] = C^T A[R] with A[R] of full row rank: C = (A_R A_R^T)^-1 A_R A[~R]^T
+    C = (AR * AR.transpose()).solve(AR * _fmpq_rows(A[i] for i in rest).transpose())
+    return R, C
 
 
 def _numerators_denominators(A):

@@ -38,7 +38,8 @@ from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError
 from implicitreg.numerics._flint_link import FlintLink
-from implicitreg.numerics.dual_limit import _Dual, _Solve, boundary_step
+from implicitreg.numerics.dual_limit import (_Dual, _Solve, boundary_step, halving_steps, newton_stops,
+                                             sufficient_ascent, trial_point)
 from implicitreg.numerics.float64_dual import float64_start
 from implicitreg.numerics.integer_form import IntegerRows
 from implicitreg.numerics.precision import (GUARD_DIGITS, flint_precision, log10_abs, to_arb, arb_to_mpf_list,
@@ -214,12 +215,11 @@ def refine(dual, nu, a, dps: int, jacobian_dps: int, *, accuracy_digits: int, sl
             if not D2:
                 t = boundary_step(t, z, dz)
             slope = None
-            for _ in range(200):
-                nu_new = [(ni + t * di).mid() for ni, di in zip(nu, d)]
-                z_new = [(zi + t * dzi).mid() for zi, dzi in zip(z, dz)]
-                if not D2 and any(abs(v) >= 1 for v in z_new):
-                    t = t / 2
+            for t in halving_steps(t, "the refinement"):
+                trial = trial_point(nu, z, d, dz, t, D2)
+                if trial is None:
                     continue
+                nu_new, z_new = trial
                 x_new = [(a * p).mid() for p in dual.phi(z_new)]
                 change = max(((abs(xn - xo) / max(abs(xo), a)).mid() for xn, xo in zip(x_new, x)),
                              default=flint.arb(0))
@@ -231,14 +231,10 @@ def refine(dual, nu, a, dps: int, jacobian_dps: int, *, accuracy_digits: int, sl
                 if slope is None:
                     slope = sum((gi * di for gi, di in zip(g, d)), flint.arb(0)).mid()
                 f_new = dual.objective(nu_new, z_new, a)
-                if f_new >= (f + t * slope / 10000).mid() or slope <= (abs(f) * noise).mid():
+                if sufficient_ascent(f_new, f, t, slope, noise):
                     break
-                t = t / 2
-            else:
-                raise ConvergenceError("the line search of the refinement failed")
             nu, z, f, x = nu_new, z_new, f_new, x_new
-            if t == 1 and (change <= tol or (change <= floor_level and previous is not None
-                                              and change >= previous / 2)):
+            if newton_stops(t, change, previous, tol, floor_level):
                 return Refinement(nu=nu, z=z, x=x, iterations=it, jacobians=jacobians, jacobian_dps=jacobian_dps)
             clock.lap()
             if t != 1 or (previous is not None and change > previous * slow):

@@ -114,6 +114,48 @@ class SelectionResult:
                 "functional": self.functional}
 
 
+def damped_newton_on_face(c, ys: Callable, g: TieBreak, newton_step: Callable, move: Callable, *, dps: int,
+                          max_iter: int, what: str):
+    """The damped Newton iteration of :func:`minimize_on_face` and :func:`refine_on_face` (one loop, two arithmetics).
+
+    Minimizes G(y) = sum g(y_i) over y = ys(c) > 0. ``newton_step(y)`` returns (step, decrement) with decrement =
+    -<step, grad>; ``move(c, step, s)`` returns c + s step. Stops when the decrement is below 10^(-2 dps + 10) or a
+    step no longer changes y; the step s is halved until y is strictly positive and G decreases by 1e-4 s decrement
+    (Armijo), or taken whole (pure Newton) once the decrement is below 10^(-dps/2), where G changes below the
+    working precision. Runs in the caller's precision context; returns (c, y, iterations); ConvergenceError (naming
+    ``what``) when no step is admissible or after ``max_iter`` steps.
+    """
+    def obj(y):
+        return mpmath.fsum(g.value(v) for v in y)
+
+    tol = mpf(10) ** (-2 * dps + 10)
+    y = ys(c)
+    f = obj(y)
+    for it in range(1, max_iter + 1):
+        step, decrement = newton_step(y)
+        if decrement <= tol:
+            break
+        local = decrement < mpf(10) ** (-dps // 2)
+        s = mpf(1)
+        while True:
+            cn = move(c, step, s)
+            yn = ys(cn)
+            if all(v > 0 for v in yn):
+                fn = obj(yn)
+                if local or fn <= f - mpf("1e-4") * s * decrement:
+                    break
+            s /= 2
+            if s < mpf(2) ** (-4 * dps):
+                raise ConvergenceError(f"{what}: no admissible step")
+        moved = max(abs(a - b) for a, b in zip(yn, y))
+        c, y, f = cn, yn, fn
+        if moved == 0:
+            break
+    else:
+        raise ConvergenceError(f"{what} did not converge in {max_iter} steps")
+    return c, y, it
+
+
 def minimize_on_face(point: Sequence, directions: Sequence[Sequence], depth, *, dps: int = 60,
                      functional: TieBreak | None = None, max_iter: int = 500) -> tuple[list, list, int]:
     """argmin sum_{i in S} g(sigma_i x_i) over x = point + D c with sigma x > 0 on S = supp(point).
@@ -135,50 +177,28 @@ def minimize_on_face(point: Sequence, directions: Sequence[Sequence], depth, *, 
         for d in dirs:
             if any(d[i] != 0 for i in range(len(x0)) if i not in sigma):
                 raise InvalidParameterError("face directions must vanish off the support of the point")
-        tol = mpf(10) ** (-2 * dps + 10)
         c = [mpf(0)] * k
 
         def ys(cv):
             return [sigma[i] * (x0[i] + mpmath.fsum(cv[j] * dirs[j][i] for j in range(k))) for i in S]
 
-        def obj(y):
-            return mpmath.fsum(g.value(v) for v in y)
+        # in the y variables, dy/dc_j = sigma_i d_j[i]
+        J = [[sigma[i] * dirs[j][i] for j in range(k)] for i in S]
 
-        y = ys(c)
-        f = obj(y)
-        for it in range(1, max_iter + 1):
+        def newton_step(y):
             d1 = [g.d1(v) for v in y]
             d2 = [g.d2(v) for v in y]
-            # in the y variables, dy/dc_j = sigma_i d_j[i]
-            J = [[sigma[i] * dirs[j][i] for j in range(k)] for i in S]
             grad = mpmath.matrix([mpmath.fsum(J[r][j] * d1[r] for r in range(len(S))) for j in range(k)])
             Hm = mpmath.matrix(k, k)
             for a in range(k):
                 for b in range(a, k):
                     Hm[a, b] = Hm[b, a] = mpmath.fsum(J[r][a] * J[r][b] * d2[r] for r in range(len(S)))
             step = mpmath.lu_solve(Hm, -grad)
-            decrement = -mpmath.fsum(step[j] * grad[j] for j in range(k))
-            if decrement <= tol:
-                break
-            # far from the optimum: Armijo; close to it (G changes below the working precision): pure Newton
-            local = decrement < mpf(10) ** (-dps // 2)
-            s = mpf(1)
-            while True:
-                cn = [c[j] + s * step[j] for j in range(k)]
-                yn = ys(cn)
-                if all(v > 0 for v in yn):
-                    fn = obj(yn)
-                    if local or fn <= f - mpf("1e-4") * s * decrement:
-                        break
-                s /= 2
-                if s < mpf(2) ** (-4 * dps):
-                    raise ConvergenceError("damped Newton on the face: no admissible step")
-            moved = max(abs(a - b) for a, b in zip(yn, y))
-            c, y, f = cn, yn, fn
-            if moved == 0:
-                break
-        else:
-            raise ConvergenceError(f"damped Newton on the face did not converge in {max_iter} steps")
+            return step, -mpmath.fsum(step[j] * grad[j] for j in range(k))
+
+        c, y, it = damped_newton_on_face(c, ys, g, newton_step,
+                                         lambda cv, step, s: [a + s * b for a, b in zip(cv, step)],
+                                         dps=dps, max_iter=max_iter, what="damped Newton on the face")
         x = [mpf(0)] * len(x0)
         for i, v in zip(S, y):
             x[i] = sigma[i] * v
@@ -264,20 +284,15 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
         y0 = flint.arb_mat(len(S), 1, [(s * q(point[i])).mid() for s, i in zip(sigma, S)])
         Jm = flint.arb_mat(len(S), k, [(s * q(d[i])).mid() for s, i in zip(sigma, S) for d in directions])
         JT = Jm.transpose()
-        tol = mpf(10) ** (-2 * dps + 10)
         c = flint.arb_mat(k, 1, [to_arb(mpf(v)) for v in c0])
 
         def ys(cv):
             return [arb_to_mpf(v.mid()) for v in (y0 + Jm * cv).entries()]
 
-        def obj(y):
-            return mpmath.fsum(g.value(v) for v in y)
-
-        y = ys(c)
-        if not all(v > 0 for v in y):
+        if not all(v > 0 for v in ys(c)):
             raise ConvergenceError("the start of the face refinement is not inside the face")
-        f = obj(y)
-        for it in range(1, max_iter + 1):
+
+        def newton_step(y):
             d1 = [to_arb(g.d1(v)) for v in y]
             d2 = [to_arb(g.d2(v)) for v in y]
             grad = (JT * flint.arb_mat(len(S), 1, d1)).mid()
@@ -287,27 +302,10 @@ def refine_on_face(point: Sequence, directions: Sequence[Sequence], functional: 
                 step = H.solve(-grad, algorithm="approx")
             except ZeroDivisionError:
                 raise ConvergenceError("singular Hessian on the face") from None
-            decrement = arb_to_mpf(-sum((a * b for a, b in zip(step.entries(), grad.entries())), flint.arb(0)).mid())
-            if decrement <= tol:
-                break
-            local = decrement < mpf(10) ** (-dps // 2)
-            t = flint.arb(1)
-            while True:
-                cn = (c + step * t).mid()
-                yn = ys(cn)
-                if all(v > 0 for v in yn):
-                    fn = obj(yn)
-                    if local or fn <= f - mpf("1e-4") * arb_to_mpf(t) * decrement:
-                        break
-                t = t / 2
-                if t < flint.arb(2) ** (-4 * dps):
-                    raise ConvergenceError("Newton on the face: no admissible step")
-            moved = max(abs(a - b) for a, b in zip(yn, y))
-            c, y, f = cn, yn, fn
-            if moved == 0:
-                break
-        else:
-            raise ConvergenceError(f"Newton on the face did not converge in {max_iter} steps")
+            return step, arb_to_mpf(-sum((a * b for a, b in zip(step.entries(), grad.entries())), flint.arb(0)).mid())
+
+        c, y, it = damped_newton_on_face(c, ys, g, newton_step, lambda cv, step, s: (cv + step * to_arb(s)).mid(),
+                                         dps=dps, max_iter=max_iter, what="Newton on the face")
         x = [mpf(0)] * len(point)
         for s, i, v in zip(sigma, S, y):
             x[i] = s * v

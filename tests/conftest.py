@@ -16,22 +16,10 @@ import mpmath
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "ci",
-    max_examples=25,
-    derandomize=True,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "thorough",
-    max_examples=2000,
-    derandomize=False,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# what the two profiles share: no deadline (timings are for benchmarks), the blob to replay a failure
+_COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=25, derandomize=True, **_COMMON)
+settings.register_profile("thorough", max_examples=2000, derandomize=False, **_COMMON)
 
 PROFILE = os.environ.get("IMPLICITREG_PROFILE", "ci")
 if PROFILE not in ("ci", "thorough"):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from implicitreg.cli import main
 from implicitreg.experiments import figure as F
 
@@ -28,6 +30,24 @@ def render_quick(tmp_path_factory, names):
         assert main(["reproduce", name, "--quick", "--out", str(out)]) == 0
         results[name] = json.loads((out / f"{name}.json").read_text())
     return out, results
+
+
+def rendered_fixture(paper: str):
+    """The module fixture ``rendered`` of a paper's figure tests: its figures rendered once in quick mode,
+    (out_dir, {name: data}) as :func:`render_quick` returns them."""
+
+    @pytest.fixture(scope="module")
+    def rendered(tmp_path_factory):
+        return render_quick(tmp_path_factory, paper_figures(paper))
+
+    return rendered
+
+
+def check_rendered(rendered) -> None:
+    """:func:`check_files` and :func:`check_bounds_have_provenance` on a ``rendered`` fixture's value."""
+    out, results = rendered
+    check_files(out, results)
+    check_bounds_have_provenance(results)
 
 
 def curves(data, **attrs):

@@ -608,10 +608,15 @@ def test_theorem_table_by_name_and_depth():
     assert T.diagonal_bounds("MS-D3", F(5, 2))["upper_l1"] == ("upper", "l1", "alpha_product*n*(K2 + 1)*h(M0)")
     assert T.diagonal_bounds("kink", F(2))["tightness scale"][2] == "sqrt(1 + rho**2)*alpha_product**(1 - rho)"
     assert T.diagonal_bounds("kink", F(3))["tightness scale"][2] == "sqrt(1 + rho**2)*h(rho)*alpha_product"
-    for theorem, depth, field, words in (("MS-D2", F(3), "depth", "depth-2 theorem"),
-                                         ("MS-D3", F(2), "depth", "D > 2"),
-                                         ("MS-D9", F(2), "theorem.name", "unknown theorem 'MS-D9'")):
+    for theorem, depth, field, words in (("MS-D2", F(3), "depth", "MS-D2 is the depth-2 theorem"),
+                                         ("MS-D3", F(2), "depth", "MS-D3 needs depth D > 2"),
+                                         ("MS-D3", F(1), "depth", "MS-D3 needs depth D > 2"),
+                                         ("MS-D9", F(2), "theorem.name", "unknown theorem 'MS-D9'"),
+                                         ("M" * 100, F(2), "theorem.name", f"unknown theorem {'M' * 40!r}")):
         _fails(field, words, T.diagonal_bounds, theorem, depth)
+        with pytest.raises(CheckFailure) as info:
+            T.diagonal_bounds(theorem, depth)
+        assert info.value.message == words          # the refusal says exactly which hypothesis failed
 
 
 def test_bind_accepts_only_the_table_entry():
@@ -631,6 +636,26 @@ def test_bind_accepts_only_the_table_entry():
            "b")
     _fails("b.expr", "cannot parse the expression", T.bind, "lower_inf", "lower", "linf", "L*h(rho_minus)", table,
            "b")                                                   # a deep-linear symbol in a diagonal bound
+    # the refusals, word for word (a forger reads them to learn which field failed and why)
+    for args, message in (
+            (("upper", "lower", "linf", "x"),
+             "'upper' is not a bound of this theorem (known: ['lower_inf', 'tightness scale', 'upper_l1'])"),
+            (("u" * 100, "lower", "linf", "x"),
+             f"{'u' * 60!r} is not a bound of this theorem (known: ['lower_inf', 'tightness scale', 'upper_l1'])"),
+            (("lower_inf", "upper", "linf", "alpha_product*h(rho_minus)"),
+             "the bound 'lower_inf' is a 'lower' bound, not 'upper'"),
+            (("lower_inf", "lower", "l1", "alpha_product*h(rho_minus)"), "the bound 'lower_inf' measures linf, not l1"),
+            (("lower_inf", "lower", "linf", "alpha_product*h(rho)"),
+             "is not the formula of 'lower_inf': expected alpha_product*h(rho_minus)")):
+        with pytest.raises(CheckFailure) as info:
+            T.bind(*args, table, "b")
+        assert info.value.message == message
+    with pytest.raises(grammar.GrammarError) as parse_error:
+        grammar.parse("alpha_product*(", T.DIAGONAL_SYMBOLS, T.LINK)
+    with pytest.raises(CheckFailure) as info:
+        T.bind("lower_inf", "lower", "linf", "alpha_product*(", table, "b")
+    assert info.value.message == f"cannot parse the expression: {parse_error.value}"
+    assert info.value.__cause__ is None and info.value.__suppress_context__    # raised "from None"
     deep = {T.MC_LB[0]: (T.MC_LB[1], None, T.MC_LB[2])}
     assert T.bind("S_LB", "lower", None, "2*L*a*w_norm**(2 - 2/L)", deep, "bound") == grammar.parse(
         T.MC_LB[2], T.DEEP_SYMBOLS)

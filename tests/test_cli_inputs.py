@@ -109,34 +109,29 @@ def test_unreadable_files_one_line_exit_2(capsys, bad_files, command):
         assert "Traceback" not in err and out == "", (command, name)
 
 
-@pytest.mark.parametrize("argv, word", [
-    (["limit", "--depth=1e400", "--alpha", "0.1"], "depth"),
-    (["limit", "--depth", "3", "--alpha", "0.1", "--digits", "100000"], "digits"),
-    (["flow", "--depth", "1e400", "--alpha", "0.1"], "depth"),
-    (["flow", "--depth", "3", "--alpha", "0.1", "--digits", "99999"], "digits"),
-    (["flow", "--depth", "3", "--alpha", "0.1", "--max-steps", "x"], "max-steps"),
-    (["select", "--depth=1e400"], "depth"),
-    (["select", "--depth", "3", "--digits", "x"], "digits"),
-])
-def test_option_bounds_diagonal(capsys, tmp_path, argv, word):
-    f = tmp_path / "row.json"
-    f.write_text('{"A": [[1, "1/2"]], "y": [1]}')
-    code = main([argv[0], "--instance", str(f), *argv[1:]])
-    err = capsys.readouterr().err
-    assert code == 2 and word in err and err.count("\n") == 1
+_ROW = '{"A": [[1, "1/2"]], "y": [1]}'            # a diagonal-network instance
+_REGRESSION = '{"X": [[1, 0], [0, 1]], "y": [1, 1]}'  # a deep-linear (regression) instance
 
 
-@pytest.mark.parametrize("argv, word", [
-    (["sharpness", "--depth", "3", "--digits", "100000"], "digits"),
-    (["sharpness", "--depth", "1e400"], "depth"),
-    (["deep-flow", "--depth", "2", "--init", "small", "--scale", "1e400"], "scale"),
-    (["deep-flow", "--depth", "2", "--init", "small", "--scale", "1e-400"], "scale"),
-    (["deep-flow", "--depth", "2", "--init", "small", "--scale", "0.1", "--eta", "1e400"], "eta"),
-    (["deep-flow", "--depth", "2", "--init", "small", "--scale", "0.1", "--t-end", "1e999"], "t_end"),
+@pytest.mark.parametrize("instance, argv, word", [
+    (_ROW, ["limit", "--depth=1e400", "--alpha", "0.1"], "depth"),
+    (_ROW, ["limit", "--depth", "3", "--alpha", "0.1", "--digits", "100000"], "digits"),
+    (_ROW, ["flow", "--depth", "1e400", "--alpha", "0.1"], "depth"),
+    (_ROW, ["flow", "--depth", "3", "--alpha", "0.1", "--digits", "99999"], "digits"),
+    (_ROW, ["flow", "--depth", "3", "--alpha", "0.1", "--max-steps", "x"], "max-steps"),
+    (_ROW, ["select", "--depth=1e400"], "depth"),
+    (_ROW, ["select", "--depth", "3", "--digits", "x"], "digits"),
+    (_REGRESSION, ["sharpness", "--depth", "3", "--digits", "100000"], "digits"),
+    (_REGRESSION, ["sharpness", "--depth", "1e400"], "depth"),
+    (_REGRESSION, ["deep-flow", "--depth", "2", "--init", "small", "--scale", "1e400"], "scale"),
+    (_REGRESSION, ["deep-flow", "--depth", "2", "--init", "small", "--scale", "1e-400"], "scale"),
+    (_REGRESSION, ["deep-flow", "--depth", "2", "--init", "small", "--scale", "0.1", "--eta", "1e400"], "eta"),
+    (_REGRESSION, ["deep-flow", "--depth", "2", "--init", "small", "--scale", "0.1", "--t-end", "1e999"], "t_end"),
 ])
-def test_option_bounds_deep(capsys, tmp_path, argv, word):
-    f = tmp_path / "d.json"
-    f.write_text('{"X": [[1, 0], [0, 1]], "y": [1, 1]}')
+def test_option_bounds(capsys, tmp_path, instance, argv, word):
+    """An option out of its bounds: exit 2 and one stderr line naming the option."""
+    f = tmp_path / "instance.json"
+    f.write_text(instance)
     code = main([argv[0], "--instance", str(f), *argv[1:]])
     err = capsys.readouterr().err
     assert code == 2 and word in err and err.count("\n") == 1

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from figures_common import check_bounds_have_provenance, check_files, curves, paper_figures, render_quick, slope
+from figures_common import check_rendered, curves, rendered_fixture, slope
 from implicitreg.experiments import figure as F
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """This paper's figures rendered once in quick mode (shared by the tests below)."""
-    return render_quick(tmp_path_factory, paper_figures("mc"))
+rendered = rendered_fixture("mc")  # this paper's figures, rendered once in quick mode
 
 
 def test_figures_write_png_json_csv_with_provenance(rendered):
-    check_files(*rendered)
-    check_bounds_have_provenance(rendered[1])
+    check_rendered(rendered)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,18 +4,14 @@ from __future__ import annotations
 from fractions import Fraction
 import pytest
 
-from figures_common import check_bounds_have_provenance, check_files, curves, paper_figures, render_quick, slope
+from figures_common import check_rendered, curves, rendered_fixture, slope
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """This paper's figures rendered once in quick mode (shared by the tests below)."""
-    return render_quick(tmp_path_factory, paper_figures("ms"))
+rendered = rendered_fixture("ms")  # this paper's figures, rendered once in quick mode
 
 
 def test_figures_write_png_json_csv_with_provenance(rendered):
-    check_files(*rendered)
-    check_bounds_have_provenance(rendered[1])
+    check_rendered(rendered)
 
 
 # ---------------------------------------------------------------------------------------------

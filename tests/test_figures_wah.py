@@ -9,21 +9,16 @@ import mpmath
 import pytest
 import scipy.optimize
 
-from figures_common import (PNG_MAGIC, check_bounds_have_provenance, check_files, curves, paper_figures,
-                            render_quick, slope)
+from figures_common import PNG_MAGIC, check_rendered, curves, rendered_fixture, slope
 from implicitreg.experiments import figure as F
 from implicitreg.experiments.plotting import plot_figure
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """This paper's figures rendered once in quick mode (shared by the tests below)."""
-    return render_quick(tmp_path_factory, paper_figures("wah"))
+rendered = rendered_fixture("wah")  # this paper's figures, rendered once in quick mode
 
 
 def test_figures_write_png_json_csv_with_provenance(rendered):
-    check_files(*rendered)
-    check_bounds_have_provenance(rendered[1])
+    check_rendered(rendered)
 
 
 # ---------------------------------------------------------------------------------------------

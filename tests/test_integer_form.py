@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from implicitreg.errors import InvalidInstanceError, NotInRangeError
 from implicitreg.numerics.exact import rank, solve_consistent
 from implicitreg.numerics.instance import Instance
-from implicitreg.numerics.integer_form import RANK_PRIME, IntegerRows
+import flint
+
+from implicitreg.numerics.integer_form import RANK_PRIME, IntegerRows, _checked_basis, in_range, row_basis
 
 
 @st.composite
@@ -40,7 +42,9 @@ def planted_systems(draw):
 def test_range_and_basis_agree_with_fraction_elimination(system):
     A, y = system
     rows = IntegerRows(A)
-    assert rows.contains(y) == (solve_consistent(A, y) is not None)
+    consistent = solve_consistent(A, y) is not None
+    assert rows.contains(y) == consistent == in_range(row_basis(A), y)
+    assert row_basis(A)[0] == rows.row_basis()[0]
     R, C = rows.row_basis()
     assert len(R) == rank(A) == rank([A[i] for i in R])
     assert rows.full_row_rank() == (rank(A) == len(A))
@@ -56,14 +60,26 @@ def test_a_rank_drop_modulo_the_prime_only_is_decided_exactly():
     exact check, and the exact path finds both rows (a mod-p answer would refuse y = (1, 1) as not in range)."""
     p = RANK_PRIME
     rows = IntegerRows([[p, 0], [0, 1]])
-    assert rows._row_basis_mod_p() is None
+    assert _checked_basis([[p, 0], [0, 1]], flint.nmod_mat([[0, 0], [0, 1]], p)) is None
     assert rows.row_basis() == ([0, 1], None) and rows.full_row_rank()
     assert rows.contains([F(1), F(1)])
     inst = Instance.from_lists([[p, 0], [0, 1]], [1, 1])
-    assert inst.integer_form() is inst.integer_form()
+    assert inst._integer is None  # construction decides the range without the integer form
+    assert inst.integer_form() is inst.integer_form() and inst.integer_form().row_basis() is inst.row_basis()
     dependent = IntegerRows([[p, 0], [0, 1], [p, 1]])  # rank 2 over Q, 1 mod p
     assert dependent.row_basis()[0] == [0, 1]
     assert dependent.contains([F(1), F(2), F(3)]) and not dependent.contains([F(1), F(2), F(4)])
+
+
+def test_denominators_divisible_by_the_prime_and_many_distinct_denominators():
+    p = RANK_PRIME
+    A = [[F(1, p), F(1)], [F(2, p), F(2)], [F(0), F(1, 3)]]  # rank 2: row 1 = 2 row 0
+    assert row_basis(A)[0] == [0, 2]
+    assert in_range(row_basis(A), [F(1), F(2), F(5)]) and not in_range(row_basis(A), [F(1), F(3), F(5)])
+    primes = [q for q in range(2, 400) if all(q % d for d in range(2, int(q ** 0.5) + 1))]
+    A = [[F(1 + (i * 7 + j) % 5, primes[(i * 13 + j) % len(primes)]) for j in range(40)] for i in range(12)]
+    inst = Instance.from_lists(A, [sum(row[:3], F(0)) for row in A])
+    assert inst.row_basis()[0] == list(range(12)) and inst._integer is None
 
 
 def test_zero_matrix():

@@ -94,7 +94,8 @@ def test_one_retry_at_twice_the_precision_then_refusal(monkeypatch):
     assert (res.dps_check, res.dps) == (2 * p, 4 * p) and res.digits == seen[1]["real"]
 
     seen = _scripted_agreement(monkeypatch, [11, 11])
-    with pytest.raises(PrecisionError, match=r"only 11 of the 12 requested digits"):
+    with pytest.raises(PrecisionError, match=rf"^could certify only 11 of the 12 requested digits "
+                                             rf"\(working precision {2 * p} vs {4 * p} digits\)$"):
         gradient_flow_limit(ROW, 2, "1e-4", digits=12, method="full")
     assert len(seen) == 2
 
@@ -128,3 +129,41 @@ def test_boundary_step_keeps_the_documented_fraction_of_the_distance_to_the_pole
         assert q(boundary_step(one, [-half], [half])) == 1                          # moving away from -1
         assert q(boundary_step(one, [half, -half], [flint.arb(2), -half])) == q(frac / 4)   # the tighter cap
         assert q(boundary_step(half / 8, [half], [flint.arb(2)])) == q(half / 8)    # an already smaller t stays
+        short = half - flint.arb(1) / 1000      # ends at 999/1000, inside: no cap, though (1/2)/short * frac < 1
+        assert q(boundary_step(one, [half], [short])) == 1
+        assert q(boundary_step(one, [-half], [-short])) == 1
+
+
+def _result(x, floor, digits):
+    return dual_limit.LimitResult(x=[mpf(v) for v in x], nu=[], z=[], depth=Fraction(2), alpha=Fraction(1),
+                                  alpha_convention="product", alpha_product=mpf(1), digits=digits, residual=mpf(0),
+                                  dps=40, dps_check=20, iterations=0, floor=mpf(floor))
+
+
+def test_x_str_prints_entries_below_the_floor_at_the_floors_scale():
+    """Entries below ``floor`` are certified to ``digits`` digits at the scale floor (absolute error <= floor
+    10^-digits): 1.23456789e-8 under floor 1e-6 with 6 digits keeps the digits down to 10^-11 (4 significant), the
+    entry above the floor keeps all 6."""
+    res = _result(["0.123456789", "1.23456789e-8"], "1e-6", 6)
+    with mpmath.workdps(30):
+        assert res.x_str() == ["0.123457", "1.235e-8"]
+        assert res.x_str(4) == ["0.1235", "1.2e-8"]
+    with pytest.raises(PrecisionError, match="^only 6 digits are certified, 7 requested$"):
+        res.x_str(7)
+
+
+def test_floor_is_the_smaller_of_alpha_and_the_largest_entry():
+    """LimitResult.floor = min(alpha_prod, ||x||_inf); with x = 0 (y = 0) the floor is alpha_prod."""
+    small = gradient_flow_limit(Instance.from_lists([[1, "1/2"]], ["1/1000"]), 2, "1", digits=10, method="full")
+    with mpmath.workdps(small.dps):
+        top = max(abs(v) for v in small.x)
+        assert 0 < top < small.alpha_product and small.floor == top
+    big = gradient_flow_limit(ROW, 2, "1e-4", digits=10, method="full")
+    assert max(abs(v) for v in big.x) > big.alpha_product and big.floor == big.alpha_product
+    zero = gradient_flow_limit(Instance.from_lists([[1, "1/2"]], [0]), 2, "1e-4", digits=10, method="full")
+    assert zero.x == [0, 0] and zero.floor == zero.alpha_product > 0
+
+
+def test_the_result_names_the_method_that_produced_it():
+    assert gradient_flow_limit(ROW, 2, "1e-4", digits=10, method="mixed").method == "mixed"
+    assert gradient_flow_limit(ROW, 2, "1e-4", digits=10, method="full").method == "full"

@@ -26,24 +26,31 @@ A = [[F(1), F(1, 2), F(-1, 3)], [F(0), F(1), F(2)]]
 Y = [F(1), F(1, 2)]
 
 
+def _record_calls(dual, events: list):
+    """Make ``dual`` log its calls: ("f", value) for each objective evaluation, ("g", None) for each gradient (one
+    per iteration). Returns the original gradient."""
+    objective, gradient = dual.objective, dual.gradient
+
+    def recording_objective(nu, z, a):
+        value = objective(nu, z, a)
+        events.append(("f", arb_to_mpf(value)))
+        return value
+
+    def recording_gradient(x):
+        events.append(("g", None))
+        return gradient(x)
+
+    dual.objective, dual.gradient = recording_objective, recording_gradient
+    return gradient
+
+
 @pytest.mark.parametrize("depth, alpha", [(F(2), "1e-6"), (F(3), "1e-10"), (F(5, 2), "1e-4")])
 def test_dual_newton_accepts_only_ascent_steps(depth, alpha):
     dps = 40
     events = []
     with flint_precision(dps):
         dual = dl._Dual(A, Y, depth)
-        objective, gradient = dual.objective, dual.gradient
-
-        def recording_objective(nu, z, a):
-            value = objective(nu, z, a)
-            events.append(("f", arb_to_mpf(value)))
-            return value
-
-        def recording_gradient(x):
-            events.append(("g", None))
-            return gradient(x)
-
-        dual.objective, dual.gradient = recording_objective, recording_gradient
+        gradient = _record_calls(dual, events)
         nu, z, x, iterations = dl._newton(dual, [flint.arb(0)] * 2, to_arb(mpf(alpha)), 30, dps)
         # accepted values: the start, then the last objective evaluated before each new gradient, and the final one
         accepted, rejected_downhill, last = [], 0, None
@@ -124,18 +131,7 @@ def test_mixed_refinement_accepts_only_ascent_steps(depth, alpha):
     events = []
     with mpmath.workdps(dps), flint_precision(dps):
         dual = MixedDual(Y, depth, IntegerRows(A))
-        objective, gradient = dual.objective, dual.gradient
-
-        def recording_objective(nu, z, a):
-            value = objective(nu, z, a)
-            events.append(("f", arb_to_mpf(value)))
-            return value
-
-        def recording_gradient(x):
-            events.append(("g", None))
-            return gradient(x)
-
-        dual.objective, dual.gradient = recording_objective, recording_gradient
+        gradient = _record_calls(dual, events)
         r = refine(dual, [flint.arb(0)] * 2, to_arb(mpf(alpha)), dps, dps, accuracy_digits=20,
                    slow=flint.arb(10) ** -3, tol_digits=dps - 5)
         chunks, current = [], None

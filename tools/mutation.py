@@ -105,10 +105,11 @@ TARGETS = {
     "dual-newton": ("numerics/dual_limit.py",
                     ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
                      "tests/test_limit_certificate.py"],
-                    _fn("implicitreg.numerics.dual_limit", "_newton")),
+                    _fn("implicitreg.numerics.dual_limit", "_newton", "halving_steps", "trial_point",
+                        "sufficient_ascent", "newton_stops")),
     # line searches: the damped Newton on a face (selection) and the refinement of the mixed-precision solve
     "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py"],
-                    _fn("implicitreg.numerics.selection", "minimize_on_face")),
+                    _fn("implicitreg.numerics.selection", "minimize_on_face", "damped_newton_on_face")),
     "mixed-refine": ("numerics/mixed_limit.py", ["tests/test_line_search.py", "tests/test_mixed_limit.py",
                                                  "tests/test_digits.py"],
                      _fn("implicitreg.numerics.mixed_limit", "refine")),
@@ -128,6 +129,21 @@ TARGETS = {
 CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "tests/test_checker_grammar.py",
                  "tests/test_checker_forgeries.py", "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
+#: the checker modules below check.py are mutated against the checker tests without the slow whole-certificate runs
+#: (SymPy limit re-checks, fuzzing, CLI and determinism runs: 2-15 s each, and every mutant of a function they
+#: execute would run them): a mutant only they would notice counts as surviving, and is answered by a direct test
+#: of the mutated function (tests/test_checker_forgeries.py) or explained. A conservative score: the default suite
+#: runs the deselected tests too.
+CHECKER_SLOW = ["tests/test_certificates.py::test_claim_level_checks_catch_every_false_mutation",
+                "tests/test_certificates.py::test_mutated_limit_section_is_rejected_by_sympy",
+                "tests/test_certificates.py::test_reference_limits_rechecked_by_sympy",
+                "tests/test_certificates.py::test_same_command_gives_byte_identical_files",
+                "tests/test_checker_attacks.py::test_structural_mutations_never_crash_hang_or_pass",
+                "tests/test_checker_attacks.py::test_genuine_certificates_accepted_with_identical_output",
+                "tests/test_checker_attacks.py::test_false_limit_value_is_refused_by_sympy",
+                "tests/test_checker_attacks.py::test_cli_certify_bad_inputs_one_line_exit_2",
+                "tests/test_checker.py::test_checker_runs_with_implicitreg_and_sympy_blocked"]
+CHECKER_FAST = CHECKER_TESTS + [a for t in CHECKER_SLOW for a in ("--deselect", t)]
 TARGETS.update({
     # verdicts.py: balls, ratios, verdicts and the exact equality proof (not the output texts)
     "checker-check": ("proofs/checker/verdicts.py", CHECKER_TESTS,
@@ -145,18 +161,18 @@ TARGETS.update({
     "checker-point": ("proofs/checker/diagonal.py", CHECKER_TESTS,
                       _fn(_CHECKER + "diagonal", "_check_point", "_check_diagonal", "_norm", "_alpha_product",
                           "_instance_constants", "_point_constants")),
-    "checker-interval": ("proofs/checker/interval.py", CHECKER_TESTS,
+    "checker-interval": ("proofs/checker/interval.py", CHECKER_FAST,
                          _fn(_CHECKER + "interval", "exact", "exact_vector", "exact_matrix", "point", "hull", "lo",
                              "hi", "to_fraction", "endpoints", "enclosure_ends", "read_ball",
                              "require_inside")),
-    "checker-lp": ("proofs/checker/lp.py", CHECKER_TESTS, None),
-    "checker-krawczyk": ("proofs/checker/krawczyk.py", CHECKER_TESTS, None),
-    "checker-theorems": ("proofs/checker/theorems.py", CHECKER_TESTS, None),
-    "checker-grammar": ("proofs/checker/grammar.py", CHECKER_TESTS, _fn(_CHECKER + "grammar", "to_interval")),
+    "checker-lp": ("proofs/checker/lp.py", CHECKER_FAST, None),
+    "checker-krawczyk": ("proofs/checker/krawczyk.py", CHECKER_FAST, None),
+    "checker-theorems": ("proofs/checker/theorems.py", CHECKER_FAST, None),
+    "checker-grammar": ("proofs/checker/grammar.py", CHECKER_FAST, _fn(_CHECKER + "grammar", "to_interval")),
     "checker-symbolic": ("proofs/checker/symbolic.py", CHECKER_TESTS,
                          _fn(_CHECKER + "symbolic", "recheck_limit", "prove_equality", "_decided_sign",
                              "_decided_argmax")),
-    "checker-refutation": ("proofs/checker/refutation.py", CHECKER_TESTS + ["tests/test_falsify.py"],
+    "checker-refutation": ("proofs/checker/refutation.py", CHECKER_FAST + ["tests/test_falsify.py"],
                            _fn(_CHECKER + "refutation", "check", "_check_at_precision")),
 })
 

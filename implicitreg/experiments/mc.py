@@ -276,46 +276,47 @@ def _mc_sharpness_figure(name: str, init: str, quick: bool, progress: Progress, 
     return fig
 
 
-@figure("mc-small-init", "MC: sharpness after training from a small initialization, with the bounds",
-        "Full-batch GD from W_k entries ~ N(0, s^2) at the paper's size n = 50, d = 5 (authors' code): sharpness "
-        "after training (mean over seeds, 95% band) and S / S_LB vs s for depths 2, 3, 5, 10, with MC-LB's "
-        "2 L a ||w*||^(2-2/L) and the reconstructed MC-SI 8 L Lambda ||w*||^(2-2/L); sharpness vs depth with its "
-        "fitted slope; violations and diverged runs marked.", instance="regression")
-def mc_small_init(quick: bool, progress: Progress, instance=None) -> FigureData:
-    import numpy as np
+#: the sharpness-after-training figures (authors' set-ups): name, title, the arguments of :func:`_mc_sharpness_figure`,
+#: the quick / full grids (``scales`` of the full grid: numpy.linspace arguments) and the caption
+_SHARPNESS_FIGURES = (
+    dict(name="mc-small-init", title="MC: sharpness after training from a small initialization, with the bounds",
+         init="small", instance="regression", setting=dict(n=50, d=5, depths=(2, 3, 5, 10), eta=0.02, upper=True),
+         quick=dict(scales=[0.25, 0.4], steps=1500, reps=1), full=dict(scales=(0.25, 0.6, 10), steps=10000, reps=20),
+         description="Full-batch GD from W_k entries ~ N(0, s^2) at the paper's size n = 50, d = 5 (authors' code): "
+                     "sharpness after training (mean over seeds, 95% band) and S / S_LB vs s for depths 2, 3, 5, 10, "
+                     "with MC-LB's 2 L a ||w*||^(2-2/L) and the reconstructed MC-SI 8 L Lambda ||w*||^(2-2/L); "
+                     "sharpness vs depth with its fitted slope; violations and diverged runs marked."),
+    dict(name="mc-residual", title="MC: sharpness after training from a residual initialization, with the lower bound",
+         init="residual", instance="regression", setting=dict(n=50, d=5, depths=(5, 10, 20, 40), eta=0.02, upper=False),
+         quick=dict(scales=[0.0, 1.0], steps=1500, reps=1), full=dict(scales=(0, 1.7, 10), steps=4000, reps=20),
+         description="Full-batch GD from W_k = I + (s / sqrt(L d)) N_k with a fixed unit head at the paper's size "
+                     "n = 50, d = 5, L = 10 (and L = 5, 20, 40 for the depth panel; authors' code): sharpness (mean "
+                     "over seeds, 95% band) and S / S_LB vs s with MC-LB's 2 L a ||w*||^(2-2/L) (MC-RI states no "
+                     "constant); sharpness vs depth with its fitted slope; violations and diverged runs marked."),
+    dict(name="mc-underdetermined", title="MC: the underdetermined case n < d (w* = minimum-norm solution)",
+         init="small", instance=None, setting=dict(n=15, d=20, depths=(5,), eta=0.01, upper=True, tol=1e-8),
+         quick=dict(scales=[0.165, 0.23, 0.295], steps=2000, reps=1, n_test=50),
+         full=dict(scales=(0.1, 0.36, 9), steps=4000, reps=20, n_test=500),
+         description="n = 15 < d = 20, L = 5 (the paper's size), small initialization s in [0.1, 0.36], eta = 0.01 "
+                     "(authors' code): sharpness after training with MC-LB's 2 L a ||w*||^(2-2/L) for w* = w_mn and "
+                     "the reconstructed 8 L Lambda ||w*||^(2-2/L); generalization gap vs sharpness with its fitted "
+                     "slope (the authors' caption reports 0.42)."),
+)
 
-    grid = dict(scales=[0.25, 0.4], steps=1500, reps=1) if quick else \
-        dict(scales=[float(v) for v in np.linspace(0.25, 0.6, 10)], steps=10000, reps=20)
-    return _mc_sharpness_figure("mc-small-init", "small", quick, progress, n=50, d=5, depths=(2, 3, 5, 10), eta=0.02,
-                                upper=True, data_xy=instance, **grid)
+
+def _register_sharpness_figure(name, title, description, instance, init, setting, quick, full):
+    def compute(quick_mode: bool, progress: Progress, data_xy=None) -> FigureData:
+        import numpy as np
+
+        grid = dict(quick) if quick_mode else \
+            dict(full, scales=[float(v) for v in np.linspace(*full["scales"])])
+        return _mc_sharpness_figure(name, init, quick_mode, progress, data_xy=data_xy, **setting, **grid)
+
+    figure(name, title, description, instance=instance)(compute)
 
 
-@figure("mc-residual", "MC: sharpness after training from a residual initialization, with the lower bound",
-        "Full-batch GD from W_k = I + (s / sqrt(L d)) N_k with a fixed unit head at the paper's size n = 50, d = 5, "
-        "L = 10 (and L = 5, 20, 40 for the depth panel; authors' code): sharpness (mean over seeds, 95% band) and "
-        "S / S_LB vs s with MC-LB's 2 L a ||w*||^(2-2/L) (MC-RI states no constant); sharpness vs depth with its "
-        "fitted slope; violations and diverged runs marked.", instance="regression")
-def mc_residual(quick: bool, progress: Progress, instance=None) -> FigureData:
-    import numpy as np
-
-    grid = dict(scales=[0.0, 1.0], steps=1500, reps=1) if quick else \
-        dict(scales=[float(v) for v in np.linspace(0, 1.7, 10)], steps=4000, reps=20)
-    return _mc_sharpness_figure("mc-residual", "residual", quick, progress, n=50, d=5, depths=(5, 10, 20, 40),
-                                eta=0.02, upper=False, data_xy=instance, **grid)
-
-
-@figure("mc-underdetermined", "MC: the underdetermined case n < d (w* = minimum-norm solution)",
-        "n = 15 < d = 20, L = 5 (the paper's size), small initialization s in [0.1, 0.36], eta = 0.01 (authors' "
-        "code): sharpness after training with MC-LB's 2 L a ||w*||^(2-2/L) for w* = w_mn and the reconstructed "
-        "8 L Lambda ||w*||^(2-2/L); generalization gap vs sharpness with its fitted slope (the authors' caption "
-        "reports 0.42).")
-def mc_underdetermined(quick: bool, progress: Progress) -> FigureData:
-    import numpy as np
-
-    grid = dict(scales=[0.165, 0.23, 0.295], steps=2000, reps=1, n_test=50) if quick else \
-        dict(scales=[float(v) for v in np.linspace(0.1, 0.36, 9)], steps=4000, reps=20, n_test=500)
-    return _mc_sharpness_figure("mc-underdetermined", "small", quick, progress, n=15, d=20, depths=(5,), eta=0.01,
-                                upper=True, tol=1e-8, **grid)
+for _spec in _SHARPNESS_FIGURES:
+    _register_sharpness_figure(**_spec)
 
 
 # ============================================================================================

@@ -14,9 +14,9 @@ from typing import Any, Mapping, Sequence
 import mpmath
 import numpy as np
 
-from implicitreg.errors import InvalidInstanceError, InvalidParameterError
+from implicitreg.errors import InvalidParameterError
 from implicitreg.numerics import exact
-from implicitreg.numerics.instance import read_json_file, read_matrix, read_vector
+from implicitreg.numerics.instance import read_json_file, read_system
 from implicitreg.numerics.deep_linear._arrays import _sqrt, symmetric_eigenvalues, to_float, to_mp
 
 
@@ -34,12 +34,7 @@ class RegressionData:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], name: str | None = None) -> "RegressionData":
-        if not isinstance(data, Mapping):
-            raise InvalidInstanceError("a regression instance must be a JSON object with keys 'X' and 'y'")
-        X = read_matrix(data, "X")
-        y = read_vector(data, "y")
-        if len(y) != len(X):
-            raise InvalidInstanceError(f"shape mismatch: X has {len(X)} rows but y has {len(y)} entries")
+        X, y = read_system(data, "X", "a regression instance")
         return cls(tuple(map(tuple, X)), tuple(y), name or str(data.get("name", "data")))
 
     @classmethod

@@ -101,7 +101,7 @@ def environment(cert: dict) -> dict:
     if m > MAX_SIZE or N > MAX_SIZE:
         raise CheckFailure("instance.A", f"larger than {MAX_SIZE} x {MAX_SIZE}")
     D = exact(_get(cert, "depth", ""), "depth")
-    if not 2 <= D <= 64 or D.denominator > 64:  # bounded work: alpha^D is computed exactly (check.py's range)
+    if not 2 <= D <= 64 or D.denominator > 64:  # bounded work: alpha^D is computed exactly (diagonal.py's range)
         raise CheckFailure("depth", f"depth must be a rational in [2, 64] with denominator <= 64, got {D}")
     convention = _get(cert, "alpha_convention", "")
     if convention not in ("product", "factor"):
