@@ -58,6 +58,8 @@ FULL_COMMAND = ["-q", "-n", "2", "--dist", "loadfile"]
 TARGETED_TIMEOUT = 900
 #: per bug in the attribution of a group run (stage 2); beyond it the bug is reported undecided
 ATTRIBUTION_TIMEOUT = 600
+#: attribution looks at the group run's failing tests in this many likely files of the bug (the rest: undecided)
+ATTRIBUTION_FILES = 8
 FULL_TIMEOUT = 3600
 
 
@@ -290,11 +292,16 @@ def _stage2(scratch: Path, remaining: list[tuple[dict, dict]], group_failed: lis
             _record2(rec, s, f)
             continue
         path, _ = locate(scratch, bug)
-        ranked = targeted_tests(scratch, bug, path, cap=None)
-        order = sorted(failed, key=lambda n: (ranked.index(n.split("::")[0]) if n.split("::")[0] in ranked
-                                              else len(ranked)))
+        ranked = targeted_tests(scratch, bug, path, cap=ATTRIBUTION_FILES)
+        order = [n for n in failed if n.split("::")[0] in ranked]
+        order.sort(key=lambda n: ranked.index(n.split("::")[0]))
+        if not order:
+            rec.update(verdict="undecided", stage=2, detail="no failing test of the group run in its likely files")
+            print(f"[undecided] {rec['id']} (stage 2)", flush=True)
+            continue
         with Planted(scratch, [bug]):
-            s, f, t = pytest(scratch, ["-x", *(["-n", "2"] if len(order) > 30 else []), *order], ATTRIBUTION_TIMEOUT)
+            # one process, in order (xdist would not keep the order): the most relevant failing test first
+            s, f, t = pytest(scratch, ["-x", *order], ATTRIBUTION_TIMEOUT)
             if s == "timeout":  # no verdict: the failing tests did not finish in time (a hang would fail the group)
                 rec.update(verdict="undecided", stage=2, detail=f"attribution exceeded {ATTRIBUTION_TIMEOUT} s")
                 print(f"[undecided] {rec['id']} (stage 2)", flush=True)
@@ -302,6 +309,11 @@ def _stage2(scratch: Path, remaining: list[tuple[dict, dict]], group_failed: lis
             if s == "usage":  # a test id that pytest cannot select again: the failing files instead
                 files = list(dict.fromkeys(n.split("::")[0] for n in order))
                 s, f, t = pytest(scratch, ["-x", *(["-n", "2"] if len(files) > 2 else []), *files], FULL_TIMEOUT)
+        if s == "pass" and len(order) < len(failed):  # tests outside its likely files failed too: not decided
+            rec.update(verdict="undecided", stage=2, detail=f"the group run's failing tests in its {ATTRIBUTION_FILES} "
+                                                           "likely test files pass; the other failing tests were not tried")
+            print(f"[undecided] {rec['id']} (stage 2)", flush=True)
+            continue
         _record2(rec, s, f)
     return status, failed, secs
 
@@ -329,7 +341,7 @@ def table(results: list[dict], markdown: bool = False, bugs: list[dict] | None =
     total = [sum(v[0] for v in areas.values()), sum(v[1] for v in areas.values())]
     lines = []
     if markdown:
-        lines += ["| area | caught / planted |", "|---|---|"]
+        lines += ["| area | caught / decided |", "|---|---|"]
         for name, (c, n) in sorted(areas.items()):
             lines.append(f"| {name} | {c} / {n} |")
         lines.append(f"| **all** | **{total[0]} / {total[1]} ({100 * total[0] / max(total[1], 1):.0f}%)** |")
@@ -347,8 +359,11 @@ def table(results: list[dict], markdown: bool = False, bugs: list[dict] | None =
     if eq:
         lines += ["", "Equivalent (not counted):" if markdown else "equivalent (not counted):"]
         lines += [f"{item}`{r['id']}` ({r['area']}): {equivalent[r['id']]}" for r in eq]
-    lines += [f"{item}{r['verdict']} (not counted): `{r['id']}`: {r['detail']}" for r in results
-              if r["verdict"] in ("not-applied", "undecided")]
+    undecided = [r["id"] for r in results if r["verdict"] == "undecided"]
+    if undecided:
+        lines += ["", f"Undecided (not counted, {len(undecided)}): " + ", ".join(f"`{i}`" for i in undecided)]
+    lines += [f"{item}not applied: `{r['id']}`: {r.get('detail', '')}" for r in results
+              if r["verdict"] == "not-applied"]
     return "\n".join(lines)
 
 
