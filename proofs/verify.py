@@ -173,7 +173,7 @@ def format_table(verdicts: Sequence[Verdict], wide: bool = False, width: int = 8
         fixed = sum(widths[2:]) + 2 * (len(widths) - 1)
         room = max(width - fixed, 20)
         t, i = widths[0], widths[1]
-        while t + i > room:
+        for _ in range(t + i - room):  # one column loses one character a step: bounded by the excess
             if t >= i:
                 t -= 1
             else:

@@ -20,7 +20,7 @@ from implicitreg.numerics import dual_limit
 from implicitreg.numerics.dual_limit import gradient_flow_limit
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.precision import agreeing_digits, decade, significant_str
-from implicitreg.theory.examples import link
+from implicitreg.theory.potentials import h as link
 
 REF_DPS = 110
 F = Fraction

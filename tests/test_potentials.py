@@ -145,3 +145,96 @@ def test_parameters_are_validated():
         regularizer(3, [1], 1, alpha_convention="per-layer")
     with pytest.raises(ValueError):
         P.lemma_b_remainder(3)
+
+
+# Q_{2,alpha} and the approximation of Lemma B are also built at import time by the WAH statements (theory/selection.py);
+# the tests below call them directly, with values derived by hand and an independent numeric path.
+
+def test_Q2_known_value_and_separability():
+    """q_2(3/2) = (3/2) log 2 - 1/2 (t = log 2: h_2(t) = 2 sinh t = 3/2, H_2(t) = 2 cosh t - 2 = 1/2, q = s t - H);
+    q_2 is even and q_2(0) = 0, so Q_{2,a}(3a^2/2, -3a^2/2, 0) = a^2 (3 log 2 - 1) for every a."""
+    q = sympy.Rational(3, 2) * sympy.log(2) - sympy.Rational(1, 2)
+    a = sympy.Symbol("a", positive=True)
+    for alpha in (sympy.Rational(1, 3), sympy.Integer(5), a):
+        xs = [sympy.Rational(3, 2) * alpha ** 2, -sympy.Rational(3, 2) * alpha ** 2, sympy.Integer(0)]
+        assert sympy.simplify((P.Q(2, xs, alpha_sym=alpha) - 2 * alpha ** 2 * q).rewrite(sympy.log)) == 0
+    # default: the per-factor alpha of the statements
+    from implicitreg.theory.statement import alpha
+
+    assert sympy.simplify((P.Q(2, [sympy.Rational(3, 2) * alpha ** 2]) - alpha ** 2 * q).rewrite(sympy.log)) == 0
+
+
+def test_Q2_gradient_is_the_inverse_link_and_matches_the_numeric_regularizer():
+    """dQ/dx_i = h_2^{-1}(x_i / alpha^2) = asinh(x_i / (2 alpha^2)) (wah.md §2), and Q agrees with
+    numerics.selection.regularizer (inverse link by Newton, not the closed form) at exact points."""
+    x1, x2 = sympy.symbols("x1 x2", real=True)
+    a = sympy.Symbol("a", positive=True)
+    Q = P.Q(2, [x1, x2], alpha_sym=a)
+    for xi in (x1, x2):
+        assert sympy.simplify(sympy.diff(Q, xi) - sympy.asinh(xi / (2 * a ** 2))) == 0
+    xs, alpha = [Fraction(1, 3), Fraction(-7, 2), Fraction(0)], Fraction(3, 5)
+    with mpmath.workdps(40):
+        numeric = regularizer(2, xs, alpha, alpha_convention="factor")
+        symbolic = sympy.N(P.Q(2, [sympy.Rational(v) for v in xs], alpha_sym=sympy.Rational(alpha)), 40)
+        assert abs(numeric - mpmath.mpf(str(symbolic))) < mpmath.mpf(10) ** -30
+
+
+def test_Q_refuses_depths_without_a_closed_form():
+    with pytest.raises(ValueError) as e:
+        P.Q(3, [1])
+    assert str(e.value) == "Q_{p,alpha} is elementary only for p = 2; evaluate it numerically for p > 2"
+    assert P.Q(2.0, [0]) == 0  # p = 2 given as a float is the closed-form depth
+
+
+def test_lemma_b_approximation_known_values():
+    """By hand from Lemma B's statement (wah.md): p > 2: |x| - (p/2) alpha^(p-2) |x|^(2/p); p = 2:
+    |x| log(1/alpha^2) + |x| log|x| - |x|."""
+    R = sympy.Rational
+    assert P.lemma_b_approximation(4, R(-9), alpha_sym=R(1, 2)) == R(15, 2)  # 9 - 2 (1/4) 3
+    assert P.lemma_b_approximation(3, R(8), alpha_sym=R(1, 4)) == R(13, 2)  # 8 - (3/2) (1/4) 4
+    e = sympy.E
+    assert sympy.simplify(P.lemma_b_approximation(2, -e ** 3, alpha_sym=1 / e) - 4 * e ** 3) == 0  # 2e^3 + 3e^3 - e^3
+    from implicitreg.theory.statement import alpha
+
+    assert P.lemma_b_approximation(3, R(8)) == 8 - R(3, 2) * alpha * 4
+    assert P.lemma_b_approximation(2, e) == e * sympy.log(alpha ** -2)
+
+
+@pytest.mark.parametrize("p", [2, 3, 4])
+def test_lemma_b_approximation_is_within_C_p_alpha_p(p):
+    """Lemma B: 0 <= alpha^p q_p(x/alpha^p) - approx_p(x) <= C_p alpha^p, with q_p from the numeric inverse link
+    (numerics.selection.primal_potential); a wrong constant or exponent in approx_p is off by ~alpha^(p-2) or more."""
+    X, A = sympy.symbols("X A", positive=True)
+    approx = sympy.lambdify((X, A), P.lemma_b_approximation(p, X, alpha_sym=A), "mpmath")
+    C = mpmath.mpf(str(sympy.N(P.lemma_b_constant(p), 30)))
+    with mpmath.workdps(40):
+        for x, alpha in (("1", "0.1"), ("0.25", "0.3"), ("30", "0.5")):
+            x, alpha = mpmath.mpf(x), mpmath.mpf(alpha)
+            ap = alpha ** p
+            rem = ap * primal_potential(p, x / ap) - approx(x, alpha)
+            assert -mpmath.mpf(10) ** -30 <= rem <= C * ap, (x, alpha, rem, C * ap)
+
+
+def test_lemma_b_remainders_and_depth_errors_name_the_alternative():
+    for call, message in ((lambda: P.lemma_b_remainder(3),
+                           "r_p has a closed form only for p = 2; use lemma_b_remainder_parametric"),
+                          (lambda: P.lemma_b_remainder_parametric(2), "use lemma_b_remainder for p = 2"),
+                          (lambda: P.h(1), "depth must be >= 2, got 1")):
+        with pytest.raises(ValueError) as e:
+            call()
+        assert str(e.value) == message
+
+
+def test_lemma_b_remainder_parametric_in_any_variable():
+    y = sympy.Symbol("y", real=True)
+    u, r = P.lemma_b_remainder_parametric(3, y)
+    u_t, r_t = P.lemma_b_remainder_parametric(3)
+    assert P.t not in (u + r).free_symbols and y in u.free_symbols
+    assert sympy.simplify(u - u_t.subs(P.t, y)) == 0 and sympy.simplify(r - r_t.subs(P.t, y)) == 0
+
+
+def test_G_infinity_spellings():
+    xs = sympy.symbols("x1 x2", positive=True)
+    centre = -sum(sympy.log(v) for v in xs)
+    for p in (sympy.oo, float("inf"), "inf"):
+        assert sympy.simplify(P.G(p, xs) - centre) == 0

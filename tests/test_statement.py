@@ -81,3 +81,17 @@ def test_json_form_keeps_the_expression():
     data = b.to_json()
     assert sympy.sympify(data["text"], locals={"alpha": alpha, "rho": rho}) == b.expr
     assert data["provenance"]["kind"] == "paper"
+
+
+def test_derived_bound_is_a_bound_with_derived_provenance():
+    """derived_bound (called at import by every theory module, where mutmut sees no test) called directly: every
+    field reaches the Bound and its Provenance, the note is empty unless given, and a proof is required."""
+    from implicitreg.theory.statement import derived_bound
+
+    b = derived_bound("rate", "upper", "err", 1 - rho, "our proof", "proofs/derivations/x.py")
+    assert (b.name, b.side, b.lhs, b.expr) == ("rate", "upper", "err", 1 - rho)
+    assert b.provenance == Provenance("derived", "our proof", proof="proofs/derivations/x.py", note="")
+    noted = derived_bound("c", "lower", "x", alpha, "why", "proofs/p.py", note="n")
+    assert noted.provenance.note == "n" and noted.side == "lower" and noted.provenance.kind == "derived"
+    with pytest.raises(ValueError):
+        derived_bound("c", "lower", "x", alpha, "why", "")

@@ -353,6 +353,12 @@ def test_selection_rate_row_needs_the_fit_and_the_mutant_rejection(ok, rejected)
     assert row.alpha_range == "alpha^p = 1e-18..1e-30" and row.observed == "2.5e-9"
     assert row.bound == "Theta((alpha^p)^1)" and row.margin == "0.01" and row.note == "n"
     assert row.slope == "1.01" and row.slope_predicted == "1"
+    assert ssuite.rate_row("line", 3, mpmath.mpf("1.01"), F(1), res, ["1e-18"], ok, rejected).note == ""
+    # the observed error is the one at the smallest alpha (the last); the fitted slope is printed to 8 digits
+    res3 = types.SimpleNamespace(errors=[mpmath.mpf("1e-5"), mpmath.mpf("3e-7"), mpmath.mpf("2.5e-9")])
+    row = ssuite.rate_row("line", 3, mpmath.mpf("1.0123456789"), F(1), res3, ["1e-18", "1e-22", "1e-26"], ok,
+                          rejected)
+    assert row.observed == "2.5e-9" and row.slope == "1.0123457"
 
 
 @pytest.mark.parametrize("c_last, passed", [("1", True), ("2", True), ("0.5", True), ("2.01", False),
@@ -397,13 +403,15 @@ def _fake_errors(correction, floor_x):
 
     calls = []
 
-    def fake(instance, depth, alphas, alpha_convention="product", bp=None, **kw):
+    def fake(instance, depth, alphas, alpha_convention=None, bp=None, **kw):
         calls.append(list(alphas))
+        fake.solves.append((instance, depth, alpha_convention, bp))
         with mpmath.workdps(60):
             aps = [mpmath.mpf(10) ** -int(a.split("e-")[1]) for a in alphas]
             errs = [a * (1 + 10 ** 6 * a ** mpmath.mpf(correction)) for a in aps]
         return types.SimpleNamespace(alpha_products=aps, errors=errs,
                                      selection=types.SimpleNamespace(x=[mpmath.mpf(floor_x)] * 3))
+    fake.solves = []
     return fake, calls
 
 
@@ -419,6 +427,38 @@ def test_selection_slope_window_moves_until_the_local_slopes_settle(monkeypatch)
     slope, pred, res, alphas, ok, rejected = ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
     assert [c[0] for c in calls] == ["1e-18", "1e-36", "1e-72"]
     assert alphas == ["1e-72", "1e-76", "1e-80", "1e-84"] and pred == 1 and ok and rejected
+    inst = types.SimpleNamespace(N=5)
+    fake.solves.clear()
+    ssuite.slope_check(inst, 3, bp=bp)
+    assert len(fake.solves) == 3 and all(s == (inst, F(3), "product", bp) for s in fake.solves)
+    assert all(type(s[1]) is F for s in fake.solves)
+
+
+def _window_errors(first, calls):
+    """errors (alpha^p)^1 scaled so that the first window's first error is ``first``; x = 0 (empty support)."""
+    import mpmath
+
+    def fake(instance, depth, alphas, alpha_convention=None, bp=None, **kw):
+        calls.append(alphas[0])
+        aps = [mpmath.mpf(10) ** -int(a.split("e-")[1]) for a in alphas]
+        c = mpmath.mpf(first) / aps[0] if not calls[1:] else mpmath.mpf(first) * 10 ** 18
+        return types.SimpleNamespace(alpha_products=aps, errors=[c * a for a in aps],
+                                     selection=types.SimpleNamespace(x=[]))
+    return fake
+
+
+@pytest.mark.parametrize("first, moves", [("0.001", False), ("0.0015", True), ("0.5", True), ("1e-4", False)])
+def test_selection_window_error_small_against_the_floor(monkeypatch, first, moves):
+    """With S empty the floor is 1: the window stays when its first error is <= 1/1000 (equality included) and the
+    local slopes agree, and moves (start doubled) otherwise, judged on the first error, not a later one."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    calls = []
+    monkeypatch.setattr(numsel, "selection_errors", _window_errors(first, calls))
+    bp = types.SimpleNamespace(support=(), rho=F(0))
+    ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
+    assert calls[:2] == (["1e-18", "1e-36"] if moves else ["1e-18"])
 
 
 def test_selection_slope_window_stops_after_four_moves(monkeypatch):
@@ -431,6 +471,60 @@ def test_selection_slope_window_stops_after_four_moves(monkeypatch):
     bp = types.SimpleNamespace(support=(0, 1, 2), rho=F(1, 2))
     out = ssuite.slope_check(types.SimpleNamespace(N=5), 3, bp=bp)
     assert [c[0] for c in calls] == ["1e-18", "1e-36", "1e-72", "1e-144", "1e-288"] and out[3][0] == "1e-288"
+
+
+def test_selection_slope_check_solves_basis_pursuit_for_its_instance(monkeypatch):
+    """Without ``bp``, slope_check takes the l1 minimizer of the instance it is given (S, rho of that instance)."""
+    import implicitreg.numerics.basis_pursuit as numbp
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    fake, calls = _fake_errors("0.1666666666666666666666666666666666667", 1)
+    monkeypatch.setattr(numsel, "selection_errors", fake)
+    inst, seen = types.SimpleNamespace(N=5), []
+
+    def l1(instance):
+        seen.append(instance)
+        return types.SimpleNamespace(support=(0, 1, 2), rho=F(1, 2))
+
+    monkeypatch.setattr(numbp, "l1_minimizer", l1)
+    out = ssuite.slope_check(inst, 3)
+    assert seen == [inst] and out[1] == 1 and out[4] and out[5]
+
+
+@pytest.mark.parametrize("support, dominance, starts", [((0, 1, 2), 50, ["1e-18", "1e-50"]),
+                                                         ((0, 1, 2), 5, ["1e-18", "1e-18"]),
+                                                         ((0, 1, 2, 3, 4), 50, ["1e-18"])])
+def test_selection_p2_window_starts_where_the_leading_term_dominates(monkeypatch, support, dominance, starts):
+    """p = 2 with S^c nonempty: the start moves to the dominance decade measured on the first window (never earlier
+    than the default 18); with S = all coordinates there is no off-support term and the window stays. Every solve
+    gets the instance, the depth, the product-scale convention and the BP result."""
+    import implicitreg.numerics.selection as numsel
+    from implicitreg.proofs.suites import selection as ssuite
+
+    fake, calls = _fake_errors(1, 1)
+    inst = types.SimpleNamespace(N=5)
+    bp = types.SimpleNamespace(support=support, rho=F(1, 3))
+    solves, results, dom = [], [], []
+
+    def recording(instance, depth, alphas, alpha_convention=None, bp=None, **kw):
+        solves.append((instance, depth, alpha_convention, bp))
+        res = fake(instance, depth, alphas, alpha_convention, bp)
+        results.append(types.SimpleNamespace(alpha_products=res.alpha_products, errors=res.errors,
+                                             selection=types.SimpleNamespace(x=[1] * 5)))
+        return results[-1]
+
+    def dominance_start(instance, bp_, res):
+        dom.append((instance, bp_, res))
+        return dominance
+
+    monkeypatch.setattr(numsel, "selection_errors", recording)
+    monkeypatch.setattr(ssuite, "_dominance_start", dominance_start)
+    out = ssuite.slope_check(inst, 2, bp=bp)
+    assert [c[0] for c in calls] == starts and out[3] == ssuite.rate_alphas(2, start=int(starts[-1][3:]))
+    assert all(s == (inst, F(2), "product", bp) for s in solves) and type(solves[0][1]) is F
+    assert len(dom) == (0 if len(support) == 5 else 1)
+    assert all(d[0] is inst and d[1] is bp and d[2] is results[0] for d in dom)
 
 
 def test_selection_rate_alphas():

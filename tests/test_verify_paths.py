@@ -245,3 +245,96 @@ def test_texts_of_missing_and_numeric_fields():
     out = v.to_json()
     assert out["observed_text"] == "" and out["bound_text"] == "0.333333"
     assert v.cells(["observed", "bound"]) == ["-", "0.333333"]
+
+
+def _parted_suite(monkeypatch, name="pkg.sub.parted_suite"):
+    """A suite split into parts (``parts(thorough)``, ``run_part(part, thorough)``), as the executor path runs them."""
+    import sys
+    import types
+
+    module = types.ModuleType(name)
+    module.parts = lambda thorough: ["p1", "p2", "p3"] if thorough else ["p1", "p2"]
+    module.run_part = lambda part, thorough: [_v(f"{part}-{thorough}", True)]
+    module.run = lambda thorough: pytest.fail("a suite with parts is run part by part")
+    monkeypatch.setitem(sys.modules, name, module)
+    return name
+
+
+def test_suite_tasks_and_run_suite_task(monkeypatch):
+    """A suite with parts gives one task per part (for the thorough flag given), one without gives one whole task."""
+    whole = _fake_suites(monkeypatch)[0]
+    parted = _parted_suite(monkeypatch)
+    assert verify.suite_tasks([whole, parted], False) == [(whole, False, None), (parted, False, "p1"),
+                                                         (parted, False, "p2")]
+    assert verify.suite_tasks([parted], True) == [(parted, True, "p1"), (parted, True, "p2"), (parted, True, "p3")]
+    assert [r.theorem for r in verify.run_suite_task(whole, False)] == [whole]
+    assert [r.theorem for r in verify.run_suite_task(parted, True, "p3")] == ["p3-True"]
+    assert [r.theorem for r in verify.run_suite_task(parted, False, "p1")] == ["p1-False"]
+    import sys
+    import types
+
+    echo = types.ModuleType("pkg.sub.echo_suite")
+    echo.run = lambda thorough: [_v(f"whole-{thorough}", True)]
+    monkeypatch.setitem(sys.modules, "pkg.sub.echo_suite", echo)
+    assert [r.theorem for r in verify.run_suite_task("pkg.sub.echo_suite", True)] == ["whole-True"]
+
+
+@pytest.mark.parametrize("terminal, progress", [(True, True), (False, True), (True, False)])
+def test_executor_path_maps_the_suite_tasks_in_order(monkeypatch, terminal, progress):
+    """``executor``: the tasks of :func:`suite_tasks` go to map_tasks (label, one task a chunk, a progress bar only on
+    a terminal, the executor options passed on) and the verdicts come back flattened in task order."""
+    import sys
+
+    import implicitreg.experiments.sweep_executor as executor
+
+    whole = _fake_suites(monkeypatch)[0]
+    parted = _parted_suite(monkeypatch)
+    seen = []
+
+    def fake_map(fn, tasks, **kw):
+        tasks = list(tasks)
+        seen.append((fn, tasks, kw))
+        return [fn(*t) for t in tasks]
+
+    monkeypatch.setattr(executor, "map_tasks", fake_map)
+    monkeypatch.setattr(sys, "stderr", _Terminal() if terminal else io.StringIO())
+    rows = verify.run_verify(thorough=True, suites=(whole, parted), progress=progress,
+                             executor={"n_workers": 3, "scheduler": "tcp://x:1"})
+    assert [r.theorem for r in rows] == [whole, "p1-True", "p2-True", "p3-True"]
+    fn, tasks, kw = seen[-1]
+    assert fn is verify.run_suite_task and tasks == verify.suite_tasks((whole, parted), True)
+    assert kw == {"label": "verify", "chunk_size": 1, "progress": terminal and progress, "n_workers": 3,
+                  "scheduler": "tcp://x:1"}
+
+
+def test_progress_bar_names_a_top_level_suite(monkeypatch):
+    """A suite given as a top-level module (no dot) is named by its whole name on the bar."""
+    import sys
+    import types
+
+    module = types.ModuleType("plainsuite")
+    module.run = lambda thorough: [_v("plain", True)]
+    monkeypatch.setitem(sys.modules, "plainsuite", module)
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert [r.theorem for r in verify.run_verify(suites=("plainsuite",), progress=True)] == ["plain"]
+    assert "plainsuite: " in err.getvalue()
+
+
+def test_main_passes_workers_and_scheduler_only_when_given(monkeypatch):
+    """``verify --workers N`` / ``--scheduler ADDR`` reach the API as given; absent, the API's defaults apply."""
+    import implicitreg.api as api
+
+    seen = []
+
+    def fake(only=None, **kw):
+        seen.append(kw)
+        return api.VerifyReport([_v("A", True)], ("a",), None)
+
+    monkeypatch.setattr(api, "verify", fake)
+    assert verify.main(out=io.StringIO()) == 0
+    assert "workers" not in seen[-1] and "scheduler" not in seen[-1]
+    assert verify.main(workers=3, out=io.StringIO()) == 0
+    assert seen[-1]["workers"] == 3 and "scheduler" not in seen[-1]
+    assert verify.main(scheduler="tcp://h:8786", out=io.StringIO()) == 0
+    assert seen[-1]["scheduler"] == "tcp://h:8786" and "workers" not in seen[-1]

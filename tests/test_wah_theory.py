@@ -172,3 +172,15 @@ def test_kappa_lower_bound_is_attained_on_the_kink_and_its_mutant_fails(eps):
                              T.K2: sympy.Rational(K2.numerator, K2.denominator)})
     assert exact == sympy.Rational(true_kappa.numerator, true_kappa.denominator)  # attained, exactly
     assert not bound.mutated(scale=2).holds(true_kappa, rho=bp.rho, K2=K2)
+
+
+def test_fact_reads_the_named_fact():
+    """_fact(name) is the hypothesis test reading one boolean fact (built at import for 'y in range(A)', where mutmut
+    sees no test): called directly, it reads exactly that fact."""
+    from implicitreg.theory import selection as sel
+
+    read = sel._fact("consistent")
+    assert read({"consistent": True, "other": False}) is True
+    assert read({"consistent": False, "other": True}) is False
+    hyp = next(h for h in sel.WAH_A.hypotheses if h.name == "y in range(A)")
+    assert hyp.failure({"consistent": False}) == "y is not in range(A)" and hyp.failure({"consistent": True}) is None

@@ -46,16 +46,6 @@ d = sympy.Symbol("d", positive=True)
 R_OF_Q = 1 / (1 + q)
 
 
-def link(depth, var) -> sympy.Expr:
-    """phi_D: 2 sinh for D = 2 (alpha = product scale), h_D for D > 2 (real or symbolic D = 2 + d)."""
-    if depth == 2:
-        return 2 * sympy.sinh(var)
-    if isinstance(depth, sympy.Basic) and depth.free_symbols:
-        k = depth / (depth - 2)
-        return (1 - var) ** (-k) - (1 + var) ** (-k)
-    return potentials.h(depth, var)
-
-
 @dataclass(frozen=True)
 class RowFamily:
     """The 1 x (n+1) family [1, r, ..., r], y = 1, at depth D, in closed form (parameter z)."""
@@ -91,7 +81,7 @@ def row_family(depth=2, n_copies=n) -> RowFamily:
     # x* = (1, 0, ..., 0). 1 - x1 = n r xj - relation = n r xj > 0 on the limit, so |x1 - 1| = n r xj
     # and the error is n r xj + n xj (relation(alpha(z)) = 0 is checked in LimitProof.relation_residual).
     error = (n_copies * (1 + r) * xj).subs(alpha, alpha_z)
-    concrete = lambda e: e.replace(phi, lambda w: link(depth, w))  # noqa: E731
+    concrete = lambda e: e.replace(phi, lambda w: potentials.h(depth, w))  # noqa: E731
     if depth == 2:
         scale, endpoint, expected = alpha_z ** (1 - r), sympy.oo, n_copies * (1 + r)
     else:
@@ -144,8 +134,8 @@ def prove_ratio_limit(family: RowFamily) -> LimitProof:
         factors = (l1, l2)
     else:
         # ratio = n (1 + r) h_D(r z) exactly (alpha cancels); h_D is continuous at r < 1.
-        identity = sympy.simplify(family.ratio - family.n * (1 + r) * link(family.depth, r * z))
-        l1 = sympy.limit(_sub_r(link(family.depth, r * z)), z, 1, "-")
+        identity = sympy.simplify(family.ratio - family.n * (1 + r) * potentials.h(family.depth, r * z))
+        l1 = sympy.limit(_sub_r(potentials.h(family.depth, r * z)), z, 1, "-")
         value = family.n * (1 + R_OF_Q) * l1
         factors = (l1,)
         value = value.subs(q, 1 / r - 1)

@@ -73,8 +73,8 @@ def h(p, var=s) -> sympy.Expr:
     p = _depth(p)
     if p == 2:
         return 2 * sympy.sinh(var)
-    e = -p / (p - 2)
-    return (1 - var) ** e - (1 + var) ** e
+    k = p / (p - 2)  # -(p/(p-2)), not -p/(p-2): for a symbolic depth 2 + d SymPy keeps (1 - s)^(-(d+2)/d)
+    return (1 - var) ** (-k) - (1 + var) ** (-k)
 
 
 def H(p, var=s) -> sympy.Expr:

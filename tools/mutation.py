@@ -104,14 +104,14 @@ TARGETS = {
                    _fn("implicitreg.numerics.dual_limit", "_certify", "LimitResult.x_str", "boundary_step")),
     "dual-newton": ("numerics/dual_limit.py",
                     ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
-                     "tests/test_limit_certificate.py"],
+                     "tests/test_limit_certificate.py", "tests/test_line_search_refusals.py"],
                     _fn("implicitreg.numerics.dual_limit", "_newton", "halving_steps", "trial_point",
                         "sufficient_ascent", "newton_stops")),
     # line searches: the damped Newton on a face (selection) and the refinement of the mixed-precision solve
     "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py"],
                     _fn("implicitreg.numerics.selection", "minimize_on_face", "damped_newton_on_face")),
     "mixed-refine": ("numerics/mixed_limit.py", ["tests/test_line_search.py", "tests/test_mixed_limit.py",
-                                                 "tests/test_digits.py"],
+                                                 "tests/test_digits.py", "tests/test_line_search_refusals.py"],
                      _fn("implicitreg.numerics.mixed_limit", "refine")),
     "theory-selection": ("theory/selection.py", STATEMENT_TESTS + [
         "tests/test_wah_theory.py", "--deselect",  # the whole selection suite (a minute a mutant): not here
