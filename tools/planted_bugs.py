@@ -20,13 +20,16 @@ are in the working tree), never to the checkout itself. The scratch copy is impo
 tests and the ``implicitreg`` console script they start import the planted copy; bytecode is not written
 (PYTHONDONTWRITEBYTECODE), so no stale .pyc can hide a bug.
 
-Per bug, stage 1 runs the test files most likely to catch it (``test_<module>*.py`` and the test files that import
-the module, plus the bug's own ``tests``), stopping at the first failure. Bugs stage 1 misses go to stage 2, the
-README's whole test command (``pytest -q -n 2 --dist loadfile``, niced). To save CPU, stage 2 runs in groups: all
-remaining bugs are planted together (they sit in different places) and the whole suite runs once; then each bug
-is planted alone and run against the test files that failed in the group run. A bug is caught when a test fails
-(or a file cannot be collected, or the run times out: a hang is noticed too), escaped otherwise. (A bug whose
-failure another bug of the same group would mask is reported escaped: the grouping can only under-count catches.)
+Per bug, stage 1 runs up to four test files most likely to catch it (the bug's own ``tests``, ``test_<module>*.py``,
+files named after the module's package, the test files that import the module), in one process, stopping at the
+first failure. Bugs stage 1 misses go to stage 2, the README's whole test command (``pytest -q -n 2 --dist
+loadfile``, niced). To save CPU, stage 2 runs as a group: all remaining bugs are planted together (they sit in
+different places) and the whole suite runs once; then each bug is planted alone and run against the tests that
+failed in the group run (most relevant files first, stopping at the first failure). A bug is caught when a test
+fails (or a file cannot be collected, or the run times out: a hang is noticed too), escaped otherwise. (A bug
+whose failing test passes again when another bug of the group is planted too would be reported escaped: the
+grouping can only under-count catches.) ``--stage2`` skips stage 1 for every bug not yet stored as caught;
+``--tests FILE ...`` replaces stage 1's files (to measure new tests against the escaped bugs).
 
 Results go to ``.planted/results.json`` (ignored by git) and a table per area is printed; ``--markdown`` prints it
 as the table in docs/mutation.md.
@@ -47,12 +50,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUGS = ROOT / "tools" / "planted_bugs.json"
 OUT = ROOT / ".planted"
+GROUP = OUT / "group.json"
 #: pyproject.toml's package-dir: implicitreg.<room> is the top-level folder <room>/
 ROOMS = ("theory", "numerics", "proofs")
 SOURCE_DIRS = ("implicitreg", "theory", "numerics", "proofs")
 FULL_COMMAND = ["-q", "-n", "2", "--dist", "loadfile"]
 TARGETED_TIMEOUT = 900
-FULL_TIMEOUT = 2400
+#: per bug in the attribution of a group run (stage 2); beyond it the bug is reported undecided
+ATTRIBUTION_TIMEOUT = 600
+#: attribution looks at the group run's failing tests in this many likely files of the bug (the rest: undecided)
+ATTRIBUTION_FILES = 8
+FULL_TIMEOUT = 3600
 
 
 def load_bugs(path: Path = BUGS) -> list[dict]:
@@ -154,18 +162,20 @@ def pytest(scratch: Path, args: list[str], timeout: int) -> tuple[str, list[str]
     except subprocess.TimeoutExpired:
         return "timeout", [], time.time() - t0
     out = proc.stdout + proc.stderr
-    failed = sorted({m.group(1) for m in re.finditer(r"^(?:FAILED|ERROR) (tests/[\w/]+\.py)", out, re.M)})
+    # failing tests as file::function (parameters dropped: their ids may hold " - " or escapes; a function selects
+    # all its parameter sets again)
+    failed = sorted({m.group(1) for m in re.finditer(r"^(?:FAILED|ERROR) (tests/[\w/]+\.py(?:::\w+)?)", out, re.M)})
     if proc.returncode == 0:
         return "pass", [], time.time() - t0
-    if proc.returncode == 5:  # no tests collected
-        return "pass", [], time.time() - t0
+    if proc.returncode in (4, 5):  # usage error, or no test ran (a test id not found under xdist): no verdict
+        return "usage", [], time.time() - t0
     return "fail", failed or ["?"], time.time() - t0
 
 
 STAGE1_FILES = 4
 
 
-def targeted_tests(scratch: Path, bug: dict, path: Path) -> list[str]:
+def targeted_tests(scratch: Path, bug: dict, path: Path, cap: int | None = STAGE1_FILES) -> list[str]:
     """At most :data:`STAGE1_FILES` test files likely to catch a bug in ``path``, most likely first: the bug's own
     ``tests``, ``test_<stem>*.py``, files named after the module's package (``test_checker*`` for
     ``proofs/checker/...``), then the files that import the module (smallest first)."""
@@ -197,10 +207,13 @@ def targeted_tests(scratch: Path, bug: dict, path: Path) -> list[str]:
                               and word.search(text.split(f"from {parent} import", 1)[1][:400])):
             importers.append(t)
     add(f"tests/{t.name}" for t in sorted(importers, key=lambda t: t.stat().st_size))
-    return ranked[:max(STAGE1_FILES, len(bug.get("tests", [])))]
+    add(f"tests/{t.name}" for t in files)
+    return ranked if cap is None else ranked[:max(cap, len(bug.get("tests", [])))]
 
 
-def run(bugs: list[dict], targeted_only: bool, baseline: bool) -> list[dict]:
+def run(bugs: list[dict], targeted_only: bool, baseline: bool, save=lambda results: None,
+        skip_stage1: bool = False, only_tests: list[str] | None = None,
+        group_failed: list[str] | None = None) -> list[dict]:
     scratch = make_scratch()
     print(f"scratch copy: {scratch}", flush=True)
     results = []
@@ -221,7 +234,12 @@ def run(bugs: list[dict], targeted_only: bool, baseline: bool) -> list[dict]:
                 print(f"[skip] {e}", flush=True)
                 continue
             rec["applied_in"] = str(path.relative_to(scratch))
-            tests = targeted_tests(scratch, bug, path)
+            if skip_stage1:
+                rec.update(verdict="stage1-missed")
+                remaining.append((bug, rec))
+                results.append(rec)
+                continue
+            tests = only_tests or targeted_tests(scratch, bug, path)
             with Planted(scratch, [bug]):
                 args = ["-x", *tests]  # one process, in order: the most likely file first
                 status, failed, secs = pytest(scratch, args, TARGETED_TIMEOUT) if tests else ("pass", [], 0.0)
@@ -229,24 +247,32 @@ def run(bugs: list[dict], targeted_only: bool, baseline: bool) -> list[dict]:
             if status in ("fail", "timeout"):
                 rec.update(verdict="caught", caught_by=failed if status == "fail" else ["timeout"], stage=1)
             else:
+                rec["verdict"] = "stage1-missed"
                 remaining.append((bug, rec))
             print(f"[{rec.get('verdict', 'stage2')}] {bug['id']} ({secs:.0f}s) {rec.get('caught_by', '')}",
                   flush=True)
             results.append(rec)
+            save(results)
         if remaining and not targeted_only:
-            status, failed, secs = _stage2(scratch, remaining)
-        for bug, rec in remaining:
-            rec.setdefault("verdict", "escaped")
+            status, failed, secs = _stage2(scratch, remaining, group_failed)
+        save(results)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return results
 
 
-def _stage2(scratch: Path, remaining: list[tuple[dict, dict]]):
-    """The whole suite with every remaining bug planted at once, then each bug alone on the files that failed."""
+def _stage2(scratch: Path, remaining: list[tuple[dict, dict]], group_failed: list[str] | None = None):
+    """The whole suite with every remaining bug planted at once, then each bug alone on the tests that failed.
+
+    ``group_failed``: the failing tests of a group run already made (``.planted/group.json``): attribution only."""
     group = [b for b, _ in remaining]
-    with Planted(scratch, group):
-        status, failed, secs = pytest(scratch, FULL_COMMAND, FULL_TIMEOUT)
+    if group_failed is None:
+        with Planted(scratch, group):
+            status, failed, secs = pytest(scratch, FULL_COMMAND, FULL_TIMEOUT)
+        GROUP.write_text(json.dumps({"failed": failed, "status": status, "seconds": round(secs),
+                                     "bugs": [b["id"] for b in group]}, indent=1) + "\n")
+    else:
+        status, failed, secs = ("fail" if group_failed else "pass"), group_failed, 0.0
     print(f"stage 2, {len(group)} bugs planted together, whole suite: {status} {failed} ({secs:.0f}s)", flush=True)
     if status == "timeout":
         # cannot attribute a hang from a group: whole suite per bug
@@ -256,16 +282,38 @@ def _stage2(scratch: Path, remaining: list[tuple[dict, dict]]):
             _record2(rec, s, f)
         return status, failed, secs
     for bug, rec in remaining:
-        if status == "pass" or failed == ["?"]:
-            if failed == ["?"]:
-                with Planted(scratch, [bug]):
-                    s, f, t = pytest(scratch, ["-x", *FULL_COMMAND], FULL_TIMEOUT)
-                _record2(rec, s, f)
-            else:
-                rec.update(verdict="escaped", stage=2)
+        if status == "pass":
+            rec.update(verdict="escaped", stage=2)
+            print(f"[escaped] {bug['id']} (stage 2)", flush=True)
+            continue
+        if failed == ["?"]:
+            with Planted(scratch, [bug]):
+                s, f, t = pytest(scratch, ["-x", *FULL_COMMAND], FULL_TIMEOUT)
+            _record2(rec, s, f)
+            continue
+        path, _ = locate(scratch, bug)
+        ranked = targeted_tests(scratch, bug, path, cap=ATTRIBUTION_FILES)
+        order = [n for n in failed if n.split("::")[0] in ranked]
+        order.sort(key=lambda n: ranked.index(n.split("::")[0]))
+        if not order:
+            rec.update(verdict="undecided", stage=2, detail="no failing test of the group run in its likely files")
+            print(f"[undecided] {rec['id']} (stage 2)", flush=True)
             continue
         with Planted(scratch, [bug]):
-            s, f, t = pytest(scratch, ["-n", "2", "--dist", "loadfile", *failed], FULL_TIMEOUT)
+            # one process, in order (xdist would not keep the order): the most relevant failing test first
+            s, f, t = pytest(scratch, ["-x", *order], ATTRIBUTION_TIMEOUT)
+            if s == "timeout":  # no verdict: the failing tests did not finish in time (a hang would fail the group)
+                rec.update(verdict="undecided", stage=2, detail=f"attribution exceeded {ATTRIBUTION_TIMEOUT} s")
+                print(f"[undecided] {rec['id']} (stage 2)", flush=True)
+                continue
+            if s == "usage":  # a test id that pytest cannot select again: the failing files instead
+                files = list(dict.fromkeys(n.split("::")[0] for n in order))
+                s, f, t = pytest(scratch, ["-x", *(["-n", "2"] if len(files) > 2 else []), *files], FULL_TIMEOUT)
+        if s == "pass" and len(order) < len(failed):  # tests outside its likely files failed too: not decided
+            rec.update(verdict="undecided", stage=2, detail=f"the group run's failing tests in its {ATTRIBUTION_FILES} "
+                                                           "likely test files pass; the other failing tests were not tried")
+            print(f"[undecided] {rec['id']} (stage 2)", flush=True)
+            continue
         _record2(rec, s, f)
     return status, failed, secs
 
@@ -278,10 +326,14 @@ def _record2(rec: dict, status: str, failed: list[str]) -> None:
     print(f"[{rec['verdict']}] {rec['id']} (stage 2) {rec.get('caught_by', '')}", flush=True)
 
 
-def table(results: list[dict], markdown: bool = False) -> str:
+def table(results: list[dict], markdown: bool = False, bugs: list[dict] | None = None) -> str:
+    """Caught / planted per area. Bugs marked ``"equivalent"`` in the bug list (no input can tell them from the
+    original, reason given) are listed apart and not counted; "stage1-missed" (stage 2 not run yet) counts as not
+    caught."""
+    equivalent = {b["id"]: b["equivalent"] for b in (bugs or load_bugs()) if b.get("equivalent")}
     areas: dict[str, list[int]] = {}
     for r in results:
-        if r["verdict"] == "not-applied":
+        if r["verdict"] in ("not-applied", "undecided") or r["id"] in equivalent:
             continue
         a = areas.setdefault(r["area"], [0, 0])
         a[0] += r["verdict"] == "caught"
@@ -289,7 +341,7 @@ def table(results: list[dict], markdown: bool = False) -> str:
     total = [sum(v[0] for v in areas.values()), sum(v[1] for v in areas.values())]
     lines = []
     if markdown:
-        lines += ["| area | caught / planted |", "|---|---|"]
+        lines += ["| area | caught / decided |", "|---|---|"]
         for name, (c, n) in sorted(areas.items()):
             lines.append(f"| {name} | {c} / {n} |")
         lines.append(f"| **all** | **{total[0]} / {total[1]} ({100 * total[0] / max(total[1], 1):.0f}%)** |")
@@ -297,15 +349,21 @@ def table(results: list[dict], markdown: bool = False) -> str:
         for name, (c, n) in sorted(areas.items()):
             lines.append(f"{name:14s} {c:3d} / {n:3d}")
         lines.append(f"{'all':14s} {total[0]:3d} / {total[1]:3d} ({100 * total[0] / max(total[1], 1):.0f}%)")
-    escaped = [r for r in results if r["verdict"] == "escaped"]
+    item = "- " if markdown else "  "
+    escaped = [r for r in results if r["verdict"] in ("escaped", "stage1-missed") and r["id"] not in equivalent]
     if escaped:
-        lines.append("")
-        lines.append("escaped:" if not markdown else "Escaped:")
-        for r in escaped:
-            lines.append(f"{'- ' if markdown else '  '}`{r['id']}` ({r['area']}): {r['kind']}")
-    skipped = [r for r in results if r["verdict"] == "not-applied"]
-    for r in skipped:
-        lines.append(f"{'- ' if markdown else '  '}not applied: `{r['id']}`: {r['detail']}")
+        lines += ["", "Escaped:" if markdown else "escaped:"]
+        lines += [f"{item}`{r['id']}` ({r['area']}): {r['kind']}"
+                  + (" (stage 2 not run)" if r["verdict"] == "stage1-missed" else "") for r in escaped]
+    eq = [r for r in results if r["id"] in equivalent]
+    if eq:
+        lines += ["", "Equivalent (not counted):" if markdown else "equivalent (not counted):"]
+        lines += [f"{item}`{r['id']}` ({r['area']}): {equivalent[r['id']]}" for r in eq]
+    undecided = [r["id"] for r in results if r["verdict"] == "undecided"]
+    if undecided:
+        lines += ["", f"Undecided (not counted, {len(undecided)}): " + ", ".join(f"`{i}`" for i in undecided)]
+    lines += [f"{item}not applied: `{r['id']}`: {r.get('detail', '')}" for r in results
+              if r["verdict"] == "not-applied"]
     return "\n".join(lines)
 
 
@@ -316,12 +374,30 @@ def main(argv=None) -> int:
     ap.add_argument("--bugs", type=Path, default=BUGS)
     ap.add_argument("--targeted-only", action="store_true", help="stage 1 only")
     ap.add_argument("--baseline", action="store_true", help="first run the whole suite on the unplanted copy")
+    ap.add_argument("--stage2", action="store_true",
+                    help="stage 2 only, for every bug not stored as caught (stage 1 skipped for those not run)")
+    ap.add_argument("--attribute", action="store_true",
+                    help="like --stage2, but reuse the group run's failing tests stored in .planted/group.json")
+    ap.add_argument("--tests", nargs="*", default=None,
+                    help="stage 1 runs only these test files (e.g. new tests against the escaped bugs)")
     ap.add_argument("--check", action="store_true", help="only check that every bug applies, run nothing")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
     ap.add_argument("--markdown", action="store_true", help="print the stored results as a markdown table")
+    ap.add_argument("--after", type=Path, default=None,
+                    help="with --markdown: results of new tests (--tests) against the escaped bugs; a bug escaped in "
+                         "--out and caught here counts as caught after")
     args = ap.parse_args(argv)
     if args.markdown:
-        print(table(json.loads(args.out.read_text()), markdown=True))
+        before = json.loads(args.out.read_text())
+        if args.after is None:
+            print(table(before, markdown=True))
+            return 0
+        later = {r["id"]: r for r in json.loads(args.after.read_text()) if r["verdict"] == "caught"}
+        after = [later.get(r["id"], r) if r["verdict"] != "caught" else r for r in before]
+        print("Before the new tests:\n")
+        print(table(before, markdown=True))
+        print("\nAfter (the escaped bugs against the new tests; the rest of the suite is unchanged):\n")
+        print(table(after, markdown=True))
         return 0
     bugs = load_bugs(args.bugs)
     if args.only:
@@ -343,14 +419,25 @@ def main(argv=None) -> int:
                 bad += 1
         print(f"{len(bugs) - bad} / {len(bugs)} bugs apply")
         return 1 if bad else 0
-    results = run(bugs, args.targeted_only, args.baseline)
-    args.out.parent.mkdir(exist_ok=True)
-    old = json.loads(args.out.read_text()) if args.out.exists() else []
-    merged = {r["id"]: r for r in old}
-    merged.update({r["id"]: r for r in results})
     order = [b["id"] for b in load_bugs(args.bugs)]
-    stored = [merged[i] for i in order if i in merged]
-    args.out.write_text(json.dumps(stored, indent=1) + "\n")
+
+    def save(results):
+        args.out.parent.mkdir(exist_ok=True)
+        old = json.loads(args.out.read_text()) if args.out.exists() else []
+        merged = {r["id"]: r for r in old}
+        merged.update({r["id"]: r for r in results if "verdict" in r})
+        args.out.write_text(json.dumps([merged[i] for i in order if i in merged], indent=1) + "\n")
+
+    group_failed = None
+    if args.attribute:
+        args.stage2 = True
+        group_failed = json.loads(GROUP.read_text())["failed"]
+    if args.stage2:
+        stored = {r["id"]: r["verdict"] for r in json.loads(args.out.read_text())} if args.out.exists() else {}
+        bugs = [b for b in bugs if stored.get(b["id"]) != "caught"]
+        print(f"stage 2 for {len(bugs)} bugs", flush=True)
+    results = run(bugs, args.targeted_only, args.baseline, save, skip_stage1=args.stage2,
+                  only_tests=args.tests, group_failed=group_failed)
     print(table(results))
     return 0
 
