@@ -80,7 +80,7 @@ TARGETS = {
                               "shrinks_to", "converged_above", "edge_of_stability", "slope_within",
                               "holds_within")),
     "suite-basis-pursuit": ("proofs/suites/basis_pursuit.py",
-                            ["tests/test_suite_verdicts.py",
+                            ["tests/test_suite_verdicts_bp.py",
                              "tests/test_suites_run.py::test_suite_rows_pass[basis_pursuit]"], None),
     # basis pursuit: verify() and the rho re-check (the result checks), and the exact LP's proof of optimality
     "bp-verify": ("numerics/basis_pursuit.py", ["tests/test_bp_forgeries.py"],
