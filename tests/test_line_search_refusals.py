@@ -55,9 +55,9 @@ def test_dual_newton_refuses_after_max_iter_steps():
     with flint_precision(DPS), mpmath.workdps(DPS):
         dual = dl._Dual(A, Y, F(2))
         with pytest.raises(ConvergenceError) as info:
-            dl._newton(dual, [flint.arb(0)] * 2, to_arb(mpf("1e-6")), 20, DPS, max_iter=1)
+            dl._newton(dual, [flint.arb(0)] * 2, to_arb(mpf("1.23456789e-6")), 20, DPS, max_iter=1)
         assert str(info.value) == ("the dual Newton iteration did not converge in 1 iterations "
-                                   "at alpha_prod = 1.0e-6")
+                                   "at alpha_prod = 1.2346e-6")   # alpha_prod to 5 digits
         nu, z, x, iterations = dl._newton(dl._Dual(A, Y, F(2)), [flint.arb(0)] * 2, to_arb(mpf("1e-6")), 20, DPS)
         assert 1 < iterations <= dl.MAX_NEWTON        # the default budget suffices from the same start
 
@@ -122,3 +122,63 @@ def test_dual_newton_stops_at_the_rounding_floor(depth, alpha):
         assert iterations < dl.MAX_NEWTON
         residual = max(abs(arb_to_mpf(g)) for g in dual.gradient(x))
         assert residual < mpf(10) ** -(DPS - 8)
+
+
+def test_dual_newton_allows_exactly_max_iter_steps():
+    """max_iter is the number of Newton steps allowed: an iteration that converges in n steps succeeds with
+    max_iter = n and refuses with n - 1."""
+    a = to_arb(mpf("1e-6"))
+    with flint_precision(DPS), mpmath.workdps(DPS):
+        *_, n = dl._newton(dl._Dual(A, Y, F(2)), [flint.arb(0)] * 2, a, 20, DPS)
+        assert n >= 2
+        assert dl._newton(dl._Dual(A, Y, F(2)), [flint.arb(0)] * 2, a, 20, DPS, max_iter=n)[3] == n
+        with pytest.raises(ConvergenceError, match=f"did not converge in {n - 1} iterations"):
+            dl._newton(dl._Dual(A, Y, F(2)), [flint.arb(0)] * 2, a, 20, DPS, max_iter=n - 1)
+
+
+def test_dual_newton_restarted_at_its_solution_stops():
+    """Started at its own solution with an unreachable tolerance, the first full step is already below the rounding
+    floor: the iteration takes a few steps at most and returns the same point."""
+    a = to_arb(mpf("1e-6"))
+    with flint_precision(DPS), mpmath.workdps(DPS):
+        nu, z, x, _ = dl._newton(dl._Dual(A, Y, F(2)), [flint.arb(0)] * 2, a, DPS + 10, DPS)
+        nu2, z2, x2, n = dl._newton(dl._Dual(A, Y, F(2)), nu, a, DPS + 10, DPS)
+        assert n <= 3
+        assert max(abs(arb_to_mpf(u) - arb_to_mpf(v)) for u, v in zip(x, x2)) < mpf(10) ** -(DPS - 8)
+
+
+def test_dual_newton_refuses_a_singular_newton_system():
+    with flint_precision(DPS):
+        dual = dl._Dual(A, Y, F(2))
+
+        def singular(g, w):
+            raise ZeroDivisionError("singular")
+
+        dual.newton_direction = singular
+        with pytest.raises(ConvergenceError) as info:
+            dl._newton(dual, [flint.arb(0)] * 2, to_arb(mpf("1e-6")), 20, DPS)
+    assert str(info.value) == "singular Newton system in the dual solve"
+    assert info.value.__suppress_context__
+
+
+@pytest.mark.parametrize("scale", [F(1), F(1000), F(1, 1000)])
+def test_dual_newton_stops_at_the_first_step_below_the_tolerance(scale):
+    """The dual Newton iteration stops after the first full step that changed every x_i by less than 10^-tol_digits
+    relative to max(|x_i|, alpha_prod) (y scaled by 1000 and 1/1000: the measure is relative); every earlier step
+    moved x by more. The iterates are recorded through the gradient, which each step evaluates at its current x."""
+    a, tol_digits = mpf("1e-9"), 12
+    with flint_precision(DPS), mpmath.workdps(DPS):
+        dual = dl._Dual(A, [v * scale for v in Y], F(2))
+        gradient, seen = dual.gradient, []
+
+        def recording_gradient(x):
+            seen.append([arb_to_mpf(v) for v in x])
+            return gradient(x)
+
+        dual.gradient = recording_gradient
+        nu, z, x, n = dl._newton(dual, [flint.arb(0)] * 2, to_arb(a), tol_digits, DPS)
+        xs = seen + [[arb_to_mpf(v) for v in x]]
+        changes = [max(abs(p - o) / max(abs(o), a) for p, o in zip(new, old)) for old, new in zip(xs, xs[1:])]
+        assert n == len(seen) == len(changes) >= 3
+        tol = mpf(10) ** -tol_digits
+        assert changes[-1] <= tol and all(c > tol for c in changes[:-1]), [mpmath.nstr(c, 3) for c in changes]
