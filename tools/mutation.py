@@ -111,7 +111,8 @@ TARGETS = {
     # line searches: the damped Newton on a face (selection) and the refinement of the mixed-precision solve
     # (the flow-vs-selection rate test, 3 s a mutant, is left out: the face Newton has direct tests)
     "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py",
-                                              "tests/test_selection_mixed.py", "--deselect",
+                                              "tests/test_selection_mixed.py", "tests/test_face_newton_pieces.py",
+                                              "--deselect",
                                               "tests/test_selection.py::test_flow_limit_approaches_selection_at_thm_e_rate"],
                     _fn("implicitreg.numerics.selection", "minimize_on_face", "damped_newton_on_face")),
     # (the Hypothesis property solves of test_mixed_limit.py are left out: ~50 s per mutant on the shared machine;
