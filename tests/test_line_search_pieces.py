@@ -172,3 +172,28 @@ def test_refinement_uses_the_same_documented_levels(monkeypatch):
     assert stops[0][4] is None
     for before, now in zip(stops, stops[1:]):
         assert now[4] is (before[3] if before[2] == 1 else None)
+
+
+@pytest.mark.parametrize("max_iter", [2, 3])
+def test_refinement_counts_its_steps_and_its_jacobians(max_iter):
+    """``refine`` takes exactly ``max_iter`` steps before refusing, and reports in ``jacobians`` how many times it
+    formed J (counted through the dual's ``jacobian``)."""
+    import mpmath
+
+    from implicitreg.numerics import mixed_limit as ml
+    from implicitreg.numerics.integer_form import IntegerRows
+
+    with mpmath.workdps(DPS), flint_precision(DPS):
+        dual = ml.MixedDual(Y, F(2), IntegerRows(A))
+        gradient, jacobian, steps, formed = dual.gradient, dual.jacobian, [], []
+        dual.gradient = lambda x: steps.append(1) or gradient(x)
+        dual.jacobian = lambda w, bits: formed.append(1) or jacobian(w, bits)
+        with pytest.raises(ConvergenceError) as info:
+            ml.refine(dual, [flint.arb(0)] * 2, to_arb(mpf("1e-8")), DPS, DPS, accuracy_digits=20,
+                      slow=flint.arb(10) ** -3, tol_digits=DPS - 5, max_iter=max_iter)
+        assert str(info.value) == f"the refinement did not converge in {max_iter} iterations"
+        assert len(steps) == max_iter
+        steps.clear(), formed.clear()
+        r = ml.refine(dual, [flint.arb(0)] * 2, to_arb(mpf("1e-8")), DPS, DPS, accuracy_digits=20,
+                      slow=flint.arb(10) ** -3, tol_digits=12)
+        assert r.iterations == len(steps) and r.jacobians == len(formed) >= 1
