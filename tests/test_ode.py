@@ -58,6 +58,18 @@ class _FixedError(OdeSolver):
         return Attempt(y=y, f=f, error=self.errors.pop(0))
 
 
+def test_a_step_with_error_norm_above_one_is_rejected():
+    """Step acceptance: an attempt is taken iff its error norm is <= 1 (a planted-bug escape: a norm above 1 taken)."""
+    with mpmath.workdps(30):
+        for first in ("1.0001", "2", "9.5"):
+            s = _FixedError([mpf(first), mpf("0.5")])
+            s.step()
+            assert s.nrejected == 1 and not s.errors, first      # the first attempt was rejected, the second taken
+        s = _FixedError([mpf(1), mpf("0.5")])
+        s.step()
+        assert s.nrejected == 0 and s.errors, "an error norm of exactly 1 is accepted"
+
+
 def test_template_step_size_rule():
     with mpmath.workdps(30):
         s = _FixedError([mpf("1e-12")])

@@ -160,33 +160,6 @@ def test_bp_verify_rejects_a_dual_certificate_negative_beyond_rho_off_support():
         mirrored.verify()
 
 
-# --- step acceptance of the ODE solvers: accept iff the error norm is <= 1 -----------------------------------------
-
-def test_a_step_with_error_norm_above_one_is_rejected():
-    from mpmath import mpf
-
-    from implicitreg.numerics.ode import Attempt, OdeSolver
-
-    class Scripted(OdeSolver):
-        error_order = 3
-
-        def __init__(self, errors):
-            self.errors = list(errors)
-            super().__init__(lambda t, y: [mpf(0)], 0, [1], None, mpf("1e-10"), mpf("1e-10"), first_step=mpf(1))
-
-        def _attempt(self, t, y, f, h):
-            return Attempt(y=y, f=f, error=self.errors.pop(0))
-
-    with mpmath.workdps(30):
-        for first in ("1.0001", "2", "9.5"):
-            s = Scripted([mpf(first), mpf("0.5")])
-            s.step()
-            assert s.nrejected == 1 and not s.errors, first      # the first attempt was rejected, the second taken
-        s = Scripted([mpf(1), mpf("0.5")])
-        s.step()
-        assert s.nrejected == 0 and s.errors, "an error norm of exactly 1 is accepted"
-
-
 # --- certified digits of the selected minimizer: exactly the agreement of its two solves ----------------------------
 
 def test_selection_digits_are_the_floor_of_the_two_solves_agreement(monkeypatch):
