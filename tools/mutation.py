@@ -104,14 +104,25 @@ TARGETS = {
                    _fn("implicitreg.numerics.dual_limit", "_certify", "LimitResult.x_str", "boundary_step")),
     "dual-newton": ("numerics/dual_limit.py",
                     ["tests/test_digits.py", "tests/test_line_search.py", "tests/test_dual_limit.py",
-                     "tests/test_limit_certificate.py", "tests/test_line_search_refusals.py"],
+                     "tests/test_limit_certificate.py", "tests/test_line_search_refusals.py",
+                     "tests/test_line_search_pieces.py"],
                     _fn("implicitreg.numerics.dual_limit", "_newton", "halving_steps", "trial_point",
                         "sufficient_ascent", "newton_stops")),
     # line searches: the damped Newton on a face (selection) and the refinement of the mixed-precision solve
-    "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py"],
+    # (the flow-vs-selection rate test, 3 s a mutant, is left out: the face Newton has direct tests)
+    "face-newton": ("numerics/selection.py", ["tests/test_line_search.py", "tests/test_selection.py",
+                                              "tests/test_selection_mixed.py", "tests/test_face_newton_pieces.py",
+                                              "--deselect",
+                                              "tests/test_selection.py::test_flow_limit_approaches_selection_at_thm_e_rate"],
                     _fn("implicitreg.numerics.selection", "minimize_on_face", "damped_newton_on_face")),
+    # (the Hypothesis property solves of test_mixed_limit.py are left out: ~50 s per mutant on the shared machine;
+    # the refinement's line search and stopping rule have direct tests in the other files)
     "mixed-refine": ("numerics/mixed_limit.py", ["tests/test_line_search.py", "tests/test_mixed_limit.py",
-                                                 "tests/test_digits.py", "tests/test_line_search_refusals.py"],
+                                                 "tests/test_digits.py", "tests/test_line_search_refusals.py",
+                                                 "tests/test_line_search_pieces.py", "--deselect",
+                                                 "tests/test_mixed_limit.py::test_property_mixed_agrees_with_full",
+                                                 "--deselect",
+                                                 "tests/test_mixed_limit.py::test_property_near_degenerate_instances"],
                      _fn("implicitreg.numerics.mixed_limit", "refine")),
     "theory-selection": ("theory/selection.py", STATEMENT_TESTS + [
         "tests/test_wah_theory.py", "--deselect",  # the whole selection suite (a minute a mutant): not here
