@@ -106,12 +106,11 @@ def test_newton_stops_at_the_rounding_floor_when_the_change_no_longer_halves():
         assert not dl.newton_stops(arb("0.5"), change, change, tol, floor)
 
 
-@pytest.mark.parametrize("tol_digits, dps", [(12, DPS), (7, 40)])
-def test_newton_uses_its_documented_levels(monkeypatch, tol_digits, dps):
-    """_newton passes newton_stops the tolerance 10^-tol_digits and the floor 10^-20, and sufficient_ascent the
-    rounding noise 10^-(dps - 10): recorded through the shared pieces on a small problem."""
+def _spy_line_search(monkeypatch, module):
+    """Record the arguments ``module`` passes to the shared pieces: (tol, floor, t, change, previous) per
+    ``newton_stops`` call and the noise level per ``sufficient_ascent`` call."""
     stops, ascents = [], []
-    real_stops, real_ascent = dl.newton_stops, dl.sufficient_ascent
+    real_stops, real_ascent = module.newton_stops, module.sufficient_ascent
 
     def spy_stops(t, change, previous, tol, floor_level):
         stops.append((tol, floor_level, t, change, previous))
@@ -121,8 +120,16 @@ def test_newton_uses_its_documented_levels(monkeypatch, tol_digits, dps):
         ascents.append(noise)
         return real_ascent(f_new, f, t, slope, noise)
 
-    monkeypatch.setattr(dl, "newton_stops", spy_stops)
-    monkeypatch.setattr(dl, "sufficient_ascent", spy_ascent)
+    monkeypatch.setattr(module, "newton_stops", spy_stops)
+    monkeypatch.setattr(module, "sufficient_ascent", spy_ascent)
+    return stops, ascents
+
+
+@pytest.mark.parametrize("tol_digits, dps", [(12, DPS), (7, 40)])
+def test_newton_uses_its_documented_levels(monkeypatch, tol_digits, dps):
+    """_newton passes newton_stops the tolerance 10^-tol_digits and the floor 10^-20, and sufficient_ascent the
+    rounding noise 10^-(dps - 10): recorded through the shared pieces on a small problem."""
+    stops, ascents = _spy_line_search(monkeypatch, dl)
     with flint_precision(dps):
         dual = dl._Dual(A, Y, F(2))
         dl._newton(dual, [flint.arb(0)] * 2, to_arb(mpf("1e-6")), tol_digits, dps)
@@ -147,19 +154,7 @@ def test_refinement_uses_the_same_documented_levels(monkeypatch):
     from implicitreg.numerics import mixed_limit as ml
     from implicitreg.numerics.integer_form import IntegerRows
 
-    stops, ascents = [], []
-    real_stops, real_ascent = ml.newton_stops, ml.sufficient_ascent
-
-    def spy_stops(t, change, previous, tol, floor_level):
-        stops.append((tol, floor_level, t, change, previous))
-        return real_stops(t, change, previous, tol, floor_level)
-
-    def spy_ascent(f_new, f, t, slope, noise):
-        ascents.append(noise)
-        return real_ascent(f_new, f, t, slope, noise)
-
-    monkeypatch.setattr(ml, "newton_stops", spy_stops)
-    monkeypatch.setattr(ml, "sufficient_ascent", spy_ascent)
+    stops, ascents = _spy_line_search(monkeypatch, ml)
     tol_digits = 12
     with mpmath.workdps(DPS), flint_precision(DPS):
         ml.refine(ml.MixedDual(Y, F(2), IntegerRows(A)), [flint.arb(0)] * 2, to_arb(mpf("1e-8")), DPS, DPS,
