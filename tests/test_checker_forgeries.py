@@ -248,6 +248,20 @@ def test_sturm_with_complex_roots_counts_only_real_ones():
     assert lp.count_roots_above(p, F(0)) == 1 and lp.count_roots_above(p, F(4)) == 0
     assert lp.count_roots_above(p, F(-5)) == 1
 
+def test_sturm_when_a_remainder_drops_more_than_one_degree():
+    # Leading zeros the long division leaves behind must be stripped one at a time.
+    # (t + 1)^3 - 1 = t^3 + 3t^2 + 3t: rem(p, p') = -1 (degree 0 from a divisor of degree 2: one leading zero);
+    # its real roots: 0 only (the others are complex).
+    p = [F(1), F(3), F(3), F(0)]
+    assert [lp.count_roots_above(p, t) for t in (F(-1), F(-1, 2), F(0), F(1))] == [1, 1, 0, 0]
+    # t^4 + 1: rem(p, p') = 1 (degree 0 from a divisor of degree 3: two leading zeros); no real root
+    assert [lp.count_roots_above([F(1), F(0), F(0), F(0), F(1)], t) for t in (F(-10), F(0))] == [0, 0]
+    # t^4 - 1: roots -1 and 1
+    assert [lp.count_roots_above([F(1), F(0), F(0), F(0), F(-1)], t) for t in (F(-2), F(0), F(1))] == [2, 1, 0]
+    lo_, hi_ = lp.largest_root_interval(p, F(1, 10 ** 6))
+    assert lo_ <= 0 <= hi_ and hi_ - lo_ <= F(1, 10 ** 6)
+
+
 
 def test_largest_root_interval_isolates_the_largest_root():
     for roots, width in (((1, 2, 3), F(1, 10 ** 6)), ((-5, F(1, 3)), F(1, 10 ** 9)), ((2, 2, F(7, 3)), F(1, 100))):
