@@ -162,60 +162,82 @@ X2 = [F(1), F(0), F(0)]
 V2 = [F(-1, 2), F(1, 2), F(1, 2)]
 
 
-def _lp_refused(field, words, fn, *args):
+def _lp_refused(field, message, fn, *args):
+    """fn(*args) refuses with exactly this field and this message (the text a user reads)."""
     with pytest.raises(CheckFailure) as info:
         fn(*args)
-    assert info.value.field == field, (info.value.field, info.value.message)
-    assert words in info.value.message, info.value.message
+    assert (info.value.field, info.value.message) == (field, message)
+
+
+L1_OK = "x* is feasible and l1-optimal: ||x*||_1 = <y, lambda> = {}, ||A^T lambda||_inf <= 1 (exact)"
+RHO_OK = ("x* is the unique l1 minimizer (A_S injective, strict dual certificate) and rho = {} is the exact LP value "
+          "(primal lambda and dual kernel vector v agree)")
 
 
 def test_l1_certificate_each_check_alone():
-    assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(0)], "bp")
+    assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(0)], "bp") == [L1_OK.format(1)]
     assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(1, 2)], "bp")     # ||A^T lambda||_inf = 1 exactly: fine
-    _lp_refused("bp.x_star", "not feasible", lp.check_l1_optimal, A2, Y2, [F(1), F(0), F(1, 10)], F(11, 10),
+    _lp_refused("bp.x_star", "A x* != y (x* is not feasible)", lp.check_l1_optimal, A2, Y2, [F(1), F(0), F(1, 10)],
+                F(11, 10), [F(1), F(0)], "bp")
+    _lp_refused("bp.value", "||x*||_1 = 1 but the certificate states 2", lp.check_l1_optimal, A2, Y2, X2, F(2),
                 [F(1), F(0)], "bp")
-    _lp_refused("bp.value", "states 2", lp.check_l1_optimal, A2, Y2, X2, F(2), [F(1), F(0)], "bp")
     _lp_refused("bp.lambda", "expected 2 entries", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1)], "bp")
     # lambda = (1, 0.6): <y, lambda> = 1 = value (no gap) but (A^T lambda)_1 = 1/2 + 3/5 > 1
-    _lp_refused("bp.lambda", "not dual feasible", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1), F(3, 5)], "bp")
-    _lp_refused("bp.lambda", "duality gap", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1, 2), F(0)], "bp")
+    _lp_refused("bp.lambda", "||A^T lambda||_inf = 11/10 > 1 (not dual feasible)", lp.check_l1_optimal, A2, Y2, X2,
+                F(1), [F(1), F(3, 5)], "bp")
+    _lp_refused("bp.lambda", "duality gap ||x*||_1 - <y, lambda> = 1/2 != 0", lp.check_l1_optimal, A2, Y2, X2, F(1),
+                [F(1, 2), F(0)], "bp")
 
 
 def test_rho_certificate_each_check_alone():
     lam = [F(1), F(0)]
-    assert lp.check_rho(A2, X2, [0], [1], F(1, 2), lam, V2, "rho")
-    _lp_refused("rho.support", "stated [0, 1]", lp.check_rho, A2, X2, [0, 1], [1, 1], F(1, 2), lam, V2, "rho")
-    _lp_refused("rho.signs", "signs of x* on S are [1]", lp.check_rho, A2, X2, [0], [-1], F(1, 2), lam, V2, "rho")
-    _lp_refused("rho.value", "not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(1), lam, V2, "rho")
-    _lp_refused("rho.value", "not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(-1, 2), lam, V2, "rho")
+    assert lp.check_rho(A2, X2, [0], [1], F(1, 2), lam, V2, "rho") == [RHO_OK.format("1/2")]
+    _lp_refused("rho.support", "support of x* is [0], stated [0, 1]", lp.check_rho, A2, X2, [0, 1], [1, 1], F(1, 2),
+                lam, V2, "rho")
+    _lp_refused("rho.signs", "signs of x* on S are [1], stated [-1]", lp.check_rho, A2, X2, [0], [-1], F(1, 2), lam,
+                V2, "rho")
+    _lp_refused("rho.value", "rho = 1 is not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(1), lam, V2, "rho")
+    _lp_refused("rho.value", "rho = -1/2 is not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(-1, 2), lam, V2, "rho")
     _lp_refused("rho.lambda", "expected 2 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(1)], V2, "rho")
     _lp_refused("rho.lambda", "A_S^T lambda != sigma", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(2), F(0)], V2,
                 "rho")
     # lambda = (1, 1/10): feasible, off-support norm 3/5 != the stated 1/2
-    _lp_refused("rho.lambda", "not the stated rho", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(1), F(1, 10)], V2,
-                "rho")
+    _lp_refused("rho.lambda", "||A_(S^c)^T lambda||_inf = 3/5, not the stated rho = 1/2", lp.check_rho, A2, X2, [0],
+                [1], F(1, 2), [F(1), F(1, 10)], V2, "rho")
     _lp_refused("rho.v", "expected 3 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, V2[:2], "rho")
-    _lp_refused("rho.v", "not in ker A", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, [F(-1, 2), F(1, 2), F(0)],
-                "rho")
+    _lp_refused("rho.v", "A v != 0 (v is not in ker A)", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam,
+                [F(-1, 2), F(1, 2), F(0)], "rho")
     _lp_refused("rho.v", "||v_(S^c)||_1 != 1", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, [2 * c for c in V2],
                 "rho")
     # |<sigma, v_S>| != rho alone needs a 2-dimensional kernel: A = [1, 1/2, 1/4], x* = e_1, rho = 1/2 (v = e_2 - e_1/2)
     A3, X3 = [[F(1), F(1, 2), F(1, 4)]], [F(1), F(0), F(0)]
     assert lp.check_rho(A3, X3, [0], [1], F(1, 2), [F(1)], [F(-1, 2), F(1), F(0)], "rho")
     assert lp.check_rho(A3, X3, [0], [1], F(1, 2), [F(1)], [F(1, 2), F(-1), F(0)], "rho")     # -v: |.| is used
-    _lp_refused("rho.v", "rho not proved minimal", lp.check_rho, A3, X3, [0], [1], F(1, 2), [F(1)],
-                [F(-1, 4), F(0), F(1)], "rho")         # in ker A, ||v_(S^c)||_1 = 1, but <sigma, v_S> = -1/4
+    _lp_refused("rho.v", "|<sigma, v_S>| = 1/4, not rho = 1/2 (rho not proved minimal)", lp.check_rho, A3, X3, [0],
+                [1], F(1, 2), [F(1)], [F(-1, 4), F(0), F(1)], "rho")  # in ker A, ||v_(S^c)||_1 = 1, <sigma, v_S> = -1/4
     # A_S not injective: x* = (1, 1) on A = [[1, 1]] (a 2-column support of a rank-1 matrix)
-    _lp_refused("rho.support", "not injective", lp.check_rho, [[F(1), F(1)]], [F(1, 2), F(1, 2)], [0, 1], [1, 1],
-                F(0), [F(1)], [F(0), F(0)], "rho")
+    _lp_refused("rho.support", "A_S is not injective", lp.check_rho, [[F(1), F(1)]], [F(1, 2), F(1, 2)], [0, 1],
+                [1, 1], F(0), [F(1)], [F(0), F(0)], "rho")
 
 
 def test_rho_certificate_with_full_support():
     A = [[F(1), F(0)], [F(0), F(1)]]
-    assert lp.check_rho(A, [F(1), F(2)], [0, 1], [1, 1], F(0), [F(1), F(1)], [F(0), F(0)], "rho")
+    assert lp.check_rho(A, [F(1), F(2)], [0, 1], [1, 1], F(0), [F(1), F(1)], [F(0), F(0)], "rho") == [
+        RHO_OK.format(0)]
     # rho != 0 with S everything: ||A_(S^c)^T lambda||_inf is the empty max 0, so the lambda check refuses it
-    _lp_refused("rho.lambda", "not the stated rho", lp.check_rho, A, [F(1), F(2)], [0, 1], [1, 1], F(1, 2),
+    _lp_refused("rho.lambda", "||A_(S^c)^T lambda||_inf = 0, not the stated rho = 1/2", lp.check_rho, A, [F(1), F(2)], [0, 1], [1, 1], F(1, 2),
                 [F(1), F(1)], [F(0), F(0)], "rho")
+
+
+def test_exact_helpers_sign_and_square_solve():
+    assert [lp.sign(t) for t in (F(-1, 3), F(0), F(1, 3))] == [-1, 0, 1]
+    # a pivot needs a row swap, and off-pivot entries equal to 1 must be eliminated too: x = (1, 2, 3)
+    A = [[F(0), F(1), F(1)], [F(1), F(1), F(0)], [F(1), F(0), F(2)]]
+    assert lp.solve_square(A, [F(5), F(3), F(7)]) == [F(1), F(2), F(3)]
+    assert lp.solve_square([[F(2), F(1)], [F(1), F(3)]], [F(4), F(7)]) == [F(1), F(2)]
+    for singular in ([[F(1), F(2)], [F(2), F(4)]], [[F(0), F(0)], [F(0), F(1)]]):
+        with pytest.raises(ZeroDivisionError, match="^singular matrix$"):
+            lp.solve_square(singular, [F(1), F(1)])
 
 
 # --- Sturm root counting and isolation --------------------------------------------------------------------------------
