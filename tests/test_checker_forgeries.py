@@ -231,6 +231,11 @@ def test_rho_certificate_with_full_support():
 
 def test_exact_helpers_sign_and_square_solve():
     assert [lp.sign(t) for t in (F(-1, 3), F(0), F(1, 3))] == [-1, 0, 1]
+    # rank: a zero column before a pivot column, entries equal to 1 below a pivot, the empty matrix
+    assert lp.rank([[F(0), F(1)], [F(0), F(2)]]) == 1
+    assert lp.rank([[F(0), F(1), F(0)], [F(0), F(0), F(3)]]) == 2
+    assert lp.rank([[F(1), F(1)], [F(1), F(1)]]) == 1 and lp.rank([[F(2), F(1)], [F(1), F(1)]]) == 2
+    assert lp.rank([]) == 0 and lp.rank([[F(0)], [F(0)]]) == 0
     # a pivot needs a row swap, and off-pivot entries equal to 1 must be eliminated too: x = (1, 2, 3)
     A = [[F(0), F(1), F(1)], [F(1), F(1), F(0)], [F(1), F(0), F(2)]]
     assert lp.solve_square(A, [F(5), F(3), F(7)]) == [F(1), F(2), F(3)]
