@@ -11,12 +11,11 @@ for D = 2, derived for real D > 2]; ``wah.md`` §5 Thm A), see :mod:`implicitreg
    solved at a moderate precision ``jacobian_dps`` ~ log10 of the spread of the weights (which bounds the
    condition number of J's scaled form) + 25 digits. An inexact Jacobian changes the rate, never the fixed point:
    the iteration nu <- nu + J~^{-1} F(nu) stops only where F(nu) is negligible at the working precision.
-   Two schedules:
-
-   * ``"frozen"`` (the primary solve): J is formed once and its approximate inverse reused (each step costs one
-     residual, O(m N) at the working precision, plus an m x m product); J is re-formed only when the
-     contraction of the steps is slower than 1e-3 per step (simplified Newton);
-   * ``"fresh"`` (the certification solve): J is re-formed at every step (Newton), at a different precision.
+   J is formed once and its approximate inverse reused (each step costs one residual, O(m N) at the working
+   precision, plus an m x m product); it is formed again at the current point after a damped step, when the
+   contraction of the steps is slower than ``slow`` per step, or earlier when that saves time (:func:`refine`).
+   The two solves differ: the primary solve forms J at log10(spread) + 25 digits with ``slow`` = 1e-3
+   (:data:`PRIMARY`), the certification solve at log10(spread) + 40 digits with ``slow`` = 1e-2 (:data:`CHECK`).
 
 3. The certificate (:func:`implicitreg.numerics.dual_limit.gradient_flow_limit`) compares the primary solve at dps
    with a check solve at 2 dps that shares none of the primary's approximations: it forms its own Jacobians at
@@ -113,7 +112,9 @@ class MixedDual(_Dual):
 @dataclass(frozen=True, kw_only=True)
 class Refinement:
     """Result of :func:`refine`: ``nu``, ``z``, ``x`` (arb midpoints at the working precision), ``iterations``,
-    ``jacobians`` (how many times J was formed), ``jacobian_dps``."""
+    ``jacobians`` (how many times J was formed), ``jacobian_dps``, and the schedule that was followed (iterations
+    are numbered from 1): ``jacobian_steps``, the iterations that formed J; ``inverse_steps``, those that formed the
+    approximate inverse of a reused J; ``damped_steps``, those whose accepted step was damped (t < 1)."""
 
     nu: list
     z: list
@@ -121,26 +122,33 @@ class Refinement:
     iterations: int
     jacobians: int
     jacobian_dps: int
+    jacobian_steps: tuple = ()
+    inverse_steps: tuple = ()
+    damped_steps: tuple = ()
 
 
 class _Clock:
-    """Wall-clock cost of a Newton step (without forming J) and of forming and inverting J."""
+    """Cost of a Newton step (without forming J) and of forming J (its formation, its first solve and its
+    approximate inverse, summed for the current J), measured with ``timer`` (seconds; default
+    :func:`time.perf_counter`). A step's cost is the mean of its last measurement and the previous mean."""
 
-    def __init__(self):
+    def __init__(self, timer=time.perf_counter):
+        self.timer = timer
         self.build, self.step = 0.0, None
-        self._start = time.perf_counter()
+        self._start = timer()
         self._in_build = 0.0
 
     def timed_build(self, fn, new: bool):
-        t0 = time.perf_counter()
+        """``fn()``, its time added to the cost of forming the current J (``new``: fn forms a new J)."""
+        t0 = self.timer()
         out = fn()
-        dt = time.perf_counter() - t0
+        dt = self.timer() - t0
         self.build = dt if new else self.build + dt
         self._in_build += dt
         return out
 
     def lap(self):
-        now = time.perf_counter()
+        now = self.timer()
         dt = now - self._start - self._in_build
         self.step = dt if self.step is None else (self.step + dt) / 2
         self._start, self._in_build = now, 0.0
@@ -163,16 +171,23 @@ def _identity(m: int):
 
 
 def refine(dual, nu, a, dps: int, jacobian_dps: int, *, accuracy_digits: int, slow, tol_digits: int,
-           max_iter: int | None = None) -> Refinement:
+           max_iter: int | None = None, clock=time.perf_counter) -> Refinement:
     """Simplified Newton for F(nu) = y - A a phi(A^T nu) = 0 at alpha_prod = a from ``nu`` (arb at ``dps``).
 
-    The residual is evaluated at ``dps``; J = A diag(a phi'(z)) A^T is formed at ``jacobian_dps`` and reused until a
-    step contracts the change of x by less than ``slow`` (or a step is damped), then formed again at the current
-    point (or earlier when that saves time: :func:`_rebuild_pays`); the weights keep ~``accuracy_digits``
-    significant digits, which bounds the digits gained per step. Stops after a full step that changed every x_i by less than 10^-tol_digits relative to max(|x_i|, a),
-    or at the rounding floor (full steps below 10^-20 that no longer shrink). Steps that change x by more than
+    The residual is evaluated at ``dps``; J = A diag(a phi'(z)) A^T is formed at ``jacobian_dps`` from weights
+    truncated to int(3.33 ``accuracy_digits``) + 8 significant bits (~``accuracy_digits`` digits, which bounds the
+    digits gained per step). The first step with a newly formed J solves with it; the second forms its approximate
+    inverse, which that step and the later ones multiply by (all solves approximate: midpoint arithmetic, no
+    certification). J is formed again at the current point after a damped step, after a full step that contracted
+    the change of x by less than ``slow`` (change > ``slow`` * previous full step's change), and after a full step
+    that followed a full step when that saves time (:func:`_rebuild_pays`, on the costs measured with ``clock``, a
+    timer in seconds: the cost of a step and of forming J, its first solve and its inverse).
+
+    Stops after a full step that changed every x_i by less than 10^-tol_digits relative to max(|x_i|, a), or at
+    the rounding floor (full steps below 10^-20 that no longer shrink). Steps that change x by more than
     :data:`FULL_STEP` are guarded by a line search on the dual objective (and, for D > 2, the fraction-to-the-
-    boundary rule keeps |z| < 1).
+    boundary rule keeps |z| < 1); a full step changing x by at most :data:`FULL_STEP` is taken without evaluating
+    the objective. The schedule followed is recorded in the :class:`Refinement`.
     """
     D2 = dual.two
     max_iter = max_iter or MAX_REFINE
@@ -185,28 +200,28 @@ def refine(dual, nu, a, dps: int, jacobian_dps: int, *, accuracy_digits: int, sl
         noise = (flint.arb(10) ** (-(dps - 10))).mid()
         floor_level = (flint.arb(10) ** -20).mid()
         J = inverse = None
-        uses = 0
-        clock = _Clock()
+        timing = _Clock(clock)
         previous = None
-        jacobians = 0
+        formed, inverted, damped = [], [], []
         for it in range(1, max_iter + 1):
             g = dual.gradient(x)
             with flint_precision(jacobian_dps):
                 try:
                     if J is None:
                         w = [(a * v).mid() for v in dual.dphi(z)]
-                        J = clock.timed_build(lambda: dual.jacobian(w, weight_bits), new=True)
+                        J = timing.timed_build(lambda: dual.jacobian(w, weight_bits), new=True)
                         inverse, uses = None, 0
-                        jacobians += 1
+                        formed.append(it)
                     uses += 1
                     if uses == 2:  # the Jacobian is being reused: one approximate inverse, then products
-                        inverse = clock.timed_build(lambda: J.solve(_identity(dual.m), algorithm="approx"),
-                                                    new=False)
+                        inverse = timing.timed_build(lambda: J.solve(_identity(dual.m), algorithm="approx"),
+                                                     new=False)
+                        inverted.append(it)
                     gm = flint.arb_mat(dual.m, 1, g)
                     if inverse is not None:
                         d = inverse * gm
                     else:  # first use: the solve counts as part of forming J
-                        d = clock.timed_build(lambda: J.solve(gm, algorithm="approx"), new=False)
+                        d = timing.timed_build(lambda: J.solve(gm, algorithm="approx"), new=False)
                 except ZeroDivisionError:
                     raise ConvergenceError("singular Newton system in the refinement") from None
             d = [v.mid() for v in d.entries()]
@@ -221,27 +236,31 @@ def refine(dual, nu, a, dps: int, jacobian_dps: int, *, accuracy_digits: int, sl
                     continue
                 nu_new, z_new = trial
                 x_new = [(a * p).mid() for p in dual.phi(z_new)]
-                change = max(((abs(xn - xo) / max(abs(xo), a)).mid() for xn, xo in zip(x_new, x)),
-                             default=flint.arb(0))
+                # (x has N >= 1 entries: IntegerRows refuses a matrix without columns)
+                change = max((abs(xn - xo) / max(abs(xo), a)).mid() for xn, xo in zip(x_new, x))
                 if t == 1 and change <= FULL_STEP:
                     f_new = None
                     break
                 if f is None:
                     f = dual.objective(nu, z, a)
                 if slope is None:
-                    slope = sum((gi * di for gi, di in zip(g, d)), flint.arb(0)).mid()
+                    slope = sum(gi * di for gi, di in zip(g, d)).mid()
                 f_new = dual.objective(nu_new, z_new, a)
                 if sufficient_ascent(f_new, f, t, slope, noise):
                     break
             nu, z, f, x = nu_new, z_new, f_new, x_new
+            if t != 1:
+                damped.append(it)
             if newton_stops(t, change, previous, tol, floor_level):
-                return Refinement(nu=nu, z=z, x=x, iterations=it, jacobians=jacobians, jacobian_dps=jacobian_dps)
-            clock.lap()
+                return Refinement(nu=nu, z=z, x=x, iterations=it, jacobians=len(formed), jacobian_dps=jacobian_dps,
+                                  jacobian_steps=tuple(formed), inverse_steps=tuple(inverted),
+                                  damped_steps=tuple(damped))
+            timing.lap()
             if t != 1 or (previous is not None and change > previous * slow):
                 J = None  # damped step or slow contraction: form J again at the current point
-            elif previous is not None and change > 0 and _rebuild_pays(
-                    change, previous, tol_digits, accuracy_digits, clock.build, clock.step):
-                J = None  # forming J at the current, much better point saves time
+            elif previous is not None and _rebuild_pays(change, previous, tol_digits, accuracy_digits, timing.build,
+                                                        timing.step):
+                J = None  # forming J at the current, much better point saves time (change > tol > 0 here)
             previous = change if t == 1 else None
     raise ConvergenceError(f"the refinement did not converge in {max_iter} iterations")
 

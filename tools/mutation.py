@@ -116,8 +116,10 @@ TARGETS = {
                                               "tests/test_selection.py::test_flow_limit_approaches_selection_at_thm_e_rate"],
                     _fn("implicitreg.numerics.selection", "minimize_on_face", "damped_newton_on_face")),
     # (the Hypothesis property solves of test_mixed_limit.py are left out: ~50 s per mutant on the shared machine;
-    # the refinement's line search and stopping rule have direct tests in the other files)
-    "mixed-refine": ("numerics/mixed_limit.py", ["tests/test_line_search.py", "tests/test_mixed_limit.py",
+    # the refinement's line search and stopping rule have direct tests in the other files, its Jacobian schedule
+    # in test_refine_schedule.py, on a fake clock)
+    "mixed-refine": ("numerics/mixed_limit.py", ["tests/test_refine_schedule.py",
+                                                 "tests/test_line_search.py", "tests/test_mixed_limit.py",
                                                  "tests/test_digits.py", "tests/test_line_search_refusals.py",
                                                  "tests/test_line_search_pieces.py", "--deselect",
                                                  "tests/test_mixed_limit.py::test_property_mixed_agrees_with_full",
