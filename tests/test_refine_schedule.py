@@ -16,7 +16,8 @@ docstring of ``refine`` applied to the observed changes of x:
 * a newly formed J is solved with at its first use and approximately inverted at its second;
 * a full step changing x by at most FULL_STEP = 10^-3 is taken without evaluating the objective.
 
-The instances are small and exact (2 x 3, D = 2 and D = 3), so each test takes well under a second.
+The instances are small and exact (2 x 3, D = 2 and D = 3; the equality boundaries on a linear model problem whose
+steps are exact in binary), so each test takes well under a second.
 """
 from __future__ import annotations
 
