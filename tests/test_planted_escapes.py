@@ -3,7 +3,10 @@
 Each test is written from the specification of the code (its docstring, docs/theory, a closed form), against the
 *kind* of bug that escaped, not against the planted line: a JSON number read through a binary float, an iterative
 eigen-solver stopping on a wrong residual, a root bound too small for the largest root, a proof step that can be
-dropped, a ball radius cap that does not scale with a small value.
+dropped, a ball radius cap that does not scale with a small value, a range check that lets its boundary through
+(digits 0, a parameter 0), a schema type that admits nan or booleans, a one-sided dual feasibility check, a module
+tolerance loosened in a suite's agreement rows, a constant recomputed from part of its definition, a summary mark
+decided on the wrong count.
 """
 from __future__ import annotations
 
@@ -182,3 +185,209 @@ def test_selection_digits_are_the_floor_of_the_two_solves_agreement(monkeypatch)
     line = Instance.from_lists([[1, 1, 1], [3, 0, 1]], [3, 3])
     res = selection.selected_minimizer(line, 3, digits=20)
     assert res.face_dimension == 1 and res.digits == 27
+
+
+# --- API parameters: a range check that lets its boundary through ---------------------------------------------------
+# docs: digits is "a positive integer" bounded per command (implicitreg.api.inputs.MAX_DIGITS); alpha, tol, t_final
+# are "> 0"; a bad parameter raises InvalidParameterError naming it (BRIEF: bad input gets a clear error, never a
+# number). Every command is asked, so a check that only a later layer repeats for some commands is still noticed.
+
+ROW = ([[1, 2, 3]], [1])
+
+
+@pytest.mark.parametrize("command", ["limit", "flow", "select", "sharpness"])
+@pytest.mark.parametrize("digits", [0, -1])
+def test_every_command_refuses_digits_below_one(command, digits):
+    import implicitreg
+    from implicitreg.errors import InvalidParameterError
+
+    call = {"limit": lambda: implicitreg.gradient_flow_limit(*ROW, depth=3, alpha="0.1", digits=digits),
+            "flow": lambda: implicitreg.gradient_flow(*ROW, depth=3, alpha=1, digits=digits),
+            "select": lambda: implicitreg.selected_minimizer(*ROW, depth=3, digits=digits),
+            "sharpness": lambda: implicitreg.sharpness(np.eye(2), [1, 1], depth=2, digits=digits)}[command]
+    with pytest.raises(InvalidParameterError, match="digits"):
+        call()
+
+
+@pytest.mark.parametrize("name", ["alpha", "tol", "t_final"])
+@pytest.mark.parametrize("value", [0, "0", "-1/3"])
+def test_positive_flow_parameters_refuse_zero_and_negatives_by_name(name, value):
+    import implicitreg
+    from implicitreg.errors import InvalidParameterError
+
+    kwargs = {"depth": 3, "alpha": 1, "t_final": "1/10", name: value}
+    with pytest.raises(InvalidParameterError, match=f"{name} must be > 0"):
+        implicitreg.gradient_flow(*ROW, **kwargs)
+
+
+# --- the output schema: number strings and integers are exactly what docs/schema.md says ----------------------------
+
+@pytest.mark.parametrize("text", ["3", "-3/7", "0.25", "1.5e-30", "inf", "-inf", ".5", "2E+10"])
+def test_schema_number_strings_of_the_documented_forms(text):
+    from implicitreg.schema import is_number_string
+
+    assert is_number_string(text)
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "-nan", "Infinity", "1/", "1e", "", "0x10", " 1", "1_000"])
+def test_schema_number_strings_refuse_everything_else(text):
+    from implicitreg.schema import is_number_string
+
+    assert not is_number_string(text)
+
+
+def test_schema_integers_are_not_booleans_and_numbers_not_nan():
+    import implicitreg
+    from implicitreg.schema import SchemaError, validate
+
+    obj = implicitreg.selected_minimizer(*ROW, depth=3, digits=10).to_json()
+    validate(obj, "select")
+    for key, bad in [("digits_certified", True), ("digits_requested", False), ("m", 1.0), ("depth", "nan")]:
+        with pytest.raises(SchemaError, match=key):
+            validate({**obj, key: bad}, "select")
+
+
+# --- refutation certificates: the violation itself is proved, not only the margin ------------------------------------
+# proofs/checker/refutation.py: "proved in interval arithmetic: lhs - bound > 0 and lhs - r bound > 0 (upper), bound -
+# lhs > 0 and bound - r lhs > 0 (lower)". For a negative right-hand side the margin does not imply the violation, so
+# the first inequality must be decided on its own, on the lower end of its enclosure.
+
+def _refutation_step(monkeypatch, side, lhs, bound, ratio):
+    from implicitreg.proofs.checker import refutation
+
+    env = {"_x_inf": [], "err_l1": iv.mpf(lhs), "X1": iv.mpf(bound)}
+    monkeypatch.setattr(refutation, "environment", lambda cert: env)
+
+    def ball(a, b):
+        return {"mid": str((F(a) + F(b)) / 2), "rad": str((F(b) - F(a)) / 2)}
+
+    cert = {"instance": {"A": [[1]]}, "depth": "2", "alpha": "1", "alpha_convention": "product", "x_inf": [],
+            "lhs_value": ball(*lhs), "bound_value": ball(*bound), "margin": {"ratio_lo": ratio}}
+    out = []
+    refutation._check_at_precision(cert, out, "err_l1", side, "X1")
+    return out
+
+
+@pytest.mark.parametrize("side, lhs, bound", [("upper", ("2", "3"), ("1/2", "1/2")),
+                                              ("lower", ("1/2", "1/2"), ("2", "3"))])
+def test_refutation_step_accepts_a_proved_violation_and_margin(monkeypatch, side, lhs, bound):
+    assert any("is violated" in line for line in _refutation_step(monkeypatch, side, lhs, bound, "2"))
+
+
+@pytest.mark.parametrize("side, lhs, bound", [
+    ("upper", ("-2", "1"), ("-3/2", "-1")),     # lhs - 3 bound >= 1 is proved, lhs - bound > 0 is not (lhs may be -2)
+    ("lower", ("-3/2", "-1"), ("-2", "1")),     # bound - 3 lhs >= 1 is proved, bound - lhs > 0 is not
+])
+def test_refutation_step_refuses_a_margin_without_the_violation(monkeypatch, side, lhs, bound):
+    with pytest.raises(CheckFailure, match="violation is not proved"):
+        _refutation_step(monkeypatch, side, lhs, bound, "3")
+
+
+# --- exact l1 certificate: dual feasibility is |A^T lambda| <= 1 on both sides ---------------------------------------
+
+def test_l1_certificate_refuses_a_dual_below_minus_one():
+    from implicitreg.proofs.checker import lp
+
+    # A = [1, -2], y = 1: x = (1, 0) is feasible with ||x||_1 = 1 = <y, lambda> for lambda = 1 (no duality gap), but
+    # A^T lambda = (1, -2) is not dual feasible, and x is not the minimizer: (0, -1/2) has l1 norm 1/2
+    A, y = [[F(1), F(-2)]], [F(1)]
+    with pytest.raises(CheckFailure, match="not dual feasible"):
+        lp.check_l1_optimal(A, y, [F(1), F(0)], F(1), [F(1)], "bp")
+    assert lp.check_l1_optimal(A, y, [F(0), F(-1, 2)], F(1, 2), [F(1, 2)], "bp")      # the true minimizer
+
+
+# --- deep-linear suite: agreement rows decide at the suite's 30 digits, not at a loosened tolerance ------------------
+# proofs/suites/deep_linear.py: the closed form, the full Hessian (eigsy) and Lanczos agree "to 30 digits" (a row of
+# its own), and S_min equals the full-Hessian sharpness of its attaining minimizer; all computed at 40 digits. A path
+# off by a relative 1e-12 disagrees at the claimed digits: both rows must FAIL.
+
+@pytest.mark.parametrize("scale, passed", [(0, True), (mpmath.mpf(10) ** -12, False)])
+def test_deep_linear_agreement_rows_fail_on_a_path_off_by_1e_12(monkeypatch, scale, passed):
+    from types import SimpleNamespace
+
+    from implicitreg.proofs.suites import deep_linear as dsuite
+
+    exact = dl.sharpness_exact
+    monkeypatch.setattr(dl, "sharpness_exact",
+                        lambda *a, **k: SimpleNamespace(value=exact(*a, **k).value * (1 + scale)))
+    data = next(d for d in dsuite.instances() if d.name == "eigvec-d3")
+    rows = []
+    dsuite._mc_lb_rows(data, 2, np.random.default_rng(0), 1, rows)
+    by_name = {r.theorem: r.passed for r in rows}
+    assert by_name["MC-LB [closed form = eigsy = Lanczos]"] is passed
+    assert by_name["MC-Smin [attained]"] is passed
+    assert by_name["MC-LB"]       # the bound row itself does not depend on the eigsy path
+
+
+# --- diagonal certificates: constants recomputed by the checker equal their definitions -------------------------------
+# proofs/checker/diagonal.py (dln.md §3-4): K2 = ||A_S^+ A_{S^c}||_{1->1}, the largest column l1 norm over S^c;
+# alpha_prod = u(0)^D = alpha^D in the factor convention, for every real depth.
+
+def test_checker_k2_is_the_largest_column_norm_over_the_off_support():
+    from implicitreg.proofs.checker import diagonal
+
+    # A_S = diag(1, 2): A_S^+ A_{S^c} has columns (3, -2) and (1, 1), l1 norms 5 and 2, so K2 = 5 (the first column)
+    A = [[F(1), F(0), F(3), F(1)], [F(0), F(2), F(-4), F(2)]]
+    xs = [F(1), F(1, 2), F(0), F(0)]
+    env = diagonal._instance_constants(A, xs, [0, 1], F(1, 2), F(3), 4)
+    assert env["_K2_exact"] == 5
+    # and the other order of the two columns: still 5
+    A2 = [[F(1), F(0), F(1), F(3)], [F(0), F(2), F(2), F(-4)]]
+    assert diagonal._instance_constants(A2, xs, [0, 1], F(1, 2), F(3), 4)["_K2_exact"] == 5
+
+
+@pytest.mark.parametrize("alpha, depth, expected", [
+    (F(1, 4), F(5, 2), F(1, 32)),          # (1/4)^(5/2) = 2^-5
+    (F(1, 9), F(3, 2), F(1, 27)),
+    (F(1, 100), F(3), F(1, 10 ** 6)),
+    (F(1, 16), F(1, 2) + 2, F(1, 1024)),
+])
+def test_checker_alpha_product_in_the_factor_convention_is_alpha_to_the_depth(alpha, depth, expected):
+    from implicitreg.proofs.checker import diagonal
+    from implicitreg.proofs.checker.interval import endpoints, precision
+
+    with precision(30):
+        a, b = endpoints(diagonal._alpha_product(alpha, depth, "factor"))
+        assert a <= expected <= b and b - a <= expected * F(1, 10 ** 20)
+        a, b = endpoints(diagonal._alpha_product(alpha, depth, "product"))
+        assert a <= alpha <= b and b - a <= alpha * F(1, 10 ** 20)
+
+
+# --- verify's summary: a theorem is "ok" only when none of its rows failed -------------------------------------------
+
+def test_verify_summary_marks_a_theorem_with_any_failed_row_as_fail():
+    from implicitreg.proofs.checks import Verdict
+    from implicitreg.proofs.verify import format_summary
+
+    def row(theorem, passed):
+        return Verdict(theorem=theorem, provenance="paper", instance="i", depth="2", alpha_range="-", observed=1,
+                       bound=2, margin="", passed=passed)
+
+    lines = format_summary([row("T-mixed", True), row("T-mixed", False), row("T-good", True), row("T-bad", False)])
+    assert lines[0].startswith("2 passed, 2 failed")
+    marks = {line.split()[1]: line.split()[0] for line in lines[1:]}
+    assert marks == {"T-mixed": "FAIL", "T-good": "ok", "T-bad": "FAIL"}
+
+
+# --- certificate balls written by certify: they contain the interval, with the stated room, around a rounded mid -----
+# proofs/certify/deep_linear.py _slack_ball: "a decimal ball containing [a, b] with extra radius 10^-digits |scale|
+# (scale: the midpoint unless given)". The midpoint is rounded to ``digits`` digits, so the radius must be measured
+# from the rounded midpoint; intervals narrower than that rounding are the ones that tell.
+
+@pytest.mark.parametrize("a, b, digits", [
+    (F(10049, 10000), F(10049, 10000), 3),                      # a point whose midpoint rounds 0.0049 away
+    (F(-10049, 10000), F(-100491, 100000), 3),
+    (F(1, 3), F(1, 3) + F(1, 10 ** 30), 20),
+    (F(19995, 10000), F(19996, 10000), 4),
+    (F(-2), F(3), 5),
+])
+def test_certify_slack_ball_contains_the_interval_with_room(a, b, digits):
+    from implicitreg.proofs.certify.deep_linear import _slack_ball
+    from implicitreg.proofs.checker.interval import read_ball
+
+    a, b = min(a, b), max(a, b)
+    ball = _slack_ball((a, b), digits)
+    lo_, hi_ = read_ball(ball, "ball")
+    mid = (lo_ + hi_) / 2
+    room = abs(mid) / 10 ** digits
+    assert lo_ + room <= a and b + room <= hi_, (ball, a, b)

@@ -29,7 +29,12 @@ failed in the group run (most relevant files first, stopping at the first failur
 fails (or a file cannot be collected, or the run times out: a hang is noticed too), escaped otherwise. (A bug
 whose failing test passes again when another bug of the group is planted too would be reported escaped: the
 grouping can only under-count catches.) ``--stage2`` skips stage 1 for every bug not yet stored as caught;
-``--tests FILE ...`` replaces stage 1's files (to measure new tests against the escaped bugs).
+``--tests FILE ...`` replaces stage 1's files and runs no stage 2: a *targeted decision* (the test files that
+exercise the bug's code, found by reading it); with ``--existing`` the tests written against the planted bugs
+(``escape_tests`` in tools/planted_bugs.json) are left out (deselected), so the run decides the "before" column,
+without it the "after" column. Targeted runs are appended to the bug's stored record (``targeted``: files,
+deselected tests, status, first failing test, commit), never replacing the first measurement; a targeted run that
+passes says only that *those files* miss the bug (the whole suite was not run for it), and a timeout decides nothing.
 
 Results go to ``.planted/results.json`` (ignored by git) and a table per area is printed; ``--markdown`` prints it
 as the table in docs/mutation.md.
@@ -76,6 +81,16 @@ def load_bugs(path: Path = BUGS) -> list[dict]:
         if b["old"] == b["new"]:
             raise SystemExit(f"bug {b['id']}: old == new")
     return bugs
+
+
+def load_escape_tests(path: Path = BUGS) -> list[str]:
+    """Test files (``tests/x.py``) or tests (``tests/x.py::name``) written against the planted bugs after the first
+    measurement: the "before" column must not count them."""
+    return list(json.loads(path.read_text()).get("escape_tests", []))
+
+
+def is_escape_test(node: str, escape: list[str]) -> bool:
+    return any(node == e or node.startswith(e + "::") for e in escape)
 
 
 def make_scratch(root: Path = ROOT) -> Path:
@@ -211,6 +226,56 @@ def targeted_tests(scratch: Path, bug: dict, path: Path, cap: int | None = STAGE
     return ranked if cap is None else ranked[:max(cap, len(bug.get("tests", [])))]
 
 
+def head_commit() -> str:
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    return rev.strip() + ("+dirty" if dirty else "")
+
+
+def targeted(bugs: list[dict], tests: list[str], existing: bool, escape: list[str], timeout: int) -> list[dict]:
+    """Each bug planted alone, ``tests`` run in order in one process (``-x``): one targeted decision per bug.
+
+    ``existing``: the tests written against the planted bugs are left out (whole files dropped, single tests
+    deselected), so the decision is about the suite as it was without them."""
+    deselect = []
+    if existing:
+        tests = [t for t in tests if not is_escape_test(t, escape)]
+        deselect = [e for e in escape if "::" in e and e.split("::")[0] in tests]
+    scratch = make_scratch()
+    print(f"scratch copy: {scratch}", flush=True)
+    out = []
+    try:
+        for bug in bugs:
+            path, _ = locate(scratch, bug)
+            args = ["-x", *(a for e in deselect for a in ("--deselect", e)), *tests]
+            with Planted(scratch, [bug]):
+                status, failed, secs = pytest(scratch, args, timeout)
+            run_rec = {"tests": tests, "deselected": deselect, "existing_only": existing, "status": status,
+                       "seconds": round(secs, 1), "commit": head_commit(),
+                       "applied_in": str(path.relative_to(scratch))}
+            if status == "fail":
+                run_rec["caught_by"] = failed
+            print(f"[{'caught' if status == 'fail' else status}] {bug['id']} ({secs:.0f}s) {failed}", flush=True)
+            out.append({"id": bug["id"], "run": run_rec})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out
+
+
+def decided(rec: dict, after: bool) -> str:
+    """'caught', 'escaped' or 'undecided' for the "before" column (the first measurement, else the targeted runs
+    without the tests written against the planted bugs) or the "after" column (any targeted run too)."""
+    if rec["verdict"] == "caught":
+        return "caught"
+    runs = [r for r in rec.get("targeted", []) if after or r["existing_only"]]
+    if any(r["status"] == "fail" for r in runs):
+        return "caught"
+    if rec["verdict"] == "escaped" or any(r["status"] == "pass" for r in runs):
+        return "escaped"
+    return "undecided"
+
+
 def run(bugs: list[dict], targeted_only: bool, baseline: bool, save=lambda results: None,
         skip_stage1: bool = False, only_tests: list[str] | None = None,
         group_failed: list[str] | None = None) -> list[dict]:
@@ -326,17 +391,20 @@ def _record2(rec: dict, status: str, failed: list[str]) -> None:
     print(f"[{rec['verdict']}] {rec['id']} (stage 2) {rec.get('caught_by', '')}", flush=True)
 
 
-def table(results: list[dict], markdown: bool = False, bugs: list[dict] | None = None) -> str:
-    """Caught / planted per area. Bugs marked ``"equivalent"`` in the bug list (no input can tell them from the
-    original, reason given) are listed apart and not counted; "stage1-missed" (stage 2 not run yet) counts as not
-    caught."""
+def table(results: list[dict], markdown: bool = False, bugs: list[dict] | None = None, after: bool = False) -> str:
+    """Caught / decided per area, for the "before" column (``after=False``) or the "after" column (see
+    :func:`decided`). Bugs marked ``"equivalent"`` in the bug list (no input can tell them from the original, reason
+    given) are listed apart and not counted; undecided bugs are listed and not counted; "stage1-missed" (stage 2 not
+    run yet) counts as not caught."""
     equivalent = {b["id"]: b["equivalent"] for b in (bugs or load_bugs()) if b.get("equivalent")}
+    verdict = {r["id"]: ("escaped" if r["verdict"] == "stage1-missed" and not r.get("targeted") else
+                         "not-applied" if r["verdict"] == "not-applied" else decided(r, after)) for r in results}
     areas: dict[str, list[int]] = {}
     for r in results:
-        if r["verdict"] in ("not-applied", "undecided") or r["id"] in equivalent:
+        if verdict[r["id"]] in ("not-applied", "undecided") or r["id"] in equivalent:
             continue
         a = areas.setdefault(r["area"], [0, 0])
-        a[0] += r["verdict"] == "caught"
+        a[0] += verdict[r["id"]] == "caught"
         a[1] += 1
     total = [sum(v[0] for v in areas.values()), sum(v[1] for v in areas.values())]
     lines = []
@@ -350,20 +418,45 @@ def table(results: list[dict], markdown: bool = False, bugs: list[dict] | None =
             lines.append(f"{name:14s} {c:3d} / {n:3d}")
         lines.append(f"{'all':14s} {total[0]:3d} / {total[1]:3d} ({100 * total[0] / max(total[1], 1):.0f}%)")
     item = "- " if markdown else "  "
-    escaped = [r for r in results if r["verdict"] in ("escaped", "stage1-missed") and r["id"] not in equivalent]
+    escaped = [r for r in results if verdict[r["id"]] == "escaped" and r["id"] not in equivalent]
     if escaped:
         lines += ["", "Escaped:" if markdown else "escaped:"]
         lines += [f"{item}`{r['id']}` ({r['area']}): {r['kind']}"
-                  + (" (stage 2 not run)" if r["verdict"] == "stage1-missed" else "") for r in escaped]
+                  + (" (stage 2 not run)" if r["verdict"] == "stage1-missed" and not r.get("targeted") else "")
+                  for r in escaped]
     eq = [r for r in results if r["id"] in equivalent]
     if eq:
         lines += ["", "Equivalent (not counted):" if markdown else "equivalent (not counted):"]
         lines += [f"{item}`{r['id']}` ({r['area']}): {equivalent[r['id']]}" for r in eq]
-    undecided = [r["id"] for r in results if r["verdict"] == "undecided"]
+    undecided = [r["id"] for r in results if verdict[r["id"]] == "undecided" and r["id"] not in equivalent]
     if undecided:
         lines += ["", f"Undecided (not counted, {len(undecided)}): " + ", ".join(f"`{i}`" for i in undecided)]
     lines += [f"{item}not applied: `{r['id']}`: {r.get('detail', '')}" for r in results
               if r["verdict"] == "not-applied"]
+    return "\n".join(lines)
+
+
+def decisions(results: list[dict]) -> str:
+    """One markdown row per bug decided by targeted runs: the files run, how each column was decided."""
+    lines = ["| bug | before (suite without the escape tests) | after |", "|---|---|---|"]
+
+    def say(runs):
+        hit = [r for r in runs if r["status"] == "fail"]
+        if hit:
+            return "caught by `" + hit[0]["caught_by"][0] + "`"
+        ran = sorted({t.removeprefix("tests/") for r in runs if r["status"] == "pass" for t in r["tests"]})
+        if ran:
+            return "escaped: " + ", ".join(f"`{t}`" for t in ran) + " pass"
+        return "undecided" + (" (timeout)" if runs else "")
+
+    for r in results:
+        runs = r.get("targeted", [])
+        if not runs:
+            continue
+        before = "caught (first measurement)" if r["verdict"] == "caught" else say(
+            [x for x in runs if x["existing_only"]])
+        after = before if decided(r, False) == "caught" else say([x for x in runs if not x["existing_only"]])
+        lines.append(f"| `{r['id']}` | {before} | {after} |")
     return "\n".join(lines)
 
 
@@ -379,7 +472,10 @@ def main(argv=None) -> int:
     ap.add_argument("--attribute", action="store_true",
                     help="like --stage2, but reuse the group run's failing tests stored in .planted/group.json")
     ap.add_argument("--tests", nargs="*", default=None,
-                    help="stage 1 runs only these test files (e.g. new tests against the escaped bugs)")
+                    help="a targeted decision: only these test files (or tests), in order, per bug; no stage 2")
+    ap.add_argument("--existing", action="store_true",
+                    help="with --tests: leave out the tests written against the planted bugs (the 'before' column)")
+    ap.add_argument("--timeout", type=int, default=TARGETED_TIMEOUT, help="seconds per targeted run")
     ap.add_argument("--check", action="store_true", help="only check that every bug applies, run nothing")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
     ap.add_argument("--markdown", action="store_true", help="print the stored results as a markdown table")
@@ -389,15 +485,15 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.markdown:
         before = json.loads(args.out.read_text())
-        if args.after is None:
-            print(table(before, markdown=True))
-            return 0
-        later = {r["id"]: r for r in json.loads(args.after.read_text()) if r["verdict"] == "caught"}
-        after = [later.get(r["id"], r) if r["verdict"] != "caught" else r for r in before]
-        print("Before the new tests:\n")
+        if args.after is not None:  # an older layout: a second results file of new tests
+            later = {r["id"]: r for r in json.loads(args.after.read_text()) if r["verdict"] == "caught"}
+            before = [later.get(r["id"], r) if r["verdict"] != "caught" else r for r in before]
+        print("Before the tests written against the planted bugs:\n")
         print(table(before, markdown=True))
-        print("\nAfter (the escaped bugs against the new tests; the rest of the suite is unchanged):\n")
-        print(table(after, markdown=True))
+        print("\nAfter:\n")
+        print(table(before, markdown=True, after=True))
+        print("\nTargeted decisions:\n")
+        print(decisions(before))
         return 0
     bugs = load_bugs(args.bugs)
     if args.only:
@@ -428,6 +524,20 @@ def main(argv=None) -> int:
         merged.update({r["id"]: r for r in results if "verdict" in r})
         args.out.write_text(json.dumps([merged[i] for i in order if i in merged], indent=1) + "\n")
 
+    if args.tests is not None:
+        if not args.tests:
+            raise SystemExit("--tests needs test files")
+        out = targeted(bugs, args.tests, args.existing, load_escape_tests(args.bugs), args.timeout)
+        stored = json.loads(args.out.read_text()) if args.out.exists() else []
+        by_id = {r["id"]: r for r in stored}
+        for o in out:
+            b = next(b for b in bugs if b["id"] == o["id"])
+            rec = by_id.setdefault(o["id"], {k: b[k] for k in ("id", "area", "kind", "file")} | {"verdict": "undecided"})
+            rec.setdefault("targeted", []).append(o["run"])
+        args.out.parent.mkdir(exist_ok=True)
+        args.out.write_text(json.dumps([by_id[i] for i in order if i in by_id], indent=1) + "\n")
+        print(table([by_id[o["id"]] for o in out], after=not args.existing))
+        return 0
     group_failed = None
     if args.attribute:
         args.stage2 = True
