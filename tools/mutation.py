@@ -142,7 +142,8 @@ TARGETS = {
 CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "tests/test_checker_grammar.py",
                  "tests/test_checker_forgeries.py", "tests/test_checker_lp.py", "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
-#: the checker modules below check.py are mutated against the checker tests without the slow whole-certificate runs
+#: every checker target but checker-symbolic (whose functions are the SymPy re-checks) is mutated against the checker
+#: tests without the slow whole-certificate runs
 #: (SymPy limit re-checks, fuzzing, CLI and determinism runs: 2-15 s each, and every mutant of a function they
 #: execute would run them): a mutant only they would notice counts as surviving, and is answered by a direct test
 #: of the mutated function (tests/test_checker_forgeries.py) or explained. A conservative score: the default suite
@@ -159,19 +160,19 @@ CHECKER_SLOW = ["tests/test_certificates.py::test_claim_level_checks_catch_every
 CHECKER_FAST = CHECKER_TESTS + [a for t in CHECKER_SLOW for a in ("--deselect", t)]
 TARGETS.update({
     # verdicts.py: balls, ratios, verdicts and the exact equality proof (not the output texts)
-    "checker-check": ("proofs/checker/verdicts.py", CHECKER_TESTS,
+    "checker-check": ("proofs/checker/verdicts.py", CHECKER_FAST,
                       _fn(_CHECKER + "verdicts", "_ball", "_inside", "_ratio", "_verdict", "_check_equality",
                           "_equality_family")),
     # check.py: the entry point (hash, schema, dispatch, refusals of malformed input)
-    "checker-entry": ("proofs/checker/check.py", CHECKER_TESTS, _fn(_CHECKER + "check", "check_certificate")),
+    "checker-entry": ("proofs/checker/check.py", CHECKER_FAST, _fn(_CHECKER + "check", "check_certificate")),
     # deep_linear.py, deep linear networks: the exact form (normal equations, product, Hessian, Sturm, ratio)
-    "checker-deep": ("proofs/checker/deep_linear.py", CHECKER_TESTS,
+    "checker-deep": ("proofs/checker/deep_linear.py", CHECKER_FAST,
                      _fn(_CHECKER + "deep_linear", "_check_deep_linear")),
     # balanced.py, deep linear networks on ordinary data (balanced minimizer enclosed, not exact)
-    "checker-balanced": ("proofs/checker/balanced.py", CHECKER_TESTS,
+    "checker-balanced": ("proofs/checker/balanced.py", CHECKER_FAST,
                          _fn(_CHECKER + "balanced", "_check_deep_balanced", "_balanced_skeleton", "_ball_scaled")),
     # diagonal.py, diagonal networks: one point's enclosures and the certificate-level checks
-    "checker-point": ("proofs/checker/diagonal.py", CHECKER_TESTS,
+    "checker-point": ("proofs/checker/diagonal.py", CHECKER_FAST,
                       _fn(_CHECKER + "diagonal", "_check_point", "_check_diagonal", "_norm", "_alpha_product",
                           "_instance_constants", "_point_constants")),
     "checker-interval": ("proofs/checker/interval.py", CHECKER_FAST,
