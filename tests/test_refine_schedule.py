@@ -16,7 +16,8 @@ docstring of ``refine`` applied to the observed changes of x:
 * a newly formed J is solved with at its first use and approximately inverted at its second;
 * a full step changing x by at most FULL_STEP = 10^-3 is taken without evaluating the objective.
 
-The instances are small and exact (2 x 3, D = 2 and D = 3), so each test takes well under a second.
+The instances are small and exact (2 x 3, D = 2 and D = 3; the equality boundaries on a linear model problem whose
+steps are exact in binary), so each test takes well under a second.
 """
 from __future__ import annotations
 
@@ -323,3 +324,74 @@ def test_a_singular_newton_system_is_refused():
             ml.refine(dual, [flint.arb(0)] * 2, to_arb(mpf("1e-8")), DPS, DPS, accuracy_digits=20, slow=SLOW,
                       tol_digits=DPS - 5, clock=FakeTime())
     assert str(info.value) == "singular Newton system in the refinement"
+
+
+# --- boundaries, on a model problem where every quantity is exact ---------------------------------------------
+
+class LinearModel:
+    """The dual of a one-dimensional problem with A = [1] and phi(z) = z (so x = alpha_prod z, F(nu) = y - x and
+    the objective y nu - alpha_prod z^2 / 2), whose "Jacobian" is ``jacobian`` instead of alpha_prod: each step
+    moves x by (y - x) / jacobian, exactly, in binary arithmetic. Forming it costs ``build`` on ``time``; each
+    objective evaluation is recorded."""
+
+    m, two = 1, True
+
+    def __init__(self, y, jacobian, time, build=HUGE):
+        self.y, self.J, self.time, self.build, self.objectives = flint.arb(y), jacobian, time, build, []
+
+    def zvec(self, v):
+        return list(v)
+
+    def phi(self, z):
+        return list(z)
+
+    def dphi(self, z):
+        return [flint.arb(1) for _ in z]
+
+    def gradient(self, x):
+        self.time.now += 1
+        return [(self.y - x[0]).mid()]
+
+    def jacobian(self, w, bits):
+        self.time.now += self.build
+        return flint.arb_mat([[self.J]])
+
+    def objective(self, nu, z, a):
+        self.objectives.append(nu[0])
+        return (self.y * nu[0] - a * z[0] ** 2 / 2).mid()
+
+
+def _refine_model(model, *, slow, tol_digits):
+    return ml.refine(model, [flint.arb(0)], flint.arb(1), DPS, DPS, accuracy_digits=20, slow=slow,
+                     tol_digits=tol_digits, clock=model.time)
+
+
+def test_a_full_step_of_exactly_full_step_takes_no_line_search():
+    """FULL_STEP is the ball enclosing 10^-3; "changes x by at most FULL_STEP" holds for a change at its lower end
+    (certainly <=), which therefore skips the objective, and not for one a hair above, which runs the line search.
+    One exact Newton step from x = 0 to x = y changes x by exactly y (alpha_prod = 1 = max(|x|, alpha_prod))."""
+    with flint_precision(DPS):
+        lower = ml.FULL_STEP.lower()
+        assert lower.rad() == 0 and lower <= ml.FULL_STEP
+        for y, searched in ((lower, False), (lower + flint.arb(2) ** -120, True)):
+            assert y.rad() == 0
+            model = LinearModel(y, 1, FakeTime())
+            r = _refine_model(model, slow=SLOW, tol_digits=2)
+            assert r.iterations == 1 and r.x == [y] and r.damped_steps == ()
+            assert bool(model.objectives) == searched, y
+
+
+@pytest.mark.parametrize("excess, reformed", [(0, False), (-1, True), (1, False)])
+def test_a_contraction_of_exactly_slow_keeps_the_jacobian(excess, reformed):
+    """With the "Jacobian" 2 every step halves the remaining error exactly, so each full step's change is exactly
+    1/2 of the previous one. J is formed again only when a step contracts by less than ``slow`` (change > slow *
+    previous): not for slow = 1/2, nor 1/2 + 2^-60, but for 1/2 - 2^-60, after every step from the second on.
+    (Forming J is dear, so it never pays for itself.)"""
+    with flint_precision(DPS):
+        slow = flint.arb(1) / 2 + excess * flint.arb(2) ** -60
+        model = LinearModel(flint.arb(2) ** -11, 2, FakeTime())
+        r = _refine_model(model, slow=slow, tol_digits=6)
+        n = r.iterations
+        assert n == 9                        # change_k = 2^-(11 + k), at most 10^-6 first for k = 9
+        assert r.jacobian_steps == ((1,) + tuple(range(3, n + 1)) if reformed else (1,))
+        assert model.objectives == []        # every change is below FULL_STEP
