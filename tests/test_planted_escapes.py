@@ -242,7 +242,8 @@ def test_schema_integers_are_not_booleans_and_numbers_not_nan():
 
     obj = implicitreg.selected_minimizer(*ROW, depth=3, digits=10).to_json()
     validate(obj, "select")
-    for key, bad in [("digits_certified", True), ("digits_requested", False), ("m", 1.0), ("depth", "nan")]:
+    for key, bad in [("digits_certified", True), ("digits_requested", False), ("m", 1.0), ("depth", "nan"),
+                     ("unique", None), ("unique", 1), ("x", ["0.5", None]), ("support", [0, True])]:
         with pytest.raises(SchemaError, match=key):
             validate({**obj, key: bad}, "select")
 
@@ -336,6 +337,32 @@ def test_checker_k2_is_the_largest_column_norm_over_the_off_support():
     assert diagonal._instance_constants(A2, xs, [0, 1], F(1, 2), F(3), 4)["_K2_exact"] == 5
 
 
+def test_checker_support_and_posterior_constants_are_their_definitions():
+    """K1* = max_S |log|x*_i||; K1 = ||w_S - sigma log(1/alpha_prod)||_inf, eps = ||w_S - sigma||_inf,
+    rho_a = rho + K2 eps, rho_minus = max(rho - K2 eps, 0) (theory/diagonal.py), with signs of both kinds."""
+    from implicitreg.proofs.checker import diagonal
+    from implicitreg.proofs.checker.interval import hi, lo, point, precision
+
+    A = [[F(1), F(0), F(3), F(1)], [F(0), F(2), F(-4), F(2)]]
+    xs = [F(1), F(-1, 8), F(0), F(0)]                         # |log|x*_i|| = 0 and log 8: K1* = log 8
+    with precision(30):
+        env0 = diagonal._instance_constants(A, xs, [0, 1], F(1, 2), F(3), 4)
+        assert lo(env0["K1star"]) <= mpmath.log(8) <= hi(env0["K1star"]) < lo(env0["K1star"]) + 1e-20
+        ap = point(F(1, 10 ** 6))
+        L = mpmath.log(10 ** 6)
+        w = [iv.mpf(L + 1), iv.mpf(-L + 0.5)]                 # w_S - sigma L = (1, 1/2)
+        env = diagonal._point_constants(env0, w, [0, 1], [1, -1], ap, F(3))
+
+        def near(x, value):
+            return abs(lo(x) - value) < 1e-20 and abs(hi(x) - value) < 1e-20
+
+        assert near(env["K1"], 1)
+        eps = L                                               # w_S - sigma = (L, -(L - 1/2)): sup norm L
+        assert near(env["eps"], eps)
+        assert near(env["rho_a"], 0.5 + 5 * eps)
+        assert near(env["rho_minus"], 0)                      # rho - K2 eps < 0
+
+
 @pytest.mark.parametrize("alpha, depth, expected", [
     (F(1, 4), F(5, 2), F(1, 32)),          # (1/4)^(5/2) = 2^-5
     (F(1, 9), F(3, 2), F(1, 27)),
@@ -391,3 +418,117 @@ def test_certify_slack_ball_contains_the_interval_with_room(a, b, digits):
     mid = (lo_ + hi_) / 2
     room = abs(mid) / 10 ** digits
     assert lo_ + room <= a and b + room <= hi_, (ball, a, b)
+
+
+# --- refutation certificates: every quantity a conjecture may name is its definition ---------------------------------
+# proofs/checker/refutation.py QUANTITIES (definitions: theory/quantities.py, numerics/error_constants.py). The checker
+# recomputes them in interval arithmetic; here each is compared with the numerics' own path (exact basis pursuit,
+# support_pinv_norm, posterior_constants, offsupport_radius and the dual-Newton limit at 40 digits), on an instance
+# whose off-support columns have different norms, at a real depth in the factor convention.
+
+def test_refutation_quantities_equal_their_definitions():
+    from implicitreg.numerics import error_constants as ec
+    from implicitreg.numerics.dual_limit import gradient_flow_limit
+    from implicitreg.proofs.checker import refutation
+    from implicitreg.proofs.checker.interval import endpoints, precision
+    from implicitreg.proofs.falsify.certificate import refutation_certificate
+    from implicitreg.proofs.falsify.conjecture import conjecture
+
+    inst = Instance.from_lists([[2, 0, 3, 1, -1], [0, 1, 1, -2, 1]], [2, 1])
+    D, alpha = F(5, 2), F(1, 100)                       # factor convention: alpha_prod = alpha^D = 1e-5
+    conj = conjecture("err_l1", "rho / 1000000000000000000000000000000")     # false: err_l1 is about 1e-5 here
+    cert = refutation_certificate(conj, inst, D, alpha, alpha_convention="factor")
+    with precision(cert["tool"]["checker_dps"]):
+        env = {k: endpoints(v) for k, v in refutation.environment(cert).items() if k in refutation.QUANTITIES}
+    mp = mpmath.mp
+    with mpmath.workdps(50):      # the numerics read the global context
+        sc = ec.support_constants(inst)
+        lim = gradient_flow_limit(inst, D, alpha, alpha_convention="factor", digits=40)
+        pc = ec.posterior_constants(lim, sc)
+
+        def q(v):
+            return mp.mpf(v.numerator) / v.denominator if isinstance(v, F) else mp.mpf(v)
+
+        ap = q(alpha) ** q(D)
+        xs = [q(v) for v in sc.x_star]
+        x = [mp.mpf(v) for v in lim.x]
+        diff = [a - b for a, b in zip(x, xs)]
+        rho, K2 = q(sc.rho), q(sc.K2)
+        K1star = max(abs(mp.log(abs(xs[i]))) for i in sc.support)
+        assert abs(K1star - sc.K1_star) <= 1e-14
+        expected = {
+            "alpha": alpha, "alpha_product": ap, "alpha_factor": alpha, "D": D, "p": D, "m": 2, "N": 5, "s": 2, "n": 3,
+            "rho": rho, "K2": K2, "K1star": K1star, "m_star": sc.m_star, "M": sum(abs(v) for v in xs),
+            "x_star_l1": sum(abs(v) for v in xs), "kappa_lb": (1 - rho) / (1 + K2),
+            "K1": pc.K1, "eps": pc.eps, "rho_a": pc.rho_a, "rho_minus": max(pc.rho_minus, 0),
+            "Kbar1": K1star + mp.log(2) + 4 * ap ** 2 / q(sc.m_star) ** 2,
+            "M0": ec.offsupport_radius(D, pc.rho_a, 3),
+            "err_l1": sum(abs(v) for v in diff), "err_l2": mp.sqrt(sum(v ** 2 for v in diff)),
+            "err_inf": max(abs(v) for v in diff), "X1": sum(abs(v) for v in x), "x_inf_l1": sum(abs(v) for v in x),
+            "gap": sum(abs(v) for v in x) - sum(abs(v) for v in xs),
+        }
+        assert set(expected) == set(refutation.QUANTITIES)
+        assert sc.K2 == F(6, 7)                             # the first of three off-support columns (norms 6/7, 4/7, 5/7)
+        for name, value in expected.items():
+            value = q(value)
+            a, b = map(q, env[name])
+            assert abs((a + b) / 2 - value) <= mp.mpf(10) ** -25 * max(abs(value), 1e-10), (name, a, b, value)
+
+
+# --- the checker's width caps are the documented ones (docs/certificates.md: "every ratio interval hi - lo <= 10^-9 hi")
+
+def test_ratio_interval_width_cap_is_the_documented_1e_9():
+    from implicitreg.proofs.checker.interval import hull, point, precision
+
+    with precision(40):
+        x = hull(point(F(1, 2)), point(F(1, 2)))
+        chi = F(1, 2)
+        assert verdicts._ratio(x, {"lo": str(chi * (1 - F(1, 10 ** 9))), "hi": str(chi)}, "r", "e/b")
+        with pytest.raises(CheckFailure, match="wider than"):
+            verdicts._ratio(x, {"lo": str(chi * (1 - F(2, 10 ** 9))), "hi": str(chi)}, "r", "e/b")
+
+
+# --- resource limits are the documented numbers, not whatever a constant says -----------------------------------------
+# docs/certificates.md: checker_dps 15..400; proofs/checker/jsonread.py: nesting <= 16, strings <= 8000 characters, bare
+# numbers <= 12 characters; numerics/instance.py: at most 10^6 entries. A loosened limit lets a file choose the cost.
+
+def test_checker_dps_is_bounded_by_400():
+    from pathlib import Path
+
+    import strategies_certificates as S
+
+    ref = S.load(Path(__file__).resolve().parents[1] / "proofs" / "reference_certificates" / "ms_d2_row_r1_2.json")
+    ref = {k: v for k, v in ref.items() if k != "limit"}
+    for dps in (401, 14, 10 ** 6):
+        exc = S.refusal(S.edit(ref, ("tool", "checker_dps"), dps))
+        assert exc.field == "tool.checker_dps", (exc.field, exc.message)
+
+
+def test_checker_json_reader_limits():
+    from implicitreg.proofs.checker.jsonread import InputError, loads
+
+    loads("[" * 16 + "]" * 16)
+    for text in ("[" * 17 + "]" * 17, '{"a": "' + "x" * 8001 + '"}', '{"a": 1234567890123}', "[" * 1000):
+        with pytest.raises(InputError):
+            loads(text)
+    # (a string of exactly 8000 characters is refused too: the pre-scan counts the closing quote; stricter, harmless)
+    assert loads('{"a": "' + "x" * 7999 + '", "b": 123456789012}') == {"a": "x" * 7999, "b": 123456789012}
+
+
+def test_instance_files_above_a_million_entries_are_refused(tmp_path):
+    path = tmp_path / "big.npy"
+    np.save(path, np.zeros((1000, 1001), dtype=np.int8))          # [A | y] with 1 001 000 entries
+    with pytest.raises(InvalidInstanceError, match="entries"):
+        Instance.load(path)
+
+
+# --- deep-linear data constants: kappa = Lambda / lambda_min is a condition number (>= 1; inf when Sigma is singular)
+
+@pytest.mark.parametrize("kind", ["mp", "float"])
+def test_data_condition_number_is_at_least_one_also_for_singular_sigma(kind):
+    singular = dl.RegressionData.from_lists([[1, 0, 2, -1, 1], [0, 1, 1, 1, -2], [2, 1, 0, 1, 1]], [1, "-1/2", 2])
+    c = dl.data_constants(singular, kind)                     # n = 3 < d = 5: Sigma has rank 3
+    assert c.kappa >= 1 and c.kappa > 10 ** 12
+    regular = dl.RegressionData.from_lists([[2, 0], [0, 1], [1, 1]], [1, 2, 3])
+    c = dl.data_constants(regular, kind)
+    assert c.kappa >= 1 and abs(c.kappa - c.Lambda / c.lambda_min) <= 1e-12 * c.kappa
