@@ -550,6 +550,7 @@ def diag(refs):
      "needs an upper/lower bound"),
     (("points", 0, "alpha"), "0", "points[0].alpha", "alpha must lie in [1e-300, 1]"),
     (("points", 0, "alpha"), "1e-301", "points[0].alpha", "alpha must lie in [1e-300, 1]"),
+    (("points", 0, "alpha"), "x", "points[0].alpha", "cannot read 'x' as an exact number"),
     (("rho", "value"), "1/3", "rho.lambda", "not the stated rho = 1/3"),
     (("basis_pursuit", "x_star"), ["1/2", "1"], "basis_pursuit.value", "states 1"),
 ])
@@ -560,6 +561,13 @@ def test_diagonal_forgery_rejected_by_one_check(diag, path, value, field, words)
             current = current[k]
         value = current * 2 if value == "twice" else current[:1]
     refused(edit(diag, path, value), field, words)
+
+
+def test_diagonal_alpha_range_includes_its_ends(diag):
+    # alpha = 1e-300 and alpha = 1 are inside [1e-300, 1]: refused, if at all, by a later check, never by the range
+    for alpha in ("1e-300", "1"):
+        exc = S.refusal(edit(diag, ("points", 0, "alpha"), alpha))
+        assert exc.field != "points[0].alpha", (alpha, exc.field, exc.message)
 
 
 def test_diagonal_instance_needs_full_row_rank_shape(diag):
