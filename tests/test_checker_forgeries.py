@@ -126,13 +126,40 @@ def test_ratio_interval_must_contain_the_enclosure_on_both_sides():
         with pytest.raises(CheckFailure, match="not inside the stated") as info:
             _ratio_of(x, rlo, rhi)
         assert info.value.field == "r"
+    # the refusal prints the computed enclosure to 15 digits: [1/2 - 2^-40, 1/2] = [0.499999999999091, 0.5]
+    with pytest.raises(CheckFailure) as info:
+        _ratio_of(x, F(1, 2), F(1, 2))
+    assert info.value.message == ("the certified ratio e/b lies in [0.499999999999091, 0.5], not inside the stated "
+                                  "[1/2, 1/2]")
+    y, _ = _enclosure(F(1, 3) - F(1, 2 ** 60), F(1, 3) + F(1, 2 ** 60))     # 16 digits would print one more 3
+    with pytest.raises(CheckFailure) as info:
+        _ratio_of(y, F(1, 3), F(1, 3) + F(1, 10 ** 12))
+    assert info.value.message == ("the certified ratio e/b lies in [0.333333333333333, 0.333333333333333], not "
+                                  "inside the stated [1/3, 1000000000003/3000000000000]")
 
 
 def test_unbounded_ratio_enclosure_is_refused():
     with precision(40):
-        with pytest.raises(CheckFailure, match="unbounded") as info:
+        with pytest.raises(CheckFailure) as info:
             _ratio(iv.mpf(["-inf", "inf"]), {"lo": "1/2", "hi": "1/2"}, "r", "e/b")
-    assert info.value.field == "r"
+    assert (info.value.field, info.value.message) == ("r", "the computed enclosure of e/b is unbounded")
+
+
+def test_inside_checks_the_ball_then_containment_naming_the_quantity():
+    x, (clo, chi) = _enclosure(F(1, 2) - F(1, 2 ** 40), F(1, 2))
+    mid, rad = (clo + chi) / 2, (chi - clo) / 2                                 # rad = 2^-41 << 10^-10 |mid|
+    with precision(40):
+        V._inside(x, ball(mid, rad), "c", "x_1")                               # exactly the enclosure: accepted
+        with pytest.raises(CheckFailure) as info:
+            V._inside(x, ball(mid, rad / 2), "c", "x_1")
+        assert (info.value.field, info.value.message) == (
+            "c", "the stated ball for x_1 does not contain the computed enclosure [0.499999999999, 0.5]")
+        with pytest.raises(CheckFailure) as info:
+            V._inside(iv.mpf(["0", "inf"]), ball(mid, rad), "c", "x_1")
+        assert (info.value.field, info.value.message) == ("c", "the computed enclosure of x_1 is unbounded")
+        with pytest.raises(CheckFailure, match="ball radius above") as info:           # the ball's own limit first
+            V._inside(x, ball(mid, F(1, 10 ** 9)), "c", "x_1")
+        assert info.value.field == "c.rad"
 
 
 # --- verdicts: decided at 1 exactly, refused when straddling -----------------------------------------------------------
@@ -152,6 +179,13 @@ def test_verdicts_at_the_boundary_one():
             _verdict(side, "b", clo, chi, "r")
         assert info.value.field == "r"
         assert side in info.value.message
+    with pytest.raises(CheckFailure) as info:
+        _verdict("upper", "b", one, F(3, 2), "r")
+    assert info.value.message == ("the ratio enclosure contains 1: the upper bound 'b' is not decided (and equality "
+                                  "is not proved)")
+    with pytest.raises(CheckFailure) as info:
+        _verdict("lower", "b", F(1, 2), F(9, 10), "r")
+    assert info.value.message == "the lower bound 'b' is violated here"
 
 
 # --- deep linear networks (exact form): each check alone -----------------------------------------------------------------
@@ -516,6 +550,7 @@ def diag(refs):
      "needs an upper/lower bound"),
     (("points", 0, "alpha"), "0", "points[0].alpha", "alpha must lie in [1e-300, 1]"),
     (("points", 0, "alpha"), "1e-301", "points[0].alpha", "alpha must lie in [1e-300, 1]"),
+    (("points", 0, "alpha"), "x", "points[0].alpha", "cannot read 'x' as an exact number"),
     (("rho", "value"), "1/3", "rho.lambda", "not the stated rho = 1/3"),
     (("basis_pursuit", "x_star"), ["1/2", "1"], "basis_pursuit.value", "states 1"),
 ])
@@ -526,6 +561,13 @@ def test_diagonal_forgery_rejected_by_one_check(diag, path, value, field, words)
             current = current[k]
         value = current * 2 if value == "twice" else current[:1]
     refused(edit(diag, path, value), field, words)
+
+
+def test_diagonal_alpha_range_includes_its_ends(diag):
+    # alpha = 1e-300 and alpha = 1 are inside [1e-300, 1]: refused, if at all, by a later check, never by the range
+    for alpha in ("1e-300", "1"):
+        exc = S.refusal(edit(diag, ("points", 0, "alpha"), alpha))
+        assert exc.field != "points[0].alpha", (alpha, exc.field, exc.message)
 
 
 def test_diagonal_instance_needs_full_row_rank_shape(diag):
