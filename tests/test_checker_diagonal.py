@@ -76,3 +76,88 @@ def test_point_constants_and_when_M0_exists():
         assert "M0" not in _point_env(F(1, 2), F(1), F(1, 2), F(3))     # rho_a = 1 exactly: no M0
         assert "M0" not in _point_env(F(1, 2), F(1), F(1), F(3))        # rho_a = 3/2: no M0
         assert "M0" in _point_env(F(1, 4), F(1), F(1, 4), F(5, 2))       # D = 5/2 > 2
+
+
+# --- one point of a diagonal certificate: acceptance and each refusal path, with exact fields and messages ----------
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+import strategies_certificates as S  # noqa: E402
+from implicitreg.proofs.checker.check import CheckFailure, check_certificate  # noqa: E402
+
+DIAG = Path(__file__).resolve().parents[1] / "proofs" / "reference_certificates" / "ms_d2_row_r1_2.json"
+
+
+@pytest.fixture(scope="module")
+def diag():
+    """A = [1, 1/2], y = 1, D = 2, MS-D2 with three bounds at three alphas; without the SymPy limit section."""
+    return {k: v for k, v in S.load(DIAG).items() if k != "limit"}
+
+
+def _refused(cert, field, message):
+    exc = S.refusal(cert)
+    assert (exc.field, exc.message) == (field, message)
+
+
+def test_the_diagonal_reference_point_is_accepted(diag):
+    lines = check_certificate(S.rehash(diag))
+    text = "\n".join(lines) if isinstance(lines, list) else str(lines)
+    for k in range(len(diag["points"])):
+        assert f"points[{k}]: alpha = {diag['points'][k]['alpha']}: Krawczyk proves a unique dual solution" in text
+
+
+def _shifted(ball_, by):
+    return {"mid": str(Fraction(ball_["mid"]) + by), "rad": ball_["rad"]}
+
+
+def test_each_enclosure_refusal_names_its_quantity(diag):
+    pt = diag["points"][0]
+    cert = S.edit(diag, ("points", 0, "x_inf", 1), _shifted(pt["x_inf"][1], Fraction(1, 10 ** 20)))
+    exc = S.refusal(cert)
+    assert exc.field == "points[0].x_inf[1]"
+    assert exc.message.startswith("the stated ball for x_inf[1] does not contain the computed enclosure [")
+    for nm, name in (("l1", "||x_inf - x*||_1"), ("linf", "||x_inf - x*||_inf")):
+        cert = S.edit(diag, ("points", 0, "errors", nm), _shifted(pt["errors"][nm], Fraction(1, 10 ** 20)))
+        exc = S.refusal(cert)
+        assert exc.field == f"points[0].errors.{nm}"
+        assert exc.message.startswith(f"the stated ball for {name} does not contain the computed enclosure [")
+    cert = S.edit(diag, ("points", 0, "alpha"), "2")
+    _refused(cert, "points[0].alpha", "alpha must lie in [1e-300, 1]")
+
+
+def test_refusals_of_enclosures_that_cannot_be_formed(diag, monkeypatch):
+    from implicitreg.proofs.checker import diagonal as D
+
+    def failing_link(depth):
+        def phi(z):
+            raise ArithmeticError("argument outside the domain")
+        return phi
+
+    with monkeypatch.context() as mp:
+        mp.setattr(D, "link", failing_link)
+        _refused(diag, "points[0].nu", "x_inf cannot be enclosed on the box: argument outside the domain")
+
+    def failing_constants(*args):
+        raise ArithmeticError("H^-1 out of range")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(D, "_point_constants", failing_constants)
+        _refused(diag, "points[0]", "the a-posteriori constants cannot be enclosed: H^-1 out of range")
+
+    # a constant missing at evaluation is refused at the bound's formula, naming the point (bounds[1] is MS-D2's
+    # upper_l1 = (1 + K2) n exp(K1 K2) alpha^(1 - rho), the first that names K1)
+    with monkeypatch.context() as mp:
+        real = D._point_constants
+        mp.setattr(D, "_point_constants", lambda *a: {k: v for k, v in real(*a).items() if k != "K1"})
+        exc = S.refusal(diag)
+        assert exc.field == "bounds[1].expr (at points[0])" and exc.message.startswith("K1 is not defined here")
+
+
+@pytest.mark.parametrize("value", [iv.mpf([0, 1]), iv.mpf([-1, 1]), iv.mpf([-2, -1])])
+def test_a_bound_must_be_provably_positive(diag, monkeypatch, value):
+    from implicitreg.proofs.checker import diagonal as D
+
+    monkeypatch.setattr(D, "_evaluate", lambda tree, env, phi, where: value)
+    _refused(diag, "points[0].bounds[0].value", "the bound is not provably positive")
