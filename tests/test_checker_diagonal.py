@@ -161,3 +161,40 @@ def test_a_bound_must_be_provably_positive(diag, monkeypatch, value):
 
     monkeypatch.setattr(D, "_evaluate", lambda tree, env, phi, where: value)
     _refused(diag, "points[0].bounds[0].value", "the bound is not provably positive")
+
+
+def test_the_stated_nu_box_is_the_one_proved(diag):
+    # the dual zero 9/10 of a radius away from the box's centre, on either side: still inside the stated box, so
+    # Krawczyk proves it there (a checker that tested a smaller box around the centre would refuse)
+    nu = diag["points"][0]["nu"][0]
+    for frac in (Fraction(9, 10), Fraction(-9, 10)):
+        mid = Fraction(nu["mid"]) + frac * Fraction(nu["rad"])
+        check_certificate(S.rehash(S.edit(diag, ("points", 0, "nu", 0), {"mid": str(mid), "rad": nu["rad"]})))
+
+
+def test_bound_value_and_ratio_refusals_name_what_they_check(diag):
+    pb = diag["points"][0]["bounds"][1]                                      # upper_l1
+    exc = S.refusal(S.edit(diag, ("points", 0, "bounds", 1, "value"), _shifted(pb["value"], Fraction(1, 10 ** 20))))
+    assert exc.field == "points[0].bounds[1].value"
+    assert exc.message.startswith("the stated ball for the bound 'upper_l1' does not contain the computed enclosure [")
+    r = pb["ratio"]
+    exc = S.refusal(S.edit(diag, ("points", 0, "bounds", 1, "ratio"), {"lo": r["hi"], "hi": r["hi"]}))  # a point
+    assert exc.field == "points[0].bounds[1].ratio"
+    assert exc.message.startswith("the certified ratio error/bound lies in [")
+
+
+def test_equality_claims_need_a_bound_side_and_a_ratio_enclosure_containing_one(diag, monkeypatch):
+    from implicitreg.proofs.checker import diagonal as D
+
+    needs = "an equality claim needs an upper/lower bound and a ratio enclosure containing 1"
+    # a limit (tightness scale, bounds[0]) never carries an equality, even when its ratio enclosure contains 1
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1, 2), Fraction(2)))
+    _refused(S.edit(diag, ("points", 0, "bounds", 0, "equality"), "identity in nu"), "points[0].bounds[0].equality", needs)
+    # an upper bound whose ratio enclosure starts exactly at 1 contains 1: the claim goes on to the exact proof
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1), Fraction(2)))
+    monkeypatch.setattr(D, "_sympy_for", lambda where, use_sympy: (_ for _ in ()).throw(
+        CheckFailure(where, "reached the exact proof")))
+    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
+             "reached the exact proof")
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(11, 10), Fraction(2)))          # 1 not in the enclosure
+    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality", needs)
