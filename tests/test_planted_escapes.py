@@ -532,3 +532,29 @@ def test_data_condition_number_is_at_least_one_also_for_singular_sigma(kind):
     regular = dl.RegressionData.from_lists([[2, 0], [0, 1], [1, 1]], [1, 2, 3])
     c = dl.data_constants(regular, kind)
     assert c.kappa >= 1 and abs(c.kappa - c.Lambda / c.lambda_min) <= 1e-12 * c.kappa
+
+
+# --- gradient flow results: the reported residual, loss and default tolerance are the documented ones ---------------
+# implicitreg.gradient_flow: runs until ||A x - y||_inf <= tol (default 10^-(digits-8)); residual_t and loss_t are
+# ||A x - y||_inf and ||A x - y||^2 / 2 (dln.md's 1/2 normalization) at each reported time. A x - y < 0 at the start
+# (small initialization), so a residual without abs() would read as converged.
+
+@pytest.mark.parametrize("full", [False, True])
+def test_flow_residual_and_loss_are_the_norms_of_a_x_minus_y(full):
+    import implicitreg
+
+    A, y = [[1, 2, 3], [0, 1, -1]], [1, 2]
+    res = implicitreg.gradient_flow(A, y, depth=3, alpha="1e-2", t_final="1/2", digits=20, full=full)
+    assert len(res.t) > 3
+    for x, r_inf, loss in zip(res.x_t, res.residual_t, res.loss_t):
+        r = [sum(a * v for a, v in zip(row, x)) - yi for row, yi in zip(A, y)]
+        assert abs(r_inf - max(abs(v) for v in r)) <= 1e-15 * max(abs(v) for v in r)
+        assert abs(loss - sum(v * v for v in r) / 2) <= 1e-15 * loss
+
+
+def test_flow_default_convergence_tolerance_is_10_to_the_8_minus_digits():
+    import implicitreg
+
+    res = implicitreg.gradient_flow([[1, 2, 3]], [1], depth=2, alpha="1e-3", digits=20)
+    assert res.converged and abs(res.tol * mpmath.mpf(10) ** 12 - 1) < 1e-10
+    assert abs(res.residual_t[-1]) <= res.tol
