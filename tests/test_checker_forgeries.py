@@ -283,54 +283,6 @@ def _fails(field, words, fn, *args):
     assert str(info.value) == f"{field}: {info.value.message}"
 
 
-def test_exact_numbers_vectors_and_matrices():
-    from implicitreg.proofs.checker import interval as I
-
-    assert I.exact("-3/4", "f") == F(-3, 4) and I.exact("1.5e-3", "f") == F(3, 2000)
-    _fails("f", "got bool", I.exact, True, "f")
-    _fails("f", "got int", I.exact, 3, "f")
-    _fails("f", "", I.exact, "1/0", "f")
-    assert I.exact_vector(["1", "2"], "v", 2) == [1, 2] and I.exact_vector([], "v") == []
-    _fails("v", "expected a list", I.exact_vector, ("1",), "v")
-    _fails("v", "expected 3 entries, got 2", I.exact_vector, ["1", "2"], "v", 3)
-    _fails("v[1]", "got float", I.exact_vector, ["1", 2.0], "v")
-    assert I.exact_matrix([["1", "2"], ["3", "4"]], "M") == [[1, 2], [3, 4]]
-    for bad in ([], [[]], [["1"], []], "x", [["1"], "2"]):
-        _fails("M", "non-empty list of non-empty rows", I.exact_matrix, bad, "M")
-    _fails("M", "ragged", I.exact_matrix, [["1", "2"], ["3"]], "M")
-    _fails("M[1][0]", "got int", I.exact_matrix, [["1"], [2]], "M")
-
-
-def test_balls_are_read_exactly_and_must_contain():
-    from implicitreg.proofs.checker import interval as I
-
-    assert I.read_ball({"mid": "1/2", "rad": "1/4"}, "b") == (F(1, 4), F(3, 4))
-    assert I.read_ball({"mid": "-1", "rad": "0"}, "b") == (F(-1), F(-1))
-    _fails("b.rad", "negative radius", I.read_ball, {"mid": "1", "rad": "-1/4"}, "b")
-    _fails("b", "expected a ball", I.read_ball, {"mid": "1"}, "b")
-    _fails("b", "expected a ball", I.read_ball, {"mid": "1", "rad": "0", "x": "1"}, "b")
-    _fails("b", "expected a ball", I.read_ball, ["1", "0"], "b")
-    with precision(30):
-        x = I.hull(I.point(F(-1, 2)), I.point(F(3, 4)))           # dyadic ends: exactly [-1/2, 3/4]
-        assert I.endpoints(x) == (F(-1, 2), F(3, 4))
-        I.require_inside(x, {"mid": "1/8", "rad": "5/8"}, "b", "x")  # touches both ends: contained
-        for mid, rad in (("1/8", "1/2"), ("1/4", "5/8"), ("0", "5/8")):
-            _fails("b", "does not contain", I.require_inside, x, {"mid": mid, "rad": rad}, "b", "x")
-        third = I.hull(I.point(F(1, 3)), I.point(F(2, 3)))            # the refusal prints the enclosure (12 digits)
-        _fails("b", "for x does not contain the computed enclosure [0.333333333333, 0.666666666667]",
-               I.require_inside, third, {"mid": "1/2", "rad": "1/10"}, "b", "x")
-        _fails("b", "unbounded", I.require_inside, iv.mpf(["-inf", "1"]), {"mid": "0", "rad": "1"}, "b", "x")
-        _fails("b", "unbounded", I.require_inside, iv.mpf(["0", "inf"]), {"mid": "0", "rad": "1"}, "b", "x")
-        with pytest.raises(ArithmeticError):
-            I.endpoints(iv.mpf(["-inf", "inf"]))
-        assert I.to_fraction(mpmath.mpf(-3) / 8) == F(-3, 8) and I.to_fraction(mpmath.mpf(-96)) == F(-96)
-        with pytest.raises(ValueError):
-            I.to_fraction(mpmath.inf)
-        b = I.ball_interval({"mid": "1/3", "rad": "1/3"}, "b")
-        lo_, hi_ = I.endpoints(b)
-        assert lo_ <= 0 and hi_ >= F(2, 3) and hi_ - F(2, 3) < F(1, 10 ** 25)
-
-
 # --- Krawczyk and the interval link functions (proofs/checker/krawczyk.py) ----------------------------------------------
 
 def _encloses(x, value, width):

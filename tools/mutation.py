@@ -140,7 +140,8 @@ TARGETS = {
 }
 # proofs/checker: the functions that decide acceptance (large modules restricted to them; see docs/mutation.md)
 CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "tests/test_checker_grammar.py",
-                 "tests/test_checker_forgeries.py", "tests/test_checker_lp.py", "tests/test_certificates.py"]
+                 "tests/test_checker_forgeries.py", "tests/test_checker_lp.py", "tests/test_checker_interval.py",
+                 "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
 #: the checker modules below check.py are mutated against the checker tests without the slow whole-certificate runs
 #: (SymPy limit re-checks, fuzzing, CLI and determinism runs: 2-15 s each, and every mutant of a function they
