@@ -106,6 +106,37 @@ def test_the_diagonal_reference_point_is_accepted(diag):
     text = "\n".join(lines) if isinstance(lines, list) else str(lines)
     for k in range(len(diag["points"])):
         assert f"points[{k}]: alpha = {diag['points'][k]['alpha']}: Krawczyk proves a unique dual solution" in text
+    assert ("bounds: tightness scale (limit, l1) is the formula of MS-D2; upper_l1 (upper, l1) is the formula of "
+            "MS-D2; lower_inf (lower, linf) is the formula of MS-D2") in lines
+    # each point's line lists every bound's ratio interval and verdict, "; "-separated (a limit claims no side)
+    suffix = {"limit": "", "upper": " (bound holds)", "lower": " (bound holds)"}
+    for k, pt in enumerate(diag["points"]):
+        parts = [f"{b['side']} {b['norm']}: [{r['ratio']['lo']}, {r['ratio']['hi']}]{suffix[b['side']]}"
+                 for b, r in zip(diag["bounds"], pt["bounds"])]
+        assert (f"points[{k}]: alpha = {pt['alpha']}: Krawczyk proves a unique dual solution in the nu box; x_inf, "
+                "errors and bound values enclosed; error/bound: " + "; ".join(parts)) in lines
+
+
+def test_instance_and_depth_refusals(diag):
+    # the lengths the schema cannot know: y has one entry per row of A, x* one per column
+    _refused(S.edit(diag, ("instance", "y"), ["1", "2"]), "instance.y", "expected 1 entries, got 2")
+    _refused(S.edit(diag, ("basis_pursuit", "x_star"), ["1", "0", "0"]), "basis_pursuit.x_star",
+             "expected 2 entries, got 3")
+    cert = S.edit(diag, ("instance", "A"), [["1", "1/2"], ["0", "1"], ["1", "1"]])
+    cert["instance"]["y"] = ["1", "1", "1"]
+    _refused(cert, "instance.A", "more rows than columns: the dual equations need full row rank")
+    cert = S.edit(diag, ("instance", "A"), [["1", "1/2"], ["0", "1"]])          # square: allowed by the shape check
+    cert["instance"]["y"] = ["1", "0"]
+    assert S.refusal(cert).field != "instance.A"
+    # depth: a rational in [2, 64] with denominator <= 64; inside that range MS-D2 itself asks for D = 2
+    for depth in ("65", "257/128", "131/65", "1"):
+        _refused(S.edit(diag, ("depth",), depth), "depth",
+                 f"depth must be a rational in [2, 64] with denominator <= 64, got {depth}")
+    for depth in ("64", "129/64", "5/2"):
+        _refused(S.edit(diag, ("depth",), depth), "depth", "MS-D2 is the depth-2 theorem")
+    points = diag["points"]
+    _refused(S.edit(diag, ("points",), [points[0], points[1], points[0]]), "points[2].alpha",
+             "the same alpha is listed twice")
 
 
 def _shifted(ball_, by):
@@ -196,5 +227,15 @@ def test_equality_claims_need_a_bound_side_and_a_ratio_enclosure_containing_one(
         CheckFailure(where, "reached the exact proof")))
     _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
              "reached the exact proof")
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1, 2), Fraction(1)))            # ... or ends exactly at 1
+    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
+             "reached the exact proof")
     monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(11, 10), Fraction(2)))          # 1 not in the enclosure
     _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality", needs)
+
+
+def test_a_violated_bound_is_named(diag, monkeypatch):
+    from implicitreg.proofs.checker import diagonal as D
+
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(11, 10), Fraction(2)))    # error/bound > 1 for sure
+    _refused(diag, "points[0].bounds[1].ratio", "the upper bound 'upper_l1' is violated here")
