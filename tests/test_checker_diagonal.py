@@ -76,3 +76,166 @@ def test_point_constants_and_when_M0_exists():
         assert "M0" not in _point_env(F(1, 2), F(1), F(1, 2), F(3))     # rho_a = 1 exactly: no M0
         assert "M0" not in _point_env(F(1, 2), F(1), F(1), F(3))        # rho_a = 3/2: no M0
         assert "M0" in _point_env(F(1, 4), F(1), F(1, 4), F(5, 2))       # D = 5/2 > 2
+
+
+# --- one point of a diagonal certificate: acceptance and each refusal path, with exact fields and messages ----------
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+import strategies_certificates as S  # noqa: E402
+from implicitreg.proofs.checker.check import CheckFailure, check_certificate  # noqa: E402
+
+DIAG = Path(__file__).resolve().parents[1] / "proofs" / "reference_certificates" / "ms_d2_row_r1_2.json"
+
+
+@pytest.fixture(scope="module")
+def diag():
+    """A = [1, 1/2], y = 1, D = 2, MS-D2 with three bounds at three alphas; without the SymPy limit section."""
+    return {k: v for k, v in S.load(DIAG).items() if k != "limit"}
+
+
+def _refused(cert, field, message):
+    exc = S.refusal(cert)
+    assert (exc.field, exc.message) == (field, message)
+
+
+def test_the_diagonal_reference_point_is_accepted(diag):
+    lines = check_certificate(S.rehash(diag))
+    text = "\n".join(lines) if isinstance(lines, list) else str(lines)
+    for k in range(len(diag["points"])):
+        assert f"points[{k}]: alpha = {diag['points'][k]['alpha']}: Krawczyk proves a unique dual solution" in text
+    assert ("bounds: tightness scale (limit, l1) is the formula of MS-D2; upper_l1 (upper, l1) is the formula of "
+            "MS-D2; lower_inf (lower, linf) is the formula of MS-D2") in lines
+    # each point's line lists every bound's ratio interval and verdict, "; "-separated (a limit claims no side)
+    suffix = {"limit": "", "upper": " (bound holds)", "lower": " (bound holds)"}
+    for k, pt in enumerate(diag["points"]):
+        parts = [f"{b['side']} {b['norm']}: [{r['ratio']['lo']}, {r['ratio']['hi']}]{suffix[b['side']]}"
+                 for b, r in zip(diag["bounds"], pt["bounds"])]
+        assert (f"points[{k}]: alpha = {pt['alpha']}: Krawczyk proves a unique dual solution in the nu box; x_inf, "
+                "errors and bound values enclosed; error/bound: " + "; ".join(parts)) in lines
+
+
+def test_instance_and_depth_refusals(diag):
+    # the lengths the schema cannot know: y has one entry per row of A, x* one per column
+    _refused(S.edit(diag, ("instance", "y"), ["1", "2"]), "instance.y", "expected 1 entries, got 2")
+    _refused(S.edit(diag, ("basis_pursuit", "x_star"), ["1", "0", "0"]), "basis_pursuit.x_star",
+             "expected 2 entries, got 3")
+    cert = S.edit(diag, ("instance", "A"), [["1", "1/2"], ["0", "1"], ["1", "1"]])
+    cert["instance"]["y"] = ["1", "1", "1"]
+    _refused(cert, "instance.A", "more rows than columns: the dual equations need full row rank")
+    cert = S.edit(diag, ("instance", "A"), [["1", "1/2"], ["0", "1"]])          # square: allowed by the shape check
+    cert["instance"]["y"] = ["1", "0"]
+    assert S.refusal(cert).field != "instance.A"
+    # depth: a rational in [2, 64] with denominator <= 64; inside that range MS-D2 itself asks for D = 2
+    for depth in ("65", "257/128", "131/65", "1"):
+        _refused(S.edit(diag, ("depth",), depth), "depth",
+                 f"depth must be a rational in [2, 64] with denominator <= 64, got {depth}")
+    for depth in ("64", "129/64", "5/2"):
+        _refused(S.edit(diag, ("depth",), depth), "depth", "MS-D2 is the depth-2 theorem")
+    points = diag["points"]
+    _refused(S.edit(diag, ("points",), [points[0], points[1], points[0]]), "points[2].alpha",
+             "the same alpha is listed twice")
+
+
+def _shifted(ball_, by):
+    return {"mid": str(Fraction(ball_["mid"]) + by), "rad": ball_["rad"]}
+
+
+def test_each_enclosure_refusal_names_its_quantity(diag):
+    pt = diag["points"][0]
+    cert = S.edit(diag, ("points", 0, "x_inf", 1), _shifted(pt["x_inf"][1], Fraction(1, 10 ** 20)))
+    exc = S.refusal(cert)
+    assert exc.field == "points[0].x_inf[1]"
+    assert exc.message.startswith("the stated ball for x_inf[1] does not contain the computed enclosure [")
+    for nm, name in (("l1", "||x_inf - x*||_1"), ("linf", "||x_inf - x*||_inf")):
+        cert = S.edit(diag, ("points", 0, "errors", nm), _shifted(pt["errors"][nm], Fraction(1, 10 ** 20)))
+        exc = S.refusal(cert)
+        assert exc.field == f"points[0].errors.{nm}"
+        assert exc.message.startswith(f"the stated ball for {name} does not contain the computed enclosure [")
+    cert = S.edit(diag, ("points", 0, "alpha"), "2")
+    _refused(cert, "points[0].alpha", "alpha must lie in [1e-300, 1]")
+
+
+def test_refusals_of_enclosures_that_cannot_be_formed(diag, monkeypatch):
+    from implicitreg.proofs.checker import diagonal as D
+
+    def failing_link(depth):
+        def phi(z):
+            raise ArithmeticError("argument outside the domain")
+        return phi
+
+    with monkeypatch.context() as mp:
+        mp.setattr(D, "link", failing_link)
+        _refused(diag, "points[0].nu", "x_inf cannot be enclosed on the box: argument outside the domain")
+
+    def failing_constants(*args):
+        raise ArithmeticError("H^-1 out of range")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(D, "_point_constants", failing_constants)
+        _refused(diag, "points[0]", "the a-posteriori constants cannot be enclosed: H^-1 out of range")
+
+    # a constant missing at evaluation is refused at the bound's formula, naming the point (bounds[1] is MS-D2's
+    # upper_l1 = (1 + K2) n exp(K1 K2) alpha^(1 - rho), the first that names K1)
+    with monkeypatch.context() as mp:
+        real = D._point_constants
+        mp.setattr(D, "_point_constants", lambda *a: {k: v for k, v in real(*a).items() if k != "K1"})
+        exc = S.refusal(diag)
+        assert exc.field == "bounds[1].expr (at points[0])" and exc.message.startswith("K1 is not defined here")
+
+
+@pytest.mark.parametrize("value", [iv.mpf([0, 1]), iv.mpf([-1, 1]), iv.mpf([-2, -1])])
+def test_a_bound_must_be_provably_positive(diag, monkeypatch, value):
+    from implicitreg.proofs.checker import diagonal as D
+
+    monkeypatch.setattr(D, "_evaluate", lambda tree, env, phi, where: value)
+    _refused(diag, "points[0].bounds[0].value", "the bound is not provably positive")
+
+
+def test_the_stated_nu_box_is_the_one_proved(diag):
+    # the dual zero 9/10 of a radius away from the box's centre, on either side: still inside the stated box, so
+    # Krawczyk proves it there (a checker that tested a smaller box around the centre would refuse)
+    nu = diag["points"][0]["nu"][0]
+    for frac in (Fraction(9, 10), Fraction(-9, 10)):
+        mid = Fraction(nu["mid"]) + frac * Fraction(nu["rad"])
+        check_certificate(S.rehash(S.edit(diag, ("points", 0, "nu", 0), {"mid": str(mid), "rad": nu["rad"]})))
+
+
+def test_bound_value_and_ratio_refusals_name_what_they_check(diag):
+    pb = diag["points"][0]["bounds"][1]                                      # upper_l1
+    exc = S.refusal(S.edit(diag, ("points", 0, "bounds", 1, "value"), _shifted(pb["value"], Fraction(1, 10 ** 20))))
+    assert exc.field == "points[0].bounds[1].value"
+    assert exc.message.startswith("the stated ball for the bound 'upper_l1' does not contain the computed enclosure [")
+    r = pb["ratio"]
+    exc = S.refusal(S.edit(diag, ("points", 0, "bounds", 1, "ratio"), {"lo": r["hi"], "hi": r["hi"]}))  # a point
+    assert exc.field == "points[0].bounds[1].ratio"
+    assert exc.message.startswith("the certified ratio error/bound lies in [")
+
+
+def test_equality_claims_need_a_bound_side_and_a_ratio_enclosure_containing_one(diag, monkeypatch):
+    from implicitreg.proofs.checker import diagonal as D
+
+    needs = "an equality claim needs an upper/lower bound and a ratio enclosure containing 1"
+    # a limit (tightness scale, bounds[0]) never carries an equality, even when its ratio enclosure contains 1
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1, 2), Fraction(2)))
+    _refused(S.edit(diag, ("points", 0, "bounds", 0, "equality"), "identity in nu"), "points[0].bounds[0].equality", needs)
+    # an upper bound whose ratio enclosure starts exactly at 1 contains 1: the claim goes on to the exact proof
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1), Fraction(2)))
+    monkeypatch.setattr(D, "_sympy_for", lambda where, use_sympy: (_ for _ in ()).throw(
+        CheckFailure(where, "reached the exact proof")))
+    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
+             "reached the exact proof")
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1, 2), Fraction(1)))            # ... or ends exactly at 1
+    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
+             "reached the exact proof")
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(11, 10), Fraction(2)))          # 1 not in the enclosure
+    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality", needs)
+
+
+def test_a_violated_bound_is_named(diag, monkeypatch):
+    from implicitreg.proofs.checker import diagonal as D
+
+    monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(11, 10), Fraction(2)))    # error/bound > 1 for sure
+    _refused(diag, "points[0].bounds[1].ratio", "the upper bound 'upper_l1' is violated here")

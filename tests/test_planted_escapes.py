@@ -515,6 +515,21 @@ def test_checker_json_reader_limits():
     assert loads('{"a": "' + "x" * 7999 + '", "b": 123456789012}') == {"a": "x" * 7999, "b": 123456789012}
 
 
+def test_file_size_limits_are_the_documented_512_kib_and_64_mib(tmp_path):
+    from implicitreg.proofs.checker.jsonread import InputError, loads
+
+    limit = 512 * 1024                                          # docs/certificates.md: "files over 512 KiB"
+    assert loads("[" + " " * (limit - 2) + "]") == []
+    for data in ("[" + " " * (limit - 1) + "]", b"[" + b" " * (limit - 1) + b"]"):
+        with pytest.raises(InputError, match="limit"):
+            loads(data)
+    big = tmp_path / "big.json"                                 # docs/schema.md: "files over 64 MiB" (sparse file)
+    with open(big, "wb") as f:
+        f.truncate(64 * 2 ** 20 + 1)
+    with pytest.raises(InvalidInstanceError, match="bytes"):
+        Instance.load(big)
+
+
 def test_instance_files_above_a_million_entries_are_refused(tmp_path):
     path = tmp_path / "big.npy"
     np.save(path, np.zeros((1000, 1001), dtype=np.int8))          # [A | y] with 1 001 000 entries
@@ -532,3 +547,57 @@ def test_data_condition_number_is_at_least_one_also_for_singular_sigma(kind):
     regular = dl.RegressionData.from_lists([[2, 0], [0, 1], [1, 1]], [1, 2, 3])
     c = dl.data_constants(regular, kind)
     assert c.kappa >= 1 and abs(c.kappa - c.Lambda / c.lambda_min) <= 1e-12 * c.kappa
+
+
+# --- gradient flow results: the reported residual, loss and default tolerance are the documented ones ---------------
+# implicitreg.gradient_flow: runs until ||A x - y||_inf <= tol (default 10^-(digits-8)); residual_t and loss_t are
+# ||A x - y||_inf and ||A x - y||^2 / 2 (dln.md's 1/2 normalization) at each reported time. A x - y < 0 at the start
+# (small initialization), so a residual without abs() would read as converged.
+
+@pytest.mark.parametrize("full", [False, True])
+def test_flow_residual_and_loss_are_the_norms_of_a_x_minus_y(full):
+    import implicitreg
+
+    A, y = [[1, 2, 3], [0, 1, -1]], [1, 2]
+    res = implicitreg.gradient_flow(A, y, depth=3, alpha="1e-2", t_final="1/2", digits=20, full=full)
+    assert len(res.t) > 3
+    for x, r_inf, loss in zip(res.x_t, res.residual_t, res.loss_t):
+        r = [sum(a * v for a, v in zip(row, x)) - yi for row, yi in zip(A, y)]
+        assert abs(r_inf - max(abs(v) for v in r)) <= 1e-15 * max(abs(v) for v in r)
+        assert abs(loss - sum(v * v for v in r) / 2) <= 1e-15 * loss
+
+
+def test_flow_default_convergence_tolerance_is_10_to_the_8_minus_digits():
+    import implicitreg
+
+    res = implicitreg.gradient_flow([[1, 2, 3]], [1], depth=2, alpha="1e-3", digits=20)
+    assert res.converged and abs(res.tol * mpmath.mpf(10) ** 12 - 1) < 1e-10
+    assert abs(res.residual_t[-1]) <= res.tol
+
+
+# --- deep-linear sharpness solvers: stopping rules and minima are what their docstrings say ---------------------------
+
+def test_power_iteration_stops_on_its_documented_residual():
+    """sharpness_power: "stops when the residual ||H v - S v|| <= tol |S|"; the residual bounds the eigenvalue error."""
+    data = dl.RegressionData.from_lists([[1, 2, 0], [0, 1, 1], [3, -1, 2], [1, 1, 1], ["1/2", 0, -1]], [1, 2, 3, 4, 5])
+    net = dl.balanced_rank_one_minimizer(data.w_star("float"), 3)
+    exact = float(dl.sharpness_exact(net, data).value)
+    for tol in (1e-6, 1e-10):
+        res = dl.sharpness_power(net, data, tol=tol)
+        assert res.error_bound <= tol * abs(res.value)
+        assert abs(res.value - exact) <= res.error_bound + 1e-12 * exact
+
+
+@pytest.mark.parametrize("X, y, L", [([[1, 0], [0, 100]], [1, 1], 2), ([[1, 0], [0, 1000]], [1, 1], 3),
+                                     ([[1, 0], [0, "1/100"]], [100, 1], 3)])
+def test_min_sharpness_is_the_minimum_of_its_objective_over_a_wide_range(X, y, L):
+    """S_min is the minimum over all global minimizers (aligned ones at every t > 0): no t gives less, also when the
+    minimizing t is several e-folds away from the search's starting guess ||w*||^(2-2/L)."""
+    data = dl.RegressionData.from_lists(X, y)
+    m = dl.min_sharpness(data, L, dps=20)
+    with mpmath.workdps(30):
+        Sigma, w = data.sigma("mp"), data.w_star("mp")
+        assert abs(dl.min_sharpness_objective(Sigma, w, L, m.t) / m.value - 1) < 1e-15
+        for k in range(-60, 61):
+            t = m.t * mpmath.exp(mpmath.mpf(k) / 4)
+            assert dl.min_sharpness_objective(Sigma, w, L, t) >= m.value * (1 - mpmath.mpf(10) ** -18), k

@@ -35,6 +35,8 @@ exercise the bug's code, found by reading it); with ``--existing`` the tests wri
 without it the "after" column. Targeted runs are appended to the bug's stored record (``targeted``: files,
 deselected tests, status, first failing test, commit), never replacing the first measurement; a targeted run that
 passes says only that *those files* miss the bug (the whole suite was not run for it), and a timeout decides nothing.
+``--group-existing`` plants every bug whose targeted runs escaped together, runs the README's whole command once
+without the escape tests and re-runs its failing tests per bug: a pass then means the whole suite misses the bug.
 
 Results go to ``.planted/results.json`` (ignored by git) and a table per area is printed; ``--markdown`` prints it
 as the table in docs/mutation.md.
@@ -263,6 +265,43 @@ def targeted(bugs: list[dict], tests: list[str], existing: bool, escape: list[st
     return out
 
 
+def group_existing(bugs: list[dict], escape: list[str]) -> list[dict]:
+    """The bugs that escaped their targeted files, planted together; the README's whole command runs once without
+    the escape tests; then each bug alone runs the group's failing tests (its likely files first, ``-x``). Appends
+    one ``existing_only`` run per bug: a pass now means the whole suite (without the escape tests) misses it, up to
+    the grouping, which can only under-count catches (a failure masked by another bug of the group is not seen)."""
+    skip = [a for e in escape for a in (("--deselect", e) if "::" in e else ("--ignore", e))]
+    scratch = make_scratch()
+    print(f"scratch copy: {scratch}", flush=True)
+    out = []
+    try:
+        with Planted(scratch, bugs):
+            status, failed, secs = pytest(scratch, [*FULL_COMMAND, *skip], FULL_TIMEOUT)
+        print(f"group of {len(bugs)}, whole suite without the escape tests: {status}, {len(failed)} failing "
+              f"({secs:.0f}s)", flush=True)
+        (OUT / "group_existing.json").write_text(json.dumps({"bugs": [b["id"] for b in bugs], "status": status,
+                                                             "failed": failed, "seconds": round(secs)}, indent=1))
+        for bug in bugs:
+            path, _ = locate(scratch, bug)
+            ranked = targeted_tests(scratch, bug, path, cap=None)
+            order = sorted((n for n in failed if n != "?"), key=lambda n: ranked.index(n.split("::")[0])
+                           if n.split("::")[0] in ranked else len(ranked))
+            run_rec = {"tests": order, "deselected": [], "existing_only": True, "group": True,
+                       "commit": head_commit(), "applied_in": str(path.relative_to(scratch))}
+            if status == "pass" or not order:
+                run_rec.update(status="pass" if status == "pass" else "undecided", seconds=0)
+            else:
+                with Planted(scratch, [bug]):
+                    st, f, t = pytest(scratch, ["-x", *order], ATTRIBUTION_TIMEOUT)
+                run_rec.update(status=st, seconds=round(t, 1), **({"caught_by": f} if st == "fail" else {}))
+            print(f"[{'caught' if run_rec['status'] == 'fail' else run_rec['status']}] {bug['id']} "
+                  f"{run_rec.get('caught_by', '')}", flush=True)
+            out.append({"id": bug["id"], "run": run_rec})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out
+
+
 def decided(rec: dict, after: bool) -> str:
     """'caught', 'escaped' or 'undecided' for the "before" column (the first measurement, else the targeted runs
     without the tests written against the planted bugs) or the "after" column (any targeted run too)."""
@@ -444,6 +483,8 @@ def decisions(results: list[dict]) -> str:
         hit = [r for r in runs if r["status"] == "fail"]
         if hit:
             return "caught by `" + hit[0]["caught_by"][0] + "`"
+        if any(r.get("group") and r["status"] == "pass" for r in runs):
+            return "escaped: the whole suite (grouped run) passes"
         ran = sorted({t.removeprefix("tests/") for r in runs if r["status"] == "pass" for t in r["tests"]})
         if ran:
             return "escaped: " + ", ".join(f"`{t}`" for t in ran) + " pass"
@@ -475,6 +516,9 @@ def main(argv=None) -> int:
                     help="a targeted decision: only these test files (or tests), in order, per bug; no stage 2")
     ap.add_argument("--existing", action="store_true",
                     help="with --tests: leave out the tests written against the planted bugs (the 'before' column)")
+    ap.add_argument("--group-existing", action="store_true",
+                    help="the bugs whose targeted runs escaped, planted together: the whole suite without the escape "
+                         "tests, then attribution (decides the 'before' column with the whole suite)")
     ap.add_argument("--timeout", type=int, default=TARGETED_TIMEOUT, help="seconds per targeted run")
     ap.add_argument("--check", action="store_true", help="only check that every bug applies, run nothing")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
@@ -524,6 +568,16 @@ def main(argv=None) -> int:
         merged.update({r["id"]: r for r in results if "verdict" in r})
         args.out.write_text(json.dumps([merged[i] for i in order if i in merged], indent=1) + "\n")
 
+    if args.group_existing:
+        stored = json.loads(args.out.read_text())
+        by_id = {r["id"]: r for r in stored}
+        esc = {b["id"] for b in load_bugs(args.bugs) if b.get("equivalent")}
+        group = [b for b in bugs if b["id"] in by_id and b["id"] not in esc and decided(by_id[b["id"]], False) == "escaped"]
+        for o in group_existing(group, load_escape_tests(args.bugs)):
+            by_id[o["id"]].setdefault("targeted", []).append(o["run"])
+        args.out.write_text(json.dumps([by_id[i] for i in order if i in by_id], indent=1) + "\n")
+        print(table([by_id[b["id"]] for b in group]))
+        return 0
     if args.tests is not None:
         if not args.tests:
             raise SystemExit("--tests needs test files")
