@@ -166,7 +166,8 @@ TARGETS.update({
                       _fn(_CHECKER + "verdicts", "_ball", "_inside", "_ratio", "_verdict", "_check_equality",
                           "_equality_family")),
     # check.py: the entry point (hash, schema, dispatch, refusals of malformed input)
-    "checker-entry": ("proofs/checker/check.py", CHECKER_FAST, _fn(_CHECKER + "check", "check_certificate")),
+    "checker-entry": ("proofs/checker/check.py", CHECKER_FAST + ["tests/test_falsify.py"],
+                      _fn(_CHECKER + "check", "check_certificate")),  # falsify: the refutation dispatch
     # deep_linear.py, deep linear networks: the exact form (normal equations, product, Hessian, Sturm, ratio)
     "checker-deep": ("proofs/checker/deep_linear.py", CHECKER_FAST,
                      _fn(_CHECKER + "deep_linear", "_check_deep_linear")),
