@@ -5,11 +5,15 @@ when M0 = H_D^{-1}(n H_D(rho_a)) exists (D > 2 and rho_a < 1 only). Every expect
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
+import pytest
 from mpmath import iv
 
+import strategies_certificates as S
 from implicitreg.proofs.checker import diagonal as Dg
-from implicitreg.proofs.checker.interval import endpoints, hi, lo, point, precision
+from implicitreg.proofs.checker.check import CheckFailure, check_certificate
+from implicitreg.proofs.checker.interval import endpoints, point, precision
 
 F = Fraction
 
@@ -80,12 +84,8 @@ def test_point_constants_and_when_M0_exists():
 
 # --- one point of a diagonal certificate: acceptance and each refusal path, with exact fields and messages ----------
 
-from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
 
-import strategies_certificates as S  # noqa: E402
-from implicitreg.proofs.checker.check import CheckFailure, check_certificate  # noqa: E402
 
 DIAG = Path(__file__).resolve().parents[1] / "proofs" / "reference_certificates" / "ms_d2_row_r1_2.json"
 
