@@ -71,6 +71,23 @@ def refusal(cert, use_sympy=None) -> CheckFailure:
     return info.value
 
 
+def refused_exactly(cert, field: str, message: str) -> CheckFailure:
+    """``cert`` (hash recomputed) is refused with exactly this field and this message: the text a user reads."""
+    exc = refusal(cert)
+    assert (exc.field, exc.message) == (field, message)
+    return exc
+
+
+def raises_exactly(field: str, message: str, fn, *args) -> None:
+    """``fn(*args)`` refuses with exactly this field and message; str() of the refusal is "field: message"."""
+    import pytest
+
+    with pytest.raises(CheckFailure) as info:
+        fn(*args)
+    assert (info.value.field, info.value.message) == (field, message)
+    assert str(info.value) == f"{field}: {message}"
+
+
 def is_descriptive(path) -> bool:
     return any(isinstance(k, str) and k in DESCRIPTIVE for k in path) or path[:1] == ("sha256",)
 

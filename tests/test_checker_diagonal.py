@@ -96,10 +96,6 @@ def diag():
     return {k: v for k, v in S.load(DIAG).items() if k != "limit"}
 
 
-def _refused(cert, field, message):
-    exc = S.refusal(cert)
-    assert (exc.field, exc.message) == (field, message)
-
 
 def test_the_diagonal_reference_point_is_accepted(diag):
     lines = check_certificate(S.rehash(diag))
@@ -119,23 +115,23 @@ def test_the_diagonal_reference_point_is_accepted(diag):
 
 def test_instance_and_depth_refusals(diag):
     # the lengths the schema cannot know: y has one entry per row of A, x* one per column
-    _refused(S.edit(diag, ("instance", "y"), ["1", "2"]), "instance.y", "expected 1 entries, got 2")
-    _refused(S.edit(diag, ("basis_pursuit", "x_star"), ["1", "0", "0"]), "basis_pursuit.x_star",
+    S.refused_exactly(S.edit(diag, ("instance", "y"), ["1", "2"]), "instance.y", "expected 1 entries, got 2")
+    S.refused_exactly(S.edit(diag, ("basis_pursuit", "x_star"), ["1", "0", "0"]), "basis_pursuit.x_star",
              "expected 2 entries, got 3")
     cert = S.edit(diag, ("instance", "A"), [["1", "1/2"], ["0", "1"], ["1", "1"]])
     cert["instance"]["y"] = ["1", "1", "1"]
-    _refused(cert, "instance.A", "more rows than columns: the dual equations need full row rank")
+    S.refused_exactly(cert, "instance.A", "more rows than columns: the dual equations need full row rank")
     cert = S.edit(diag, ("instance", "A"), [["1", "1/2"], ["0", "1"]])          # square: allowed by the shape check
     cert["instance"]["y"] = ["1", "0"]
     assert S.refusal(cert).field != "instance.A"
     # depth: a rational in [2, 64] with denominator <= 64; inside that range MS-D2 itself asks for D = 2
     for depth in ("65", "257/128", "131/65", "1"):
-        _refused(S.edit(diag, ("depth",), depth), "depth",
+        S.refused_exactly(S.edit(diag, ("depth",), depth), "depth",
                  f"depth must be a rational in [2, 64] with denominator <= 64, got {depth}")
     for depth in ("64", "129/64", "5/2"):
-        _refused(S.edit(diag, ("depth",), depth), "depth", "MS-D2 is the depth-2 theorem")
+        S.refused_exactly(S.edit(diag, ("depth",), depth), "depth", "MS-D2 is the depth-2 theorem")
     points = diag["points"]
-    _refused(S.edit(diag, ("points",), [points[0], points[1], points[0]]), "points[2].alpha",
+    S.refused_exactly(S.edit(diag, ("points",), [points[0], points[1], points[0]]), "points[2].alpha",
              "the same alpha is listed twice")
 
 
@@ -155,7 +151,7 @@ def test_each_enclosure_refusal_names_its_quantity(diag):
         assert exc.field == f"points[0].errors.{nm}"
         assert exc.message.startswith(f"the stated ball for {name} does not contain the computed enclosure [")
     cert = S.edit(diag, ("points", 0, "alpha"), "2")
-    _refused(cert, "points[0].alpha", "alpha must lie in [1e-300, 1]")
+    S.refused_exactly(cert, "points[0].alpha", "alpha must lie in [1e-300, 1]")
 
 
 def test_refusals_of_enclosures_that_cannot_be_formed(diag, monkeypatch):
@@ -168,14 +164,14 @@ def test_refusals_of_enclosures_that_cannot_be_formed(diag, monkeypatch):
 
     with monkeypatch.context() as mp:
         mp.setattr(D, "link", failing_link)
-        _refused(diag, "points[0].nu", "x_inf cannot be enclosed on the box: argument outside the domain")
+        S.refused_exactly(diag, "points[0].nu", "x_inf cannot be enclosed on the box: argument outside the domain")
 
     def failing_constants(*args):
         raise ArithmeticError("H^-1 out of range")
 
     with monkeypatch.context() as mp:
         mp.setattr(D, "_point_constants", failing_constants)
-        _refused(diag, "points[0]", "the a-posteriori constants cannot be enclosed: H^-1 out of range")
+        S.refused_exactly(diag, "points[0]", "the a-posteriori constants cannot be enclosed: H^-1 out of range")
 
     # a constant missing at evaluation is refused at the bound's formula, naming the point (bounds[1] is MS-D2's
     # upper_l1 = (1 + K2) n exp(K1 K2) alpha^(1 - rho), the first that names K1)
@@ -191,7 +187,7 @@ def test_a_bound_must_be_provably_positive(diag, monkeypatch, value):
     from implicitreg.proofs.checker import diagonal as D
 
     monkeypatch.setattr(D, "_evaluate", lambda tree, env, phi, where: value)
-    _refused(diag, "points[0].bounds[0].value", "the bound is not provably positive")
+    S.refused_exactly(diag, "points[0].bounds[0].value", "the bound is not provably positive")
 
 
 def test_the_stated_nu_box_is_the_one_proved(diag):
@@ -220,22 +216,22 @@ def test_equality_claims_need_a_bound_side_and_a_ratio_enclosure_containing_one(
     needs = "an equality claim needs an upper/lower bound and a ratio enclosure containing 1"
     # a limit (tightness scale, bounds[0]) never carries an equality, even when its ratio enclosure contains 1
     monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1, 2), Fraction(2)))
-    _refused(S.edit(diag, ("points", 0, "bounds", 0, "equality"), "identity in nu"), "points[0].bounds[0].equality", needs)
+    S.refused_exactly(S.edit(diag, ("points", 0, "bounds", 0, "equality"), "identity in nu"), "points[0].bounds[0].equality", needs)
     # an upper bound whose ratio enclosure starts exactly at 1 contains 1: the claim goes on to the exact proof
     monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1), Fraction(2)))
     monkeypatch.setattr(D, "_sympy_for", lambda where, use_sympy: (_ for _ in ()).throw(
         CheckFailure(where, "reached the exact proof")))
-    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
+    S.refused_exactly(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
              "reached the exact proof")
     monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(1, 2), Fraction(1)))            # ... or ends exactly at 1
-    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
+    S.refused_exactly(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality",
              "reached the exact proof")
     monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(11, 10), Fraction(2)))          # 1 not in the enclosure
-    _refused(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality", needs)
+    S.refused_exactly(S.edit(diag, ("points", 0, "bounds", 1, "equality"), "identity in nu"), "points[0].bounds[1].equality", needs)
 
 
 def test_a_violated_bound_is_named(diag, monkeypatch):
     from implicitreg.proofs.checker import diagonal as D
 
     monkeypatch.setattr(D, "_ratio", lambda *a: (Fraction(11, 10), Fraction(2)))    # error/bound > 1 for sure
-    _refused(diag, "points[0].bounds[1].ratio", "the upper bound 'upper_l1' is violated here")
+    S.refused_exactly(diag, "points[0].bounds[1].ratio", "the upper bound 'upper_l1' is violated here")

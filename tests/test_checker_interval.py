@@ -11,54 +11,48 @@ import mpmath
 import pytest
 from mpmath import iv
 
+from strategies_certificates import raises_exactly
 from implicitreg.proofs.checker import interval as I
 from implicitreg.proofs.checker.interval import CheckFailure, precision
 
 F = Fraction
 
 
-def _refused(field, message, fn, *args):
-    """fn(*args) refuses with exactly this field and message; str() is "field: message"."""
-    with pytest.raises(CheckFailure) as info:
-        fn(*args)
-    assert (info.value.field, info.value.message) == (field, message)
-    assert str(info.value) == f"{field}: {message}"
-
 
 def test_exact_numbers_vectors_and_matrices():
     assert I.exact("-3/4", "f") == F(-3, 4) and I.exact("1.5e-3", "f") == F(3, 2000)
-    _refused("f", "expected an exact number as a string, got bool", I.exact, True, "f")
-    _refused("f", "expected an exact number as a string, got int", I.exact, 3, "f")
-    _refused("f", "expected an exact number as a string, got float", I.exact, 0.5, "f")
-    _refused("f", "zero denominator in '1/0'", I.exact, "1/0", "f")
-    _refused("f", "cannot read 'one' as an exact number", I.exact, "one", "f")
+    raises_exactly("f", "expected an exact number as a string, got bool", I.exact, True, "f")
+    raises_exactly("f", "expected an exact number as a string, got int", I.exact, 3, "f")
+    raises_exactly("f", "expected an exact number as a string, got float", I.exact, 0.5, "f")
+    raises_exactly("f", "zero denominator in '1/0'", I.exact, "1/0", "f")
+    raises_exactly("f", "cannot read 'one' as an exact number", I.exact, "one", "f")
     # the certificate limits (120 characters, |exponent| <= 400), not the grammar's looser defaults
     assert I.exact("1" * 120, "f") == int("1" * 120)
-    _refused("f", "number literal of 121 characters (limit 120)", I.exact, "1" * 121, "f")
-    _refused("f", "number of 122 characters (limit 120)", I.exact, "1" * 61 + "/" + "1" * 60, "f")
+    raises_exactly("f", "number literal of 121 characters (limit 120)", I.exact, "1" * 121, "f")
+    raises_exactly("f", "number of 122 characters (limit 120)", I.exact, "1" * 61 + "/" + "1" * 60, "f")
     assert I.exact("1e400", "f") == 10 ** 400
     with pytest.raises(CheckFailure) as info:
         I.exact("1e401", "f")
     assert info.value.field == "f" and "401" in info.value.message and "400" in info.value.message
     assert I.exact_vector(["1", "2"], "v", 2) == [1, 2] and I.exact_vector([], "v") == []
-    _refused("v", "expected a list", I.exact_vector, ("1",), "v")
-    _refused("v", "expected 3 entries, got 2", I.exact_vector, ["1", "2"], "v", 3)
-    _refused("v[1]", "expected an exact number as a string, got float", I.exact_vector, ["1", 2.0], "v")
+    raises_exactly("v", "expected a list", I.exact_vector, ("1",), "v")
+    raises_exactly("v", "expected 3 entries, got 2", I.exact_vector, ["1", "2"], "v", 3)
+    raises_exactly("v[1]", "expected an exact number as a string, got float", I.exact_vector, ["1", 2.0], "v")
     assert I.exact_matrix([["1", "2"], ["3", "4"]], "M") == [[1, 2], [3, 4]]
     for bad in ([], [[]], [["1"], []], "x", [["1"], "2"]):
-        _refused("M", "expected a non-empty list of non-empty rows", I.exact_matrix, bad, "M")
-    _refused("M", "ragged matrix", I.exact_matrix, [["1", "2"], ["3"]], "M")
-    _refused("M[1][0]", "expected an exact number as a string, got int", I.exact_matrix, [["1"], [2]], "M")
+        raises_exactly("M", "expected a non-empty list of non-empty rows", I.exact_matrix, bad, "M")
+    raises_exactly("M", "ragged matrix", I.exact_matrix, [["1", "2"], ["3"]], "M")
+    raises_exactly("M[1][0]", "expected an exact number as a string, got int", I.exact_matrix, [["1"], [2]], "M")
 
 
 def test_balls_are_read_exactly_and_must_contain():
     assert I.read_ball({"mid": "1/2", "rad": "1/4"}, "b") == (F(1, 4), F(3, 4))
     assert I.read_ball({"mid": "-1", "rad": "0"}, "b") == (F(-1), F(-1))
-    _refused("b.rad", "negative radius", I.read_ball, {"mid": "1", "rad": "-1/4"}, "b")
+    raises_exactly("b.rad", "negative radius", I.read_ball, {"mid": "1", "rad": "-1/4"}, "b")
     for bad in ({"mid": "1"}, {"mid": "1", "rad": "0", "x": "1"}, ["1", "0"]):
-        _refused("b", 'expected a ball {"mid": ..., "rad": ...}', I.read_ball, bad, "b")
-    _refused("b.mid", "cannot read 'x' as an exact number", I.read_ball, {"mid": "x", "rad": "0"}, "b")
-    _refused("b.rad", "expected an exact number as a string, got int", I.read_ball, {"mid": "1", "rad": 0}, "b")
+        raises_exactly("b", 'expected a ball {"mid": ..., "rad": ...}', I.read_ball, bad, "b")
+    raises_exactly("b.mid", "cannot read 'x' as an exact number", I.read_ball, {"mid": "x", "rad": "0"}, "b")
+    raises_exactly("b.rad", "expected an exact number as a string, got int", I.read_ball, {"mid": "1", "rad": 0}, "b")
     with precision(30):
         x = I.hull(I.point(F(-1, 2)), I.point(F(3, 4)))           # dyadic ends: exactly [-1/2, 3/4]
         assert I.endpoints(x) == (F(-1, 2), F(3, 4))
@@ -67,10 +61,10 @@ def test_balls_are_read_exactly_and_must_contain():
             with pytest.raises(CheckFailure, match="does not contain"):
                 I.require_inside(x, {"mid": mid, "rad": rad}, "b", "x")
         third = I.hull(I.point(F(1, 3)), I.point(F(2, 3)))            # the refusal prints the enclosure (12 digits)
-        _refused("b", "the stated ball for x does not contain the computed enclosure [0.333333333333, 0.666666666667]",
+        raises_exactly("b", "the stated ball for x does not contain the computed enclosure [0.333333333333, 0.666666666667]",
                  I.require_inside, third, {"mid": "1/2", "rad": "1/10"}, "b", "x")
         for unbounded in (iv.mpf(["-inf", "1"]), iv.mpf(["0", "inf"])):
-            _refused("b", "the computed enclosure of x is unbounded", I.require_inside, unbounded,
+            raises_exactly("b", "the computed enclosure of x is unbounded", I.require_inside, unbounded,
                      {"mid": "0", "rad": "1"}, "b", "x")
         with pytest.raises(ArithmeticError, match="^unbounded interval$"):
             I.endpoints(iv.mpf(["-inf", "inf"]))

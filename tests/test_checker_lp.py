@@ -10,8 +10,8 @@ from fractions import Fraction
 
 import pytest
 
+from strategies_certificates import raises_exactly
 from implicitreg.proofs.checker import lp
-from implicitreg.proofs.checker.check import CheckFailure
 
 F = Fraction
 
@@ -23,12 +23,6 @@ X2 = [F(1), F(0), F(0)]
 V2 = [F(-1, 2), F(1, 2), F(1, 2)]
 
 
-def _lp_refused(field, message, fn, *args):
-    """fn(*args) refuses with exactly this field and this message (the text a user reads)."""
-    with pytest.raises(CheckFailure) as info:
-        fn(*args)
-    assert (info.value.field, info.value.message) == (field, message)
-
 
 L1_OK = "x* is feasible and l1-optimal: ||x*||_1 = <y, lambda> = {}, ||A^T lambda||_inf <= 1 (exact)"
 RHO_OK = ("x* is the unique l1 minimizer (A_S injective, strict dual certificate) and rho = {} is the exact LP value "
@@ -38,46 +32,46 @@ RHO_OK = ("x* is the unique l1 minimizer (A_S injective, strict dual certificate
 def test_l1_certificate_each_check_alone():
     assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(0)], "bp") == [L1_OK.format(1)]
     assert lp.check_l1_optimal(A2, Y2, X2, F(1), [F(1), F(1, 2)], "bp")     # ||A^T lambda||_inf = 1 exactly: fine
-    _lp_refused("bp.x_star", "A x* != y (x* is not feasible)", lp.check_l1_optimal, A2, Y2, [F(1), F(0), F(1, 10)],
+    raises_exactly("bp.x_star", "A x* != y (x* is not feasible)", lp.check_l1_optimal, A2, Y2, [F(1), F(0), F(1, 10)],
                 F(11, 10), [F(1), F(0)], "bp")
-    _lp_refused("bp.value", "||x*||_1 = 1 but the certificate states 2", lp.check_l1_optimal, A2, Y2, X2, F(2),
+    raises_exactly("bp.value", "||x*||_1 = 1 but the certificate states 2", lp.check_l1_optimal, A2, Y2, X2, F(2),
                 [F(1), F(0)], "bp")
-    _lp_refused("bp.lambda", "expected 2 entries", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1)], "bp")
+    raises_exactly("bp.lambda", "expected 2 entries", lp.check_l1_optimal, A2, Y2, X2, F(1), [F(1)], "bp")
     # lambda = (1, 0.6): <y, lambda> = 1 = value (no gap) but (A^T lambda)_1 = 1/2 + 3/5 > 1
-    _lp_refused("bp.lambda", "||A^T lambda||_inf = 11/10 > 1 (not dual feasible)", lp.check_l1_optimal, A2, Y2, X2,
+    raises_exactly("bp.lambda", "||A^T lambda||_inf = 11/10 > 1 (not dual feasible)", lp.check_l1_optimal, A2, Y2, X2,
                 F(1), [F(1), F(3, 5)], "bp")
-    _lp_refused("bp.lambda", "duality gap ||x*||_1 - <y, lambda> = 1/2 != 0", lp.check_l1_optimal, A2, Y2, X2, F(1),
+    raises_exactly("bp.lambda", "duality gap ||x*||_1 - <y, lambda> = 1/2 != 0", lp.check_l1_optimal, A2, Y2, X2, F(1),
                 [F(1, 2), F(0)], "bp")
 
 
 def test_rho_certificate_each_check_alone():
     lam = [F(1), F(0)]
     assert lp.check_rho(A2, X2, [0], [1], F(1, 2), lam, V2, "rho") == [RHO_OK.format("1/2")]
-    _lp_refused("rho.support", "support of x* is [0], stated [0, 1]", lp.check_rho, A2, X2, [0, 1], [1, 1], F(1, 2),
+    raises_exactly("rho.support", "support of x* is [0], stated [0, 1]", lp.check_rho, A2, X2, [0, 1], [1, 1], F(1, 2),
                 lam, V2, "rho")
-    _lp_refused("rho.signs", "signs of x* on S are [1], stated [-1]", lp.check_rho, A2, X2, [0], [-1], F(1, 2), lam,
+    raises_exactly("rho.signs", "signs of x* on S are [1], stated [-1]", lp.check_rho, A2, X2, [0], [-1], F(1, 2), lam,
                 V2, "rho")
-    _lp_refused("rho.value", "rho = 1 is not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(1), lam, V2, "rho")
-    _lp_refused("rho.value", "rho = -1/2 is not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(-1, 2), lam, V2, "rho")
-    _lp_refused("rho.lambda", "expected 2 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(1)], V2, "rho")
-    _lp_refused("rho.lambda", "A_S^T lambda != sigma", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(2), F(0)], V2,
+    raises_exactly("rho.value", "rho = 1 is not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(1), lam, V2, "rho")
+    raises_exactly("rho.value", "rho = -1/2 is not in [0, 1)", lp.check_rho, A2, X2, [0], [1], F(-1, 2), lam, V2, "rho")
+    raises_exactly("rho.lambda", "expected 2 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(1)], V2, "rho")
+    raises_exactly("rho.lambda", "A_S^T lambda != sigma", lp.check_rho, A2, X2, [0], [1], F(1, 2), [F(2), F(0)], V2,
                 "rho")
     # lambda = (1, 1/10): feasible, off-support norm 3/5 != the stated 1/2
-    _lp_refused("rho.lambda", "||A_(S^c)^T lambda||_inf = 3/5, not the stated rho = 1/2", lp.check_rho, A2, X2, [0],
+    raises_exactly("rho.lambda", "||A_(S^c)^T lambda||_inf = 3/5, not the stated rho = 1/2", lp.check_rho, A2, X2, [0],
                 [1], F(1, 2), [F(1), F(1, 10)], V2, "rho")
-    _lp_refused("rho.v", "expected 3 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, V2[:2], "rho")
-    _lp_refused("rho.v", "A v != 0 (v is not in ker A)", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam,
+    raises_exactly("rho.v", "expected 3 entries", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, V2[:2], "rho")
+    raises_exactly("rho.v", "A v != 0 (v is not in ker A)", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam,
                 [F(-1, 2), F(1, 2), F(0)], "rho")
-    _lp_refused("rho.v", "||v_(S^c)||_1 != 1", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, [2 * c for c in V2],
+    raises_exactly("rho.v", "||v_(S^c)||_1 != 1", lp.check_rho, A2, X2, [0], [1], F(1, 2), lam, [2 * c for c in V2],
                 "rho")
     # |<sigma, v_S>| != rho alone needs a 2-dimensional kernel: A = [1, 1/2, 1/4], x* = e_1, rho = 1/2 (v = e_2 - e_1/2)
     A3, X3 = [[F(1), F(1, 2), F(1, 4)]], [F(1), F(0), F(0)]
     assert lp.check_rho(A3, X3, [0], [1], F(1, 2), [F(1)], [F(-1, 2), F(1), F(0)], "rho")
     assert lp.check_rho(A3, X3, [0], [1], F(1, 2), [F(1)], [F(1, 2), F(-1), F(0)], "rho")     # -v: |.| is used
-    _lp_refused("rho.v", "|<sigma, v_S>| = 1/4, not rho = 1/2 (rho not proved minimal)", lp.check_rho, A3, X3, [0],
+    raises_exactly("rho.v", "|<sigma, v_S>| = 1/4, not rho = 1/2 (rho not proved minimal)", lp.check_rho, A3, X3, [0],
                 [1], F(1, 2), [F(1)], [F(-1, 4), F(0), F(1)], "rho")  # in ker A, ||v_(S^c)||_1 = 1, <sigma, v_S> = -1/4
     # A_S not injective: x* = (1, 1) on A = [[1, 1]] (a 2-column support of a rank-1 matrix)
-    _lp_refused("rho.support", "A_S is not injective", lp.check_rho, [[F(1), F(1)]], [F(1, 2), F(1, 2)], [0, 1],
+    raises_exactly("rho.support", "A_S is not injective", lp.check_rho, [[F(1), F(1)]], [F(1, 2), F(1, 2)], [0, 1],
                 [1, 1], F(0), [F(1)], [F(0), F(0)], "rho")
 
 
@@ -86,7 +80,7 @@ def test_rho_certificate_with_full_support():
     assert lp.check_rho(A, [F(1), F(2)], [0, 1], [1, 1], F(0), [F(1), F(1)], [F(0), F(0)], "rho") == [
         RHO_OK.format(0)]
     # rho != 0 with S everything: ||A_(S^c)^T lambda||_inf is the empty max 0, so the lambda check refuses it
-    _lp_refused("rho.lambda", "||A_(S^c)^T lambda||_inf = 0, not the stated rho = 1/2", lp.check_rho, A, [F(1), F(2)], [0, 1], [1, 1], F(1, 2),
+    raises_exactly("rho.lambda", "||A_(S^c)^T lambda||_inf = 0, not the stated rho = 1/2", lp.check_rho, A, [F(1), F(2)], [0, 1], [1, 1], F(1, 2),
                 [F(1), F(1)], [F(0), F(0)], "rho")
 
 
