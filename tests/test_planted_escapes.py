@@ -511,8 +511,16 @@ def test_checker_json_reader_limits():
     for text in ("[" * 17 + "]" * 17, '{"a": "' + "x" * 8001 + '"}', '{"a": 1234567890123}', "[" * 1000):
         with pytest.raises(InputError):
             loads(text)
-    # (a string of exactly 8000 characters is refused too: the pre-scan counts the closing quote; stricter, harmless)
-    assert loads('{"a": "' + "x" * 7999 + '", "b": 123456789012}') == {"a": "x" * 7999, "b": 123456789012}
+    assert loads('{"a": "' + "x" * 8000 + '", "b": 123456789012}') == {"a": "x" * 8000, "b": 123456789012}
+    with pytest.raises(InputError) as exc:
+        loads('{"a": "' + "x" * 8001 + '"}')
+    assert exc.value.message == "a string of 8001 characters at offset 6 (limit 8000)"
+    with pytest.raises(InputError) as exc:                      # unterminated: the limit first, then the syntax
+        loads('{"a": "' + "x" * 8001)
+    assert exc.value.message == "a string of more than 8000 characters"
+    with pytest.raises(InputError) as exc:
+        loads('{"a": "' + "x" * 8000)
+    assert "more than 8000" not in exc.value.message
 
 
 def test_file_size_limits_are_the_documented_512_kib_and_64_mib(tmp_path):

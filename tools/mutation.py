@@ -142,7 +142,7 @@ TARGETS = {
 CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "tests/test_checker_grammar.py",
                  "tests/test_checker_forgeries.py", "tests/test_checker_lp.py", "tests/test_checker_interval.py",
                  "tests/test_checker_diagonal.py", "tests/test_checker_entry.py", "tests/test_checker_deep.py",
-                 "tests/test_certificates.py"]
+                 "tests/test_checker_balanced.py", "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
 #: every checker target but checker-symbolic (whose functions are the SymPy re-checks) is mutated against the checker
 #: tests without the slow whole-certificate runs
@@ -188,7 +188,8 @@ TARGETS.update({
     # the nesting-depth refusals recurse 60 levels through the parser, which mutmut's trampolines (every function of the
     # module is wrapped) turn into a RecursionError; they are refused before any arithmetic, so to_interval never runs
     "checker-grammar": ("proofs/checker/grammar.py",
-                        CHECKER_FAST + ["--deselect", "tests/test_checker_grammar.py::test_hostile_text_is_refused_before_arithmetic"],
+                        CHECKER_FAST + ["tests/test_checker_grammar_interval.py", "--deselect",
+                                        "tests/test_checker_grammar.py::test_hostile_text_is_refused_before_arithmetic"],
                         _fn(_CHECKER + "grammar", "to_interval")),
     "checker-symbolic": ("proofs/checker/symbolic.py", CHECKER_TESTS,
                          _fn(_CHECKER + "symbolic", "recheck_limit", "prove_equality", "_decided_sign",

@@ -34,8 +34,9 @@ API
     Numbers become ``sympy.Rational``; a power of numbers whose exact value would exceed
     ``limits.max_bits`` bits, or a numeric exponent larger than ``limits.max_power``, is refused.
 ``to_interval(expr, env, functions={}, limits=...) -> mpmath.iv.mpf``
-    Rigorous interval enclosure at the current ``mpmath.iv`` precision. ``env`` maps symbols to ``iv.mpf``
-    (or Fractions/ints). Domain errors (log of a possibly non-positive value, division by an interval
+    Rigorous interval enclosure at the current ``mpmath.iv`` precision (whatever ``mpmath.mp``'s is). ``env``
+    maps symbols to ``iv.mpf``, Fractions or ints (any other value, a bool or a float included, is refused with
+    :class:`DomainError`); a function neither in :data:`FUNCTIONS` nor in ``functions`` is refused too. Domain errors (log of a possibly non-positive value, division by an interval
     holding 0, a non-integer power of a possibly non-positive base) and arguments of exp/sinh/cosh beyond
     ``limits.max_exp_arg`` raise :class:`DomainError` (a GrammarError).
 
@@ -523,11 +524,12 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
 
     functions = functions or {}
 
+    # the exact endpoints (mpmath.mpf(x.a) would round them to mpmath.mp's precision, below iv's if it is lower)
     def lo(x):
-        return mpmath.mpf(x.a)
+        return mpmath.mp.make_mpf(x._mpi_[0])
 
     def hi(x):
-        return mpmath.mpf(x.b)
+        return mpmath.mp.make_mpf(x._mpi_[1])
 
     def finite(x, what):
         if not (mpmath.isfinite(lo(x)) and mpmath.isfinite(hi(x))):
@@ -539,7 +541,9 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
             return iv.mpf(v.numerator) / iv.mpf(v.denominator)
         if isinstance(v, int) and not isinstance(v, bool):
             return iv.mpf(v)
-        return v
+        if isinstance(v, iv.mpf):
+            return v
+        raise DomainError(f"a symbol's value of type {type(v).__name__} is not an interval, a Fraction or an int")
 
     def pt(x):
         return iv.mpf(x)
@@ -576,6 +580,8 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
     def call(name, args):
         if name in functions:
             return functions[name](*args)
+        if name not in FUNCTIONS:
+            raise DomainError(f"function {name!r} has no interval meaning here")
         x = args[0]
         if name == "exp":
             return expo(x)
@@ -607,9 +613,7 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
         y = args[1]
         if name == "Min":
             return iv.mpf([min(lo(x), lo(y)), min(hi(x), hi(y))])
-        if name == "Max":
-            return iv.mpf([max(lo(x), lo(y)), max(hi(x), hi(y))])
-        raise DomainError(f"function {name!r} has no interval meaning here")
+        return iv.mpf([max(lo(x), lo(y)), max(hi(x), hi(y))])  # Max, the last of FUNCTIONS
 
     def ev(e):
         if isinstance(e, Num):

@@ -35,8 +35,8 @@ def _prescan(text: str) -> None:
                 escape = True
             elif ch == '"':
                 in_string = False
-                if i - start > MAX_STRING_CHARS:
-                    raise InputError("(json)", f"a string of {i - start} characters at offset {start} "
+                if i - start - 1 > MAX_STRING_CHARS:  # the characters between the quotes, escapes as written
+                    raise InputError("(json)", f"a string of {i - start - 1} characters at offset {start} "
                                                f"(limit {MAX_STRING_CHARS})")
             continue
         if ch == '"':
@@ -56,7 +56,7 @@ def _prescan(text: str) -> None:
             if run > MAX_NUMBER_CHARS:
                 raise InputError("(json)", f"a bare value longer than {MAX_NUMBER_CHARS} characters at offset "
                                            f"{i - run + 1} (numbers are strings in a certificate)")
-    if in_string and len(text) - start > MAX_STRING_CHARS:
+    if in_string and len(text) - start - 1 > MAX_STRING_CHARS:
         raise InputError("(json)", f"a string of more than {MAX_STRING_CHARS} characters")
 
 
