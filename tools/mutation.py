@@ -142,7 +142,8 @@ TARGETS = {
 CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "tests/test_checker_grammar.py",
                  "tests/test_checker_forgeries.py", "tests/test_checker_lp.py", "tests/test_checker_interval.py",
                  "tests/test_checker_diagonal.py", "tests/test_checker_entry.py", "tests/test_checker_deep.py",
-                 "tests/test_checker_balanced.py", "tests/test_certificates.py"]
+                 "tests/test_checker_balanced.py", "tests/test_checker_krawczyk.py", "tests/test_checker_refutation.py",
+                 "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
 #: every checker target is mutated against the checker tests without the slow whole-certificate runs
 #: (SymPy limit re-checks, fuzzing, CLI and determinism runs: 2-15 s each, and every mutant of a function they
