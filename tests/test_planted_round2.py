@@ -111,13 +111,15 @@ def test_float64_face_start_refuses_steps_that_do_not_decrease_the_objective(m, 
 def test_selection_claims_at_most_the_working_digits_of_its_first_solve():
     """select_on_face certifies by agreement of solves at dps = digits + 15 and 2 dps; the agreement is 'at most
     dps' (the first solve carries no more). On a point face (no directions: X_BP = {x*}) both solves are the exact
-    point, so the claim is exactly digits + 15, never 2 dps."""
+    point, so the claim is exactly digits + 15, never 2 dps: also when the two agree bit for bit (a dyadic point)."""
     from implicitreg.numerics.selection import select_on_face
 
     for digits in (10, 25):
         res = select_on_face([F(1, 3), F(0), F(-2)], [], 3, digits=digits)
         assert res.digits == digits + 15
         assert res.unique_bp is True and [mpmath.nstr(v, 12) for v in res.x] == ["0.333333333333", "0.0", "-2.0"]
+        exact = select_on_face([F(1, 4), F(0), F(-3, 2)], [], 2, digits=digits)   # both solves: the same binary
+        assert exact.digits == digits + 15 and exact.x == [mpf("0.25"), 0, mpf("-1.5")]
 
 
 # ---------------------------------------------------------------- exact parsing and index ranges: the documented errors
