@@ -145,12 +145,11 @@ CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "test
                  "tests/test_checker_balanced.py", "tests/test_checker_krawczyk.py", "tests/test_checker_refutation.py",
                  "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
-#: every checker target but checker-symbolic (whose functions are the SymPy re-checks) is mutated against the checker
-#: tests without the slow whole-certificate runs
+#: every checker target is mutated against the checker tests without the slow whole-certificate runs
 #: (SymPy limit re-checks, fuzzing, CLI and determinism runs: 2-15 s each, and every mutant of a function they
 #: execute would run them): a mutant only they would notice counts as surviving, and is answered by a direct test
-#: of the mutated function (tests/test_checker_forgeries.py) or explained. A conservative score: the default suite
-#: runs the deselected tests too.
+#: of the mutated function (tests/test_checker_forgeries.py, tests/test_checker_symbolic.py, ...) or explained.
+#: A conservative score: the default suite runs the deselected tests too.
 CHECKER_SLOW = ["tests/test_certificates.py::test_claim_level_checks_catch_every_false_mutation",
                 "tests/test_certificates.py::test_mutated_limit_section_is_rejected_by_sympy",
                 "tests/test_certificates.py::test_reference_limits_rechecked_by_sympy",
@@ -192,7 +191,9 @@ TARGETS.update({
                         CHECKER_FAST + ["tests/test_checker_grammar_interval.py", "--deselect",
                                         "tests/test_checker_grammar.py::test_hostile_text_is_refused_before_arithmetic"],
                         _fn(_CHECKER + "grammar", "to_interval")),
-    "checker-symbolic": ("proofs/checker/symbolic.py", CHECKER_TESTS,
+    # the SymPy re-checks: the direct tests of tests/test_checker_symbolic.py (a few seconds) in place of the slow
+    # whole-certificate SymPy runs
+    "checker-symbolic": ("proofs/checker/symbolic.py", CHECKER_FAST + ["tests/test_checker_symbolic.py"],
                          _fn(_CHECKER + "symbolic", "recheck_limit", "prove_equality", "_decided_sign",
                              "_decided_argmax")),
     "checker-refutation": ("proofs/checker/refutation.py", CHECKER_FAST + ["tests/test_falsify.py"],
