@@ -134,7 +134,8 @@ TARGETS = {
     "theory-potentials": ("theory/potentials.py", STATEMENT_TESTS + ["tests/test_potentials.py",
                                                                      "tests/test_doctests.py"], None),
     # (depth 3's SymPy proof, 11 s a mutant, is left out: depth 4 takes the same D > 2 branch in a third of the time)
-    "theory-examples": ("theory/examples.py", ["tests/test_examples_sympy.py", "tests/test_digits.py", "--deselect",
+    "theory-examples": ("theory/examples.py", ["tests/test_examples_sympy.py", "tests/test_examples_parts.py",
+                                               "tests/test_digits.py", "--deselect",
                                                "tests/test_examples_sympy.py::test_limit_proved[3]"], None),
     # theory/sharpness.py and theory/basis_pursuit.py define no functions (module-level statements only: mutmut
     # has nothing to mutate there); their bounds are pinned by tests/test_statement_pins.py. theory/quantities.py is
@@ -144,14 +145,14 @@ TARGETS = {
 CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "tests/test_checker_grammar.py",
                  "tests/test_checker_forgeries.py", "tests/test_checker_lp.py", "tests/test_checker_interval.py",
                  "tests/test_checker_diagonal.py", "tests/test_checker_entry.py", "tests/test_checker_deep.py",
+                 "tests/test_checker_balanced.py", "tests/test_checker_krawczyk.py", "tests/test_checker_refutation.py",
                  "tests/test_certificates.py"]
 _CHECKER = "implicitreg.proofs.checker."
-#: every checker target but checker-symbolic (whose functions are the SymPy re-checks) is mutated against the checker
-#: tests without the slow whole-certificate runs
+#: every checker target is mutated against the checker tests without the slow whole-certificate runs
 #: (SymPy limit re-checks, fuzzing, CLI and determinism runs: 2-15 s each, and every mutant of a function they
 #: execute would run them): a mutant only they would notice counts as surviving, and is answered by a direct test
-#: of the mutated function (tests/test_checker_forgeries.py) or explained. A conservative score: the default suite
-#: runs the deselected tests too.
+#: of the mutated function (tests/test_checker_forgeries.py, tests/test_checker_symbolic.py, ...) or explained.
+#: A conservative score: the default suite runs the deselected tests too.
 CHECKER_SLOW = ["tests/test_certificates.py::test_claim_level_checks_catch_every_false_mutation",
                 "tests/test_certificates.py::test_mutated_limit_section_is_rejected_by_sympy",
                 "tests/test_certificates.py::test_reference_limits_rechecked_by_sympy",
@@ -193,7 +194,9 @@ TARGETS.update({
                         CHECKER_FAST + ["tests/test_checker_grammar_interval.py", "--deselect",
                                         "tests/test_checker_grammar.py::test_hostile_text_is_refused_before_arithmetic"],
                         _fn(_CHECKER + "grammar", "to_interval")),
-    "checker-symbolic": ("proofs/checker/symbolic.py", CHECKER_TESTS,
+    # the SymPy re-checks: the direct tests of tests/test_checker_symbolic.py (a few seconds) in place of the slow
+    # whole-certificate SymPy runs
+    "checker-symbolic": ("proofs/checker/symbolic.py", CHECKER_FAST + ["tests/test_checker_symbolic.py"],
                          _fn(_CHECKER + "symbolic", "recheck_limit", "prove_equality", "_decided_sign",
                              "_decided_argmax")),
     "checker-refutation": ("proofs/checker/refutation.py", CHECKER_FAST + ["tests/test_falsify.py"],

@@ -501,6 +501,36 @@ def decisions(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def per_bug(results: list[dict], bugs: list[dict]) -> str:
+    """One markdown row per bug: its kind, the "before" verdict (first failing test, or how it escaped) and the
+    "after" one (the first failing test of a run with the tests written against the planted bugs)."""
+    equivalent = {b["id"] for b in bugs if b.get("equivalent")}
+    lines = ["| bug | area | kind | before | after |", "|---|---|---|---|---|"]
+
+    def first(runs):
+        hit = [r for r in runs if r["status"] == "fail"]
+        if not hit:
+            return None
+        return f"`{hit[0]['caught_by'][0]}`" + (" (stage 2)" if hit[0].get("group") else "")
+
+    for r in results:
+        runs = r.get("targeted", [])
+        if r["id"] in equivalent:
+            before = after = "equivalent"
+        elif r["verdict"] == "caught":
+            before = after = f"`{r['caught_by'][0]}` (stage {r.get('stage', 1)})"
+        else:
+            before = first([x for x in runs if x["existing_only"]])
+            if before is None:
+                state = decided(r, False)
+                before = "escaped (whole suite)" if state == "escaped" else state
+            after = before if decided(r, False) == "caught" else (
+                first([x for x in runs if not x["existing_only"]]) or decided(r, True))
+        kind = r["kind"].replace("|", "\\|")
+        lines.append(f"| `{r['id']}` | {r['area']} | {kind} | {before} | {after} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", nargs="*", default=None, help="bug ids")
@@ -523,6 +553,7 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="only check that every bug applies, run nothing")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
     ap.add_argument("--markdown", action="store_true", help="print the stored results as a markdown table")
+    ap.add_argument("--per-bug", action="store_true", help="with --markdown: one row per bug (kind, before, after)")
     ap.add_argument("--after", type=Path, default=None,
                     help="with --markdown: results of new tests (--tests) against the escaped bugs; a bug escaped in "
                          "--out and caught here counts as caught after")
@@ -533,9 +564,13 @@ def main(argv=None) -> int:
             later = {r["id"]: r for r in json.loads(args.after.read_text()) if r["verdict"] == "caught"}
             before = [later.get(r["id"], r) if r["verdict"] != "caught" else r for r in before]
         print("Before the tests written against the planted bugs:\n")
-        print(table(before, markdown=True))
+        print(table(before, markdown=True, bugs=load_bugs(args.bugs)))
         print("\nAfter:\n")
-        print(table(before, markdown=True, after=True))
+        print(table(before, markdown=True, bugs=load_bugs(args.bugs), after=True))
+        if args.per_bug:
+            print("\nPer bug:\n")
+            print(per_bug(before, load_bugs(args.bugs)))
+            return 0
         print("\nTargeted decisions:\n")
         print(decisions(before))
         return 0
@@ -576,7 +611,7 @@ def main(argv=None) -> int:
         for o in group_existing(group, load_escape_tests(args.bugs)):
             by_id[o["id"]].setdefault("targeted", []).append(o["run"])
         args.out.write_text(json.dumps([by_id[i] for i in order if i in by_id], indent=1) + "\n")
-        print(table([by_id[b["id"]] for b in group]))
+        print(table([by_id[b["id"]] for b in group], bugs=load_bugs(args.bugs)))
         return 0
     if args.tests is not None:
         if not args.tests:
@@ -590,7 +625,7 @@ def main(argv=None) -> int:
             rec.setdefault("targeted", []).append(o["run"])
         args.out.parent.mkdir(exist_ok=True)
         args.out.write_text(json.dumps([by_id[i] for i in order if i in by_id], indent=1) + "\n")
-        print(table([by_id[o["id"]] for o in out], after=not args.existing))
+        print(table([by_id[o["id"]] for o in out], bugs=load_bugs(args.bugs), after=not args.existing))
         return 0
     group_failed = None
     if args.attribute:
@@ -602,7 +637,7 @@ def main(argv=None) -> int:
         print(f"stage 2 for {len(bugs)} bugs", flush=True)
     results = run(bugs, args.targeted_only, args.baseline, save, skip_stage1=args.stage2,
                   only_tests=args.tests, group_failed=group_failed)
-    print(table(results))
+    print(table(results, bugs=load_bugs(args.bugs)))
     return 0
 
 
