@@ -208,3 +208,32 @@ def test_alpha_grid_of_a_single_alpha_and_of_non_decimal_ends():
     grid = alpha_grid(F(1, 300), F(1, 3), 3)
     # ends exact; the middle point 10^(mean of the logs) = 1/30 rounded to two significant digits: 0.033
     assert grid == ["1/3", "33/1000", "1/300"]
+
+
+# ---------------------------------------------------------------------------------------------------- e_D digits
+
+def test_limit_direction_refuses_digits_its_two_precisions_do_not_share(monkeypatch):
+    """e_D (MS-D3) is certified by a solve at twice the precision: when the low solve is off (here lambda moved
+    by a relative 1e-12), fewer than the requested digits agree and a PrecisionError says so."""
+    import implicitreg.numerics.error_constants as ec
+    from implicitreg.numerics.instance import Instance
+
+    inst = Instance.from_data({"A": [[1, F(1, 2), F(-1, 3)]], "y": [1]})
+    good = ec.limit_direction(inst, 3, digits=20)
+    assert 20 <= good.digits <= 30                                   # at most digits + 10 are claimed
+    real = ec._newton_direction
+    calls = []
+
+    def off_at_low_precision(A, S, sig, C, lam0, D, dps):
+        lam, its = real(A, S, sig, C, lam0, D, dps)
+        calls.append(dps)
+        if len(calls) == 1:
+            with mpmath.workdps(dps):
+                lam = [v * (1 + mpf(10) ** -12) for v in lam]
+        return lam, its
+
+    monkeypatch.setattr(ec, "_newton_direction", off_at_low_precision)
+    with pytest.raises(PrecisionError, match=r"^e_D: only (\d+) of 20 digits agree between the two precisions$") as exc:
+        ec.limit_direction(inst, 3, digits=20)
+    got = int(str(exc.value).split()[2])
+    assert 9 <= got <= 13 and calls == [35, 70]                      # a relative 1e-12 change: about 12 digits
