@@ -40,6 +40,27 @@ def test_limit_proved(depth):
     assert all(q.subs(ex.z, v).evalf(30) < 0 for v in pts)
 
 
+def test_proof_parts_against_hand_formulas():
+    """D = 2: both brackets of ratio = n (1 + r) [2 sinh(r z) e^(-r z)] [alpha e^z]^r tend to 1; D = 3: the factor is
+    h_3(r z) -> h_3(r), r = 1/(1 + q). In both, d alpha/dz = -(phi'(z) + n r^2 phi'(r z)) / (phi(z) + n r phi(r z))^2
+    (written by hand here) and the proved value is n (1 + r) (times h_3(r))."""
+    r, n, z, q = ex.r, ex.n, ex.z, ex.q
+    h3 = lambda w: (1 - w) ** -3 - (1 + w) ** -3  # noqa: E731
+    dh3 = lambda w: 3 * (1 - w) ** -4 + 3 * (1 + w) ** -4  # noqa: E731
+    pr = _proof(2)
+    assert pr.factor_limits == (1, 1)
+    assert sympy.simplify(pr.value - n * (1 + r)) == 0
+    den = 2 * sympy.sinh(z) + 2 * n * r * sympy.sinh(r * z)
+    want = -(2 * sympy.cosh(z) + 2 * n * r ** 2 * sympy.cosh(r * z)) / den ** 2
+    assert sympy.simplify(pr.alpha_derivative - want) == 0
+    pr = _proof(3)
+    (l1,) = pr.factor_limits
+    assert sympy.simplify(l1 - h3(1 / (1 + q))) == 0
+    assert sympy.simplify(pr.value - n * (1 + r) * h3(r)) == 0
+    want = -(dh3(z) + n * r ** 2 * dh3(r * z)) / (h3(z) + n * r * h3(r * z)) ** 2
+    assert sympy.simplify(pr.alpha_derivative - want) == 0
+
+
 def test_a_equals_1_r_values():
     """n = 1: the spec's limits 1 + r (D = 2) and (1 + r) h_D(r) (D = 3)."""
     assert sympy.simplify(ex.row_family(2).expected_limit.subs(ex.n, 1) - (1 + ex.r)) == 0

@@ -133,7 +133,8 @@ TARGETS = {
                                                                  "tests/test_doctests.py"], None),
     "theory-potentials": ("theory/potentials.py", STATEMENT_TESTS + ["tests/test_potentials.py",
                                                                      "tests/test_doctests.py"], None),
-    "theory-examples": ("theory/examples.py", ["tests/test_examples_sympy.py", "tests/test_digits.py"], None),
+    "theory-examples": ("theory/examples.py", ["tests/test_examples_sympy.py", "tests/test_examples_parts.py",
+                                              "tests/test_digits.py"], None),
     # theory/sharpness.py and theory/basis_pursuit.py define no functions (module-level statements only: mutmut
     # has nothing to mutate there); their bounds are pinned by tests/test_statement_pins.py. theory/quantities.py is
     # the name registry of falsify (no verdict), built at import time, before mutmut activates a mutant
