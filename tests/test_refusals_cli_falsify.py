@@ -325,3 +325,28 @@ def test_the_evaluator_stops_at_its_cap_and_skips_instances_failing_the_hypothes
     tie = Instance.from_data({"A": [[1, 1]], "y": [1]})                   # x* not unique: skipped
     ev = _Evaluator(conjecture("err_l1", "err_l1"), F(2), "product", ("x* unique",), cap=5)
     assert ev(tie, F(1, 100)) is None and ev.skipped == 1 and ev.best is None
+
+
+# ---------------------------------------------------------------------------------------------------- certify CLI
+
+def test_certify_cli_refusals_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    import implicitreg.proofs.certify as certify
+
+    inst = tmp_path / "i.json"
+    inst.write_text('{"A": [[1, "1/2"]], "y": [1]}', encoding="utf-8")
+    reg = tmp_path / "x.json"
+    reg.write_text('{"X": [[1, 0], [0, 1]], "y": [1, 1]}', encoding="utf-8")
+    out = str(tmp_path / "c.json")
+    one_line_exit_2(capsys, ["certify", "--instance", str(inst), "--theorem", "MS-D2", "--depth", "2", "--out", out],
+                    "MS-D2 needs --alpha")
+    for depth in ("5/2", "12345", "-2", "٣"):
+        one_line_exit_2(capsys, ["certify", "--instance", str(reg), "--theorem", "MC-LB", "--depth", depth,
+                                 "--out", out], f"MC-LB needs an integer depth L, got {depth!r}")
+    one_line_exit_2(capsys, ["certify", "--instance", str(inst), "--theorem", "MC-LB", "--depth", "2", "--out", out],
+                    "MC-LB needs an instance with keys 'X' and 'y'")
+    one_line_exit_2(capsys, ["certify", "--instance", str(inst), "--theorem", "MS-D2", "--depth", "2", "--alpha",
+                             "0", "--out", out], "alpha must be > 0")
+    monkeypatch.setattr(certify, "diagonal_certificate", lambda *a, **k: {"kind": "diagonal"})
+    monkeypatch.setattr(certify, "dumps", lambda cert: "{}")
+    one_line_exit_2(capsys, ["certify", "--instance", str(inst), "--theorem", "MS-D2", "--depth", "2", "--alpha",
+                             "1e-3", "--out", str(tmp_path / "no" / "c.json")], "cannot write")
