@@ -36,8 +36,8 @@ def json_value(v, digits: int = 30):
         return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
     if isinstance(v, mpmath.mpf):
         return mpmath.nstr(v, min(digits, mpmath.mp.dps))
-    if isinstance(v, float):
-        return repr(v)
+    if isinstance(v, float):  # float() first: numpy 2 writes a float64's repr as "np.float64(0.25)"
+        return repr(float(v))
     if isinstance(v, Result):
         return v.to_json()
     if isinstance(v, dict):

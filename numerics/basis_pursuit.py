@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Sequence
@@ -63,9 +64,16 @@ def _as_matrix(A) -> list[list[Fraction]]:
     return [[parse_exact(v, f"A[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(rows)]
 
 
+def _index(i) -> int:
+    """An index: an int or numpy integer, not a bool (``int()`` would read 1.5 as 1 and "1" as 1)."""
+    if isinstance(i, bool):
+        raise TypeError("a boolean is not an index")
+    return operator.index(i)
+
+
 def _as_support(support, N: int) -> tuple[int, ...]:
     try:
-        S = tuple(int(i) for i in support)
+        S = tuple(_index(i) for i in support)
     except (TypeError, ValueError):
         raise InvalidParameterError("support must be a sequence of integer indices") from None
     if list(S) != sorted(set(S)):
@@ -76,7 +84,10 @@ def _as_support(support, N: int) -> tuple[int, ...]:
 
 
 def _as_signs(signs, s: int) -> tuple[int, ...]:
-    sig = tuple(int(v) for v in signs)
+    try:
+        sig = tuple(_index(v) for v in signs)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"signs must be {s} entries each +1 or -1, got {str(signs)[:40]}") from None
     if len(sig) != s or any(v not in (-1, 1) for v in sig):
         raise InvalidParameterError(f"signs must be {s} entries each +1 or -1, got {list(signs)}")
     return sig
@@ -328,6 +339,10 @@ class BasisPursuitResult(Result):
         pt = self.face.point
         if not self.face.contains(pt) or any(pt[j] == 0 for j in S):
             raise CertificateError("face.point is not a minimizer nonzero on all of S (S not maximal)")
+        face = self.face   # contains() above reads the face's own A, y, S, sigma: they must be the result's
+        if ([list(r) for r in face.A] != A or list(face.y) != y or list(face.support) != S
+                or list(face.signs) != sig):
+            raise CertificateError("the face describes other data (its A, y, S or sigma differ from the result's)")
         AS = columns(A, S)
         dirs = [list(d) for d in self.face.directions]
         k = len(S) - (rank(AS) if S else 0)

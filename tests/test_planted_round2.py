@@ -235,3 +235,53 @@ def test_gradient_flow_time_budget_must_be_a_positive_float64():
     for budget in ("0", "1e-400", "-1"):
         with pytest.raises(InvalidParameterError, match="^time_budget "):
             ir.gradient_flow([[1, F(1, 2)]], [1], 2, "1e-2", time_budget=budget, max_steps=1)
+
+
+# ---------------------------------------------------------------- probes of the same kinds (written after reading tests)
+
+def test_selection_agreement_is_capped_at_the_first_solves_digits():
+    """_agreement: 'digits on which x1 and x2 agree ... (at most dps1)': solves that differ only beyond dps1 digits
+    still certify dps1, never more (the first solve carries no more)."""
+    from implicitreg.numerics.selection import _agreement
+
+    for dps1 in (20, 45):
+        dps2 = 2 * dps1
+        with mpmath.workdps(dps2):
+            x2 = [mpf(1), mpf(-3)]
+            for gap in (dps1 + 1, dps1 + 5, dps2 - 2):
+                x1 = [mpf(1) + mpf(10) ** -gap, mpf(-3)]
+                assert _agreement(x1, x2, dps1, dps2) == dps1
+            # below the cap: relative to max |x2_i| = 3, floor(-log10(10^-(dps1 - 7) / 3)) = dps1 - 7
+            assert _agreement([mpf(1) + mpf(10) ** -(dps1 - 7), mpf(-3)], x2, dps1, dps2) == dps1 - 7
+
+
+def test_layers_above_the_documented_maximum_of_1000_are_refused():
+    """Deep linear networks: L is an integer in [2, 1000] (implicitreg.api.inputs); 1001 is a parameter error
+    naming the limit, before any computation."""
+    import implicitreg as ir
+
+    with pytest.raises(InvalidParameterError, match="at most 1000"):
+        ir.deep_flow(X3, Y3, 1001, eta="0.01", steps=1)
+    with pytest.raises(InvalidParameterError, match="at most 1000"):
+        ir.sharpness(X3, Y3, 1001)
+
+
+def test_select_digits_above_the_documented_maximum_of_10000_are_refused():
+    """selected_minimizer: 'digits certified significant digits (at most 10000)'."""
+    import implicitreg as ir
+
+    with pytest.raises(InvalidParameterError, match="between 1 and 10000"):
+        ir.selected_minimizer([[1, F(1, 3)]], [1], 2, digits=10001)
+
+
+def test_sign_patterns_and_orders_out_of_range_are_refused():
+    """A sign pattern has entries +1 or -1 only (0 is not a sign of a support entry); the NSP order s >= 0."""
+    with pytest.raises(InvalidParameterError, match="each \\+1 or -1"):
+        rho_constant(ROW2, [0], [0])
+    with pytest.raises(InvalidParameterError, match="each \\+1 or -1"):
+        rho_constant(ROW2, [0, 1], [1, 0])
+    from implicitreg.numerics.basis_pursuit import nsp_constant_order
+
+    with pytest.raises(InvalidParameterError, match="nonnegative integer"):
+        nsp_constant_order(ROW2, -1)
+    assert nsp_constant_order(ROW2, 0) == 0
