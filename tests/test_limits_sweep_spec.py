@@ -13,17 +13,7 @@ import pytest
 from implicitreg.errors import InvalidParameterError
 from implicitreg.experiments.sweep_spec import SpecError, count_tasks, load_spec
 
-BASE = {
-    "name": "t", "digits": 20, "alphas": ["1e-10", "1e-5"], "depths": [2],
-    "family": {"kind": "random", "entries": "integer", "m": [1, 2], "N": [3, 4], "sparsity": 1, "seeds": [0, 3]},
-    "statements": ["MS-D2:upper_l1"],
-}
-
-
-def spec(**over):
-    out = json.loads(json.dumps(BASE))
-    out.update(over)
-    return out
+from test_sweep_spec import BASE, spec  # the base spec and its override helper: one definition
 
 
 def family(**over):
