@@ -520,16 +520,9 @@ def to_interval(expr: Expr, env: Mapping, functions: Mapping | None = None, limi
     import mpmath
     from mpmath import iv
 
-    from .interval import enclose, iv_exp, iv_log, iv_sqrt
+    from .interval import enclose, hi, iv_exp, iv_log, iv_sqrt, lo
 
     functions = functions or {}
-
-    # the exact endpoints (mpmath.mpf(x.a) would round them to mpmath.mp's precision, below iv's if it is lower)
-    def lo(x):
-        return mpmath.mp.make_mpf(x._mpi_[0])
-
-    def hi(x):
-        return mpmath.mp.make_mpf(x._mpi_[1])
 
     def finite(x, what):
         if not (mpmath.isfinite(lo(x)) and mpmath.isfinite(hi(x))):

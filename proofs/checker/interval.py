@@ -131,11 +131,13 @@ def hull(a, b):
 
 
 def lo(x) -> mpmath.mpf:
-    return mpmath.mpf(x.a)
+    """The exact lower end of ``x`` (``mpmath.mpf(x.a)`` would round it to ``mpmath.mp``'s precision)."""
+    return mpmath.mp.make_mpf(x._mpi_[0])
 
 
 def hi(x) -> mpmath.mpf:
-    return mpmath.mpf(x.b)
+    """The exact upper end of ``x``."""
+    return mpmath.mp.make_mpf(x._mpi_[1])
 
 
 def to_fraction(x: mpmath.mpf) -> Fraction:
