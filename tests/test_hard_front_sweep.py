@@ -111,3 +111,33 @@ def test_rate_statements_need_three_alphas():
     assert "3 alphas" in st.check_statement("MS-D2:rate", "random", [2], 2)
     assert st.check_statement("fitted_rate", "random", [2], 3) is None
     assert "3 alphas" in st.check_statement("fitted_rate", "random", [2], 2)
+
+
+def test_only_error_rows_count_as_failed(tmp_path, monkeypatch):
+    """A violated, undecided or inconsistent row is a result, not a failure: only verdict 'error' is counted in
+    tasks_failed, kept as failed and retried (docs/sweeps.md)."""
+    from implicitreg.experiments import sweep as sweep_mod
+    from implicitreg.experiments.sweep_store import failed_keys, read_dataset
+
+    spec = {"name": "hard-failed", "digits": 5, "alpha_convention": "factor", "alphas": ["0.1"], "depths": [3],
+            "family": {"kind": "kink", "eps": ["0.1", "0.2", "0.3", "0.4", "0.5"]}, "statements": ["kink_error"]}
+    verdicts = {"0.1": "holds", "0.2": "violated", "0.3": "undecided", "0.4": "inconsistent", "0.5": "error"}
+
+    def fake(content, key):
+        row = st.blank_row(content, key)
+        row.update(verdict=verdicts[content["instance"]["eps"]], seconds=0.0, worker="w")
+        return row
+
+    monkeypatch.setattr(sweep_mod, "evaluate_task", fake)
+    report = sweep_mod.run_sweep(spec, tmp_path, serial=True, progress=False)
+    assert (report.total, report.done, report.failed) == (5, 5, 1)
+    table = read_dataset(tmp_path)
+    by_eps = dict(zip(table.column("eps").to_pylist(), table.column("verdict").to_pylist()))
+    assert by_eps == verdicts
+    error_key = [k for k, v in zip(table.column("task_key").to_pylist(), table.column("verdict").to_pylist())
+                 if v == "error"]
+    assert failed_keys(tmp_path) == set(error_key)
+    again = sweep_mod.run_sweep(spec, tmp_path, serial=True, progress=False)
+    assert (again.skipped, again.done, again.failed, again.failed_kept) == (5, 0, 0, 1)
+    retry = sweep_mod.run_sweep(spec, tmp_path, serial=True, progress=False, retry_failed=True)
+    assert (retry.retried, retry.done, retry.failed, retry.skipped) == (1, 1, 1, 4)
