@@ -145,3 +145,62 @@ def test_flow_option_limits_exit_2(tmp_path, capsys, argv):
     rc = main(["flow", "--instance", f] + [f"{k}={v}" for k, v in args.items()])
     assert rc == 2
     one_error_line(capsys, "flow")
+
+
+def test_usage_errors_are_one_line_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["limit", "--no-such-option"])
+    assert info.value.code == 2
+    one_error_line(capsys, "limit")
+    with pytest.raises(SystemExit) as info:
+        main(["no-such-command"])
+    assert info.value.code == 2
+    one_error_line(capsys, "x")
+
+
+def test_a_multi_line_error_message_is_printed_on_one_line(tmp_path, capsys, monkeypatch):
+    from implicitreg import api
+
+    def boom(*a, **k):
+        raise InvalidParameterError("first line\n   second   line")
+
+    monkeypatch.setattr(api, "l1_minimizer", boom)
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+    assert main(["l1", "--instance", f]) == 2
+    assert one_error_line(capsys, "l1") == "implicitreg l1: error: first line second line"
+
+
+def test_interrupt_exits_130_and_other_errors_are_not_swallowed(tmp_path, capsys, monkeypatch):
+    from implicitreg import api
+
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "l1_minimizer", interrupted)
+    assert main(["l1", "--instance", f]) == 130
+    assert capsys.readouterr().err == "implicitreg: interrupted\n"
+
+    def bug(*a, **k):
+        raise ZeroDivisionError("a bug of ours is never turned into exit 2")
+
+    monkeypatch.setattr(api, "l1_minimizer", bug)
+    with pytest.raises(ZeroDivisionError):
+        main(["l1", "--instance", f])
+
+
+def test_limit_text_and_json_report_certified_and_requested_digits(tmp_path, capsys):
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+    assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-6", "--digits", "8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["digits_requested"] == 8 and out["digits_certified"] >= 8
+    assert out["alpha"] == "1/1000000" and out["alpha_convention"] == "product" and out["depth"] == "2"
+    assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-6", "--digits", "8",
+                 "--alpha-convention", "factor", "--json"]) == 0
+    fac = json.loads(capsys.readouterr().out)
+    assert fac["alpha_convention"] == "factor" and fac["alpha_product"].startswith("1.0000")
+    assert fac["alpha_product"].endswith("e-12")       # factor convention: u(0)^D = alpha^2 at D = 2
+    assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-6", "--digits", "8"]) == 0
+    text = capsys.readouterr().out
+    assert "(product convention)" in text and f"{out['digits_certified']} digits certified" in text

@@ -141,3 +141,33 @@ def test_only_error_rows_count_as_failed(tmp_path, monkeypatch):
     assert (again.skipped, again.done, again.failed, again.failed_kept) == (5, 0, 0, 1)
     retry = sweep_mod.run_sweep(spec, tmp_path, serial=True, progress=False, retry_failed=True)
     assert (retry.retried, retry.done, retry.failed, retry.skipped) == (1, 1, 1, 4)
+
+
+def test_worst_ratio_figure_marks_the_worst_row_of_each_side():
+    """An upper bound's worst row has the largest observed / bound, a lower bound's the smallest."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from implicitreg.experiments.sweep_figures import _worst_ratio
+
+    def row(stmt, side, ratio, inst, verdict="holds"):
+        return {"statement": stmt, "side": side, "depth": "2", "ratio_f": ratio, "ratio": repr(ratio),
+                "instance": inst, "verdict": verdict}
+
+    rows = [row("U", "upper", 0.5, "u-mid"), row("U", "upper", 0.9, "u-worst"), row("U", "upper", 0.01, "u-best"),
+            row("L", "lower", 3.0, "l-mid"), row("L", "lower", 1.5, "l-worst"), row("L", "lower", 40.0, "l-best"),
+            row("L", "lower", 2.0, "l-undecided", "undecided"),
+            row("M", "limit", 0.7, "m"), row("U", "upper", None, "none", "error")]
+    fig = _worst_ratio(rows, plt)
+    try:
+        titles = {ax.get_title().split(" (D")[0]: ax for ax in fig.axes}
+        assert set(titles) == {"L", "U"}           # limits and rows without a ratio are not drawn
+        labels = {k: [t.get_text() for t in ax.get_legend().get_texts()] for k, ax in titles.items()}
+        assert any("(u-worst)" in s for s in labels["U"]), labels
+        assert any("(l-worst)" in s for s in labels["L"]), labels
+        assert "3 rows; holds: 3" in titles["U"].get_title()
+        assert "4 rows; holds: 3, undecided: 1" in titles["L"].get_title()
+    finally:
+        plt.close(fig)
