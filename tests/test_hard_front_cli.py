@@ -204,3 +204,31 @@ def test_limit_text_and_json_report_certified_and_requested_digits(tmp_path, cap
     assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-6", "--digits", "8"]) == 0
     text = capsys.readouterr().out
     assert "(product convention)" in text and f"{out['digits_certified']} digits certified" in text
+
+
+def test_emit_prints_json_or_one_text_block():
+    import io
+
+    from implicitreg.commands import emit
+
+    buf = io.StringIO()
+    emit({"a": 1}, False, "text\n\n", out=buf)
+    assert buf.getvalue() == "text\n"
+    buf = io.StringIO()
+    emit({"a": 1}, True, "text", out=buf)
+    assert json.loads(buf.getvalue()) == {"a": 1}
+    buf = io.StringIO()
+    emit({"a": 1}, False, None, out=buf)                 # no text form: JSON
+    assert json.loads(buf.getvalue()) == {"a": 1}
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(capsys):
+    from implicitreg.commands import progress_wanted
+    from implicitreg.progress import activity
+
+    with activity("work", True, interval=0.01):
+        sum(range(1000))
+    with activity("work", False):
+        pass
+    assert capsys.readouterr().err == ""
+    assert progress_wanted() is False
