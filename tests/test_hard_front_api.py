@@ -123,10 +123,13 @@ def test_deep_flow_seed_bounds(seed):
 
 
 def test_deep_flow_mean_squared_distance_is_over_d_and_ratios_use_their_bounds():
-    X = [[1, 0, 0], [0, 1, 0]]     # n = 2, d = 3: d != n tells the normalizations apart
-    res = api.deep_flow(X, [1, 1], depth=2, init="small", scale="0.1", eta="0.01", steps=3)
+    # n = 3, d = 2 (d != n tells the normalizations apart); Sigma = diag(1/3, 4/3) is not isotropic, so the
+    # lower bound, the balanced value and the small-init line all differ
+    X = [[1, 0], [0, 2], [0, 0]]
+    res = api.deep_flow(X, [1, 1, 0], depth=2, init="small", scale="0.1", eta="0.01", steps=3)
     v = res.values
-    assert v["mean_squared_distance"] == pytest.approx(v["distance_to_w_star"] ** 2 / 3, rel=1e-12)
+    assert v["mean_squared_distance"] == pytest.approx(v["distance_to_w_star"] ** 2 / 2, rel=1e-12)
+    assert len({round(v[k], 9) for k in ("lower_bound", "balanced_sharpness", "small_init_upper")}) == 3
     S = v["final_sharpness"]
     assert v["ratio_to_lower_bound"] == pytest.approx(S / v["lower_bound"], rel=1e-12)
     assert v["ratio_to_balanced"] == pytest.approx(S / v["balanced_sharpness"], rel=1e-12)
