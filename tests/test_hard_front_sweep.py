@@ -171,3 +171,34 @@ def test_worst_ratio_figure_marks_the_worst_row_of_each_side():
         assert "4 rows; holds: 3, undecided: 1" in titles["L"].get_title()
     finally:
         plt.close(fig)
+
+
+def test_observed_digits_follow_the_documented_accuracy_of_each_entry():
+    """docs/sweeps.md: an entry certified to d significant digits contributes the absolute error
+    max(|x_i|, floor) 10^-d. x = (1 + 1e-8, 1e-20), x* = (1, 0), d = 12, floor = 1e-30: the first entry is known to
+    ~1e-12, the second to ~1e-32. A norm of x - x* (or the objective gap) involving the first entry is known to
+    ~1e-12 (2 to 4 digits of 1e-8); the off-support entry alone to 1e-32 (11 or 12 digits of 1e-20)."""
+    from types import SimpleNamespace
+
+    content = dict(BASE, statement="MS-D2:upper_l1", digits=30, alpha="1e-8")
+    ctx = st._Diagonal(content, st._frac("1e-8"))
+    ctx._sc = SimpleNamespace(x_star=[1, 0], complement=[1])
+    ctx._bp = SimpleNamespace(l1_norm=1)
+    with mpmath.workdps(60):
+        lim = SimpleNamespace(x=[1 + mpf(10) ** -8, mpf(10) ** -20], floor=mpf(10) ** -30, digits_certified=12,
+                              dps=60, alpha_product=mpf(10) ** -8)
+        for what in ("err_inf", "err_l1", "objective_gap"):
+            v, d = ctx._observe(what, lim)
+            assert abs(v - mpf(10) ** -8) <= mpf(10) ** -19, what
+            assert 2 <= d <= 4, (what, d)
+        v, d = ctx._observe("off_support", lim)
+        assert v == mpf(10) ** -20 and 11 <= d <= 12
+        v, d = ctx._observe("err_l1_over_alpha", lim)
+        assert abs(v - 1) <= mpf(10) ** -11 and 2 <= d <= 4
+
+
+def test_a_decided_verdict_states_no_triviality():
+    with mpmath.workdps(40):
+        assert st._decide("lower", mpf(1), mpf("1e-30"), 20) == ("holds", "")
+        assert st._decide("upper", mpf("1e-30"), mpf(1), 20) == ("holds", "")
+        assert st._decide("lower", mpf(-1), mpf("1e-30"), 20)[0] == "violated"
