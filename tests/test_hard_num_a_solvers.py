@@ -76,6 +76,8 @@ def test_inside_means_strictly_inside_with_the_signs_of_the_point():
     assert sel._inside([1, 0, -1], [mpf("0.5"), mpf(7), mpf("-0.1")])
     assert not sel._inside([1, 0, -1], [mpf(0), mpf(7), mpf("-0.1")])      # on the boundary
     assert not sel._inside([1, 0, -1], [mpf("0.5"), mpf(0), mpf("0.1")])   # sign changed
+    assert not sel._inside([1, -1], [mpf("0.5"), mpf(0)])                  # zero where the point is negative
+    assert not sel._inside([-1, 1], [mpf(0), mpf("0.5")])
 
 
 def test_agreement_counts_the_floor_and_caps_exact_agreement():
