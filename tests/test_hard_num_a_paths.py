@@ -208,3 +208,70 @@ def test_limit_direction_two_precisions_and_refusal(monkeypatch):
     monkeypatch.setattr(precision, "agreeing_digits", lambda *a, **k: 11)
     with pytest.raises(PrecisionError, match="11 of 12"):
         ec.limit_direction(inst, 3, digits=12)
+
+
+# --- selection errors: the working digits and the distance ----------------------------------------------------
+
+@pytest.mark.parametrize("depth,alphas,conv,need", [
+    (2, ["1e-10"], "product", 35),        # 2 * 10 decades + 15 (p = 2: errors down to alpha_prod^2)
+    (3, ["1e-10"], "product", 25),        # 1 * 10 + 15
+    (3, ["1e-2"], "product", 20),         # at least 20
+    (3, ["1/10"], "factor", 20),          # alpha_prod = 1e-3: 3 + 15 -> 20
+    (3, ["1e-4"], "factor", 27),          # alpha_prod = 1e-12: 12 + 15
+])
+def test_selection_errors_working_digits(monkeypatch, depth, alphas, conv, need):
+    from implicitreg.numerics import dual_limit
+
+    seen = {}
+
+    def fake_sel(instance, D, *, digits, bp=None, functional=None):
+        seen["sel"] = digits
+        return SimpleNamespace(x=[mpf(1), mpf(0)])
+
+    def fake_lim(instance, D, a, *, alpha_convention, digits):
+        seen.setdefault("lim", []).append((digits, alpha_convention))
+        return SimpleNamespace(x=[mpf(4), mpf(4)])
+
+    monkeypatch.setattr(sel, "selected_minimizer", fake_sel)
+    monkeypatch.setattr(dual_limit, "gradient_flow_limit", fake_lim)
+    out = sel.selection_errors(ROW, depth, alphas, alpha_convention=conv)
+    assert seen["sel"] == need and seen["lim"] == [(need, conv)] * len(alphas)
+    assert out.errors == [5] and out.alpha_convention == conv     # sqrt(3^2 + 4^2)
+
+
+def test_factor_is_the_default_convention_of_the_wah_quantities():
+    x = [F(1, 2), F(-1, 4)]
+    with mpmath.workdps(30):
+        assert sel.regularizer(3, x, F(1, 2)) == sel.regularizer(3, x, F(1, 2), alpha_convention="factor")
+        assert sel.expansion_remainder(3, "0.3", F(1, 10)) == sel.expansion_remainder(3, "0.3", F(1, 10),
+                                                                                      alpha_convention="factor")
+        assert sel.regularizer(3, x, F(1, 2)) != sel.regularizer(3, x, F(1, 2), alpha_convention="product")
+
+
+# --- the depth crossover: bisection and its two "not found" verdicts -----------------------------------------------
+
+def _fake_errors(monkeypatch, e2, eD):
+    from implicitreg.numerics import error_constants as ec
+
+    def limit_error(instance, depth, a, x_star, *, digits):
+        a = mpf(a.numerator) / a.denominator if isinstance(a, Fraction) else mpf(a)
+        return (e2(a) if depth == 2 else eD(a)), None, None
+
+    monkeypatch.setattr(ec, "limit_error", limit_error)
+    return ec
+
+
+def test_crossover_found_by_bisection(monkeypatch):
+    # depth D closer where 10 a < sqrt(a), i.e. a < 1e-2
+    ec = _fake_errors(monkeypatch, lambda a: mpmath.sqrt(a), lambda a: 10 * a)
+    c = ec.crossover_alpha(ROW, 3, log10_range=(-8, 0), x_star=(1, 0))
+    assert c.found and c.depth == 3 and mpmath.almosteq(mpmath.log10(c.alpha), -2, 1e-5)
+
+
+def test_crossover_not_found_verdicts(monkeypatch):
+    ec = _fake_errors(monkeypatch, lambda a: a, lambda a: 10 * a)           # depth D never closer
+    c = ec.crossover_alpha(ROW, 3, log10_range=(-8, 0), x_star=(1, 0))
+    assert not c.found and c.alpha is None and "not closer" in c.note
+    ec = _fake_errors(monkeypatch, lambda a: 10 * a, lambda a: a)           # depth D closer everywhere
+    c = ec.crossover_alpha(ROW, 3, log10_range=(-8, 0), x_star=(1, 0))
+    assert not c.found and c.alpha is None and "whole range" in c.note
