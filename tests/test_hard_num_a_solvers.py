@@ -122,6 +122,10 @@ def test_selection_to_json():
                             digits=3, iterations=4, functional="f")
     assert r.to_json() == {"x": ["0.125", "0"], "depth": "3", "unique_bp": False, "support": [0],
                            "face_dimension": 1, "digits": 3, "iterations": 4, "functional": "f"}
+    r2 = sel.SelectionResult(x=[mpf("0.123456"), mpf(-2)], depth="inf", unique_bp=True, support=(0, 1),
+                             face_dimension=0, digits=0)
+    assert r2.to_json()["x"] == ["0.1", "-2."]    # at least one significant digit
+    assert r2.to_json(digits=3)["x"][0] == "0.123" and r2.to_json()["depth"] == "inf"
 
 
 # --- selection: primal potential, regularizer, remainder --------------------------------------------------------
