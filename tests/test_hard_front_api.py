@@ -222,3 +222,17 @@ def test_certify_refusals():
         api.certify(A1, Y1, theorem="MS-D2", depth=2, alphas=[])
     with pytest.raises(InvalidParameterError, match="> 0"):
         api.certify(A1, Y1, theorem="MS-D2", depth=2, alphas=["0"])
+
+
+def test_certify_mc_lb_and_verify_refusals():
+    for bad in (1, "5/2", 1001):
+        with pytest.raises(InvalidParameterError, match="depth"):
+            api.certify(X2, YX2, theorem="MC-LB", depth=bad)
+    with pytest.raises(InvalidParameterError):
+        api.verify(only="no-such-suite")
+    with pytest.raises(InvalidParameterError, match="workers"):
+        api.verify(only="none", workers=0)
+    with pytest.raises(InvalidParameterError, match="not both"):
+        api.verify(only="none", workers=2, scheduler="tcp://h:8786")
+    with pytest.raises(InvalidParameterError, match="'product' or 'factor'"):
+        api.verify_instance(A1, Y1, alpha_convention="prod")
