@@ -232,3 +232,18 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(capsys):
         pass
     assert capsys.readouterr().err == ""
     assert progress_wanted() is False
+
+
+def test_certify_mc_lb_accepts_the_largest_depth(tmp_path, capsys, monkeypatch):
+    """L = 1000 (docs: 2..1000) reaches the certificate builder (stubbed: building it would be slow)."""
+    from implicitreg.proofs import certify as cert_mod
+
+    def stub(X, y, L):
+        raise InvalidParameterError(f"reached the builder with L = {L}")
+
+    monkeypatch.setattr(cert_mod, "deep_linear_certificate", stub)
+    f = write(tmp_path, {"X": [[1, 0], [0, 2]], "y": [1, 1]})
+    for L in ("2", "1000"):
+        rc = main(["certify", "--instance", f, "--theorem", "MC-LB", "--depth", L, "--out", str(tmp_path / "c.json")])
+        assert rc == 2
+        assert one_error_line(capsys, "certify").endswith(f"reached the builder with L = {L}")
