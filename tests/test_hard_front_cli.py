@@ -247,3 +247,39 @@ def test_certify_mc_lb_accepts_the_largest_depth(tmp_path, capsys, monkeypatch):
         rc = main(["certify", "--instance", f, "--theorem", "MC-LB", "--depth", L, "--out", str(tmp_path / "c.json")])
         assert rc == 2
         assert one_error_line(capsys, "certify").endswith(f"reached the builder with L = {L}")
+
+
+def test_flow_csv_has_one_row_per_recorded_time(tmp_path, capsys):
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+    out = tmp_path / "t.csv"
+    assert main(["flow", "--instance", f, "--depth", "2", "--alpha", "1/10", "--t-final", "1/1000", "--digits", "12",
+                 "--format", "csv", "--out", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    lines = out.read_text().splitlines()
+    assert lines[0] == "t,x0,x1,residual,loss"
+    rows = [line.split(",") for line in lines[1:]]
+    assert len(rows) >= 2 and all(len(r) == 5 for r in rows)
+    assert float(rows[0][0]) == 0 and float(rows[-1][0]) == 0.001
+    # loss = 1/2 ||A x - y||^2 = residual^2 / 2 for one row
+    for r in rows:
+        assert float(r[4]) == pytest.approx(float(r[3]) ** 2 / 2, rel=1e-8)
+    assert main(["flow", "--instance", f, "--depth", "2", "--alpha", "1/10", "--t-final", "1/1000", "--digits", "12",
+                 "--format", "csv", "--out", str(out)]) == 0        # --out of flow overwrites (documented)
+
+
+@pytest.mark.parametrize("extra", [["--only", "ms"], ["--thorough"], ["--workers", "2"], ["--scheduler", "tcp://h:1"]])
+def test_verify_instance_refuses_suite_options(tmp_path, capsys, extra):
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+    assert main(["verify", "--instance", f] + extra) == 2
+    assert "not to --instance" in one_error_line(capsys, "verify")
+
+
+def test_reproduce_refusals_before_any_work(tmp_path, capsys):
+    assert main(["reproduce", "no-such-figure", "--out", str(tmp_path)]) == 2
+    one_error_line(capsys, "reproduce")
+    assert main(["reproduce"]) == 2
+    assert "name a figure" in one_error_line(capsys, "reproduce")
+    afile = tmp_path / "f"
+    afile.write_text("x")
+    assert main(["reproduce", "ms-depth", "--out", str(afile), "--quick"]) == 2
+    assert "not a directory" in one_error_line(capsys, "reproduce")
