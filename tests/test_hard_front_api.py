@@ -236,3 +236,14 @@ def test_certify_mc_lb_and_verify_refusals():
         api.verify(only="none", workers=2, scheduler="tcp://h:8786")
     with pytest.raises(InvalidParameterError, match="'product' or 'factor'"):
         api.verify_instance(A1, Y1, alpha_convention="prod")
+
+
+def test_selected_minimizer_at_infinite_depth_spellings():
+    for depth in ("inf", " Infinity ", math.inf):
+        res = api.selected_minimizer(A1, Y1, depth=depth, digits=10)
+        assert res.depth == "inf" and res.unique
+        assert [float(v) for v in res.x] == [0.0, 1.0]           # unique BP: x_g = x* = (0, 1)
+        out = res.to_json()
+        assert out["depth"] == "inf" and out["digits_requested"] == 10 and out["x"][0] == "0"
+    res = api.selected_minimizer(A1, Y1, depth="5/2", digits=10)
+    assert res.to_json()["depth"] == "5/2"
