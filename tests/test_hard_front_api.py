@@ -247,3 +247,26 @@ def test_selected_minimizer_at_infinite_depth_spellings():
         assert out["depth"] == "inf" and out["digits_requested"] == 10 and out["x"][0] == "0"
     res = api.selected_minimizer(A1, Y1, depth="5/2", digits=10)
     assert res.to_json()["depth"] == "5/2"
+
+
+def test_float64_options_of_the_flows_are_refused_at_zero_and_below():
+    for bad in ("0", "-1", "1e-400"):
+        with pytest.raises(InvalidParameterError, match="time_budget"):
+            api.gradient_flow(A1, Y1, depth=2, alpha="1e-2", t_final="1e-3", time_budget=bad)
+        with pytest.raises(InvalidParameterError, match="t_end"):
+            api.deep_flow(X2, YX2, depth=2, t_end=bad)
+        with pytest.raises(InvalidParameterError, match="tol"):
+            api.deep_flow(X2, YX2, depth=2, tol=bad)
+        with pytest.raises(InvalidParameterError, match="eta"):
+            api.deep_flow(X2, YX2, depth=2, eta=bad, steps=1)
+    with pytest.raises(InvalidParameterError, match="init"):
+        api.deep_flow(X2, YX2, depth=2, init="large")
+
+
+def test_sharpness_needs_a_nonzero_target():
+    from implicitreg.errors import ImplicitRegError
+
+    with pytest.raises(ImplicitRegError):
+        api.sharpness(X2, [0, 0], depth=2)
+    with pytest.raises(InvalidParameterError):
+        api.sharpness(X2, YX2, depth=2, digits=1001)
