@@ -202,3 +202,18 @@ def test_a_decided_verdict_states_no_triviality():
         assert st._decide("lower", mpf(1), mpf("1e-30"), 20) == ("holds", "")
         assert st._decide("upper", mpf("1e-30"), mpf(1), 20) == ("holds", "")
         assert st._decide("lower", mpf(-1), mpf("1e-30"), 20)[0] == "violated"
+
+
+def test_sweep_list_names_only_evaluable_statements(capsys):
+    from implicitreg.cli import main
+
+    assert main(["sweep", "--list"]) == 0
+    names = capsys.readouterr().out.split()
+    assert {"fitted_rate", "selected_distance", "kink_error", "MS-D2:upper_l1", "MS-D3:rate"} <= set(names)
+    assert not any(n.startswith("MC-") for n in names)                  # deep-linear statements are not swept
+    assert "WAH-E:rate_2_full" not in names and "WAH-E:rate_2_offsupport" not in names
+    assert all(st.check_statement(n, None, (), 3) is None for n in names)
+    assert "kink family" in st.check_statement("kink_error", "random", [2], 3)
+    assert st.check_statement("kink_error", "kink", [2], 3) is None
+    assert "not swept" in st.check_statement("WAH-E:rate_2_full", "random", [2], 3) or \
+        "applies only" in st.check_statement("WAH-E:rate_2_full", "random", [2], 3)
