@@ -270,3 +270,14 @@ def test_sharpness_needs_a_nonzero_target():
         api.sharpness(X2, [0, 0], depth=2)
     with pytest.raises(InvalidParameterError):
         api.sharpness(X2, YX2, depth=2, digits=1001)
+
+
+def test_verify_report_margins_and_check_result_arrays():
+    import numpy as np
+
+    rep = VerifyReport([SimpleNamespace(passed=True, margin_value=None),
+                        SimpleNamespace(passed=True, margin_value=Fraction(1, 2))], ("ms",))
+    arr = rep.to_numpy()
+    assert np.isnan(arr[0]) and arr[1] == 0.5
+    res = CheckResult([SimpleNamespace(ok=True), SimpleNamespace(ok=False)])
+    assert res.to_numpy().tolist() == [True, False]

@@ -101,7 +101,8 @@ def test_check_json_exit_status_follows_every_file(tmp_path, capsys):
     assert main(["check", "--json", str(REFERENCE), str(bad)]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["passed"] is False and [f["accepted"] for f in out["files"]] == [True, False]
-    assert out["files"][1]["reason"]
+    assert out["files"][1]["reason"] and out["files"][1]["field"] is not None
+    assert out["files"][0]["field"] is None and out["files"][0]["reason"] is None and out["files"][0]["verified"]
     assert main(["check", "--json", str(bad), str(REFERENCE)]) == 1
 
 
