@@ -94,7 +94,7 @@ FACE = ([F(1, 2), F(1, 2)], [[F(1), F(-1)]])   # X_BP of A = [1, 1], y = 1: the 
 
 def test_select_on_face_refusals_and_flags():
     point, dirs = FACE
-    for bad in (0, -1, "5"):
+    for bad in (0, -1, "5", True):
         with pytest.raises(InvalidParameterError):
             sel.select_on_face(point, dirs, 2, digits=bad)
     with pytest.raises(InvalidParameterError):
