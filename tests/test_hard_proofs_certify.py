@@ -165,10 +165,10 @@ def test_a_certificate_at_a_non_power_of_ten_alpha():
         assert F(b["value"]["mid"].replace("e", "E").split("E")[0].lstrip("-")) > 0 and \
             not b["value"]["mid"].startswith("-")
         assert F(b["ratio"]["lo"]) > 0 and F(b["ratio"]["lo"]) <= F(b["ratio"]["hi"])
-        # ratio ends have at most 12 significant digits
-        for end in ("lo", "hi"):
-            mant = b["ratio"][end].lower().split("e")[0].replace(".", "").replace("-", "").lstrip("0")
-            assert len(mant) <= 12
+    # ratio ends carry 12 significant digits (RATIO_DIGITS), no more and no fewer
+    lengths = [len(b["ratio"][end].lower().split("e")[0].replace(".", "").replace("-", "").lstrip("0").rstrip("0"))
+               for b in pt["bounds"] for end in ("lo", "hi")]
+    assert max(lengths) == 12, lengths
 
 
 def test_reference_certificates_record_dps_and_ratio_digits():

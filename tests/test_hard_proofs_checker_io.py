@@ -238,7 +238,8 @@ def test_safe_text_is_bounded_at_2000_characters_and_escaped():
     assert check._safe("x\ny\x1b") == "x\\ny\\x1b"
 
 
-@pytest.mark.parametrize("exc, field", [(OverflowError("big"), "(arithmetic)"), (ZeroDivisionError("z"), "(arithmetic)"),
+@pytest.mark.parametrize("exc, field", [(OverflowError("big"), "(arithmetic)"),
+                                        (ZeroDivisionError("z"), "(arithmetic)"),
                                         (KeyError("k"), "(structure)"), (IndexError("i"), "(structure)"),
                                         (RecursionError(), "(budget)")])
 def test_exceptions_inside_a_check_become_named_refusals(monkeypatch, exc, field):

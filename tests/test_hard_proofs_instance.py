@@ -260,3 +260,74 @@ def test_stem_keeps_60_safe_characters():
     assert iv._stem("a b/c") == "a_b_c"
     assert iv._stem("x" * 70) == "x" * 60
     assert iv._stem("") == "instance"
+
+
+# --- deep linear rows with stubbed flows ----------------------------------------------------------------------
+
+@pytest.fixture
+def deep(monkeypatch):
+    """_deep_linear with the data constants (a = w_norm = Lambda = 1, so S_LB = 2 L and S_SI = 8 L), the flow, the
+    sharpness and the imbalances stubbed: only the verdict logic runs."""
+    import numpy as np
+
+    from implicitreg.numerics import deep_linear as dl
+    from implicitreg.numerics.deep_linear import RegressionData
+    from implicitreg.proofs.suites import deep_linear as sdl
+
+    state = {"S": 4.0, "drift": 0.0, "status": 1}
+    monkeypatch.setattr(dl, "data_constants", lambda data, kind: SimpleNamespace(a=1, w_norm=1, Lambda=1))
+    monkeypatch.setattr(dl, "small_init", lambda d, L, s, rng: 0.0)
+    monkeypatch.setattr(dl, "gradient_flow", lambda net0, data, T, **k: SimpleNamespace(status=state["status"],
+                                                                                        net=state["drift"]))
+    monkeypatch.setattr(dl, "sharpness_exact", lambda net, data: SimpleNamespace(value=state["S"]))
+    monkeypatch.setattr(dl, "imbalances", lambda net: [np.array([[net]])])
+    monkeypatch.setattr(sdl, "_mc_lb_rows", lambda *a: None)
+    data = RegressionData.from_lists([[1, 0], [0, 1]], [1, 0], name="d")
+
+    def run(L=F(2), rng=("1/100", "1/100")):
+        rep = iv.InstanceVerification("d", "deep-linear")
+        iv._deep_linear(data, [L], F(rng[0]), F(rng[1]), rep)
+        return rep
+
+    state["run"] = run
+    return state
+
+
+def test_mc_si_lower_row_has_relative_slack_1e_minus_6(deep):
+    s_lb = 4.0  # 2 L a |w*|^(2 - 2/L) at L = 2
+    deep["S"] = s_lb * (1 - 0.9e-6)
+    rows = {r.theorem: r.passed for r in deep["run"]().verdicts}
+    assert rows["MC-SI [S >= S_LB at the limit]"] is True
+    deep["S"] = s_lb * (1 - 1.1e-6)
+    rows = {r.theorem: r.passed for r in deep["run"]().verdicts}
+    assert rows["MC-SI [S >= S_LB at the limit]"] is False
+
+
+def test_mc_si_upper_row_is_exact(deep):
+    s_si = 16.0  # 8 L Lambda |w*|^(2 - 2/L) at L = 2
+    deep["S"] = s_si
+    rows = {r.theorem: r.passed for r in deep["run"]().verdicts}
+    assert rows["MC-SI [S <= 8 L Lambda |w*|^(2-2/L)]"] is True
+    deep["S"] = s_si * (1 + 1e-9)
+    rows = {r.theorem: r.passed for r in deep["run"]().verdicts}
+    assert rows["MC-SI [S <= 8 L Lambda |w*|^(2-2/L)]"] is False
+
+
+def test_imbalance_drift_at_most_1e_minus_5(deep):
+    deep["drift"] = 1e-5
+    rows = {r.theorem: r.passed for r in deep["run"]().verdicts}
+    assert rows["DLN-imbalance [D_k conserved]"] is True
+    deep["drift"] = 1.01e-5
+    rows = {r.theorem: r.passed for r in deep["run"]().verdicts}
+    assert rows["DLN-imbalance [D_k conserved]"] is False
+
+
+def test_deep_rows_per_init_scale_and_refusals(deep):
+    rep = deep["run"](rng=("1/100", "1/10"))
+    assert len(rep.verdicts) == 6  # three rows per init scale, two scales
+    deep["status"] = 0
+    rep = deep["run"]()
+    assert rep.verdicts == [] and rep.passed is False
+    assert any(n.theorem == "MC-SI" and "did not reach a global minimizer" in n.reason for n in rep.not_applicable)
+    rep = deep["run"](L=F(5, 2))
+    assert rep.verdicts == [] and any("is not an integer >= 2" in n.reason for n in rep.not_applicable)
