@@ -113,7 +113,8 @@ def _convert(values, kind: str) -> np.ndarray:
 @dataclass(frozen=True, kw_only=True)
 class DataConstants:
     """Spectral constants of the data: lambda_min, Lambda = lambda_max, kappa = Lambda / lambda_min (inf when
-    Sigma is singular), ||w*||, a = w*^T Sigma w* / ||w*||^2, a' = w*^T Sigma^2 w* / w*^T Sigma w*."""
+    Sigma is singular; singularity is decided exactly, then lambda_min is 0), ||w*||, a = w*^T Sigma w* / ||w*||^2,
+    a' = w*^T Sigma^2 w* / w*^T Sigma w*."""
 
     lambda_min: Any
     Lambda: Any
@@ -130,6 +131,8 @@ def data_constants(data: RegressionData, kind: str = "mp") -> DataConstants:
     w = data.w_star(kind)
     ev = symmetric_eigenvalues(S)
     lam, Lam = ev[0], ev[-1]
+    if exact.rank(data.covariance_exact) < data.d:  # singular, decided exactly: lambda_min = 0 (not rounding noise)
+        lam = mpmath.mpf(0) if kind == "mp" else 0.0
     wn2 = np.sum(w * w)
     if wn2 == 0:
         raise InvalidParameterError("w* = 0 (X^T y = 0): the sharpness bounds need ||w*|| > 0")
