@@ -231,6 +231,8 @@ def test_kink_closed_forms_by_hand():
     with mpmath.workdps(30):
         # h_3(1/2) = (1/2)^-3 - (3/2)^-3 = 8 - 8/27
         assert mpmath.almosteq(kink.limit_constant(F(1, 2), 3), mpmath.sqrt(mpf(5) / 4) * (8 - mpf(8) / 27), 1e-25)
+        # eps = 1/4: sqrt(1 + 9/16) h_3(3/4) = (5/4) (4^3 - (4/7)^3)
+        assert mpmath.almosteq(kink.limit_constant(F(1, 4), 3), mpf(5) / 4 * (64 - mpf(64) / 343), 1e-25)
         # p = 2, factor alpha = 1/10: a = 1/100, a^eps = 1/10 at eps = 1/2
         assert mpmath.almosteq(kink.p2_error_asymptotic(F(1, 2), F(1, 10)), mpmath.sqrt(mpf(5) / 4) / 10, 1e-25)
         assert mpmath.almosteq(kink.p2_error_asymptotic(F(1, 2), F(1, 100), alpha_convention="product"),

@@ -72,6 +72,7 @@ def test_closed_form_alpha_conventions_agree():
 def test_newton_limit_matches_the_kink_closed_form_in_every_certified_digit():
     r = limit(ROW, 3, "1/10", alpha_convention="factor", digits=12)
     assert r.method == "newton" and r.success and r.status == 0 and f"{r.digits} digits" in r.message
+    assert "(mixed precision)" in r.message or "(full precision)" in r.message
     with mpmath.workdps(60):
         k = kink.kink_limit(F(1, 2), 3, F(1, 10), alpha_convention="factor", dps=60)
         for u, v in zip(r.x, k.x):
@@ -83,7 +84,7 @@ def test_dropped_dependent_row_gets_zero_multiplier():
     inst = Instance.from_lists([[1, "1/2"], [2, 1]], [1, 2])
     r = gradient_flow_limit(inst, 2, F(1, 100), digits=10)
     s = gradient_flow_limit(ROW, 2, F(1, 100), digits=10)
-    assert r.nu[1] == 0 and len(r.nu) == 2
+    assert r.nu[1] == 0 and len(r.nu) == 2 and r.method == "mixed"
     with mpmath.workdps(30):
         assert all(mpmath.almosteq(u, v, 1e-10) for u, v in zip(r.x, s.x))
 
@@ -284,3 +285,42 @@ def test_json_value_numpy():
 
     assert json_value(np.array([1, 2])) == [1, 2] and json_value(np.float64(0.25)) == "0.25"
     assert json_value(np.array([[0.5]])) == [["0.5"]]
+
+
+def test_limit_direction_nontrivial_newton_against_the_flow_limit():
+    """e_D with a one-dimensional ker A_S^T (S = {0}, m = 2): A e = 0, A_S^T lambda = sigma, and e_D is the limit of
+    (x_inf - x*)/alpha_prod: at alpha_prod = 1e-12 they agree to ~alpha^((D-2)/D) = 1e-4 relative."""
+    inst = Instance.from_lists([[1, 0, "1/2", "1/3"], [0, 1, "1/4", "-1/2"]], [1, 0])
+    d = ec.limit_direction(inst, 3, digits=12)
+    with mpmath.workdps(30):
+        A = [[mpf(1), 0, mpf(1) / 2, mpf(1) / 3], [0, mpf(1), mpf(1) / 4, -mpf(1) / 2]]
+        for row in A:
+            assert abs(mpmath.fsum(a * e for a, e in zip(row, d.e))) < mpf(10) ** -12
+        assert mpmath.almosteq(d.lam[0], 1, 1e-20) and d.lam[1] != 0
+        r = gradient_flow_limit(inst, 3, F(1, 10 ** 12), digits=12)
+        x_star = (1, 0, 0, 0)
+        scaled = [(x - s) * 10 ** 12 for x, s in zip(r.x, x_star)]
+        assert max(abs(u - v) for u, v in zip(scaled, d.e)) < mpf("1e-3") * max(abs(v) for v in d.e)
+
+
+@pytest.mark.parametrize("depth,ratio", [(3, "0.5"), (4, "2"), (2, "1.5")])
+def test_collapse_profile_solves_its_equation(depth, ratio):
+    with mpmath.workdps(30):
+        r = mpf(ratio)
+        prof = kink.collapse_profile(depth, r)
+        if depth == 2:
+            assert mpmath.almosteq(prof, mpmath.sqrt(2) / (1 + mpmath.exp(r)), 1e-25)
+            return
+        k = mpf(depth) / (depth - 2)
+        w = (prof / mpmath.sqrt(2)) ** (-1 / k) - r        # prof = sqrt(2) (w + r)^(-k)
+        assert w > 1 and mpmath.almosteq(w ** (-k) + (w + r) ** (-k), 1, 1e-20)
+
+
+@pytest.mark.parametrize("kwargs", [dict(depth=2, alpha=0), dict(depth=2, alpha=-1), dict(depth=1, alpha="1/10"),
+                                    dict(depth=2, alpha="1/10", alpha_convention="Product"),
+                                    dict(depth=2, alpha="1/10", method=None)])
+def test_limit_refuses_bad_parameters_for_every_method(kwargs):
+    for method in ("newton", "closed-form", "float64", "flow"):
+        kw = dict(dict(method=method, digits=5), **kwargs)
+        with pytest.raises(InvalidParameterError):
+            limit(ROW, kw.pop("depth"), kw.pop("alpha"), **kw)

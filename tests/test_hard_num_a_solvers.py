@@ -76,6 +76,8 @@ def test_inside_means_strictly_inside_with_the_signs_of_the_point():
     assert sel._inside([1, 0, -1], [mpf("0.5"), mpf(7), mpf("-0.1")])
     assert not sel._inside([1, 0, -1], [mpf(0), mpf(7), mpf("-0.1")])      # on the boundary
     assert not sel._inside([1, 0, -1], [mpf("0.5"), mpf(0), mpf("0.1")])   # sign changed
+    assert not sel._inside([1, -1], [mpf("0.5"), mpf(0)])                  # zero where the point is negative
+    assert not sel._inside([-1, 1], [mpf(0), mpf("0.5")])
 
 
 def test_agreement_counts_the_floor_and_caps_exact_agreement():
@@ -120,6 +122,10 @@ def test_selection_to_json():
                             digits=3, iterations=4, functional="f")
     assert r.to_json() == {"x": ["0.125", "0"], "depth": "3", "unique_bp": False, "support": [0],
                            "face_dimension": 1, "digits": 3, "iterations": 4, "functional": "f"}
+    r2 = sel.SelectionResult(x=[mpf("0.123456"), mpf(-2)], depth="inf", unique_bp=True, support=(0, 1),
+                             face_dimension=0, digits=0)
+    assert r2.to_json()["x"] == ["0.1", "-2."]    # at least one significant digit
+    assert r2.to_json(digits=3)["x"][0] == "0.123" and r2.to_json()["depth"] == "inf"
 
 
 # --- selection: primal potential, regularizer, remainder --------------------------------------------------------
