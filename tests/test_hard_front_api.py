@@ -42,12 +42,12 @@ def test_flow_one_step_budget_names_the_step_budget():
 
 def test_flow_until_converged_with_t_final_is_honoured():
     # with t_final given, the default is to stop at t_final; until_converged=True instead demands convergence,
-    # which a 1-step budget cannot reach: a ConvergenceError, not a silent stop at t_final
+    # which t = 1/1000 cannot reach: a ConvergenceError, not a silent stop at t_final
     res = api.gradient_flow(A1, Y1, depth=2, alpha="1/10", digits=15, t_final="1/1000", max_steps=50)
     assert res.t[-1] == mpmath.mpf(1) / 1000
-    with pytest.raises(ConvergenceError):
-        api.gradient_flow(A1, Y1, depth=2, alpha="1/10", digits=15, t_final="1e6", until_converged=True,
-                          max_steps=1)
+    with pytest.raises(ConvergenceError, match="by t = 0.001"):
+        api.gradient_flow(A1, Y1, depth=2, alpha="1/10", digits=15, t_final="1/1000", until_converged=True,
+                          max_steps=50)
 
 
 def test_flow_json_never_prints_beyond_working_precision():
@@ -123,10 +123,13 @@ def test_deep_flow_seed_bounds(seed):
 
 
 def test_deep_flow_mean_squared_distance_is_over_d_and_ratios_use_their_bounds():
-    X = [[1, 0, 0], [0, 1, 0]]     # n = 2, d = 3: d != n tells the normalizations apart
-    res = api.deep_flow(X, [1, 1], depth=2, init="small", scale="0.1", eta="0.01", steps=3)
+    # n = 3, d = 2 (d != n tells the normalizations apart); Sigma = diag(1/3, 4/3) is not isotropic, so the
+    # lower bound, the balanced value and the small-init line all differ
+    X = [[1, 0], [0, 2], [0, 0]]
+    res = api.deep_flow(X, [1, 1, 0], depth=2, init="small", scale="0.1", eta="0.01", steps=3)
     v = res.values
-    assert v["mean_squared_distance"] == pytest.approx(v["distance_to_w_star"] ** 2 / 3, rel=1e-12)
+    assert v["mean_squared_distance"] == pytest.approx(v["distance_to_w_star"] ** 2 / 2, rel=1e-12)
+    assert len({round(v[k], 9) for k in ("lower_bound", "balanced_sharpness", "small_init_upper")}) == 3
     S = v["final_sharpness"]
     assert v["ratio_to_lower_bound"] == pytest.approx(S / v["lower_bound"], rel=1e-12)
     assert v["ratio_to_balanced"] == pytest.approx(S / v["balanced_sharpness"], rel=1e-12)
@@ -219,3 +222,28 @@ def test_certify_refusals():
         api.certify(A1, Y1, theorem="MS-D2", depth=2, alphas=[])
     with pytest.raises(InvalidParameterError, match="> 0"):
         api.certify(A1, Y1, theorem="MS-D2", depth=2, alphas=["0"])
+
+
+def test_certify_mc_lb_and_verify_refusals():
+    for bad in (1, "5/2", 1001):
+        with pytest.raises(InvalidParameterError, match="depth"):
+            api.certify(X2, YX2, theorem="MC-LB", depth=bad)
+    with pytest.raises(InvalidParameterError):
+        api.verify(only="no-such-suite")
+    with pytest.raises(InvalidParameterError, match="workers"):
+        api.verify(only="none", workers=0)
+    with pytest.raises(InvalidParameterError, match="not both"):
+        api.verify(only="none", workers=2, scheduler="tcp://h:8786")
+    with pytest.raises(InvalidParameterError, match="'product' or 'factor'"):
+        api.verify_instance(A1, Y1, alpha_convention="prod")
+
+
+def test_selected_minimizer_at_infinite_depth_spellings():
+    for depth in ("inf", " Infinity ", math.inf):
+        res = api.selected_minimizer(A1, Y1, depth=depth, digits=10)
+        assert res.depth == "inf" and res.unique
+        assert [float(v) for v in res.x] == [0.0, 1.0]           # unique BP: x_g = x* = (0, 1)
+        out = res.to_json()
+        assert out["depth"] == "inf" and out["digits_requested"] == 10 and out["x"][0] == "0"
+    res = api.selected_minimizer(A1, Y1, depth="5/2", digits=10)
+    assert res.to_json()["depth"] == "5/2"

@@ -145,3 +145,141 @@ def test_flow_option_limits_exit_2(tmp_path, capsys, argv):
     rc = main(["flow", "--instance", f] + [f"{k}={v}" for k, v in args.items()])
     assert rc == 2
     one_error_line(capsys, "flow")
+
+
+def test_usage_errors_are_one_line_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["limit", "--no-such-option"])
+    assert info.value.code == 2
+    one_error_line(capsys, "limit")
+    with pytest.raises(SystemExit) as info:
+        main(["no-such-command"])
+    assert info.value.code == 2
+    one_error_line(capsys, "x")
+
+
+def test_a_multi_line_error_message_is_printed_on_one_line(tmp_path, capsys, monkeypatch):
+    from implicitreg import api
+
+    def boom(*a, **k):
+        raise InvalidParameterError("first line\n   second   line")
+
+    monkeypatch.setattr(api, "l1_minimizer", boom)
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+    assert main(["l1", "--instance", f]) == 2
+    assert one_error_line(capsys, "l1") == "implicitreg l1: error: first line second line"
+
+
+def test_interrupt_exits_130_and_other_errors_are_not_swallowed(tmp_path, capsys, monkeypatch):
+    from implicitreg import api
+
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "l1_minimizer", interrupted)
+    assert main(["l1", "--instance", f]) == 130
+    assert capsys.readouterr().err == "implicitreg: interrupted\n"
+
+    def bug(*a, **k):
+        raise ZeroDivisionError("a bug of ours is never turned into exit 2")
+
+    monkeypatch.setattr(api, "l1_minimizer", bug)
+    with pytest.raises(ZeroDivisionError):
+        main(["l1", "--instance", f])
+
+
+def test_limit_text_and_json_report_certified_and_requested_digits(tmp_path, capsys):
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+    assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-6", "--digits", "8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["digits_requested"] == 8 and out["digits_certified"] >= 8
+    assert out["alpha"] == "1/1000000" and out["alpha_convention"] == "product" and out["depth"] == "2"
+    assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-6", "--digits", "8",
+                 "--alpha-convention", "factor", "--json"]) == 0
+    fac = json.loads(capsys.readouterr().out)
+    assert fac["alpha_convention"] == "factor" and fac["alpha_product"].startswith("1.0000")
+    assert fac["alpha_product"].endswith("e-12")       # factor convention: u(0)^D = alpha^2 at D = 2
+    assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-6", "--digits", "8"]) == 0
+    text = capsys.readouterr().out
+    assert "(product convention)" in text and f"{out['digits_certified']} digits certified" in text
+
+
+def test_emit_prints_json_or_one_text_block():
+    import io
+
+    from implicitreg.commands import emit
+
+    buf = io.StringIO()
+    emit({"a": 1}, False, "text\n\n", out=buf)
+    assert buf.getvalue() == "text\n"
+    buf = io.StringIO()
+    emit({"a": 1}, True, "text", out=buf)
+    assert json.loads(buf.getvalue()) == {"a": 1}
+    buf = io.StringIO()
+    emit({"a": 1}, False, None, out=buf)                 # no text form: JSON
+    assert json.loads(buf.getvalue()) == {"a": 1}
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(capsys):
+    from implicitreg.commands import progress_wanted
+    from implicitreg.progress import activity
+
+    with activity("work", True, interval=0.01):
+        sum(range(1000))
+    with activity("work", False):
+        pass
+    assert capsys.readouterr().err == ""
+    assert progress_wanted() is False
+
+
+def test_certify_mc_lb_accepts_the_largest_depth(tmp_path, capsys, monkeypatch):
+    """L = 1000 (docs: 2..1000) reaches the certificate builder (stubbed: building it would be slow)."""
+    from implicitreg.proofs import certify as cert_mod
+
+    def stub(X, y, L):
+        raise InvalidParameterError(f"reached the builder with L = {L}")
+
+    monkeypatch.setattr(cert_mod, "deep_linear_certificate", stub)
+    f = write(tmp_path, {"X": [[1, 0], [0, 2]], "y": [1, 1]})
+    for L in ("2", "1000"):
+        rc = main(["certify", "--instance", f, "--theorem", "MC-LB", "--depth", L, "--out", str(tmp_path / "c.json")])
+        assert rc == 2
+        assert one_error_line(capsys, "certify").endswith(f"reached the builder with L = {L}")
+
+
+def test_flow_csv_has_one_row_per_recorded_time(tmp_path, capsys):
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+    out = tmp_path / "t.csv"
+    assert main(["flow", "--instance", f, "--depth", "2", "--alpha", "1/10", "--t-final", "1/1000", "--digits", "12",
+                 "--format", "csv", "--out", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    lines = out.read_text().splitlines()
+    assert lines[0] == "t,x0,x1,residual,loss"
+    rows = [line.split(",") for line in lines[1:]]
+    assert len(rows) >= 2 and all(len(r) == 5 for r in rows)
+    assert float(rows[0][0]) == 0 and float(rows[-1][0]) == 0.001
+    # loss = 1/2 ||A x - y||^2 = residual^2 / 2 for one row
+    for r in rows:
+        assert float(r[4]) == pytest.approx(float(r[3]) ** 2 / 2, rel=1e-8)
+    assert main(["flow", "--instance", f, "--depth", "2", "--alpha", "1/10", "--t-final", "1/1000", "--digits", "12",
+                 "--format", "csv", "--out", str(out)]) == 0        # --out of flow overwrites (documented)
+
+
+@pytest.mark.parametrize("extra", [["--only", "ms"], ["--thorough"], ["--workers", "2"], ["--scheduler", "tcp://h:1"]])
+def test_verify_instance_refuses_suite_options(tmp_path, capsys, extra):
+    f = write(tmp_path, {"A": [[1, 2]], "y": [2]})
+    assert main(["verify", "--instance", f] + extra) == 2
+    assert "not to --instance" in one_error_line(capsys, "verify")
+
+
+def test_reproduce_refusals_before_any_work(tmp_path, capsys):
+    assert main(["reproduce", "no-such-figure", "--out", str(tmp_path)]) == 2
+    one_error_line(capsys, "reproduce")
+    assert main(["reproduce"]) == 2
+    assert "name a figure" in one_error_line(capsys, "reproduce")
+    afile = tmp_path / "f"
+    afile.write_text("x")
+    assert main(["reproduce", "ms-depth", "--out", str(afile), "--quick"]) == 2
+    assert "not a directory" in one_error_line(capsys, "reproduce")

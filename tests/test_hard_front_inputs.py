@@ -171,3 +171,29 @@ def test_instance_and_y_together_are_refused():
         inputs.as_instance(inst, [1])
     with pytest.raises(InvalidInstanceError, match="y is missing"):
         inputs.as_instance([[1, 2]])
+
+
+def test_container_shapes_and_kinds():
+    import sympy
+
+    assert inputs._exact_vector(sympy.Matrix([1, 2]), "y") == [1, 2]
+    assert inputs._exact_vector(sympy.Matrix([[1, 2]]), "y") == [1, 2]
+    with pytest.raises(InvalidInstanceError, match="vector"):
+        inputs._exact_vector(sympy.Matrix([[1, 2], [3, 4]]), "y")
+    with pytest.raises(InvalidInstanceError, match="must be a matrix"):
+        inputs._exact_matrix(sympy.Integer(3), "A")
+    with pytest.raises(InvalidInstanceError, match="2-dimensional"):
+        inputs._exact_matrix(np.zeros(3), "A")
+    with pytest.raises(InvalidInstanceError, match="boolean"):
+        inputs._exact_matrix([np.array([True, False])], "A")
+    with pytest.raises(InvalidInstanceError, match="complex"):
+        inputs._exact_matrix(np.array([[1 + 2j]]), "A")
+    with pytest.raises(InvalidInstanceError, match="must be a row"):
+        inputs._exact_matrix(["12"], "A")
+    with pytest.raises(InvalidInstanceError, match="2-D array"):
+        inputs._exact_matrix("[[1]]", "A")
+    with pytest.raises(InvalidInstanceError, match="1-D array"):
+        inputs._exact_vector("12", "y")
+    assert inputs._exact_matrix([np.array([1, 2]), [Fraction(1, 3), "0.5"]], "A") == [
+        [1, 2], [Fraction(1, 3), Fraction(1, 2)]]
+    assert inputs._exact_matrix(np.array([[2 ** 62]], dtype=np.int64), "A") == [[2 ** 62]]   # integers exactly

@@ -111,3 +111,94 @@ def test_rate_statements_need_three_alphas():
     assert "3 alphas" in st.check_statement("MS-D2:rate", "random", [2], 2)
     assert st.check_statement("fitted_rate", "random", [2], 3) is None
     assert "3 alphas" in st.check_statement("fitted_rate", "random", [2], 2)
+
+
+def test_only_error_rows_count_as_failed(tmp_path, monkeypatch):
+    """A violated, undecided or inconsistent row is a result, not a failure: only verdict 'error' is counted in
+    tasks_failed, kept as failed and retried (docs/sweeps.md)."""
+    from implicitreg.experiments import sweep as sweep_mod
+    from implicitreg.experiments.sweep_store import failed_keys, read_dataset
+
+    spec = {"name": "hard-failed", "digits": 5, "alpha_convention": "factor", "alphas": ["0.1"], "depths": [3],
+            "family": {"kind": "kink", "eps": ["0.1", "0.2", "0.3", "0.4", "0.5"]}, "statements": ["kink_error"]}
+    verdicts = {"0.1": "holds", "0.2": "violated", "0.3": "undecided", "0.4": "inconsistent", "0.5": "error"}
+
+    def fake(content, key):
+        row = st.blank_row(content, key)
+        row.update(verdict=verdicts[content["instance"]["eps"]], seconds=0.0, worker="w")
+        return row
+
+    monkeypatch.setattr(sweep_mod, "evaluate_task", fake)
+    report = sweep_mod.run_sweep(spec, tmp_path, serial=True, progress=False)
+    assert (report.total, report.done, report.failed) == (5, 5, 1)
+    table = read_dataset(tmp_path)
+    by_eps = dict(zip(table.column("eps").to_pylist(), table.column("verdict").to_pylist()))
+    assert by_eps == verdicts
+    error_key = [k for k, v in zip(table.column("task_key").to_pylist(), table.column("verdict").to_pylist())
+                 if v == "error"]
+    assert failed_keys(tmp_path) == set(error_key)
+    again = sweep_mod.run_sweep(spec, tmp_path, serial=True, progress=False)
+    assert (again.skipped, again.done, again.failed, again.failed_kept) == (5, 0, 0, 1)
+    retry = sweep_mod.run_sweep(spec, tmp_path, serial=True, progress=False, retry_failed=True)
+    assert (retry.retried, retry.done, retry.failed, retry.skipped) == (1, 1, 1, 4)
+
+
+def test_worst_ratio_figure_marks_the_worst_row_of_each_side():
+    """An upper bound's worst row has the largest observed / bound, a lower bound's the smallest."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from implicitreg.experiments.sweep_figures import _worst_ratio
+
+    def row(stmt, side, ratio, inst, verdict="holds"):
+        return {"statement": stmt, "side": side, "depth": "2", "ratio_f": ratio, "ratio": repr(ratio),
+                "instance": inst, "verdict": verdict}
+
+    rows = [row("U", "upper", 0.5, "u-mid"), row("U", "upper", 0.9, "u-worst"), row("U", "upper", 0.01, "u-best"),
+            row("L", "lower", 3.0, "l-mid"), row("L", "lower", 1.5, "l-worst"), row("L", "lower", 40.0, "l-best"),
+            row("L", "lower", 2.0, "l-undecided", "undecided"),
+            row("M", "limit", 0.7, "m"), row("U", "upper", None, "none", "error")]
+    fig = _worst_ratio(rows, plt)
+    try:
+        titles = {ax.get_title().split(" (D")[0]: ax for ax in fig.axes}
+        assert set(titles) == {"L", "U"}           # limits and rows without a ratio are not drawn
+        labels = {k: [t.get_text() for t in ax.get_legend().get_texts()] for k, ax in titles.items()}
+        assert any("(u-worst)" in s for s in labels["U"]), labels
+        assert any("(l-worst)" in s for s in labels["L"]), labels
+        assert "3 rows; holds: 3" in titles["U"].get_title()
+        assert "4 rows; holds: 3, undecided: 1" in titles["L"].get_title()
+    finally:
+        plt.close(fig)
+
+
+def test_observed_digits_follow_the_documented_accuracy_of_each_entry():
+    """docs/sweeps.md: an entry certified to d significant digits contributes the absolute error
+    max(|x_i|, floor) 10^-d. x = (1 + 1e-8, 1e-20), x* = (1, 0), d = 12, floor = 1e-30: the first entry is known to
+    ~1e-12, the second to ~1e-32. A norm of x - x* (or the objective gap) involving the first entry is known to
+    ~1e-12 (2 to 4 digits of 1e-8); the off-support entry alone to 1e-32 (11 or 12 digits of 1e-20)."""
+    from types import SimpleNamespace
+
+    content = dict(BASE, statement="MS-D2:upper_l1", digits=30, alpha="1e-8")
+    ctx = st._Diagonal(content, st._frac("1e-8"))
+    ctx._sc = SimpleNamespace(x_star=[1, 0], complement=[1])
+    ctx._bp = SimpleNamespace(l1_norm=1)
+    with mpmath.workdps(60):
+        lim = SimpleNamespace(x=[1 + mpf(10) ** -8, mpf(10) ** -20], floor=mpf(10) ** -30, digits_certified=12,
+                              dps=60, alpha_product=mpf(10) ** -8)
+        for what in ("err_inf", "err_l1", "objective_gap"):
+            v, d = ctx._observe(what, lim)
+            assert abs(v - mpf(10) ** -8) <= mpf(10) ** -19, what
+            assert 2 <= d <= 4, (what, d)
+        v, d = ctx._observe("off_support", lim)
+        assert v == mpf(10) ** -20 and 11 <= d <= 12
+        v, d = ctx._observe("err_l1_over_alpha", lim)
+        assert abs(v - 1) <= mpf(10) ** -11 and 2 <= d <= 4
+
+
+def test_a_decided_verdict_states_no_triviality():
+    with mpmath.workdps(40):
+        assert st._decide("lower", mpf(1), mpf("1e-30"), 20) == ("holds", "")
+        assert st._decide("upper", mpf("1e-30"), mpf(1), 20) == ("holds", "")
+        assert st._decide("lower", mpf(-1), mpf("1e-30"), 20)[0] == "violated"

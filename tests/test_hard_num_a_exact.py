@@ -293,3 +293,17 @@ def test_json_value_conventions():
 ])
 def test_family_parameters(A, y, expected):
     assert family_parameters(Instance.from_lists(A, y)) == expected
+
+
+def test_kink_asymptotic_constants_match_the_finite_alpha_limit():
+    with mpmath.workdps(40):
+        # p = 3: ||x_oo - x*|| / a -> sqrt(1 + (1-eps)^2) h_3(1 - eps); a = 1e-15: relative gap ~ a^(1/3) = 1e-5
+        k = kink.kink_limit(F(1, 4), 3, F(1, 10 ** 15), alpha_convention="product", dps=40)
+        assert abs(k.error / mpf("1e-15") / kink.limit_constant(F(1, 4), 3) - 1) < mpf("1e-3")
+        # p = 2: error ~ sqrt(1 + (1-eps)^2) a^eps with a = alpha^2 (factor alpha = 1e-20)
+        k2 = kink.kink_limit(F(1, 2), 2, F(1, 10 ** 20), dps=40)
+        assert abs(k2.error / kink.p2_error_asymptotic(F(1, 2), F(1, 10 ** 20)) - 1) < mpf("1e-6")
+        # transition_error is the kink error at eps = ratio * eps*(alpha), eps rounded to 30 digits
+        es = kink.transition_scale(3, F(1, 100))
+        want = kink.kink_limit(F(mpmath.nstr(2 * es, 30)), 3, F(1, 100)).error
+        assert mpmath.almosteq(kink.transition_error(3, 2, F(1, 100)), want, 1e-25)

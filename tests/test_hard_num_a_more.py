@@ -230,6 +230,11 @@ def test_selected_minimizer_unique_path_fields():
     r = selected_minimizer(ROW, 3, digits=12)
     assert r.x == [1, 0] and r.unique_bp and r.face_dimension == 0 and r.digits == 12 and r.support == (0,)
     assert r.depth == 3 and "power" in r.functional
+    for bad in (0, -5, True, 2.0):     # the unique path claims the digits it is given: they must be valid
+        with pytest.raises(InvalidParameterError):
+            selected_minimizer(ROW, 3, digits=bad)
+        with pytest.raises(InvalidParameterError):
+            selected_minimizer(Instance.from_lists([[1, 1]], [1]), 3, digits=bad)
 
 
 def test_mixed_failure_falls_back_to_the_full_solve(monkeypatch):

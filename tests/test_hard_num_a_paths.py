@@ -275,3 +275,27 @@ def test_crossover_not_found_verdicts(monkeypatch):
     ec = _fake_errors(monkeypatch, lambda a: 10 * a, lambda a: a)           # depth D closer everywhere
     c = ec.crossover_alpha(ROW, 3, log10_range=(-8, 0), x_star=(1, 0))
     assert not c.found and c.alpha is None and "whole range" in c.note
+
+
+# --- the papers' float64 integrator set-up and the l1/inf errors of a limit --------------------------------------
+
+def test_integrated_flow_lsoda_reaches_the_limit():
+    import numpy as np
+
+    from implicitreg.numerics import kink
+    from implicitreg.numerics.float64_limit import integrated_flow_limit
+
+    r = integrated_flow_limit([[1.0, 0.5]], [1.0], 2, 1e-4, setup="lsoda")
+    k = kink.kink_limit(F(1, 2), 2, F(1, 10 ** 4), alpha_convention="product", dps=30)
+    assert r.success and r.method == "LSODA" and r.rtol == 1e-12 and r.t_end == 1e9 and r.nfev > 0
+    assert "finished" in r.message and np.allclose(r.x, [float(v) for v in k.x], rtol=1e-7, atol=0)
+
+
+def test_limit_error_norms_on_the_row():
+    from implicitreg.numerics import error_constants as ec
+
+    l1, linf, lim = ec.limit_error(ROW, 2, F(1, 10 ** 4), (1, 0), digits=12)
+    with mpmath.workdps(30):
+        x2 = lim.x[1]                      # on the constraint x_1 - 1 = -x_2 / 2
+        assert mpmath.almosteq(l1, mpf(3) / 2 * x2, 1e-10) and mpmath.almosteq(linf, x2, 1e-10)
+        assert lim.alpha_convention == "product" and lim.digits >= 12
