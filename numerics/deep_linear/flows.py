@@ -148,8 +148,9 @@ def deep_gradient_descent(net0: DeepLinearNetwork, data: RegressionData, eta, st
     mp = _is_mp(net0.weights[0])
     eta = mpf_from(eta) if mp else float(eta)
     for step in range(1, steps + 1):
-        G = gradient(net, data)
-        net = net.with_weights([W - eta * g for W, g in zip(net.weights, G)])
+        with np.errstate(over="ignore", invalid="ignore"):  # a float divergence is reported by the status below
+            G = gradient(net, data)
+            net = net.with_weights([W - eta * g for W, g in zip(net.weights, G)])
         if not mp and not all(np.all(np.isfinite(W)) for W in net.weights):
             return DeepFlowResult(net=net, t=step, status=-1, message="diverged (non-finite weights)", nfev=step,
                                   nsteps=step, integrator="gd")

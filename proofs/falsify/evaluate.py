@@ -93,10 +93,10 @@ class _Evaluator:
             # the bound's inputs (K1, eps, ...) come from the same limit: trust it to its certified digits too
             unc = _resolution(run, self.conj.lhs, lhs) + abs(b) * _relative_resolution(run)
             if self.conj.side == "upper":
-                ratio = lhs / b if b > 0 else (mpmath.inf if lhs > 0 else mpmath.mpf(0))
+                ratio = lhs / b if b > 0 else (mpmath.inf if lhs > b else mpmath.mpf(0))  # b <= 0: lhs > b
                 decided = lhs - b > 2 * unc
             else:
-                ratio = b / lhs if lhs > 0 else (mpmath.inf if b > 0 else mpmath.mpf(0))
+                ratio = b / lhs if lhs > 0 else (mpmath.inf if b > lhs else mpmath.mpf(0))  # lhs <= 0: b > lhs
                 decided = b - lhs > 2 * unc
             if ratio > 1 and not decided:
                 ratio = mpmath.mpf(1)  # equal within the certified digits of the limit: no claim of a violation
