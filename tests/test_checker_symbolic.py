@@ -468,3 +468,21 @@ def test_equality_l2_and_what_cannot_be_set_up():
     raises_exactly(WHERE, "equality: K1star has no closed form in nu here", lambda: prove("K1star + M0 + eps"))
     raises_exactly(WHERE, "equality: cannot convert the bound: function 'g' has no SymPy meaning here",
                    lambda: prove("alpha_product*g(rho_minus)", functions={"h": 1, "g": 1}))
+
+
+def test_limit_steps_with_a_nonzero_limit_and_forms_valid_for_positive_t():
+    # a limit step whose limit is not 0: lim_{t -> 1/2-} (1 + (2t - 1)) = 1 (by hand); -1 is refused
+    one = {"claim": "1 + (2t - 1) -> 1", "method": "limit", "lhs": "1 + (2*t - 1)", "rhs": "1"}
+    assert recheck(section(steps=[one])) == accepted(steps=1)
+    refused("limit.steps[0]", "SymPy does not confirm: 1 + (2t - 1) -> 1", section(steps=[dict(one, rhs="-1")]))
+    # the curve's parameter t is positive, so sqrt(t^2) = t: alpha(t) and the error written with it are the same texts
+    texts = {k: TEXTS[3][k].replace("t", "sqrt(t**2)") for k in ("alpha_of_t", "l1")}
+    assert recheck(section(alpha_of_t=texts["alpha_of_t"], error_of_t=texts["l1"])) == accepted()
+
+
+def test_the_limit_of_error_over_bound_is_taken_from_inside_the_curve():
+    """At D = 3 the curve is 0 < t < 1/2 and alpha(t) > 0 there; just past t = 1/2 the dual equation's alpha(t) is
+    negative (phi(2t) -> -oo). A scale times 2|alpha|/(alpha + |alpha|) is the scale itself inside the curve (ratio
+    -> 1, by hand as for the plain scale) and divides by 0 past its end, so only the limit from below accepts."""
+    expr = f"{L1_SCALE}*2*abs(alpha_product)/(alpha_product + abs(alpha_product))"
+    assert recheck(section(), expr=expr) == accepted()
