@@ -7,6 +7,8 @@ z -> 1- for D > 2 (phi = h_D). And ``LimitProof.proved`` fails when any one of i
 """
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 
 from implicitreg.theory import examples as ex
@@ -69,3 +71,26 @@ def test_a_proof_holds_only_when_every_part_does():
                 dict(alpha_limit=sympy.Rational(1, 10)), dict(factor_limits=(sympy.Integer(1), sympy.oo)),
                 dict(factor_limits=(-sympy.oo,))):
         assert not _proof_like(**bad).proved, bad
+
+
+def test_alpha_limit_is_taken_from_below_one_for_deeper_networks():
+    """For D > 2 the endpoint is z -> 1 from below (alpha(z) is defined for 0 < z < 1 only): a stand-in alpha(z) =
+    exp(1/(z - 1)) tends to 0 from the left and to oo from the right, so a limit taken from the wrong side shows."""
+    fam = dataclasses.replace(ex.row_family(4), alpha_of_z=sympy.exp(1 / (z - 1)))
+    proof = ex.prove_ratio_limit(fam)
+    assert proof.alpha_limit == 0
+    assert sympy.limit(sympy.exp(1 / (z - 1)), z, 1, "+") == sympy.oo  # the other side really differs
+
+
+def test_depth_two_value_is_the_product_of_the_bracket_limits():
+    """D = 2: value = n (1 + r) l1 l2^r with l1 = lim 2 sinh(rz) e^(-rz) = 1 and l2 = lim alpha(z) e^z; a stand-in
+    alpha(z) = 2 e^(-z) has l2 = 2, so the value is n (1 + r) 2^r (by hand), not n (1 + r) 2^(-r)."""
+    fam = dataclasses.replace(ex.row_family(2), alpha_of_z=2 * sympy.exp(-z))
+    proof = ex.prove_ratio_limit(fam)
+    assert proof.factor_limits == (1, 2)
+    assert _same(proof.value, n * (1 + r) * 2 ** r)
+
+
+def test_row_family_defaults_to_depth_two_with_n_symbolic_copies():
+    fam = ex.row_family()
+    assert fam.depth == 2 and fam.endpoint == sympy.oo and fam.n == n

@@ -127,7 +127,7 @@ def test_S_LB_quantity_and_deep_linear_run():
         assert close(Q.S_LB(run), 2 * 3 * 2 * mpf(2) ** (mpf(4) / 3))
         assert close(Q.a(run), 2) and close(Q.a_prime(run), 2) and close(Q.w_norm(run), 2)
     assert Q.L(run) == 3 and Q.n_samples(run) == 2 and Q.d(run) == 2
-    for depth in (1, 0, 2.5, True):
+    for depth in (1, 0, 2.5, True, "2.5", "3", float("nan"), float("inf"), None):
         with pytest.raises(InvalidParameterError, match="integer >= 2"):
             Q.DeepLinearRun(eigen_data(), depth)
     with pytest.raises(InvalidParameterError, match="needs the init scale"):

@@ -150,9 +150,9 @@ def test_flow_default_tolerances():
 def test_flow_needs_a_final_time_or_convergence():
     inst = Instance.from_lists([[1, 2]], [1])
     with pytest.raises(InvalidParameterError, match="give t_final or until_converged"):
-        flow.reduced_flow(inst, 2, "0.1", until_converged=False)
+        flow.reduced_flow(inst, 2, "0.1", until_converged=False, max_steps=20)  # max_steps: no hang if accepted
     with pytest.raises(InvalidParameterError, match="give t_final or until_converged"):
-        flow.full_flow(inst, 2, "0.1")
+        flow.full_flow(inst, 2, "0.1", max_steps=20)
 
 
 def test_gradient_descent_default_tolerance_and_distance_to_a_supplied_limit():
