@@ -39,7 +39,7 @@ from mpmath import mpf
 from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
 from implicitreg.numerics._flint_link import FlintLink
 from implicitreg.numerics.integer_form import IntegerRows
-from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, positive_value,
+from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, digits_value, positive_value,
                                              product_scale)
 from implicitreg.numerics.precision import (GUARD_DIGITS, agreeing_digits, flint_precision, log10_abs, significant_str,
                                             to_arb, arb_to_mpf, arb_to_mpf_list, working_dps)
@@ -392,8 +392,7 @@ def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "prod
     D = depth_value(depth)
     a = positive_value(alpha, "alpha")
     alpha_convention_value(alpha_convention)
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
-        raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
+    digits_value(digits)
     if digits > MAX_DIGITS:
         raise PrecisionError(f"{digits} digits cannot be certified: the supported maximum is {MAX_DIGITS}")
     with mpmath.workdps(30):

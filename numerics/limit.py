@@ -45,7 +45,7 @@ from mpmath import mpf
 
 from implicitreg.errors import InvalidParameterError, PrecisionError
 from implicitreg.numerics.dual_limit import MAX_DIGITS, LimitResult, gradient_flow_limit
-from implicitreg.numerics.potentials import (_exact, alpha_convention_value, depth_value, positive_value,
+from implicitreg.numerics.potentials import (_exact, alpha_convention_value, depth_value, digits_value, positive_value,
                                              product_scale)
 from implicitreg.numerics.precision import agreeing_digits, mpf_from, working_dps
 
@@ -62,8 +62,7 @@ def limit(instance, depth, alpha, *, method: str = "newton", alpha_convention: s
     D = depth_value(depth)
     a = positive_value(alpha)
     alpha_convention_value(alpha_convention)
-    if not isinstance(digits, int) or isinstance(digits, bool) or digits < 1:
-        raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
+    digits_value(digits)
     if digits > MAX_DIGITS:
         raise PrecisionError(f"{digits} digits cannot be certified: the supported maximum is {MAX_DIGITS}")
     return solver(instance, D, a, alpha_convention, digits)

@@ -67,6 +67,13 @@ def positive_value(value, name: str = "alpha") -> Fraction:
     return q
 
 
+def digits_value(digits) -> int:
+    """A number of digits to compute or certify: an int >= 1 (a bool, a float or a numpy integer is refused)."""
+    if type(digits) is not int or digits < 1:
+        raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
+    return digits
+
+
 def alpha_convention_value(alpha_convention: str) -> str:
     if alpha_convention not in ALPHA_CONVENTIONS:
         raise InvalidParameterError(

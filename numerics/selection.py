@@ -25,8 +25,8 @@ import mpmath
 from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
-from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, dual_potential, link_inverse,
-                                              positive_value, product_scale)
+from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, digits_value, dual_potential,
+                                              link_inverse, positive_value, product_scale)
 from implicitreg.numerics.precision import mpf_from
 
 INFINITY = "inf"
@@ -365,10 +365,7 @@ def select_on_face(point, directions, depth, *, digits: int = 40, functional: Ti
     python-flint). If they do not agree to ``digits`` (or do not converge), the baseline decides.
     ``method="full"``: both solves are :func:`minimize_on_face` from ``point`` (the baseline, mpmath throughout).
     """
-    if isinstance(digits, bool):
-        raise InvalidParameterError(f"digits must be an integer, not a bool ({digits!r})")
-    if not isinstance(digits, int) or digits < 1:
-        raise InvalidParameterError(f"digits must be a positive integer, got {digits!r}")
+    digits_value(digits)
     if method not in ("mixed", "full"):
         raise InvalidParameterError(f"method must be 'mixed' or 'full', got {method!r}")
     p = selection_depth(depth)
@@ -407,8 +404,7 @@ def selected_minimizer(instance, depth, *, digits: int = 40, bp=None, functional
     The face comes from :func:`implicitreg.numerics.basis_pursuit.l1_minimizer` (pass ``bp`` to reuse one):
     relative-interior point and an exact basis of ker A_S. When BP is unique, x_g = x* (exact).
     """
-    if type(digits) is not int or digits <= 0:  # checked here too: the unique path below claims them as given
-        raise InvalidParameterError(f"digits to certify must be an int >= 1, got {digits!r}")
+    digits_value(digits)  # checked here too: the unique path below claims them as given
     p = selection_depth(depth)
     if bp is None:
         from implicitreg.numerics.basis_pursuit import l1_minimizer
