@@ -48,6 +48,18 @@ def test_above_and_below_within_are_the_rounding_only(dps40):
     assert not sdl.below_within(ub * (1 + 2 * REL), ub, REL)
 
 
+def test_exact_boundaries_of_the_rounding_allowance(dps40):
+    """Dyadic numbers make the boundary exact: 1024 (1 + 2^-10) = 1025, 1024 (1 - 2^-10) = 1023."""
+    rel = M(2) ** -10
+    assert sdl.above_within(M(1024), M(1025), rel) is True
+    assert sdl.above_within(M(1024), M(1025) + M(2) ** -60, rel) is False
+    assert sdl.below_within(M(1024), M(1023), rel) is True
+    assert sdl.below_within(M(1024), M(1023) - M(2) ** -60, rel) is False
+    assert sdl.flattest_sample_above([M(2048), M(1024)], M(1025), rel) is True
+    assert sdl.paths_agree(M(4), (M(4) + M(2) ** -98,), M(2) ** -100) is False        # gap exactly rel: strict
+    assert sdl.paths_agree(M(4), (M(4) + M(2) ** -99,), M(2) ** -100) is True
+
+
 def test_the_slack_is_relative_at_every_scale(dps40):
     for scale in (M("1e-30"), M("1e30")):
         assert not sdl.above_within(scale * (1 - M(10) ** -20), scale, REL)

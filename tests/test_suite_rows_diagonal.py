@@ -144,6 +144,13 @@ def test_bound_slack_is_relative_not_absolute(dps60):
     assert sd.bound_holds_at_every_alpha("lower", [huge - M("1e4")], [huge]) is True
 
 
+def test_bound_slack_is_a_parameter(dps60):
+    assert sd.bound_holds_at_every_alpha("upper", [M("1.1")], [M(1)], slack=M("0.2")) is True
+    assert sd.bound_holds_at_every_alpha("lower", [M("0.9")], [M(1)], slack=M("0.2")) is True
+    assert sd.bound_holds_at_every_alpha("upper", [M("1.1")], [M(1)], slack=M("0.05")) is False
+    assert sd.attained_within(M("1.25"), slack=M("0.25")) and not sd.attained_within(M("1.25"), slack=M("0.125"))
+
+
 def test_uninformative_alphas_are_skipped_and_none_informative_fails():
     assert sd.bound_holds_at_every_alpha("lower", [M(-5), M(2)], [M(-1), M(1)]) is True
     assert sd.bound_holds_at_every_alpha("lower", [M(-5), M(0)], [M(-1), M(1)]) is False
@@ -206,6 +213,8 @@ def test_largest_ratio_is_the_maximum(k):
 def test_not_above_one(dps60):
     s = sd.CERTIFIED_SLACK
     assert sd.not_above_one(M(1)) and sd.not_above_one(M("0.5")) and sd.not_above_one(1 + s / 2)
+    assert sd.not_above_one(1 + s)                                          # exactly 1 + slack (exact at 60 digits)
+    assert sd.not_above_one(M("1.5"), slack=M("0.5")) and not sd.not_above_one(M("1.5"), slack=M("0.25"))
     assert not sd.not_above_one(1 + 2 * s) and not sd.not_above_one(M("1.0001"))
 
 

@@ -195,6 +195,43 @@ def test_kink_constant_needs_every_path(dps60):
         assert _kink(flow=c * (1 + sign * M("1.1e-12"))) is False
 
 
+def test_kink_constant_exact_boundaries(dps60):
+    """Each tolerance attained exactly (dyadic or exact 60-digit sums) passes: every comparison includes its bound."""
+    t = ss.KINK_SPEC_TOL
+    c = M(128) + t                                                    # |c - 128| = t exactly
+    assert ss.kink_constant_agrees(c, "128", c, c, c) is True
+    assert ss.kink_constant_agrees(c + M(2) ** -100, "128", c, c, c) is False
+    one = M(1)
+    assert ss.kink_constant_agrees(one, "1", one + M(ss.KINK_SYMPY_REL), one, one) is True
+    assert ss.kink_constant_agrees(one, "1", one + 2 * M(ss.KINK_SYMPY_REL), one, one) is False
+    assert ss.kink_constant_agrees(one, "1", one, one + M(ss.KINK_PATHS_REL), one + M(ss.KINK_PATHS_REL)) is True
+    assert ss.kink_constant_agrees(one, "1", one, one - M(ss.KINK_PATHS_REL), one - M(ss.KINK_PATHS_REL)) is True
+
+
+def test_transition_exact_boundaries(dps60):
+    one = M(1)
+    assert ss.transition_matches(one + ss.TRANSITION_SPEC_REL, one, one + ss.TRANSITION_SPEC_REL) is True
+    assert ss.transition_matches(one + ss.TRANSITION_PROFILE_REL, one + ss.TRANSITION_PROFILE_REL, one) is True
+    assert ss.transition_scale_constant([one, one + ss.TRANSITION_TARGET_REL], one) is True
+    assert ss.transition_scale_constant([one, one + 2 * ss.TRANSITION_TARGET_REL], one) is False
+
+
+def test_ratio_approaches_one_exact_boundary(dps60):
+    below = M(2) ** -20
+    assert ss.ratio_approaches_one([M("1.5"), 1 + below], below=below) is False         # strictly below
+    assert ss.ratio_approaches_one([M("1.5"), 1 - below], below=below) is False
+    assert ss.ratio_approaches_one([M("1.5"), 1 + below / 2], below=below) is True
+    assert ss.KINK_P2_DEVIATION == "1e-6"
+
+
+def test_kink_continuity_exact_boundary(dps60):
+    small = 1 / mpmath.sqrt(2)
+    assert ss.kink_continuous([M(0)], small + ss.SMALL_EPS_TOL, [True]) is True
+    assert ss.kink_continuous([M(0)], small - ss.SMALL_EPS_TOL, [True]) is True
+    assert ss.kink_continuous([ss.CONTINUITY_TOL], small, [True]) is True
+    assert ss.kink_continuous([ss.CONTINUITY_TOL * (1 + M(10) ** -30)], small, [True]) is False
+
+
 @pytest.mark.parametrize("ratios, passed", [
     (["1.1", "1.0000001"], True), (["0.9", "0.9999999"], True),
     (["1.1", "1.0000009999"], True), (["1.1", "0.9999990001"], True),
