@@ -35,6 +35,10 @@ def _one_off(values, k, value):
 
 # ---------------------------------------------------------------- bounds up to the computed digits
 
+def test_digits_constants():
+    assert sdl.DPS == 40 and sdl.AGREE_DIGITS == 30
+
+
 def test_above_and_below_within_are_the_rounding_only(dps40):
     lb = M(7)
     assert sdl.above_within(lb, lb, REL) and sdl.above_within(lb * 2, lb, REL)
@@ -201,7 +205,8 @@ def test_the_mc_lb_rows_use_their_verdict_functions(monkeypatch):
     assert len(rows) == 5 and all(r.passed for r in rows)
     seen = {}
     real = sdl.flattest_sample_above
-    monkeypatch.setattr(sdl, "flattest_sample_above", lambda S, lb, rel: seen.setdefault("S", list(S)) and False)
+    monkeypatch.setattr(sdl, "flattest_sample_above",
+                        lambda S, lb, rel: seen.setdefault("S", list(S)) and seen.setdefault("rel", rel) and False)
     calls = _fail_all(monkeypatch, ["paths_agree", "agree", "ordered", "below_within"])
     rows = []
     sdl._mc_lb_rows(data, 2, np.random.default_rng(0), 1, rows)
@@ -209,6 +214,7 @@ def test_the_mc_lb_rows_use_their_verdict_functions(monkeypatch):
     assert calls == ["paths_agree", "agree", "ordered", "below_within"]
     # the row's observed value is the flattest sample, the one the verdict function judges
     assert len(seen["S"]) == 4 and rows[0].observed == sdl.fmt(min(seen["S"]), 8)
+    assert abs(seen["rel"] / M(10) ** -30 - 1) < M(10) ** -14          # the computed digits' rounding, no wider
     with mpmath.workdps(sdl.DPS):
         assert real(seen["S"], min(seen["S"]), REL) and not real(seen["S"], min(seen["S"]) * 2, REL)
 

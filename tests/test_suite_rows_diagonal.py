@@ -282,6 +282,37 @@ def test_the_d2_and_d3_rows_use_their_verdict_functions(monkeypatch):
                                          "every_step_holds", "within_spec_radius", "approaches_limit"])
 
 
+def test_each_bound_row_judges_its_own_observation(monkeypatch):
+    """upper_l1 judges ||x_inf - x*||_1, upper_offsupport_spec max_C |x_j|, lower_inf ||x_inf - x*||_inf (a lower bound
+    on the inf-norm is not checked against the larger 1-norm), at every alpha, in order; MS-D3 likewise."""
+    inst, sc = _row_instance()
+    a2, a3 = ["1e-4", "1e-8", "1e-12"], ["1e-6", "1e-12"]
+    d2, d3 = sd._errors(inst, sc, 2, a2), sd._errors(inst, sc, F(3), a3)
+    seen = []
+    real = sd.bound_holds_at_every_alpha
+    monkeypatch.setattr(sd, "bound_holds_at_every_alpha",
+                        lambda side, obs, bounds: seen.append((side, list(obs))) or real(side, obs, bounds))
+    sd._d2_rows("r", inst, sc, a2)
+    sd._d3_rows("r", inst, sc, 3, a3)
+    assert seen[:3] == [("upper", [d[0] for d in d2]), ("upper", [d[2] for d in d2]), ("lower", [d[1] for d in d2])]
+    # the a-priori row: the 1-norm errors at the alphas below alpha_0 (the smallest ones)
+    assert seen[3][0] == "upper" and seen[3][1] and seen[3][1] == [d[0] for d in d2][-len(seen[3][1]):]
+    assert seen[4:] == [("upper", [d[0] for d in d3]), ("lower", [d[1] for d in d3])]
+
+
+def test_the_off_support_observation_is_the_largest_off_support_entry(monkeypatch):
+    from implicitreg.numerics import error_constants as ec
+    from implicitreg.numerics.instance import Instance
+
+    inst = Instance.from_lists([[1, F(1, 2), F(-1, 4)]], [1], name="row3")
+    sc = ec.support_constants(inst)
+    assert list(sc.complement) == [1, 2]
+    lim = SimpleNamespace(x=[M("0.9"), M("0.25"), M("-0.5")], dps=30)
+    monkeypatch.setattr(ec, "limit_error", lambda *a, **k: (M(1), M(2), lim))
+    (e1, einf, xC, got), = sd._errors(inst, sc, 2, ["1e-4"])
+    assert (e1, einf, xC, got) == (M(1), M(2), M("0.5"), lim)
+
+
 def test_the_apriori_row_covers_the_alphas_apriori_applies_to(monkeypatch):
     inst, sc = _row_instance()
     alphas = ["1e-4", "1e-8", "1e-12"]

@@ -35,6 +35,12 @@ def _one_off(values, k, value):
 
 # ---------------------------------------------------------------- Thm E fits
 
+def test_fit_constants():
+    """wah.md's rates are checked to 0.02, a wrong exponent is off by 0.1, a settled window's local slopes agree to
+    1/200 (the tolerances the suite's docstring states)."""
+    assert ss.SLOPE_TOL == F(2, 100) and ss.MUTANT_SHIFT == F(1, 10) and ss.SETTLED == F(1, 200)
+
+
 def test_slope_fits_inclusive_on_both_sides(dps60):
     pred, tol, ulp = F(3, 7), ss.mpf_from(ss.SLOPE_TOL), M(10) ** -55
     p = ss.mpf_from(pred)
