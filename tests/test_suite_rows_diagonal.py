@@ -43,6 +43,19 @@ def test_slope_fits_is_inclusive_and_two_sided(dps60):
         assert sd.slope_fits(pred + sign * M("0.1"), pred) is False       # the exponent off by 0.1
 
 
+def test_rate_comparisons_at_exact_dyadic_boundaries():
+    """With dyadic slope, prediction, tolerance and shift every difference is exact: |slope - pred| = tol fits,
+    |slope - (pred +- shift)| = tol is not a rejection."""
+    tol, shift = F(1, 64), F(1, 8)
+    half = M(1) / 2
+    assert sd.slope_fits(half + M(1) / 64, half, tol) is True and sd.slope_fits(half - M(1) / 64, half, tol) is True
+    assert sd.slope_fits(half + M(1) / 32, half, tol) is False
+    for sign in (1, -1):
+        at = half + sign * (M(1) / 8 + M(1) / 64)
+        assert sd.shifted_exponents_rejected(at, half, tol, shift) is False
+        assert sd.shifted_exponents_rejected(half + sign * (M(1) / 8 + M(1) / 32), half, tol, shift) is True
+
+
 def test_shifted_exponents_rejected_on_each_side(dps60):
     tol, shift = sd.mpf_from(sd.SLOPE_TOL), sd.mpf_from(sd.MUTANT_SHIFT)
     ulp = M(10) ** -55

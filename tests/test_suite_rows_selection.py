@@ -51,6 +51,19 @@ def test_slope_fits_inclusive_on_both_sides(dps60):
         assert ss.slope_fits(p + sign * M("0.1"), pred) is False          # the exponent off by 0.1
 
 
+def test_fit_comparisons_at_exact_dyadic_boundaries():
+    """Dyadic slope, prediction, tolerance and shift: |slope - pred| = tol fits; |slope - (pred + shift)| = tol is
+    not a rejection."""
+    tol, shift, pred = F(1, 64), F(1, 8), F(1, 2)
+    half = M(1) / 2
+    assert ss.slope_fits(half + M(1) / 64, pred, tol) is True and ss.slope_fits(half - M(1) / 64, pred, tol) is True
+    assert ss.slope_fits(half + M(1) / 32, pred, tol) is False
+    assert ss.shifted_exponent_rejected(half + M(1) / 8 + M(1) / 64, pred, tol, shift) is False
+    assert ss.shifted_exponent_rejected(half + M(1) / 8 - M(1) / 64, pred, tol, shift) is False
+    assert ss.shifted_exponent_rejected(half + M(1) / 8 + M(1) / 32, pred, tol, shift) is True
+    assert ss.shifted_exponent_rejected(half - M(1) / 8 + M(1) / 64, pred, tol, shift) is True    # only + shift
+
+
 def test_shifted_exponent_rejected_strictly(dps60):
     pred, tol, ulp = F(1, 2), ss.mpf_from(ss.SLOPE_TOL), M(10) ** -55
     mutant = ss.mpf_from(pred + ss.MUTANT_SHIFT)
