@@ -235,6 +235,11 @@ def test_transition_exact_boundaries(dps60):
     assert ss.transition_scale_constant([one, one + 2 * ss.TRANSITION_TARGET_REL], one) is False
 
 
+def test_ratio_approaches_one_reads_the_last_ratio(dps60):
+    assert ss.ratio_approaches_one([M("1.1"), M("1.0000001"), M("1.05")]) is False
+    assert ss.ratio_approaches_one([M("1.1"), M("1.05"), M("1.0000001")]) is True
+
+
 def test_ratio_approaches_one_exact_boundary(dps60):
     below = M(2) ** -20
     assert ss.ratio_approaches_one([M("1.5"), 1 + below], below=below) is False         # strictly below
