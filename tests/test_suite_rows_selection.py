@@ -352,11 +352,23 @@ def _rows():
 @pytest.mark.parametrize("verdict", [True, False])
 def test_every_row_verdict_is_its_function(monkeypatch, verdict):
     _stub_solvers(monkeypatch)
-    called = set()
+    called = {}
     for name in VERDICTS:
-        monkeypatch.setattr(ss, name, lambda *a, _n=name, **k: called.add(_n) or verdict)
+        monkeypatch.setattr(ss, name, lambda *a, _n=name, **k: called.setdefault(_n, []).append((a, k)) or verdict)
     rows = _rows()
-    assert called == set(VERDICTS)
+    assert set(called) == set(VERDICTS)
+    # the tolerances the rows pass are the named ones (a row passing a wider one would still PASS)
+    assert all(not k for calls in called.values() for _, k in calls)
+    assert [a[2] for a, _ in called["agree_within"]] == [ss.CLOSED_FORM_TOL] * 10 + [ss.FACE2_SPEC_TOL] * 3
+    assert [a[1:] for a, _ in called["agree_relative"]] == [("2.31", ss.SPEC_CONSTANT_REL),
+                                                           ("1.43", ss.SPEC_CONSTANT_REL),
+                                                           ("0.2042", ss.LINE_CONSTANT_REL)]
+    assert [len(a) for a, _ in called["vanishes"]] == [1] and [len(a) for a, _ in called["ratio_approaches_one"]] \
+        == [1, 1]
+    assert [len(a) for a, _ in called["mutant_functional_detected"]] == [2]
+    assert [len(a) for a, _ in called["theta_constant_ok"]] == [2] * 6
+    assert [len(a) for a, _ in called["kkt_ok"]] == [2, 2]
+    assert [len(a) for a, _ in called["slope_deviations_within"]] == [1, 1]
     planted = [r for r in rows if r.instance.startswith("planted face ")]   # a fit that fails gets its own row
     assert len(planted) == (0 if verdict else 8) and not any(r.passed for r in planted)
     rest = [r for r in rows if r not in planted]
