@@ -124,3 +124,83 @@ def test_sharpness_bounds_refuse_w_star_0():
         dl.min_sharpness(zero, 2)
     with pytest.raises(InvalidParameterError, match="^w\\* = 0: S_bal needs"):
         dl.balanced_sharpness(zero, 2)
+
+
+# --- minimizers: the product is w*, the layer norms and the sharpness are the hand values --------------------------
+
+def product(net):
+    """W_L ... W_1 (numpy, independent of the model module)."""
+    P = np.array(net.weights[0], dtype=float)
+    for W in net.weights[1:]:
+        P = np.array(W, dtype=float) @ P
+    return P
+
+
+@pytest.mark.parametrize("t, want", [(1.0, 16.0), (0.25, 17.0), (4.0, 64.0)])
+def test_aligned_minimizer_attains_the_objective_at_t(t, want):
+    """DIAG, L = 2: the aligned minimizer at t has S = 2 max(2 (t + 1/t), 8 t) (the S_min objective, by hand)."""
+    w = DIAG.w_star("float")
+    net = dl.aligned_minimizer(w, 2, t)
+    assert np.allclose(product(net), [[1, 0]]) and net.shapes == ((2, 2), (1, 2))
+    assert abs(np.linalg.norm(net.weights[0]) - 1 / np.sqrt(t)) < 1e-12       # ||w*|| / sqrt(t)
+    assert abs(np.linalg.norm(net.weights[1]) - t ** 0.5) < 1e-12              # t^(1/(2(L-1)))
+    assert abs(dl.sharpness_exact(net, DIAG).value - want) < 1e-9 * want
+    rotated = dl.aligned_minimizer(w, 2, t, widths=[3], rng=np.random.default_rng(5))
+    assert rotated.shapes == ((3, 2), (1, 3)) and np.allclose(product(rotated), [[1, 0]])
+    assert abs(dl.sharpness_exact(rotated, DIAG).value - want) < 1e-9 * want
+
+
+def test_aligned_minimizer_at_depth_3_has_layer_norms_t_to_the_quarter():
+    w = SCALED.w_star("float")                                                   # w* = 3
+    net = dl.aligned_minimizer(w, 3, 16.0)
+    assert abs(product(net)[0, 0] - 3) < 1e-12
+    assert abs(np.linalg.norm(net.weights[0]) - 3 / 4) < 1e-12 and all(
+        abs(np.linalg.norm(W) - 2) < 1e-12 for W in net.weights[1:])         # 16^(1/4) = 2
+    with mpmath.workdps(30):
+        mp = dl.aligned_minimizer(SCALED.w_star("mp"), 3, "16")
+        assert abs(mp.weights[1][0, 0] - 2) < mpmath.mpf(10) ** -25 and abs(mp.weights[0][0, 0] - mpmath.mpf(3) / 4) \
+            < mpmath.mpf(10) ** -25
+
+
+def test_minimizer_refusals():
+    from implicitreg.errors import InvalidParameterError
+
+    w = DIAG.w_star("float")
+    with pytest.raises(InvalidParameterError, match="^need 2 hidden widths, got 1$"):
+        dl.aligned_minimizer(w, 3, 1.0, widths=[2])
+    with pytest.raises(InvalidParameterError, match="^w\\* = 0: the aligned minimizer needs"):
+        dl.aligned_minimizer(np.zeros(2), 2, 1.0)
+    for t in (0.0, -1.0):
+        with pytest.raises(InvalidParameterError, match="^t must be > 0, got"):
+            dl.aligned_minimizer(w, 2, t)
+    with pytest.raises(InvalidParameterError, match="^need 2 widths, got 3$"):
+        dl.random_minimizer(w, 3, [2, 2, 2], np.random.default_rng(0))
+    with pytest.raises(InvalidParameterError, match="^need 3 widths, got 2$"):
+        dl.random_minimizer(w, 3, [2, 2], np.random.default_rng(0), head=np.ones(2))
+
+
+@pytest.mark.parametrize("L", [2, 3, 4])
+def test_balanced_minimizer_has_equal_layer_norms_and_no_imbalance(L):
+    w = SCALED.w_star("float")                                                   # |w*| = 3
+    net = dl.balanced_rank_one_minimizer(w, L)
+    assert abs(product(net)[0, 0] - 3) < 1e-12
+    assert all(abs(np.linalg.norm(W) - 3 ** (1 / L)) < 1e-12 for W in net.weights)
+    Ws = net.weights
+    assert all(np.allclose(Ws[k].T @ Ws[k], Ws[k - 1] @ Ws[k - 1].T) for k in range(1, L))
+    # S = S_LB = 2 L s |w*|^(2-2/L) for d = 1 (balanced is the minimum)
+    assert abs(dl.sharpness_exact(net, SCALED).value - 8 * L * 3 ** (2 - 2 / L)) < 1e-9 * 8 * L * 9
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_random_minimizer_is_a_global_minimizer_with_and_without_a_head(seed):
+    w = DIAG.w_star("float")
+    rng = np.random.default_rng(seed)
+    net = dl.random_minimizer(w, 3, [3, 2], rng)
+    assert net.shapes == ((3, 2), (2, 3), (1, 2)) and np.allclose(product(net), [[1, 0]])
+    head = np.array([1.0, 0.0, 0.0])
+    res = dl.random_minimizer(w, 2, [3, 3], np.random.default_rng(seed), head=head)
+    assert res.shapes == ((3, 2), (3, 3)) and np.allclose(head @ product(res), [1, 0])
+    # unbalanced: the layer norms differ, and the scales multiply the Gaussian layers
+    scaled = dl.random_minimizer(w, 3, [3, 2], np.random.default_rng(seed), scales=[1.0, 1.0, 10.0])
+    assert np.allclose(product(scaled), [[1, 0]])
+    assert np.allclose(scaled.weights[2], 10 * net.weights[2])

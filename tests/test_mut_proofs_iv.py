@@ -490,3 +490,27 @@ def test_kink_family_is_recognised_exactly(diag, A, y, kink):
                           "certify --theorem kink`", "scope")
     else:
         assert reason == ("the instance is not the kink family A = [1, 1 - eps], y = 1 (0 < eps < 1)", "hypothesis")
+
+
+def test_deep_linear_not_applicable_lists(deep):
+    """Per depth: MC-RI and MC-EOS are out of scope for one instance (with why); every diagonal-network statement is
+    not applicable once."""
+    from implicitreg.numerics.deep_linear import RegressionData
+    from implicitreg.theory.statement import THEOREMS
+
+    data = RegressionData.from_lists([[1, 0], [0, 1]], [1, 0], name="d")
+    rep = iv.InstanceVerification("d", "deep-linear")
+    iv._all_theorems()
+    iv._deep_linear(data, [F(2), F(3)], F(1, 10), F(1, 10), rep)
+    scope = [n.to_json() for n in rep.not_applicable if n.kind == "scope"]
+    assert scope == [e for L in ("2", "3") for e in (
+        {"theorem": "MC-RI", "provenance": THEOREMS["MC-RI"].provenance.kind, "depth": L, "kind": "scope",
+         "reason": "needs a residual network with a unit head; checked by `implicitreg verify`"},
+        {"theorem": "MC-EoS", "provenance": THEOREMS["MC-EoS"].provenance.kind, "depth": L, "kind": "scope",
+         "reason": "needs gradient-descent runs at several step sizes; checked by `implicitreg verify`"})]
+    diagonal = [n.to_json() for n in rep.not_applicable if n.kind == "hypothesis"]
+    names = [T.name for T in THEOREMS.values() if T.name.startswith(("MS-", "WAH-", "BP-", "rho-", "DLN-limit",
+                                                                       "Depth"))]
+    assert {"MS-D2", "MS-D3", "WAH-D", "BP-unique", "rho-duality", "DLN-limit"} <= set(names)
+    assert diagonal == [{"theorem": t, "provenance": THEOREMS[t].provenance.kind, "depth": "-", "kind": "hypothesis",
+                         "reason": "a diagonal-network statement: needs an instance with A, y"} for t in names]
