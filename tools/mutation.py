@@ -204,6 +204,18 @@ TARGETS.update({
                            _fn(_CHECKER + "refutation", "check", "_check_at_precision")),
 })
 
+# numerics modules whose numbers users read (never mutated before this session): each with the cheapest tests that
+# exercise it; direct tests of survivors in tests/test_mut_num_<module>.py
+NUM_EC_TESTS = ["tests/test_error_constants.py", "tests/test_hard_num_a_exact.py", "tests/test_hard_num_a_more.py",
+                "tests/test_hard_num_a_paths.py", "tests/test_refusals_results.py", "tests/test_planted_escapes.py",
+                "tests/test_diagonal_theory.py", "tests/test_ms_property.py",
+                "tests/test_planted_round2_line_searches.py", "tests/test_mut_num_error_constants.py",
+                # the Hypothesis bound property (3 s clean, a minute when a mutant makes it fail and shrink)
+                "--deselect", "tests/test_ms_property.py::test_error_inside_bounds"]
+TARGETS.update({
+    "num-error_constants": ("numerics/error_constants.py", NUM_EC_TESTS, None),
+})
+
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
 
