@@ -140,6 +140,11 @@ def test_crossover_ends_of_the_range_decide_found(monkeypatch):
     cr = ec.crossover_alpha(row, 3, log10_range=(-12, 0), x_star=xs)
     assert (cr.found, cr.alpha, cr.depth) == (False, None, 3)
     assert cr.note == "depth 3 is not closer even at alpha = 1e-12" and len(calls) == 4
+    # gap(lo) = log(3)/2 in (0, 1): depth D closer at the lower end -> a crossover at 3e-40
+    calls = []
+    _fake_errors(monkeypatch, Fraction(3, 10 ** 40), calls)
+    cr = ec.crossover_alpha(row, 3, x_star=xs)
+    assert cr.found is True and abs(mpmath.log10(cr.alpha) - mpmath.log10(mpf(3) / 10 ** 40)) < mpf(10) ** -6
     # crossover exactly at the upper end: equal errors at alpha = 1 count as "not closer" there -> bisection
     calls = []
     _fake_errors(monkeypatch, Fraction(1), calls)
@@ -328,3 +333,30 @@ def test_support_constants_with_nothing_off_the_support_and_the_zero_refusal():
         assert abs(pc.K1 - max(abs(zs[0] - L), abs(zs[1] + L))) < mpf(10) ** -12
     with pytest.raises(HypothesisNotMetError, match=r"^x\* = 0 \(y = 0\): the error theorems need a nonzero x\*$"):
         ec.support_constants(Instance.from_lists([[1, 2]], [0]))
+
+
+def test_offsupport_radius_accepts_a_root_in_the_last_interval_below_one():
+    """rho_a = 1 - 2^-50, n = 5 at 53 bits: 1 - M_0 ~ 2^-50 / 5 lies between 2^-53 and 2^-52, so 1 - 2^-53 (the last
+    number below 1) brackets it: a root, not the refusal."""
+    with mpmath.workdps(15):
+        M = ec.offsupport_radius(4, 1 - mpf(2) ** -50, 5)
+        assert mpf(2) ** -53 <= 1 - M <= mpf(2) ** -52
+
+
+def _constants(rho, K2, n, K1_star, m_star):
+    return ec.SupportConstants(x_star=(Fraction(1),), support=(0,), signs=(1,), rho=Fraction(rho), K2=Fraction(K2),
+                               n=n, K1_star=mpf(K1_star), m_star=Fraction(m_star), lam_rho=(), pinv=())
+
+
+def test_alpha_zero_d2_on_both_sides_of_the_lower_end():
+    """excess(log a) = log(K2 n) + Kbar1 K2 + (1 - rho) log a - log(m*/2) with rho = 999/1000, K2 = n = 1, m* = 2:
+    at log a = -2000 it is K1* + log 2 - 2 (+ 4 e^-4000): above 0 -> alpha_0 = 0; below 0 -> the root
+    log a = -1000 (K1* + log 2) (4 a^2 / m*^2 is negligible there)."""
+    with mpmath.workdps(30):
+        for margin in ("0.5", "-0.5"):
+            K1 = 2 - mpmath.log(2) + mpf(margin)
+            a0 = ec.alpha_zero_d2(_constants(Fraction(999, 1000), 1, 1, K1, 2))
+            if margin == "0.5":
+                assert a0 == 0
+            else:
+                assert abs(mpmath.log(a0) + (K1 + mpmath.log(2)) * 1000) < mpf(10) ** -20
