@@ -230,21 +230,24 @@ class _FlintDual:
     def _weights64(self, zs):
         """c alpha_prod phi_D'(z) in float64 through logarithms (alpha_prod may be far below float64's range):
         2 cosh z = e^|z| (1 + e^-2|z|); for D > 2, e [(1 - z)^(-e-1) + (1 + z)^(-e-1)] with 1 -+ z formed in arb
-        (near the pole float64 would round 1 - z away)."""
-        if self.two:
-            z = np.abs(np.array([float(v) for v in zs]))
-            return np.exp(self.log_rate + z) * (1 + np.exp(-2 * z))
-        w_minus = np.array([float(1 - v) for v in zs])
-        w_plus = np.array([float(1 + v) for v in zs])
-        e = self.e64
-        return np.exp(self.log_rate + math.log(e) - (e + 1) * np.log(w_minus)) + \
-            np.exp(self.log_rate + math.log(e) - (e + 1) * np.log(w_plus))
+        (near the pole float64 would round 1 - z away). A weight beyond float64's range is inf, without a warning:
+        the Radau step checks its float64 Newton system for finiteness and rejects the step (numerics/ode.py)."""
+        with np.errstate(over="ignore"):
+            if self.two:
+                z = np.abs(np.array([float(v) for v in zs]))
+                return np.exp(self.log_rate + z) * (1 + np.exp(-2 * z))
+            w_minus = np.array([float(1 - v) for v in zs])
+            w_plus = np.array([float(1 + v) for v in zs])
+            e = self.e64
+            return np.exp(self.log_rate + math.log(e) - (e + 1) * np.log(w_minus)) + \
+                np.exp(self.log_rate + math.log(e) - (e + 1) * np.log(w_plus))
 
     def jacobian64(self, nu):
         """The Jacobian -c alpha_prod A diag(phi_D'(A^T nu)) A^T in float64 (weights by :meth:`_weights64`)."""
         with flint_precision(self.dps):
             w = self._weights64(self._z(nu))
-        return -(self.A64 * w) @ self.A64.T
+        with np.errstate(over="ignore", invalid="ignore"):  # inf weights: a non-finite Jacobian, refused by the solver
+            return -(self.A64 * w) @ self.A64.T
 
     def jac_stages(self, Y):
         """The float64 Jacobians at the rows of the arb_mat Y (the Radau stages), shape (stages, m, m)."""
@@ -254,7 +257,8 @@ class _FlintDual:
             else:
                 zs = (Y * self.A).entries()
             W = self._weights64(zs).reshape(Y.nrows(), self.N)
-        return -np.einsum("ij,sj,kj->sik", self.A64, W, self.A64)
+        with np.errstate(over="ignore", invalid="ignore"):  # inf weights: a non-finite system, rejected by the step
+            return -np.einsum("ij,sj,kj->sik", self.A64, W, self.A64)
 
     def measures(self, nu):
         """(x, ||A x - y||_inf, 1/2 ||A x - y||^2) at nu, x = alpha_prod phi_D(A^T nu), in arb, returned as mpf."""

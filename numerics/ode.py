@@ -296,7 +296,8 @@ class RadauIIA(OdeSolver):
             def solve(G, t, Y):  # Newton with the Jacobian of every stage: block (i, j) = h a_ij J(Y_j)
                 Js = np.asarray(self.jac_stages(t, h, self.c, Y), dtype=float)
                 self.njev += 1
-                M = eye - (hA[:, None, :, None] * Js.transpose(1, 0, 2)[None, :, :, :]).reshape(n * s, n * s)
+                with np.errstate(over="ignore", invalid="ignore"):  # a non-finite M: correction() rejects the step
+                    M = eye - (hA[:, None, :, None] * Js.transpose(1, 0, 2)[None, :, :, :]).reshape(n * s, n * s)
                 try:
                     return correction(lambda g: np.linalg.solve(M, g), G)
                 except np.linalg.LinAlgError:
