@@ -188,18 +188,18 @@ def test_deep_linear_bound_slack_is_the_computed_digits_only():
         s_up = ub.evaluate(dsuite.DPS, **dsuite._values(c, L))
         assert abs(s_lb - 6 * F(6, 5) * mpmath.mpf(7 * 7) ** (mpmath.mpf(2) / 3) / mpmath.mpf(9) ** (mpmath.mpf(2) / 3)
                    ) < mpmath.mpf(10) ** -35 * s_lb
-        assert dsuite.holds_within(lb, s_lb * (1 - mpmath.mpf(10) ** -31), c, L, rel)
-        assert not dsuite.holds_within(lb, s_lb * (1 - mpmath.mpf(10) ** -29), c, L, rel)
-        assert dsuite.holds_within(lb, s_lb * 2, c, L, rel)
-        assert dsuite.holds_within(ub, s_up * (1 + mpmath.mpf(10) ** -31), c, L, rel)
-        assert not dsuite.holds_within(ub, s_up * (1 + mpmath.mpf(10) ** -29), c, L, rel)
-        assert dsuite.holds_within(ub, s_up / 2, c, L, rel)
-        assert not dsuite.holds_within(ub, s_up * 2, c, L, rel)
-        assert not dsuite.holds_within(lb, s_lb / 2, c, L, rel)
+        assert dsuite.flattest_sample_above([s_lb * (1 - mpmath.mpf(10) ** -31)], s_lb, rel)
+        assert not dsuite.flattest_sample_above([s_lb * (1 - mpmath.mpf(10) ** -29)], s_lb, rel)
+        assert dsuite.flattest_sample_above([s_lb * 2], s_lb, rel)
+        assert dsuite.below_within(s_up * (1 + mpmath.mpf(10) ** -31), s_up, rel)
+        assert not dsuite.below_within(s_up * (1 + mpmath.mpf(10) ** -29), s_up, rel)
+        assert dsuite.below_within(s_up / 2, s_up, rel)
+        assert not dsuite.below_within(s_up * 2, s_up, rel)
+        assert not dsuite.flattest_sample_above([s_lb / 2], s_lb, rel)
         # decided at the suite's 40 digits: 1e-33 below is a violation (30 digits would round it away)
-        assert not dsuite.holds_within(lb, s_lb * (1 - mpmath.mpf(10) ** -33), c, L, mpmath.mpf(10) ** -36)
+        assert not dsuite.flattest_sample_above([s_lb * (1 - mpmath.mpf(10) ** -33)], s_lb, mpmath.mpf(10) ** -36)
         # the depth is used: the same observation at L = 5 is measured against 2 * 5 * a |w*|^(8/5)
-        assert not dsuite.holds_within(lb, s_lb, c, 5, rel)
+        assert not dsuite.flattest_sample_above([s_lb], lb.evaluate(dsuite.DPS, **dsuite._values(c, 5)), rel)
 
 
 # ---------------------------------------------------------------- selection suite: rate, Theta, KKT, Lemma B

@@ -68,19 +68,32 @@ TARGETS = {
                                     "tests/test_verify_paths.py", "--deselect",
                                     "tests/test_verify_output.py::test_cli_verify_real_suite_fits_80_columns"], None),
     # the suites: the functions that decide rows (the row builders that run solvers call them); basis pursuit whole
-    "suite-diagonal": ("proofs/suites/diagonal.py", SUITE_TESTS,
+    "suite-diagonal": ("proofs/suites/diagonal.py", SUITE_TESTS + ["tests/test_suite_rows_diagonal.py"],
                        _fn("implicitreg.proofs.suites.diagonal", "_bound_row", "_bound_row_at_precision",
-                           "_slope_row", "approaches_limit", "decreases_below", "deeper_is_smaller")),
-    "suite-selection": ("proofs/suites/selection.py", SUITE_TESTS,
+                           "_slope_row", "approaches_limit", "decreases_below", "deeper_is_smaller",
+                           "slope_fits", "shifted_exponents_rejected", "rate_verdict", "bound_informative",
+                           "bound_ratio", "attained_within", "on_bound_side", "bound_holds_at_every_alpha",
+                           "worst_margin", "apriori_applies", "lemmas_hold", "every_step_holds",
+                           "within_spec_radius", "enough_digits", "flow_meets_dual", "largest_ratio",
+                           "not_above_one")),
+    "suite-selection": ("proofs/suites/selection.py", SUITE_TESTS + ["tests/test_suite_rows_selection.py"],
                         _fn("implicitreg.proofs.suites.selection", "slope_check", "predicted_slope", "rate_alphas",
                             "rate_row", "theta_constant_ok", "kkt_ok", "lemma_b_tight", "in_unit_interval",
-                            "_rel")),
-    "suite-deep-linear": ("proofs/suites/deep_linear.py", SUITE_TESTS,
+                            "_rel", "slope_fits", "shifted_exponent_rejected", "fit_passes", "agree_within",
+                            "agree_relative", "mutant_functional_detected", "vanishes",
+                            "spec_rho_and_minimizer_match", "lemma_b_row_passes", "all_in_unit_interval",
+                            "objective_bound_holds", "distance_bound_holds", "kink_constant_agrees",
+                            "ratio_approaches_one", "transition_matches", "transition_scale_constant",
+                            "kink_continuous", "slope_deviations_within")),
+    "suite-deep-linear": ("proofs/suites/deep_linear.py", SUITE_TESTS + ["tests/test_suite_rows_deep_linear.py"],
                           _fn("implicitreg.proofs.suites.deep_linear", "relative_gap", "agree", "ordered",
                               "shrinks_to", "converged_above", "edge_of_stability", "slope_within",
-                              "holds_within")),
+                              "above_within", "below_within", "flattest_sample_above", "paths_agree",
+                              "equality_expected", "equality_as_predicted", "every_mutant_caught",
+                              "every_run_within", "every_check_passed", "all_converged_above",
+                              "approaches_balanced", "imbalance_bound", "imbalance_conserved")),
     "suite-basis-pursuit": ("proofs/suites/basis_pursuit.py",
-                            ["tests/test_suite_verdicts_bp.py",
+                            ["tests/test_suite_verdicts_bp.py", "tests/test_suite_rows_basis_pursuit.py",
                              "tests/test_suites_run.py::test_suite_rows_pass[basis_pursuit]"], None),
     # basis pursuit: verify() and the rho re-check (the result checks), and the exact LP's proof of optimality
     "bp-verify": ("numerics/basis_pursuit.py", ["tests/test_bp_forgeries.py"],
@@ -202,6 +215,79 @@ TARGETS.update({
                              "_decided_argmax")),
     "checker-refutation": ("proofs/checker/refutation.py", CHECKER_FAST + ["tests/test_falsify.py"],
                            _fn(_CHECKER + "refutation", "check", "_check_at_precision")),
+    # proofs/instance_verify.py (verify --instance): input, alpha grids and conventions, the refusals, which statements
+    # apply and the rows decided on the user's data (not the output texts); the CLI subprocess run is left out (its
+    # mutants run in the checkout's package, not the mutated copy)
+    "iv": ("proofs/instance_verify.py",
+           ["tests/test_hard_proofs_instance.py", "tests/test_mut_proofs_iv.py", "tests/test_refusals_results.py",
+            "tests/test_planted_round3.py", "tests/test_falsify_instance.py", "--deselect",
+            "tests/test_falsify_instance.py::test_cli_verify_instance"],
+           _fn("implicitreg.proofs.instance_verify", "load", "_alpha_text", "alpha_grid", "_parse_range", "_diagonal",
+               "_product_grid", "_basis_pursuit_rows", "_ms_d3", "_wah_rows", "_diagonal_certificates",
+               "_deep_linear", "_deep_certificates", "verify_instance", "main")),
+    # proofs/checker/schema.py: what the independent checker accepts as a well-formed certificate (every spec
+    # constructor's limits and messages, the deep-linear form chosen, the dispatch on the kind); the constructors run
+    # at import for the module-level schemas, so their mutants are reached through the direct tests and the
+    # refutation schema (built per check)
+    "checker-schema": ("proofs/checker/schema.py",
+                       ["tests/test_mut_proofs_schema.py", "tests/test_hard_proofs_checker_io.py",
+                        "tests/test_checker_refutation.py", "tests/test_checker_entry.py"], None),
+    # proofs/derivations: the numerical lemma checks on computed limits (slacks, tolerances) and the SymPy steps
+    "deriv-ms-d3": ("proofs/derivations/ms_d3.py",
+                    ["tests/test_mut_proofs_derivations.py", "tests/test_diagonal_theory.py",
+                     "tests/test_planted_round3.py::test_ms_d3_lemma_check_fails_just_above_its_bound"], None),
+    "deriv-ms-d2": ("proofs/derivations/ms_d2.py",
+                    ["tests/test_mut_proofs_derivations.py", "tests/test_diagonal_theory.py"],
+                    _fn("implicitreg.proofs.derivations.ms_d2", "check_on_limit", "_check_on_limit", "link",
+                        "jensen", "coordinate", "lower", "scale", "rate", "k1_limit", "spec_constant", "minimality",
+                        "kernel", "steps")),
+    "deriv-lemma-b": ("proofs/derivations/lemma_b.py",
+                      ["tests/test_mut_proofs_derivations.py", "tests/test_potentials.py"], None),
+    # numerics/deep_linear: sharpness (exact, closed form, iterative, S_min, S_bal), the minimizers, the loss
+    "dl-sharpness": ("numerics/deep_linear/sharpness.py",
+                     ["tests/test_mut_dl_sharpness.py", "tests/test_sharpness_theory.py", "tests/test_deep_linear.py",
+                      "tests/test_hard_num_b_deep.py", "--deselect",
+                      "tests/test_deep_linear.py::test_float_flow_is_scipy_rk45_and_matches_the_mpmath_flow"], None),
+    "dl-minimizers": ("numerics/deep_linear/minimizers.py",
+                      ["tests/test_mut_dl_sharpness.py", "tests/test_sharpness_theory.py",
+                       "tests/test_deep_linear.py", "tests/test_hard_num_b_deep.py", "--deselect",
+                       "tests/test_deep_linear.py::test_float_flow_is_scipy_rk45_and_matches_the_mpmath_flow"],
+                      _fn("implicitreg.numerics.deep_linear.minimizers", "aligned_minimizer",
+                          "balanced_rank_one_minimizer", "random_minimizer", "_basis_vector", "_unit_vectors")),
+    "dl-model": ("numerics/deep_linear/model.py",
+                 ["tests/test_mut_dl_model.py", "tests/test_mut_dl_sharpness.py", "tests/test_deep_linear.py",
+                  "tests/test_hard_num_b_deep.py",
+                  "--deselect", "tests/test_deep_linear.py::test_float_flow_is_scipy_rk45_and_matches_the_mpmath_flow"],
+                 _fn("implicitreg.numerics.deep_linear.model", "loss", "excess_loss", "gradient", "hessian",
+                     "end_to_end_metric", "imbalances", "small_init", "residual_init", "jacobian",
+                     "hessian_vector_product")),
+})
+
+# numerics modules whose numbers users read (never mutated before this session): each with the cheapest tests that
+# exercise it; direct tests of survivors in tests/test_mut_num_<module>.py
+NUM_EC_TESTS = ["tests/test_error_constants.py", "tests/test_hard_num_a_exact.py", "tests/test_hard_num_a_more.py",
+                "tests/test_hard_num_a_paths.py", "tests/test_refusals_results.py", "tests/test_planted_escapes.py",
+                "tests/test_diagonal_theory.py", "tests/test_ms_property.py",
+                "tests/test_planted_round2_line_searches.py", "tests/test_mut_num_error_constants.py",
+                # the Hypothesis bound property (3 s clean, a minute when a mutant makes it fail and shrink)
+                "--deselect", "tests/test_ms_property.py::test_error_inside_bounds"]
+#: falsify's searches (1-3 s each, and every mutant of a quantity would run them): the registry's values are read
+#: back by the cheap tests of the same files (hand-restated bounds, known values, field by field)
+FALSIFY_SLOW = ["tests/test_falsify.py::test_true_bound_survives_with_worst_ratio_at_most_one",
+                "tests/test_falsify.py::test_wrong_exponent_is_refuted_with_a_small_certified_counterexample",
+                "tests/test_falsify.py::test_halved_constant_is_refuted",
+                "tests/test_falsify.py::test_the_search_is_deterministic_for_a_seed",
+                "tests/test_falsify.py::test_hypotheses_filter_instances",
+                "tests/test_falsify.py::test_true_lower_bound_survives_from_python_with_a_sympy_expression",
+                "tests/test_falsify.py::test_cli_bad_bound_exit_2_and_nothing_executed",
+                "tests/test_falsify.py::test_lower_bound_doubled_is_refuted"]
+TARGETS.update({
+    "num-error_constants": ("numerics/error_constants.py", NUM_EC_TESTS, None),
+    "num-quantities": ("numerics/quantities.py",
+                       ["tests/test_falsify.py", "tests/test_hard_num_b_deep.py", "tests/test_hard_proofs_falsify.py",
+                        "tests/test_hard_proofs_instance.py", "tests/test_planted_escapes.py",
+                        "tests/test_mut_num_quantities.py"] + [a for t in FALSIFY_SLOW for a in ("--deselect", t)],
+                       None),
 })
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",

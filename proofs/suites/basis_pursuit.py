@@ -78,29 +78,67 @@ def _verdict(theorem, instance, observed, bound, passed, note="", margin="") -> 
                    alpha_convention="-")
 
 
+#: wah.md §7 prints rho = 0.25514 to 5 decimals: half a unit in the last printed place
+RHO_APPROX_TOL = 5e-6
+#: the rho-NSP row enumerates sign patterns of the columns off S: only instances up to this many columns
+NSP_MAX_COLUMNS = 8
+
+
+def lp_matches_enumeration(lp: tuple, enumerated: tuple) -> bool:
+    """The exact LP and vertex enumeration give the same (value, unique, support, signs): every entry equal."""
+    return len(lp) == len(enumerated) and all(a == b for a, b in zip(lp, enumerated))
+
+
+def face_contains_every_vertex(contained) -> bool:
+    """Every optimal vertex found by enumeration lies on the LP's face (``contained[k]``: vertex k on the face)."""
+    return all(contained)
+
+
+def face_lists_every_optimal_vertex(face_vertices, vertices) -> bool:
+    """The face's vertex list (None: too many to list, allowed) is exactly the set of enumerated optimal vertices:
+    none missing, none extra."""
+    return face_vertices is None or set(face_vertices) == set(vertices)
+
+
+def spec_agrees(spec: dict, value, unique, support, rho, dimension) -> bool:
+    """Every expectation the spec states equals the LP's result (a key absent from the spec is not checked):
+    value, unique, support, rho, rho_max (the largest rho over the face, which the LP reports as its rho) and the
+    face's dimension exactly; rho_approx within ``RHO_APPROX_TOL`` (strictly)."""
+    exact = [("value", value), ("unique", unique), ("support", support), ("rho", rho), ("rho_max", rho),
+             ("dimension", dimension)]
+    return (all(spec[key] == got for key, got in exact if key in spec)
+            and ("rho_approx" not in spec or abs(float(rho) - spec["rho_approx"]) < RHO_APPROX_TOL))
+
+
+def maximal_support_passes(matches: bool, every_vertex_on_face: bool, lists_every_vertex: bool, spec_ok: bool,
+                           problem: str) -> bool:
+    """The BP-maximal-support verdict: LP = enumeration, the face holds and lists every optimal vertex, the spec
+    agrees, and the spec is well formed (``problem`` empty)."""
+    return bool(matches and every_vertex_on_face and lists_every_vertex and spec_ok and not problem)
+
+
+def nsp_row_applies(unique: bool, columns: int, max_columns: int = NSP_MAX_COLUMNS) -> bool:
+    """The rho-NSP row is built for a unique minimizer with at most ``max_columns`` columns."""
+    return bool(unique) and columns <= max_columns
+
+
 def run(thorough: bool = False) -> list[Verdict]:
     verdicts: list[Verdict] = []
     for inst, spec in builtin_instances(thorough):
         res = l1_minimizer(inst)
         ref = enumerate_l1(inst.A, inst.y)
-        agree = (res.value == ref.value and res.unique == ref.unique and res.support == ref.support
-                 and res.signs == ref.signs and all(res.face.contains(v) for v in ref.vertices)
-                 and (res.face.vertices is None or set(res.face.vertices) == set(ref.vertices)))
-        spec_ok = all([
-            spec.get("value", res.value) == res.value,
-            spec.get("unique", res.unique) == res.unique,
-            spec.get("support", res.support) == res.support,
-            spec.get("rho", res.rho) == res.rho,
-            spec.get("rho_max", res.rho) == res.rho,
-            spec.get("dimension", res.face.dimension) == res.face.dimension,
-            abs(float(res.rho) - spec["rho_approx"]) < 5e-6 if "rho_approx" in spec else True,
-        ])
+        matches = lp_matches_enumeration((res.value, res.unique, res.support, res.signs),
+                                         (ref.value, ref.unique, ref.support, ref.signs))
+        on_face = face_contains_every_vertex([res.face.contains(v) for v in ref.vertices])
+        lists_all = face_lists_every_optimal_vertex(res.face.vertices, ref.vertices)
+        agree = matches and on_face and lists_all
+        spec_ok = spec_agrees(spec, res.value, res.unique, res.support, res.rho, res.face.dimension)
         problem = spec_problem(spec)
         verdicts.append(_verdict(
             MAXIMAL_SUPPORT, inst.name,
             f"min {fraction_str(res.value)}, S={list(res.support)}, unique={res.unique}, dim={res.face.dimension}",
             f"vertex enumeration ({len(ref.vertices)} optimal vertices)" + (" + spec" if spec else ""),
-            agree and spec_ok and not problem,
+            maximal_support_passes(matches, on_face, lists_all, spec_ok, problem),
             note=problem or ("" if agree and spec_ok else "exact LP, vertex enumeration or spec disagree")))
         dual = rd.check_rho_duality(inst.A, res.support, res.signs)
         verdicts.append(_verdict(RHO_DUALITY, inst.name, f"rho = {fraction_str(res.rho)}", dual.detail,
@@ -108,7 +146,7 @@ def run(thorough: bool = False) -> list[Verdict]:
         uniq = rd.check_uniqueness_iff(inst)
         verdicts.append(_verdict(RHO_UNIQUE, inst.name, uniq.detail.split(",")[0], "unique by vertex enumeration",
                                  uniq.passed, note="" if uniq.passed else uniq.detail))
-        if res.unique and len(inst.A[0]) <= 8:
+        if nsp_row_applies(res.unique, len(inst.A[0])):
             nsp = rd.check_rho_le_nsp(inst.A, res.support, res.signs)
             verdicts.append(_verdict(RHO_NSP, inst.name, nsp.detail.split(",")[0], nsp.detail.split(", ", 1)[1],
                                      nsp.passed))

@@ -64,10 +64,9 @@ def _slope_row(theorem, prov, name, depth, alphas, errs, predicted, note=""):
     xs, ys = [Fraction(a) for a in alphas[-tail:]], errs[-tail:]
     slope = loglog_slope([mpf_from(x) for x in xs], ys)
     pred = mpf_from(predicted)
-    ok = abs(slope - pred) <= mpf_from(SLOPE_TOL)
-    rejects = all(abs(slope - (pred + s)) > mpf_from(SLOPE_TOL) for s in (mpf_from(MUTANT_SHIFT), -mpf_from(MUTANT_SHIFT)))
+    rejects = shifted_exponents_rejected(slope, pred)
     return Verdict(theorem, prov, name, str(depth), _range(alphas[-tail:]), f"slope {fmt(slope, 5)}",
-                   f"{fmt(pred, 5)} +- {float(SLOPE_TOL)}", fmt(slope - pred, 3), bool(ok and rejects),
+                   f"{fmt(pred, 5)} +- {float(SLOPE_TOL)}", fmt(slope - pred, 3), rate_verdict(slope, pred),
                    fmt(slope, 5), fmt(pred, 5), note or f"fit on the {tail} smallest alphas; the exponent "
                    f"shifted by +-{float(MUTANT_SHIFT)} is rejected: {rejects}")
 
@@ -95,6 +94,116 @@ def deeper_is_smaller(ratios) -> bool:
     return all(r < 1 for r in ratios[1:])
 
 
+#: Tightness (numerics): the last |ratio / limit - 1| along alpha = 1e-10..1e-40 must be below this (the
+#: correction is a power of alpha: ~1e-12 at alpha = 1e-40 for r = 3/5; 1e-8 leaves room, and a wrong limit is ~1e-1)
+TIGHTNESS_DEVIATION = mpmath.mpf(10) ** -8
+#: DLN-limit: the dual Newton solve claims 30 certified digits; the closed form (60 digits) must confirm all of them
+DLN_LIMIT_DIGITS = 30
+#: DLN-limit (thorough): the reduced flow integrated to residual 1e-22 at 20 digits must meet the dual limit to this
+FLOW_DUAL_GAP = mpmath.mpf(10) ** -18
+
+
+def slope_fits(slope, predicted, tol=SLOPE_TOL) -> bool:
+    """|fitted slope - predicted exponent| <= ``tol`` (the bound included)."""
+    return abs(slope - predicted) <= mpf_from(tol)
+
+
+def shifted_exponents_rejected(slope, predicted, tol=SLOPE_TOL, shift=MUTANT_SHIFT) -> bool:
+    """The same fit rejects both wrong exponents predicted +- ``shift``: |slope - (predicted +- shift)| > ``tol``."""
+    s = mpf_from(shift)
+    return all(abs(slope - (predicted + d)) > mpf_from(tol) for d in (s, -s))
+
+
+def rate_verdict(slope, predicted, tol=SLOPE_TOL, shift=MUTANT_SHIFT) -> bool:
+    """A rate row (MS-D2 / MS-D3 rate): the fit is within ``tol`` of the prediction *and* rejects the exponent
+    shifted by +-``shift``."""
+    return bool(slope_fits(slope, predicted, tol) and shifted_exponents_rejected(slope, predicted, tol, shift))
+
+
+def bound_informative(side: str, bound_value) -> bool:
+    """A lower bound <= 0 says nothing (trivially true at that alpha); every other bound value is checked."""
+    return not (side == "lower" and bound_value <= 0)
+
+
+def bound_ratio(observed, bound_value):
+    """observed / bound, with 0/0 = 0 and x/0 = inf for x != 0 (the row's margin at one alpha)."""
+    if bound_value != 0:
+        return observed / bound_value
+    return mpmath.mpf(0) if observed == 0 else mpmath.inf
+
+
+def attained_within(ratio, slack=CERTIFIED_SLACK) -> bool:
+    """|observed / bound - 1| <= ``slack``: equal within the certified digits, the bound is attained (not violated)."""
+    return abs(ratio - 1) <= slack
+
+
+def on_bound_side(side: str, observed, bound_value) -> bool:
+    """``upper``: observed <= bound; ``lower``: observed >= bound; any other side is never satisfied."""
+    if side == "upper":
+        return observed <= bound_value
+    if side == "lower":
+        return observed >= bound_value
+    return False
+
+
+def bound_holds_at_every_alpha(side: str, observed, bound_values, slack=CERTIFIED_SLACK) -> bool:
+    """A bound row's verdict: at least one alpha where the bound is informative (:func:`bound_informative`), and at
+    each such alpha the observation is on the bound's side or attains the bound within ``slack`` (relative)."""
+    pairs = [(o, b) for o, b in zip(observed, bound_values, strict=True) if bound_informative(side, b)]
+    return bool(pairs) and all(on_bound_side(side, o, b) or attained_within(bound_ratio(o, b), slack)
+                               for o, b in pairs)
+
+
+def worst_margin(side: str, margins):
+    """The worst observed / bound of a row: the largest for an upper bound, the smallest for a lower bound."""
+    return max(margins) if side == "upper" else min(margins)
+
+
+def apriori_applies(alpha, alpha_zero) -> bool:
+    """MS-D2's a-priori constant Kbar1 is stated for alpha <= alpha_0 only (the bound included)."""
+    return alpha <= alpha_zero
+
+
+def lemmas_hold(lemma_holds, identity_holds) -> bool:
+    """MS-D2 lemma row: the ms_d2.py steps hold at every alpha and the error identity holds at every alpha."""
+    return all(lemma_holds) and all(identity_holds)
+
+
+def every_step_holds(holds) -> bool:
+    """MS-D3 lemma row: the ms_d3.py step 3 check holds at every alpha."""
+    return all(holds)
+
+
+def within_spec_radius(w_offs, radii) -> bool:
+    """MS-D3 spec M0 row: max|w_C| <= the spec's M0 at every alpha (pairs of equal-length lists, bound included)."""
+    return all(w <= m for w, m in zip(w_offs, radii, strict=True))
+
+
+def enough_digits(digits, required=DLN_LIMIT_DIGITS) -> bool:
+    """DLN-limit: the two independent paths agree to at least ``required`` digits."""
+    return digits >= required
+
+
+def flow_meets_dual(gap, at_most=FLOW_DUAL_GAP) -> bool:
+    """DLN-limit (thorough): max |x_flow(T) - x_dual| <= ``at_most``."""
+    return gap <= at_most
+
+
+def largest_ratio(found):
+    """The sharpness search's worst (ratio, where): the largest ratio of ``found`` (the first on ties), or (0, '')
+    when none is positive."""
+    best = (mpmath.mpf(0), "")
+    for ratio, where in found:
+        if ratio > best[0]:
+            best = (ratio, where)
+    return best
+
+
+def not_above_one(ratio, slack=CERTIFIED_SLACK) -> bool:
+    """The sharpness search: the worst error / upper bound is <= 1 + ``slack`` (at the working precision)."""
+    return ratio <= 1 + slack
+
+
 def _bound_row(theorem, bound, name, depth, alphas, observed, values, note=""):
     """Evaluate ``bound`` at each alpha (values[k] a dict) against observed[k]; margin = worst observed/bound."""
     with mpmath.workdps(60):  # margins at the observations' precision, so CERTIFIED_SLACK is meaningful
@@ -102,25 +211,19 @@ def _bound_row(theorem, bound, name, depth, alphas, observed, values, note=""):
 
 
 def _bound_row_at_precision(theorem, bound, name, depth, alphas, observed, values, note):
-    margins, fails, attained = [], 0, 0
-    for obs, vals in zip(observed, values):
-        b = bound.evaluate(40, **vals)
-        if bound.side == "lower" and b <= 0:
-            continue  # trivially true at this alpha
-        m = obs / b if b != 0 else (mpmath.mpf(0) if obs == 0 else mpmath.inf)
-        margins.append(m)
-        if abs(m - 1) <= CERTIFIED_SLACK:
-            attained += 1  # equal within the certified digits: the bound is attained, not violated
-        elif (bound.side == "upper" and obs > b) or (bound.side == "lower" and obs < b):
-            fails += 1
+    side = bound.side
+    bounds = [bound.evaluate(40, **vals) for _, vals in zip(observed, values)]
+    margins = [bound_ratio(o, b) for o, b in zip(observed, bounds) if bound_informative(side, b)]
+    passed = bound_holds_at_every_alpha(side, observed[:len(bounds)], bounds)
+    attained = sum(1 for m in margins if attained_within(m))
     if attained:
         note = (note + "; " if note else "") + f"attained within 1e-25 at {attained} alpha(s)"
     if not margins:
         return Verdict(theorem.name, bound.provenance.kind, name, str(depth), _range(alphas), "-", str(bound.expr),
-                       "-", False, note="no alpha where the bound is informative")
-    worst = max(margins) if bound.side == "upper" else min(margins)
+                       "-", passed, note="no alpha where the bound is informative")
     return Verdict(f"{theorem.name} {bound.name}", bound.provenance.kind, name, str(depth), _range(alphas),
-                   f"{bound.lhs} (worst ratio)", str(bound.expr), fmt(worst, 8), fails == 0, note=note)
+                   f"{bound.lhs} (worst ratio)", str(bound.expr), fmt(worst_margin(side, margins), 8), passed,
+                   note=note)
 
 
 def _errors(inst, sc, depth, alphas, digits=30):
@@ -155,18 +258,18 @@ def _d2_rows(name, inst, sc, alphas):
                    [{k: v for k, v in x.items() if k != "n"} for x in vals]),
     ]
     a0 = alpha_zero_d2(sc)
-    small = [k for k, a in enumerate(alphas) if mpf_from(Fraction(a)) <= a0]
+    small = [k for k, a in enumerate(alphas) if apriori_applies(mpf_from(Fraction(a)), a0)]
     if small:
         pv = [{**vals[k], "Kbar1": k1_apriori(sc, alphas[k])} for k in small]
         for v in pv:
             v.pop("K1")
         rows.append(_bound_row(T, T.bound("upper_l1_apriori"), name, 2, [alphas[k] for k in small],
                                [data[k][0] for k in small], pv, f"alpha_0 = {fmt(a0, 4)}"))
-    lemma_ok = all(check_on_limit(inst, d[3], sc).holds for d in data)
-    ident_ok = all(identity_check(d[3], sc).holds for d in data)
+    lemma = [check_on_limit(inst, d[3], sc).holds for d in data]
+    ident = [identity_check(d[3], sc).holds for d in data]
     rows.append(Verdict("MS-D2 lemmas (ms_d2.py steps 3-5, 9; error identity)", "derived", name, "2", _range(alphas),
                         "extension LP, cosh sum, |w_C| <= M + log n, h_S identity", "all hold",
-                        "-", lemma_ok and ident_ok))
+                        "-", lemmas_hold(lemma, ident)))
     if rho > 0:
         rows.append(_slope_row("MS-D2 rate", "paper", name, 2, alphas, [d[0] for d in data], 1 - rho))
     return rows
@@ -209,8 +312,8 @@ def _d3_rows(name, inst, sc, depth, alphas):
     rows.append(Verdict("MS-D3 lemma (ms_d3.py step 3)", "derived", name, str(D), _range(alphas),
                         f"sum_C H_D(w) <= n H_D(rho_a); max|w_C| = {fmt(checks[-1].w_off, 6)}",
                         f"M0 = {fmt(checks[-1].M0, 6)}", fmt(checks[-1].w_off / checks[-1].M0, 6),
-                        all(c.holds for c in checks)))
-    spec_ok = all(c.w_off <= c.M0_spec for c in checks)
+                        every_step_holds([c.holds for c in checks])))
+    spec_ok = within_spec_radius([c.w_off for c in checks], [c.M0_spec for c in checks])
     rows.append(Verdict("MS-D3 spec M0 (conjecture)", "conjecture", name, str(D), _range(alphas),
                         f"max|w_C| = {fmt(checks[-1].w_off, 6)}", f"spec M0 = {fmt(checks[-1].M0_spec, 6)}",
                         fmt(checks[-1].w_off / checks[-1].M0_spec, 6), spec_ok,
@@ -249,7 +352,7 @@ def _tightness_rows(thorough):
                     scale = mpf_from(Fraction(a)) ** (1 - rm) if D == 2 else mpf_from(Fraction(a))
                     ratios.append(fam.error_l1 / scale)
                 devs = [abs(x / limit - 1) for x in ratios]
-                ok = decreases_below(devs, mpmath.mpf(10) ** -8)
+                ok = decreases_below(devs, TIGHTNESS_DEVIATION)
             rows.append(Verdict("Tightness (numerics)", "derived", f"[1, {r} x{n}]", str(D), _range(alphas),
                                 f"ratio {mpmath.nstr(ratios[-1], 30)}", f"limit {mpmath.nstr(limit, 30)}",
                                 fmt(ratios[-1] / limit, 20), ok,
@@ -272,7 +375,7 @@ def _dln_limit_rows(thorough):
             with mpmath.workdps(max(lim.dps, fam.dps)):
                 digits = agreeing_digits(lim.x, fam.x, min(lim.alpha_product, 1), cap=60)
             rows.append(Verdict("DLN-limit", DLN_LIMIT.provenance.kind, inst.name, str(D), a,
-                                f"{digits} agreeing digits", ">= 30", f"{digits}", digits >= 30,
+                                f"{digits} agreeing digits", ">= 30", f"{digits}", enough_digits(digits),
                                 note="dual Newton (engine) vs the closed-form scalar relation (examples.py)"))
     if not thorough:
         return rows
@@ -281,7 +384,7 @@ def _dln_limit_rows(thorough):
     with mpmath.workdps(30):
         diff = max(abs(u - v) for u, v in zip(fl.x, lim.x))
     rows.append(Verdict("DLN-limit", "standard", inst.name, "2", a, f"|x_flow(T) - x_dual|_inf = {fmt(diff, 3)}",
-                        "<= 1e-18", fmt(diff / mpmath.mpf(10) ** -18, 3), diff <= mpmath.mpf(10) ** -18,
+                        "<= 1e-18", fmt(diff / FLOW_DUAL_GAP, 3), flow_meets_dual(diff),
                         note="reduced flow (Radau, 30 digits) integrated to residual 1e-22 vs the dual limit"))
     return rows
 
@@ -324,7 +427,7 @@ def _sharpness_search(count: int = 40, seed: int = 20260525):
 
     rng = random.Random(seed)
     a = "1e-20"
-    worst = {2: (mpmath.mpf(0), ""), 3: (mpmath.mpf(0), "")}
+    found = {2: [], 3: []}  # (ratio, where) per depth, over the instances where the bound is positive
     tried = 0
     while tried < count:
         m = rng.choice([1, 1, 2])
@@ -347,21 +450,22 @@ def _sharpness_search(count: int = 40, seed: int = 20260525):
         e1, _, lim = limit_error(inst, 2, a, sc.x_star, digits=30)
         pc = posterior_constants(lim, sc)
         b = MS_D2_THEOREM.bound("upper_l1").evaluate(40, alpha=Fraction(a), rho=sc.rho, K2=sc.K2, n=sc.n, K1=pc.K1)
-        if b > 0 and e1 / b > worst[2][0]:
-            worst[2] = (e1 / b, f"A={[[str(v) for v in r] for r in A]}")
+        if b > 0:
+            found[2].append((e1 / b, f"A={[[str(v) for v in r] for r in A]}"))
         e1, _, lim = limit_error(inst, 3, a, sc.x_star, digits=30)
         pc = posterior_constants(lim, sc)
         if pc.rho_a < 1:
             with mpmath.workdps(lim.dps):
                 M0 = offsupport_radius(3, pc.rho_a, sc.n)
             b = MS_D3_THEOREM.bound("upper_l1").evaluate(40, alpha=Fraction(a), K2=sc.K2, n=sc.n, M0=M0, D=3)
-            if b > 0 and e1 / b > worst[3][0]:
-                worst[3] = (e1 / b, f"A={[[str(v) for v in r] for r in A]}")
+            if b > 0:
+                found[3].append((e1 / b, f"A={[[str(v) for v in r] for r in A]}"))
     rows = []
-    for D, (ratio, where) in worst.items():
+    for D, pairs in found.items():
+        ratio, where = largest_ratio(pairs)
         rows.append(Verdict(f"MS-D{2 if D == 2 else 3} sharpness search", "derived", f"{count} random instances",
                             str(D), a, f"max err/upper = {fmt(ratio, 8)}", "<= 1 (family: -> 1)", fmt(ratio, 8),
-                            bool(ratio <= 1 + mpmath.mpf(10) ** -25), note=f"worst at {where}"))
+                            not_above_one(ratio), note=f"worst at {where}"))
     return rows
 
 

@@ -1,0 +1,206 @@
+"""Direct tests of numerics/deep_linear (sharpness.py, minimizers.py, model.py) for the ``dl-*`` mutation targets.
+
+Every expected value is a closed form worked out by hand (written in each docstring), never a value of the code:
+the scalar network w = b a on data with Sigma = s (R = s (w* - a b)^2 + R_min, loss (1/n) ||y - X w||^2, no 1/2)
+has the Hessian [[2 s b^2, 2 s (2ab - w*)], [2 s (2ab - w*), 2 s a^2]], so S = 2 s (a^2 + b^2) at a minimizer; and
+Sigma = diag(2, 8), w* = e_1 (X = diag(2, 4), y = (2, 0)) has S_min at the crossing of the two eigenvalues.
+"""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+from implicitreg.numerics import deep_linear as dl
+
+ROW = dl.RegressionData.from_lists([[1], [1]], [3, 3], name="row")          # n = 2, Sigma = 1, w* = 3
+SCALED = dl.RegressionData.from_lists([[2]], [6], name="scaled")          # n = 1, Sigma = 4, w* = 3
+DIAG = dl.RegressionData.from_lists([[2, 0], [0, 4]], [2, 0], name="diag")  # Sigma = diag(2, 8), w* = e_1
+
+
+def scalar_net(a, b, kind="float"):
+    net = dl.DeepLinearNetwork((np.array([[float(a)]]), np.array([[float(b)]])))
+    return net.as_mp() if kind == "mp" else net
+
+
+def scalar_hessian_top(s, ws, a, b):
+    """lambda_max of [[2 s b^2, 2 s (2ab - w*)], [., 2 s a^2]] (hand-derived Hessian of s (w* - ab)^2)."""
+    p, q, r = 2 * s * b * b, 2 * s * (2 * a * b - ws), 2 * s * a * a
+    return (p + r) / 2 + mpmath.sqrt(((p - r) / 2) ** 2 + q * q)
+
+
+@pytest.mark.parametrize("data, s", [(ROW, 1), (SCALED, 4)])
+@pytest.mark.parametrize("a, b", [(2, 1.5), (1, 2), (0.5, 0.25)])
+def test_sharpness_exact_is_the_top_hessian_eigenvalue_with_the_1_over_n_loss(data, s, a, b):
+    got = dl.sharpness_exact(scalar_net(a, b), data)
+    with mpmath.workdps(30):
+        want = scalar_hessian_top(s, 3, mpmath.mpf(a), mpmath.mpf(b))
+        assert got.method == "eigvalsh" and abs(got.value - float(want)) < 1e-12 * float(want)
+        got = dl.sharpness_exact(scalar_net(a, b, "mp"), data, dps=30)
+        assert got.method == "eigsy" and abs(got.value - want) < mpmath.mpf(10) ** -25 * want
+
+
+def test_sharpness_exact_works_at_the_requested_digits():
+    with mpmath.workdps(15):
+        net = scalar_net(1, 2, "mp")
+        lo = dl.sharpness_exact(net, ROW, dps=15).value
+        hi = dl.sharpness_exact(net, ROW, dps=40).value
+    with mpmath.workdps(50):
+        want = 5 + mpmath.sqrt(13)                        # [[8, 2], [2, 2]]: 5 + sqrt(13)
+        assert abs(hi - want) < mpmath.mpf(10) ** -35 and abs(lo - want) > mpmath.mpf(10) ** -30
+
+
+@pytest.mark.parametrize("kind", ["float", "mp"])
+def test_closed_form_equals_the_exact_sharpness_only_at_minimizers(kind):
+    with mpmath.workdps(30):
+        at_min = dl.sharpness_closed_form(scalar_net(2, 1.5, kind), SCALED)
+        assert at_min.method == "closed_form" and abs(at_min.value - 50) < 1e-10   # 2 s (a^2 + b^2), s = 4
+        off = dl.sharpness_closed_form(scalar_net(1, 2, kind), ROW).value           # 2 (a^2 + b^2) = 10
+        assert abs(off - 10) < 1e-10
+
+
+@pytest.mark.parametrize("method", ["power", "lanczos"])
+def test_iterative_sharpness_agrees_with_the_hand_eigenvalue(method):
+    want = 5 + np.sqrt(13)
+    f = dl.sharpness_power if method == "power" else dl.sharpness_lanczos
+    got = f(scalar_net(1, 2), ROW, tol=1e-12)
+    assert got.method == method and abs(got.value - want) < 1e-9 * want
+    assert got.iterations >= 1 and got.error_bound <= 1e-12 * max(want, 1) * 1.0001
+    with mpmath.workdps(30):
+        got = f(scalar_net(1, 2, "mp"), ROW) if method == "lanczos" else f(scalar_net(1, 2, "mp"), ROW,
+                                                                           tol=mpmath.mpf(10) ** -25)
+        assert abs(got.value - (5 + mpmath.sqrt(13))) < mpmath.mpf(10) ** -20
+
+
+def test_power_iteration_refuses_when_it_does_not_converge():
+    from implicitreg.errors import ConvergenceError
+
+    with pytest.raises(ConvergenceError, match="power iteration: residual .* after 2 iterations"):
+        dl.sharpness_power(scalar_net(1, 2), ROW, tol=1e-15, max_iter=2)
+
+
+@pytest.mark.parametrize("L, crossing", [
+    (2, lambda: 1 / mpmath.sqrt(3)),                          # 2 t + 2/t = 8 t
+    (3, lambda: mpmath.cbrt(mpmath.mpf(2) / 3) ** 2),         # 2 t + 4 t^(-1/2) = 8 t: t^(3/2) = 2/3
+])
+def test_min_sharpness_at_the_crossing_of_the_two_eigenvalues(L, crossing):
+    """Sigma = diag(2, 8), w* = e_1: S_min = min_t 2 max(2 (t + (L-1) t^(-1/(L-1))), 8 t); the first branch's own
+    minimum (t = 1) lies where 8 t is larger, so the minimum is at the crossing, 16 t*."""
+    with mpmath.workdps(40):
+        want = 16 * crossing()
+        got = dl.min_sharpness(DIAG, L, dps=30)
+        assert abs(got.value - want) < mpmath.mpf(10) ** -25
+        assert abs(2 * 8 * got.t - want) < mpmath.mpf(10) ** -12
+        assert 0 < got.log_t_width < mpmath.mpf(10) ** -29 and got.iterations > 0
+        objective = dl.min_sharpness_objective(DIAG.sigma("mp"), DIAG.w_star("mp"), L, got.t)
+        assert abs(objective - want) < mpmath.mpf(10) ** -12
+
+
+@pytest.mark.parametrize("L", [2, 3, 5])
+def test_min_sharpness_in_one_dimension_is_the_lower_bound(L):
+    """d = 1, Sigma = s: min_t 2 s (t + (L-1) t^(-1/(L-1)) w^2) = 2 L s |w|^(2-2/L) at t = |w|^(2(L-1)/L)."""
+    with mpmath.workdps(40):
+        got = dl.min_sharpness(SCALED, L, dps=30)
+        want = 2 * L * 4 * mpmath.mpf(3) ** (2 - mpmath.mpf(2) / L)
+        assert abs(got.value - want) < mpmath.mpf(10) ** -25 * want
+        assert abs(got.t - mpmath.mpf(3) ** (2 * mpmath.mpf(L - 1) / L)) < mpmath.mpf(10) ** -10
+
+
+@pytest.mark.parametrize("L, want", [(2, 16), (3, 16), (5, 20)])
+def test_balanced_sharpness_takes_the_larger_eigenvalue(L, want):
+    """S_bal = 2 |w*|^(2-2/L) lambda_max(Sigma + (L-1) z z^T / |w*|^2) = 2 max(2 + 2 (L-1), 8) for DIAG."""
+    with mpmath.workdps(40):
+        got = dl.balanced_sharpness(DIAG, L, dps=30)
+        assert abs(got - want) < mpmath.mpf(10) ** -28
+    with mpmath.workdps(40):                                  # |w*| = 3, s = 4: 2 * 3^(2-2/L) * 4 L
+        assert abs(dl.balanced_sharpness(SCALED, L) - 8 * L * mpmath.mpf(3) ** (2 - mpmath.mpf(2) / L)) < 1e-25
+
+
+def test_sharpness_bounds_refuse_w_star_0():
+    from implicitreg.errors import InvalidParameterError
+
+    zero = dl.RegressionData.from_lists([[1, 0], [0, 1]], [0, 0])
+    with pytest.raises(InvalidParameterError, match="^w\\* = 0: S_min is 0 and the bounds need"):
+        dl.min_sharpness(zero, 2)
+    with pytest.raises(InvalidParameterError, match="^w\\* = 0: S_bal needs"):
+        dl.balanced_sharpness(zero, 2)
+
+
+# --- minimizers: the product is w*, the layer norms and the sharpness are the hand values --------------------------
+
+def product(net):
+    """W_L ... W_1 (numpy, independent of the model module)."""
+    P = np.array(net.weights[0], dtype=float)
+    for W in net.weights[1:]:
+        P = np.array(W, dtype=float) @ P
+    return P
+
+
+@pytest.mark.parametrize("t, want", [(1.0, 16.0), (0.25, 17.0), (4.0, 64.0)])
+def test_aligned_minimizer_attains_the_objective_at_t(t, want):
+    """DIAG, L = 2: the aligned minimizer at t has S = 2 max(2 (t + 1/t), 8 t) (the S_min objective, by hand)."""
+    w = DIAG.w_star("float")
+    net = dl.aligned_minimizer(w, 2, t)
+    assert np.allclose(product(net), [[1, 0]]) and net.shapes == ((2, 2), (1, 2))
+    assert abs(np.linalg.norm(net.weights[0]) - 1 / np.sqrt(t)) < 1e-12       # ||w*|| / sqrt(t)
+    assert abs(np.linalg.norm(net.weights[1]) - t ** 0.5) < 1e-12              # t^(1/(2(L-1)))
+    assert abs(dl.sharpness_exact(net, DIAG).value - want) < 1e-9 * want
+    rotated = dl.aligned_minimizer(w, 2, t, widths=[3], rng=np.random.default_rng(5))
+    assert rotated.shapes == ((3, 2), (1, 3)) and np.allclose(product(rotated), [[1, 0]])
+    assert abs(dl.sharpness_exact(rotated, DIAG).value - want) < 1e-9 * want
+
+
+def test_aligned_minimizer_at_depth_3_has_layer_norms_t_to_the_quarter():
+    w = SCALED.w_star("float")                                                   # w* = 3
+    net = dl.aligned_minimizer(w, 3, 16.0)
+    assert abs(product(net)[0, 0] - 3) < 1e-12
+    assert abs(np.linalg.norm(net.weights[0]) - 3 / 4) < 1e-12 and all(
+        abs(np.linalg.norm(W) - 2) < 1e-12 for W in net.weights[1:])         # 16^(1/4) = 2
+    with mpmath.workdps(30):
+        mp = dl.aligned_minimizer(SCALED.w_star("mp"), 3, "16")
+        assert abs(mp.weights[1][0, 0] - 2) < mpmath.mpf(10) ** -25 and abs(mp.weights[0][0, 0] - mpmath.mpf(3) / 4) \
+            < mpmath.mpf(10) ** -25
+
+
+def test_minimizer_refusals():
+    from implicitreg.errors import InvalidParameterError
+
+    w = DIAG.w_star("float")
+    with pytest.raises(InvalidParameterError, match="^need 2 hidden widths, got 1$"):
+        dl.aligned_minimizer(w, 3, 1.0, widths=[2])
+    with pytest.raises(InvalidParameterError, match="^w\\* = 0: the aligned minimizer needs"):
+        dl.aligned_minimizer(np.zeros(2), 2, 1.0)
+    for t in (0.0, -1.0):
+        with pytest.raises(InvalidParameterError, match="^t must be > 0, got"):
+            dl.aligned_minimizer(w, 2, t)
+    with pytest.raises(InvalidParameterError, match="^need 2 widths, got 3$"):
+        dl.random_minimizer(w, 3, [2, 2, 2], np.random.default_rng(0))
+    with pytest.raises(InvalidParameterError, match="^need 3 widths, got 2$"):
+        dl.random_minimizer(w, 3, [2, 2], np.random.default_rng(0), head=np.ones(2))
+
+
+@pytest.mark.parametrize("L", [2, 3, 4])
+def test_balanced_minimizer_has_equal_layer_norms_and_no_imbalance(L):
+    w = SCALED.w_star("float")                                                   # |w*| = 3
+    net = dl.balanced_rank_one_minimizer(w, L)
+    assert abs(product(net)[0, 0] - 3) < 1e-12
+    assert all(abs(np.linalg.norm(W) - 3 ** (1 / L)) < 1e-12 for W in net.weights)
+    Ws = net.weights
+    assert all(np.allclose(Ws[k].T @ Ws[k], Ws[k - 1] @ Ws[k - 1].T) for k in range(1, L))
+    # S = S_LB = 2 L s |w*|^(2-2/L) for d = 1 (balanced is the minimum)
+    assert abs(dl.sharpness_exact(net, SCALED).value - 8 * L * 3 ** (2 - 2 / L)) < 1e-9 * 8 * L * 9
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_random_minimizer_is_a_global_minimizer_with_and_without_a_head(seed):
+    w = DIAG.w_star("float")
+    rng = np.random.default_rng(seed)
+    net = dl.random_minimizer(w, 3, [3, 2], rng)
+    assert net.shapes == ((3, 2), (2, 3), (1, 2)) and np.allclose(product(net), [[1, 0]])
+    head = np.array([1.0, 0.0, 0.0])
+    res = dl.random_minimizer(w, 2, [3, 3], np.random.default_rng(seed), head=head)
+    assert res.shapes == ((3, 2), (3, 3)) and np.allclose(head @ product(res), [1, 0])
+    # unbalanced: the layer norms differ, and the scales multiply the Gaussian layers
+    scaled = dl.random_minimizer(w, 3, [3, 2], np.random.default_rng(seed), scales=[1.0, 1.0, 10.0])
+    assert np.allclose(product(scaled), [[1, 0]])
+    assert np.allclose(scaled.weights[2], 10 * net.weights[2])

@@ -1,0 +1,217 @@
+"""Direct tests of the numerical lemma checks of proofs/derivations (ms_d3, ms_d2, lemma_b), written for the
+``deriv-*`` mutation targets: each conjunct of a check failing alone, the rounding slack on both sides of its exact
+size, every result field against a closed form computed here. Closed forms used (dln.md §4, wah.md §5):
+D = 4: H_4(w) = 2 w^2 / (1 - w^2), h_4(w) = 4 w / (1 - w^2)^2, so H_4^{-1}(v) = sqrt(v / (2 + v)).
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import mpmath
+import pytest
+
+from implicitreg.proofs.derivations import ms_d3
+
+DPS = 40
+
+
+def H4(w):
+    return 2 * w ** 2 / (1 - w ** 2)
+
+
+def h4(w):
+    return 4 * w / (1 - w ** 2) ** 2
+
+
+def H4_inverse(v):
+    return mpmath.sqrt(v / (2 + v))
+
+
+def bisect(f, lo, hi, steps=200):
+    """The root of an increasing f on [lo, hi]."""
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
+    return (lo + hi) / 2
+
+
+def d3(z_off, w_off, rho_a="0.5", n=2):
+    limit = SimpleNamespace(z=[mpmath.mpf(1)] + list(z_off))
+    sc = SimpleNamespace(complement=tuple(range(1, n + 1)), n=n)
+    pc = SimpleNamespace(rho_a=mpmath.mpf(rho_a), w_off=w_off)
+    return ms_d3._check(limit, sc, 4, pc)
+
+
+def test_ms_d3_check_fields_equal_the_closed_forms_at_depth_4():
+    with mpmath.workdps(DPS):
+        rho_a = mpmath.mpf("0.5")
+        z = [mpmath.mpf("0.3"), mpmath.mpf("-0.2")]
+        got = d3(z, mpmath.mpf("0.3"))
+        M0 = H4_inverse(2 * H4(rho_a))                                    # sqrt(2/5)
+        assert abs(M0 - mpmath.sqrt(mpmath.mpf(2) / 5)) < mpmath.mpf(10) ** -35
+        spec = bisect(lambda M: (M - rho_a) * h4(M) - 2 * rho_a * h4(rho_a), rho_a, mpmath.mpf(1) - 10 ** -30)
+        tol = mpmath.mpf(10) ** -30
+        assert got.rho_a == rho_a and got.w_off == mpmath.mpf("0.3")
+        assert abs(got.h_sum - (H4(z[0]) + H4(z[1]))) < tol
+        assert abs(got.h_bound - 2 * H4(rho_a)) < tol and abs(got.h_bound - mpmath.mpf(4) / 3) < tol
+        assert abs(got.M0 - M0) < tol
+        assert abs(got.M0_spec - spec) < mpmath.mpf(10) ** -25 and got.M0_spec > got.M0
+        assert got.holds is True
+
+
+@pytest.mark.parametrize("excess, holds", [(0, True), ("5e-21", True), ("2e-20", False), ("1e-6", False)])
+def test_ms_d3_sum_conjunct_alone_with_its_1e_minus_20_slack(excess, holds):
+    """sum_C H_D(w_i) <= n H_D(rho_a) (1 + 1e-20), with max|w_C| well inside M0: only the first conjunct decides."""
+    with mpmath.workdps(DPS):
+        target = 2 * H4(mpmath.mpf("0.5")) * (1 + mpmath.mpf(excess))
+        w = H4_inverse(target / 2)                            # two equal off-support entries
+        got = d3([w, -w], mpmath.mpf("0.1"))
+        assert abs(got.h_sum / got.h_bound - 1 - mpmath.mpf(excess)) < mpmath.mpf(10) ** -30
+        assert got.holds is holds
+
+
+@pytest.mark.parametrize("excess, holds", [(0, True), ("5e-21", True), ("2e-20", False), ("1e-6", False)])
+def test_ms_d3_radius_conjunct_alone_with_its_1e_minus_20_slack(excess, holds):
+    """max_C |w_i| <= M0 (1 + 1e-20), with the H_D sum 0: only the second conjunct decides."""
+    with mpmath.workdps(DPS):
+        M0 = mpmath.sqrt(mpmath.mpf(2) / 5)
+        got = d3([mpmath.mpf(0), mpmath.mpf(0)], M0 * (1 + mpmath.mpf(excess)))
+        assert got.h_sum == 0
+        assert got.holds is holds
+
+
+def test_ms_d3_n_1_attains_the_bound_and_m0_is_rho_a():
+    with mpmath.workdps(DPS):
+        got = d3([mpmath.mpf("0.5")], mpmath.mpf("0.5"), n=1)
+        assert got.M0 == mpmath.mpf("0.5") and got.h_sum == got.h_bound and got.holds is True
+
+
+# --- ms_d2: steps 3-5 and 9 on a limit; M = L rho + K1 K2, the LP value <= M (+1e-9 relative), sum cosh <= n cosh M
+# and max|w_C| <= M + log n (each up to 1e-20 relative) ---------------------------------------------------------
+
+def d2(A, y, S, z, L, rho, K2):
+    """_check_on_limit on a stated limit: alpha_product = e^(-L), w = z, support S (signs +1)."""
+    from fractions import Fraction
+
+    from implicitreg.numerics.instance import Instance
+    from implicitreg.proofs.derivations import ms_d2
+
+    inst = Instance.from_lists(A, y)
+    C = tuple(j for j in range(len(A[0])) if j not in S)
+    sc = SimpleNamespace(support=tuple(S), complement=C, signs=(1,) * len(S), n=len(C), rho=Fraction(rho),
+                         K2=Fraction(K2))
+    limit = SimpleNamespace(dps=DPS, alpha_product=mpmath.exp(-mpmath.mpf(L)), z=[mpmath.mpf(v) for v in z])
+    with mpmath.workdps(DPS):
+        return ms_d2._check_on_limit(inst, limit, sc)
+
+
+def test_ms_d2_check_fields():
+    """A = [[1, 0, 0], [0, 1, 1]]: S = {0}, C = {1, 2}, A_S^T mu = 0 leaves mu_2 free, so the extension LP's value
+    is min_mu2 max(|w_1 + mu2|, |w_2 + mu2|) = |w_1 - w_2| / 2. L = 10, K1 = |w_0 - L| = 1, rho = K2 = 1/2: M = 5.5."""
+    with mpmath.workdps(DPS):
+        got = d2([[1, 0, 0], [0, 1, 1]], [1, 0], [0], [11, 3, -1], 10, "1/2", "1/2")
+        M = mpmath.mpf("5.5")
+        assert abs(got.M - M) < mpmath.mpf(10) ** -30
+        assert abs(got.extension_value - 2.0) < 1e-9
+        assert abs(got.cosh_sum - (mpmath.cosh(3) + mpmath.cosh(1))) < mpmath.mpf(10) ** -30
+        assert abs(got.cosh_bound - 2 * mpmath.cosh(M)) < mpmath.mpf(10) ** -30
+        assert got.w_off == 3 and abs(got.w_bound - (M + mpmath.log(2))) < mpmath.mpf(10) ** -30
+        assert got.holds is True
+
+
+@pytest.mark.parametrize("excess, holds", [(0, True), ("5e-21", True), ("2e-20", False)])
+def test_ms_d2_cosh_conjunct_alone(excess, holds):
+    """w_1 = w_2 = a (the LP value 0) with cosh a = cosh M (1 + excess); a < M + log 2, so only the cosh sum decides."""
+    with mpmath.workdps(DPS):
+        M = mpmath.mpf("5.5")
+        a = mpmath.acosh(mpmath.cosh(M) * (1 + mpmath.mpf(excess)))
+        got = d2([[1, 0, 0], [0, 1, 1]], [1, 0], [0], [11, a, a], 10, "1/2", "1/2")
+        assert got.extension_value < 1e-6 and got.w_off < got.w_bound
+        assert got.holds is holds
+
+
+@pytest.mark.parametrize("excess, holds", [(0, True), ("5e-21", True), ("2e-20", False)])
+def test_ms_d2_radius_conjunct_alone(excess, holds):
+    """n = 1 and M = 1/4 + 1/4 = 1/2 (L = 1, K1 = 1/2, rho = 1/4, K2 = 1/2): w_C = M (1 + excess). cosh grows by only
+    tanh(M) M excess < excess relative, so the cosh sum stays inside its slack and the LP inside 1e-9: only
+    max|w_C| <= M + log 1 decides."""
+    with mpmath.workdps(DPS):
+        M = mpmath.mpf("0.5")
+        w = M * (1 + mpmath.mpf(excess))
+        got = d2([[1, "1/4"]], [1], [0], [mpmath.mpf("1.5"), w], 1, "1/4", "1/2")
+        assert abs(got.M - M) < mpmath.mpf(10) ** -35 and got.w_bound == got.M
+        assert got.cosh_sum <= got.cosh_bound * (1 + mpmath.mpf(10) ** -20)
+        assert got.holds is holds
+
+
+@pytest.mark.parametrize("M_text, L, K1, excess, holds", [
+    ("5.5", 10, 1, "0.5e-9", True), ("5.5", 10, 1, "2e-9", False),      # tol = 1e-9 M when M >= 1
+    ("0.5", 1, "0.5", "1e-9", True), ("0.5", 1, "0.5", "3e-9", False),  # tol = 1e-9 absolute when M < 1
+])
+def test_ms_d2_extension_lp_conjunct_alone(M_text, L, K1, excess, holds):
+    """A = [[1, 1/2, 1/3]], S = {0}: A_S^T mu = 0 forces mu = 0, so the LP value is max|w_C|. w_C = (M + e, 0):
+    max|w_C| stays below M + log 2 and cosh(M + e) + 1 below 2 cosh M, so only the LP conjunct decides."""
+    with mpmath.workdps(DPS):
+        M = mpmath.mpf(M_text)
+        rho = "1/2" if L == 10 else "1/4"
+        e = mpmath.mpf(excess) * max(1, M)
+        got = d2([[1, "1/2", "1/3"]], [1], [0], [L + mpmath.mpf(K1), M + e, 0], L, rho, "1/2")
+        assert abs(got.M - M) < mpmath.mpf(10) ** -30
+        assert abs(got.extension_value - float(M + e)) < 1e-12
+        assert got.w_off <= got.w_bound and got.cosh_sum <= got.cosh_bound
+        assert got.holds is holds
+
+
+# --- lemma_b: the remainder r_p(u) by its own inversion, against the numerics module's primal potential ----------
+
+@pytest.mark.parametrize("p", [2, "5/2", 3, 4])
+@pytest.mark.parametrize("u", ["1e-3", "0.5", "3", "1e4", "-7"])
+def test_lemma_b_remainder_agrees_with_the_numeric_primal_potential(p, u):
+    """r_p(u) = q_p(u) - approx(u) with alpha = 1; numerics.selection.expansion_remainder inverts the link with
+    its own solver, so the two paths are independent; r_p is even (``even`` step) and lies in [0, C_p]."""
+    from fractions import Fraction
+
+    import sympy
+
+    from implicitreg.numerics.selection import expansion_remainder
+    from implicitreg.proofs.derivations import lemma_b
+    from implicitreg.theory import potentials as P
+
+    D = Fraction(p)
+    with mpmath.workdps(50):
+        ours = lemma_b.remainder(D, mpmath.mpf(u), dps=40)
+        ref = expansion_remainder(D, mpmath.mpf(u), 1, alpha_convention="product")
+        C = mpmath.mpf(str(sympy.N(P.lemma_b_constant(sympy.Rational(D)), 45)))
+        assert abs(ours - ref) < mpmath.mpf(10) ** -30 * max(1, abs(ref))
+        assert 0 < ours < C
+
+
+def test_lemma_b_remainder_at_zero_and_its_precision():
+    from fractions import Fraction
+
+    from implicitreg.proofs.derivations import lemma_b
+
+    assert lemma_b.remainder(2, 0) == 0 and lemma_b.remainder(3, 0) == 0
+    with mpmath.workdps(80):
+        hi = lemma_b.remainder(Fraction(5, 2), mpmath.mpf(100), dps=60)
+        lo = lemma_b.remainder(Fraction(5, 2), mpmath.mpf(100), dps=20)
+        assert 0 < abs(hi - lo) < mpmath.mpf(10) ** -19 * hi   # 20 digits asked, 20 delivered, not 60
+        assert abs(hi - lemma_b.remainder(Fraction(5, 2), mpmath.mpf(100), dps=50)) < mpmath.mpf(10) ** -49 * hi
+
+
+@pytest.mark.parametrize("p", [2, 3])
+def test_lemma_b_witness_is_a_true_remainder_just_above_the_fraction(p):
+    """tightness_witness returns (u, r_p(u)) with r_p(u) > fraction C_p: r re-computed by ``remainder`` at u."""
+    from fractions import Fraction
+
+    import sympy
+
+    from implicitreg.proofs.derivations import lemma_b
+    from implicitreg.theory import potentials as P
+
+    C = mpmath.mpf(str(sympy.N(P.lemma_b_constant(sympy.Integer(p)), 50)))
+    for fraction in (Fraction(1, 2), Fraction(9, 10)):
+        u, r = lemma_b.tightness_witness(p, fraction)
+        with mpmath.workdps(50):
+            assert abs(r - lemma_b.remainder(p, u)) < mpmath.mpf(10) ** -30
+        assert fraction * C < r < C

@@ -1,0 +1,169 @@
+"""Direct tests of the independent checker's schema (proofs/checker/schema.py), written for the ``checker-schema``
+mutation target: every spec constructor on both sides of each of its limits, the exact field path and message a
+user reads, and the choice between the two deep-linear forms. Expected values come from the module's documented
+limits (docs/certificates.md "Budgets"; the constants' comments) and are written out by hand.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from implicitreg.proofs.checker import schema as S
+from implicitreg.proofs.checker.interval import CheckFailure
+
+REF = Path(__file__).resolve().parents[1] / "proofs" / "reference_certificates"
+
+
+def refusal(spec, value, field="f"):
+    with pytest.raises(S.SchemaError) as info:
+        spec(value, field)
+    return info.value.field, info.value.message
+
+
+def test_schema_error_is_a_check_failure_with_field_and_message():
+    e = S.SchemaError("a.b", "bad")
+    assert isinstance(e, CheckFailure) and (e.field, e.message) == ("a.b", "bad")
+
+
+def test_text_length_inclusive_printable_and_type():
+    spec = S.text(5)
+    assert spec("abcde", "t") is None and spec("", "t") is None
+    assert refusal(spec, "abcdef", "t") == ("t", "text of 6 characters (limit 5)")
+    assert refusal(spec, "ab\ncd", "t") == ("t", "text with control or unpaired surrogate characters")
+    assert refusal(spec, "\ud800", "t") == ("t", "text with control or unpaired surrogate characters")
+    assert refusal(spec, 5, "t") == ("t", "expected text, got an integer")
+    assert refusal(spec, None, "t") == ("t", "expected text, got null")
+    # the default limit is 400 characters
+    S.text()("x" * 400, "t")
+    assert refusal(S.text(), "x" * 401, "t") == ("t", "text of 401 characters (limit 400)")
+
+
+def test_number_is_an_exact_string_within_the_number_limits():
+    S.number("-12/7", "n")
+    S.number("1.5e-3", "n")
+    assert refusal(S.number, 1, "n") == ("n", "expected an exact number as a string, got an integer")
+    assert refusal(S.number, 1.5, "n") == ("n", "expected an exact number as a string, got float")
+    field, message = refusal(S.number, "1" * 121, "n")
+    assert field == "n" and "121" in message and "120" in message
+    field, message = refusal(S.number, "1e401", "n")
+    assert field == "n" and "400" in message
+    S.number("1e400", "n")
+    assert refusal(S.number, "pi", "n")[0] == "n"
+
+
+def test_integer_bounds_are_inclusive_and_booleans_are_not_integers():
+    spec = S.integer(2, 5)
+    for ok in (2, 5):
+        assert spec(ok, "i") is None
+    assert refusal(spec, 1, "i") == ("i", "1 is outside [2, 5]")
+    assert refusal(spec, 6, "i") == ("i", "6 is outside [2, 5]")
+    assert refusal(spec, True, "i") == ("i", "expected an integer, got a boolean")
+    assert refusal(spec, "3", "i") == ("i", "expected an integer, got text")
+    assert refusal(spec, 3.0, "i") == ("i", "expected an integer, got float")
+
+
+def test_one_of_compares_the_value_and_its_type():
+    spec = S.one_of(1, -1)
+    spec(1, "s")
+    spec(-1, "s")
+    assert refusal(spec, 0, "s") == ("s", "must be one of (1, -1), got 0")
+    assert refusal(spec, True, "s") == ("s", "must be one of (1, -1), got True")
+    assert refusal(spec, 1.0, "s") == ("s", "must be one of (1, -1), got float")
+    assert refusal(spec, [1], "s") == ("s", "must be one of (1, -1), got a list")
+    words = S.one_of("upper", "lower")
+    words("lower", "w")
+    assert refusal(words, "x" * 60, "w") == ("w", "must be one of ('upper', 'lower'), got " + repr("x" * 60)[:40])
+
+
+def test_array_length_inclusive_and_items_named_by_index():
+    spec = S.array(S.integer(0, 9), 2, 3)
+    spec([0, 9], "a")
+    spec([1, 2, 3], "a")
+    assert refusal(spec, [1], "a") == ("a", "1 entries (allowed 2 to 3)")
+    assert refusal(spec, [1, 2, 3, 4], "a") == ("a", "4 entries (allowed 2 to 3)")
+    assert refusal(spec, [1, 10], "a") == ("a[1]", "10 is outside [0, 9]")
+    assert refusal(spec, (1, 2), "a") == ("a", "expected a list, got tuple")
+    assert refusal(spec, {"0": 1}, "a") == ("a", "expected a list, got an object")
+
+
+def test_obj_required_optional_unknown_and_nested_paths():
+    spec = S.obj({"a": S.integer(0, 1)}, {"b": S.text(3)})
+    spec({"a": 0}, "o")
+    spec({"a": 1, "b": "xyz"}, "o")
+    assert refusal(spec, {}, "o") == ("o.a", "missing field")
+    assert refusal(spec, {"a": 0, "c": 1}, "o") == ("o.c", "unknown field (not part of the format)")
+    assert refusal(spec, {"a": 2}, "o") == ("o.a", "2 is outside [0, 1]")
+    assert refusal(spec, {"a": 0, "b": "long"}, "o") == ("o.b", "text of 4 characters (limit 3)")
+    assert refusal(spec, [], "o") == ("o", "expected an object, got a list")
+    # at the top level the path has no leading dot, and a non-object is named "(top level)"
+    assert refusal(spec, {"a": 0, "z": 1}, "") == ("z", "unknown field (not part of the format)")
+    assert refusal(spec, "x", "") == ("(top level)", "expected an object, got text")
+    # without optional fields every extra key is unknown
+    assert refusal(S.obj({"a": S.integer(0, 1)}), {"a": 0, "b": "x"}, "") == ("b", "unknown field (not part of the "
+                                                                                 "format)")
+
+
+def test_hexdigest_is_64_lowercase_hex_digits():
+    S.hexdigest("0123456789abcdef" * 4, "h")
+    for bad in ("0123456789abcdef" * 4 + "0", ("0123456789abcdef" * 4)[:63], "0123456789ABCDEF" * 4,
+                "g" * 64, 5):
+        assert refusal(S.hexdigest, bad, "sha256") == ("sha256", "expected a 64-digit lowercase hex SHA-256")
+
+
+def test_type_names():
+    assert [S._type(v) for v in ({}, [], "", True, 1, None, 1.5)] == [
+        "an object", "a list", "text", "a boolean", "an integer", "null", "float"]
+    assert S._join("", "k") == "k" and S._join("a.b", "k") == "a.b.k"
+
+
+def test_the_minimizer_needs_two_to_64_layers_and_at_most_4000_characters():
+    layer = [["1"]]
+    S._minimizer([layer, layer], "minimizer")
+    S._minimizer([layer] * 64, "minimizer")
+    assert refusal(S._minimizer, [layer] * 65, "minimizer") == ("minimizer", "65 entries (allowed 2 to 64)")
+    assert refusal(S._minimizer, [layer], "minimizer") == ("minimizer", "1 entries (allowed 2 to 64)")
+    full = [["1" * 100] * 8 for _ in range(5)]              # 5 x 8 entries of 100 characters: 4000
+    short = copy.deepcopy(full)
+    short[0][0] = "1" * 99                                  # 3999
+    S._minimizer([short, [["1"]]], "minimizer")             # 4000 in all: allowed
+    assert refusal(S._minimizer, [full, [["1"]]], "minimizer") == (
+        "minimizer", "4001 characters of exact entries (limit 4000)")
+    assert refusal(S._minimizer, [[["1"] * 9], [["1"]]], "minimizer") == ("minimizer[0][0]",
+                                                                          "9 entries (allowed 1 to 8)")
+
+
+def _ref(name):
+    return json.loads((REF / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_the_deep_linear_form_is_chosen_by_its_minimizer_field():
+    exact, balanced = S.DEEP_LINEAR, S.DEEP_LINEAR_BALANCED
+    assert S._deep_schema({"minimizer": []}) is exact
+    assert S._deep_schema({"balanced_minimizer": {}}) is balanced
+    assert S._deep_schema({"balanced_minimizer": {}, "minimizer": []}) is balanced
+    assert S._deep_schema({"margin": {}}) is balanced
+    assert S._deep_schema({"margin": {}, "minimizer": []}) is exact
+    assert S._deep_schema({}) is exact
+
+
+def test_validate_dispatches_on_the_kind():
+    assert refusal(lambda v, f: S.validate(v), []) == ("(top level)", "a certificate is a JSON object")
+    assert refusal(lambda v, f: S.validate(v), {"kind": "other"}) == (
+        "kind", "unknown kind 'other' (expected 'diagonal' or 'deep-linear')")
+    assert refusal(lambda v, f: S.validate(v), {"kind": ["diagonal"]}) == (
+        "kind", "unknown kind a list (expected 'diagonal' or 'deep-linear')")
+    assert refusal(lambda v, f: S.validate(v), {}) == ("kind", "unknown kind null (expected 'diagonal' or "
+                                                        "'deep-linear')")
+    # a diagonal certificate is read against the diagonal schema, a deep-linear one against its own
+    diag = _ref("ms_d2_row_r1_2")
+    S.validate(diag)
+    deep = _ref("mc_lb_equality_L3")
+    S.validate(deep)
+    assert refusal(lambda v, f: S.validate(v), dict(copy.deepcopy(diag), kind="deep-linear"))[0] in (
+        "instance.X", "L", "loss", "w_star", "sharpness", "bound", "ratio", "minimizer", "points", "depth",
+        "alpha_convention", "basis_pursuit", "rho", "bounds", "kind", "instance.A")
+    assert refusal(lambda v, f: S.validate(v), dict(copy.deepcopy(deep), kind="diagonal"))[1] in (
+        "missing field", "unknown field (not part of the format)")

@@ -1,0 +1,355 @@
+"""The diagonal suite's row verdicts as pure functions, each fed known violations (one conjunct, one bound side, one
+list position at a time), and the rows' use of them: each verdict function forced to False must turn its row to
+FAIL on a tiny run (row [1, 1/2], three alphas; SymPy proofs and solvers stubbed where they are not the input).
+
+Expected verdicts come from the docstrings (docs/theory/dln.md for the statements), never from running the code:
+an upper bound holds for observed <= bound, a lower one for observed >= bound, equality within the certified slack
+1e-25 (relative) is attainment; a rate fit passes within 0.02 (inclusive) and must reject the exponent +- 0.1.
+"""
+from __future__ import annotations
+
+from fractions import Fraction as F
+from types import SimpleNamespace
+
+import mpmath
+import pytest
+
+from implicitreg.proofs.suites import diagonal as sd
+
+M = mpmath.mpf
+
+
+@pytest.fixture
+def dps60():
+    with mpmath.workdps(60):
+        yield
+
+
+# ---------------------------------------------------------------- rate rows: the fit and the shifted exponents
+
+def test_slope_constants():
+    assert sd.SLOPE_TOL == F(2, 100) and sd.MUTANT_SHIFT == F(1, 10)
+
+
+def test_slope_fits_is_inclusive_and_two_sided(dps60):
+    tol = sd.mpf_from(sd.SLOPE_TOL)
+    ulp = M(10) ** -55
+    pred = M(3) / 7
+    assert sd.slope_fits(pred, pred) is True
+    for sign in (1, -1):
+        assert sd.slope_fits(pred + sign * tol, pred) is True             # exactly at the tolerance
+        assert sd.slope_fits(pred + sign * (tol - ulp), pred) is True
+        assert sd.slope_fits(pred + sign * (tol + ulp), pred) is False
+        assert sd.slope_fits(pred + sign * M("0.1"), pred) is False       # the exponent off by 0.1
+
+
+def test_shifted_exponents_rejected_on_each_side(dps60):
+    tol, shift = sd.mpf_from(sd.SLOPE_TOL), sd.mpf_from(sd.MUTANT_SHIFT)
+    ulp = M(10) ** -55
+    pred = M("0.75")
+    assert sd.shifted_exponents_rejected(pred, pred) is True
+    for sign in (1, -1):
+        near = pred + sign * shift
+        assert sd.shifted_exponents_rejected(near, pred) is False                      # the mutant itself
+        assert sd.shifted_exponents_rejected(near - sign * tol, pred) is False         # exactly tol from it
+        assert sd.shifted_exponents_rejected(near - sign * (tol + ulp), pred) is True
+        assert sd.shifted_exponents_rejected(near + sign * tol, pred) is False
+        assert sd.shifted_exponents_rejected(near + sign * (tol + ulp), pred) is True
+
+
+def test_rate_verdict_needs_both_conjuncts(dps60):
+    pred = M("0.5")
+    assert sd.rate_verdict(pred + M("0.019"), pred) is True
+    assert sd.rate_verdict(pred + M("0.021"), pred) is False and sd.rate_verdict(pred - M("0.021"), pred) is False
+    assert sd.rate_verdict(pred + M("0.1"), pred) is False and sd.rate_verdict(pred - M("0.1"), pred) is False
+    # only the shifted-exponent rejection fails: the fit is within a wide tolerance but so is pred +- shift
+    assert sd.rate_verdict(pred + M("0.05"), pred, tol=F(6, 100)) is False
+    assert sd.rate_verdict(pred - M("0.05"), pred, tol=F(6, 100)) is False
+    assert sd.rate_verdict(pred + M("0.05"), pred, tol=F(6, 100), shift=F(1, 2)) is True
+    # only the fit fails: far from pred, far from both shifted exponents
+    assert sd.shifted_exponents_rejected(pred + M("0.25"), pred) is True
+    assert sd.rate_verdict(pred + M("0.25"), pred) is False
+
+
+# ---------------------------------------------------------------- bound rows
+
+@pytest.mark.parametrize("side, b, informative", [("lower", M(0), False), ("lower", M(-1), False),
+                                                  ("lower", M("1e-300"), True), ("upper", M(0), True),
+                                                  ("upper", M(-1), True)])
+def test_bound_informative(side, b, informative):
+    assert sd.bound_informative(side, b) is informative
+
+
+def test_bound_ratio():
+    assert sd.bound_ratio(M(6), M(3)) == 2 and sd.bound_ratio(M(0), M(0)) == 0
+    assert sd.bound_ratio(M("1e-30"), M(0)) == mpmath.inf and sd.bound_ratio(M(-1), M(0)) == mpmath.inf
+
+
+def test_attained_within_is_relative_and_two_sided(dps60):
+    s = sd.CERTIFIED_SLACK
+    assert abs(s / M(10) ** -25 - 1) < M(10) ** -15          # 1e-25 at double precision
+    for sign in (1, -1):
+        assert sd.attained_within(1 + sign * s) is True
+        assert sd.attained_within(1 + sign * s * M("0.99")) is True
+        assert sd.attained_within(1 + sign * s * M("1.01")) is False      # a violation just above the slack
+    assert sd.attained_within(M(1)) is True and sd.attained_within(M(2)) is False
+
+
+@pytest.mark.parametrize("side, obs, b, ok", [("upper", 1, 1, True), ("upper", 1, 2, True), ("upper", 2, 1, False),
+                                              ("lower", 1, 1, True), ("lower", 2, 1, True), ("lower", 1, 2, False),
+                                              ("equality", 1, 1, False), ("", 1, 2, False)])
+def test_on_bound_side(side, obs, b, ok):
+    assert sd.on_bound_side(side, M(obs), M(b)) is ok
+
+
+def _one_off(values, k, value):
+    out = list(values)
+    out[k] = value
+    return out
+
+
+@pytest.mark.parametrize("k", [0, 2, 4])
+def test_upper_bound_fails_when_one_alpha_violates(dps60, k):
+    bounds = [M(10) ** -j for j in range(1, 6)]
+    obs = [b / 2 for b in bounds]
+    assert sd.bound_holds_at_every_alpha("upper", obs, bounds) is True
+    assert sd.bound_holds_at_every_alpha("upper", _one_off(obs, k, bounds[k] * 2), bounds) is False
+    assert sd.bound_holds_at_every_alpha("upper", _one_off(obs, k, bounds[k]), bounds) is True      # attained
+    # just above the certified slack (relative) fails, just below is attainment
+    assert sd.bound_holds_at_every_alpha("upper", _one_off(obs, k, bounds[k] * (1 + 2 * sd.CERTIFIED_SLACK)),
+                                         bounds) is False
+    assert sd.bound_holds_at_every_alpha("upper", _one_off(obs, k, bounds[k] * (1 + sd.CERTIFIED_SLACK / 2)),
+                                         bounds) is True
+
+
+@pytest.mark.parametrize("k", [0, 2, 4])
+def test_lower_bound_fails_when_one_alpha_violates(dps60, k):
+    bounds = [M(10) ** -j for j in range(1, 6)]
+    obs = [b * 2 for b in bounds]
+    assert sd.bound_holds_at_every_alpha("lower", obs, bounds) is True
+    assert sd.bound_holds_at_every_alpha("lower", _one_off(obs, k, bounds[k] / 2), bounds) is False
+    assert sd.bound_holds_at_every_alpha("lower", _one_off(obs, k, bounds[k] * (1 - 2 * sd.CERTIFIED_SLACK)),
+                                         bounds) is False
+    assert sd.bound_holds_at_every_alpha("lower", _one_off(obs, k, bounds[k] * (1 - sd.CERTIFIED_SLACK / 2)),
+                                         bounds) is True
+
+
+def test_bound_slack_is_relative_not_absolute(dps60):
+    """At bound 1e-30 an excess of 1e-50 (absolute: far below 1e-25) is a relative 1e-20 violation; at bound 1e30
+    an excess of 1e4 is a relative 1e-26: attained."""
+    tiny, huge = M("1e-30"), M("1e30")
+    assert sd.bound_holds_at_every_alpha("upper", [tiny + M("1e-50")], [tiny]) is False
+    assert sd.bound_holds_at_every_alpha("lower", [tiny - M("1e-50")], [tiny]) is False
+    assert sd.bound_holds_at_every_alpha("upper", [huge + M("1e4")], [huge]) is True
+    assert sd.bound_holds_at_every_alpha("lower", [huge - M("1e4")], [huge]) is True
+
+
+def test_uninformative_alphas_are_skipped_and_none_informative_fails():
+    assert sd.bound_holds_at_every_alpha("lower", [M(-5), M(2)], [M(-1), M(1)]) is True
+    assert sd.bound_holds_at_every_alpha("lower", [M(-5), M(0)], [M(-1), M(1)]) is False
+    assert sd.bound_holds_at_every_alpha("lower", [M(-5), M(-5)], [M(-1), M(0)]) is False
+    assert sd.bound_holds_at_every_alpha("upper", [], []) is False
+    assert sd.bound_holds_at_every_alpha("upper", [M(5)], [M(0)]) is False        # x / 0 = inf, not attained
+    assert sd.bound_holds_at_every_alpha("upper", [M(0)], [M(0)]) is True
+    with pytest.raises(ValueError):
+        sd.bound_holds_at_every_alpha("upper", [M(1)], [M(2), M(3)])
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_worst_margin_is_the_extreme_on_the_bound_side(k):
+    margins = _one_off([M("0.5")] * 3, k, M("0.9"))
+    assert sd.worst_margin("upper", margins) == M("0.9")
+    margins = _one_off([M("1.5")] * 3, k, M("1.1"))
+    assert sd.worst_margin("lower", margins) == M("1.1")
+
+
+def test_apriori_applies_includes_alpha_zero(dps60):
+    a0 = M("0.0123")
+    assert sd.apriori_applies(a0, a0) is True and sd.apriori_applies(a0 * (1 - M(10) ** -50), a0) is True
+    assert sd.apriori_applies(a0 * (1 + M(10) ** -50), a0) is False
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_lemma_verdicts_need_every_alpha(k):
+    good = [True, True, True]
+    assert sd.lemmas_hold(good, good) is True and sd.every_step_holds(good) is True
+    assert sd.lemmas_hold(_one_off(good, k, False), good) is False
+    assert sd.lemmas_hold(good, _one_off(good, k, False)) is False
+    assert sd.every_step_holds(_one_off(good, k, False)) is False
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_within_spec_radius_at_every_alpha(dps60, k):
+    radii = [M(1), M(2), M(3)]
+    assert sd.within_spec_radius(radii, radii) is True                  # the bound included
+    assert sd.within_spec_radius(_one_off(radii, k, radii[k] * (1 + M(10) ** -50)), radii) is False
+    with pytest.raises(ValueError):
+        sd.within_spec_radius(radii, radii[:2])
+
+
+def test_digits_and_flow_gap_thresholds(dps60):
+    assert sd.DLN_LIMIT_DIGITS == 30
+    assert sd.enough_digits(30) and sd.enough_digits(31) and not sd.enough_digits(29)
+    gap = sd.FLOW_DUAL_GAP
+    assert sd.flow_meets_dual(gap) and sd.flow_meets_dual(gap / 2) and not sd.flow_meets_dual(gap * M("1.01"))
+    assert sd.flow_meets_dual(M("1e-18")) and not sd.flow_meets_dual(M("1.1e-18"))
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_largest_ratio_is_the_maximum(k):
+    found = _one_off([(M("0.5"), "a"), (M("0.25"), "b"), (M("0.125"), "c")], k, (M("0.9"), "worst"))
+    assert sd.largest_ratio(found) == (M("0.9"), "worst")
+    assert sd.largest_ratio([(M("0.5"), "first"), (M("0.5"), "second")]) == (M("0.5"), "first")
+    assert sd.largest_ratio([]) == (0, "") and sd.largest_ratio([(M(-1), "x")]) == (0, "")
+
+
+def test_not_above_one(dps60):
+    s = sd.CERTIFIED_SLACK
+    assert sd.not_above_one(M(1)) and sd.not_above_one(M("0.5")) and sd.not_above_one(1 + s / 2)
+    assert not sd.not_above_one(1 + 2 * s) and not sd.not_above_one(M("1.0001"))
+
+
+def test_tightness_threshold():
+    assert sd.TIGHTNESS_DEVIATION == M(10) ** -8
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_deeper_is_smaller_at_each_alpha_but_the_first(k):
+    ratios = [M(2), M("0.5"), M("0.5"), M("0.5")]
+    assert sd.deeper_is_smaller(ratios) is True
+    assert sd.deeper_is_smaller(_one_off(ratios, k, M(1))) is False
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_decreases_below_at_each_step(k):
+    devs = [M("1e-2"), M("1e-4"), M("1e-6"), M("1e-9")]
+    assert sd.decreases_below(devs, M("1e-8")) is True
+    assert sd.decreases_below(_one_off(devs, k + 1, devs[k]), M("1e-8")) is False       # not strictly smaller
+    assert sd.decreases_below(_one_off(devs, k + 1, devs[k] * 2), M("1e-8")) is False
+
+
+# ---------------------------------------------------------------- the rows call these functions
+
+def _fail(monkeypatch, name, calls):
+    real = getattr(sd, name)
+
+    def fake(*a, **k):
+        calls.append(name)
+        out = real(*a, **k)
+        return (False, out[1]) if isinstance(out, tuple) else False
+
+    monkeypatch.setattr(sd, name, fake)
+
+
+_CACHE: dict = {}
+
+
+def _row_instance():
+    from implicitreg.numerics.error_constants import support_constants
+
+    if "inst" not in _CACHE:
+        inst, _ = sd.instances()["row[1,1/2]"]
+        _CACHE["inst"] = (inst, support_constants(inst))
+    return _CACHE["inst"]
+
+
+def test_the_d2_and_d3_rows_use_their_verdict_functions(monkeypatch):
+    inst, sc = _row_instance()
+    rows = sd._d2_rows("r", inst, sc, ["1e-4", "1e-8", "1e-12"]) + sd._d3_rows("r", inst, sc, 3,
+                                                                               ["1e-6", "1e-12", "1e-18"])
+    assert len(rows) == 12 and all(r.passed for r in rows)
+    calls: list = []
+    for name in ("bound_holds_at_every_alpha", "rate_verdict", "lemmas_hold", "every_step_holds",
+                 "within_spec_radius", "approaches_limit"):
+        _fail(monkeypatch, name, calls)
+    rows = sd._d2_rows("r", inst, sc, ["1e-4", "1e-8", "1e-12"]) + sd._d3_rows("r", inst, sc, 3,
+                                                                               ["1e-6", "1e-12", "1e-18"])
+    assert [r.theorem for r in rows] == [
+        "MS-D2 upper_l1", "MS-D2 upper_offsupport_spec", "MS-D2 lower_inf", "MS-D2 upper_l1_apriori",
+        "MS-D2 lemmas (ms_d2.py steps 3-5, 9; error identity)", "MS-D2 rate", "MS-D3 limit", "MS-D3 upper_l1",
+        "MS-D3 lower_inf", "MS-D3 lemma (ms_d3.py step 3)", "MS-D3 spec M0 (conjecture)", "MS-D3 rate"]
+    assert not any(r.passed for r in rows)
+    assert sorted(set(calls)) == sorted(["bound_holds_at_every_alpha", "rate_verdict", "lemmas_hold",
+                                         "every_step_holds", "within_spec_radius", "approaches_limit"])
+
+
+def test_the_apriori_row_covers_the_alphas_apriori_applies_to(monkeypatch):
+    inst, sc = _row_instance()
+    alphas = ["1e-4", "1e-8", "1e-12"]
+    seen = []
+    monkeypatch.setattr(sd, "apriori_applies", lambda a, a0: seen.append(a) or a < M("1e-6"))
+    rows = sd._d2_rows("r", inst, sc, alphas)
+    assert len(seen) == 3 and [r.alpha_range for r in rows if r.theorem.endswith("apriori")] == ["1e-8..1e-12"]
+    monkeypatch.setattr(sd, "apriori_applies", lambda a, a0: False)
+    assert not [r for r in sd._d2_rows("r", inst, sc, alphas) if r.theorem.endswith("apriori")]
+
+
+def test_bound_and_slope_rows_take_their_verdict_and_margin_from_the_functions(monkeypatch):
+    from implicitreg.theory.statement import Bound, Provenance, Theorem, alpha
+
+    prov = Provenance("paper", "src")
+    up = Bound("up", "upper", "err", 3 * alpha, prov)
+    thm = Theorem("T", "t", "s", prov, bounds=(up,))
+    alphas = ["1e-4", "1e-8"]
+    vals = [{"alpha": F(a)} for a in alphas]
+    obs = [M("1e-4"), M("1e-8")]
+    assert sd._bound_row(thm, up, "i", 2, alphas, obs, vals).passed
+    monkeypatch.setattr(sd, "worst_margin", lambda side, margins: M("0.125"))
+    monkeypatch.setattr(sd, "bound_holds_at_every_alpha", lambda side, o, b: False)
+    row = sd._bound_row(thm, up, "i", 2, alphas, obs, vals)
+    assert row.passed is False and row.margin == "0.125"
+    errs = [M(10) ** -(4 * k) for k in range(1, 4)]
+    assert sd._slope_row("R", "paper", "i", 2, ["1e-4", "1e-8", "1e-12"], errs, 1).passed
+    monkeypatch.setattr(sd, "rate_verdict", lambda slope, pred: False)
+    assert not sd._slope_row("R", "paper", "i", 2, ["1e-4", "1e-8", "1e-12"], errs, 1).passed
+
+
+def test_the_depth_rows_use_deeper_is_smaller(monkeypatch):
+    inst, sc = _row_instance()
+    monkeypatch.setattr(sd, "deeper_is_smaller", lambda ratios: False)
+    rows = sd._depth_rows("r", inst, sc, False)
+    assert len(rows) == 3 and not any(r.passed for r in rows)
+
+
+def test_the_tightness_rows_use_decreases_below(monkeypatch):
+    from implicitreg.theory import examples as ex
+
+    proved = SimpleNamespace(proved=True, value="1", family=SimpleNamespace(expected_limit="1"))
+    monkeypatch.setattr(ex, "prove_ratio_limit", lambda family: proved)
+    monkeypatch.setattr(ex, "row_family", lambda D: None)
+    rows = sd._tightness_rows(False)
+    assert [r.passed for r in rows] == [True] * 6
+    seen = []
+    monkeypatch.setattr(sd, "decreases_below", lambda devs, below: seen.append(below) or False)
+    rows = sd._tightness_rows(False)
+    assert [r.passed for r in rows] == [True, True, False, False, False, False]
+    assert seen == [sd.TIGHTNESS_DEVIATION] * 4
+
+
+class _Lim:
+    def __init__(self, x, digits=30):
+        self.x = [M(v) for v in x]
+        self.dps = 40
+        self.alpha_product = M(1) / 100
+
+
+def test_the_dln_limit_rows_use_enough_digits_and_flow_meets_dual(monkeypatch):
+    from implicitreg.numerics import limit as limit_mod
+
+    monkeypatch.setattr(limit_mod, "limit", lambda inst, D, a, method, digits: _Lim(["0.5", "0.25", "0.25"]))
+    rows = sd._dln_limit_rows(True)
+    assert len(rows) == 7 and all(r.passed for r in rows)
+    seen = []
+    monkeypatch.setattr(sd, "enough_digits", lambda d: seen.append(d) or False)
+    monkeypatch.setattr(sd, "flow_meets_dual", lambda gap: seen.append(gap) or False)
+    rows = sd._dln_limit_rows(True)
+    assert not any(r.passed for r in rows) and seen == [60] * 6 + [0]
+
+
+def test_the_sharpness_search_uses_largest_ratio_and_not_above_one(monkeypatch):
+    seen = []
+    monkeypatch.setattr(sd, "largest_ratio", lambda found: seen.append(len(found)) or (M("0.75"), "here"))
+    monkeypatch.setattr(sd, "not_above_one", lambda ratio: seen.append(ratio) or False)
+    rows = sd._sharpness_search(count=1)
+    assert [r.passed for r in rows] == [False, False] and all(r.note == "worst at here" for r in rows)
+    assert seen == [1, M("0.75"), 1, M("0.75")]

@@ -1,0 +1,302 @@
+"""The selection suite's row verdicts as pure functions, each fed known violations (one conjunct, one side of each
+bound, one list position at a time), and the rows' use of them: with every solver stubbed, each row's verdict is
+exactly what its verdict function returns (all forced True: every row PASS; all forced False: every row FAIL), and
+every verdict function is called.
+
+Expected verdicts come from the docstrings and docs/theory/wah.md (printed digits give the tolerances), never from
+running the code: agreement with a spec constant is relative to the constant, a Thm E fit passes within 0.02
+(inclusive) and must reject the exponent + 0.1, Lemma B's samples lie in [0, 1] (both ends included).
+"""
+from __future__ import annotations
+
+from fractions import Fraction as F
+from types import SimpleNamespace
+
+import mpmath
+import pytest
+import sympy
+
+from implicitreg.proofs.suites import selection as ss
+
+M = mpmath.mpf
+
+
+@pytest.fixture
+def dps60():
+    with mpmath.workdps(60):
+        yield
+
+
+def _one_off(values, k, value):
+    out = list(values)
+    out[k] = value
+    return out
+
+
+# ---------------------------------------------------------------- Thm E fits
+
+def test_slope_fits_inclusive_on_both_sides(dps60):
+    pred, tol, ulp = F(3, 7), ss.mpf_from(ss.SLOPE_TOL), M(10) ** -55
+    p = ss.mpf_from(pred)
+    assert ss.slope_fits(p, pred) is True
+    for sign in (1, -1):
+        assert ss.slope_fits(p + sign * tol, pred) is True
+        assert ss.slope_fits(p + sign * (tol + ulp), pred) is False
+        assert ss.slope_fits(p + sign * M("0.1"), pred) is False          # the exponent off by 0.1
+
+
+def test_shifted_exponent_rejected_strictly(dps60):
+    pred, tol, ulp = F(1, 2), ss.mpf_from(ss.SLOPE_TOL), M(10) ** -55
+    mutant = ss.mpf_from(pred + ss.MUTANT_SHIFT)
+    assert ss.shifted_exponent_rejected(ss.mpf_from(pred), pred) is True
+    assert ss.shifted_exponent_rejected(mutant, pred) is False
+    for sign in (1, -1):
+        assert ss.shifted_exponent_rejected(mutant + sign * tol, pred) is False      # exactly tol away: not '>'
+        assert ss.shifted_exponent_rejected(mutant + sign * (tol + ulp), pred) is True
+
+
+@pytest.mark.parametrize("ok, rejected, passed", [(True, True, True), (True, False, False), (False, True, False),
+                                                  (False, False, False)])
+def test_fit_passes_needs_both(ok, rejected, passed):
+    assert ss.fit_passes(ok, rejected) is passed
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_slope_deviations_within_every_planted_face(dps60, k):
+    tol = ss.mpf_from(ss.SLOPE_TOL)
+    devs = [M("0.001"), M("0.005"), M("0.01")]
+    assert ss.slope_deviations_within(devs) is True
+    assert ss.slope_deviations_within(_one_off(devs, k, tol)) is True
+    assert ss.slope_deviations_within(_one_off(devs, k, tol + M(10) ** -55)) is False
+
+
+# ---------------------------------------------------------------- agreement: absolute vectors, relative constants
+
+@pytest.mark.parametrize("k", [0, 2, 4])
+def test_agree_within_every_entry(dps60, k):
+    ref = ["0", "0.25", "-0.5", "1", "3"]
+    x = [M(v) for v in ref]
+    tol = M(2) ** -27                                   # dyadic: x_k + tol is exact, the distance exactly tol
+    assert ss.agree_within(x, ref, tol) is True
+    assert ss.agree_within(_one_off(x, k, x[k] + tol), ref, tol) is True
+    assert ss.agree_within(_one_off(x, k, x[k] + tol * (1 + M(10) ** -20)), ref, tol) is False
+    assert ss.agree_within(_one_off(x, k, x[k] - tol * (1 + M(10) ** -20)), ref, tol) is False
+    with pytest.raises(ValueError):
+        ss.agree_within(x[:4], ref, tol)
+
+
+def test_agree_relative_is_relative_to_the_reference(dps60):
+    assert ss.agree_relative(M(6), M(4), M("0.5")) is True                      # exactly at the tolerance
+    assert ss.agree_relative(M(6) + M(10) ** -50, M(4), M("0.5")) is False
+    assert ss.agree_relative(M(2), M(4), M("0.5")) is True and ss.agree_relative(M(2) - M(10) ** -50, M(4), M("0.5")) \
+        is False
+    rel = ss.SPEC_CONSTANT_REL
+    for scale in (M("1e-30"), M("1e30")):
+        assert ss.agree_relative(scale * M("1.004"), scale, rel) is True
+        assert ss.agree_relative(scale * M("0.996"), scale, rel) is True
+        assert ss.agree_relative(scale * M("1.006"), scale, rel) is False
+        assert ss.agree_relative(scale * M("0.994"), scale, rel) is False
+    assert ss.agree_relative(M("2e-30"), M("1e-30"), rel) is False              # at scale 1 this would 'agree'
+    assert ss.agree_relative(M("1e-3"), 0, rel) is True and ss.agree_relative(M("1e-2"), 0, rel) is False
+
+
+def test_spec_tolerances():
+    assert ss.SPEC_CONSTANT_REL == M("0.005") and ss.LINE_CONSTANT_REL == M("0.0005")
+    assert ss.CLOSED_FORM_TOL == M(10) ** -40 and ss.FACE2_SPEC_TOL == M("1e-8")
+    assert ss.RHO_SPEC_REL == M("2e-5") and ss.X_SPEC_TOL == 1e-8 and ss.DEGENERATE_ZERO == 1e-30
+
+
+def test_mutant_functional_detected_strictly_beyond_the_factor(dps60):
+    right = M("1e-20")
+    assert ss.MUTANT_FUNCTIONAL_FACTOR == 10 ** 6
+    assert ss.mutant_functional_detected(right * 10 ** 6 * (1 + M(10) ** -30), right) is True
+    assert ss.mutant_functional_detected(right * 10 ** 6, right) is False
+    assert ss.mutant_functional_detected(right * 10 ** 5, right) is False
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_vanishes_needs_every_error(k):
+    errs = [0.0, 1e-40, 9.9e-31]
+    assert ss.vanishes(errs) is True
+    assert ss.vanishes(_one_off(errs, k, 1e-30)) is False                    # exactly the threshold is not below
+    assert ss.vanishes(_one_off(errs, k, 1e-3)) is False
+
+
+@pytest.mark.parametrize("k", [0, 2, 4])
+def test_spec_rho_and_minimizer_match(dps60, k):
+    x_spec = ss.RANDOM_SPEC["x"]
+    x = [M(v) for v in x_spec]
+    rho = M("0.25514")
+    assert ss.spec_rho_and_minimizer_match(rho, "0.25514", x, x_spec) is True
+    for sign in (1, -1):
+        assert ss.spec_rho_and_minimizer_match(rho * (1 + sign * M("1.9e-5")), "0.25514", x, x_spec) is True
+        assert ss.spec_rho_and_minimizer_match(rho * (1 + sign * M("2.1e-5")), "0.25514", x, x_spec) is False
+        assert ss.spec_rho_and_minimizer_match(rho, "0.25514", _one_off(x, k, x[k] + sign * M("1.1e-8")),
+                                               x_spec) is False
+        assert ss.spec_rho_and_minimizer_match(rho, "0.25514", _one_off(x, k, x[k] + sign * M("0.9e-8")),
+                                               x_spec) is True
+
+
+# ---------------------------------------------------------------- Lemma B
+
+@pytest.mark.parametrize("r99, r90, failed, passed", [
+    ("0.995", "0.95", [], True), ("0.995", "0.95", ["step 3"], False),
+    ("0.99", "0.95", [], False), ("0.9900001", "0.95", [], True),           # 0.99 C_p must be exceeded
+    ("1", "0.95", [], True), ("1.0000001", "0.95", [], False),             # ... without passing C_p
+    ("0.995", "0.9", [], False), ("0.995", "0.9000001", [], True)])
+def test_lemma_b_row_passes(r99, r90, failed, passed):
+    assert ss.lemma_b_row_passes(M(r99), M(r90), M(1), failed) is passed
+
+
+@pytest.mark.parametrize("k", [0, 2, 4])
+def test_all_in_unit_interval_judges_the_extremes(k):
+    fracs = [M("0.5"), M("0.1"), M("0.9"), M("0.3"), M("0.7")]
+    assert ss.all_in_unit_interval(fracs) is True
+    assert ss.all_in_unit_interval(_one_off(fracs, k, M(0))) is True and \
+        ss.all_in_unit_interval(_one_off(fracs, k, M(1))) is True
+    assert ss.all_in_unit_interval(_one_off(fracs, k, M("-1e-30"))) is False       # the smallest is below 0
+    assert ss.all_in_unit_interval(_one_off(fracs, k, 1 + M("1e-15"))) is False    # the largest is above 1
+
+
+# ---------------------------------------------------------------- Thm C
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_objective_and_distance_bounds_at_every_point(k):
+    ratios = [M("0.5"), M("0.25"), M(1)]
+    assert ss.objective_bound_holds(ratios) is True and ss.distance_bound_holds(ratios) is True
+    assert ss.objective_bound_holds(_one_off(ratios, k, M("1.0001"))) is False
+    assert ss.distance_bound_holds(_one_off(ratios, k, M("1.0001"))) is False
+    assert ss.distance_bound_holds(_one_off(ratios, k, mpmath.inf)) is False
+    assert ss.objective_bound_holds([]) is False and ss.distance_bound_holds([]) is True
+
+
+# ---------------------------------------------------------------- the kink
+
+def _kink(**change):
+    c = M("134.16356")
+    args = dict(c=c, spec="134.16356", sym=c, closed=c, flow=c)
+    args.update(change)
+    return ss.kink_constant_agrees(**args)
+
+
+def test_kink_constant_needs_every_path(dps60):
+    c = M("134.16356")
+    assert _kink() is True
+    for sign in (1, -1):
+        assert _kink(c=c + sign * M("4.9e-6"), sym=c + sign * M("4.9e-6"), closed=c + sign * M("4.9e-6"),
+                     flow=c + sign * M("4.9e-6")) is True
+        assert _kink(c=c + sign * M("5.1e-6"), sym=c + sign * M("5.1e-6"), closed=c + sign * M("5.1e-6"),
+                     flow=c + sign * M("5.1e-6")) is False
+        assert _kink(sym=c * (1 + sign * M("0.9e-25"))) is True
+        assert _kink(sym=c * (1 + sign * M("1.1e-25"))) is False
+        assert _kink(closed=c * (1 + sign * M("0.9e-12"))) is True
+        assert _kink(closed=c * (1 + sign * M("1.1e-12"))) is False
+        assert _kink(flow=c * (1 + sign * M("0.9e-12"))) is True
+        assert _kink(flow=c * (1 + sign * M("1.1e-12"))) is False
+
+
+@pytest.mark.parametrize("ratios, passed", [
+    (["1.1", "1.0000001"], True), (["0.9", "0.9999999"], True),
+    (["1.1", "1.0000009999"], True), (["1.1", "0.9999990001"], True),
+    (["1.1", "1.0000010001"], False), (["1.1", "0.9999989999"], False),      # just beyond 1e-6, either side
+    (["1.00000001", "1.0000001"], False), (["1.0000001", "1.0000001"], False)])  # not closer than the first
+def test_ratio_approaches_one(dps60, ratios, passed):
+    assert ss.ratio_approaches_one([M(r) for r in ratios]) is passed
+
+
+@pytest.mark.parametrize("err, spec, prof, passed", [
+    ("1", "1", "1", True), ("1.019", "1", "1", True), ("0.981", "1", "1", True),
+    ("1.021", "1", "1.021", False), ("0.979", "1", "0.979", False),       # only the spec reading is off
+    ("1.029", "1.029", "1", True), ("1.031", "1.031", "1", False), ("0.969", "0.969", "1", False)])
+def test_transition_matches(dps60, err, spec, prof, passed):
+    assert ss.transition_matches(M(err), spec, M(prof)) is passed
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_transition_scale_constant(k):
+    base = [M("1.2"), M("1.2"), M(1)]
+    assert ss.transition_scale_constant(base, M(1)) is True
+    # |1 - target| / target <= 0.05: target in [1/1.05, 1/0.95] = [0.95238.., 1.05263..]
+    assert ss.transition_scale_constant(base, M("1.0526")) is True and ss.transition_scale_constant(base, M("0.9524"))
+    assert ss.transition_scale_constant(base, M("1.0527")) is False
+    assert ss.transition_scale_constant(base, M("0.9523")) is False
+    spread = _one_off([M(1)] * 3, k, M("1.5"))
+    assert ss.transition_scale_constant(spread, spread[-1]) is True                 # max / min = 1.5 included
+    spread = _one_off([M(1)] * 3, k, M("1.51"))
+    assert ss.transition_scale_constant(spread, spread[-1]) is False
+    spread = _one_off([M("1.5")] * 3, k, M("0.99"))                               # the smallest sets the spread
+    assert ss.transition_scale_constant(spread, spread[-1]) is False
+
+
+@pytest.mark.parametrize("k", [0, 2, 5])
+def test_kink_continuous(k):
+    devs = [M(0)] * 6
+    small = 1 / mpmath.sqrt(2)
+    assert ss.kink_continuous(devs, small, [True, True]) is True
+    assert ss.kink_continuous(_one_off(devs, k, M("1e-40")), small, [True]) is True
+    assert ss.kink_continuous(_one_off(devs, k, M("1.1e-40")), small, [True]) is False
+    assert ss.kink_continuous(devs, small + M("0.9e-6"), [True]) is True
+    assert ss.kink_continuous(devs, small + M("1.1e-6"), [True]) is False
+    assert ss.kink_continuous(devs, small - M("1.1e-6"), [True]) is False
+    assert ss.kink_continuous(devs, small, _one_off([True] * 6, k, False)) is False
+
+
+# ---------------------------------------------------------------- the rows' verdicts are the functions'
+
+VERDICTS = ["agree_within", "mutant_functional_detected", "theta_constant_ok", "kkt_ok", "fit_passes",
+            "agree_relative", "vanishes", "spec_rho_and_minimizer_match", "lemma_b_row_passes",
+            "all_in_unit_interval", "objective_bound_holds", "distance_bound_holds", "kink_constant_agrees",
+            "ratio_approaches_one", "transition_matches", "transition_scale_constant", "kink_continuous",
+            "slope_deviations_within"]
+
+
+def _stub_solvers(monkeypatch):
+    """Every solver, SymPy evaluation and flow the row builders call, replaced by constants (cheap, and no longer
+    deciding anything): what is left deciding a row is its verdict function."""
+    from implicitreg.numerics import basis_pursuit, kink, limit, selection
+    from implicitreg.proofs.derivations import lemma_b, selection as der
+    from implicitreg.theory import potentials
+    from implicitreg.theory import selection as tsel
+
+    one = SimpleNamespace(evaluate=lambda dps, **v: M(1))
+    bounds = SimpleNamespace(bound=lambda name: one)
+    errs = SimpleNamespace(errors=[M("1e-20"), M("1e-25")], alpha_products=[M("1e-24"), M("1e-30")])
+    bp = SimpleNamespace(value=F(1), unique=False, support=(0,), rho=F(1, 4), x=[F(0)] * 5, certificate=None)
+    for mod, name, value in [
+            (selection, "selected_minimizer", lambda inst, depth, digits: SimpleNamespace(x=[M(0)] * inst.N)),
+            (der, "selected_t", lambda p: sympy.Rational(1, 3)), (der, "kink_steps", lambda: []),
+            (selection, "selection_errors", lambda *a, **k: errs), (selection, "tie_break", lambda *a, **k: None),
+            (selection, "kkt_residual", lambda *a: M(0)), (selection, "expansion_remainder", lambda *a, **k: M(0)),
+            (basis_pursuit, "l1_minimizer", lambda inst: bp),
+            (limit, "limit", lambda *a, **k: SimpleNamespace(x=[M(1)] + [M(0)] * 5, alpha_product=M(1))),
+            (lemma_b, "steps", lambda depth: []), (lemma_b, "tightness_witness", lambda depth, u: (None, M(u.numerator) / u.denominator)),
+            (potentials, "lemma_b_constant", lambda p: sympy.Integer(1)),
+            (tsel, "THM_C", bounds), (tsel, "KINK_CONSTANT", bounds), (tsel, "KINK_P2", bounds),
+            (kink, "limit_constant", lambda e, depth: M(1)), (kink, "kink_instance", lambda e: None),
+            (kink, "transition_error", lambda *a, **k: M("0.1")),
+            (kink, "collapse_profile", lambda depth, r: M(r) / 4),
+            (kink, "transition_epsilon", lambda *a, **k: M(1)), (kink, "transition_scale", lambda *a, **k: M(1)),
+            (ss, "predicted_slope", lambda depth, n, rho: (F(1), None)),
+            (ss, "slope_check", lambda inst, depth, bp=None, alphas=None: (M(1), F(1), errs, ["1e-18"], True, True)),
+            (ss, "_kink_limit", lambda *a, **k: (SimpleNamespace(x=[M("0.5")] * 2, alpha_product=M(1)), M(1)))]:
+        monkeypatch.setattr(mod, name, value)
+
+
+def _rows():
+    insts = ss.instances()
+    return (ss._selection_rows(insts) + ss._limit_rows(insts) + ss._rate_rows(insts, False)
+            + ss._lemma_b_rows(False) + ss._thm_c_rows(False) + ss._kink_rows(False) + ss._generated_rows(False))
+
+
+@pytest.mark.parametrize("verdict", [True, False])
+def test_every_row_verdict_is_its_function(monkeypatch, verdict):
+    _stub_solvers(monkeypatch)
+    called = set()
+    for name in VERDICTS:
+        monkeypatch.setattr(ss, name, lambda *a, _n=name, **k: called.add(_n) or verdict)
+    rows = _rows()
+    assert called == set(VERDICTS)
+    planted = [r for r in rows if r.instance.startswith("planted face ")]   # a fit that fails gets its own row
+    assert len(planted) == (0 if verdict else 8) and not any(r.passed for r in planted)
+    rest = [r for r in rows if r not in planted]
+    assert len(rest) == 62 and [r.passed for r in rest] == [verdict] * 62     # every row of the default run
