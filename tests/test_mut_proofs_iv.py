@@ -423,8 +423,8 @@ def test_diagonal_statements_per_depth_with_their_facts_and_grids(diag):
                            (F(3), iv.alpha_grid(lo, hi, 5), dict(facts, depth=F(3)))]
     assert diag["depth"] == [("inst", inst, sc, False)]
     hyp = [(t, p, d, r) for t, p, d, r, k in na if k == "hypothesis" and d != "-"]
-    assert hyp == [("MS-D3", "paper", "2", "depth D = 2 is not > 2"), ("MS-D2", "paper", "5/2", "depth D = 5/2 is not 2"),
-                   ("MS-D2", "paper", "3", "depth D = 3 is not 2")]
+    assert hyp == [("MS-D3", "paper", "2", "depth D = 2 is not > 2"),
+                   ("MS-D2", "paper", "5/2", "depth D = 5/2 is not 2"), ("MS-D2", "paper", "3", "depth D = 3 is not 2")]
     scope = {t: r for t, p, d, r, k in na if k == "scope"}
     assert set(scope) == {td.DLN_LIMIT.name, tsel.LEMMA_B_2.name, tsel.LEMMA_B.name, tsel.KINK_TRANSITION.name,
                           tsel.SHARPNESS.name}
