@@ -240,7 +240,7 @@ def _gap_root(g, rho_a):
     gap = (1 - lo) / 2
     while g(1 - gap) <= 0:
         gap /= 2
-        if gap < mpf(2) ** (-mpmath.mp.prec - 10):
+        if 1 - gap == 1:  # the root lies closer to 1 than the working precision resolves (g(1) is undefined)
             raise ConvergenceError("M_0: no bracket below 1 at this precision")
     hi = 1 - gap
     for _ in range(3 * mpmath.mp.prec + 60):

@@ -264,6 +264,33 @@ TARGETS.update({
                      "hessian_vector_product")),
 })
 
+# numerics modules whose numbers users read (never mutated before this session): each with the cheapest tests that
+# exercise it; direct tests of survivors in tests/test_mut_num_<module>.py
+NUM_EC_TESTS = ["tests/test_error_constants.py", "tests/test_hard_num_a_exact.py", "tests/test_hard_num_a_more.py",
+                "tests/test_hard_num_a_paths.py", "tests/test_refusals_results.py", "tests/test_planted_escapes.py",
+                "tests/test_diagonal_theory.py", "tests/test_ms_property.py",
+                "tests/test_planted_round2_line_searches.py", "tests/test_mut_num_error_constants.py",
+                # the Hypothesis bound property (3 s clean, a minute when a mutant makes it fail and shrink)
+                "--deselect", "tests/test_ms_property.py::test_error_inside_bounds"]
+#: falsify's searches (1-3 s each, and every mutant of a quantity would run them): the registry's values are read
+#: back by the cheap tests of the same files (hand-restated bounds, known values, field by field)
+FALSIFY_SLOW = ["tests/test_falsify.py::test_true_bound_survives_with_worst_ratio_at_most_one",
+                "tests/test_falsify.py::test_wrong_exponent_is_refuted_with_a_small_certified_counterexample",
+                "tests/test_falsify.py::test_halved_constant_is_refuted",
+                "tests/test_falsify.py::test_the_search_is_deterministic_for_a_seed",
+                "tests/test_falsify.py::test_hypotheses_filter_instances",
+                "tests/test_falsify.py::test_true_lower_bound_survives_from_python_with_a_sympy_expression",
+                "tests/test_falsify.py::test_cli_bad_bound_exit_2_and_nothing_executed",
+                "tests/test_falsify.py::test_lower_bound_doubled_is_refuted"]
+TARGETS.update({
+    "num-error_constants": ("numerics/error_constants.py", NUM_EC_TESTS, None),
+    "num-quantities": ("numerics/quantities.py",
+                       ["tests/test_falsify.py", "tests/test_hard_num_b_deep.py", "tests/test_hard_proofs_falsify.py",
+                        "tests/test_hard_proofs_instance.py", "tests/test_planted_escapes.py",
+                        "tests/test_mut_num_quantities.py"] + [a for t in FALSIFY_SLOW for a in ("--deselect", t)],
+                       None),
+})
+
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
 
