@@ -53,7 +53,7 @@ def test_gradient_and_hessian_agree_with_finite_differences_of_the_loss(head):
     if head:
         net = dl.DeepLinearNetwork(tuple(rng.standard_normal((2, 2)) for _ in range(3)), np.array([1.0, 0.5]))
     else:
-        net = dl.DeepLinearNetwork((rng.standard_normal((2, 2)), rng.standard_normal((2, 2)), rng.standard_normal((1, 2))))
+        net = dl.DeepLinearNetwork(tuple(rng.standard_normal(s) for s in ((2, 2), (2, 2), (1, 2))))
     theta = dl.flatten(net)
     f = loss_at(net, DIAG)
     grad = np.concatenate([g.ravel() for g in dl.gradient(net, DIAG)])

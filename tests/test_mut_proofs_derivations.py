@@ -215,3 +215,52 @@ def test_lemma_b_witness_is_a_true_remainder_just_above_the_fraction(p):
         with mpmath.workdps(50):
             assert abs(r - lemma_b.remainder(p, u)) < mpmath.mpf(10) ** -30
         assert fraction * C < r < C
+
+
+# --- the SymPy steps can fail: each fed a wrong potential (one conjunct at a time where the step has several) ------
+
+def _patched(monkeypatch, name, wrap):
+    from implicitreg.theory import potentials as P
+
+    orig = getattr(P, name)
+    monkeypatch.setattr(P, name, lambda *a: wrap(orig, *a))
+
+
+@pytest.mark.parametrize("case", ["H' = h", "H even", "h' = hp"])
+def test_ms_d3_potential_step_fails_when_one_of_its_three_claims_fails(monkeypatch, case):
+    """H + s^2 breaks only H' = h; (H + s, h + 1) breaks only evenness; (H + s^2, h + 2 s) breaks only h' = hp."""
+    assert ms_d3.potential(3).holds
+    if case == "H' = h":
+        _patched(monkeypatch, "H", lambda f, D, s: f(D, s) + s ** 2)
+    elif case == "H even":
+        _patched(monkeypatch, "H", lambda f, D, s: f(D, s) + s)
+        _patched(monkeypatch, "h", lambda f, D, s: f(D, s) + 1)
+    else:
+        _patched(monkeypatch, "H", lambda f, D, s: f(D, s) + s ** 2)
+        _patched(monkeypatch, "h", lambda f, D, s: f(D, s) + 2 * s)
+    assert ms_d3.potential(3).holds is False
+
+
+def test_ms_d3_boundary_and_blowup_fail_for_a_wrong_link(monkeypatch):
+    assert ms_d3.boundary(3).holds and ms_d3.blowup(3).holds and ms_d3.blowup(4).holds
+    orig = ms_d3._h
+    monkeypatch.setattr(ms_d3, "_h", lambda D, v: 2 * orig(D, v))
+    assert ms_d3.boundary(3).holds is False and ms_d3.blowup(3).holds is False
+
+
+def test_lemma_b_steps_fail_for_a_wrong_potential(monkeypatch):
+    from implicitreg.proofs.derivations import lemma_b
+
+    assert all(st.holds for st in (lemma_b.even(3), lemma_b.zero(3), lemma_b.zero(2), lemma_b.limit_constant(3),
+                                   lemma_b.limit_constant(None), lemma_b.monotone(None), lemma_b.monotone(3)))
+    with monkeypatch.context() as m:
+        _patched(m, "h", lambda f, p, s: f(p, s) + s ** 2)
+        assert lemma_b.even(3).holds is False and lemma_b.monotone(3).holds is False
+    with monkeypatch.context() as m:
+        _patched(m, "lemma_b_remainder_parametric", lambda f, p: (f(p)[0], f(p)[1] + 1))
+        _patched(m, "lemma_b_remainder", lambda f, p, u: f(p, u) + 1)
+        assert lemma_b.zero(3).holds is False and lemma_b.zero(2).holds is False
+    with monkeypatch.context() as m:
+        _patched(m, "lemma_b_constant", lambda f, p: f(p) * 11 / 10)
+        assert lemma_b.limit_constant(3).holds is False and lemma_b.limit_constant(None).holds is False
+        assert lemma_b.limit_constant(2).holds is False

@@ -423,8 +423,8 @@ def test_diagonal_statements_per_depth_with_their_facts_and_grids(diag):
                            (F(3), iv.alpha_grid(lo, hi, 5), dict(facts, depth=F(3)))]
     assert diag["depth"] == [("inst", inst, sc, False)]
     hyp = [(t, p, d, r) for t, p, d, r, k in na if k == "hypothesis" and d != "-"]
-    assert hyp == [("MS-D3", "paper", "2", "depth D = 2 is not > 2"), ("MS-D2", "paper", "5/2", "depth D = 5/2 is not 2"),
-                   ("MS-D2", "paper", "3", "depth D = 3 is not 2")]
+    assert hyp == [("MS-D3", "paper", "2", "depth D = 2 is not > 2"),
+                   ("MS-D2", "paper", "5/2", "depth D = 5/2 is not 2"), ("MS-D2", "paper", "3", "depth D = 3 is not 2")]
     scope = {t: r for t, p, d, r, k in na if k == "scope"}
     assert set(scope) == {td.DLN_LIMIT.name, tsel.LEMMA_B_2.name, tsel.LEMMA_B.name, tsel.KINK_TRANSITION.name,
                           tsel.SHARPNESS.name}
@@ -514,3 +514,51 @@ def test_deep_linear_not_applicable_lists(deep):
     assert {"MS-D2", "MS-D3", "WAH-D", "BP-unique", "rho-duality", "DLN-limit"} <= set(names)
     assert diagonal == [{"theorem": t, "provenance": THEOREMS[t].provenance.kind, "depth": "-", "kind": "hypothesis",
                          "reason": "a diagonal-network statement: needs an instance with A, y"} for t in names]
+
+
+# --- verify_instance: defaults, one depth given alone, the certificates' grids, the deep-linear branch -------------
+
+@pytest.fixture
+def entry(monkeypatch):
+    seen = []
+    monkeypatch.setattr(iv, "_diagonal", lambda data, depths, lo, hi, conv, report:
+                        seen.append(("diagonal", data.name, depths, lo, hi, conv)))
+    monkeypatch.setattr(iv, "_diagonal_certificates", lambda data, depths, grid_for, report, directory:
+                        seen.append(("diag-cert", depths, {D: grid_for(D) for D in depths}, directory)))
+    monkeypatch.setattr(iv, "_deep_linear", lambda data, depths, lo, hi, report:
+                        seen.append(("deep", data.name, depths, lo, hi)))
+    monkeypatch.setattr(iv, "_deep_certificates", lambda data, depths, report, directory:
+                        seen.append(("deep-cert", depths, directory)))
+    return seen
+
+
+def test_verify_instance_defaults_and_single_depths(entry):
+    inst = {"A": [[1, "1/2"]], "y": [1]}
+    rep = iv.verify_instance(inst)
+    assert entry == [("diagonal", "instance", [F(2), F(3)], F(1, 10 ** 30), F(1, 10 ** 4), "product")]
+    assert (rep.instance, rep.problem) == ("instance", "diagonal")
+    for one, want in ((3, F(3)), ("5/2", F(5, 2)), (F(7, 2), F(7, 2))):
+        entry.clear()
+        iv.verify_instance(inst, depths=one, name="mine")
+        assert entry[0][1:3] == ("mine", [want])
+
+
+def test_verify_instance_certificates_use_the_converted_grid(entry, tmp_path):
+    inst = {"A": [[1, "1/2"]], "y": [1]}
+    iv.verify_instance(inst, depths=[2, 3], alpha_range="1e-6:1e-2", alpha_convention="factor", certify=tmp_path)
+    assert entry[0] == ("diagonal", "instance", [F(2), F(3)], F(1, 10 ** 6), F(1, 100), "factor")
+    assert entry[1] == ("diag-cert", [F(2), F(3)], {F(2): iv.alpha_grid(F(1, 10 ** 12), F(1, 10 ** 4), 7),
+                                                    F(3): iv.alpha_grid(F(1, 10 ** 18), F(1, 10 ** 6), 5)}, tmp_path)
+    entry.clear()
+    iv.verify_instance(inst, depths=[2])
+    assert [e[0] for e in entry] == ["diagonal"]
+
+
+def test_verify_instance_deep_linear_branch(entry, tmp_path):
+    data = {"X": [[1, 0], [0, 1]], "y": [1, 2]}
+    rep = iv.verify_instance(data, certify=tmp_path, name="dd")
+    assert (rep.instance, rep.problem) == ("dd", "deep-linear")
+    assert entry == [("deep", "dd", [F(2), F(3)], F(1, 100), F(1, 10)), ("deep-cert", [F(2), F(3)], tmp_path)]
+    entry.clear()
+    iv.verify_instance(data, depths=[4], alpha_range="1/2:3")    # HI >= 1 is allowed for an init scale
+    assert entry == [("deep", "data", [F(4)], F(1, 2), F(3))]

@@ -167,3 +167,90 @@ def test_validate_dispatches_on_the_kind():
         "alpha_convention", "basis_pursuit", "rho", "bounds", "kind", "instance.A")
     assert refusal(lambda v, f: S.validate(v), dict(copy.deepcopy(deep), kind="diagonal"))[1] in (
         "missing field", "unknown field (not part of the format)")
+
+
+# --- every documented size limit of the module-level schemas, both sides (docs/certificates.md "Format") ----------
+
+def _set(cert, path, value):
+    cert = copy.deepcopy(cert)
+    node = cert
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return cert
+
+
+def _field(path):
+    out = ""
+    for k in path:
+        out += f"[{k}]" if isinstance(k, int) else (f".{k}" if out else k)
+    return out
+
+
+BALL = {"mid": "1", "rad": "0"}
+LIMITS = [
+    # (reference, path, value at the limit, value past it, message of the refusal)
+    ("ms_d2_row_r1_2", ("instance", "A"), [["1"] * 40] * 8, [["1"] * 40] * 9, "9 entries (allowed 1 to 8)"),
+    ("ms_d2_row_r1_2", ("instance", "A", 0), ["1"] * 40, ["1"] * 41, "41 entries (allowed 1 to 40)"),
+    ("ms_d2_row_r1_2", ("instance", "y"), ["1"] * 8, ["1"] * 9, "9 entries (allowed 1 to 8)"),
+    ("ms_d2_row_r1_2", ("rho", "support"), [39], [40], "40 is outside [0, 39]"),
+    ("ms_d2_row_r1_2", ("rho", "support"), [0], [-1], "-1 is outside [0, 39]"),
+    ("ms_d2_row_r1_2", ("basis_pursuit", "x_star"), ["0"] * 40, ["0"] * 41, "41 entries (allowed 1 to 40)"),
+    ("ms_d2_row_r1_2", ("basis_pursuit", "lambda"), ["0"] * 8, ["0"] * 9, "9 entries (allowed 1 to 8)"),
+    ("ms_d2_row_r1_2", ("points", 0, "nu"), [BALL] * 8, [BALL] * 9, "9 entries (allowed 1 to 8)"),
+    ("ms_d2_row_r1_2", ("points", 0, "x_inf"), [BALL] * 40, [BALL] * 41, "41 entries (allowed 1 to 40)"),
+    ("ms_d2_row_r1_2", ("alpha_convention",), "factor", "per-factor", "must be one of ('product', 'factor'), got "
+                                                                    "'per-factor'"),
+    ("ms_d2_row_r1_2", ("bounds", 0, "side"), "limit", "equal", "must be one of ('upper', 'lower', 'limit'), got "
+                                                              "'equal'"),
+    ("ms_d2_row_r1_2", ("bounds", 0, "norm"), "linf", "l3", "must be one of ('l1', 'l2', 'linf'), got 'l3'"),
+    ("ms_d2_row_r1_2", ("bounds", 0, "name"), "n" * 80, "n" * 81, "text of 81 characters (limit 80)"),
+    ("ms_d2_row_r1_2", ("theorem", "claim"), "c" * 1200, "c" * 1201, "text of 1201 characters (limit 1200)"),
+    ("ms_d2_row_r1_2", ("theorem", "provenance", "source"), "s" * 600, "s" * 601,
+     "text of 601 characters (limit 600)"),
+    ("ms_d2_row_r1_2", ("theorem", "provenance", "kind"), "conjecture", "folklore",
+     "must be one of ('paper', 'derived', 'standard', 'reconstructed', 'conjecture'), got 'folklore'"),
+    ("ms_d2_row_r1_2", ("theorem", "name"), "kink", "MC-LB", "must be one of ('MS-D2', 'MS-D3', 'kink'), got 'MC-LB'"),
+    ("ms_d2_row_r1_2", ("tool", "version"), "v" * 40, "v" * 41, "text of 41 characters (limit 40)"),
+    ("ms_d2_row_r1_2", ("limit", "bound"), 5, 6, "6 is outside [0, 5]"),
+    ("ms_d2_row_r1_2", ("limit", "steps", 0, "method"), "identity", "guess",
+     "must be one of ('identity', 'limit'), got 'guess'"),
+    ("ms_d2_row_r1_2", ("points", 0, "bounds", 0, "equality"), "identity in nu", "close",
+     "must be one of ('identity in nu',), got 'close'"),
+    ("mc_lb_equality_L3", ("L",), 64, 65, "65 is outside [2, 64]"),
+    ("mc_lb_equality_L3", ("L",), 2, 1, "1 is outside [2, 64]"),
+    ("mc_lb_equality_L3", ("instance", "X"), [["1"]] * 64, [["1"]] * 65, "65 entries (allowed 1 to 64)"),
+    ("mc_lb_equality_L3", ("instance", "X", 0), ["1"] * 8, ["1"] * 9, "9 entries (allowed 1 to 8)"),
+    ("mc_lb_equality_L3", ("w_star",), ["1"] * 8, ["1"] * 9, "9 entries (allowed 1 to 8)"),
+    ("mc_lb_equality_L3", ("theorem", "name"), "MC-LB", "MS-D2", "must be one of ('MC-LB',), got 'MS-D2'"),
+    ("mc_lb_ordinary_L3", ("balanced_minimizer", "factors", 1), [[BALL]], [[BALL], [BALL]],
+     "2 entries (allowed 1 to 1)"),
+]
+
+
+@pytest.mark.parametrize("name, path, ok, bad, message", LIMITS, ids=[f"{r[0]}:{_field(r[1])}:{r[4][:12]}"
+                                                                     for r in LIMITS])
+def test_each_documented_limit_on_both_sides(name, path, ok, bad, message):
+    cert = _ref(name)
+    if path[0] == "limit" and "limit" not in cert:
+        pytest.skip("no limit section")
+    S.validate(_set(cert, path, ok))
+    with pytest.raises(S.SchemaError) as info:
+        S.validate(_set(cert, path, bad))
+    e = info.value
+    where = _field(path)
+    assert e.message == message and (e.field == where or e.field.startswith(where + "[")), (e.field, e.message)
+
+
+def test_the_loss_convention_and_the_balanced_form_are_fixed_texts():
+    assert S.LOSS == "R(W) = (1/n) ||y - X W_L ... W_1||^2 (no factor 1/2)"
+    for name, path in (("mc_lb_equality_L3", ("loss",)), ("mc_lb_ordinary_L3", ("loss",)),
+                       ("mc_lb_ordinary_L3", ("balanced_minimizer", "form"))):
+        cert = _ref(name)
+        S.validate(cert)
+        value = cert
+        for k in path:
+            value = value[k]
+        with pytest.raises(S.SchemaError) as info:
+            S.validate(_set(cert, path, value.replace("1/n", "1/2n") if "1/n" in value else value + " "))
+        assert info.value.field == ".".join(path) and info.value.message.startswith("must be one of (")

@@ -35,6 +35,10 @@ def _one_off(values, k, value):
 
 # ---------------------------------------------------------------- bounds up to the computed digits
 
+def test_digits_constants():
+    assert sdl.DPS == 40 and sdl.AGREE_DIGITS == 30
+
+
 def test_above_and_below_within_are_the_rounding_only(dps40):
     lb = M(7)
     assert sdl.above_within(lb, lb, REL) and sdl.above_within(lb * 2, lb, REL)
@@ -46,6 +50,18 @@ def test_above_and_below_within_are_the_rounding_only(dps40):
     assert sdl.below_within(ub * (1 + M(10) ** -31), ub, REL)
     assert not sdl.below_within(ub * (1 + M(10) ** -29), ub, REL)
     assert not sdl.below_within(ub * (1 + 2 * REL), ub, REL)
+
+
+def test_exact_boundaries_of_the_rounding_allowance(dps40):
+    """Dyadic numbers make the boundary exact: 1024 (1 + 2^-10) = 1025, 1024 (1 - 2^-10) = 1023."""
+    rel = M(2) ** -10
+    assert sdl.above_within(M(1024), M(1025), rel) is True
+    assert sdl.above_within(M(1024), M(1025) + M(2) ** -60, rel) is False
+    assert sdl.below_within(M(1024), M(1023), rel) is True
+    assert sdl.below_within(M(1024), M(1023) - M(2) ** -60, rel) is False
+    assert sdl.flattest_sample_above([M(2048), M(1024)], M(1025), rel) is True
+    assert sdl.paths_agree(M(4), (M(4) + M(2) ** -98,), M(2) ** -100) is False        # gap exactly rel: strict
+    assert sdl.paths_agree(M(4), (M(4) + M(2) ** -99,), M(2) ** -100) is True
 
 
 def test_the_slack_is_relative_at_every_scale(dps40):
@@ -175,11 +191,17 @@ def test_gd_drift_slope_constants():
 
 # ---------------------------------------------------------------- the rows call these functions
 
-def _fail_all(monkeypatch, names):
+def _fail_all(monkeypatch, names, args=None):
     calls = []
     for name in names:
-        monkeypatch.setattr(sdl, name, lambda *a, _n=name, **k: calls.append(_n) or False)
+        monkeypatch.setattr(sdl, name, lambda *a, _n=name, **k: calls.append(_n) or (args is not None and
+                                                                                     args.append((_n, a, k))) or False)
     return calls
+
+
+def _is_digits_rounding(rel):
+    """The relative allowance 10^-AGREE_DIGITS = 1e-30 (computed at the suite's working precision)."""
+    return abs(rel / M(10) ** -30 - 1) < M(10) ** -14
 
 
 def test_the_mc_lb_rows_use_their_verdict_functions(monkeypatch):
@@ -189,14 +211,19 @@ def test_the_mc_lb_rows_use_their_verdict_functions(monkeypatch):
     assert len(rows) == 5 and all(r.passed for r in rows)
     seen = {}
     real = sdl.flattest_sample_above
-    monkeypatch.setattr(sdl, "flattest_sample_above", lambda S, lb, rel: seen.setdefault("S", list(S)) and False)
-    calls = _fail_all(monkeypatch, ["paths_agree", "agree", "ordered", "below_within"])
+    monkeypatch.setattr(sdl, "flattest_sample_above",
+                        lambda S, lb, rel: seen.setdefault("S", list(S)) and seen.setdefault("rel", rel) and False)
+    args = []
+    calls = _fail_all(monkeypatch, ["paths_agree", "agree", "ordered", "below_within"], args)
     rows = []
     sdl._mc_lb_rows(data, 2, np.random.default_rng(0), 1, rows)
     assert [r.passed for r in rows] == [False] * 5
     assert calls == ["paths_agree", "agree", "ordered", "below_within"]
+    assert all(not k and _is_digits_rounding(a[-1]) for _, a, k in args)     # no wider allowance than the digits
+    assert len(args[0][1][1]) == 2                                            # closed form and Lanczos vs eigsy
     # the row's observed value is the flattest sample, the one the verdict function judges
     assert len(seen["S"]) == 4 and rows[0].observed == sdl.fmt(min(seen["S"]), 8)
+    assert abs(seen["rel"] / M(10) ** -30 - 1) < M(10) ** -14          # the computed digits' rounding, no wider
     with mpmath.workdps(sdl.DPS):
         assert real(seen["S"], min(seen["S"]), REL) and not real(seen["S"], min(seen["S"]) * 2, REL)
 
@@ -209,7 +236,8 @@ def test_the_equality_rows_use_their_verdict_functions(monkeypatch):
     assert all(r.passed for r in rows)
     seen = []
     monkeypatch.setattr(sdl, "every_mutant_caught", lambda caught: seen.append(list(caught)) or False)
-    monkeypatch.setattr(sdl, "equality_as_predicted", lambda s, lb, expected, rel: seen.append(expected) or False)
+    monkeypatch.setattr(sdl, "equality_as_predicted",
+                        lambda s, lb, expected, rel: seen.append(expected if _is_digits_rounding(rel) else rel) or False)
     rows = []
     sdl._equality_rows(rows)
     assert not any(r.passed for r in rows)
@@ -225,10 +253,12 @@ def test_the_homogeneity_rows_use_agree(monkeypatch):
     rows = []
     sdl._homogeneity_rows(rows)
     assert [r.passed for r in rows] == [True, True]
-    _fail_all(monkeypatch, ["agree"])
+    args = []
+    _fail_all(monkeypatch, ["agree"], args)
     rows = []
     sdl._homogeneity_rows(rows)
     assert [r.passed for r in rows] == [False, False]
+    assert len(args) == 2 and all(not k and _is_digits_rounding(a[2]) for _, a, k in args)
 
 
 def test_the_derivation_rows_use_every_check_passed(monkeypatch):
@@ -283,9 +313,15 @@ def test_the_flow_rows_use_their_verdict_functions(monkeypatch):
         "MC-RI [converges, S >= S_LB]", "MC-RI [converges, S >= S_LB]", "DLN-imbalance [GF, mpmath 30 digits]",
         "DLN-imbalance [GD drifts O(eta)]", "MC-EoS [GD eta > 2/S_LB does not converge]"]
     assert all(r.passed for r in got)
+    args = []
     calls = _fail_all(monkeypatch, ["every_run_within", "every_check_passed", "approaches_balanced",
                                     "all_converged_above", "imbalance_conserved", "slope_within",
-                                    "edge_of_stability"])
+                                    "edge_of_stability"], args)
     assert not any(r.passed for r in rows())
+    assert all(not k for _, _, k in args)                                     # defaults: the named constants
+    by = {n: a for n, a, _ in args}
+    assert by["slope_within"][1:] == (sdl.GD_DRIFT_SLOPE, sdl.GD_SLOPE_TOL)
+    assert len(by["approaches_balanced"]) == 4 and len(by["edge_of_stability"]) == 3
+    assert abs(by["imbalance_conserved"][2] - M("1e-12")) < M(10) ** -25          # 100 rtol x (scale 1)
     assert calls == ["every_run_within", "every_check_passed", "approaches_balanced", "all_converged_above",
                      "all_converged_above", "imbalance_conserved", "slope_within", "edge_of_stability"]

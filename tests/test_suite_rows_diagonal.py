@@ -43,6 +43,19 @@ def test_slope_fits_is_inclusive_and_two_sided(dps60):
         assert sd.slope_fits(pred + sign * M("0.1"), pred) is False       # the exponent off by 0.1
 
 
+def test_rate_comparisons_at_exact_dyadic_boundaries():
+    """With dyadic slope, prediction, tolerance and shift every difference is exact: |slope - pred| = tol fits,
+    |slope - (pred +- shift)| = tol is not a rejection."""
+    tol, shift = F(1, 64), F(1, 8)
+    half = M(1) / 2
+    assert sd.slope_fits(half + M(1) / 64, half, tol) is True and sd.slope_fits(half - M(1) / 64, half, tol) is True
+    assert sd.slope_fits(half + M(1) / 32, half, tol) is False
+    for sign in (1, -1):
+        at = half + sign * (M(1) / 8 + M(1) / 64)
+        assert sd.shifted_exponents_rejected(at, half, tol, shift) is False
+        assert sd.shifted_exponents_rejected(half + sign * (M(1) / 8 + M(1) / 32), half, tol, shift) is True
+
+
 def test_shifted_exponents_rejected_on_each_side(dps60):
     tol, shift = sd.mpf_from(sd.SLOPE_TOL), sd.mpf_from(sd.MUTANT_SHIFT)
     ulp = M(10) ** -55
@@ -144,6 +157,13 @@ def test_bound_slack_is_relative_not_absolute(dps60):
     assert sd.bound_holds_at_every_alpha("lower", [huge - M("1e4")], [huge]) is True
 
 
+def test_bound_slack_is_a_parameter(dps60):
+    assert sd.bound_holds_at_every_alpha("upper", [M("1.1")], [M(1)], slack=M("0.2")) is True
+    assert sd.bound_holds_at_every_alpha("lower", [M("0.9")], [M(1)], slack=M("0.2")) is True
+    assert sd.bound_holds_at_every_alpha("upper", [M("1.1")], [M(1)], slack=M("0.05")) is False
+    assert sd.attained_within(M("1.25"), slack=M("0.25")) and not sd.attained_within(M("1.25"), slack=M("0.125"))
+
+
 def test_uninformative_alphas_are_skipped_and_none_informative_fails():
     assert sd.bound_holds_at_every_alpha("lower", [M(-5), M(2)], [M(-1), M(1)]) is True
     assert sd.bound_holds_at_every_alpha("lower", [M(-5), M(0)], [M(-1), M(1)]) is False
@@ -206,6 +226,8 @@ def test_largest_ratio_is_the_maximum(k):
 def test_not_above_one(dps60):
     s = sd.CERTIFIED_SLACK
     assert sd.not_above_one(M(1)) and sd.not_above_one(M("0.5")) and sd.not_above_one(1 + s / 2)
+    assert sd.not_above_one(1 + s)                                          # exactly 1 + slack (exact at 60 digits)
+    assert sd.not_above_one(M("1.5"), slack=M("0.5")) and not sd.not_above_one(M("1.5"), slack=M("0.25"))
     assert not sd.not_above_one(1 + 2 * s) and not sd.not_above_one(M("1.0001"))
 
 
@@ -271,6 +293,37 @@ def test_the_d2_and_d3_rows_use_their_verdict_functions(monkeypatch):
     assert not any(r.passed for r in rows)
     assert sorted(set(calls)) == sorted(["bound_holds_at_every_alpha", "rate_verdict", "lemmas_hold",
                                          "every_step_holds", "within_spec_radius", "approaches_limit"])
+
+
+def test_each_bound_row_judges_its_own_observation(monkeypatch):
+    """upper_l1 judges ||x_inf - x*||_1, upper_offsupport_spec max_C |x_j|, lower_inf ||x_inf - x*||_inf (a lower bound
+    on the inf-norm is not checked against the larger 1-norm), at every alpha, in order; MS-D3 likewise."""
+    inst, sc = _row_instance()
+    a2, a3 = ["1e-4", "1e-8", "1e-12"], ["1e-6", "1e-12"]
+    d2, d3 = sd._errors(inst, sc, 2, a2), sd._errors(inst, sc, F(3), a3)
+    seen = []
+    real = sd.bound_holds_at_every_alpha
+    monkeypatch.setattr(sd, "bound_holds_at_every_alpha",
+                        lambda side, obs, bounds: seen.append((side, list(obs))) or real(side, obs, bounds))
+    sd._d2_rows("r", inst, sc, a2)
+    sd._d3_rows("r", inst, sc, 3, a3)
+    assert seen[:3] == [("upper", [d[0] for d in d2]), ("upper", [d[2] for d in d2]), ("lower", [d[1] for d in d2])]
+    # the a-priori row: the 1-norm errors at the alphas below alpha_0 (the smallest ones)
+    assert seen[3][0] == "upper" and seen[3][1] and seen[3][1] == [d[0] for d in d2][-len(seen[3][1]):]
+    assert seen[4:] == [("upper", [d[0] for d in d3]), ("lower", [d[1] for d in d3])]
+
+
+def test_the_off_support_observation_is_the_largest_off_support_entry(monkeypatch):
+    from implicitreg.numerics import error_constants as ec
+    from implicitreg.numerics.instance import Instance
+
+    inst = Instance.from_lists([[1, F(1, 2), F(-1, 4)]], [1], name="row3")
+    sc = ec.support_constants(inst)
+    assert list(sc.complement) == [1, 2]
+    lim = SimpleNamespace(x=[M("0.9"), M("0.25"), M("-0.5")], dps=30)
+    monkeypatch.setattr(ec, "limit_error", lambda *a, **k: (M(1), M(2), lim))
+    (e1, einf, xC, got), = sd._errors(inst, sc, 2, ["1e-4"])
+    assert (e1, einf, xC, got) == (M(1), M(2), M("0.5"), lim)
 
 
 def test_the_apriori_row_covers_the_alphas_apriori_applies_to(monkeypatch):

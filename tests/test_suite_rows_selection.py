@@ -35,6 +35,12 @@ def _one_off(values, k, value):
 
 # ---------------------------------------------------------------- Thm E fits
 
+def test_fit_constants():
+    """wah.md's rates are checked to 0.02, a wrong exponent is off by 0.1, a settled window's local slopes agree to
+    1/200 (the tolerances the suite's docstring states)."""
+    assert ss.SLOPE_TOL == F(2, 100) and ss.MUTANT_SHIFT == F(1, 10) and ss.SETTLED == F(1, 200)
+
+
 def test_slope_fits_inclusive_on_both_sides(dps60):
     pred, tol, ulp = F(3, 7), ss.mpf_from(ss.SLOPE_TOL), M(10) ** -55
     p = ss.mpf_from(pred)
@@ -43,6 +49,19 @@ def test_slope_fits_inclusive_on_both_sides(dps60):
         assert ss.slope_fits(p + sign * tol, pred) is True
         assert ss.slope_fits(p + sign * (tol + ulp), pred) is False
         assert ss.slope_fits(p + sign * M("0.1"), pred) is False          # the exponent off by 0.1
+
+
+def test_fit_comparisons_at_exact_dyadic_boundaries():
+    """Dyadic slope, prediction, tolerance and shift: |slope - pred| = tol fits; |slope - (pred + shift)| = tol is
+    not a rejection."""
+    tol, shift, pred = F(1, 64), F(1, 8), F(1, 2)
+    half = M(1) / 2
+    assert ss.slope_fits(half + M(1) / 64, pred, tol) is True and ss.slope_fits(half - M(1) / 64, pred, tol) is True
+    assert ss.slope_fits(half + M(1) / 32, pred, tol) is False
+    assert ss.shifted_exponent_rejected(half + M(1) / 8 + M(1) / 64, pred, tol, shift) is False
+    assert ss.shifted_exponent_rejected(half + M(1) / 8 - M(1) / 64, pred, tol, shift) is False
+    assert ss.shifted_exponent_rejected(half + M(1) / 8 + M(1) / 32, pred, tol, shift) is True
+    assert ss.shifted_exponent_rejected(half - M(1) / 8 + M(1) / 64, pred, tol, shift) is True    # only + shift
 
 
 def test_shifted_exponent_rejected_strictly(dps60):
@@ -195,6 +214,48 @@ def test_kink_constant_needs_every_path(dps60):
         assert _kink(flow=c * (1 + sign * M("1.1e-12"))) is False
 
 
+def test_kink_constant_exact_boundaries(dps60):
+    """Each tolerance attained exactly (dyadic or exact 60-digit sums) passes: every comparison includes its bound."""
+    t = ss.KINK_SPEC_TOL
+    c = M(128) + t                                                    # |c - 128| = t exactly
+    assert ss.kink_constant_agrees(c, "128", c, c, c) is True
+    assert ss.kink_constant_agrees(c + M(2) ** -100, "128", c, c, c) is False
+    one = M(1)
+    assert ss.kink_constant_agrees(one, "1", one + M(ss.KINK_SYMPY_REL), one, one) is True
+    assert ss.kink_constant_agrees(one, "1", one + 2 * M(ss.KINK_SYMPY_REL), one, one) is False
+    assert ss.kink_constant_agrees(one, "1", one, one + M(ss.KINK_PATHS_REL), one + M(ss.KINK_PATHS_REL)) is True
+    assert ss.kink_constant_agrees(one, "1", one, one - M(ss.KINK_PATHS_REL), one - M(ss.KINK_PATHS_REL)) is True
+
+
+def test_transition_exact_boundaries(dps60):
+    one = M(1)
+    assert ss.transition_matches(one + ss.TRANSITION_SPEC_REL, one, one + ss.TRANSITION_SPEC_REL) is True
+    assert ss.transition_matches(one + ss.TRANSITION_PROFILE_REL, one + ss.TRANSITION_PROFILE_REL, one) is True
+    assert ss.transition_scale_constant([one, one + ss.TRANSITION_TARGET_REL], one) is True
+    assert ss.transition_scale_constant([one, one + 2 * ss.TRANSITION_TARGET_REL], one) is False
+
+
+def test_ratio_approaches_one_reads_the_last_ratio(dps60):
+    assert ss.ratio_approaches_one([M("1.1"), M("1.0000001"), M("1.05")]) is False
+    assert ss.ratio_approaches_one([M("1.1"), M("1.05"), M("1.0000001")]) is True
+
+
+def test_ratio_approaches_one_exact_boundary(dps60):
+    below = M(2) ** -20
+    assert ss.ratio_approaches_one([M("1.5"), 1 + below], below=below) is False         # strictly below
+    assert ss.ratio_approaches_one([M("1.5"), 1 - below], below=below) is False
+    assert ss.ratio_approaches_one([M("1.5"), 1 + below / 2], below=below) is True
+    assert ss.KINK_P2_DEVIATION == "1e-6"
+
+
+def test_kink_continuity_exact_boundary(dps60):
+    small = 1 / mpmath.sqrt(2)
+    assert ss.kink_continuous([M(0)], small + ss.SMALL_EPS_TOL, [True]) is True
+    assert ss.kink_continuous([M(0)], small - ss.SMALL_EPS_TOL, [True]) is True
+    assert ss.kink_continuous([ss.CONTINUITY_TOL], small, [True]) is True
+    assert ss.kink_continuous([ss.CONTINUITY_TOL * (1 + M(10) ** -30)], small, [True]) is False
+
+
 @pytest.mark.parametrize("ratios, passed", [
     (["1.1", "1.0000001"], True), (["0.9", "0.9999999"], True),
     (["1.1", "1.0000009999"], True), (["1.1", "0.9999990001"], True),
@@ -291,11 +352,23 @@ def _rows():
 @pytest.mark.parametrize("verdict", [True, False])
 def test_every_row_verdict_is_its_function(monkeypatch, verdict):
     _stub_solvers(monkeypatch)
-    called = set()
+    called = {}
     for name in VERDICTS:
-        monkeypatch.setattr(ss, name, lambda *a, _n=name, **k: called.add(_n) or verdict)
+        monkeypatch.setattr(ss, name, lambda *a, _n=name, **k: called.setdefault(_n, []).append((a, k)) or verdict)
     rows = _rows()
-    assert called == set(VERDICTS)
+    assert set(called) == set(VERDICTS)
+    # the tolerances the rows pass are the named ones (a row passing a wider one would still PASS)
+    assert all(not k for calls in called.values() for _, k in calls)
+    assert [a[2] for a, _ in called["agree_within"]] == [ss.CLOSED_FORM_TOL] * 10 + [ss.FACE2_SPEC_TOL] * 3
+    assert [a[1:] for a, _ in called["agree_relative"]] == [("2.31", ss.SPEC_CONSTANT_REL),
+                                                           ("1.43", ss.SPEC_CONSTANT_REL),
+                                                           ("0.2042", ss.LINE_CONSTANT_REL)]
+    assert [len(a) for a, _ in called["vanishes"]] == [1] and [len(a) for a, _ in called["ratio_approaches_one"]] \
+        == [1, 1]
+    assert [len(a) for a, _ in called["mutant_functional_detected"]] == [2]
+    assert [len(a) for a, _ in called["theta_constant_ok"]] == [2] * 6
+    assert [len(a) for a, _ in called["kkt_ok"]] == [2, 2]
+    assert [len(a) for a, _ in called["slope_deviations_within"]] == [1, 1]
     planted = [r for r in rows if r.instance.startswith("planted face ")]   # a fit that fails gets its own row
     assert len(planted) == (0 if verdict else 8) and not any(r.passed for r in planted)
     rest = [r for r in rows if r not in planted]

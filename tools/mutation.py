@@ -219,7 +219,8 @@ TARGETS.update({
     # apply and the rows decided on the user's data (not the output texts); the CLI subprocess run is left out (its
     # mutants run in the checkout's package, not the mutated copy)
     "iv": ("proofs/instance_verify.py",
-           ["tests/test_hard_proofs_instance.py", "tests/test_mut_proofs_iv.py", "tests/test_refusals_results.py",
+           ["tests/test_hard_proofs_instance.py", "tests/test_mut_proofs_iv.py", "tests/test_mut_proofs_iv_wah.py",
+            "tests/test_refusals_results.py",
             "tests/test_planted_round3.py", "tests/test_falsify_instance.py", "--deselect",
             "tests/test_falsify_instance.py::test_cli_verify_instance"],
            _fn("implicitreg.proofs.instance_verify", "load", "_alpha_text", "alpha_grid", "_parse_range", "_diagonal",

@@ -36,6 +36,7 @@ from implicitreg.proofs.checks import Verdict, fmt, loglog_slope
 from implicitreg.proofs.derivations import sharpness as deriv
 from implicitreg.theory import sharpness as ts
 
+#: working digits of every high-precision sharpness and bound value (10 more than AGREE_DIGITS claims)
 DPS = 40
 #: independent high-precision paths (closed form, eigsy, Lanczos at DPS = 40) must agree to this many digits
 AGREE_DIGITS = 30

@@ -18,11 +18,13 @@ import mpmath
 from implicitreg.proofs.checks import Verdict, fmt, loglog_slope
 from implicitreg.numerics.precision import mpf_from
 
+#: a fitted rate exponent must lie within this of the predicted one (dln.md's rates, fitted on 3-4 alphas)
 SLOPE_TOL = Fraction(2, 100)
 #: relative slack for comparing a certified (30-digit) observation with a bound it may attain exactly
 CERTIFIED_SLACK = mpmath.mpf(10) ** -25
 #: relative deviations below this are rounding in a 30-digit ratio (MS-D3 limit rows)
 NOISE_FLOOR = mpmath.mpf(10) ** -22
+#: the same fit must reject the exponent shifted by this (the issue's "exponent off by 0.1")
 MUTANT_SHIFT = Fraction(1, 10)
 
 #: built-in instances: (data, tightness-family parameters (r, n) or None)

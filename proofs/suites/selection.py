@@ -154,7 +154,11 @@ def rate_row(name, depth, slope, pred, res, alphas, ok, mutant_rejected, note=""
                    fit_passes(ok, mutant_rejected), slope=fmt(slope, 8), slope_predicted=str(pred), note=note)
 
 
-def theta_constant_ok(c_first, c_last, factor=2) -> bool:
+#: Thm D/E Theta check: err / rate may change by at most this factor (either way) between alpha^p = 1e-24 and 1e-30
+THETA_FACTOR = 2
+
+
+def theta_constant_ok(c_first, c_last, factor=THETA_FACTOR) -> bool:
     """Thm D/E Theta check: err / rate at the smallest alpha within ``factor`` (either way) of err / rate at the
     first alpha."""
     return mpmath.mpf(1) / factor <= c_last / c_first <= factor
