@@ -5,13 +5,14 @@ never from the code under test.
 """
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import mpmath
 import pytest
 from mpmath import mpf
 
-from implicitreg.errors import InvalidParameterError
+from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics import kink
 from implicitreg.numerics.precision import mpf_from
 
@@ -58,7 +59,7 @@ def _kink_root(D, eps, am):
 
 
 @pytest.mark.parametrize("D, eps, alpha, convention", [
-    (2, "1/4", "1e-3", "factor"), (2, "3/5", "1e-30", "product"), (3, "1/10", "1e-2", "factor"),
+    (2, "1/4", "1e-3", "factor"), (2, "3/5", "1e-30", "product"), (2, "1/4", "1/2", "product"),  # last: z < 1 (3, "1/10", "1e-2", "factor"),
     (3, "1/2", "1e-40", "product"), (Fraction(5, 2), "1/3", "1/2", "factor"), (4, 0, "1e-8", "product"),
     (5, "1/100", "1e-3", "factor")])
 def test_kink_limit_fields_equal_the_scalar_dual_equation(D, eps, alpha, convention):
@@ -83,8 +84,8 @@ def test_limit_constant_refusals_say_why():
         kink.limit_constant(0, 3)
     with mpmath.workdps(40):  # just inside: eps = 10^-3, c = 1 - 10^-3 (not refused)
         c = 1 - mpf(10) ** -3
-        assert mpmath.almosteq(kink.limit_constant("0.001", 4), mpmath.sqrt(1 + c * c) * ((1 - c) ** -2 - (1 + c) ** -2),
-                               1e-30)
+        want = mpmath.sqrt(1 + c * c) * ((1 - c) ** -2 - (1 + c) ** -2)
+        assert mpmath.almosteq(kink.limit_constant("0.001", 4), want, 1e-30)
 
 
 def test_transition_error_rounds_eps_to_thirty_significant_digits(monkeypatch):
@@ -141,10 +142,11 @@ def _profile(k, r):
         return mpmath.sqrt(2) * (lo + r) ** (-k)
 
 
-@pytest.mark.parametrize("D, k", [(3, 3), (4, 2), (Fraction(5, 2), 5), (6, Fraction(3, 2))])
+@pytest.mark.parametrize("D, k", [(3, 3), (4, 2), (Fraction(5, 2), 5), (6, Fraction(3, 2)), (Fraction(21, 10), 21)])
 def test_collapse_profile_solves_its_equation(D, k):
+    """Near the pole (k = 21) and far out (r = 100) too: the safeguarded Newton converges everywhere."""
     with mpmath.workdps(40):
-        for r in ("0", "0.5", "1", "7"):
+        for r in ("0", "0.01", "0.5", "1", "7", "100"):
             assert mpmath.almosteq(kink.collapse_profile(D, r), _profile(mpf_from(Fraction(k)), r), 1e-30), r
         assert mpmath.almosteq(kink.collapse_profile(D, 0), 1 / mpmath.sqrt(2), 1e-30)
 
@@ -158,16 +160,64 @@ def test_collapse_profile_of_depth_two_and_the_ratio_refusal():
             kink.collapse_profile(D, -0.5)
 
 
-def test_transition_epsilon_finds_the_crossing_of_the_level():
-    """D = 3, alpha^p = 1e-12: the eps where the kink error equals 1/4, checked on the independent root."""
+@pytest.mark.parametrize("alpha, level", [("1e-12", "0.25"), ("1e-2", "0.25"), ("1e-12", "0.6")])
+def test_transition_epsilon_finds_the_crossing_of_the_level(alpha, level):
+    """D = 3, alpha^p = 1e-12 or 1e-2 (eps* = 0.22: the crossing lies at eps = 0.185, near the top of the bracket),
+    level 1/4 or 0.6 (above 1/sqrt(3), below the error 1/sqrt(2) at eps = 0): the eps where the kink error crosses
+    the level, checked on the independent root on both sides."""
     with mpmath.workdps(30):
-        et = kink.transition_epsilon(3, "1e-12", "0.25", alpha_convention="product", dps=20)
-    for shift, above in ((mpf("1e-7"), False), (-mpf("1e-7"), True)):
+        et = kink.transition_epsilon(3, alpha, level, alpha_convention="product", dps=20)
+    assert 0 < et < 1
+    for shift, above in ((mpf("1e-9"), False), (-mpf("1e-9"), True)):  # the bracket: 10^-10 wide in log10 eps
         e = Fraction(mpmath.nstr(et * (1 + shift), 25))
-        _, _, x2 = _kink_root(3, e, Fraction(1, 10 ** 12))
+        _, _, x2 = _kink_root(3, e, Fraction(alpha))
         with mpmath.workdps(60):
             c = 1 - mpf_from(e)
-            assert (mpmath.sqrt(1 + c * c) * x2 > mpf("0.25")) is above
+            assert (mpmath.sqrt(1 + c * c) * x2 > mpf(level)) is above
     for level in (0, "0.7072", -1):
         with pytest.raises(InvalidParameterError, match=r"^level must be in \(0, 1/sqrt\(2\)\)$"):
             kink.transition_epsilon(3, "1e-12", level)
+
+
+@pytest.mark.parametrize("bad, text", [("x", "eps: cannot read 'x' as an exact number"),
+                                       (float("nan"), "eps: nan is not a finite number"),
+                                       (mpmath.inf, "eps must be a finite number, got +inf"),
+                                       (None, "eps: expected a number, got NoneType"),
+                                       ("-1/10", "eps must be in [0, 1), got -1/10")])
+def test_eps_refusals_name_eps(bad, text):
+    for call in (lambda: kink.kink_instance(bad), lambda: kink.kink_limit(bad, 3, "1e-3"),
+                 lambda: kink.limit_constant(bad, 3)):
+        with pytest.raises(InvalidParameterError, match="^" + re.escape(text)):
+            call()
+
+
+# --- _root_decreasing: the safeguarded Newton, its stopping rules and its iteration cap ---------------------------
+
+def test_root_decreasing_bisects_down_to_a_tiny_root_to_full_relative_precision():
+    """A useless derivative (every Newton step leaves the bracket): pure bisection from [0, 1] to the root 3e-30,
+    stopped by the relative bracket width 2^(-prec + 6) |hi| (not an absolute width)."""
+    with mpmath.workdps(30):
+        r = 3 * mpf(10) ** -30
+        got = kink._root_decreasing(lambda w: r - w, lambda w: mpf(10) ** -300, mpf(0), mpf(1), 30)
+        assert abs(got - r) <= mpf(2) ** (-mpmath.mp.prec + 7) * r
+
+
+def test_root_decreasing_newton_stop_is_relative_to_w():
+    """f = log(r/w), f' = -1/w: Newton converges quadratically to r = 1e-40; it stops when the step moves w by at
+    most 2^(-prec + 6) |w| (relative), so the root has full relative precision."""
+    with mpmath.workdps(30):
+        r = mpf(10) ** -40
+        got = kink._root_decreasing(lambda w: mpmath.log(r / w), lambda w: -1 / w, mpf(0), mpf(1), 30)
+        assert abs(got - r) <= mpf(2) ** (-mpmath.mp.prec + 8) * r
+
+
+def test_root_decreasing_gives_up_after_its_cap_of_iterations():
+    """The cap is 20 dps + 400 iterations for the dps given: at 2000 working digits, announced as 1, bisection (6600
+    halvings needed) stops after 420 with the documented error."""
+    with mpmath.workdps(2000):
+        third = mpf(1) / 3
+        with pytest.raises(ConvergenceError, match="^kink: root finding did not converge$"):
+            kink._root_decreasing(lambda w: third - w, lambda w: mpf(10) ** -3000, mpf(0), mpf(1), 1)
+        # with dps 400 the cap (8400) suffices
+        got = kink._root_decreasing(lambda w: third - w, lambda w: mpf(10) ** -3000, mpf(0), mpf(1), 400)
+        assert abs(got - third) <= mpf(10) ** -1990
