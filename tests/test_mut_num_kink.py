@@ -221,3 +221,55 @@ def test_root_decreasing_gives_up_after_its_cap_of_iterations():
         # with dps 400 the cap (8400) suffices
         got = kink._root_decreasing(lambda w: third - w, lambda w: mpf(10) ** -3000, mpf(0), mpf(1), 400)
         assert abs(got - third) <= mpf(10) ** -1990
+
+
+def _evaluations(monkeypatch):
+    """Record, per root solve, the |f| values _root_decreasing asked for."""
+    real, solves = kink._root_decreasing, []
+
+    def counted(f, df, lo, hi, dps):
+        seen = []
+        solves.append(seen)
+
+        def g(w):
+            v = f(w)
+            seen.append(abs(v))
+            return v
+        return real(g, df, lo, hi, dps)
+
+    monkeypatch.setattr(kink, "_root_decreasing", counted)
+    return solves
+
+
+def _tail(seen):
+    """Evaluations from the first |f| < 10^-3 on: Newton converges quadratically there (10^-3, 10^-6, 10^-12, ...,
+    10^-96 > 70 digits: at most 6 steps, 8 allowed); a wrong derivative converges linearly at best."""
+    return len(seen) - next(i for i, v in enumerate(seen) if v < mpf(10) ** -3)
+
+
+def test_newton_converges_quadratically_in_every_root_solve(monkeypatch):
+    solves = _evaluations(monkeypatch)
+    with mpmath.workdps(40):
+        for D, r in ((3, "0.5"), (4, "7"), (Fraction(5, 2), "0.01")):
+            kink.collapse_profile(D, r)
+    for D, eps, alpha, convention in ((2, "1/4", "1e-3", "factor"), (2, "3/5", "1e-30", "product"),
+                                      (3, "1/10", "1e-2", "factor"), (3, "1/2", "1e-40", "product"),
+                                      (5, "1/100", "1e-3", "factor"), (4, "1/2", "1e-20", "product"),
+                                      (Fraction(5, 2), "1/3", "1/2", "factor")):
+        kink.kink_limit(eps, D, alpha, alpha_convention=convention, dps=50)
+    assert len(solves) == 10
+    assert all(_tail(seen) <= 8 for seen in solves), [_tail(seen) for seen in solves]
+
+
+def test_a_converged_newton_step_is_kept_not_bisected_away(monkeypatch):
+    """Regression: a Newton step that rounds to w (converged to the last bit; w is then an end of the bracket) was
+    taken for a step outside the bracket and replaced by bisection, which then needed ~prec more evaluations (D = 2:
+    236 instead of 11 at 70 digits)."""
+    solves = _evaluations(monkeypatch)
+    kink.kink_limit("1/4", 2, "1e-3", alpha_convention="factor", dps=50)
+    kink.kink_limit("3/5", 2, "1e-30", alpha_convention="product", dps=50)
+    assert [len(seen) <= 20 for seen in solves] == [True, True], [len(seen) for seen in solves]
+    with mpmath.workdps(40):
+        # a root that is an exact binary number: Newton lands on it (f = 0 there) or a step rounds to it
+        got = kink._root_decreasing(lambda w: 2 - w * w, lambda w: -2 * w, mpf(1), mpf(3), 40)
+        assert abs(got - mpmath.sqrt(2)) <= mpf(2) ** (-mpmath.mp.prec + 7)
