@@ -291,9 +291,8 @@ TARGETS.update({
                         "tests/test_hard_proofs_instance.py", "tests/test_planted_escapes.py",
                         "tests/test_mut_num_quantities.py"] + [a for t in FALSIFY_SLOW for a in ("--deselect", t)],
                        None),
-    "num-kink": ("numerics/kink.py", ["tests/test_kink.py", "tests/test_hard_num_a_exact.py",
-                                      "tests/test_hard_num_a_more.py", "tests/test_hard_num_a_paths.py",
-                                      "tests/test_mut_num_kink.py"], None),
+    # num-kink (numerics/kink.py; tests/test_kink.py, test_hard_num_a_exact/more/paths.py, test_mut_num_kink.py):
+    # not a target until its re-measurement after the _root_decreasing fix finishes (docs/mutation.md)
 })
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
