@@ -264,3 +264,145 @@ def test_lemma_b_steps_fail_for_a_wrong_potential(monkeypatch):
         _patched(m, "lemma_b_constant", lambda f, p: f(p) * 11 / 10)
         assert lemma_b.limit_constant(3).holds is False and lemma_b.limit_constant(None).holds is False
         assert lemma_b.limit_constant(2).holds is False
+
+
+# --- lemma_b's numerics: an irrational depth, the digits of a witness, a witness near the rounding of C_p -----------
+
+def _remainder_by_quadrature(p, u):
+    """r_p(u) = q_p(u) - u + (p/2) u^(2/p), q_p(u) = u t - int_0^t h_p (integration by parts, t = h_p^{-1}(u)):
+    t by mpmath.findroot and the integral by mpmath.quad, independent of lemma_b's closed form and bisection."""
+    k = p / (p - 2)
+    h = lambda s: (1 - s) ** (-k) - (1 + s) ** (-k)  # noqa: E731
+    t = mpmath.findroot(lambda s: h(s) - u, (mpmath.mpf(0), mpmath.mpf(1) - mpmath.mpf(10) ** -6), solver="anderson")
+    return u * t - mpmath.quad(h, [0, t]) - u + p / 2 * u ** (2 / p)
+
+
+@pytest.mark.parametrize("u", ["0.5", "3"])
+def test_lemma_b_remainder_at_an_irrational_depth(u):
+    """p = 2 sqrt(2) (not rational: p is read to dps + 10 digits) against quadrature; r_p(u) lies in (0, C_p)."""
+    import sympy
+
+    from implicitreg.proofs.derivations import lemma_b
+
+    p = 2 * sympy.sqrt(2)
+    with mpmath.workdps(40):
+        got = lemma_b.remainder(p, mpmath.mpf(u), dps=30)
+        pp = 2 * mpmath.sqrt(2)
+        want = _remainder_by_quadrature(pp, mpmath.mpf(u))
+        C = (pp - 2) / 2 * (2 - mpmath.power(2, -2 / (pp - 2)))
+        assert abs(got - want) < mpmath.mpf(10) ** -25 * want
+        assert 0 < got < C
+
+
+def test_lemma_b_witness_carries_the_requested_digits():
+    """tightness_witness(p, fraction, dps) returns r_p(u) to dps digits (computed with 10 guard digits): checked
+    against ``remainder`` at u with 30 more digits, for p = 3 at dps = 50 and p = 2 at dps = 80."""
+    from fractions import Fraction
+
+    from implicitreg.proofs.derivations import lemma_b
+
+    for p, dps in ((3, 50), (2, 80)):
+        u, r = lemma_b.tightness_witness(p, Fraction(9, 10), dps=dps)
+        with mpmath.workdps(dps + 40):
+            ref = lemma_b.remainder(p, u, dps=dps + 30)
+            assert abs(r - ref) < mpmath.mpf(10) ** -(dps - 2) * ref, (p, dps)
+
+
+@pytest.mark.parametrize("p, C_text, dps, delta", [(7, "3.105354291862002", 50, "1e-15"),
+                                                    (8, "3.618898422047701", 20, "2e-11")])
+def test_lemma_b_witness_is_decided_on_c_p_to_all_its_digits(p, C_text, dps, delta):
+    """C_p = ((p-2)/2)(2 - 2^(-2/(p-2))): C_7 = 3.10535429186200(2...), C_8 = 3.61889842204(7...). The search visits
+    u(e) = e^(-k) - (2 - e)^(-k), k = p/(p-2), for e = 1/2, 1/20, 1/200, ...; with fraction C_p = r_p(u(e)) + delta at
+    e = 1/200, that u is NOT a witness (by delta), although it would be if C_p were rounded low to fewer digits than
+    the search works with (C_7 to 15 digits is 2.4e-15 low, C_8 to 10 digits 4.8e-11 low). The witness returned
+    must exceed fraction C_p with C_p exact, and carry its r_p(u)."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    with mpmath.workdps(80):
+        C = mpmath.mpf(p - 2) / 2 * (2 - mpmath.power(2, mpmath.mpf(-2) / (p - 2)))
+        assert abs(C - mpmath.mpf(C_text)) < mpmath.mpf(10) ** -15
+        e = mpmath.mpf("0.005")
+        k = mpmath.mpf(p) / (p - 2)
+        u = e ** -k - (2 - e) ** -k
+        r_e = lemma_b.remainder(p, u, dps=70)
+        assert C / 2 < r_e < C
+        fraction = (r_e + mpmath.mpf(delta)) / C
+        got_u, got_r = lemma_b.tightness_witness(p, fraction, dps=dps)
+        assert abs(got_r - lemma_b.remainder(p, got_u, dps=70)) < mpmath.mpf(10) ** -(dps - 5)
+        assert got_r > fraction * C and got_u > u
+
+
+def test_lemma_b_witness_at_an_irrational_depth_carries_the_remainder():
+    """p = 2 sqrt(2) (read to dps + 10 digits): the witness is a true (u, r_p(u)), r_p by ``remainder`` with 20 more
+    digits, to 45 digits at the default dps = 50."""
+    import sympy
+
+    from implicitreg.proofs.derivations import lemma_b
+
+    p = 2 * sympy.sqrt(2)
+    u, r = lemma_b.tightness_witness(p, mpmath.mpf("0.9"))
+    with mpmath.workdps(90):
+        ref = lemma_b.remainder(p, u, dps=70)
+        C = (p - 2) / 2 * (2 - 2 ** (-2 / (p - 2)))
+        assert abs(r - ref) < mpmath.mpf(10) ** -45 * ref
+        assert mpmath.mpf("0.9") * mpmath.mpf(str(sympy.N(C, 80))) < r
+
+
+def test_lemma_b_witness_deep_in_the_search_and_its_refusal():
+    """Witnesses that need u up to 10^5 (p = 2: r_2(u) = 2 - 1/u + O(u^-3) > 2 (1 - 1e-5) iff u > 5e4 about) and e
+    down to 5e-19 (p = 6: C_6 - r_6 ~ 2^(-3/2) e, so fraction 1 - 1e-19 needs e < 7e-19) are found; with fraction 1
+    there is none (r_p < C_p everywhere) and the search says so."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    u, r = lemma_b.tightness_witness(2, 1 - mpmath.mpf(10) ** -5)
+    assert 5 * 10 ** 4 < u <= 10 ** 6 and r > 2 * (1 - mpmath.mpf(10) ** -5)
+    with mpmath.workdps(80):
+        fraction = 1 - mpmath.mpf(10) ** -19
+        C6 = 4 - mpmath.sqrt(2)
+        u, r = lemma_b.tightness_witness(6, fraction)
+        assert r > fraction * C6 and u > mpmath.mpf(10) ** 26
+        assert abs(r - lemma_b.remainder(6, u, dps=70)) < mpmath.mpf(10) ** -25
+    for p, dps in ((2, 12), (2, 50), (3, 12), (3, 50), (6, 30)):
+        with pytest.raises(ArithmeticError, match="^no witness found$"):
+            lemma_b.tightness_witness(p, 1, dps=dps)
+
+
+def test_lemma_b_remainder_keeps_its_digits_at_large_u():
+    """r_p(u) <= C_p is the difference of terms of size u log u: at u = 10^11 (p = 2) and u ~ 10^45 (p = 3) the
+    digits lost to cancellation must be added to the work precision. p = 2: r_2(u) = 2 - 1/u + O(u^-3) (wah.md §5);
+    p = 3: the parametric form at e = 1 - t = 10^-15, evaluated at 200 digits (u = e^-3 - (2 - e)^-3,
+    r = (1 - e) u - (1/2)(e^-2 + (2 - e)^-2 - 2) - u + (3/2) e^-2 (1 - (e/(2 - e))^3)^(2/3))."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    got = lemma_b.remainder(2, mpmath.mpf(10) ** 11, dps=12)
+    with mpmath.workdps(60):
+        assert abs(got - (2 - mpmath.mpf(10) ** -11)) < mpmath.mpf(10) ** -12
+    with mpmath.workdps(200):
+        e = mpmath.mpf(10) ** -15
+        f = 2 - e
+        u = e ** -3 - f ** -3
+        want = (1 - e) * u - (e ** -2 + f ** -2 - 2) / 2 - u + mpmath.mpf(3) / 2 * e ** -2 * (1 - (e / f) ** 3) ** (
+            mpmath.mpf(2) / 3)
+        got = lemma_b.remainder(3, u, dps=20)
+        assert abs(got - want) < mpmath.mpf(10) ** -19 * want and want < mpmath.mpf(7) / 8
+
+
+def test_lemma_b_next_term_step_names_its_series():
+    from implicitreg.proofs.derivations import lemma_b
+
+    st = lemma_b.next_term_p2()
+    assert (st.name, st.claim, st.holds, st.kind, st.detail) == ("next_term", "r_2(u) = 2 - 1/u + O(u^-2)", True,
+                                                                "sympy", "2 - v")
+
+
+@pytest.mark.parametrize("dps", [5, 8])
+def test_lemma_b_remainder_at_few_digits_is_still_accurate(dps):
+    """At dps = 5 or 8 the inversion still stops only once the bracket is 10^-(dps+5) (1 - t) wide: r_p(u) to dps
+    digits against quadrature (p = 3, u = 2 and 50)."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    for u in ("2", "50"):
+        got = lemma_b.remainder(3, mpmath.mpf(u), dps=dps)
+        with mpmath.workdps(40):
+            want = _remainder_by_quadrature(mpmath.mpf(3), mpmath.mpf(u))
+            assert abs(got - want) < mpmath.mpf(10) ** -dps * want, (u, got, want)
