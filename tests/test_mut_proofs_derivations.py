@@ -406,3 +406,88 @@ def test_lemma_b_remainder_at_few_digits_is_still_accurate(dps):
         with mpmath.workdps(40):
             want = _remainder_by_quadrature(mpmath.mpf(3), mpmath.mpf(u))
             assert abs(got - want) < mpmath.mpf(10) ** -dps * want, (u, got, want)
+
+
+def _r_parametric(p, e):
+    """r_p at the Legendre parameter t = 1 - e (wah.md §5, the ``limit`` step): a = 2/(p-2), k = 1 + a, f = 2 - e,
+    u = e^-k - f^-k, r = (1 - e) u - ((p-2)/2)(e^-a + f^-a - 2) - u + (p/2) e^-a (1 - (e/f)^k)^(2/p)."""
+    a = 2 / (p - 2)
+    k = 1 + a
+    f = 2 - e
+    u = e ** -k - f ** -k
+    return u, (1 - e) * u - (p - 2) / 2 * (e ** -a + f ** -a - 2) - u + p / 2 * e ** -a * (1 - (e / f) ** k) ** (2 / p)
+
+
+def test_lemma_b_witness_search_ends_at_its_documented_candidates():
+    """At the default dps = 50 the p = 2 search tries u = 1, 10, ..., 10^50 and the p > 2 search e = 1/2, 1/20, ...
+    down to e > 10^-25 (the last is 5e-25). r_2(10^k) = 2 - 10^-k + O(10^-3k): with fraction 2 = 2 - 6e-50 the first
+    witness is u = 10^50 (found), with 2 - 6e-51 it would be 10^51 (none). p = 6: a fraction between r_6 at e = 5e-25
+    and at e = 5e-26 (parametric form at 120 digits) has its first witness beyond the search (none)."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    with mpmath.workdps(120):
+        u, r = lemma_b.tightness_witness(2, 1 - 3 * mpmath.mpf(10) ** -50)
+        assert u == mpmath.mpf(10) ** 50 and r > 2 - 6 * mpmath.mpf(10) ** -50
+        with pytest.raises(ArithmeticError, match="^no witness found$"):
+            lemma_b.tightness_witness(2, 1 - 3 * mpmath.mpf(10) ** -51)
+        C = 4 - mpmath.sqrt(2)
+        _, r_last = _r_parametric(mpmath.mpf(6), 5 * mpmath.mpf(10) ** -25)
+        _, r_next = _r_parametric(mpmath.mpf(6), 5 * mpmath.mpf(10) ** -26)
+        assert r_last < r_next < C
+        fraction = (r_last + r_next) / 2 / C
+        u, r = lemma_b.tightness_witness(6, (2 * r_last - r_next) / C)      # below r_last: found by e = 5e-25
+        assert r > (2 * r_last - r_next) and u < 10 ** 38
+        with pytest.raises(ArithmeticError, match="^no witness found$"):
+            lemma_b.tightness_witness(6, fraction)
+
+
+def test_lemma_b_cancelled_digits_is_the_documented_count():
+    """floor(log10(|u| (1 + |ln |u||))) + 2 for |u| > 1, 0 for |u| <= 1 (by hand: 2 (1 + ln 2) = 3.39, 1200 (1 +
+    ln 1200) = 9708, 1e10 (1 + ln 1e10) = 2.4e11)."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    cases = [("0.5", 0), ("1", 0), ("-1", 0), ("2", 2), ("1200", 5), ("-1200", 5), ("1e10", 13)]
+    assert [lemma_b._cancelled_digits(mpmath.mpf(u)) for u, _ in cases] == [n for _, n in cases]
+
+
+def test_lemma_b_steps_name_their_claims():
+    """The proof's steps at p = 2 and p = 5/2 in the order of the module's proof (scaling, even, zero, then monotone,
+    limit and next_term at p = 2; monotone and limit symbolic in p and at p otherwise), each with its claim, its kind
+    (all SymPy) and its detail where it has one (C_2 = 2, C_{5/2} = 31/64 by hand)."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    scaling = ("scaling", "alpha^p * approx(x/alpha^p) = approximation of Lemma B in x", "")
+    even = ("even", "h_p odd => q_p and r_p even", "")
+    zero = ("zero", "r_p(0) = 0", "r_p(0) = 0")
+    mono_p = ("monotone", "h_p(1 - u^(-(p-2)/p)) = u - (2 - tau)^(-p/(p-2)) < u, so r_p' >= 0", "")
+    want = {
+        2: [scaling, even, zero, ("monotone", "r_2'(u) = log(1/2 + sqrt(1/4 + 1/u^2)) > 0", ""),
+            ("limit", "r_2(u) -> C_2 = 2", "limit 2"), ("next_term", "r_2(u) = 2 - 1/u + O(u^-2)", "2 - v")],
+        "5/2": [scaling, even, zero, mono_p, mono_p,
+                ("limit", "r_p(u) -> ((p-2)/2)(2 - 2^(-2/(p-2))) as u -> inf (symbolic p > 2)", ""),
+                ("limit", "r_5/2(u) -> C_5/2 = 31/64", "limit 31/64")],
+    }
+    from fractions import Fraction
+
+    for p, rows in want.items():
+        got = lemma_b.steps(Fraction(p))
+        assert [(st.name, st.claim, st.detail) for st in got] == rows, p
+        assert all(st.holds is True and st.kind == "sympy" for st in got)
+
+
+def test_lemma_b_monotone_at_p_checks_that_p_and_both_p2_claims(monkeypatch):
+    """monotone(p) decides the identity at the given p, monotone(None) for symbolic p: a link wrong only at p = 3
+    fails the first and not the second, a link wrong except at p = 3 the reverse. At p = 2 both claims are needed:
+    a remainder r_2 + u (derivative off by 1, the exp(asinh) identity untouched) fails the step."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    with monkeypatch.context() as m:
+        _patched(m, "h", lambda f, p, s: f(p, s) + (s ** 2 if p == 3 else 0))
+        assert lemma_b.monotone(3).holds is False and lemma_b.monotone(None).holds is True
+    with monkeypatch.context() as m:
+        _patched(m, "h", lambda f, p, s: f(p, s) + (p - 3) * s ** 2)
+        assert lemma_b.monotone(3).holds is True and lemma_b.monotone(None).holds is False
+    assert lemma_b.monotone(2).holds is True
+    with monkeypatch.context() as m:
+        _patched(m, "lemma_b_remainder", lambda f, p, u: f(p, u) + u)
+        assert lemma_b.monotone(2).holds is False
