@@ -59,6 +59,27 @@ def depth_value(depth) -> Fraction:
     return D
 
 
+def layers_value(depth) -> int:
+    """The number of layers L of a deep linear network: an integer >= 2, given as an int, a numpy integer, an integral
+    Fraction, mpf or finite float, or a decimal/rational string read exactly (``"3"``, ``"6/2"``; a bool is refused).
+
+    Raises :class:`InvalidParameterError` otherwise (``2.5``, ``"5/2"``, 1, NaN, None). Upper limits on untrusted
+    input (the API's ``MAX_LAYERS``) are the caller's.
+    """
+    shown = f"a string of {len(depth)} characters" if isinstance(depth, (str, bytes)) and len(depth) > 40 \
+        else repr(depth)
+    message = f"depth must be an integer >= 2 (the layers L of a deep linear network), got {shown}"
+    if isinstance(depth, (str, bytes)) and len(depth) > 40:
+        raise InvalidParameterError(message)
+    try:
+        L = _exact(depth, "depth")
+    except InvalidParameterError:
+        raise InvalidParameterError(message) from None
+    if L.denominator != 1 or L < 2:
+        raise InvalidParameterError(message)
+    return int(L)
+
+
 def positive_value(value, name: str = "alpha") -> Fraction:
     """A finite, strictly positive parameter as an exact Fraction (``"1e-30"`` is exactly 10^-30)."""
     q = _exact(value, name)

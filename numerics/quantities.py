@@ -15,8 +15,6 @@ once and lazily:
 from __future__ import annotations
 
 import importlib
-import math
-import numbers
 from fractions import Fraction
 from functools import cached_property
 
@@ -232,11 +230,10 @@ class DeepLinearRun:
     problem = "deep-linear"
 
     def __init__(self, data, depth, alpha=None, *, seed: int = 1, dps: int = 30):
-        if (isinstance(depth, bool) or not isinstance(depth, numbers.Real) or not math.isfinite(depth)
-                or int(depth) != depth or int(depth) < 2):
-            raise InvalidParameterError(f"the depth L of a deep linear network must be an integer >= 2, got {depth}")
+        from implicitreg.numerics.potentials import layers_value
+
         self.data = data
-        self.depth = int(depth)
+        self.depth = layers_value(depth)
         self.alpha = alpha
         self.seed = seed
         self.dps = dps

@@ -83,9 +83,12 @@ def test_data_refusals():
     with pytest.raises(InvalidParameterError, match="scale s must be > 0"):
         dl.small_init(2, 2, 0, rng)
     assert dl.residual_init(2, 2, 0, rng).depth == 2
-    for depth in (1, 0, True, 2.0):
-        with pytest.raises(InvalidParameterError, match="depth L must be an integer >= 2"):
+    for depth in (1, 0, True, 2.5, "5/2", None):
+        with pytest.raises(InvalidParameterError, match=r"^depth must be an integer >= 2 \(the layers L"):
             dl.aligned_minimizer(np.array([1.0, 0.0]), depth, 1.0)
+    # an integral value is read exactly as its integer (one reading for every deep linear entry point)
+    for depth in (2.0, "2", np.int64(2)):
+        assert dl.aligned_minimizer(np.array([1.0, 0.0]), depth, 1.0).depth == 2
 
 
 # --- S_LB, S_bal, S_min -----------------------------------------------------------------------------------------
@@ -127,9 +130,10 @@ def test_S_LB_quantity_and_deep_linear_run():
         assert close(Q.S_LB(run), 2 * 3 * 2 * mpf(2) ** (mpf(4) / 3))
         assert close(Q.a(run), 2) and close(Q.a_prime(run), 2) and close(Q.w_norm(run), 2)
     assert Q.L(run) == 3 and Q.n_samples(run) == 2 and Q.d(run) == 2
-    for depth in (1, 0, 2.5, True, "2.5", "3", float("nan"), float("inf"), None):
+    for depth in (1, 0, 2.5, True, "2.5", "5/2", float("nan"), float("inf"), None):
         with pytest.raises(InvalidParameterError, match="integer >= 2"):
             Q.DeepLinearRun(eigen_data(), depth)
+    assert Q.DeepLinearRun(eigen_data(), "3").depth == 3 and Q.DeepLinearRun(eigen_data(), F(6, 2)).depth == 3
     with pytest.raises(InvalidParameterError, match="needs the init scale"):
         Q.sharpness(run)
 

@@ -279,6 +279,9 @@ def bp_rows(monkeypatch):
     """_basis_pursuit_rows with the vertex enumeration and the rho checks replaced by recorders."""
     from implicitreg.numerics import vertex_enumeration
     from implicitreg.proofs.derivations import rho_duality as rd
+    # _basis_pursuit_rows imports the basis-pursuit suite, which binds enumerate_l1 by name when first imported:
+    # import it before the patch, or every later test in this process runs the suite on the recorder
+    from implicitreg.proofs.suites import basis_pursuit as bp_suite
 
     state = {"calls": []}
 
@@ -307,7 +310,8 @@ def bp_rows(monkeypatch):
         return {r.theorem: r for r in iv._basis_pursuit_rows(inst, bp)}
 
     state["run"] = run
-    return state
+    yield state
+    assert bp_suite.enumerate_l1 is not enumerate_l1
 
 
 def test_brute_force_rows_up_to_12_columns_and_nsp_up_to_8(bp_rows):

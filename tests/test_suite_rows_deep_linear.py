@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from implicitreg.proofs.suites import deep_linear as sdl
+from implicitreg.numerics import deep_linear as dl
 
 M = mpmath.mpf
 REL = M(10) ** -30
@@ -325,3 +326,36 @@ def test_the_flow_rows_use_their_verdict_functions(monkeypatch):
     assert abs(by["imbalance_conserved"][2] - M("1e-12")) < M(10) ** -25          # 100 rtol x (scale 1)
     assert calls == ["every_run_within", "every_check_passed", "approaches_balanced", "all_converged_above",
                      "all_converged_above", "imbalance_conserved", "slope_within", "edge_of_stability"]
+
+
+# ---------------------------------------------------------------- the row record and the structure slack
+
+def test_row_carries_the_verdict_and_every_field(dps40):
+    """_row builds the Verdict the table prints: the verdict as a bool (truthy/falsy inputs), observed, bound and
+    margin to 8 significant digits, None as an empty cell, the depth as text, no alpha range or convention."""
+    v = sdl._row("MC-LB", "paper", "eigvec-d3", 3, M(2) / 3, M(1) / 7, M(14) / 3, 1, note="n", slope="s",
+                 predicted="p")
+    assert (v.theorem, v.provenance, v.instance, v.depth, v.alpha_range) == ("MC-LB", "paper", "eigvec-d3", "3", "-")
+    assert (v.observed, v.bound, v.margin) == ("0.66666667", "0.14285714", "4.6666667")
+    assert v.passed is True and (v.slope, v.slope_predicted, v.note, v.alpha_convention) == ("s", "p", "n", "n/a")
+    v = sdl._row("T", "derived", "i", "2,3,5", None, None, None, 0)
+    assert (v.observed, v.bound, v.margin, v.passed) == ("", "", "", False)
+    assert (v.slope, v.slope_predicted, v.note, v.depth) == ("", "", "", "2,3,5")
+    v = sdl._row("T", "derived", "i", 2, 0, 0, 0, [True])
+    assert (v.observed, v.bound, v.margin, v.passed) == ("0.0", "0.0", "0.0", True)
+
+
+def _two_layer(eps2):
+    """W_1 = diag(1, sqrt(eps2)), W_2 = (1, 0): sigma_2(W_1)^2 = eps2, sigma_1 = 1 in both layers, aligned."""
+    return dl.DeepLinearNetwork((np.diag([1.0, float(np.sqrt(eps2))]), np.array([[1.0, 0.0]])))
+
+
+def test_structure_ok_allows_the_structure_slack_and_no_more():
+    """From a balanced start (D_1(0) = 0: W_1 = diag(1, 0), W_2 = (1, 0)) the rank-one bound is sigma_2(W_1)^2 <= 0 +
+    slack: 5e-7 passes, 2e-6 fails with STRUCTURE_SLACK = 1e-6; a slack passed in is the one used."""
+    net0 = _two_layer(0.0)
+    assert sdl._structure_ok(net0, net0) is True
+    assert sdl._structure_ok(_two_layer(5e-7), net0) is True
+    assert sdl._structure_ok(_two_layer(2e-6), net0) is False
+    assert sdl._structure_ok(_two_layer(2e-6), net0, slack=1e-5) is True
+    assert sdl._structure_ok(_two_layer(5e-7), net0, slack=1e-7) is False

@@ -406,3 +406,22 @@ def test_the_sharpness_search_uses_largest_ratio_and_not_above_one(monkeypatch):
     rows = sd._sharpness_search(count=1)
     assert [r.passed for r in rows] == [False, False] and all(r.note == "worst at here" for r in rows)
     assert seen == [1, M("0.75"), 1, M("0.75")]
+
+
+def test_bound_row_evaluates_the_bound_at_40_digits_inside_60_working_digits():
+    """The bound values are asked for at 40 digits and the margins computed with 60 working digits (the module's
+    stated precisions: observations carry 30 certified digits, CERTIFIED_SLACK is 1e-25); a recording bound shows
+    what _bound_row asks for at each alpha, in order."""
+    seen = []
+
+    def evaluate(dps=30, **vals):
+        seen.append((dps, mpmath.mp.dps, vals))
+        return M(1)
+
+    bound = SimpleNamespace(name="b", side="upper", lhs="err", expr="1", provenance=SimpleNamespace(kind="paper"),
+                            evaluate=evaluate)
+    vals = [{"alpha": F(1, 10 ** 4)}, {"alpha": F(1, 10 ** 8)}]
+    before = mpmath.mp.dps
+    row = sd._bound_row(SimpleNamespace(name="T"), bound, "i", 2, ["1e-4", "1e-8"], [M("0.5"), M("0.25")], vals)
+    assert seen == [(40, 60, vals[0]), (40, 60, vals[1])] and mpmath.mp.dps == before
+    assert row.passed is True and row.margin == "0.5"

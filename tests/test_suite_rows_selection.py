@@ -373,3 +373,83 @@ def test_every_row_verdict_is_its_function(monkeypatch, verdict):
     assert len(planted) == (0 if verdict else 8) and not any(r.passed for r in planted)
     rest = [r for r in rows if r not in planted]
     assert len(rest) == 62 and [r.passed for r in rest] == [verdict] * 62     # every row of the default run
+
+
+# ---------------------------------------------------------------- the p = 2 window start (_dominance_start)
+
+def _dominance_inputs(A, certificate, support, rho, consts, a_exp, first_z=None):
+    """Inputs of _dominance_start whose off-support constants are chosen: with a = 10^-a_exp, L = log(1/a) and
+    t = A^T lambda, z_j = t_j L + c_j log(10), so the two branches of x_j have log10 constants +c_j and -c_j
+    (docstring of _dominance_start). The last of three windows is the one read; the earlier two hold garbage."""
+    t = [sum((F(a) * F(l) for a, l in zip(col, certificate)), F(0)) for col in zip(*A)]
+    with mpmath.workdps(60):
+        L = M(a_exp) * mpmath.log(10)
+        z = [ss.mpf_from(tj) * L + M(consts.get(j, 0)) * mpmath.log(10) for j, tj in enumerate(t)]
+    garbage = SimpleNamespace(z=first_z or [M(10) ** 6] * len(t))
+    inst = SimpleNamespace(A=[[F(a) for a in row] for row in A], N=len(t))
+    bp = SimpleNamespace(certificate=[F(c) for c in certificate], support=support, rho=F(rho))
+    res = SimpleNamespace(limits=[garbage, garbage, SimpleNamespace(z=z)],
+                          alpha_products=[M(10) ** 3, M(10) ** 5, M(10) ** -a_exp])
+    return inst, bp, res
+
+
+def test_dominance_start_is_where_every_other_branch_is_1e3_below_the_leading_one():
+    """A = [1, 1/2, 1/4], lambda = 1: t = (1, 1/2, 1/4), S = {0}, rho = 1/2, leading exponent 1 - rho = 1/2 with log10
+    constant c_1 = 0.1. The other branches: (3/2, -0.1), (3/4, 5.3), (5/4, -5.3); each needs
+    log10(1/a) > (3 + c - 0.1) / (g - 1/2): 2.8, 32.8, -3.2, so E0 = ceil(32.8) = 33 (by hand)."""
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), F(1, 4)]], [1], (0,), F(1, 2), {1: "0.1", 2: "5.3"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 33
+    # the window where the constants were measured does not matter (they are read from z - t L)
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), F(1, 4)]], [1], (0,), F(1, 2), {1: "0.1", 2: "5.3"}, 47)
+    assert ss._dominance_start(inst, bp, res) == 33
+
+
+def test_dominance_start_other_branch_of_the_leading_pair_decides():
+    """c_2 = -5.3 instead: the branches of coordinate 2 are (3/4, -5.3) and (5/4, +5.3): (3 - 5.4) / (1/4) = -9.6
+    and (3 + 5.2) / (3/4) = 10.93..., the leading pair's own lower branch (3/2, -0.1) gives 2.8: E0 = 11."""
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), F(1, 4)]], [1], (0,), F(1, 2), {1: "0.1", 2: "-5.3"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 11
+
+
+def test_dominance_start_takes_the_largest_leading_constant():
+    """Two off-support coordinates attain rho = 1/2 (t = 1/2 and t = -1/2): the leading exponent 1/2 has the branches
+    +c_1 = 0.1 and -c_2 = 2.5; the leading constant is the larger, 2.5. Then (3/2, -0.1): (3 - 2.6) / 1 = 0.4 -> 1;
+    (3/2, c_2 = -2.5): (3 - 5) / 1 -> -2: E0 = 1 (with the smaller constant 0.1 it would be ceil(2.8) = 3)."""
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), F(-1, 2)]], [1], (0,), F(1, 2), {1: "0.1", 2: "-2.5"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 1
+
+
+def test_dominance_start_never_negative_and_zero_without_a_leading_branch():
+    """Every other branch already 1e3 below at a = 1 (c_1 = 5: (3 - 10) / 1 = -7): E0 = 0, the default start then
+    stays. A rho matching no off-support |t_j| (here 0.3): no leading branch, E0 = 0. S = every coordinate: no
+    off-support term, E0 = 0."""
+    inst, bp, res = _dominance_inputs([[1, F(1, 2)]], [1], (0,), F(1, 2), {1: "5"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 0
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), F(1, 4)]], [1], (0,), F(3, 10), {1: "0.1", 2: "5.3"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 0
+    inst, bp, res = _dominance_inputs([[1, F(1, 2)]], [1], (0, 1), F(1, 2), {}, 20)
+    assert ss._dominance_start(inst, bp, res) == 0
+
+
+def test_dominance_start_reads_every_row_of_the_certificate():
+    """Two rows: A = [[1, 0, 1], [0, 1, 1/2]], lambda = (1/2, 1): t = (1/2, 1, 1). S = {0, 2}: the one off-support
+    coordinate has t_1 = 1 (from the second row alone) = rho, leading exponent 0 with c_1 = 1; its other branch
+    (2, -1) needs (3 - 1 - 1) / 2 = 1/2 -> E0 = 1 (with the second row of lambda dropped t_1 = 0: no leading branch)."""
+    inst, bp, res = _dominance_inputs([[1, 0, 1], [0, 1, F(1, 2)]], [F(1, 2), 1], (0, 2), 1, {1: "1"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 1
+
+
+def test_dominance_start_constants_are_log10_of_both_branches():
+    """c_2 = -10: coordinate 2 (t = 1/4) has the branches (3/4, -10) and (5/4, +10), the second read as -w / log(10);
+    (3 + 10 - 0.1) / (3/4) = 17.2 -> E0 = 18 (by hand; the other branches give -28.4 and 2.8)."""
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), F(1, 4)]], [1], (0,), F(1, 2), {1: "0.1", 2: "-10"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 18
+
+
+def test_dominance_start_exponents_within_1e_20_are_one_exponent():
+    """t_2 = 1/2 - 5e-21 is within the tie tolerance 1e-20 of rho = 1/2: its branch (1/2 + 5e-21, c_2 = 1) is a
+    leading branch (lead_c = max(0.1, 1) = 1) and not an 'other' one (which would need E0 ~ 1e21). The others:
+    (3/2, -0.1): (3 - 1.1) / 1 = 1.9 -> 2 and (3/2 - 5e-21, -1): 1 / (1 - 5e-21) -> 2: E0 = 2 (by hand)."""
+    t2 = F(1, 2) - F(5, 10 ** 21)
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), t2]], [1], (0,), F(1, 2), {1: "0.1", 2: "1"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 2

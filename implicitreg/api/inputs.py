@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Sequence
 
 from implicitreg.errors import InvalidInstanceError, InvalidParameterError
+from implicitreg.numerics.potentials import layers_value
 
 #: the largest depth D accepted for diagonal networks (larger values only overflow, they mean nothing new)
 MAX_DEPTH = 10_000
@@ -179,13 +180,12 @@ def _depth(depth) -> Fraction:
 
 
 def _layers(depth) -> int:
-    q = _param(depth, "depth")
-    if q.denominator != 1 or q < 2:
-        raise InvalidParameterError(f"depth must be an integer >= 2 (layers of a deep linear network), "
-                                    f"got {_short(depth)}")
-    if q > MAX_LAYERS:
+    """The layers L of a deep linear network (:func:`implicitreg.numerics.potentials.layers_value`), at most
+    ``MAX_LAYERS``."""
+    L = layers_value(depth)
+    if L > MAX_LAYERS:
         raise InvalidParameterError(f"depth must be at most {MAX_LAYERS}, got {_short(depth)}")
-    return int(q)
+    return L
 
 
 def _short(value) -> str:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from implicitreg.numerics.deep_linear._arrays import (_is_mp, _sqrt, _norm, _zero_like, to_mp, to_float, _eye,
                                                       _mp_matrix, symmetric_eigenvalues, symmetric_eigh,
-                                                      symmetric_sqrt, _as, _check_depth)  # noqa: F401
+                                                      symmetric_sqrt, _as)  # noqa: F401
 from implicitreg.numerics.deep_linear.data import (RegressionData, _convert, DataConstants, data_constants,
                                                    rational_orthogonal, eigenvector_data, gaussian_data)  # noqa: F401
 from implicitreg.numerics.deep_linear.model import (LOSS_CONVENTION, DeepLinearNetwork, flatten, unflatten,

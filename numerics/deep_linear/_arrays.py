@@ -11,7 +11,6 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from implicitreg.errors import InvalidParameterError
 from implicitreg.numerics.precision import mpf_from
 
 
@@ -87,8 +86,3 @@ def symmetric_sqrt(A: np.ndarray) -> np.ndarray:
 
 def _as(kind: str, v):
     return mpmath.mpf(v) if kind == "mp" else float(v)
-
-
-def _check_depth(depth) -> None:
-    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 2:
-        raise InvalidParameterError(f"depth L must be an integer >= 2, got {depth!r}")

@@ -10,7 +10,8 @@ from typing import Sequence
 import numpy as np
 
 from implicitreg.errors import InvalidParameterError
-from implicitreg.numerics.deep_linear._arrays import (_as, _check_depth, _eye, _is_mp, _norm, _sqrt, to_float,
+from implicitreg.numerics.potentials import layers_value
+from implicitreg.numerics.deep_linear._arrays import (_as, _eye, _is_mp, _norm, _sqrt, to_float,
                                                       to_mp)
 from implicitreg.numerics.deep_linear.model import DeepLinearNetwork
 from implicitreg.numerics.precision import mpf_from
@@ -35,7 +36,7 @@ def aligned_minimizer(w_star: np.ndarray, depth: int, t, widths: Sequence[int] |
     then M(W) = t I + (L-1) t^(-1/(L-1)) w* w*^T. ``widths`` = (d_1, ..., d_{L-1}) (default: all d);
     the unit vectors v_k are e_1 unless ``rng`` is given (then random).
     """
-    _check_depth(depth)
+    depth = layers_value(depth)
     d = len(w_star)
     kind = "mp" if _is_mp(w_star) else "float"
     widths = list(widths) if widths is not None else [d] * (depth - 1)
@@ -78,7 +79,7 @@ def random_minimizer(w_star: np.ndarray, depth: int, widths: Sequence[int], rng,
     minimizer with u_1 != 0 has this form. With ``head`` (residual network) all layers are d_k x d_{k-1} with
     d_L = len(head) and widths = (d_1, ..., d_{L-1}, d_L).
     """
-    _check_depth(depth)
+    depth = layers_value(depth)
     d = len(w_star)
     kind = "mp" if _is_mp(w_star) else "float"
     widths = list(widths)

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from implicitreg.errors import InvalidParameterError
-from implicitreg.numerics.deep_linear._arrays import _check_depth, _eye, _is_mp, to_float, to_mp
+from implicitreg.numerics.potentials import layers_value
+from implicitreg.numerics.deep_linear._arrays import _eye, _is_mp, to_float, to_mp
 from implicitreg.numerics.deep_linear.data import RegressionData
 
 LOSS_CONVENTION = "1/n, no 1/2"
@@ -224,7 +225,7 @@ def imbalances(net: DeepLinearNetwork) -> list[np.ndarray]:
 
 def small_init(d: int, depth: int, scale, rng, kind: str = "float") -> DeepLinearNetwork:
     """W_k entries i.i.d. N(0, s^2): W_1..W_{L-1} are d x d, W_L is 1 x d."""
-    _check_depth(depth)
+    depth = layers_value(depth)
     if not float(scale) > 0:
         raise InvalidParameterError(f"scale s must be > 0, got {scale}")
     dims = [d] * depth + [1]
@@ -236,7 +237,7 @@ def small_init(d: int, depth: int, scale, rng, kind: str = "float") -> DeepLinea
 def residual_init(d: int, depth: int, scale, rng, head: np.ndarray | None = None,
                   kind: str = "float") -> DeepLinearNetwork:
     """W_k = I + (s / sqrt(L d)) N_k, N_k i.i.d. N(0, 1), all d x d, with the fixed unit head p (default e_1)."""
-    _check_depth(depth)
+    depth = layers_value(depth)
     if not float(scale) >= 0:
         raise InvalidParameterError(f"scale s must be >= 0, got {scale}")
     p = np.zeros(d)

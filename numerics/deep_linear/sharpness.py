@@ -11,7 +11,8 @@ import mpmath
 import numpy as np
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError
-from implicitreg.numerics.deep_linear._arrays import (_as, _check_depth, _is_mp, _norm, symmetric_eigenvalues,
+from implicitreg.numerics.potentials import layers_value
+from implicitreg.numerics.deep_linear._arrays import (_as, _is_mp, _norm, symmetric_eigenvalues,
                                                       symmetric_eigh, symmetric_sqrt, to_mp)
 from implicitreg.numerics.deep_linear.data import RegressionData
 from implicitreg.numerics.deep_linear.model import DeepLinearNetwork, end_to_end_metric, hessian, hessian_vector_product
@@ -155,7 +156,7 @@ def _covariance_and_target(data: RegressionData, why: str):
 def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpness:
     """S_min over all global minimizers [derived] by golden-section search in log t (the objective is convex in
     log t), to a bracket of width ~10^(-dps) in log t; computed at dps + 10 digits and returned at dps."""
-    _check_depth(depth)
+    depth = layers_value(depth)
     with mpmath.workdps(dps + 10):
         Sigma, w, wn = _covariance_and_target(data, "S_min is 0 and the bounds need ||w*|| > 0")
         vals, Q = symmetric_eigh(Sigma)
@@ -189,7 +190,7 @@ def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpne
 def balanced_sharpness(data: RegressionData, depth: int, dps: int = 30) -> Any:
     """S_bal = 2 ||w*||^(2-2/L) lambda_max(Sigma + (L-1) z z^T / ||w*||^2) [derived]: the sharpness of the
     balanced rank-one minimizer."""
-    _check_depth(depth)
+    depth = layers_value(depth)
     with mpmath.workdps(dps + 10):
         Sigma, w, wn = _covariance_and_target(data, "S_bal needs ||w*|| > 0")
         z = symmetric_sqrt(Sigma) @ w
