@@ -293,6 +293,12 @@ TARGETS.update({
                        None),
 })
 
+# the public API's reading of untrusted inputs (exact entries, depths, alphas, digits, conventions): a wrong reading
+# gives a wrong number with no error; direct tests of its survivors in tests/test_mut_api_inputs.py
+TARGETS["api-inputs"] = ("implicitreg/api/inputs.py",
+                         ["tests/test_hard_front_inputs.py", "tests/test_refusals_api.py", "tests/test_hard_front_api.py",
+                          "tests/test_cli_inputs.py", "tests/test_mut_api_inputs.py"], None)
+
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
 
