@@ -491,3 +491,14 @@ def test_lemma_b_monotone_at_p_checks_that_p_and_both_p2_claims(monkeypatch):
     with monkeypatch.context() as m:
         _patched(m, "lemma_b_remainder", lambda f, p, u: f(p, u) + u)
         assert lemma_b.monotone(2).holds is False
+
+
+def test_lemma_b_steps_at_p_include_the_monotone_step_at_that_p(monkeypatch):
+    """steps(p) for p > 2 holds monotone symbolic in p and monotone at p: a link off by s^3 at p = 3 only (still odd,
+    so ``even`` is untouched) fails the second and not the first."""
+    from implicitreg.proofs.derivations import lemma_b
+
+    _patched(monkeypatch, "h", lambda f, p, s: f(p, s) + (s ** 3 if p == 3 else 0))
+    got = lemma_b.steps(3)
+    assert [st.name for st in got[3:5]] == ["monotone", "monotone"]
+    assert [st.holds for st in got[3:5]] == [True, False]
