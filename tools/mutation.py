@@ -264,6 +264,14 @@ TARGETS["api-inputs"] = ("implicitreg/api/inputs.py",
                          ["tests/test_hard_front_inputs.py", "tests/test_refusals_api.py", "tests/test_hard_front_api.py",
                           "tests/test_cli_inputs.py", "tests/test_mut_api_inputs.py"], None)
 
+# the output schema: the text of every number a command prints (digits, exactness) and the validation of outputs
+TARGETS["schema-numbers"] = ("implicitreg/schema.py",
+                             ["tests/test_hard_front_schema.py", "tests/test_cli_schema.py",
+                              "tests/test_refusals_results.py", "tests/test_verify_output.py",
+                              "tests/test_mut_api_inputs.py", "tests/test_mut_schema.py"],
+                             _fn("implicitreg.schema", "is_number_string", "number_string", "envelope", "_check",
+                                 "_check_object", "validate"))
+
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
 
