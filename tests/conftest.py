@@ -48,3 +48,32 @@ def _mpmath_precision_isolated():
     prec = mpmath.mp.prec
     yield
     mpmath.mp.prec = prec
+
+
+def _import_every_module() -> None:
+    """Import every module of implicitreg once, before any test runs.
+
+    Many modules import a function by name (``from ... import enumerate_l1``), some lazily inside a function. If
+    such a module were first imported while a test had that function monkeypatched, it would keep the stub after
+    the patch is undone, and every later test in the same process would run on it (which tests, would depend on
+    pytest-xdist's file order). Importing everything first makes the import order independent of the tests.
+    ``__main__`` modules are skipped (they run a command when imported).
+    """
+    import importlib
+    import os
+    import pkgutil
+
+    # the subpackages mapped by pyproject's package-dir are not below implicitreg/ on disk: named as roots
+    todo = ["implicitreg", "implicitreg.theory", "implicitreg.numerics", "implicitreg.proofs"]
+    while todo:
+        name = todo.pop()
+        module = importlib.import_module(name)
+        if not hasattr(module, "__path__"):
+            continue
+        # the package's own folder only (an editable install may add the checkout's root to __path__)
+        for info in pkgutil.iter_modules([os.path.dirname(module.__file__)]):
+            if info.name != "__main__" and f"{name}.{info.name}" not in todo:
+                todo.append(f"{name}.{info.name}")
+
+
+_import_every_module()

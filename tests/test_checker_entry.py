@@ -43,4 +43,5 @@ def test_the_time_budget_refusal_names_the_limit(monkeypatch):
         yield
 
     monkeypatch.setattr(C, "deadline", expired)
-    _refused(cert, "(budget)", "checking takes longer than 7 s: refused", time_limit=7)
+    _refused(cert, "(budget)", "checking takes longer than 7 s: refused (wall-clock; a larger budget: --time-limit "
+                               "SECONDS)", time_limit=7)

@@ -380,7 +380,7 @@ def test_every_row_verdict_is_its_function(monkeypatch, verdict):
 def _dominance_inputs(A, certificate, support, rho, consts, a_exp, first_z=None):
     """Inputs of _dominance_start whose off-support constants are chosen: with a = 10^-a_exp, L = log(1/a) and
     t = A^T lambda, z_j = t_j L + c_j log(10), so the two branches of x_j have log10 constants +c_j and -c_j
-    (docstring of _dominance_start). The last window's limit is the one read; an earlier limit holds garbage."""
+    (docstring of _dominance_start). The last of three windows is the one read; the earlier two hold garbage."""
     t = [sum((F(a) * F(l) for a, l in zip(col, certificate)), F(0)) for col in zip(*A)]
     with mpmath.workdps(60):
         L = M(a_exp) * mpmath.log(10)
@@ -388,8 +388,8 @@ def _dominance_inputs(A, certificate, support, rho, consts, a_exp, first_z=None)
     garbage = SimpleNamespace(z=first_z or [M(10) ** 6] * len(t))
     inst = SimpleNamespace(A=[[F(a) for a in row] for row in A], N=len(t))
     bp = SimpleNamespace(certificate=[F(c) for c in certificate], support=support, rho=F(rho))
-    res = SimpleNamespace(limits=[garbage, SimpleNamespace(z=z)],
-                          alpha_products=[M(10) ** 3, M(10) ** -a_exp])
+    res = SimpleNamespace(limits=[garbage, garbage, SimpleNamespace(z=z)],
+                          alpha_products=[M(10) ** 3, M(10) ** 5, M(10) ** -a_exp])
     return inst, bp, res
 
 
@@ -437,3 +437,19 @@ def test_dominance_start_reads_every_row_of_the_certificate():
     (2, -1) needs (3 - 1 - 1) / 2 = 1/2 -> E0 = 1 (with the second row of lambda dropped t_1 = 0: no leading branch)."""
     inst, bp, res = _dominance_inputs([[1, 0, 1], [0, 1, F(1, 2)]], [F(1, 2), 1], (0, 2), 1, {1: "1"}, 20)
     assert ss._dominance_start(inst, bp, res) == 1
+
+
+def test_dominance_start_constants_are_log10_of_both_branches():
+    """c_2 = -10: coordinate 2 (t = 1/4) has the branches (3/4, -10) and (5/4, +10), the second read as -w / log(10);
+    (3 + 10 - 0.1) / (3/4) = 17.2 -> E0 = 18 (by hand; the other branches give -28.4 and 2.8)."""
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), F(1, 4)]], [1], (0,), F(1, 2), {1: "0.1", 2: "-10"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 18
+
+
+def test_dominance_start_exponents_within_1e_20_are_one_exponent():
+    """t_2 = 1/2 - 5e-21 is within the tie tolerance 1e-20 of rho = 1/2: its branch (1/2 + 5e-21, c_2 = 1) is a
+    leading branch (lead_c = max(0.1, 1) = 1) and not an 'other' one (which would need E0 ~ 1e21). The others:
+    (3/2, -0.1): (3 - 1.1) / 1 = 1.9 -> 2 and (3/2 - 5e-21, -1): 1 / (1 - 5e-21) -> 2: E0 = 2 (by hand)."""
+    t2 = F(1, 2) - F(5, 10 ** 21)
+    inst, bp, res = _dominance_inputs([[1, F(1, 2), t2]], [1], (0,), F(1, 2), {1: "0.1", 2: "1"}, 20)
+    assert ss._dominance_start(inst, bp, res) == 2

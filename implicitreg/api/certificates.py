@@ -200,11 +200,22 @@ class CheckResult:
         return _head("check", files=files, passed=self.passed)
 
 
-def check(*paths: str | Path, use_sympy: bool | None = None) -> CheckResult:
-    """Check certificate files with the standalone checker (which imports no producing code)."""
-    from implicitreg.proofs.checker.check import check_file
+def check(*paths: str | Path, use_sympy: bool | None = None, time_limit=None) -> CheckResult:
+    """Check certificate files with the standalone checker (which imports no producing code).
+
+    ``time_limit``: the wall-clock budget per certificate in seconds (a number or its decimal text, at most a day;
+    None: the checker's default, 25 s); slower checking is refused, so raise it on a loaded machine.
+    """
+    from implicitreg.proofs.checker.check import check_file, time_limit_value
 
     if not paths:
         raise InvalidParameterError("name at least one certificate file")
     kwargs = {} if use_sympy is None else {"use_sympy": use_sympy}
+    if time_limit is not None:
+        if isinstance(time_limit, bool):
+            raise InvalidParameterError("time_limit must be a number of seconds, got a bool")
+        try:
+            kwargs["time_limit"] = time_limit_value(time_limit)
+        except ValueError as exc:
+            raise InvalidParameterError(str(exc).replace("--time-limit", "time_limit")) from None
     return CheckResult([check_file(p, **kwargs) for p in paths])

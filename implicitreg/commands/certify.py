@@ -29,6 +29,8 @@ def register(sub) -> None:
     c = add_command(sub, "check", _check)
     c.add_argument("files", nargs="+", metavar="FILE")
     add_flag(c, "--no-sympy", "skip the SymPy re-check of limits (a certificate with a limit then FAILS)")
+    c.add_argument("--time-limit", metavar="SECONDS",
+                   help="wall-clock budget per certificate (default 25; 0.01 to 86400): slower checking is refused")
 
 
 def _certify(args) -> int:
@@ -104,8 +106,21 @@ def _check(args) -> int:
 
         from implicitreg.api import check
 
-        result = check(*args.files, use_sympy=False if args.no_sympy else None)
+        result = check(*args.files, use_sympy=False if args.no_sympy else None, time_limit=args.time_limit)
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
         return 0 if result.passed else 1
     argv = (["--no-sympy"] if args.no_sympy else []) + list(args.files)
+    if args.time_limit is not None:
+        argv = ["--time-limit", _time_limit(args.time_limit), *argv]
     return main(argv)
+
+
+def _time_limit(text) -> str:
+    """The ``--time-limit`` option checked here, so a bad value is the CLI's one-line error (exit 2)."""
+    from implicitreg.errors import InvalidParameterError
+    from implicitreg.proofs.checker.check import time_limit_value
+
+    try:
+        return repr(time_limit_value(text))
+    except ValueError as exc:
+        raise InvalidParameterError(str(exc)) from None

@@ -2,7 +2,7 @@
 
 Usage (standalone, from the folder that holds ``checker/``)::
 
-    python -m checker [--no-sympy] CERT.json [CERT.json ...]
+    python -m checker [--no-sympy] [--time-limit SECONDS] CERT.json [CERT.json ...]
 
 Imports: the standard library and mpmath (``mpmath.iv`` interval arithmetic); SymPy (imported lazily) for the
 symbolic limit steps. A certificate with a ``limit`` section *fails* when SymPy is missing or ``--no-sympy``
@@ -18,7 +18,9 @@ Every file is assumed hostile (written by someone who knows the format and recom
 * verdicts: an upper/lower bound is accepted only when the computed ratio enclosure decides it (or equality
   is proved exactly); box and ball widths above the stated maxima are refused;
 * budgets: the limits bound the work by the file size, and a wall-clock deadline (:data:`TIME_LIMIT`
-  seconds, when running in the main thread) turns anything slower into a clean refusal.
+  seconds by default, ``--time-limit`` up to :data:`MAX_TIME_LIMIT`, when running in the main thread) turns
+  anything slower into a clean refusal. The deadline is wall-clock time: on a loaded machine a certificate that
+  checks in seconds on an idle one may need a larger budget, and the refusal says so.
 
 The format is described in ``docs/certificates.md``; in short:
 
@@ -56,14 +58,18 @@ from .jsonread import InputError, loads
 from .verdicts import BALL_MAX_RELATIVE_RADIUS, NU_MAX_RELATIVE_RADIUS, RATIO_MAX_RELATIVE_WIDTH
 
 #: the format's limits, defined beside the checks that apply them, named here for the producers and the tests
-__all__ = ["ALPHA_RANGE", "BALL_MAX_RELATIVE_RADIUS", "FORMAT", "NU_MAX_RELATIVE_RADIUS", "PROVENANCE_KINDS",
-           "RATIO_MAX_RELATIVE_WIDTH", "TIME_LIMIT", "CheckFailure", "CheckReport", "canonical_bytes",
-           "check_certificate", "check_file", "content_hash", "deadline", "load", "main"]
+__all__ = ["ALPHA_RANGE", "BALL_MAX_RELATIVE_RADIUS", "FORMAT", "MAX_TIME_LIMIT", "MIN_TIME_LIMIT",
+           "NU_MAX_RELATIVE_RADIUS", "PROVENANCE_KINDS", "RATIO_MAX_RELATIVE_WIDTH", "TIME_LIMIT", "CheckFailure",
+           "CheckReport", "canonical_bytes", "check_certificate", "check_file", "content_hash", "deadline", "load",
+           "main", "time_limit_value"]
 
 FORMAT = "implicitreg-certificate/1"
 PROVENANCE_KINDS = schema.PROVENANCE_KINDS
 #: wall-clock budget of one certificate (seconds); enforced with SIGALRM in the main thread
 TIME_LIMIT = 25.0
+#: the budgets ``--time-limit`` accepts (seconds): from 10 ms (a smaller timer would round to 0 microseconds,
+#: which disarms it: no limit at all) to a day
+MIN_TIME_LIMIT, MAX_TIME_LIMIT = 0.01, 86400.0
 
 
 class BudgetExceeded(BaseException):
@@ -159,7 +165,8 @@ def check_certificate(cert, *, use_sympy: bool | None = None, time_limit: float 
     except CheckFailure:
         raise
     except BudgetExceeded:
-        raise CheckFailure("(budget)", f"checking takes longer than {time_limit} s: refused") from None
+        raise CheckFailure("(budget)", f"checking takes longer than {time_limit} s: refused "
+                                       f"(wall-clock; a larger budget: --time-limit SECONDS)") from None
     except RecursionError:
         raise CheckFailure("(budget)", "nesting too deep: refused") from None
     except MemoryError:
@@ -182,7 +189,8 @@ def load(data):
     return loads(data)
 
 
-def check_file(path, *, use_sympy: bool | None = None) -> CheckReport:
+def check_file(path, *, use_sympy: bool | None = None, time_limit: float | None = TIME_LIMIT) -> CheckReport:
+    """Read and verify one certificate file (:func:`check_certificate`); the failure, if any, is in the report."""
     report = CheckReport(str(path))
     try:
         try:
@@ -190,7 +198,7 @@ def check_file(path, *, use_sympy: bool | None = None) -> CheckReport:
                 data = fh.read(schema_max_bytes() + 1)
         except OSError as exc:
             raise InputError("(file)", f"cannot read: {exc.strerror or exc}") from None
-        report.verified = check_certificate(load(data), use_sympy=use_sympy)
+        report.verified = check_certificate(load(data), use_sympy=use_sympy, time_limit=time_limit)
     except CheckFailure as exc:
         report.failure = exc
     return report
@@ -211,19 +219,51 @@ def _safe(text: str, limit: int = 2000) -> str:
                    for c in text)
 
 
+def time_limit_value(text) -> float:
+    """A ``--time-limit`` option read from untrusted text: a decimal number of seconds in
+    [MIN_TIME_LIMIT, MAX_TIME_LIMIT].
+
+    Raises ValueError with the reason otherwise (NaN, inf, 0, negative, too small or large, not a number).
+    """
+    text = str(text).strip()
+    if len(text) > 32:
+        raise ValueError(f"--time-limit must be a number of seconds, got a string of {len(text)} characters")
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"--time-limit must be a number of seconds, got {text!r}") from None
+    if not MIN_TIME_LIMIT <= seconds <= MAX_TIME_LIMIT:  # NaN fails this too
+        raise ValueError(f"--time-limit must be in [{MIN_TIME_LIMIT:g}, {MAX_TIME_LIMIT:g}] seconds, got {text!r}")
+    return seconds
+
+
+_USAGE = "usage: python -m checker [--no-sympy] [--time-limit SECONDS] CERT.json [CERT.json ...]\n"
+
+
 def main(argv=None, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     args = list(sys.argv[1:] if argv is None else argv)
-    use_sympy = None
+    use_sympy, time_limit = None, TIME_LIMIT
     if "--no-sympy" in args:
         args.remove("--no-sympy")
         use_sympy = False
+    if "--time-limit" in args:
+        i = args.index("--time-limit")
+        if i + 1 >= len(args):
+            err.write(_USAGE)
+            return 2
+        try:
+            time_limit = time_limit_value(args[i + 1])
+        except ValueError as exc:
+            err.write(f"error: {_safe(exc)}\n")
+            return 2
+        del args[i:i + 2]
     if not args or any(a.startswith("--") for a in args):
-        err.write("usage: python -m checker [--no-sympy] CERT.json [CERT.json ...]\n")
+        err.write(_USAGE)
         return 2
     failed = unreadable = 0
     for path in args:
-        rep = check_file(path, use_sympy=use_sympy)
+        rep = check_file(path, use_sympy=use_sympy, time_limit=time_limit)
         if rep.ok:
             out.write(f"OK   {_safe(path)}\n")
             for line in rep.verified:
