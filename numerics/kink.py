@@ -89,7 +89,8 @@ def _root_decreasing(f, df, lo, hi, dps):
         if fw == 0 or hi - lo <= tol * abs(hi):
             return w
         step = w - fw / df(w)
-        if not (lo < step < hi):
+        # a converged Newton step rounds to w, an end of the bracket: accepted (stops below), not bisected away
+        if not (lo < step < hi) and step != w:
             step = (lo + hi) / 2 if lo > 0 else (hi / 2 if hi / 2 > lo else (lo + hi) / 2)
         if abs(step - w) <= tol * abs(w):
             return step

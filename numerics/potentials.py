@@ -263,7 +263,8 @@ def link_inverse(D, s) -> mpf:
             break
         dg = link_near_pole_derivative(D, w)
         step = w - gw / dg
-        if not (lo < step < hi):
+        # a converged Newton step rounds to w, an end of the bracket: accepted (stops below), not bisected away
+        if not (lo < step < hi) and step != w:
             step = (lo + hi) / 2
         if abs(step - w) <= eps * w:
             w = step

@@ -204,3 +204,46 @@ def test_random_minimizer_is_a_global_minimizer_with_and_without_a_head(seed):
     scaled = dl.random_minimizer(w, 3, [3, 2], np.random.default_rng(seed), scales=[1.0, 1.0, 10.0])
     assert np.allclose(product(scaled), [[1, 0]])
     assert np.allclose(scaled.weights[2], 10 * net.weights[2])
+
+
+def test_aligned_minimizer_with_random_directions_stays_in_the_arithmetic_of_w_star():
+    """Random unit directions (``rng``) for a float64 w* give a float64 network, for an mpf w* an mpf one; the
+    directions are the documented ones: v_k = g_k / ||g_k|| for the successive standard-normal draws g_k."""
+    w = DIAG.w_star("float")                                                      # w* = e_1, ||w*|| = 1
+    net = dl.aligned_minimizer(w, 3, 4.0, widths=[3, 2], rng=np.random.default_rng(7))
+    assert all(W.dtype == np.float64 for W in net.weights)
+    draws = np.random.default_rng(7)
+    g1, g2 = draws.standard_normal(3), draws.standard_normal(2)
+    v1, v2 = g1 / np.linalg.norm(g1), g2 / np.linalg.norm(g2)
+    # W_1 = (||w*|| / sqrt(t)) v_1 e_1^T, W_2 = t^(1/4) v_2 v_1^T, W_3 = t^(1/4) v_2^T (t = 4)
+    assert np.allclose(net.weights[0], np.outer(v1, [1, 0]) / 2, atol=1e-14)
+    assert np.allclose(net.weights[1], np.sqrt(2) * np.outer(v2, v1), atol=1e-14)
+    assert np.allclose(net.weights[2], np.sqrt(2) * v2[None, :], atol=1e-14)
+    with mpmath.workdps(30):
+        mp = dl.aligned_minimizer(DIAG.w_star("mp"), 3, 4, widths=[3, 2], rng=np.random.default_rng(7))
+        assert all(W.dtype == object and isinstance(W[0, 0], mpmath.mpf) for W in mp.weights)
+        # the mpf directions are renormalized at the working precision: ||v_1|| = 1 to 30 digits
+        col = mp.weights[0][:, 0] * 2
+        assert abs(mpmath.fsum(c * c for c in col) - 1) < mpmath.mpf(10) ** -28
+
+
+def test_balanced_minimizer_passes_its_widths_and_random_directions_on():
+    """balanced_rank_one_minimizer(w*, L, widths, rng) is the aligned minimizer at t = ||w*||^(2-2/L) with the given
+    hidden widths and the random unit directions v_k = g_k / ||g_k|| (layer norms ||w*||^(1/L) = 3^(1/L))."""
+    w = SCALED.w_star("float")                                                   # w* = 3 (d = 1)
+    net = dl.balanced_rank_one_minimizer(w, 3, widths=[4, 2], rng=np.random.default_rng(3))
+    assert net.shapes == ((4, 1), (2, 4), (1, 2))
+    assert all(W.dtype == np.float64 for W in net.weights)
+    draws = np.random.default_rng(3)
+    g1, g2 = draws.standard_normal(4), draws.standard_normal(2)
+    v1, v2 = g1 / np.linalg.norm(g1), g2 / np.linalg.norm(g2)
+    c = 3 ** (1 / 3)
+    assert np.allclose(net.weights[0], c * v1[:, None], atol=1e-12)
+    assert np.allclose(net.weights[1], c * np.outer(v2, v1), atol=1e-12)
+    assert np.allclose(net.weights[2], c * v2[None, :], atol=1e-12)
+    assert abs(product(net)[0, 0] - 3) < 1e-12
+    # without rng: the directions are e_1
+    plain = dl.balanced_rank_one_minimizer(w, 3, widths=[4, 2])
+    assert plain.shapes == ((4, 1), (2, 4), (1, 2))
+    assert np.allclose(plain.weights[0][:, 0], [c, 0, 0, 0]) and np.allclose(plain.weights[1], [[c, 0, 0, 0],
+                                                                                                   [0, 0, 0, 0]])

@@ -236,7 +236,8 @@ def test_deep_linear_run_at_another_alpha_keeps_data_depth_seed_and_precision():
 
 
 def test_dist_sel_on_the_line_instance_at_the_runs_digits():
-    """wah.md §6 line: A = [[1,1,1],[3,0,1]], y = (3,3), X_BP = {(1-t, 2(1-t), 3t)}, x_g(2) at t = 4^(1/3)/(3 + 4^(1/3));
+    """wah.md §6 line: A = [[1,1,1],[3,0,1]], y = (3,3), X_BP = {(1-t, 2(1-t), 3t)}, x_g(2) at
+    t = 4^(1/3)/(3 + 4^(1/3));
     the limit's distance to it is 0.20422 alpha_product^2 (p = 2, S^c empty). The selected minimizer is solved at the
     run's 150 digits (selection's default 40 gives x_g to ~110 digits only): the distance agrees with the
     closed-form x_g to ~150 digits."""

@@ -254,3 +254,75 @@ def test_the_loss_convention_and_the_balanced_form_are_fixed_texts():
         with pytest.raises(S.SchemaError) as info:
             S.validate(_set(cert, path, value.replace("1/n", "1/2n") if "1/n" in value else value + " "))
         assert info.value.field == ".".join(path) and info.value.message.startswith("must be one of (")
+
+
+def test_the_header_fields_and_their_limits():
+    """The header of every certificate (built at import for the module-level schemas, so checked here directly):
+    exactly the fields format, kind, sha256, theorem (name, title <= 300, claim <= 1200, provenance), tool (name,
+    version <= 40, checker_dps in [15, 400]); the names and fixed texts of docs/certificates.md "Format"."""
+    head = S._header("diagonal", ("MS-D2", "kink"))
+    assert sorted(head) == ["format", "kind", "sha256", "theorem", "tool"]
+    digest = "0123456789abcdef" * 4
+    prov = {"kind": "derived", "source": "s"}
+    theorem = {"name": "MS-D2", "title": "t", "claim": "c", "provenance": prov}
+    tool = {"name": "implicitreg", "version": "1.0", "checker_dps": 30}
+    good = {"format": "implicitreg-certificate/1", "kind": "diagonal", "sha256": digest, "theorem": theorem,
+            "tool": tool}
+    spec = S.obj(head)
+    spec(good, "")
+    for key, value in good.items():
+        head[key](value, key)                                  # each field's own spec accepts the genuine value
+    assert refusal(spec, dict(good, format="implicitreg-certificate/2"), "") == (
+        "format", "must be one of ('implicitreg-certificate/1',), got 'implicitreg-certificate/2'")
+    assert refusal(spec, dict(good, kind="deep-linear"), "") == (
+        "kind", "must be one of ('diagonal',), got 'deep-linear'")
+    assert refusal(spec, dict(good, sha256=digest.upper()), "") == (
+        "sha256", "expected a 64-digit lowercase hex SHA-256")
+    assert refusal(spec, {k: v for k, v in good.items() if k != "sha256"}, "") == ("sha256", "missing field")
+    # theorem: the name among the given ones, title <= 300, claim <= 1200, a provenance, nothing else
+    for name in ("MS-D2", "kink"):
+        spec(dict(good, theorem=dict(theorem, name=name)), "")
+    assert refusal(spec, dict(good, theorem=dict(theorem, name="MS-D3")), "") == (
+        "theorem.name", "must be one of ('MS-D2', 'kink'), got 'MS-D3'")
+    spec(dict(good, theorem=dict(theorem, title="t" * 300, claim="c" * 1200)), "")
+    assert refusal(spec, dict(good, theorem=dict(theorem, title="t" * 301)), "") == (
+        "theorem.title", "text of 301 characters (limit 300)")
+    assert refusal(spec, dict(good, theorem=dict(theorem, claim="c" * 1201)), "") == (
+        "theorem.claim", "text of 1201 characters (limit 1200)")
+    for key in ("name", "title", "claim", "provenance"):
+        assert refusal(spec, dict(good, theorem={k: v for k, v in theorem.items() if k != key}), "") == (
+            f"theorem.{key}", "missing field")
+    assert refusal(spec, dict(good, theorem=dict(theorem, provenance={"kind": "folklore", "source": "s"})), "") == (
+        "theorem.provenance.kind",
+        "must be one of ('paper', 'derived', 'standard', 'reconstructed', 'conjecture'), got 'folklore'")
+    assert refusal(spec, dict(good, theorem=dict(theorem, extra="x")), "") == (
+        "theorem.extra", "unknown field (not part of the format)")
+    # tool: name implicitreg, version <= 40, checker_dps in [15, 400] (both ends allowed), nothing else
+    assert refusal(spec, dict(good, tool=dict(tool, name="other")), "") == (
+        "tool.name", "must be one of ('implicitreg',), got 'other'")
+    spec(dict(good, tool=dict(tool, version="v" * 40)), "")
+    assert refusal(spec, dict(good, tool=dict(tool, version="v" * 41)), "") == (
+        "tool.version", "text of 41 characters (limit 40)")
+    for dps in (15, 400):
+        spec(dict(good, tool=dict(tool, checker_dps=dps)), "")
+    for dps in (14, 401):
+        assert refusal(spec, dict(good, tool=dict(tool, checker_dps=dps)), "") == (
+            "tool.checker_dps", f"{dps} is outside [15, 400]")
+    for key in ("name", "version", "checker_dps"):
+        assert refusal(spec, dict(good, tool={k: v for k, v in tool.items() if k != key}), "") == (
+            f"tool.{key}", "missing field")
+    assert refusal(spec, dict(good, tool=dict(tool, extra=1)), "") == ("tool.extra",
+                                                                       "unknown field (not part of the format)")
+
+
+def test_hexdigest_refuses_every_character_outside_0_9_a_f():
+    for c in "XgG-_ :x":
+        assert refusal(S.hexdigest, c * 64, "sha256") == ("sha256", "expected a 64-digit lowercase hex SHA-256")
+    S.hexdigest("f" * 64, "sha256")
+
+
+def test_an_unknown_kind_is_shown_in_at_most_40_characters():
+    assert refusal(lambda v, f: S.validate(v), {"kind": "x" * 60}) == (
+        "kind", "unknown kind 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx (expected 'diagonal' or 'deep-linear')")
+    assert refusal(lambda v, f: S.validate(v), {"kind": 12345}) == (
+        "kind", "unknown kind 12345 (expected 'diagonal' or 'deep-linear')")

@@ -217,17 +217,6 @@ TARGETS.update({
                              "_decided_argmax")),
     "checker-refutation": ("proofs/checker/refutation.py", CHECKER_FAST + ["tests/test_falsify.py"],
                            _fn(_CHECKER + "refutation", "check", "_check_at_precision")),
-    # proofs/instance_verify.py (verify --instance): input, alpha grids and conventions, the refusals, which statements
-    # apply and the rows decided on the user's data (not the output texts); the CLI subprocess run is left out (its
-    # mutants run in the checkout's package, not the mutated copy)
-    "iv": ("proofs/instance_verify.py",
-           ["tests/test_hard_proofs_instance.py", "tests/test_mut_proofs_iv.py", "tests/test_mut_proofs_iv_wah.py",
-            "tests/test_refusals_results.py",
-            "tests/test_planted_round3.py", "tests/test_falsify_instance.py", "--deselect",
-            "tests/test_falsify_instance.py::test_cli_verify_instance"],
-           _fn("implicitreg.proofs.instance_verify", "load", "_alpha_text", "alpha_grid", "_parse_range", "_diagonal",
-               "_product_grid", "_basis_pursuit_rows", "_ms_d3", "_wah_rows", "_diagonal_certificates",
-               "_deep_linear", "_deep_certificates", "verify_instance", "main")),
     # proofs/checker/schema.py: what the independent checker accepts as a well-formed certificate (every spec
     # constructor's limits and messages, the deep-linear form chosen, the dispatch on the kind); the constructors run
     # at import for the module-level schemas, so their mutants are reached through the direct tests and the
@@ -235,35 +224,11 @@ TARGETS.update({
     "checker-schema": ("proofs/checker/schema.py",
                        ["tests/test_mut_proofs_schema.py", "tests/test_hard_proofs_checker_io.py",
                         "tests/test_checker_refutation.py", "tests/test_checker_entry.py"], None),
-    # proofs/derivations: the numerical lemma checks on computed limits (slacks, tolerances) and the SymPy steps
-    "deriv-ms-d3": ("proofs/derivations/ms_d3.py",
-                    ["tests/test_mut_proofs_derivations.py", "tests/test_diagonal_theory.py",
-                     "tests/test_planted_round3.py::test_ms_d3_lemma_check_fails_just_above_its_bound"], None),
-    "deriv-ms-d2": ("proofs/derivations/ms_d2.py",
-                    ["tests/test_mut_proofs_derivations.py", "tests/test_diagonal_theory.py"],
-                    _fn("implicitreg.proofs.derivations.ms_d2", "check_on_limit", "_check_on_limit", "link",
-                        "jensen", "coordinate", "lower", "scale", "rate", "k1_limit", "spec_constant", "minimality",
-                        "kernel", "steps")),
+    # proofs/derivations/lemma_b.py: the SymPy steps of Lemma B and the numerics of its tightness witness
+    # (instance_verify, ms_d3, ms_d2 and numerics/deep_linear were configured too but not measured to the end in
+    # session 27: taken out again, see docs/mutation.md)
     "deriv-lemma-b": ("proofs/derivations/lemma_b.py",
                       ["tests/test_mut_proofs_derivations.py", "tests/test_potentials.py"], None),
-    # numerics/deep_linear: sharpness (exact, closed form, iterative, S_min, S_bal), the minimizers, the loss
-    "dl-sharpness": ("numerics/deep_linear/sharpness.py",
-                     ["tests/test_mut_dl_sharpness.py", "tests/test_sharpness_theory.py", "tests/test_deep_linear.py",
-                      "tests/test_hard_num_b_deep.py", "--deselect",
-                      "tests/test_deep_linear.py::test_float_flow_is_scipy_rk45_and_matches_the_mpmath_flow"], None),
-    "dl-minimizers": ("numerics/deep_linear/minimizers.py",
-                      ["tests/test_mut_dl_sharpness.py", "tests/test_sharpness_theory.py",
-                       "tests/test_deep_linear.py", "tests/test_hard_num_b_deep.py", "--deselect",
-                       "tests/test_deep_linear.py::test_float_flow_is_scipy_rk45_and_matches_the_mpmath_flow"],
-                      _fn("implicitreg.numerics.deep_linear.minimizers", "aligned_minimizer",
-                          "balanced_rank_one_minimizer", "random_minimizer", "_basis_vector", "_unit_vectors")),
-    "dl-model": ("numerics/deep_linear/model.py",
-                 ["tests/test_mut_dl_model.py", "tests/test_mut_dl_sharpness.py", "tests/test_deep_linear.py",
-                  "tests/test_hard_num_b_deep.py",
-                  "--deselect", "tests/test_deep_linear.py::test_float_flow_is_scipy_rk45_and_matches_the_mpmath_flow"],
-                 _fn("implicitreg.numerics.deep_linear.model", "loss", "excess_loss", "gradient", "hessian",
-                     "end_to_end_metric", "imbalances", "small_init", "residual_init", "jacobian",
-                     "hessian_vector_product")),
 })
 
 # numerics modules whose numbers users read (never mutated before this session): each with the cheapest tests that
@@ -291,6 +256,8 @@ TARGETS.update({
                         "tests/test_hard_proofs_instance.py", "tests/test_planted_escapes.py",
                         "tests/test_mut_num_quantities.py"] + [a for t in FALSIFY_SLOW for a in ("--deselect", t)],
                        None),
+    # num-kink (numerics/kink.py; tests/test_kink.py, test_hard_num_a_exact/more/paths.py, test_mut_num_kink.py):
+    # not a target until its re-measurement after the _root_decreasing fix finishes (docs/mutation.md)
 })
 
 # the public API's reading of untrusted inputs (exact entries, depths, alphas, digits, conventions): a wrong reading
@@ -298,6 +265,14 @@ TARGETS.update({
 TARGETS["api-inputs"] = ("implicitreg/api/inputs.py",
                          ["tests/test_hard_front_inputs.py", "tests/test_refusals_api.py", "tests/test_hard_front_api.py",
                           "tests/test_cli_inputs.py", "tests/test_mut_api_inputs.py"], None)
+
+# the output schema: the text of every number a command prints (digits, exactness) and the validation of outputs
+TARGETS["schema-numbers"] = ("implicitreg/schema.py",
+                             ["tests/test_hard_front_schema.py", "tests/test_cli_schema.py",
+                              "tests/test_refusals_results.py", "tests/test_verify_output.py",
+                              "tests/test_mut_api_inputs.py", "tests/test_mut_schema.py"],
+                             _fn("implicitreg.schema", "is_number_string", "number_string", "envelope", "_check",
+                                 "_check_object", "validate"))
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}

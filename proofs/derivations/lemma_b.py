@@ -137,13 +137,22 @@ def next_term_p2() -> Step:
     return Step("next_term", "r_2(u) = 2 - 1/u + O(u^-2)", sympy.simplify(ser - (2 - v)) == 0, detail=str(ser))
 
 
+def _cancelled_digits(u) -> int:
+    """Decimal digits lost to cancellation in r_p(u): its terms have size |u| (1 + |log |u||), its value is below
+    C_p; 0 for |u| <= 1."""
+    a = abs(mpmath.mpf(u))
+    return 0 if a <= 1 else int(mpmath.log10(a * (1 + abs(mpmath.log(a))))) + 2
+
+
 def remainder(p, u, dps: int = 50) -> mpmath.mpf:
     """r_p(u) by the parametric form: solve h_p(t) = u by bisection-safe Newton at ``dps`` digits.
 
     Independent of :mod:`implicitreg.numerics` on purpose (its own inversion), for the tightness check.
+    r_p(u) (at most C_p) is the difference of terms of size |u| log|u|, so the work precision is dps + 10 guard
+    digits plus the digits that cancellation takes (:func:`_cancelled_digits`).
     """
     p_ = sympy.nsimplify(p)
-    with mpmath.workdps(dps + 10):
+    with mpmath.workdps(dps + 10 + _cancelled_digits(u)):
         u = abs(mpmath.mpf(u))
         if p_ == 2:
             val = u * mpmath.asinh(u / 2) - mpmath.sqrt(u ** 2 + 4) + 2 - (u * mpmath.log(u) - u if u else 0)
@@ -188,10 +197,11 @@ def tightness_witness(p, fraction, dps: int = 50) -> tuple[mpmath.mpf, mpmath.mp
         k = 1 + a
         e = mpmath.mpf("0.5")
         while e > mpmath.mpf(10) ** (-dps // 2):
-            f = 2 - e
-            u = e ** (-k) - f ** (-k)
-            W = (1 - (e / f) ** k) ** (2 / pp)
-            r = (1 - e) * u - (pp - 2) / 2 * (e ** (-a) + f ** (-a) - 2) - u + pp / 2 * e ** (-a) * W
+            with mpmath.workdps(dps + 10 + _cancelled_digits(e ** (-k))):  # r ~ C_p from terms of size u
+                f = 2 - e
+                u = e ** (-k) - f ** (-k)
+                W = (1 - (e / f) ** k) ** (2 / pp)
+                r = (1 - e) * u - (pp - 2) / 2 * (e ** (-a) + f ** (-a) - 2) - u + pp / 2 * e ** (-a) * W
             if r > fraction * C:
                 return u, r
             e /= 10
