@@ -15,6 +15,7 @@ import mpmath
 import numpy as np
 import pytest
 
+from rowtools import one_off
 from implicitreg.proofs.suites import deep_linear as sdl
 from implicitreg.numerics import deep_linear as dl
 
@@ -26,12 +27,6 @@ REL = M(10) ** -30
 def dps40():
     with mpmath.workdps(40):
         yield
-
-
-def _one_off(values, k, value):
-    out = list(values)
-    out[k] = value
-    return out
 
 
 # ---------------------------------------------------------------- bounds up to the computed digits
@@ -79,9 +74,9 @@ def test_flattest_sample_decides_mc_lb(dps40, k):
     s_lb = M(10)
     values = [M(11), M(12), M(13), M(14), M(15)]
     assert sdl.flattest_sample_above(values, s_lb, REL) is True
-    assert sdl.flattest_sample_above(_one_off(values, k, M("9.99")), s_lb, REL) is False
-    assert sdl.flattest_sample_above(_one_off(values, k, s_lb), s_lb, REL) is True
-    assert sdl.flattest_sample_above(_one_off(values, k, s_lb * (1 - 2 * REL)), s_lb, REL) is False
+    assert sdl.flattest_sample_above(one_off(values, k, M("9.99")), s_lb, REL) is False
+    assert sdl.flattest_sample_above(one_off(values, k, s_lb), s_lb, REL) is True
+    assert sdl.flattest_sample_above(one_off(values, k, s_lb * (1 - 2 * REL)), s_lb, REL) is False
 
 
 @pytest.mark.parametrize("others", [(M(4) * (1 + M(10) ** -31), M(4)), (M(4), M(4) * (1 - M(10) ** -31))])
@@ -93,9 +88,9 @@ def test_paths_agree_strictly_below_the_tolerance(dps40, others):
 @pytest.mark.parametrize("k", [0, 1])
 def test_paths_disagree_when_one_path_is_off(dps40, k):
     good = [M(4), M(4)]
-    assert sdl.paths_agree(M(4), _one_off(good, k, M(4) * (1 + M(10) ** -29)), REL) is False
-    assert sdl.paths_agree(M(4), _one_off(good, k, M(4) * (1 - M(10) ** -29)), REL) is False
-    assert sdl.paths_agree(M(4), _one_off(good, k, M(4) * (1 + REL)), REL) is False        # exactly at: strict
+    assert sdl.paths_agree(M(4), one_off(good, k, M(4) * (1 + M(10) ** -29)), REL) is False
+    assert sdl.paths_agree(M(4), one_off(good, k, M(4) * (1 - M(10) ** -29)), REL) is False
+    assert sdl.paths_agree(M(4), one_off(good, k, M(4) * (1 + REL)), REL) is False        # exactly at: strict
 
 
 def test_paths_agree_is_relative_at_every_scale(dps40):
@@ -130,8 +125,8 @@ def test_equality_as_predicted_both_ways(dps40):
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_every_mutant_caught(k):
     assert sdl.every_mutant_caught([True, True, True]) is True
-    assert sdl.every_mutant_caught(_one_off([True, True, True], k, False)) is False
-    assert sdl.every_mutant_caught(_one_off([False, False, False], k, True)) is False
+    assert sdl.every_mutant_caught(one_off([True, True, True], k, False)) is False
+    assert sdl.every_mutant_caught(one_off([False, False, False], k, True)) is False
     assert sdl.every_mutant_caught([]) is False
 
 
@@ -139,24 +134,24 @@ def test_every_mutant_caught(k):
 def test_every_run_within_the_small_init_bound(k):
     statuses, ratios = [1, 1, 1], [0.5, 0.75, 1.0]
     assert sdl.every_run_within(statuses, ratios) is True                # = 1 included
-    assert sdl.every_run_within(_one_off(statuses, k, 0), ratios) is False
-    assert sdl.every_run_within(_one_off(statuses, k, -1), ratios) is False
-    assert sdl.every_run_within(statuses, _one_off(ratios, k, 1.0 + 2 ** -52)) is False
+    assert sdl.every_run_within(one_off(statuses, k, 0), ratios) is False
+    assert sdl.every_run_within(one_off(statuses, k, -1), ratios) is False
+    assert sdl.every_run_within(statuses, one_off(ratios, k, 1.0 + 2 ** -52)) is False
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_every_check_passed(k):
     assert sdl.every_check_passed([True] * 3) is True
-    assert sdl.every_check_passed(_one_off([True] * 3, k, False)) is False
+    assert sdl.every_check_passed(one_off([True] * 3, k, False)) is False
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_all_converged_above(k):
     statuses, S = [1, 1, 1], [10.0, 11.0, 12.0]
     assert sdl.all_converged_above(statuses, S, 10.0) is True
-    assert sdl.all_converged_above(_one_off(statuses, k, 0), S, 10.0) is False
-    assert sdl.all_converged_above(statuses, _one_off(S, k, 10.0 * (1 - 1e-8)), 10.0) is False
-    assert sdl.all_converged_above(statuses, _one_off(S, k, 10.0 * (1 - 1e-10)), 10.0) is True
+    assert sdl.all_converged_above(one_off(statuses, k, 0), S, 10.0) is False
+    assert sdl.all_converged_above(statuses, one_off(S, k, 10.0 * (1 - 1e-8)), 10.0) is False
+    assert sdl.all_converged_above(statuses, one_off(S, k, 10.0 * (1 - 1e-10)), 10.0) is True
     with pytest.raises(ValueError):
         sdl.all_converged_above(statuses, S[:2], 10.0)
 

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import mpmath
 import pytest
 
+from rowtools import one_off
 from implicitreg.proofs.suites import diagonal as sd
 
 M = mpmath.mpf
@@ -115,23 +116,17 @@ def test_on_bound_side(side, obs, b, ok):
     assert sd.on_bound_side(side, M(obs), M(b)) is ok
 
 
-def _one_off(values, k, value):
-    out = list(values)
-    out[k] = value
-    return out
-
-
 @pytest.mark.parametrize("k", [0, 2, 4])
 def test_upper_bound_fails_when_one_alpha_violates(dps60, k):
     bounds = [M(10) ** -j for j in range(1, 6)]
     obs = [b / 2 for b in bounds]
     assert sd.bound_holds_at_every_alpha("upper", obs, bounds) is True
-    assert sd.bound_holds_at_every_alpha("upper", _one_off(obs, k, bounds[k] * 2), bounds) is False
-    assert sd.bound_holds_at_every_alpha("upper", _one_off(obs, k, bounds[k]), bounds) is True      # attained
+    assert sd.bound_holds_at_every_alpha("upper", one_off(obs, k, bounds[k] * 2), bounds) is False
+    assert sd.bound_holds_at_every_alpha("upper", one_off(obs, k, bounds[k]), bounds) is True      # attained
     # just above the certified slack (relative) fails, just below is attainment
-    assert sd.bound_holds_at_every_alpha("upper", _one_off(obs, k, bounds[k] * (1 + 2 * sd.CERTIFIED_SLACK)),
+    assert sd.bound_holds_at_every_alpha("upper", one_off(obs, k, bounds[k] * (1 + 2 * sd.CERTIFIED_SLACK)),
                                          bounds) is False
-    assert sd.bound_holds_at_every_alpha("upper", _one_off(obs, k, bounds[k] * (1 + sd.CERTIFIED_SLACK / 2)),
+    assert sd.bound_holds_at_every_alpha("upper", one_off(obs, k, bounds[k] * (1 + sd.CERTIFIED_SLACK / 2)),
                                          bounds) is True
 
 
@@ -140,10 +135,10 @@ def test_lower_bound_fails_when_one_alpha_violates(dps60, k):
     bounds = [M(10) ** -j for j in range(1, 6)]
     obs = [b * 2 for b in bounds]
     assert sd.bound_holds_at_every_alpha("lower", obs, bounds) is True
-    assert sd.bound_holds_at_every_alpha("lower", _one_off(obs, k, bounds[k] / 2), bounds) is False
-    assert sd.bound_holds_at_every_alpha("lower", _one_off(obs, k, bounds[k] * (1 - 2 * sd.CERTIFIED_SLACK)),
+    assert sd.bound_holds_at_every_alpha("lower", one_off(obs, k, bounds[k] / 2), bounds) is False
+    assert sd.bound_holds_at_every_alpha("lower", one_off(obs, k, bounds[k] * (1 - 2 * sd.CERTIFIED_SLACK)),
                                          bounds) is False
-    assert sd.bound_holds_at_every_alpha("lower", _one_off(obs, k, bounds[k] * (1 - sd.CERTIFIED_SLACK / 2)),
+    assert sd.bound_holds_at_every_alpha("lower", one_off(obs, k, bounds[k] * (1 - sd.CERTIFIED_SLACK / 2)),
                                          bounds) is True
 
 
@@ -177,9 +172,9 @@ def test_uninformative_alphas_are_skipped_and_none_informative_fails():
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_worst_margin_is_the_extreme_on_the_bound_side(k):
-    margins = _one_off([M("0.5")] * 3, k, M("0.9"))
+    margins = one_off([M("0.5")] * 3, k, M("0.9"))
     assert sd.worst_margin("upper", margins) == M("0.9")
-    margins = _one_off([M("1.5")] * 3, k, M("1.1"))
+    margins = one_off([M("1.5")] * 3, k, M("1.1"))
     assert sd.worst_margin("lower", margins) == M("1.1")
 
 
@@ -193,16 +188,16 @@ def test_apriori_applies_includes_alpha_zero(dps60):
 def test_lemma_verdicts_need_every_alpha(k):
     good = [True, True, True]
     assert sd.lemmas_hold(good, good) is True and sd.every_step_holds(good) is True
-    assert sd.lemmas_hold(_one_off(good, k, False), good) is False
-    assert sd.lemmas_hold(good, _one_off(good, k, False)) is False
-    assert sd.every_step_holds(_one_off(good, k, False)) is False
+    assert sd.lemmas_hold(one_off(good, k, False), good) is False
+    assert sd.lemmas_hold(good, one_off(good, k, False)) is False
+    assert sd.every_step_holds(one_off(good, k, False)) is False
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_within_spec_radius_at_every_alpha(dps60, k):
     radii = [M(1), M(2), M(3)]
     assert sd.within_spec_radius(radii, radii) is True                  # the bound included
-    assert sd.within_spec_radius(_one_off(radii, k, radii[k] * (1 + M(10) ** -50)), radii) is False
+    assert sd.within_spec_radius(one_off(radii, k, radii[k] * (1 + M(10) ** -50)), radii) is False
     with pytest.raises(ValueError):
         sd.within_spec_radius(radii, radii[:2])
 
@@ -217,7 +212,7 @@ def test_digits_and_flow_gap_thresholds(dps60):
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_largest_ratio_is_the_maximum(k):
-    found = _one_off([(M("0.5"), "a"), (M("0.25"), "b"), (M("0.125"), "c")], k, (M("0.9"), "worst"))
+    found = one_off([(M("0.5"), "a"), (M("0.25"), "b"), (M("0.125"), "c")], k, (M("0.9"), "worst"))
     assert sd.largest_ratio(found) == (M("0.9"), "worst")
     assert sd.largest_ratio([(M("0.5"), "first"), (M("0.5"), "second")]) == (M("0.5"), "first")
     assert sd.largest_ratio([]) == (0, "") and sd.largest_ratio([(M(-1), "x")]) == (0, "")
@@ -239,15 +234,15 @@ def test_tightness_threshold():
 def test_deeper_is_smaller_at_each_alpha_but_the_first(k):
     ratios = [M(2), M("0.5"), M("0.5"), M("0.5")]
     assert sd.deeper_is_smaller(ratios) is True
-    assert sd.deeper_is_smaller(_one_off(ratios, k, M(1))) is False
+    assert sd.deeper_is_smaller(one_off(ratios, k, M(1))) is False
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_decreases_below_at_each_step(k):
     devs = [M("1e-2"), M("1e-4"), M("1e-6"), M("1e-9")]
     assert sd.decreases_below(devs, M("1e-8")) is True
-    assert sd.decreases_below(_one_off(devs, k + 1, devs[k]), M("1e-8")) is False       # not strictly smaller
-    assert sd.decreases_below(_one_off(devs, k + 1, devs[k] * 2), M("1e-8")) is False
+    assert sd.decreases_below(one_off(devs, k + 1, devs[k]), M("1e-8")) is False       # not strictly smaller
+    assert sd.decreases_below(one_off(devs, k + 1, devs[k] * 2), M("1e-8")) is False
 
 
 # ---------------------------------------------------------------- the rows call these functions

@@ -16,6 +16,7 @@ import mpmath
 import pytest
 import sympy
 
+from rowtools import one_off
 from implicitreg.proofs.suites import selection as ss
 
 M = mpmath.mpf
@@ -25,12 +26,6 @@ M = mpmath.mpf
 def dps60():
     with mpmath.workdps(60):
         yield
-
-
-def _one_off(values, k, value):
-    out = list(values)
-    out[k] = value
-    return out
 
 
 # ---------------------------------------------------------------- Thm E fits
@@ -85,8 +80,8 @@ def test_slope_deviations_within_every_planted_face(dps60, k):
     tol = ss.mpf_from(ss.SLOPE_TOL)
     devs = [M("0.001"), M("0.005"), M("0.01")]
     assert ss.slope_deviations_within(devs) is True
-    assert ss.slope_deviations_within(_one_off(devs, k, tol)) is True
-    assert ss.slope_deviations_within(_one_off(devs, k, tol + M(10) ** -55)) is False
+    assert ss.slope_deviations_within(one_off(devs, k, tol)) is True
+    assert ss.slope_deviations_within(one_off(devs, k, tol + M(10) ** -55)) is False
 
 
 # ---------------------------------------------------------------- agreement: absolute vectors, relative constants
@@ -97,9 +92,9 @@ def test_agree_within_every_entry(dps60, k):
     x = [M(v) for v in ref]
     tol = M(2) ** -27                                   # dyadic: x_k + tol is exact, the distance exactly tol
     assert ss.agree_within(x, ref, tol) is True
-    assert ss.agree_within(_one_off(x, k, x[k] + tol), ref, tol) is True
-    assert ss.agree_within(_one_off(x, k, x[k] + tol * (1 + M(10) ** -20)), ref, tol) is False
-    assert ss.agree_within(_one_off(x, k, x[k] - tol * (1 + M(10) ** -20)), ref, tol) is False
+    assert ss.agree_within(one_off(x, k, x[k] + tol), ref, tol) is True
+    assert ss.agree_within(one_off(x, k, x[k] + tol * (1 + M(10) ** -20)), ref, tol) is False
+    assert ss.agree_within(one_off(x, k, x[k] - tol * (1 + M(10) ** -20)), ref, tol) is False
     with pytest.raises(ValueError):
         ss.agree_within(x[:4], ref, tol)
 
@@ -137,8 +132,8 @@ def test_mutant_functional_detected_strictly_beyond_the_factor(dps60):
 def test_vanishes_needs_every_error(k):
     errs = [0.0, 1e-40, 9.9e-31]
     assert ss.vanishes(errs) is True
-    assert ss.vanishes(_one_off(errs, k, 1e-30)) is False                    # exactly the threshold is not below
-    assert ss.vanishes(_one_off(errs, k, 1e-3)) is False
+    assert ss.vanishes(one_off(errs, k, 1e-30)) is False                    # exactly the threshold is not below
+    assert ss.vanishes(one_off(errs, k, 1e-3)) is False
 
 
 @pytest.mark.parametrize("k", [0, 2, 4])
@@ -150,9 +145,9 @@ def test_spec_rho_and_minimizer_match(dps60, k):
     for sign in (1, -1):
         assert ss.spec_rho_and_minimizer_match(rho * (1 + sign * M("1.9e-5")), "0.25514", x, x_spec) is True
         assert ss.spec_rho_and_minimizer_match(rho * (1 + sign * M("2.1e-5")), "0.25514", x, x_spec) is False
-        assert ss.spec_rho_and_minimizer_match(rho, "0.25514", _one_off(x, k, x[k] + sign * M("1.1e-8")),
+        assert ss.spec_rho_and_minimizer_match(rho, "0.25514", one_off(x, k, x[k] + sign * M("1.1e-8")),
                                                x_spec) is False
-        assert ss.spec_rho_and_minimizer_match(rho, "0.25514", _one_off(x, k, x[k] + sign * M("0.9e-8")),
+        assert ss.spec_rho_and_minimizer_match(rho, "0.25514", one_off(x, k, x[k] + sign * M("0.9e-8")),
                                                x_spec) is True
 
 
@@ -171,10 +166,10 @@ def test_lemma_b_row_passes(r99, r90, failed, passed):
 def test_all_in_unit_interval_judges_the_extremes(k):
     fracs = [M("0.5"), M("0.1"), M("0.9"), M("0.3"), M("0.7")]
     assert ss.all_in_unit_interval(fracs) is True
-    assert ss.all_in_unit_interval(_one_off(fracs, k, M(0))) is True and \
-        ss.all_in_unit_interval(_one_off(fracs, k, M(1))) is True
-    assert ss.all_in_unit_interval(_one_off(fracs, k, M("-1e-30"))) is False       # the smallest is below 0
-    assert ss.all_in_unit_interval(_one_off(fracs, k, 1 + M("1e-15"))) is False    # the largest is above 1
+    assert ss.all_in_unit_interval(one_off(fracs, k, M(0))) is True and \
+        ss.all_in_unit_interval(one_off(fracs, k, M(1))) is True
+    assert ss.all_in_unit_interval(one_off(fracs, k, M("-1e-30"))) is False       # the smallest is below 0
+    assert ss.all_in_unit_interval(one_off(fracs, k, 1 + M("1e-15"))) is False    # the largest is above 1
 
 
 # ---------------------------------------------------------------- Thm C
@@ -183,9 +178,9 @@ def test_all_in_unit_interval_judges_the_extremes(k):
 def test_objective_and_distance_bounds_at_every_point(k):
     ratios = [M("0.5"), M("0.25"), M(1)]
     assert ss.objective_bound_holds(ratios) is True and ss.distance_bound_holds(ratios) is True
-    assert ss.objective_bound_holds(_one_off(ratios, k, M("1.0001"))) is False
-    assert ss.distance_bound_holds(_one_off(ratios, k, M("1.0001"))) is False
-    assert ss.distance_bound_holds(_one_off(ratios, k, mpmath.inf)) is False
+    assert ss.objective_bound_holds(one_off(ratios, k, M("1.0001"))) is False
+    assert ss.distance_bound_holds(one_off(ratios, k, M("1.0001"))) is False
+    assert ss.distance_bound_holds(one_off(ratios, k, mpmath.inf)) is False
     assert ss.objective_bound_holds([]) is False and ss.distance_bound_holds([]) is True
 
 
@@ -281,11 +276,11 @@ def test_transition_scale_constant(k):
     assert ss.transition_scale_constant(base, M("1.0526")) is True and ss.transition_scale_constant(base, M("0.9524"))
     assert ss.transition_scale_constant(base, M("1.0527")) is False
     assert ss.transition_scale_constant(base, M("0.9523")) is False
-    spread = _one_off([M(1)] * 3, k, M("1.5"))
+    spread = one_off([M(1)] * 3, k, M("1.5"))
     assert ss.transition_scale_constant(spread, spread[-1]) is True                 # max / min = 1.5 included
-    spread = _one_off([M(1)] * 3, k, M("1.51"))
+    spread = one_off([M(1)] * 3, k, M("1.51"))
     assert ss.transition_scale_constant(spread, spread[-1]) is False
-    spread = _one_off([M("1.5")] * 3, k, M("0.99"))                               # the smallest sets the spread
+    spread = one_off([M("1.5")] * 3, k, M("0.99"))                               # the smallest sets the spread
     assert ss.transition_scale_constant(spread, spread[-1]) is False
 
 
@@ -294,12 +289,12 @@ def test_kink_continuous(k):
     devs = [M(0)] * 6
     small = 1 / mpmath.sqrt(2)
     assert ss.kink_continuous(devs, small, [True, True]) is True
-    assert ss.kink_continuous(_one_off(devs, k, M("1e-40")), small, [True]) is True
-    assert ss.kink_continuous(_one_off(devs, k, M("1.1e-40")), small, [True]) is False
+    assert ss.kink_continuous(one_off(devs, k, M("1e-40")), small, [True]) is True
+    assert ss.kink_continuous(one_off(devs, k, M("1.1e-40")), small, [True]) is False
     assert ss.kink_continuous(devs, small + M("0.9e-6"), [True]) is True
     assert ss.kink_continuous(devs, small + M("1.1e-6"), [True]) is False
     assert ss.kink_continuous(devs, small - M("1.1e-6"), [True]) is False
-    assert ss.kink_continuous(devs, small, _one_off([True] * 6, k, False)) is False
+    assert ss.kink_continuous(devs, small, one_off([True] * 6, k, False)) is False
 
 
 # ---------------------------------------------------------------- the rows' verdicts are the functions'
