@@ -502,3 +502,99 @@ def test_lemma_b_steps_at_p_include_the_monotone_step_at_that_p(monkeypatch):
     got = lemma_b.steps(3)
     assert [st.name for st in got[3:5]] == ["monotone", "monotone"]
     assert [st.holds for st in got[3:5]] == [True, False]
+
+
+# --- ms_d3 and ms_d2: the proofs' steps, each with its name, claim, kind and detail (the module docstrings' list) ----
+
+def test_ms_d3_steps_name_their_claims():
+    """steps((3,)): the four stated lemmas first (dual_norm, minimality, lower, limit: kind "lemma", each saying how
+    it is checked), then the four SymPy steps at D = 3 (potential, boundary, blowup, blowup_n), all holding; the
+    depth is printed exactly (5/2, not 2.5)."""
+    lemmas = [
+        ("dual_norm", "|<w_C, v_C>| <= rho_a ||v_C||_1 on ker A, rho_a = rho + K2 eps", "lemma",
+         "as ms_d2 step 3; checked by check_on_limit"),
+        ("minimality", "H_D(max_C |w_i|) <= sum_C H_D(w_i) <= n H_D(rho_a)", "lemma",
+         "convexity + stationarity + extension; checked by check_on_limit"),
+        ("lower", "||w_C||_inf >= rho - K2 eps, so ||x_C||_inf >= alpha h_D(rho - K2 eps)", "lemma",
+         "v* from basis_pursuit.rho_constant; checked on computed limits by the verify suite"),
+        ("limit", "(x_inf - x*)/alpha -> e_D", "lemma",
+         "continuity of the argmin of a strictly convex function in the constraint; checked numerically"),
+    ]
+
+    def symbolic(D):
+        return [("potential", f"H_D' = h_D, H_D even and convex (D = {D})", "sympy", ""),
+                ("boundary", f"h_D(1 - t) t^(D/(D-2)) -> 1 as t -> 0+ (D = {D}): eps = O(alpha^((D-2)/D))", "sympy",
+                 ""),
+                ("blowup", f"h_D(rho)(1 - rho)^(D/(D-2)) -> 1 as rho -> 1- (D = {D})", "sympy", ""),
+                ("blowup_n", f"h_D(M0)(1 - rho)^(D/(D-2)) -> n^(D/2) (D = {D})", "sympy", "")]
+
+    got = ms_d3.steps((3,))
+    assert [(st.name, st.claim, st.kind, st.detail) for st in got] == lemmas + symbolic(3)
+    assert all(st.holds is True for st in got)
+    from fractions import Fraction
+
+    assert [st.claim for st in ms_d3.steps((Fraction(5, 2),))[4:]] == [c for _, c, _, _ in symbolic("5/2")]
+
+
+def test_ms_d3_symbolic_depth_steps_are_the_blowups_at_d_plus_2(monkeypatch):
+    """symbolic_depth_steps() is blowup and blowup_n at the symbolic depth D = 2 + d, d > 0 (recorded, not solved:
+    the SymPy limits at symbolic D run in the thorough profile, tests/test_diagonal_theory.py)."""
+    import sympy
+
+    seen = []
+    monkeypatch.setattr(ms_d3, "blowup", lambda D: seen.append(("blowup", D)) or "b")
+    monkeypatch.setattr(ms_d3, "blowup_n", lambda D: seen.append(("blowup_n", D)) or "n")
+    d = sympy.Symbol("d", positive=True)
+    assert ms_d3.symbolic_depth_steps() == ["b", "n"]
+    assert seen == [("blowup", 2 + d), ("blowup_n", 2 + d)]
+
+
+def test_ms_d2_steps_name_their_claims():
+    """steps(): the twelve steps in the order of the module's proof (1-7, 9, the spec constant, 10-12), each with its
+    claim, its kind (SymPy, except the two stated lemmas and k1_limit's SymPy + lemma) and detail, all holding."""
+    from implicitreg.proofs.derivations import ms_d2
+
+    want = [
+        ("link", "w_i = asinh(x_i/(2 alpha)) = log(|x_i|/alpha) + delta_i, 0 <= delta_i <= alpha^2/x_i^2", "sympy",
+         ""),
+        ("kernel", "<w, v> = <nu, A v> = 0 for v in ker A", "sympy", ""),
+        ("dual_norm", "|<w_C, v_C>| <= (L rho + K1 K2) ||v_C||_1 on ker A (rho's definition + error identity)",
+         "lemma", "checked on computed limits by check_on_limit (extension LP value <= M)"),
+        ("extension", "some w' in w_C + P^perp has ||w'||_inf <= M (l1/l-inf duality)", "lemma",
+         "finite-dimensional Hahn-Banach; checked on computed limits by an LP (check_on_limit)"),
+        ("minimality", "w_C minimizes sum_C cosh over w_C + P^perp (convex, stationary at 0)", "sympy", ""),
+        ("jensen", "sum_C 2 sinh|w_i| <= n 2 sinh M <= n e^M (g = 2 sinh(acosh(1 + u/2)) concave)", "sympy", ""),
+        ("scale", "alpha e^(L rho + K1 K2) = e^(K1 K2) alpha^(1-rho)", "sympy", ""),
+        ("coordinate", "max_C |w_j| <= M + log n", "sympy", ""),
+        ("spec_constant", "n <= exp(n/e): the spec's exp(K1 K2 + n/e) is implied by n exp(K1 K2)", "sympy", ""),
+        ("lower", "||x_C||_inf >= e^(-K1 K2) alpha^(1-rho) - alpha", "sympy", ""),
+        ("k1_limit", "K1(alpha) <= K1* + log 2 + 4 alpha^2/m*^2 when ||x_S - x*_S||_inf <= m*/2; "
+         "continuity in alpha keeps this for alpha <= alpha_0", "sympy+lemma", ""),
+        ("rate", "log err / log alpha -> 1 - rho", "sympy", ""),
+    ]
+    got = ms_d2.steps()
+    assert [(st.name, st.claim, st.kind, st.detail) for st in got] == want
+    assert all(st.holds is True for st in got)
+
+
+@pytest.mark.parametrize("D, at_half", [(3, "208/27"), (4, "32/9"), ("5/2", "7744/243")])
+def test_ms_d3_link_is_h_d_at_hand_values(D, at_half):
+    """_h(D, s) = (1 - s)^(-k) - (1 + s)^(-k), k = D/(D-2): at s = 1/2, 2^k - (2/3)^k (D = 3: 8 - 8/27; D = 4:
+    4 - 4/9; D = 5/2, k = 5: 32 - 32/243), odd in s and 0 at 0."""
+    import sympy
+
+    D = sympy.Rational(D)
+    assert sympy.nsimplify(ms_d3._h(D, sympy.Rational(1, 2))) == sympy.Rational(at_half)
+    assert sympy.nsimplify(ms_d3._h(D, -sympy.Rational(1, 2))) == -sympy.Rational(at_half)
+    assert ms_d3._h(D, sympy.Integer(0)) == 0
+
+
+def test_ms_d3_blowup_steps_at_symbolic_depth():
+    """At D = 2 + d (d > 0) the blow-up limit is 1 and the n off-support blow-up constant is n^(D/2): both steps hold
+    with the depth printed as d + 2 (1-2 s of SymPy)."""
+    import sympy
+
+    d = sympy.Symbol("d", positive=True)
+    b, bn = ms_d3.blowup(2 + d), ms_d3.blowup_n(2 + d)
+    assert (b.name, b.claim, b.holds) == ("blowup", "h_D(rho)(1 - rho)^(D/(D-2)) -> 1 as rho -> 1- (D = d + 2)", True)
+    assert (bn.name, bn.claim, bn.holds) == ("blowup_n", "h_D(M0)(1 - rho)^(D/(D-2)) -> n^(D/2) (D = d + 2)", True)
