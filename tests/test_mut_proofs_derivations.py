@@ -146,7 +146,7 @@ def test_ms_d2_radius_conjunct_alone(excess, holds):
 
 @pytest.mark.parametrize("M_text, L, K1, excess, holds", [
     ("5.5", 10, 1, "0.5e-9", True), ("5.5", 10, 1, "2e-9", False),      # tol = 1e-9 M when M >= 1
-    ("0.5", 1, "0.5", "1e-9", True), ("0.5", 1, "0.5", "3e-9", False),  # tol = 1e-9 absolute when M < 1
+    ("0.5", 1, "0.5", "1e-9", True), ("0.5", 1, "0.5", "1.5e-9", False),  # tol = 1e-9 absolute when M < 1
 ])
 def test_ms_d2_extension_lp_conjunct_alone(M_text, L, K1, excess, holds):
     """A = [[1, 1/2, 1/3]], S = {0}: A_S^T mu = 0 forces mu = 0, so the LP value is max|w_C|. w_C = (M + e, 0):
@@ -598,3 +598,76 @@ def test_ms_d3_blowup_steps_at_symbolic_depth():
     b, bn = ms_d3.blowup(2 + d), ms_d3.blowup_n(2 + d)
     assert (b.name, b.claim, b.holds) == ("blowup", "h_D(rho)(1 - rho)^(D/(D-2)) -> 1 as rho -> 1- (D = d + 2)", True)
     assert (bn.name, bn.claim, bn.holds) == ("blowup_n", "h_D(M0)(1 - rho)^(D/(D-2)) -> n^(D/2) (D = d + 2)", True)
+
+
+def test_ms_d3_check_includes_the_slack_boundary(monkeypatch):
+    """Both conjuncts are non-strict up to their 1e-20 slack: n = 1 (M0 = rho_a exactly), the radius exactly
+    rho_a (1 + 1e-20) holds; with H_D stubbed to the identity (h_sum = sum_C w_i, h_bound = n rho_a), a sum exactly
+    rho_a (1 + 1e-20) holds, and one ulp-scale step (2e-20) above fails."""
+    from implicitreg.numerics import potentials
+
+    with mpmath.workdps(DPS):
+        rho_a = mpmath.mpf("0.5")
+        edge = rho_a * (1 + mpmath.mpf(10) ** -20)
+        got = d3([mpmath.mpf(0)], edge, rho_a="0.5", n=1)
+        assert got.M0 == rho_a and got.h_sum == 0 and got.holds is True
+        monkeypatch.setattr(potentials, "dual_potential", lambda D, w: w)
+        got = d3([edge], mpmath.mpf(0), rho_a="0.5", n=1)
+        assert got.h_sum == edge and got.h_bound == rho_a and got.holds is True
+        assert d3([rho_a * (1 + 2 * mpmath.mpf(10) ** -20)], mpmath.mpf(0), rho_a="0.5", n=1).holds is False
+
+
+def test_ms_d2_check_with_full_support_has_nothing_off_the_support():
+    """x* with full support (n = N - s = 0; A = I, S = {0, 1}): no LP is solved (min t over an empty w_C is
+    unbounded, which used to raise ArithmeticError through verify --instance); the extension value, the cosh sum and
+    its bound n cosh M and max|w_C| are 0, w_bound is M itself (no log n), and the check holds.
+    L = 10, K1 = max(|11 - 10|, |12 - 10|) = 2, rho = K2 = 1/2: M = 5 + 1 = 6."""
+    with mpmath.workdps(DPS):
+        got = d2([[1, 0], [0, 1]], [1, 1], [0, 1], [11, 12], 10, "1/2", "1/2")
+        assert abs(got.M - 6) < mpmath.mpf(10) ** -30
+        assert got.extension_value == 0 and got.cosh_sum == 0 and got.cosh_bound == 0 and got.w_off == 0
+        assert got.w_bound == got.M and got.holds is True
+
+
+def test_ms_d2_check_includes_the_slack_boundary(monkeypatch):
+    """The cosh and radius conjuncts are non-strict up to their 1e-20 slack. n = 1 (w_bound = M + log 1 = M),
+    M = 1/4 + 1/4 = 1/2 as in test_ms_d2_radius_conjunct_alone: w_C exactly M (1 + 1e-20) holds. With cosh stubbed to
+    the identity in ms_d2 (cosh_sum = w_C, cosh_bound = n M), the same w_C puts the cosh sum exactly on its slack
+    edge: it holds, and 2e-20 above fails."""
+    from types import ModuleType
+
+    from implicitreg.proofs.derivations import ms_d2
+
+    args = ([[1, "1/4"]], [1], [0])
+    with mpmath.workdps(DPS):
+        M = d2(*args, [mpmath.mpf("1.5"), 0], 1, "1/4", "1/2").M
+        edge = M * (1 + mpmath.mpf(10) ** -20)
+        got = d2(*args, [mpmath.mpf("1.5"), edge], 1, "1/4", "1/2")
+        assert got.w_off == edge and got.w_bound == M and got.holds is True
+        fake = ModuleType("mpmath_identity_cosh")
+        fake.__dict__.update({k: getattr(mpmath, k) for k in dir(mpmath) if not k.startswith("__")})
+        fake.cosh = lambda v: v
+        monkeypatch.setattr(ms_d2, "mpmath", fake)
+        got = d2(*args, [mpmath.mpf("1.5"), edge], 1, "1/4", "1/2")
+        assert got.cosh_sum == edge and got.cosh_bound == M and got.holds is True
+        over = M * (1 + 2 * mpmath.mpf(10) ** -20)
+        assert d2(*args, [mpmath.mpf("1.5"), over], 1, "1/4", "1/2").holds is False
+
+
+def test_ms_d2_extension_lp_with_negative_multipliers_on_three_rows():
+    """A = [[1, 0, 0, 0], [0, 1, 0, 1], [0, 0, 1, 1]], S = {0}: A_S^T mu = 0 leaves mu_2, mu_3 free, and w_C + A_C^T mu =
+    (1 + mu_2, 1 + mu_3, 5 + mu_2 + mu_3) for w_C = (1, 1, 5). With a = 1 + mu_2, b = 1 + mu_3 the third entry is
+    3 + a + b, so the minimum of the largest |entry| is 1 at a = b = -1 (mu_2 = mu_3 = -2: the multipliers are free,
+    not nonnegative)."""
+    with mpmath.workdps(DPS):
+        got = d2([[1, 0, 0, 0], [0, 1, 0, 1], [0, 0, 1, 1]], [1, 0, 0], [0], [10, 1, 1, 5], 10, "1/2", "1/2")
+        assert abs(got.extension_value - 1.0) < 1e-9
+
+
+def test_ms_d2_check_refuses_a_failed_extension_lp(monkeypatch):
+    """A solver failure is an error naming the solver's message, not a verdict."""
+    import scipy.optimize
+
+    monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **k: SimpleNamespace(status=2, message="infeasible!"))
+    with pytest.raises(ArithmeticError, match=r"^extension LP failed: infeasible!$"):
+        d2([[1, "1/2", "1/3"]], [1], [0], [11, 0, 0], 10, "1/2", "1/2")
