@@ -671,3 +671,64 @@ def test_ms_d2_check_refuses_a_failed_extension_lp(monkeypatch):
     monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **k: SimpleNamespace(status=2, message="infeasible!"))
     with pytest.raises(ArithmeticError, match=r"^extension LP failed: infeasible!$"):
         d2([[1, "1/2", "1/3"]], [1], [0], [11, 0, 0], 10, "1/2", "1/2")
+
+
+def _sympy_with(**wrong):
+    """A stand-in for the sympy module in ms_d2 with some functions replaced (a wrong identity fed to one step)."""
+    from types import ModuleType
+
+    import sympy
+
+    fake = ModuleType("sympy_with_wrong_functions")
+    fake.__dict__.update({k: getattr(sympy, k) for k in dir(sympy) if not k.startswith("__")})
+    fake.__dict__.update(wrong)
+    return fake
+
+
+def test_ms_d2_link_and_minimality_fail_when_their_identity_fails(monkeypatch):
+    """link's identity asinh(t/(2a)) - log(t/a) = delta is decided with asinh: asinh doubled breaks it alone (the
+    three inequality checks do not use asinh), and the step fails. minimality's convexity cosh'' = cosh is decided
+    with cosh: cosh + w^3 breaks it alone (the stationarity identity uses no cosh), and the step fails."""
+    import sympy
+
+    from implicitreg.proofs.derivations import ms_d2
+
+    assert ms_d2.link().holds and ms_d2.minimality().holds
+    monkeypatch.setattr(ms_d2, "sympy", _sympy_with(asinh=lambda z: 2 * sympy.asinh(z),
+                                                    cosh=lambda w: sympy.cosh(w) + w ** 3))
+    assert ms_d2.link().holds is False
+    assert ms_d2.minimality().holds is False
+
+
+def test_ms_d2_jensen_coordinate_and_spec_constant_fail_when_one_claim_fails(monkeypatch):
+    """Each step is the conjunction of its claims: one claim broken alone fails the step. cosh + w^3 breaks jensen's
+    identity g(2 cosh w - 2) = 2 sinh w (its concavity, monotonicity and 2 sinh M <= e^M use no cosh) and
+    coordinate's identity (its (n+1)/(2n) <= 1 uses no cosh); a solve() that finds no critical point breaks
+    spec_constant's f'(e) = 0 claim alone (f(e) = 0 and f'' = 1/n^2 are decided without solve)."""
+    import sympy
+
+    from implicitreg.proofs.derivations import ms_d2
+
+    assert ms_d2.jensen().holds and ms_d2.coordinate().holds and ms_d2.spec_constant().holds
+    with monkeypatch.context() as m:
+        m.setattr(ms_d2, "sympy", _sympy_with(cosh=lambda w: sympy.cosh(w) + w ** 3))
+        assert ms_d2.jensen().holds is False and ms_d2.coordinate().holds is False
+    with monkeypatch.context() as m:
+        m.setattr(ms_d2, "sympy", _sympy_with(solve=lambda *a, **k: []))
+        assert ms_d2.spec_constant().holds is False
+
+
+def test_ms_d2_lower_and_k1_limit_fail_when_one_claim_fails(monkeypatch):
+    """sinh + w breaks lower's identity e^u - 1 - 2 sinh u = e^-u - 1 alone (its scale identity uses no sinh); a log
+    wrong at 3/2 only (log(3/2) + 1 > log 2) breaks k1_limit's first claim alone (log(1/2) + log 2 = 0 still holds)."""
+    import sympy
+
+    from implicitreg.proofs.derivations import ms_d2
+
+    assert ms_d2.lower().holds and ms_d2.k1_limit().holds
+    with monkeypatch.context() as m:
+        m.setattr(ms_d2, "sympy", _sympy_with(sinh=lambda w: sympy.sinh(w) + w))
+        assert ms_d2.lower().holds is False
+    with monkeypatch.context() as m:
+        m.setattr(ms_d2, "sympy", _sympy_with(log=lambda v: sympy.log(v) + (1 if v == sympy.Rational(3, 2) else 0)))
+        assert ms_d2.k1_limit().holds is False
