@@ -54,10 +54,10 @@ def number_string(value, digits: int | None = None, strip_zeros: bool = False) -
         return None
     if isinstance(value, bool):
         raise SchemaError("a boolean is not a number")
-    if isinstance(value, Fraction):
-        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, int) or type(value).__name__ in ("int64", "int32", "fmpz"):
-        return str(int(value))
+    if isinstance(value, (Fraction, int)) or type(value).__name__ in ("int64", "int32", "fmpz"):
+        from implicitreg.numerics.exact import fraction_str
+
+        return fraction_str(Fraction(int(value)) if not isinstance(value, Fraction) else value)
     if isinstance(value, float) or type(value).__name__ in ("float64", "float32"):
         v = float(value)
         if math.isnan(v):

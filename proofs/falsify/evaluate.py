@@ -49,15 +49,22 @@ class _Evaluator:
         self.cap = cap
         self.best: Probe | None = None
         self.top: dict = {}
+        self.refused: InvalidParameterError | None = None
 
     def __call__(self, instance, alpha: Fraction) -> Probe | None:
+        if self.refused is not None:  # the bound was undefined at an earlier point: every later call says so too
+            raise self.refused
         key = (_data_key(instance), alpha)
         if key in self.memo:
             return self.memo[key]
         if self.evaluations >= self.cap:
             return None
         self.evaluations += 1
-        probe = self._probe(instance, alpha)
+        try:
+            probe = self._probe(instance, alpha)
+        except InvalidParameterError as exc:
+            self.refused = exc
+            raise
         self.memo[key] = probe
         if probe is None:
             self.skipped += 1
@@ -88,7 +95,7 @@ class _Evaluator:
         except (ConvergenceError, PrecisionError):
             return None  # the limit could not be certified here: no claim either way
         with mpmath.workdps(60):
-            b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
+            b = _bound_value(self.bound, values)
             lhs = +mpf_from(lhs)
             # the bound's inputs (K1, eps, ...) come from the same limit: trust it to its certified digits too
             unc = _resolution(run, self.conj.lhs, lhs) + abs(b) * _relative_resolution(run)
@@ -101,6 +108,25 @@ class _Evaluator:
             if ratio > 1 and not decided:
                 ratio = mpmath.mpf(1)  # equal within the certified digits of the limit: no claim of a violation
         return Probe(instance, alpha, lhs, b, ratio)
+
+
+def _bound_value(bound, values: dict) -> mpmath.mpf:
+    """The bound at ``values``, a real number or +-inf; a bound that is undefined there (a division by zero, a
+    complex value such as sqrt of a negative number, NaN, an overflow beyond mpmath's range) is bad input: the
+    conjecture does not say anything at that point, so no verdict can be given."""
+    try:
+        b = bound.evaluate(60, **values)
+    except (ZeroDivisionError, TypeError, OverflowError, ValueError) as exc:
+        reason = {ZeroDivisionError: "a division by zero", TypeError: "not a real number",
+                  OverflowError: "beyond the range of mpmath"}.get(type(exc), "undefined")
+        b = None
+    else:
+        reason = "not a number (NaN)" if mpmath.isnan(b) else None
+    if reason is None:
+        return b
+    at = ", ".join(f"{k} = {mpmath.nstr(mpf_from(v), 6)}" for k, v in sorted(values.items()))
+    raise InvalidParameterError(f"the bound {bound.expr} is undefined at {at or 'every point'} ({reason}); state it "
+                                "where it is defined (e.g. --assume 'rho > 0')")
 
 
 def _resolution(run, name: str, value) -> mpmath.mpf:
