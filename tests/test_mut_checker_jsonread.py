@@ -132,3 +132,29 @@ def test_size_and_encoding_refusals_name_the_file():
     assert refusal(b'["ab\xff"]') == "(file): not UTF-8 (byte 4)"
     assert refusal(None) == "(file): expected bytes or text, got NoneType"
     assert refusal(["[]"]) == "(file): expected bytes or text, got list"
+
+
+# --- the hooks on their own: the second line behind the pre-scan ----------------------------------------------------
+# The pre-scan refuses long bare values and deep nesting before json runs, so the hooks' own limits are only reached
+# if the pre-scan misses something; with it switched off they must still refuse, each with its own message.
+
+@pytest.fixture
+def no_prescan(monkeypatch):
+    from implicitreg.proofs.checker import jsonread
+
+    monkeypatch.setattr(jsonread, "_prescan", lambda text: None)
+
+
+def test_without_the_prescan_a_long_integer_is_refused_by_its_hook(no_prescan):
+    assert refusal("[1234567890123]") == "(json): integer of 13 digits"
+    assert loads("[123456789012]") == [123456789012]
+
+
+def test_without_the_prescan_deep_nesting_is_refused_not_a_crash(no_prescan):
+    # far beyond any interpreter's recursion limit for json's scanner
+    assert refusal("[" * 100_000 + "]" * 100_000) == "(json): nesting too deep"
+
+
+def test_without_the_prescan_a_long_float_is_named_by_its_first_20_characters(no_prescan):
+    assert refusal("[1." + "0" * 30 + "]") == ("(json): bare JSON number 1.000000000000000000 (certificates store "
+                                              "numbers as strings)")
