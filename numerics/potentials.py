@@ -287,7 +287,8 @@ def link_inverse_pole_distance(D, s) -> mpf:
     """
     s, D = mpf(s), _depth(D)
     if _is_two(D):
-        raise InvalidParameterError("the link of depth 2 (2 sinh z) has no pole: link_inverse_pole_distance needs D > 2")
+        raise InvalidParameterError("the link of depth 2 (2 sinh z) has no pole: link_inverse_pole_distance "
+                                    "needs D > 2")
     if s <= link(D, mpf(1) / 2):
         return 1 - link_inverse(D, s)  # z <= 1/2: w = 1 - z >= 1/2 loses nothing
     return _pole_distance(D, s)

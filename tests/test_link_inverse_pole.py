@@ -43,7 +43,7 @@ def _reference_q(D, s, w) -> mpf:
 
 
 def _s_at(D, w_text: str, dps: int) -> mpf:
-    """h_D(1 - w) for the decimal w, computed at REF_DPS and rounded to dps digits (the input of the code under test)."""
+    """h_D(1 - w) for the decimal w, at REF_DPS, rounded to dps digits (the input of the code under test)."""
     e_frac = Fraction(D) / (Fraction(D) - 2)
     with mpmath.workdps(REF_DPS):
         e = mpf(e_frac.numerator) / e_frac.denominator
