@@ -3,7 +3,8 @@
 The refactor (one limit entry point, one definition of each potential, split modules) must not change any number the
 CLI, ``verify`` or the certificates produce. Quantities are compared by value (exact rationals exactly, decimals to
 the digits they carry), and looked up by name tolerant of renames and nesting, so that a new output schema with the
-same quantities still passes while a changed number does not.
+same quantities still passes while a changed number does not (the comparison: tests/pintools.py). The rows of
+the three fast ``verify`` suites are compared in tests/test_suites_run.py, which runs each suite once.
 """
 from __future__ import annotations
 
@@ -14,86 +15,11 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
-import mpmath
 import pytest
 from mpmath import mpf
 
 from implicitreg.cli import main
-from implicitreg.numerics.precision import mpf_from
-
-DATA = json.loads((Path(__file__).parent / "data" / "pinned_outputs.json").read_text())
-
-#: old name -> names it may carry after the output-schema work (searched at any nesting depth)
-ALIASES = {
-    "x": ("x", "x_inf", "limit", "minimizer_selected"),
-    "minimizer": ("minimizer", "x_star", "x"),
-    "value": ("value", "l1_norm", "norm"),
-    "unique": ("unique", "unique_bp"),
-    "unique_bp": ("unique_bp", "unique"),
-    "theorem": ("theorem", "statement", "name"),
-    "passed": ("passed", "pass", "ok"),
-    "margin": ("margin_text", "margin"),  # the suite's own margin (the schema's `margin` is observed/bound)
-    "slope": ("slope", "slope_observed", "fitted_slope"),
-}
-NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:/\d+)?")
-
-
-def find(obj, name):
-    """The value of the first key among ``name``'s aliases, searched breadth-first through nested dicts."""
-    names = ALIASES.get(name, (name,))
-    level = [obj]
-    while level:
-        for key in names:
-            for d in level:
-                if isinstance(d, dict) and key in d:
-                    return d[key]
-        level = [v for d in level if isinstance(d, dict) for v in d.values() if isinstance(v, dict)]
-    raise KeyError(name)
-
-
-def as_number(value):
-    """An exact Fraction for integers and 'p/q', an mpf for decimals; None for text without a number."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, Fraction)):
-        return Fraction(value)
-    if isinstance(value, float):
-        return mpf(repr(value))
-    if isinstance(value, mpmath.mpf):
-        return value
-    if isinstance(value, dict):  # a ball {"mid": .., "rad": ..} or a value with its text
-        for key in ("mid", "value", "decimal"):
-            if key in value:
-                return as_number(value[key])
-        return None
-    text = str(value).strip()
-    match = NUMBER.search(text)
-    if not match:
-        return None
-    token = match.group(0)
-    if re.fullmatch(r"[-+]?\d+(?:/\d+)?", token):
-        return Fraction(token)
-    with mpmath.workdps(60):
-        return mpf(token)
-
-
-def same(old, new, rel, absolute=0):
-    """Equal as numbers within ``rel`` (relative) + ``absolute``; exact rationals exactly; else equal as data."""
-    if isinstance(old, list):
-        return isinstance(new, list) and len(old) == len(new) and all(same(a, b, rel, absolute)
-                                                                      for a, b in zip(old, new))
-    if isinstance(old, bool) or old is None:
-        return old == new
-    a, b = as_number(old), as_number(new)
-    if a is None:
-        return str(old) == str(new)
-    if b is None:
-        return False
-    if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return a == b
-    with mpmath.workdps(60):
-        a, b = mpf_from(a), mpf_from(b)
-        return abs(a - b) <= rel * max(abs(a), abs(b)) + absolute
+from pintools import DATA, check_verify_rows, find, same
 
 
 def significant(text) -> int:
@@ -164,22 +90,6 @@ def test_reproduce_observed_points_unchanged(pinned, tmp_path):
     assert compared >= total / 2, (compared, total)
 
 
-def _depth_key(depth):
-    if depth is None:  # the output schema writes a missing depth as null, the old table as "-"
-        return "-"
-    try:
-        return str(Fraction(str(depth)))
-    except (ValueError, ZeroDivisionError):
-        return str(depth)
-
-
-def _rows(payload):
-    for key in ("verdicts", "rows", "results"):
-        if isinstance(payload, dict) and isinstance(payload.get(key), list):
-            return payload[key]
-    raise KeyError("no verdict rows in the verify output")
-
-
 def _check_suite(suite):
     """Run ``implicitreg verify --json --only SUITE`` and compare every row's verdict, margin and slope."""
     buf = io.StringIO()
@@ -188,27 +98,8 @@ def _check_suite(suite):
     with contextlib.redirect_stdout(buf):
         rc = verify.main(as_json=True, only=suite, out=buf)
     assert rc == 0
-    rows = _rows(json.loads(buf.getvalue()))
-    old_rows = DATA["verify"][suite]
-    assert len(rows) == len(old_rows)
+    check_verify_rows(json.loads(buf.getvalue()), suite)
 
-    def key(row):
-        return str(find(row, "theorem")), str(row["instance"]), _depth_key(row["depth"])
-
-    groups: dict = {}
-    for row in rows:
-        groups.setdefault(key(row), []).append(row)
-    for old in old_rows:
-        new = groups[key(old)].pop(0)
-        assert bool(find(new, "passed")) is old["passed"], key(old)
-        for name in ("margin", "slope"):
-            if as_number(old[name]) is not None:
-                assert same(old[name], find(new, name), rel=mpf("1e-3"), absolute=mpf("1e-6")), (key(old), name)
-
-
-@pytest.mark.parametrize("suite", ["basis_pursuit", "selection", "diagonal"])
-def test_verify_rows_unchanged(suite):
-    _check_suite(suite)
 
 
 @pytest.mark.slow

@@ -61,3 +61,16 @@ def test_usage_error_is_one_line_exit_2(capsys):
 def test_console_script_reports_version():
     out = subprocess.run([sys.executable, "-m", "implicitreg.cli", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "implicitreg" in out.stdout
+
+
+def test_the_heaviest_files_named_in_conftest_exist_and_are_run_first(request):
+    """conftest.HEAVIEST_FIRST orders the run (load balance under ``--dist loadfile``): a renamed file would silently
+    drop out of the order, so every name must be a test file, and the session's items must start with them."""
+    import conftest
+
+    names = conftest.HEAVIEST_FIRST
+    assert len(set(names)) == len(names)
+    assert all((TOP / "tests" / name).is_file() for name in names)
+    order = list(dict.fromkeys(item.path.name for item in request.session.items))
+    present = [n for n in names if n in order]  # a run of some files only (-k, paths) holds fewer
+    assert order[:len(present)] == present

@@ -1,15 +1,21 @@
 """Every suite of ``implicitreg verify`` runs in its default (fast) mode: its rows, their theorems, all PASS, finite.
 
 Pinning the rows per theorem catches a suite that silently stops producing a row (a loop skipped, an instance
-dropped, an exception swallowed): a verify run with fewer rows would still print "0 failed".
+dropped, an exception swallowed): a verify run with fewer rows would still print "0 failed". The same run is
+compared with the rows pinned before the issue-19 refactor (tests/pintools.py), so each suite runs once.
 """
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
+from implicitreg import api
 from implicitreg.proofs import verify
+from implicitreg.theory import selection
+from implicitreg.theory.statement import THEOREMS
+from pintools import check_verify_rows
 
 EXPECTED = {
     "basis_pursuit": {"BP-maximal-support": 10, "rho-duality": 11, "rho-unique": 11, "rho-NSP": 7},
@@ -34,14 +40,19 @@ EXPECTED = {
 PROVENANCE_KINDS = {"paper", "derived", "standard", "reconstructed", "conjecture"}
 
 
-_ROWS: dict = {}
+_REPORTS: dict = {}
+
+
+def suite_report(name):
+    """``implicitreg verify --only NAME``'s report (default mode), run once per test session and only when a test
+    asks for it."""
+    if name not in _REPORTS:
+        _REPORTS[name] = api.verify(name)
+    return _REPORTS[name]
 
 
 def suite_rows(name):
-    """The suite's default-mode rows, run once per test session and only when a test asks for them."""
-    if name not in _ROWS:
-        _ROWS[name] = verify.run_verify(only=name)
-    return _ROWS[name]
+    return suite_report(name).verdicts
 
 
 def test_every_suite_is_listed():
@@ -74,3 +85,20 @@ def test_suite_table_and_exit_status():
     table = verify.format_table(verdicts)
     assert table.count(" PASS") == len(verdicts) and "FAIL" not in table
     assert f"{len(verdicts)} passed, 0 failed" in table
+
+
+@pytest.mark.parametrize("suite", ["basis_pursuit", "selection", "diagonal"])
+def test_rows_unchanged_since_the_pin(suite):
+    """The rows ``verify --json`` prints (the report's JSON, as the CLI writes it) have the verdicts, margins and
+    slopes pinned before the refactor (deep_linear's rows: tests/test_pinned_outputs.py, thorough)."""
+    check_verify_rows(json.loads(json.dumps(suite_report(suite).to_json())), suite)
+
+
+def test_selection_suite_covers_every_checkable_statement():
+    """Every WAH statement with a bound has a row (WAH-sharp is a statement without a checkable bound), each row
+    carries its statement's provenance, and Thm E's rate is fitted on line, plane, random and face2 at p = 2, 3, 4."""
+    rows = suite_rows("selection")
+    assert {th.name for th in selection.THEOREMS if th.bounds} <= {r.theorem for r in rows}
+    assert all(r.provenance == THEOREMS[r.theorem].provenance.kind for r in rows)
+    e_rows = {(r.instance, r.depth) for r in rows if r.theorem == "WAH-E" and r.slope}
+    assert {("line", "2"), ("plane", "2"), ("random", "2"), ("face2", "2"), ("random", "3"), ("face2", "4")} <= e_rows
