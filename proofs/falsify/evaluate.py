@@ -115,13 +115,13 @@ def _resolution(run, name: str, value) -> mpmath.mpf:
         scale = max(max(abs(v) for v in lim.x), lim.floor)
         return len(lim.x) * scale * mpmath.mpf(10) ** (-min(lim.digits, EVAL_DIGITS) + 1)
     margin = DEEP_MARGIN if run.problem == "deep-linear" else Fraction(1, 10 ** 20)
-    return abs(value) * mpmath.mpf(margin.numerator) / margin.denominator
+    return abs(value) * mpf_from(margin)
 
 
 def _relative_resolution(run) -> mpmath.mpf:
     if run.problem == "diagonal":  # the ratio is evaluated at 60 digits: never trust more than EVAL_DIGITS
         return mpmath.mpf(10) ** (-min(run.limit.digits, EVAL_DIGITS) + 5)
-    return mpmath.mpf(DEEP_MARGIN.numerator) / DEEP_MARGIN.denominator
+    return mpf_from(DEEP_MARGIN)
 
 
 def _data_key(instance):
