@@ -88,7 +88,10 @@ class _Evaluator:
         except (ConvergenceError, PrecisionError):
             return None  # the limit could not be certified here: no claim either way
         with mpmath.workdps(60):
-            b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
+            try:
+                b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
+            except ZeroDivisionError:  # the bound is undefined here (1/log(1/alpha^2) at alpha = 1): no claim
+                return None
             lhs = +mpf_from(lhs)
             # the bound's inputs (K1, eps, ...) come from the same limit: trust it to its certified digits too
             unc = _resolution(run, self.conj.lhs, lhs) + abs(b) * _relative_resolution(run)
