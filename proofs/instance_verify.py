@@ -373,7 +373,8 @@ def _wah_rows(inst, bp, D, grid, facts, report) -> list[Verdict]:
         else:
             bound = ts.THM_C.bound("objective_p")
             vals = [{"p": D, "N": inst.N, "X1": x, "alpha": f} for f, x in zip(factor, X1)]
-    usable = [k for k, f in enumerate(factor) if f < 1]
+    # the bound's own hypotheses per alpha (objective_2: alpha < 1; verify_instance already requires HI < 1)
+    usable = [k for k, v in enumerate(vals) if not bound.failed_hypotheses(v)]
     rows.append(_bound_row(ts.THM_C, bound, inst.name, D, [grid[k] for k in usable], [gaps[k] for k in usable],
                            [vals[k] for k in usable], "per-factor alpha = alpha_prod^(1/D)"))
     if bp.unique and bp.support:

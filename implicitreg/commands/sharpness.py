@@ -93,7 +93,7 @@ def flow_report(data, depth: int, init: str, scale, seed: int = 0, eta=None, ste
         res = dl.gradient_flow(net0, data, float(t_end), rtol=1e-9, atol=1e-13, stop_excess_loss=float(tol))
         method = "gradient flow (Dormand-Prince 5(4), float64)"
     else:
-        res = dl.gradient_descent(net0, data, float(eta), steps, stop_excess_loss=float(tol))
+        res = dl.deep_gradient_descent(net0, data, float(eta), steps, stop_excess_loss=float(tol))
         method = f"gradient descent, eta = {float(eta)} (float64)"
     net = res.net
     c = dl.data_constants(data, "float")

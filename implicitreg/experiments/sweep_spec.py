@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from implicitreg.errors import ImplicitRegError, InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 
 #: bounds on untrusted spec input
 LIMITS = {
@@ -159,7 +160,7 @@ def log_grid(lo, hi, count: int, where: str, bounds: tuple[int, int]) -> list[Fr
         e = math.floor(t)
         with mpmath.workdps(30):
             f = t - e
-            mant = mpmath.nstr(mpmath.power(10, mpmath.mpf(f.numerator) / f.denominator), 6, strip_zeros=True)
+            mant = mpmath.nstr(mpmath.power(10, mpf_from(f)), 6, strip_zeros=True)
         out.append(Fraction(Decimal(mant).scaleb(e)))
     return sorted(set(out), reverse=True)
 

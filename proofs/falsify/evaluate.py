@@ -95,7 +95,10 @@ class _Evaluator:
         except (ConvergenceError, PrecisionError):
             return None  # the limit could not be certified here: no claim either way
         with mpmath.workdps(60):
-            b = _bound_value(self.bound, values)
+            try:
+                b = _bound_value(self.bound, values)
+            except ZeroDivisionError:  # the bound is undefined here (1/log(1/alpha^2) at alpha = 1): no claim
+                return None
             lhs = +mpf_from(lhs)
             # the bound's inputs (K1, eps, ...) come from the same limit: trust it to its certified digits too
             unc = _resolution(run, self.conj.lhs, lhs) + abs(b) * _relative_resolution(run)
@@ -111,14 +114,14 @@ class _Evaluator:
 
 
 def _bound_value(bound, values: dict) -> mpmath.mpf:
-    """The bound at ``values``, a real number or +-inf; a bound that is undefined there (a division by zero, a
-    complex value such as sqrt of a negative number, NaN, an overflow beyond mpmath's range) is bad input: the
-    conjecture does not say anything at that point, so no verdict can be given."""
+    """The bound at ``values``, a real number or +-inf. A division by zero propagates (the caller makes no claim at
+    that point); a complex value (sqrt of a negative number), NaN or an overflow beyond mpmath's range is bad
+    input: the bound is not a real number there, so no verdict can be given."""
     try:
         b = bound.evaluate(60, **values)
-    except (ZeroDivisionError, TypeError, OverflowError, ValueError) as exc:
-        reason = {ZeroDivisionError: "a division by zero", TypeError: "not a real number",
-                  OverflowError: "beyond the range of mpmath"}.get(type(exc), "undefined")
+    except (TypeError, OverflowError, ValueError) as exc:
+        reason = {TypeError: "not a real number", OverflowError: "beyond the range of mpmath"}.get(type(exc),
+                                                                                                  "undefined")
         b = None
     else:
         reason = "not a number (NaN)" if mpmath.isnan(b) else None
@@ -138,13 +141,13 @@ def _resolution(run, name: str, value) -> mpmath.mpf:
         scale = max(max(abs(v) for v in lim.x), lim.floor)
         return len(lim.x) * scale * mpmath.mpf(10) ** (-min(lim.digits, EVAL_DIGITS) + 1)
     margin = DEEP_MARGIN if run.problem == "deep-linear" else Fraction(1, 10 ** 20)
-    return abs(value) * mpmath.mpf(margin.numerator) / margin.denominator
+    return abs(value) * mpf_from(margin)
 
 
 def _relative_resolution(run) -> mpmath.mpf:
     if run.problem == "diagonal":  # the ratio is evaluated at 60 digits: never trust more than EVAL_DIGITS
         return mpmath.mpf(10) ** (-min(run.limit.digits, EVAL_DIGITS) + 5)
-    return mpmath.mpf(DEEP_MARGIN.numerator) / DEEP_MARGIN.denominator
+    return mpf_from(DEEP_MARGIN)
 
 
 def _data_key(instance):
