@@ -161,3 +161,20 @@ def test_api_refuses_a_duplicate_nested_key():
     with pytest.raises(InvalidInstanceError, match="duplicate key 'a'"):
         load_json_exact('{"A": [[1]], "y": [1], "meta": {"a": 1, "a": 2}}')
     assert load_json_exact('{"A": [[1]], "y": [1]}') == {"A": [[1]], "y": [1]}
+
+
+# --- deep-flow: gradient descent far above its stability threshold -----------------------------------------------
+
+@pytest.mark.parametrize("eta", ["100", "1e300"])
+def test_diverging_gradient_descent_is_reported_not_a_traceback(tmp_path, capsys, eta):
+    # every minimizer has sharpness >= S_LB = 18.17... here, so GD with eta >= 2 / S_LB ~ 0.11 cannot settle; eta = 100
+    # overflows float64 in a few steps
+    f = write(tmp_path, {"X": [[1, 0], [0, 2], [1, 1]], "y": [1, 2, 3]})
+    rc = main(["deep-flow", "--instance", f, "--depth", "3", "--init", "small", "--scale", "0.1", "--eta", eta,
+               "--json"])
+    captured = capsys.readouterr()
+    assert rc == 1  # documented: exit 1 when it did not converge
+    assert captured.err == ""  # no numpy overflow warnings
+    out = json.loads(captured.out)
+    assert out["converged"] is False and "diverged" in out["message"]
+    assert out["final_excess_loss"] == "inf"
