@@ -178,3 +178,18 @@ def test_diverging_gradient_descent_is_reported_not_a_traceback(tmp_path, capsys
     out = json.loads(captured.out)
     assert out["converged"] is False and "diverged" in out["message"]
     assert out["final_excess_loss"] == "inf"
+
+
+# --- sweep specs: a listed eps obeys the grid's bound -------------------------------------------------------------
+
+def test_sweep_spec_refuses_a_listed_eps_below_the_grid_bound():
+    from implicitreg.errors import ImplicitRegError
+    from implicitreg.experiments.sweep_spec import parse_spec
+
+    raw = {"name": "k", "digits": 20, "alphas": ["1e-3"], "depths": [2], "statements": ["kink_error"],
+           "family": {"kind": "kink", "eps": ["1e-9999"]}}
+    # before: accepted, then expanding the tasks raised ValueError (1 - eps has 9999 digits: str() refuses it)
+    with pytest.raises(ImplicitRegError, match=r"eps = 1e-9999 outside \[1e-300, 1\)"):
+        parse_spec(raw)
+    raw["family"]["eps"] = ["1e-300"]
+    assert parse_spec(raw).family["eps"] == [Fraction(1, 10 ** 300)]
