@@ -193,3 +193,16 @@ def test_sweep_spec_refuses_a_listed_eps_below_the_grid_bound():
         parse_spec(raw)
     raw["family"]["eps"] = ["1e-300"]
     assert parse_spec(raw).family["eps"] == [Fraction(1, 10 ** 300)]
+
+
+# --- verify --instance: the API's depth bounds ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, depth, top", [
+    ({"A": [[1, "1/2"]], "y": [1]}, "1e308", "10000"),   # was OverflowError (working precision of inf digits)
+    ({"A": [[1, "1/2"]], "y": [1]}, "10001", "10000"),
+    ({"X": [[1, 0], [0, 2], [1, 1]], "y": [1, 2, 3]}, "1e308", "1000"),  # was OverflowError (index-sized int)
+])
+def test_verify_instance_bounds_the_depth(tmp_path, capsys, data, depth, top):
+    f = write(tmp_path, data)
+    assert main(["verify", "--instance", f, "--depth", depth]) == 2
+    assert f"depth must be at most {top}" in one_error_line(capsys, "verify")
