@@ -206,3 +206,26 @@ def test_verify_instance_bounds_the_depth(tmp_path, capsys, data, depth, top):
     f = write(tmp_path, data)
     assert main(["verify", "--instance", f, "--depth", depth]) == 2
     assert f"depth must be at most {top}" in one_error_line(capsys, "verify")
+
+
+# --- the factor convention: alpha^D bounded like a product-convention alpha ---------------------------------------
+
+@pytest.mark.parametrize("depth, alpha, shown", [
+    ("10000", "1e-100", "1e-1000000"),   # alpha_product = 1e-1000000: a million-digit working precision (a hang)
+    ("3", "1e4000", "1e12000"),
+])
+def test_limit_refuses_a_factor_alpha_whose_product_is_out_of_range(tmp_path, capsys, depth, alpha, shown):
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    rc = main(["limit", "--instance", f, "--depth", depth, "--alpha", alpha, "--alpha-convention", "factor",
+               "--digits", "5"])
+    assert rc == 2
+    assert f"alpha_product = u(0)^D = {shown} is outside" in one_error_line(capsys, "limit")
+
+
+def test_limit_accepts_a_factor_alpha_at_the_product_bound(tmp_path, capsys):
+    # D = 2, alpha = 1e-5000 per factor: alpha_product = 1e-10000 (the bound), x_1 ~ alpha_product^(1 - rho) with
+    # rho = 1/2 for A = [1, 1/2]: 1e-5000 (to leading order; the correction is relative 1e-5000)
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-5000", "--alpha-convention", "factor",
+                 "--digits", "5", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["x"][1] == "1.0000e-5000"
