@@ -9,7 +9,10 @@ Rules (documented for users in ``docs/schema.md``):
 * Integers (counts, indices, digits, seeds) are JSON integers. Every other number is a **number string**: an exact
   rational (``"3"``, ``"-3/7"``) or a decimal (``"0.25"``, ``"1.5e-30"``), or ``"inf"``/``"-inf"``. It is
   lossless: ``fractions.Fraction(s)`` reads the exact or decimal value, ``float(s)`` a float64 approximation.
-  JSON floats never appear (a float64 result is written as its shortest ``repr``, which is again a decimal).
+  JSON floats never appear: a binary float is written as its shortest ``repr`` *in its own precision* (a float64
+  as ``repr``, a numpy float32/float16 as numpy prints it: ``np.float32(0.1)`` -> ``"0.1"``), the decimal the
+  inputs read it as (``implicitreg.numerics.exact.parse_exact``: ``np.float32(0.1)`` is 1/10), so writing a
+  float and reading the text back give the same exact value.
 * Missing values are ``null``, never ``"-"`` or ``""``.
 * Digits are named apart: ``digits_certified`` (significant digits proved by two independent computations) and
   ``digits_requested`` (what the caller asked for).
@@ -48,17 +51,32 @@ def number_string(value, digits: int | None = None, strip_zeros: bool = False) -
     """The schema's text of a number: Fraction/int exactly (``"p/q"``), mpf/float as a decimal.
 
     ``digits``: significant digits for an mpf (default: its full precision; trailing zeros kept unless
-    ``strip_zeros``); a float is written as its shortest ``repr``. ``None`` stays ``None``. NaN is refused (it is never a result).
+    ``strip_zeros``); a float is written as its shortest ``repr`` in its own precision (float64: ``repr``; numpy
+    float32/float16/longdouble: numpy's shortest round-trip text, ``np.float32(0.1)`` -> ``"0.1"``), the decimal
+    the inputs read it as. ``None`` stays ``None``. NaN is refused (it is never a result).
     """
     if value is None:
         return None
     if isinstance(value, bool):
         raise SchemaError("a boolean is not a number")
-    if isinstance(value, Fraction):
-        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, int) or type(value).__name__ in ("int64", "int32", "fmpz"):
-        return str(int(value))
-    if isinstance(value, float) or type(value).__name__ in ("float64", "float32"):
+    if isinstance(value, (Fraction, int)) or type(value).__name__ == "fmpz":
+        from implicitreg.numerics.exact import fraction_str  # str() refuses ints of more than 4300 digits
+
+        return fraction_str(value if isinstance(value, Fraction) else Fraction(int(value)))
+    if type(value).__module__ == "numpy" and not isinstance(value, float):  # numpy scalars other than float64
+        import numpy as np
+
+        if isinstance(value, np.bool_):
+            raise SchemaError("a boolean is not a number")
+        if isinstance(value, np.integer):
+            return str(int(value))
+        if isinstance(value, np.floating):
+            if np.isnan(value):
+                raise SchemaError("NaN is not a number string")
+            if np.isinf(value):
+                return "inf" if value > 0 else "-inf"
+            return str(value)  # numpy's shortest round-trip repr in the scalar's own precision
+    if isinstance(value, float):  # Python float and numpy float64 (a float subclass)
         v = float(value)
         if math.isnan(v):
             raise SchemaError("NaN is not a number string")

@@ -10,7 +10,7 @@ u_{k-1} = W_k^T u_k,
 the formula of :func:`implicitreg.numerics.deep_linear.gradient`, evaluated here for a stack of B runs (layer
 arrays of shape (B, d_k, d_{k-1})) with one step size per run. A run whose weights become non-finite is
 *diverged*: it is frozen at NaN and its step recorded. Experiments use this to run the papers' repetitions
-(seeds x scales x step sizes) in seconds; :func:`implicitreg.numerics.deep_linear.gradient_descent` is the
+(seeds x scales x step sizes) in seconds; :func:`implicitreg.numerics.deep_linear.deep_gradient_descent` is the
 one-network reference it is tested against.
 """
 from __future__ import annotations

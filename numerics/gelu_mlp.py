@@ -143,7 +143,7 @@ def _batched_gradient(Ws: list[np.ndarray], X: np.ndarray, y: np.ndarray):
     return grads, res
 
 
-def gradient_descent(nets: Sequence[MLP], X, y, eta: float, steps: int) -> MLPRuns:
+def mlp_gradient_descent(nets: Sequence[MLP], X, y, eta: float, steps: int) -> MLPRuns:
     """Full-batch GD on every network, vectorised over runs (layer stacks of shape (B, rows, cols)). A run whose
     weights stop being finite is marked diverged and dropped from the batch."""
     Ws = [np.stack([n.weights[k] for n in nets]) for k in range(nets[0].depth)]

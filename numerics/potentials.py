@@ -55,7 +55,9 @@ def depth_value(depth) -> Fraction:
     """
     D = _exact(depth, "depth")
     if D < 2:
-        raise InvalidParameterError(f"depth must be a real number >= 2, got {depth}")
+        from implicitreg.numerics.exact import short_text
+
+        raise InvalidParameterError(f"depth must be a real number >= 2, got {short_text(depth)}")
     return D
 
 
@@ -213,13 +215,34 @@ def link_near_pole_derivative(D, w) -> mpf:
     return -e * (w ** (-e - 1) + (2 - w) ** (-e - 1))
 
 
+def dual_potential_near_pole(D, w) -> mpf:
+    """H_D(1 - w) = ((D-2)/2) [w^(-k) + (2 - w)^(-k) - 2], k = 2/(D-2), for D > 2 and 0 < w <= 1/2: the dual potential
+    at distance w from its pole z = 1, with w carried at full relative precision (``dual_potential(D, 1 - w)`` would
+    round w away first, and fail once 1 - w rounds to 1). Written as expm1(-k log w) + expm1(-k log(2 - w)), a
+    positive term and a smaller negative one (no cancellation for w <= 1/2; near w = 1 use :func:`dual_potential`).
+
+    >>> import mpmath
+    >>> from mpmath import mpf
+    >>> from implicitreg.numerics.potentials import dual_potential, dual_potential_near_pole
+    >>> with mpmath.workdps(30):
+    ...     mpmath.almosteq(dual_potential_near_pole(3, mpf("0.25")), dual_potential(3, mpf("0.75")), 1e-28)
+    True
+    """
+    Dq = _exact(_depth(D), "depth")
+    k = mpf_from(Fraction(2) / (Dq - 2))
+    w = mpf(w)
+    return mpf_from(Dq - 2) / 2 * (mpmath.expm1(-k * mpmath.log(w)) + mpmath.expm1(-k * mpmath.log(2 - w)))
+
+
 def link_inverse(D, s) -> mpf:
     """phi_D^{-1}(s): asinh(s/2) for D = 2; for D > 2 the unique z in (-1, 1) with h_D(z) = s.
 
-    h_D is odd, increasing and convex on [0, 1) with no elementary inverse for general D, so we solve on
-    w = 1 - z in (0, 1] (which keeps the distance to the pole at full relative precision): Newton from the
-    right of the root, safeguarded by bisection. Small s (z <= 1/2) are solved on z itself, so that tiny z keep
-    their relative precision.
+    h_D is odd, increasing and convex on [0, 1) with no elementary inverse for general D. Small s (z <= 1/2) are
+    solved on z itself, so that tiny z keep their relative precision; larger s on w = 1 - z by
+    :func:`link_inverse_pole_distance`, and z = 1 - w is returned rounded to the working precision. So z is right
+    to full relative precision as a number, but near the pole the distance 1 - z formed from it keeps only about
+    dps + log10(1 - z) digits (none once 1 - z < 10^-dps, where z rounds to 1): a caller that needs 1 - z (or
+    anything singular at the pole, such as H_D) uses :func:`link_inverse_pole_distance`.
 
     Examples: phi_D(phi_D^{-1}(s)) = s at tiny s and near the pole (where 1 - z ~ s^(-1/e) costs digits), and the Legendre identity
     q_D(phi_D(t)) = t phi_D(t) - H_D(t) with q_D' = phi_D^{-1} (q_D by quadrature of the inverse).
@@ -243,11 +266,42 @@ def link_inverse(D, s) -> mpf:
         return mpf(0)
     if s < 0:
         return -link_inverse(D, -s)
-    e = _exponent(D)
-    eps = mpf(2) ** (-mpmath.mp.prec + 4)
     if s <= link(D, mpf(1) / 2):
+        e = _exponent(D)
+        eps = mpf(2) ** (-mpmath.mp.prec + 4)
         return _bracketed_newton(lambda z: link(D, z) - s, lambda z: link_derivative(D, z),
                                  mpf(0), mpf(1) / 2, s / (2 * e), eps)
+    return 1 - _pole_distance(D, s)
+
+
+def link_inverse_pole_distance(D, s) -> mpf:
+    """w = 1 - phi_D^{-1}(s) for D > 2, at full relative precision: the distance of the inverse link from its pole
+    z = 1, solved on w itself (forming z first would round w away: at w = 1e-30 and 30 digits, 1 - z has about one
+    digit). w is in (0, 2): w < 1/2 exactly when s > h_D(1/2).
+
+    >>> import mpmath
+    >>> from mpmath import mpf
+    >>> from implicitreg.numerics.potentials import link_inverse_pole_distance, link_near_pole
+    >>> with mpmath.workdps(30):
+    ...     w = link_inverse_pole_distance(3, link_near_pole(3, mpf("1e-40")))
+    ...     mpmath.almosteq(w, mpf("1e-40"), 1e-27)
+    True
+    """
+    s, D = mpf(s), _depth(D)
+    if _is_two(D):
+        raise InvalidParameterError("the link of depth 2 (2 sinh z) has no pole: link_inverse_pole_distance "
+                                    "needs D > 2")
+    if s <= link(D, mpf(1) / 2):
+        return 1 - link_inverse(D, s)  # z <= 1/2: w = 1 - z >= 1/2 loses nothing
+    return _pole_distance(D, s)
+
+
+def _pole_distance(D, s) -> mpf:
+    """The root w in (0, 1/2) of h_D(1 - w) = s for s > h_D(1/2) (D > 2): Newton from the right of the root,
+    safeguarded by bisection."""
+    e = _exponent(D)
+    eps = mpf(2) ** (-mpmath.mp.prec + 4)
+
     # g(w) = h_D(1 - w) - s, decreasing in w on (0, 1]; root w* with g(w*) = 0.
     def g(w):
         return link_near_pole(D, w) - s
@@ -270,7 +324,7 @@ def link_inverse(D, s) -> mpf:
             w = step
             break
         w = step
-    return 1 - w
+    return w
 
 
 def _bracketed_newton(g, dg, lo, hi, x, eps):

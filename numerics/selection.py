@@ -26,7 +26,8 @@ from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, digits_value, dual_potential,
-                                              link_inverse, positive_value, product_scale)
+                                              dual_potential_near_pole, link, link_inverse,
+                                              link_inverse_pole_distance, positive_value, product_scale)
 from implicitreg.numerics.precision import mpf_from
 
 INFINITY = "inf"
@@ -423,9 +424,15 @@ def selected_minimizer(instance, depth, *, digits: int = 40, bp=None, functional
 # --- primal potential, regularizer, Lemma B remainder ------------------------------------------------------
 
 def primal_potential(depth, s) -> mpf:
-    """q_p(s) = s t - H_p(t), t = h_p^{-1}(s) (Legendre form, [derived]); q_p(s) = integral_0^s h_p^{-1}."""
+    """q_p(s) = s t - H_p(t), t = h_p^{-1}(s) (Legendre form, [derived]); q_p(s) = integral_0^s h_p^{-1}.
+
+    Near the pole (p > 2, |s| > h_p(1/2)) on w = 1 - t at full relative precision (q_p is even):
+    q_p(s) = |s| (1 - w) - H_p(1 - w), so t rounding to 1 at large |s| loses nothing (and raises nothing)."""
     D = depth_value(depth)
     s = mpf(s)
+    if D != 2 and abs(s) > link(D, mpf(1) / 2):
+        w = link_inverse_pole_distance(D, abs(s))
+        return abs(s) * (1 - w) - dual_potential_near_pole(D, w)
     t = link_inverse(D, s)
     return s * t - dual_potential(D, t)
 

@@ -32,7 +32,7 @@ import mpmath
 
 from implicitreg.errors import (CertificateError, HypothesisNotMetError, InvalidInstanceError, InvalidParameterError,
                                 NonUniqueMinimizerError)
-from implicitreg.numerics.exact import fraction_str
+from implicitreg.numerics.exact import fraction_str, short_text
 from implicitreg.proofs.checks import Verdict, fmt
 from implicitreg.numerics.precision import mpf_from
 
@@ -385,7 +385,8 @@ def _wah_rows(inst, bp, D, grid, facts, report) -> list[Verdict]:
         else:
             bound = ts.THM_C.bound("objective_p")
             vals = [{"p": D, "N": inst.N, "X1": x, "alpha": f} for f, x in zip(factor, X1)]
-    usable = [k for k, f in enumerate(factor) if f < 1]
+    # the bound's own hypotheses per alpha (objective_2: alpha < 1; verify_instance already requires HI < 1)
+    usable = [k for k, v in enumerate(vals) if not bound.failed_hypotheses(v)]
     rows.append(_bound_row(ts.THM_C, bound, inst.name, D, [grid[k] for k in usable], [gaps[k] for k in usable],
                            [vals[k] for k in usable], "per-factor alpha = alpha_prod^(1/D)"))
     if bp.unique and bp.support:
@@ -411,8 +412,8 @@ def _wah_rows(inst, bp, D, grid, facts, report) -> list[Verdict]:
         report.not_applicable.append(_not_applicable(ts.THM_E, D, str(exc)))
     else:
         rows.append(Verdict("WAH-E rate", ts.THM_E.provenance.kind, inst.name, str(D), f"{window[0]}..{window[-1]}",
-                            f"slope {fmt(slope, 5)}", f"{pred} (in alpha^p)", fmt(slope - mpf_from(pred), 3),
-                            bool(ok_rate and rejected), fmt(slope, 5), str(pred),
+                            f"slope {fmt(slope, 5)}", f"{fraction_str(pred)} (in alpha^p)", fmt(slope - mpf_from(pred), 3),
+                            bool(ok_rate and rejected), fmt(slope, 5), fraction_str(pred),
                             note="log-log slope of ||x_inf - x_g||_2 against alpha_prod on the window where the "
                                  "leading term dominates (chosen from BP data); the exponent +-0.1 is rejected: "
                                  f"{rejected}"))
@@ -544,6 +545,11 @@ def verify_instance(source, *, depths: Sequence | None = None, alpha_range=None,
     depths = list(dict.fromkeys(depth_value(d) for d in depths))
     if not depths or len(depths) > MAX_DEPTHS:
         raise InvalidParameterError(f"give between 1 and {MAX_DEPTHS} depths")
+    from implicitreg.api.inputs import MAX_DEPTH, MAX_LAYERS  # the API's bounds on untrusted depths
+
+    top = MAX_DEPTH if problem == "diagonal" else MAX_LAYERS
+    if max(depths) > top:
+        raise InvalidParameterError(f"depth must be at most {top}, got {short_text(max(depths))}")
     lo, hi = _parse_range(alpha_range, problem)
     report = InstanceVerification(data.name, problem)
     if problem == "diagonal":

@@ -72,6 +72,20 @@ def _mpmath_precision_isolated():
     mpmath.mp.prec = prec
 
 
+@pytest.fixture
+def dps40():
+    """mpmath at 40 working digits for the test (the suites' verdicts compare at this precision)."""
+    with mpmath.workdps(40):
+        yield
+
+
+@pytest.fixture
+def dps60():
+    """mpmath at 60 working digits for the test (room below a 1e-55 perturbation, for boundary cases)."""
+    with mpmath.workdps(60):
+        yield
+
+
 def _import_every_module() -> None:
     """Import every module of implicitreg once, before any test runs.
 

@@ -59,7 +59,7 @@ def test_mc_sharpness_matches_independent_hessian(rendered):
     xy, _ = mc._regression_data(data["meta"]["n"], data["meta"]["d"], seed=0)
     rng = np.random.default_rng(run["seed"])
     net = DL.small_init(xy.d, 2, run["scale"], rng)
-    res = DL.gradient_descent(net, xy, data["meta"]["eta"], data["meta"]["steps"])
+    res = DL.deep_gradient_descent(net, xy, data["meta"]["eta"], data["meta"]["steps"])
     theta = DL.flatten(res.net)
     X, y = xy.X_array("float"), xy.y_array("float")
 
@@ -84,7 +84,7 @@ def test_mc_sharpness_matches_independent_hessian(rendered):
 # ---------------------------------------------------------------------------------------------
 
 def test_batched_gd_equals_the_one_network_reference():
-    """numerics.batched_gd against numerics.deep_linear.gradient_descent (its own loop), small and residual."""
+    """numerics.batched_gd against numerics.deep_linear.deep_gradient_descent (its own loop), small and residual."""
     import numpy as np
 
     from implicitreg.numerics import deep_linear as DL
@@ -96,7 +96,7 @@ def test_batched_gd_equals_the_one_network_reference():
         Ws, head = stack(nets)
         res = batched_gradient_descent(Ws, head, data, eta, 200)
         for i, net in enumerate(nets):
-            ref = DL.gradient_descent(net, data, eta, 200)
+            ref = DL.deep_gradient_descent(net, data, eta, 200)
             for a, b in zip(ref.net.weights, res.network(i).weights):
                 assert np.allclose(a, b, rtol=1e-12, atol=1e-13)
             assert res.loss[i] == pytest.approx(float(DL.loss(ref.net, data)), rel=1e-10)
@@ -245,7 +245,7 @@ def test_gelu_mlp_derivatives_against_finite_differences():
     assert np.allclose(H, fd_H, rtol=1e-4, atol=1e-6)
     assert G.sharpness(net, X, y) == pytest.approx(np.linalg.eigvalsh(fd_H)[-1], rel=1e-4)
     # batched GD equals one-network steps
-    res = G.gradient_descent([net, G.small_init(2, 3, 0.5, rng)], X, y, 0.05, 20)
+    res = G.mlp_gradient_descent([net, G.small_init(2, 3, 0.5, rng)], X, y, 0.05, 20)
     t = theta.copy()
     for _ in range(20):
         t = t - 0.05 * np.concatenate([g.ravel() for g in G.gradient(net.with_flat(t), X, y)])
@@ -253,7 +253,7 @@ def test_gelu_mlp_derivatives_against_finite_differences():
     # a diverging run is dropped from the batch without disturbing the others
     big = G.small_init(2, 3, 0.8, rng)
     big = G.MLP((big.weights[0] * 1e200,) + big.weights[1:])  # overflows at the first step
-    res2 = G.gradient_descent([big, net], X, y, 0.05, 20)
+    res2 = G.mlp_gradient_descent([big, net], X, y, 0.05, 20)
     assert res2.diverged.tolist() == [True, False] and np.isnan(res2.loss[0])
     assert np.allclose(res2.nets[1].flat(), t, rtol=1e-12, atol=1e-14)
 

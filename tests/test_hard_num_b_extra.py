@@ -65,13 +65,13 @@ def test_gelu_mlp_gradient_hessian_and_gd():
     one = net
     for _ in range(4):
         one = gelu_mlp.MLP(tuple(W - eta * G for W, G in zip(one.weights, gelu_mlp.gradient(one, X, y))))
-    runs = gelu_mlp.gradient_descent([net, net], X, y, eta, 4)
+    runs = gelu_mlp.mlp_gradient_descent([net, net], X, y, eta, 4)
     assert not runs.diverged.any()
     for a, b in zip(runs.nets[1].weights, one.weights):
         assert np.allclose(a, b, rtol=1e-12, atol=1e-14)
     assert abs(runs.loss[0] - gelu_mlp.loss(one, X, y)) < 1e-12
     big = gelu_mlp.MLP(tuple(50 * W for W in net.weights))
-    runs = gelu_mlp.gradient_descent([net, big], X, y, 10.0, 30)
+    runs = gelu_mlp.mlp_gradient_descent([net, big], X, y, 10.0, 30)
     assert list(runs.diverged) == [False, True]
     assert np.isfinite(runs.loss[0]) and np.isnan(runs.loss[1])
     assert all(np.isnan(W).all() for W in runs.nets[1].weights) and np.isfinite(runs.nets[0].flat()).all()

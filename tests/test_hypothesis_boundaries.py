@@ -1,5 +1,7 @@
-"""Every hypothesis of every statement decided at its boundary (module-level lambdas: mutmut cannot mutate them,
-so a flipped comparison, a strict bound made loose or a conjunction made a disjunction is caught here instead).
+"""Every hypothesis of every statement decided at its boundary (the conditions of theory/diagonal.py and
+selection.py are module-level lambdas, which mutmut cannot mutate, so a flipped comparison, a strict bound made loose
+or a conjunction made a disjunction is caught here instead; those of basis_pursuit.py and sharpness.py are named
+functions, mutated by the targets theory-basis-pursuit and theory-sharpness against these cases).
 
 Each hypothesis is given facts just inside and just outside its condition, and must hold / fail accordingly,
 with its reason formatted from the facts on failure."""

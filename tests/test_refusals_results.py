@@ -67,23 +67,21 @@ def test_mixed_selection_falls_back_to_the_baseline(monkeypatch):
     res = sel.select_on_face(POINT, DIRECTIONS, 2, digits=10)
     assert calls == [25, 50] and res.digits == 25
 
-    def disagreeing(point, directions, gfun, digits, dps1, dps2):
-        with mpmath.workdps(dps2):
-            x1, x2 = [mpf(1) / 3 + mpf(10) ** -5, mpf(2) / 3], [mpf(1) / 3, mpf(2) / 3]
-        return x1, [mpf(0)], 2, x2, [mpf(0)]
+    def pair_differing_by(exponent):
+        """A fake mixed-precision pair whose two solutions differ by 10^-exponent in their first entry."""
+        def pair(point, directions, gfun, digits, dps1, dps2):
+            with mpmath.workdps(dps2):
+                x1, x2 = [mpf(1) / 3 + mpf(10) ** -exponent, mpf(2) / 3], [mpf(1) / 3, mpf(2) / 3]
+            return x1, [mpf(0)], 2, x2, [mpf(0)]
+        return pair
 
     calls.clear()
-    monkeypatch.setattr(sel, "_mixed_face_pair", disagreeing)
+    monkeypatch.setattr(sel, "_mixed_face_pair", pair_differing_by(5))
     res = sel.select_on_face(POINT, DIRECTIONS, 2, digits=10)       # 4 digits < 10: the baseline decides
     assert calls == [25, 50] and res.digits == 25
 
-    def agreeing(point, directions, gfun, digits, dps1, dps2):
-        with mpmath.workdps(dps2):
-            x1, x2 = [mpf(1) / 3 + mpf(10) ** -14, mpf(2) / 3], [mpf(1) / 3, mpf(2) / 3]
-        return x1, [mpf(0)], 2, x2, [mpf(0)]
-
     calls.clear()
-    monkeypatch.setattr(sel, "_mixed_face_pair", agreeing)
+    monkeypatch.setattr(sel, "_mixed_face_pair", pair_differing_by(14))
     res = sel.select_on_face(POINT, DIRECTIONS, 2, digits=10)       # 13 digits >= 10: no baseline solve
     assert calls == [] and res.digits == 13 and res.iterations == 2
 

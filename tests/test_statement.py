@@ -95,3 +95,55 @@ def test_derived_bound_is_a_bound_with_derived_provenance():
     assert noted.provenance.note == "n" and noted.side == "lower" and noted.provenance.kind == "derived"
     with pytest.raises(ValueError):
         derived_bound("c", "lower", "x", alpha, "why", "")
+
+
+# --- a bound's own hypotheses (on the values of its symbols) -----------------------------------------------------
+
+_SMALL = Hypothesis("alpha < 1", "alpha < 1 (log(1/alpha^2) > 0)", lambda f: f["alpha"] < 1, "alpha = {alpha} is not < 1")
+_NEVER = Hypothesis("never", "a condition that fails", lambda f: False, "never holds")
+
+
+def _log_bound(*hypotheses):
+    from implicitreg.theory.statement import derived_bound
+
+    return derived_bound("obj", "upper", "gap", 1 / sympy.log(1 / alpha ** 2), "ours", "proofs/x.py",
+                         hypotheses=hypotheses)
+
+
+def test_a_bound_refuses_values_outside_its_own_hypotheses_with_every_reason():
+    b = _log_bound(_SMALL)
+    assert b.hypotheses == (_SMALL,)
+    with mpmath.workdps(30):
+        assert abs(b.evaluate(alpha=Fraction(1, 10)) * mpmath.log(100) - 1) < mpmath.mpf(10) ** -25  # 1/log(1/0.01)
+    assert b.holds("0.2", alpha=Fraction(1, 10)) and not b.holds("0.3", alpha=Fraction(1, 10))  # 1/log 100 = 0.217
+    with pytest.raises(HypothesisNotMetError) as exc:
+        b.evaluate(alpha=1)
+    assert str(exc.value) == "bound 'obj' does not apply: alpha = 1.0 is not < 1"
+    with pytest.raises(HypothesisNotMetError) as exc:
+        _log_bound(_SMALL, _NEVER).evaluate(alpha=2)
+    assert str(exc.value) == "bound 'obj' does not apply: alpha = 2.0 is not < 1; never holds"
+    with pytest.raises(HypothesisNotMetError):  # a hypothesis that fails everywhere refuses every value
+        _log_bound(_NEVER).evaluate(alpha=Fraction(1, 10))
+
+
+def test_a_mutated_bound_keeps_the_hypotheses_and_json_names_them():
+    b = _log_bound(_SMALL)
+    wrong = b.mutated(scale=2)
+    assert wrong.hypotheses == (_SMALL,)
+    with pytest.raises(HypothesisNotMetError):
+        wrong.evaluate(alpha=1)
+    assert b.to_json()["hypotheses"] == [{"name": "alpha < 1", "text": "alpha < 1 (log(1/alpha^2) > 0)"}]
+    assert "hypotheses" not in _log_bound().to_json()
+
+
+def test_a_theorem_decides_a_named_bound_s_hypotheses_with_its_own():
+    b = _log_bound(_SMALL)
+    always = Hypothesis("ok", "holds", lambda f: True, "unused")
+    th = Theorem("T", "t", "s", Provenance("derived", "ours", proof="proofs/x.py"), hypotheses=(always,), bounds=(b,))
+    facts = {"alpha": 1}
+    assert th.failed_hypotheses(facts) == [] and th.failed_hypotheses(facts, b) == ["alpha = 1 is not < 1"]
+    th.require(facts)  # the theorem's own hypotheses hold
+    with pytest.raises(HypothesisNotMetError) as exc:
+        th.require(facts, b)
+    assert str(exc.value) == "T: alpha = 1 is not < 1"
+    th.require({"alpha": Fraction(1, 2)}, b)

@@ -23,12 +23,6 @@ M = mpmath.mpf
 REL = M(10) ** -30
 
 
-@pytest.fixture
-def dps40():
-    with mpmath.workdps(40):
-        yield
-
-
 # ---------------------------------------------------------------- bounds up to the computed digits
 
 def test_digits_constants():

@@ -20,12 +20,6 @@ from implicitreg.proofs.suites import diagonal as sd
 M = mpmath.mpf
 
 
-@pytest.fixture
-def dps60():
-    with mpmath.workdps(60):
-        yield
-
-
 # ---------------------------------------------------------------- rate rows: the fit and the shifted exponents
 
 def test_slope_constants():

@@ -22,12 +22,6 @@ from implicitreg.proofs.suites import selection as ss
 M = mpmath.mpf
 
 
-@pytest.fixture
-def dps60():
-    with mpmath.workdps(60):
-        yield
-
-
 # ---------------------------------------------------------------- Thm E fits
 
 def test_fit_constants():

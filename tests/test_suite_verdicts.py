@@ -73,14 +73,6 @@ def test_diagonal_depth_verdict(ratios, passed):
 
 # ---------------------------------------------------------------- deep-linear suite: the decisions on numbers
 
-@pytest.fixture
-def dps40():
-    import mpmath
-
-    with mpmath.workdps(40):
-        yield
-
-
 def test_deep_linear_relative_gap_and_agreement(dps40):
     from implicitreg.proofs.suites import deep_linear as dsuite
 

@@ -28,13 +28,26 @@ rho_S = sympy.Symbol("rho_S", nonnegative=True)
 #: rho_s(A), the NSP constant of order s
 rho_order = sympy.Symbol("rho_order", nonnegative=True)
 
-# facts: "s" = |S|, "rank_A_S" = rank A_S, "rho" = rho(A, S, sigma) (S = supp x*, sigma = sgn x*_S)
+# facts: "s" = |S|, "rank_A_S" = rank A_S, "rho" = rho(A, S, sigma) (S = supp x*, sigma = sgn x*_S).
+# The conditions are named functions, not lambdas, so that mutation testing reaches them (tools/mutation.py).
+def _full_column_rank(f) -> bool:
+    return f["rank_A_S"] == f["s"]
+
+
+def _rho_below_one(f) -> bool:
+    return f["rho"] < 1
+
+
+def _sigma_solvable(f) -> bool:
+    return f["sigma_in_range"]
+
+
 _injective = Hypothesis("A_S injective", "A_S has full column rank (rank A_S = |S|)",
-                        lambda f: f["rank_A_S"] == f["s"], "A_S is not injective (rank {rank_A_S} < |S| = {s})")
+                        _full_column_rank, "A_S is not injective (rank {rank_A_S} < |S| = {s})")
 _strict = Hypothesis("strict certificate", "some lam has A_S^T lam = sigma and ||A_{S^c}^T lam||_inf < 1, i.e. rho < 1",
-                     lambda f: f["rho"] < 1, "no strict dual certificate: rho = {rho} >= 1")
+                     _rho_below_one, "no strict dual certificate: rho = {rho} >= 1")
 _sigma_in_range = Hypothesis("sigma in range(A_S^T)", "A_S^T lam = sigma is solvable (sigma orthogonal to ker A_S)",
-                             lambda f: f["sigma_in_range"], "no lam solves A_S^T lam = sigma")
+                             _sigma_solvable, "no lam solves A_S^T lam = sigma")
 
 BP_UNIQUE = register(Theorem(
     name="BP-unique",

@@ -55,8 +55,10 @@ _deeper = Hypothesis("p > 2", "p > 2", lambda f: f["depth"] != "inf" and f["dept
 _shallow = Hypothesis("p = 2", "p = 2", lambda f: f["depth"] == 2, "depth p = {depth} is not 2")
 _in_range = Hypothesis("y in range(A)", "A x = y is solvable", _fact("consistent"), "y is not in range(A)")
 _nonzero = Hypothesis("y != 0", "y != 0 (so min(BP) = M > 0)", lambda f: f["M"] > 0, "y = 0: min(BP) = 0")
+#: of the p = 2 bounds that divide by log(1/alpha^2) (WAH-C objective_2, WAH-kink-transition scale_2): the spec
+#: states them for small alpha without the hypothesis; the derivation divides by log(1/alpha^2), so it needs > 0
 _small_alpha = Hypothesis("alpha^2 < 1", "alpha^2 < 1 (log(1/alpha^2) > 0)", lambda f: f["alpha"] < 1,
-                          "alpha = {alpha} is not < 1")
+                          "alpha = {alpha} is not < 1 (the bound divides by log(1/alpha^2))")
 _off_support = Hypothesis("S^c nonempty, rho > 0", "the maximal support S misses a coordinate and rho > 0",
                           lambda f: f["S_complement"] > 0 and f["rho"] > 0,
                           "S^c has {S_complement} coordinates and rho = {rho}")
@@ -120,7 +122,8 @@ THM_C = register(Theorem(
     name="WAH-C",
     title="Thm C: objective and distance rates of the flow limit",
     statement="With M = min(BP): p > 2: ||x_inf||_1 - M <= (p/2) alpha^(p-2) N^(1-2/p) ||x_inf||_1^(2/p) + "
-              "N C_p alpha^p; p = 2: ||x_inf||_1 - M <= [M log M - M + N + 2 N alpha^2] / log(1/alpha^2); and "
+              "N C_p alpha^p; p = 2 and alpha < 1: ||x_inf||_1 - M <= [M log M - M + N + 2 N alpha^2] / "
+              "log(1/alpha^2); and "
               "dist_1(x_inf, X_BP) <= (||x_inf||_1 - M) / kappa (kappa = weak sharpness of BP; for a unique x* with "
               "A_S injective kappa >= (1 - rho)/(1 + ||A_S^+ A_S^c||_{1->1})).",
     provenance=Provenance("derived", "ours, rigorous from Lemma B and Thm A (wah.md section 5)", proof=SELECTION,
@@ -132,7 +135,8 @@ THM_C = register(Theorem(
                       "Q(x_inf) <= Q(x*), Lemma B, power mean", SELECTION),
         derived_bound("objective_2", "upper", "||x_inf||_1 - M",
                       (M * sympy.log(M) - M + N + 2 * N * alpha ** 2) / sympy.log(1 / alpha ** 2),
-                      "Q(x_inf) <= Q(x*), Lemma B, g_2 >= -1, sum x log x <= M log M", SELECTION),
+                      "Q(x_inf) <= Q(x*), Lemma B, g_2 >= -1, sum x log x <= M log M", SELECTION,
+                      hypotheses=(_small_alpha,)),
         derived_bound("distance", "upper", "dist_1(x_inf, X_BP)", gap / kappa, "weak sharpness of BP", SELECTION),
         derived_bound("kappa_lower", "lower", "kappa (unique x*, A_S injective)", (1 - rho) / (1 + K2),
                       "wah.md section 3; attained on the kink family (kappa = eps/(2 - eps))", SELECTION),
@@ -230,7 +234,7 @@ KINK_TRANSITION = register(Theorem(
     bounds=(derived_bound("scale_p", "equality", "eps*(alpha)", alpha ** (p - 2),
                           "1 - z ~ alpha^(p-2) in the 1-D dual equation", SELECTION),
             derived_bound("scale_2", "equality", "eps*(alpha)", 1 / sympy.log(1 / alpha ** 2),
-                          "z ~ log(1/alpha^2)", SELECTION)),
+                          "z ~ log(1/alpha^2)", SELECTION, hypotheses=(_small_alpha,))),
 ))
 
 KINK_CONTINUITY = register(Theorem(

@@ -4,6 +4,9 @@ A :class:`Theorem` has a name, a :class:`Provenance` (where the statement comes 
 :class:`Hypothesis` objects (each decided on *facts* computed for an instance, each failing with a
 reason) and a tuple of :class:`Bound` objects: SymPy expressions in alpha, rho and instance
 constants, each with the side it bounds (``upper``, ``lower``, ``limit``, ``rate``, ``equality``).
+A bound may carry hypotheses of its own (``Bound.hypotheses``, decided on the values of its symbols), on top of
+the theorem's: :meth:`Theorem.failed_hypotheses` with the bound decides both, and :meth:`Bound.evaluate`
+refuses values that fail them (:class:`~implicitreg.errors.HypothesisNotMetError`, with the reason).
 
 Provenance kinds (the specs' labels):
 
@@ -97,6 +100,8 @@ class Bound:
     expr: sympy.Expr
     provenance: Provenance
     note: str = ""
+    #: hypotheses of this bound alone (beyond its theorem's), decided on the values of its symbols (``alpha``, ...)
+    hypotheses: tuple[Hypothesis, ...] = ()
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -107,8 +112,15 @@ class Bound:
     def symbols(self) -> tuple[sympy.Symbol, ...]:
         return tuple(sorted(self.expr.free_symbols, key=lambda s: s.name))
 
+    def failed_hypotheses(self, facts: Mapping[str, Any]) -> list[str]:
+        """The reasons ``facts`` fail this bound's own hypotheses (empty: all hold)."""
+        return [msg for h in self.hypotheses if (msg := h.failure(facts)) is not None]
+
     def evaluate(self, dps: int = 30, **values) -> mpmath.mpf:
-        """The bound at ``values`` (names of the free symbols -> numbers), evaluated at ``dps`` digits."""
+        """The bound at ``values`` (names of the free symbols -> numbers), evaluated at ``dps`` digits.
+
+        Values failing the bound's own hypotheses raise :class:`HypothesisNotMetError` with the reason (the bound
+        is not applicable there; e.g. WAH-C's p = 2 bound divides by log(1/alpha^2), so it needs alpha < 1)."""
         syms = self.symbols
         missing = [s.name for s in syms if s.name not in values]
         if missing:
@@ -119,6 +131,9 @@ class Bound:
             self._cache["fn"] = fn
         with mpmath.workdps(dps):
             args = [mpf_from(values[s.name]) for s in syms]
+            failed = self.failed_hypotheses({s.name: a for s, a in zip(syms, args)})
+            if failed:
+                raise HypothesisNotMetError(f"bound {self.name!r} does not apply: " + "; ".join(failed))
             return +mpmath.mpf(fn(*args))
 
     def holds(self, observed, dps: int = 30, **values) -> bool:
@@ -138,11 +153,15 @@ class Bound:
         if power is not None:
             sym, shift = power
             expr = expr * sym ** sympy.nsimplify(shift)
-        return Bound(self.name + "[mutant]", self.side, self.lhs, expr, self.provenance, "deliberately wrong")
+        return Bound(self.name + "[mutant]", self.side, self.lhs, expr, self.provenance, "deliberately wrong",
+                     self.hypotheses)
 
     def to_json(self) -> dict:
-        return {"name": self.name, "side": self.side, "lhs": self.lhs, "expr": sympy.srepr(self.expr),
-                "text": str(self.expr), "provenance": self.provenance.to_json()}
+        out = {"name": self.name, "side": self.side, "lhs": self.lhs, "expr": sympy.srepr(self.expr),
+               "text": str(self.expr), "provenance": self.provenance.to_json()}
+        if self.hypotheses:
+            out["hypotheses"] = [{"name": h.name, "text": h.text} for h in self.hypotheses]
+        return out
 
 
 @dataclass(frozen=True)
@@ -156,12 +175,14 @@ class Theorem:
     hypotheses: tuple[Hypothesis, ...] = ()
     bounds: tuple[Bound, ...] = ()
 
-    def failed_hypotheses(self, facts: Mapping[str, Any]) -> list[str]:
-        return [msg for h in self.hypotheses if (msg := h.failure(facts)) is not None]
+    def failed_hypotheses(self, facts: Mapping[str, Any], bound: "Bound | None" = None) -> list[str]:
+        """The reasons ``facts`` fail the theorem's hypotheses, and ``bound``'s own when a bound is named."""
+        own = () if bound is None else bound.hypotheses
+        return [msg for h in (*self.hypotheses, *own) if (msg := h.failure(facts)) is not None]
 
-    def require(self, facts: Mapping[str, Any]) -> None:
-        """Raise :class:`HypothesisNotMetError` with every failing reason."""
-        failed = self.failed_hypotheses(facts)
+    def require(self, facts: Mapping[str, Any], bound: "Bound | None" = None) -> None:
+        """Raise :class:`HypothesisNotMetError` with every failing reason (of ``bound`` too, when named)."""
+        failed = self.failed_hypotheses(facts, bound)
         if failed:
             raise HypothesisNotMetError(f"{self.name}: " + "; ".join(failed))
 
@@ -178,7 +199,8 @@ class Theorem:
                 "bounds": [b.to_json() for b in self.bounds]}
 
 
-def derived_bound(name: str, side: str, lhs: str, expr: sympy.Expr, why: str, proof: str, note: str = "") -> Bound:
+def derived_bound(name: str, side: str, lhs: str, expr: sympy.Expr, why: str, proof: str, note: str = "",
+                  hypotheses: tuple[Hypothesis, ...] = ()) -> Bound:
     """A bound of our own derivation: provenance ``derived`` (source ``why``), proved or checked in ``proof``.
 
     The one way every theory module writes such a bound (the common case: most constants are ours).
@@ -188,7 +210,7 @@ def derived_bound(name: str, side: str, lhs: str, expr: sympy.Expr, why: str, pr
     >>> b.provenance.label(), b.provenance.proof
     ('derived', 'proofs/derivations/x.py')
     """
-    return Bound(name, side, lhs, expr, Provenance("derived", why, proof=proof, note=note))
+    return Bound(name, side, lhs, expr, Provenance("derived", why, proof=proof, note=note), hypotheses=hypotheses)
 
 
 THEOREMS: dict[str, Theorem] = {}

@@ -152,9 +152,11 @@ TARGETS = {
     "theory-examples": ("theory/examples.py", ["tests/test_examples_sympy.py", "tests/test_examples_parts.py",
                                                "tests/test_digits.py", "--deselect",
                                                "tests/test_examples_sympy.py::test_limit_proved[3]"], None),
-    # theory/sharpness.py and theory/basis_pursuit.py define no functions (module-level statements only: mutmut
-    # has nothing to mutate there); their bounds are pinned by tests/test_statement_pins.py. theory/quantities.py is
-    # the name registry of falsify (no verdict), built at import time, before mutmut activates a mutant
+    # basis pursuit and sharpness: the hypotheses' conditions (named functions, decided at their boundaries) and
+    # MC-LB at a flow's limit; their bounds are SymPy data, pinned by tests/test_statement_pins.py (no mutants)
+    "theory-basis-pursuit": ("theory/basis_pursuit.py", ["tests/test_hypothesis_boundaries.py"], None),
+    "theory-sharpness": ("theory/sharpness.py", ["tests/test_hypothesis_boundaries.py",
+                                                 "tests/test_mut_theory_registry.py"], None),
 }
 # proofs/checker: the functions that decide acceptance (large modules restricted to them; see docs/mutation.md)
 CHECKER_TESTS = ["tests/test_checker.py", "tests/test_checker_attacks.py", "tests/test_checker_grammar.py",
@@ -224,6 +226,13 @@ TARGETS.update({
     "checker-schema": ("proofs/checker/schema.py",
                        ["tests/test_mut_proofs_schema.py", "tests/test_hard_proofs_checker_io.py",
                         "tests/test_checker_refutation.py", "tests/test_checker_entry.py"], None),
+    # proofs/checker/jsonread.py: the checker's reading of untrusted bytes (size, encoding, the pre-scan's nesting,
+    # string and bare-value limits, the json hooks); the attack tests without their slow whole-certificate runs
+    "checker-jsonread": ("proofs/checker/jsonread.py",
+                         ["tests/test_hard_proofs_checker_io.py", "tests/test_checker_attacks.py",
+                          "tests/test_mut_checker_jsonread.py"]
+                         + [a for t in CHECKER_SLOW if t.startswith("tests/test_checker_attacks.py")
+                            for a in ("--deselect", t)], None),
     # proofs/derivations: the numerical lemma checks on computed limits (slacks, tolerances) and the SymPy steps
     # (lemma_b.py: the SymPy steps of Lemma B and the numerics of its tightness witness)
     "deriv-lemma-b": ("proofs/derivations/lemma_b.py",
@@ -275,6 +284,11 @@ TARGETS.update({
                         "tests/test_hard_proofs_instance.py", "tests/test_planted_escapes.py",
                         "tests/test_mut_num_quantities.py"] + [a for t in FALSIFY_SLOW for a in ("--deselect", t)],
                        None),
+    # theory/quantities.py, falsify's name registry: its entries are built at import (before mutmut activates a
+    # mutant), so tests/test_mut_theory_registry.py calls the builder, the checks and the look-ups itself
+    "theory-quantities": ("theory/quantities.py",
+                          ["tests/test_mut_theory_registry.py", "tests/test_falsify.py"]
+                          + [a for t in FALSIFY_SLOW for a in ("--deselect", t)], None),
     # num-kink (numerics/kink.py; tests/test_kink.py, test_hard_num_a_exact/more/paths.py, test_mut_num_kink.py):
     # not a target until its re-measurement after the _root_decreasing fix finishes (docs/mutation.md)
 })

@@ -205,11 +205,22 @@ def check(*paths: str | Path, use_sympy: bool | None = None, time_limit=None) ->
 
     ``time_limit``: the wall-clock budget per certificate in seconds (a number or its decimal text, at most a day;
     None: the checker's default, 25 s); slower checking is refused, so raise it on a loaded machine.
+
+    A certificate that is read and rejected is a report with ``accepted`` false (``passed`` is then false); a file
+    that is not a readable certificate at all (missing, a directory, not UTF-8, not JSON, over the size or nesting
+    limits) is bad input: :class:`~implicitreg.errors.CertificateError` naming the file.
     """
+    import os
+
+    from implicitreg.errors import CertificateError
     from implicitreg.proofs.checker.check import check_file, time_limit_value
 
     if not paths:
         raise InvalidParameterError("name at least one certificate file")
+    for path in paths:
+        if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+            raise InvalidParameterError(f"a certificate file is a path (str or pathlib.Path), got "
+                                        f"{type(path).__name__}")
     kwargs = {} if use_sympy is None else {"use_sympy": use_sympy}
     if time_limit is not None:
         if isinstance(time_limit, bool):
@@ -218,4 +229,11 @@ def check(*paths: str | Path, use_sympy: bool | None = None, time_limit=None) ->
             kwargs["time_limit"] = time_limit_value(time_limit)
         except ValueError as exc:
             raise InvalidParameterError(str(exc).replace("--time-limit", "time_limit")) from None
-    return CheckResult([check_file(p, **kwargs) for p in paths])
+    reports = []
+    for path in paths:
+        report = check_file(path, **kwargs)
+        if report.unreadable:
+            raise CertificateError(f"{str(path)!r} is not a readable certificate: {report.failure.field}: "
+                                   f"{report.failure.message}")
+        reports.append(report)
+    return CheckResult(reports)

@@ -2,7 +2,9 @@
 
 ``check`` runs the standalone checker (:mod:`implicitreg.proofs.checker`, standard library + mpmath; SymPy for
 symbolic limits): it prints what was verified and exits 1 when any certificate fails, naming the failing field,
-and 2 (one line on stderr per file) when a file is not a readable certificate at all (size, encoding, JSON, limits).
+and 2 (one line on stderr per file) when a file is not a readable certificate at all (missing, size, encoding, JSON,
+limits). With ``--json`` the same statuses: such a file is bad input (one line on stderr naming the first one, no
+JSON object), a certificate read and rejected is ``accepted: false`` in the JSON object and exit 1.
 """
 from __future__ import annotations
 
@@ -99,28 +101,29 @@ def _check(args) -> int:
     Verify certificates with the standalone checker, which imports none of the code that produced them. Exit status
     1 when any certificate fails, 2 when a file is not a readable certificate (one line on stderr).
     """
-    from implicitreg.proofs.checker.check import main
-
+    use_sympy = False if args.no_sympy else None
     if getattr(args, "json", False):
         import json
 
         from implicitreg.api import check
 
-        result = check(*args.files, use_sympy=False if args.no_sympy else None, time_limit=args.time_limit)
+        # a file that is not a readable certificate raises CertificateError: one line on stderr, exit 2, no JSON
+        result = check(*args.files, use_sympy=use_sympy, time_limit=args.time_limit)
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
         return 0 if result.passed else 1
-    argv = (["--no-sympy"] if args.no_sympy else []) + list(args.files)
-    if args.time_limit is not None:
-        argv = ["--time-limit", _time_limit(args.time_limit), *argv]
-    return main(argv)
+    from implicitreg.proofs.checker.check import TIME_LIMIT, report_files
+
+    # the parsed options go to the checker as values, never re-parsed: a file named "--no-sympy" is a file
+    time_limit = TIME_LIMIT if args.time_limit is None else _time_limit(args.time_limit)
+    return report_files(args.files, use_sympy=use_sympy, time_limit=time_limit)
 
 
-def _time_limit(text) -> str:
+def _time_limit(text) -> float:
     """The ``--time-limit`` option checked here, so a bad value is the CLI's one-line error (exit 2)."""
     from implicitreg.errors import InvalidParameterError
     from implicitreg.proofs.checker.check import time_limit_value
 
     try:
-        return repr(time_limit_value(text))
+        return time_limit_value(text)
     except ValueError as exc:
         raise InvalidParameterError(str(exc)) from None

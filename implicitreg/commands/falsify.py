@@ -30,8 +30,8 @@ def register(sub) -> None:
     add_flag(p, "--thorough", "a deep search: ten times the budget")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="the search is deterministic for a seed")
     p.add_argument("--assume", action="append", default=[], metavar="HYPOTHESIS",
-                   help="a hypothesis instances must meet, by its statement name ('rho > 0', 'D > 2', 'rho_a < 1'); "
-                        "x* unique and nonzero are always assumed")
+                   help="a hypothesis instances must meet, by its statement name ('rho > 0', 'D > 2', 'rho_a < 1', "
+                        "'alpha^2 < 1'); x* unique and nonzero are always assumed")
     p.add_argument("--certificate", metavar="FILE", help="write the refutation certificate here (if refuted)")
     add_flag(p, "--json", "print one JSON object on stdout")
     add_flag(p, "--list-quantities", "print the named quantities and exit")

@@ -38,7 +38,7 @@ def mc_gelu(quick: bool, progress: Progress) -> FigureData:
     for eta, steps in configs:
         series = f"eta={eta}"
         nets = [G.small_init(5, L, s, np.random.default_rng(1000 * r + 17)) for s in scales for r in range(reps)]
-        res = G.gradient_descent(nets, X, y, eta, steps)
+        res = G.mlp_gradient_descent(nets, X, y, eta, steps)
         S = []
         for i, (net, s) in enumerate(zip(res.nets, [s for s in scales for _ in range(reps)])):
             S.append(None if res.diverged[i] else G.sharpness(net, X, y))

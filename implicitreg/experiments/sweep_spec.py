@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from implicitreg.errors import ImplicitRegError, InvalidParameterError
+from implicitreg.numerics.precision import mpf_from
 
 #: bounds on untrusted spec input
 LIMITS = {
@@ -159,7 +160,7 @@ def log_grid(lo, hi, count: int, where: str, bounds: tuple[int, int]) -> list[Fr
         e = math.floor(t)
         with mpmath.workdps(30):
             f = t - e
-            mant = mpmath.nstr(mpmath.power(10, mpmath.mpf(f.numerator) / f.denominator), 6, strip_zeros=True)
+            mant = mpmath.nstr(mpmath.power(10, mpf_from(f)), 6, strip_zeros=True)
         out.append(Fraction(Decimal(mant).scaleb(e)))
     return sorted(set(out), reverse=True)
 
@@ -396,6 +397,8 @@ def _family(value, base_dir) -> dict:
         for e in eps:
             if not 0 < e < 1:
                 _fail("family.eps", f"eps must be in (0, 1), got {exact_text(e)}")
+            if e < Fraction(1, 10 ** -LIMITS["eps_log10"][0]):  # listed values obey the grid's bound too
+                _fail("family.eps", f"eps = {exact_text(e)} outside [1e{LIMITS['eps_log10'][0]}, 1)")
         return {"kind": kind, "eps": eps}
     folder = value.get("folder")
     if not isinstance(folder, str) or not folder:

@@ -381,7 +381,8 @@ def _bound_task(content, row):
         return dict(row, verdict="inapplicable", reason=reason, rho=_dec(rho, 0), rho_f=_float(rho))
     facts = ctx.facts(conv)
     row.update(rho=_dec(facts["rho"], 0), rho_f=_float(facts["rho"]))
-    failed = th.failed_hypotheses(facts) + [m for h in _extra_hypotheses(th, b) if (m := h.failure(facts))]
+    # the theorem's hypotheses and the bound's own (WAH-C objective_2: alpha < 1), then the sweep's extra ones
+    failed = th.failed_hypotheses(facts, b) + [m for h in _extra_hypotheses(th, b) if (m := h.failure(facts))]
     if failed:
         return dict(row, verdict="inapplicable", reason="; ".join(failed))
     obs, d = ctx.observe(what)
@@ -445,7 +446,7 @@ def _fit_task(content, row, th=None, b=None):
             if a == fit[0]:
                 facts = ctx.facts(convention_of(th.name))
     row.update(rho=_dec(facts["rho"], 0), rho_f=_float(facts["rho"]))
-    failed = th.failed_hypotheses(facts)
+    failed = th.failed_hypotheses(facts, b)
     if failed:
         return dict(row, verdict="inapplicable", reason="; ".join(failed))
     if point_digits and min(point_digits) < MIN_FIT_DIGITS:

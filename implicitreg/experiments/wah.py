@@ -258,9 +258,10 @@ def _thm_c_distance(data: FigureData, inst, p, panel, series, xs, errs, results)
         with mpmath.workdps(r.dps):
             a_factor = r.alpha_product ** (mpmath.mpf(1) / mpf_from(p))  # WAH states Thm C per factor
             X1 = mpmath.fsum(abs(v) for v in r.x)
-        facts = {"depth": p, "consistent": True, "M": bp.value}  # y in range(A): Instance checked it exactly
-        # WAH-C's hypotheses from theory.selection; the p = 2 bound also needs log(1/alpha^2) > 0
-        ok.append(not TS.THM_C.failed_hypotheses(facts) and not (p == 2 and a_factor >= 1))
+        # y in range(A): Instance checked it exactly; alpha per factor, the convention WAH-C is stated in
+        facts = {"depth": p, "consistent": True, "M": bp.value, "alpha": a_factor}
+        # WAH-C's hypotheses and the bound's own (the p = 2 bound needs alpha < 1: it divides by log(1/alpha^2))
+        ok.append(not TS.THM_C.failed_hypotheses(facts, gap_bound))
         if not ok[-1]:
             vals.append(None)
             continue

@@ -60,11 +60,6 @@ from implicitreg.numerics.deep_linear.sharpness import (SharpnessResult, sharpne
                                                         min_sharpness, balanced_sharpness)  # noqa: F401
 from implicitreg.numerics.deep_linear.flows import (DeepFlowResult, gradient_flow, deep_gradient_descent)  # noqa: F401
 
-#: the names before the split (one name, one meaning: these two are now DeepFlowResult and
-#: deep_gradient_descent, distinct from numerics.flow.FlowResult / gradient_descent of diagonal networks)
-FlowResult = DeepFlowResult
-gradient_descent = deep_gradient_descent
-
 __all__ = ["to_mp", "to_float", "symmetric_eigenvalues", "symmetric_eigh", "symmetric_sqrt", "RegressionData",
            "DataConstants", "data_constants", "rational_orthogonal", "eigenvector_data", "gaussian_data",
            "LOSS_CONVENTION", "DeepLinearNetwork", "flatten", "unflatten", "end_to_end", "loss", "excess_loss",

@@ -61,7 +61,7 @@ from .verdicts import BALL_MAX_RELATIVE_RADIUS, NU_MAX_RELATIVE_RADIUS, RATIO_MA
 __all__ = ["ALPHA_RANGE", "BALL_MAX_RELATIVE_RADIUS", "FORMAT", "MAX_TIME_LIMIT", "MIN_TIME_LIMIT",
            "NU_MAX_RELATIVE_RADIUS", "PROVENANCE_KINDS", "RATIO_MAX_RELATIVE_WIDTH", "TIME_LIMIT", "CheckFailure",
            "CheckReport", "canonical_bytes", "check_certificate", "check_file", "content_hash", "deadline", "load",
-           "main", "time_limit_value"]
+           "main", "report_files", "time_limit_value"]
 
 FORMAT = "implicitreg-certificate/1"
 PROVENANCE_KINDS = schema.PROVENANCE_KINDS
@@ -198,6 +198,8 @@ def check_file(path, *, use_sympy: bool | None = None, time_limit: float | None 
                 data = fh.read(schema_max_bytes() + 1)
         except OSError as exc:
             raise InputError("(file)", f"cannot read: {exc.strerror or exc}") from None
+        except ValueError as exc:  # a path no file can have (an embedded NUL byte)
+            raise InputError("(file)", f"cannot read: {exc}") from None
         report.verified = check_certificate(load(data), use_sympy=use_sympy, time_limit=time_limit)
     except CheckFailure as exc:
         report.failure = exc
@@ -261,6 +263,16 @@ def main(argv=None, out=None, err=None) -> int:
     if not args or any(a.startswith("--") for a in args):
         err.write(_USAGE)
         return 2
+    return report_files(args, use_sympy=use_sympy, time_limit=time_limit, out=out, err=err)
+
+
+def report_files(paths, *, use_sympy: bool | None = None, time_limit: float | None = TIME_LIMIT, out=None,
+                 err=None) -> int:
+    """Check each file and print what :func:`main` prints: OK with what was verified or FAIL with the field on
+    ``out``, one line on ``err`` per file that is not a readable certificate; return the exit status (0 every file
+    verified, 1 some certificate failed, 2 some file unreadable)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    args = [str(p) for p in paths]
     failed = unreadable = 0
     for path in args:
         rep = check_file(path, use_sympy=use_sympy, time_limit=time_limit)

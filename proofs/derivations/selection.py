@@ -20,7 +20,8 @@ with M = min(BP), x_* in X_BP and x_oo = argmin Q over A x = y, Q(x_oo) <= Q(x_*
          (power mean: F(x) <= N^(1-2/p) ||x||_1^(2/p); F(x_*) >= 0);
   p = 2: L ||x_oo||_1 + G_2(x_oo) <= L M + G_2(x_*) + 2 N alpha^2 (L = log(1/alpha^2)), G_2 >= -N (min of
          y log y - y is -1 at y = 1) and G_2(x_*) <= M log M - M (sum x log x <= M log M when 0 <= x_i, sum = M),
-         so ||x_oo||_1 - M <= [M log M - M + N + 2 N alpha^2] / L.
+         so ||x_oo||_1 - M <= [M log M - M + N + 2 N alpha^2] / L, dividing by L: this needs L > 0, i.e.
+         alpha < 1 (the bound's hypothesis 'alpha^2 < 1'; the spec states the bound for small alpha only).
 The two elementary facts are :func:`entropy_minimum` and :func:`power_mean_bound`.
 
 Finding on Thm E (spec: Theta rates) [ours, found by Hypothesis]: the rates are attained only generically.

@@ -5,7 +5,9 @@ registered quantity of a gradient-flow run (``err_l1``, ``err_l2``, ``err_inf``,
 ``bound`` an expression over registered quantities (:mod:`implicitreg.theory.quantities`): a string parsed by the
 checker's evaluate-nothing grammar, or a SymPy expression from Python. Instances must meet the stated hypotheses
 (by default the ones that make the error defined: x* unique and nonzero; add e.g. ``"rho > 0"``, ``"D > 2"`` from
-the statement objects of ``theory/diagonal.py``); the others are skipped, never counted as counterexamples.
+the statement objects of ``theory/diagonal.py``, or ``"alpha^2 < 1"`` of WAH-C's p = 2 bound); the others are
+skipped, never counted as counterexamples, and so is a point where the bound itself is undefined (a division by
+zero, such as 1/log(1/alpha^2) at alpha = 1).
 
 Search (:func:`falsify`), deterministic for a given seed:
 

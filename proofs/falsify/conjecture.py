@@ -106,6 +106,11 @@ def hypotheses(problem: str = "diagonal") -> dict:
             for h in t.hypotheses:
                 out.setdefault(h.name, h)
         out.setdefault(diagonal.rho_positive.name, diagonal.rho_positive)  # the MS-D2 rate's hypothesis
+        from implicitreg.theory import selection
+
+        for b in selection.THM_C.bounds:  # WAH-C's p = 2 bound: 'alpha^2 < 1' (it divides by log(1/alpha^2))
+            for h in b.hypotheses:
+                out.setdefault(h.name, h)
     else:
         from implicitreg.theory import sharpness
 

@@ -49,15 +49,22 @@ class _Evaluator:
         self.cap = cap
         self.best: Probe | None = None
         self.top: dict = {}
+        self.refused: InvalidParameterError | None = None
 
     def __call__(self, instance, alpha: Fraction) -> Probe | None:
+        if self.refused is not None:  # the bound was undefined at an earlier point: every later call says so too
+            raise self.refused
         key = (_data_key(instance), alpha)
         if key in self.memo:
             return self.memo[key]
         if self.evaluations >= self.cap:
             return None
         self.evaluations += 1
-        probe = self._probe(instance, alpha)
+        try:
+            probe = self._probe(instance, alpha)
+        except InvalidParameterError as exc:
+            self.refused = exc
+            raise
         self.memo[key] = probe
         if probe is None:
             self.skipped += 1
@@ -88,7 +95,10 @@ class _Evaluator:
         except (ConvergenceError, PrecisionError):
             return None  # the limit could not be certified here: no claim either way
         with mpmath.workdps(60):
-            b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
+            try:
+                b = _bound_value(self.bound, values)
+            except ZeroDivisionError:  # the bound is undefined here (1/log(1/alpha^2) at alpha = 1): no claim
+                return None
             lhs = +mpf_from(lhs)
             # the bound's inputs (K1, eps, ...) come from the same limit: trust it to its certified digits too
             unc = _resolution(run, self.conj.lhs, lhs) + abs(b) * _relative_resolution(run)
@@ -103,6 +113,25 @@ class _Evaluator:
         return Probe(instance, alpha, lhs, b, ratio)
 
 
+def _bound_value(bound, values: dict) -> mpmath.mpf:
+    """The bound at ``values``, a real number or +-inf. A division by zero propagates (the caller makes no claim at
+    that point); a complex value (sqrt of a negative number), NaN or an overflow beyond mpmath's range is bad
+    input: the bound is not a real number there, so no verdict can be given."""
+    try:
+        b = bound.evaluate(60, **values)
+    except (TypeError, OverflowError, ValueError) as exc:
+        reason = {TypeError: "not a real number", OverflowError: "beyond the range of mpmath"}.get(type(exc),
+                                                                                                  "undefined")
+        b = None
+    else:
+        reason = "not a number (NaN)" if mpmath.isnan(b) else None
+    if reason is None:
+        return b
+    at = ", ".join(f"{k} = {mpmath.nstr(mpf_from(v), 6)}" for k, v in sorted(values.items()))
+    raise InvalidParameterError(f"the bound {bound.expr} is undefined at {at or 'every point'} ({reason}); state it "
+                                "where it is defined (e.g. --assume 'rho > 0')")
+
+
 def _resolution(run, name: str, value) -> mpmath.mpf:
     """An upper bound on the error of the computed ``value`` of ``name`` (certified digits of the limit): a sum of
     N entries, each within max(|x_j|, floor) 10^-digits (numerics.dual_limit.LimitResult); other quantities
@@ -112,13 +141,13 @@ def _resolution(run, name: str, value) -> mpmath.mpf:
         scale = max(max(abs(v) for v in lim.x), lim.floor)
         return len(lim.x) * scale * mpmath.mpf(10) ** (-min(lim.digits, EVAL_DIGITS) + 1)
     margin = DEEP_MARGIN if run.problem == "deep-linear" else Fraction(1, 10 ** 20)
-    return abs(value) * mpmath.mpf(margin.numerator) / margin.denominator
+    return abs(value) * mpf_from(margin)
 
 
 def _relative_resolution(run) -> mpmath.mpf:
     if run.problem == "diagonal":  # the ratio is evaluated at 60 digits: never trust more than EVAL_DIGITS
         return mpmath.mpf(10) ** (-min(run.limit.digits, EVAL_DIGITS) + 5)
-    return mpmath.mpf(DEEP_MARGIN.numerator) / DEEP_MARGIN.denominator
+    return mpf_from(DEEP_MARGIN)
 
 
 def _data_key(instance):
