@@ -247,6 +247,11 @@ TARGETS.update({
                     _fn("implicitreg.proofs.derivations.ms_d2", "check_on_limit", "_check_on_limit", "link",
                         "jensen", "coordinate", "lower", "scale", "rate", "k1_limit", "spec_constant", "minimality",
                         "kernel", "steps")),
+})
+
+#: configured but not yet measured to the end (not in TARGETS, so not in the report): run with
+#: ``python tools/mutation.py --pending iv`` (docs/mutation.md gives the partial numbers)
+PENDING = {
     # proofs/instance_verify.py (verify --instance): input, alpha grids and conventions, the refusals, which statements
     # apply and the rows decided on the user's data (not the output texts); the CLI subprocess run is left out (its
     # mutants run in the checkout's package, not the mutated copy), and so is the numpy-array API run (verify and
@@ -259,7 +264,7 @@ TARGETS.update({
            _fn("implicitreg.proofs.instance_verify", "load", "_alpha_text", "alpha_grid", "_parse_range", "_diagonal",
                "_product_grid", "_basis_pursuit_rows", "_ms_d2", "_ms_d3", "_wah_rows", "_diagonal_certificates",
                "_deep_linear", "_deep_certificates", "verify_instance", "main")),
-})
+}
 
 # numerics modules whose numbers users read (never mutated before this session): each with the cheapest tests that
 # exercise it; direct tests of survivors in tests/test_mut_num_<module>.py
@@ -501,8 +506,14 @@ def main(argv=None) -> int:
     ap.add_argument("--no-report", action="store_true", help="only run; leave docs/mutation.md alone")
     ap.add_argument("--resume", action="store_true",
                     help="re-test only the mutants not killed in the stored run (after tests were added)")
+    ap.add_argument("--pending", action="store_true",
+                    help=f"also accept the targets not yet measured to the end ({', '.join(PENDING)}); they stay out "
+                         "of the report")
     args = ap.parse_args(argv)
-    names = args.targets or list(TARGETS)
+    reported = list(TARGETS)
+    if args.pending:
+        TARGETS.update(PENDING)
+    names = args.targets or reported
     unknown = [n for n in names if n not in TARGETS]
     if unknown:
         ap.error(f"unknown targets {unknown}; known: {', '.join(TARGETS)}")
@@ -511,7 +522,7 @@ def main(argv=None) -> int:
             run(name, args.jobs, args.keep, args.resume)
         if args.no_report:
             return 0
-    text = report(list(TARGETS))
+    text = report(reported)
     doc = REPORT.read_text() if REPORT.exists() else ""
     start, end = "<!-- mutation-report:start -->", "<!-- mutation-report:end -->"
     if start in doc and end in doc:
