@@ -229,3 +229,16 @@ def test_limit_accepts_a_factor_alpha_at_the_product_bound(tmp_path, capsys):
     assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-5000", "--alpha-convention", "factor",
                  "--digits", "5", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["x"][1] == "1.0000e-5000"
+
+
+# --- falsify: alpha ranges beyond float64, depths beyond the API's bound -------------------------------------------
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--alpha-range", "1e-9999:1e-2", "the smallest product scale supported is 1e-300"),  # was math domain error
+    ("--alpha-range", "1e-2:1e400", "the largest product scale supported is 1e300"),      # was OverflowError
+    ("--depth", "1e308", "depth must be at most 10000"),                                 # was OverflowError
+])
+def test_falsify_refuses_out_of_range_options_in_one_line(capsys, option, value, message):
+    rc = main(["falsify", "--lhs", "err_l1", "--bound", "2*alpha**(1-rho)", "--budget", "2", option, value])
+    assert rc == 2
+    assert message in one_error_line(capsys, "falsify")
