@@ -242,3 +242,23 @@ def test_falsify_refuses_out_of_range_options_in_one_line(capsys, option, value,
     rc = main(["falsify", "--lhs", "err_l1", "--bound", "2*alpha**(1-rho)", "--budget", "2", option, value])
     assert rc == 2
     assert message in one_error_line(capsys, "falsify")
+
+
+# --- sweep: a deeply nested TOML spec, an output path that is a file ----------------------------------------------
+
+def test_sweep_refuses_a_deeply_nested_toml_spec(tmp_path, capsys):
+    spec = tmp_path / "deep.toml"
+    spec.write_text("a = " + "[" * 10000 + "]" * 10000 + "\n")  # tomllib recursed until RecursionError
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
+    assert "nested too deeply" in one_error_line(capsys, "sweep")
+
+
+def test_sweep_refuses_an_output_path_that_is_a_file(tmp_path, capsys):
+    from pathlib import Path
+
+    spec = Path(__file__).resolve().parents[1] / "sweeps" / "kink_transition.toml"
+    out = tmp_path / "a_file"
+    out.write_text("not a dataset")
+    assert main(["sweep", str(spec), "--out", str(out), "--quick"]) == 2  # was FileExistsError from mkdir
+    assert "exists and is not a directory" in one_error_line(capsys, "sweep")
+    assert out.read_text() == "not a dataset"
