@@ -262,3 +262,12 @@ def test_sweep_refuses_an_output_path_that_is_a_file(tmp_path, capsys):
     assert main(["sweep", str(spec), "--out", str(out), "--quick"]) == 2  # was FileExistsError from mkdir
     assert "exists and is not a directory" in one_error_line(capsys, "sweep")
     assert out.read_text() == "not a dataset"
+
+
+def test_verify_instance_refuses_a_certificate_directory_that_is_a_file(tmp_path, capsys):
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    target = tmp_path / "a_file"
+    target.write_text("keep")
+    assert main(["verify", "--instance", f, "--depth", "3", "--certify", str(target)]) == 2  # was FileExistsError
+    assert "exists and is not a directory" in one_error_line(capsys, "verify")
+    assert target.read_text() == "keep"
