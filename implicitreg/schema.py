@@ -59,10 +59,10 @@ def number_string(value, digits: int | None = None, strip_zeros: bool = False) -
         return None
     if isinstance(value, bool):
         raise SchemaError("a boolean is not a number")
-    if isinstance(value, Fraction):
-        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, int) or type(value).__name__ == "fmpz":
-        return str(int(value))
+    if isinstance(value, (Fraction, int)) or type(value).__name__ == "fmpz":
+        from implicitreg.numerics.exact import fraction_str  # str() refuses ints of more than 4300 digits
+
+        return fraction_str(value if isinstance(value, Fraction) else Fraction(int(value)))
     if type(value).__module__ == "numpy" and not isinstance(value, float):  # numpy scalars other than float64
         import numpy as np
 

@@ -33,7 +33,9 @@ def json_value(v, digits: int = 30):
     if v is None or isinstance(v, (bool, int, str)):
         return v
     if isinstance(v, Fraction):
-        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+        from implicitreg.numerics.exact import fraction_str
+
+        return fraction_str(v)
     if isinstance(v, mpmath.mpf):
         return mpmath.nstr(v, min(digits, mpmath.mp.dps))
     if isinstance(v, float):  # float() first: numpy 2 writes a float64's repr as "np.float64(0.25)"

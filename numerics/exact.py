@@ -89,10 +89,29 @@ def parse_exact(value, where: str = "value") -> Fraction:
     raise InvalidInstanceError(f"{where}: expected a number, got {type(value).__name__}")
 
 
+#: ints of more bits than this are written by flint: Python's ``str(int)`` refuses more than 4300 digits
+#: (``sys.get_int_max_str_digits``), and exact results (x*, rho, certificates) can be longer than that
+_STR_BITS = 14_000
+
+
+def int_text(n: int) -> str:
+    """The decimal text of the integer ``n``, whatever its size (``str`` refuses ints of more than 4300 digits)."""
+    n = int(n)
+    return str(n) if n.bit_length() <= _STR_BITS else str(flint.fmpz(n))
+
+
 def fraction_str(q: Fraction) -> str:
     """``"p/q"`` (or ``"p"`` when q = 1): the exact output format."""
     q = Fraction(q)
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+    p = int_text(q.numerator)
+    return p if q.denominator == 1 else f"{p}/{int_text(q.denominator)}"
+
+
+def short_text(value, limit: int = 40) -> str:
+    """``value`` for an error message: a Fraction by :func:`fraction_str` (never ``str``, which fails on huge
+    parts), cut to ``limit`` characters."""
+    text = fraction_str(value) if isinstance(value, Fraction) else str(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def to_fmpq_mat(A: Sequence[Sequence[Fraction]]) -> flint.fmpq_mat:

@@ -29,6 +29,8 @@ import flint
 import numpy as np
 import scipy.linalg
 
+from implicitreg.errors import ConvergenceError
+
 FLOOR = 1e-11          # entries below FLOOR ||x||_inf are judged at that scale (not resolvable in float64)
 STAGE_TOL = 1e-3       # relative change of x at which an intermediate continuation stage is accepted
 FINAL_TOL = 1e-10      # ... and the stage at the target alpha
@@ -207,9 +209,16 @@ def blas_one_thread():
 
 
 def float64_start(A, y, D: Fraction, log10_alpha: float, integer=None) -> Float64Start:
-    """Continuation in alpha from alpha_prod = 1 down to 10^log10_alpha in float64 (BLAS pinned to one thread)."""
-    with blas_one_thread(), np.errstate(over="ignore", under="ignore"):
-        return _continuation(Float64Dual(A, y, D, integer), log10_alpha)
+    """Continuation in alpha from alpha_prod = 1 down to 10^log10_alpha in float64 (BLAS pinned to one thread).
+
+    Data, depths or scales outside the float64 range (entries like 1e9999, alpha_prod = 1e400, D = 2 + 1e-5000)
+    raise :class:`ConvergenceError`: the float64 start cannot be formed, and the caller's full-precision solve
+    decides. NaNs on the way are rejected by the Newton steps' own checks (no warnings printed)."""
+    with blas_one_thread(), np.errstate(all="ignore"):
+        try:
+            return _continuation(Float64Dual(A, y, D, integer), log10_alpha)
+        except OverflowError as exc:
+            raise ConvergenceError(f"the float64 start is outside the float64 range ({exc})") from None
 
 
 def _continuation(P: Float64Dual, log_target: float) -> Float64Start:

@@ -20,14 +20,35 @@ from implicitreg.errors import InvalidInstanceError, NotInRangeError
 from implicitreg.numerics.exact import Matrix, Vector, fraction_str, parse_exact
 
 
+def _float64(q: Fraction, name: str) -> float:
+    """float(q) for a float64 computation on the data; an entry beyond the float64 range is an error, not a crash."""
+    try:
+        return float(q)
+    except OverflowError:
+        raise InvalidInstanceError(f"{name} has an entry beyond the float64 range (about 1e308), which a float64 "
+                                   "step of this computation cannot represent") from None
+
+
 def _reject_constant(name: str):
     raise InvalidInstanceError(f"{name} is not a finite number")
 
 
+def _unique_keys(pairs: list) -> dict:
+    """A JSON object whose keys are distinct: ``{"y": [1], "y": [2]}`` is ambiguous (JSON readers differ on which
+    value wins), so it is an error rather than a silent choice."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise InvalidInstanceError(f"duplicate key {dup[:40]!r} in a JSON object")
+    return obj
+
+
 def load_json_exact(text: str) -> Any:
-    """Parse JSON so that numbers keep their decimal text: floats become ``Decimal``; NaN/Infinity are errors."""
+    """Parse JSON so that numbers keep their decimal text: floats become ``Decimal``; NaN/Infinity and duplicate
+    keys are errors."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InvalidInstanceError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except InvalidInstanceError:
@@ -320,9 +341,9 @@ class Instance:
     def A_float(self):
         import numpy as np
 
-        return np.array([[float(v) for v in row] for row in self.A])
+        return np.array([[_float64(v, "A") for v in row] for row in self.A])
 
     def y_float(self):
         import numpy as np
 
-        return np.array([float(v) for v in self.y])
+        return np.array([_float64(v, "y") for v in self.y])

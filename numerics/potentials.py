@@ -55,7 +55,9 @@ def depth_value(depth) -> Fraction:
     """
     D = _exact(depth, "depth")
     if D < 2:
-        raise InvalidParameterError(f"depth must be a real number >= 2, got {depth}")
+        from implicitreg.numerics.exact import short_text
+
+        raise InvalidParameterError(f"depth must be a real number >= 2, got {short_text(depth)}")
     return D
 
 

@@ -100,7 +100,10 @@ def _as_number(x):
         if "/" in t:
             from fractions import Fraction
 
-            return mpf_from(Fraction(t))
+            import flint  # not Fraction(t): int() refuses strings of more than 4300 digits
+
+            p, q = t.split("/")
+            return mpf_from(Fraction(int(flint.fmpz(p)), int(flint.fmpz(q))))
         return mpmath.mpf(t)
     try:
         return mpf_from(x)

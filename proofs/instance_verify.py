@@ -400,8 +400,8 @@ def _wah_rows(inst, bp, D, grid, facts, report) -> list[Verdict]:
         report.not_applicable.append(_not_applicable(ts.THM_E, D, str(exc)))
     else:
         rows.append(Verdict("WAH-E rate", ts.THM_E.provenance.kind, inst.name, str(D), f"{window[0]}..{window[-1]}",
-                            f"slope {fmt(slope, 5)}", f"{pred} (in alpha^p)", fmt(slope - mpf_from(pred), 3),
-                            bool(ok_rate and rejected), fmt(slope, 5), str(pred),
+                            f"slope {fmt(slope, 5)}", f"{fraction_str(pred)} (in alpha^p)", fmt(slope - mpf_from(pred), 3),
+                            bool(ok_rate and rejected), fmt(slope, 5), fraction_str(pred),
                             note="log-log slope of ||x_inf - x_g||_2 against alpha_prod on the window where the "
                                  "leading term dominates (chosen from BP data); the exponent +-0.1 is rejected: "
                                  f"{rejected}"))

@@ -8,6 +8,14 @@ def register(sub) -> None:
     add_command(sub, "l1", _run, instance="A")
 
 
+def _approx(q) -> str:
+    """~q with 12 significant digits (mpmath: a float overflows beyond 1e308)."""
+    import mpmath
+
+    with mpmath.workdps(20):
+        return mpmath.nstr(mpmath.mpf(q.numerator) / q.denominator, 12).replace("e+", "e")
+
+
 def _summary(result) -> str:
     from implicitreg.numerics.exact import fraction_str as fs
 
@@ -15,10 +23,10 @@ def _summary(result) -> str:
     rho = result.rho_maximal_support
     lines = [
         f"instance {instance.name}: m = {instance.m}, N = {instance.N}",
-        f"min ||x||_1 = {fs(result.l1_norm)} (~{float(result.l1_norm):.12g})",
+        f"min ||x||_1 = {fs(result.l1_norm)} (~{_approx(result.l1_norm)})",
         f"minimizer {'(unique)' if result.unique else '(a vertex; not unique)'}: [{', '.join(fs(v) for v in result.x)}]",
         f"{'support' if result.unique else 'maximal support'} S = {list(result.support)}, signs = {list(result.signs)}",
-        f"rho = {fs(rho)} (~{float(rho):.12g})"
+        f"rho = {fs(rho)} (~{_approx(rho)})"
         + ("" if result.unique else " for the maximal support; x* is not unique, so rho(x*) is undefined"),
         f"face X_BP: dimension {face.dimension}"
         + ("" if face.vertices is None else f", {len(face.vertices)} vertices"),

@@ -40,7 +40,8 @@ import sympy
 
 from implicitreg.errors import HypothesisNotMetError
 from implicitreg.numerics.basis_pursuit import l1_minimizer, nsp_constant, nsp_constant_order, rho_constant
-from implicitreg.numerics.exact import columns, matvec, norm1, rank, rmatvec, sign, solve_consistent, transpose
+from implicitreg.numerics.exact import (columns, fraction_str as fs, matvec, norm1, rank, rmatvec, sign,
+                                      solve_consistent, transpose)
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.vertex_enumeration import enumerate_l1, nsp_constant_bruteforce, rho_bruteforce
 
@@ -80,7 +81,8 @@ def check_rho_duality(A, support, signs) -> DerivationCheck:
     ok = primal_ok and dual_ok and normalized and primal_value == dual_value == res.value
     ok = ok and (brute is None or brute == res.value)
     return DerivationCheck("rho LP duality", ok,
-                           f"primal {primal_value}, dual {dual_value}, brute force {brute}")
+                           f"primal {fs(primal_value)}, dual {fs(dual_value)}, brute force "
+                           f"{None if brute is None else fs(brute)}")
 
 
 def check_rho_le_nsp(A, support, signs, order: int | None = None) -> DerivationCheck:
@@ -95,7 +97,8 @@ def check_rho_le_nsp(A, support, signs, order: int | None = None) -> DerivationC
         rs = None
     ok = r <= rS and (rs is None or rS <= rs) and rS == rS_brute
     return DerivationCheck("rho <= rho_S <= rho_s", ok,
-                           f"rho {r}, rho_S {rS} (brute {rS_brute}), rho_s {'infinite' if rs is None else rs}")
+                           f"rho {fs(r)}, rho_S {fs(rS)} (brute {None if rS_brute is None else fs(rS_brute)}), rho_s "
+                           f"{'infinite' if rs is None else fs(rs)}")
 
 
 def uniqueness_facts(A, x) -> dict:
@@ -110,6 +113,10 @@ def uniqueness_facts(A, x) -> dict:
             "support": S, "signs": sig}
 
 
+def _text(q) -> str:
+    return "None" if q is None else fs(q)
+
+
 def check_uniqueness_iff(instance: Instance) -> DerivationCheck:
     """(A_S injective and rho(supp x*) < 1) == unique (vertex enumeration), at the vertex minimizer; rho_max < 1."""
     from implicitreg.theory.basis_pursuit import BP_UNIQUE
@@ -122,8 +129,8 @@ def check_uniqueness_iff(instance: Instance) -> DerivationCheck:
     by_theorem = not BP_UNIQUE.failed_hypotheses(facts)
     ok = criterion == ref.unique == res.unique == by_theorem and res.rho < 1
     return DerivationCheck("rho < 1 iff unique (A_S injective)", ok,
-                           f"rho(supp vertex) = {facts['rho']}, unique by enumeration {ref.unique}, "
-                           f"rho(maximal support) = {res.rho}")
+                           f"rho(supp vertex) = {_text(facts['rho'])}, unique by enumeration {ref.unique}, "
+                           f"rho(maximal support) = {_text(res.rho)}")
 
 
 def check_line_counterexample() -> DerivationCheck:

@@ -49,15 +49,22 @@ class _Evaluator:
         self.cap = cap
         self.best: Probe | None = None
         self.top: dict = {}
+        self.refused: InvalidParameterError | None = None
 
     def __call__(self, instance, alpha: Fraction) -> Probe | None:
+        if self.refused is not None:  # the bound was undefined at an earlier point: every later call says so too
+            raise self.refused
         key = (_data_key(instance), alpha)
         if key in self.memo:
             return self.memo[key]
         if self.evaluations >= self.cap:
             return None
         self.evaluations += 1
-        probe = self._probe(instance, alpha)
+        try:
+            probe = self._probe(instance, alpha)
+        except InvalidParameterError as exc:
+            self.refused = exc
+            raise
         self.memo[key] = probe
         if probe is None:
             self.skipped += 1
@@ -89,7 +96,7 @@ class _Evaluator:
             return None  # the limit could not be certified here: no claim either way
         with mpmath.workdps(60):
             try:
-                b = self.bound.evaluate(60, **{k: v for k, v in values.items()})
+                b = _bound_value(self.bound, values)
             except ZeroDivisionError:  # the bound is undefined here (1/log(1/alpha^2) at alpha = 1): no claim
                 return None
             lhs = +mpf_from(lhs)
@@ -104,6 +111,25 @@ class _Evaluator:
             if ratio > 1 and not decided:
                 ratio = mpmath.mpf(1)  # equal within the certified digits of the limit: no claim of a violation
         return Probe(instance, alpha, lhs, b, ratio)
+
+
+def _bound_value(bound, values: dict) -> mpmath.mpf:
+    """The bound at ``values``, a real number or +-inf. A division by zero propagates (the caller makes no claim at
+    that point); a complex value (sqrt of a negative number), NaN or an overflow beyond mpmath's range is bad
+    input: the bound is not a real number there, so no verdict can be given."""
+    try:
+        b = bound.evaluate(60, **values)
+    except (TypeError, OverflowError, ValueError) as exc:
+        reason = {TypeError: "not a real number", OverflowError: "beyond the range of mpmath"}.get(type(exc),
+                                                                                                  "undefined")
+        b = None
+    else:
+        reason = "not a number (NaN)" if mpmath.isnan(b) else None
+    if reason is None:
+        return b
+    at = ", ".join(f"{k} = {mpmath.nstr(mpf_from(v), 6)}" for k, v in sorted(values.items()))
+    raise InvalidParameterError(f"the bound {bound.expr} is undefined at {at or 'every point'} ({reason}); state it "
+                                "where it is defined (e.g. --assume 'rho > 0')")
 
 
 def _resolution(run, name: str, value) -> mpmath.mpf:

@@ -18,6 +18,14 @@ from implicitreg.proofs.falsify.result import FalsifyResult
 from implicitreg.proofs.falsify.strategies import alpha_strategy, data_strategy, instance_strategy
 
 
+class _Refused(Exception):
+    """Carries an InvalidParameterError raised inside the Hypothesis test out of it unchanged."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Violation(Exception):
     def __init__(self, probe):
         super().__init__("violation")
@@ -130,7 +138,10 @@ def _hypothesis_phase(ev, inst_st, lo, hi, budget, seed):
     def probe(instance, alpha):
         if instance is None:
             return
-        pr = ev(instance, alpha)
+        try:
+            pr = ev(instance, alpha)
+        except InvalidParameterError as exc:  # the bound is undefined here: out of Hypothesis (no shrink, no retry)
+            raise _Refused(exc) from None
         if pr is None:
             return
         target(max(min(pr.score, 1e6), -1e6), label="log(lhs/bound)")
@@ -141,6 +152,8 @@ def _hypothesis_phase(ev, inst_st, lo, hi, budget, seed):
         probe()
     except _Violation as v:
         return v.probe
+    except _Refused as r:
+        raise r.error from None
     return None
 
 

@@ -61,7 +61,8 @@ def predicted_slope(depth, S_complement: int, rho_value) -> tuple[Fraction, obje
 
     bound = thm_e_bound(depth, S_complement, rho_value)
     expo = product_exponent(bound.expr, p_sym).subs({p_sym: sympy.Rational(depth), rho_sym: sympy.Rational(rho_value)})
-    return Fraction(str(sympy.Rational(expo))), bound
+    r = sympy.Rational(expo)
+    return Fraction(int(r.p), int(r.q)), bound  # not through str(): it refuses parts of more than 4300 digits
 
 
 def _dominance_start(instance, bp, res) -> int:

@@ -1,0 +1,163 @@
+"""Adversarial inputs found by the session-28 attack: each was a traceback (exit 1) or a stray warning before its
+fix. Exact values here are hand values (closed forms), never the code's own output.
+
+* numbers whose exact parts exceed Python's 4300-digit ``str(int)`` limit (inputs like ``"1e9999"``, results like
+  rho = 10^-9999, error messages echoing a depth of 10^-10000);
+* data and scales beyond the float64 range (``alpha = 1e400``, entries ``1e5000``, D = 2 + 10^-5000) reaching a
+  float64 step;
+* ``falsify`` bounds that are undefined at a searched point (complex, 1/0, NaN, beyond mpmath's range).
+"""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from implicitreg.cli import main
+from implicitreg.errors import InvalidParameterError
+from implicitreg.numerics.exact import fraction_str, int_text, short_text
+from implicitreg.schema import number_string
+
+
+def write(tmp_path, obj, name="inst.json"):
+    p = tmp_path / name
+    p.write_text(json.dumps(obj))
+    return str(p)
+
+
+def one_error_line(capsys, command: str) -> str:
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"implicitreg {command}: error: ")
+    return lines[0]
+
+
+# --- integers of more than 4300 digits --------------------------------------------------------------------------
+
+def test_huge_integers_are_written_in_full():
+    n = 10 ** 9999 + 7
+    assert int_text(n) == "1" + "0" * 9998 + "7"
+    assert int_text(-n) == "-1" + "0" * 9998 + "7"
+    assert fraction_str(Fraction(1, 10 ** 9999)) == "1/1" + "0" * 9999
+    assert number_string(Fraction(-3, 10 ** 6000)) == "-3/1" + "0" * 6000
+    assert number_string(10 ** 5000) == "1" + "0" * 5000
+    assert short_text(Fraction(1, 10 ** 9999)) == "1/1" + "0" * 34 + "..."
+
+
+def test_l1_with_a_9999_digit_solution(tmp_path, capsys):
+    # A = [1, 1/2], y = 10^9999: x* = (y, 0) (column 0 costs 1 per unit of y, column 1 costs 2), rho = 1/2
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": ["1e9999"]})
+    assert main(["l1", "--instance", f, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["x"] == ["1" + "0" * 9999, "0"]
+    assert out["rho"] == "1/2"
+    assert main(["l1", "--instance", f]) == 0  # the text summary: its ~value is no float (10^9999 overflows one)
+    text = capsys.readouterr().out
+    assert "(~1.0e9999)" in text
+
+
+def test_l1_with_rho_of_9999_digits(tmp_path, capsys):
+    # A = [10^-9999, 1], y = 1: x* = (0, 1), sigma = 1, lambda = 1, rho = |A_0 lambda| = 10^-9999
+    f = write(tmp_path, {"A": [["1e-9999", 1]], "y": [1]})
+    assert main(["l1", "--instance", f, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["x"] == ["0", "1"]
+    assert out["rho"] == "1/1" + "0" * 9999
+
+
+def test_verify_instance_with_a_tiny_entry_gives_no_traceback(tmp_path, capsys):
+    f = write(tmp_path, {"A": [["1e-9999", 1]], "y": [1]})
+    rc = main(["verify", "--instance", f, "--depth", "2", "--json"])
+    captured = capsys.readouterr()
+    assert rc in (0, 1), captured.err
+    rows = json.loads(captured.out)
+    assert rows["command"] == "verify-instance"
+
+
+def test_depth_of_ten_thousand_digits_is_refused_in_one_line(tmp_path, capsys):
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    assert main(["limit", "--instance", f, "--depth", "1e-10000", "--alpha", "1e-5"]) == 2
+    assert "depth must be a real number >= 2, got 1/1000" in one_error_line(capsys, "limit")
+
+
+# --- beyond the float64 range -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth", ["2", "3"])
+@pytest.mark.parametrize("alpha", ["1e400", "1e3000"])
+def test_limit_at_alpha_beyond_float64(tmp_path, capsys, depth, alpha):
+    # A = [1, 1/2], y = 1: as alpha -> inf the limit tends to the minimum-norm solution A^T y / |A|^2 = (4/5, 2/5)
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    assert main(["limit", "--instance", f, "--depth", depth, "--alpha", alpha, "--digits", "8", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    x = json.loads(captured.out)["x"]
+    assert abs(Fraction(x[0]) - Fraction(4, 5)) < Fraction(1, 10 ** 7)
+    assert abs(Fraction(x[1]) - Fraction(2, 5)) < Fraction(1, 10 ** 7)
+
+
+def test_limit_at_tiny_alpha_prints_no_warnings(tmp_path, capsys):
+    # D = 3, alpha = 1e-1000: x_1 ~ alpha h_3(1/2) with h_3(r) = (1 - r)^-3 - (1 + r)^-3 = 8 - 8/27 = 208/27
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    assert main(["limit", "--instance", f, "--depth", "3", "--alpha", "1e-1000", "--digits", "8", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""  # numpy RuntimeWarnings from the float64 start used to leak here
+    x = json.loads(captured.out)["x"]
+    assert x[1].endswith("e-1000") and abs(Fraction(x[1].split("e")[0]) - Fraction(208, 27)) < Fraction(1, 10 ** 6)
+
+
+def test_depth_just_above_two_beyond_float64_gives_one_line(tmp_path, capsys):
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    depth = "2." + "0" * 5000 + "1"  # (D - 2) / D overflows a float
+    rc = main(["limit", "--instance", f, "--depth", depth, "--alpha", "1e-5", "--digits", "5"])
+    if rc == 2:
+        one_error_line(capsys, "limit")
+    else:
+        assert rc == 0 and capsys.readouterr().err == ""
+
+
+def test_verify_instance_with_entries_beyond_float64_gives_one_line(tmp_path, capsys):
+    f = write(tmp_path, {"A": [["1e-5000", "1e5000"]], "y": ["1e5000"]})
+    assert main(["verify", "--instance", f, "--depth", "2"]) == 2
+    assert "float64 range" in one_error_line(capsys, "verify")
+
+
+# --- falsify: bounds undefined where the search goes ------------------------------------------------------------
+
+@pytest.mark.parametrize("bound, reason", [
+    ("sqrt(rho - 1)", "not a real number"),          # rho < 1 on every unique instance: complex
+    ("exp(exp(exp(1000)))", "beyond the range"),     # mpmath's exponent overflows
+    ("(-1)**alpha", "not a real number"),
+])
+def test_falsify_refuses_a_bound_undefined_at_a_point(capsys, bound, reason):
+    rc = main(["falsify", "--lhs", "err_l1", "--bound", bound, "--depth", "2", "--budget", "3"])
+    assert rc == 2
+    line = one_error_line(capsys, "falsify")
+    assert "is undefined at" in line and reason in line
+
+
+def test_falsify_api_raises_invalid_parameter_for_a_complex_bound():
+    from implicitreg.proofs.falsify import falsify
+
+    with pytest.raises(InvalidParameterError, match="undefined"):
+        falsify("err_l1", "sqrt(rho - 1)", depth=2, budget=3)
+
+
+# --- duplicate keys -----------------------------------------------------------------------------------------------
+
+def test_instance_with_a_duplicate_key_is_refused(tmp_path, capsys):
+    # {"y": [1], "y": [2]}: JSON readers differ on which value wins, so no value is chosen silently
+    f = tmp_path / "dup.json"
+    f.write_text('{"A": [[1, 2]], "y": [1], "y": [2]}')
+    assert main(["l1", "--instance", str(f)]) == 2
+    assert "duplicate key 'y'" in one_error_line(capsys, "l1")
+
+
+def test_api_refuses_a_duplicate_nested_key():
+    from implicitreg.errors import InvalidInstanceError
+    from implicitreg.numerics.instance import load_json_exact
+
+    with pytest.raises(InvalidInstanceError, match="duplicate key 'a'"):
+        load_json_exact('{"A": [[1]], "y": [1], "meta": {"a": 1, "a": 2}}')
+    assert load_json_exact('{"A": [[1]], "y": [1]}') == {"A": [[1]], "y": [1]}
