@@ -38,6 +38,7 @@ from mpmath import mpf
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError, PrecisionError
 from implicitreg.numerics._flint_link import FlintLink
+from implicitreg.numerics.exact import MAX_DECIMAL_EXPONENT
 from implicitreg.numerics.integer_form import IntegerRows
 from implicitreg.numerics.potentials import (alpha_convention_value, depth_value, digits_value, positive_value,
                                              product_scale)
@@ -397,6 +398,11 @@ def gradient_flow_limit(instance, depth, alpha, *, alpha_convention: str = "prod
         raise PrecisionError(f"{digits} digits cannot be certified: the supported maximum is {MAX_DIGITS}")
     with mpmath.workdps(30):
         ap_estimate = product_scale(a, D, alpha_convention)
+    if abs(log10_abs(ap_estimate)) > MAX_DECIMAL_EXPONENT:  # alpha^D in the factor convention: 1e-100^10000
+        raise InvalidParameterError(
+            f"alpha_product = u(0)^D = 1e{int(log10_abs(ap_estimate))} is outside [1e-{MAX_DECIMAL_EXPONENT}, "
+            f"1e{MAX_DECIMAL_EXPONENT}] (the working precision grows with its exponent): use a larger alpha or "
+            "a smaller depth")
     dps_low = working_dps(digits, ap_estimate, D)
     integer = instance.integer_form()
     Ar, yr, rows = independent_rows(instance.A, instance.y, integer)

@@ -32,7 +32,7 @@ import mpmath
 
 from implicitreg.errors import (CertificateError, HypothesisNotMetError, InvalidInstanceError, InvalidParameterError,
                                 NonUniqueMinimizerError)
-from implicitreg.numerics.exact import fraction_str
+from implicitreg.numerics.exact import fraction_str, short_text
 from implicitreg.proofs.checks import Verdict, fmt
 from implicitreg.numerics.precision import mpf_from
 
@@ -533,6 +533,11 @@ def verify_instance(source, *, depths: Sequence | None = None, alpha_range=None,
     depths = list(dict.fromkeys(depth_value(d) for d in depths))
     if not depths or len(depths) > MAX_DEPTHS:
         raise InvalidParameterError(f"give between 1 and {MAX_DEPTHS} depths")
+    from implicitreg.api.inputs import MAX_DEPTH, MAX_LAYERS  # the API's bounds on untrusted depths
+
+    top = MAX_DEPTH if problem == "diagonal" else MAX_LAYERS
+    if max(depths) > top:
+        raise InvalidParameterError(f"depth must be at most {top}, got {short_text(max(depths))}")
     lo, hi = _parse_range(alpha_range, problem)
     report = InstanceVerification(data.name, problem)
     if problem == "diagonal":

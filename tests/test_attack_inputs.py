@@ -161,3 +161,71 @@ def test_api_refuses_a_duplicate_nested_key():
     with pytest.raises(InvalidInstanceError, match="duplicate key 'a'"):
         load_json_exact('{"A": [[1]], "y": [1], "meta": {"a": 1, "a": 2}}')
     assert load_json_exact('{"A": [[1]], "y": [1]}') == {"A": [[1]], "y": [1]}
+
+
+# --- deep-flow: gradient descent far above its stability threshold -----------------------------------------------
+
+@pytest.mark.parametrize("eta", ["100", "1e300"])
+def test_diverging_gradient_descent_is_reported_not_a_traceback(tmp_path, capsys, eta):
+    # every minimizer has sharpness >= S_LB = 18.17... here, so GD with eta >= 2 / S_LB ~ 0.11 cannot settle; eta = 100
+    # overflows float64 in a few steps
+    f = write(tmp_path, {"X": [[1, 0], [0, 2], [1, 1]], "y": [1, 2, 3]})
+    rc = main(["deep-flow", "--instance", f, "--depth", "3", "--init", "small", "--scale", "0.1", "--eta", eta,
+               "--json"])
+    captured = capsys.readouterr()
+    assert rc == 1  # documented: exit 1 when it did not converge
+    assert captured.err == ""  # no numpy overflow warnings
+    out = json.loads(captured.out)
+    assert out["converged"] is False and "diverged" in out["message"]
+    assert out["final_excess_loss"] == "inf"
+
+
+# --- sweep specs: a listed eps obeys the grid's bound -------------------------------------------------------------
+
+def test_sweep_spec_refuses_a_listed_eps_below_the_grid_bound():
+    from implicitreg.errors import ImplicitRegError
+    from implicitreg.experiments.sweep_spec import parse_spec
+
+    raw = {"name": "k", "digits": 20, "alphas": ["1e-3"], "depths": [2], "statements": ["kink_error"],
+           "family": {"kind": "kink", "eps": ["1e-9999"]}}
+    # before: accepted, then expanding the tasks raised ValueError (1 - eps has 9999 digits: str() refuses it)
+    with pytest.raises(ImplicitRegError, match=r"eps = 1e-9999 outside \[1e-300, 1\)"):
+        parse_spec(raw)
+    raw["family"]["eps"] = ["1e-300"]
+    assert parse_spec(raw).family["eps"] == [Fraction(1, 10 ** 300)]
+
+
+# --- verify --instance: the API's depth bounds ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, depth, top", [
+    ({"A": [[1, "1/2"]], "y": [1]}, "1e308", "10000"),   # was OverflowError (working precision of inf digits)
+    ({"A": [[1, "1/2"]], "y": [1]}, "10001", "10000"),
+    ({"X": [[1, 0], [0, 2], [1, 1]], "y": [1, 2, 3]}, "1e308", "1000"),  # was OverflowError (index-sized int)
+])
+def test_verify_instance_bounds_the_depth(tmp_path, capsys, data, depth, top):
+    f = write(tmp_path, data)
+    assert main(["verify", "--instance", f, "--depth", depth]) == 2
+    assert f"depth must be at most {top}" in one_error_line(capsys, "verify")
+
+
+# --- the factor convention: alpha^D bounded like a product-convention alpha ---------------------------------------
+
+@pytest.mark.parametrize("depth, alpha, shown", [
+    ("10000", "1e-100", "1e-1000000"),   # alpha_product = 1e-1000000: a million-digit working precision (a hang)
+    ("3", "1e4000", "1e12000"),
+])
+def test_limit_refuses_a_factor_alpha_whose_product_is_out_of_range(tmp_path, capsys, depth, alpha, shown):
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    rc = main(["limit", "--instance", f, "--depth", depth, "--alpha", alpha, "--alpha-convention", "factor",
+               "--digits", "5"])
+    assert rc == 2
+    assert f"alpha_product = u(0)^D = {shown} is outside" in one_error_line(capsys, "limit")
+
+
+def test_limit_accepts_a_factor_alpha_at_the_product_bound(tmp_path, capsys):
+    # D = 2, alpha = 1e-5000 per factor: alpha_product = 1e-10000 (the bound), x_1 ~ alpha_product^(1 - rho) with
+    # rho = 1/2 for A = [1, 1/2]: 1e-5000 (to leading order; the correction is relative 1e-5000)
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-5000", "--alpha-convention", "factor",
+                 "--digits", "5", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["x"][1] == "1.0000e-5000"

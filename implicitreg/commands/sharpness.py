@@ -75,7 +75,12 @@ def _run_sharpness(args) -> int:
 
 def flow_report(data, depth: int, init: str, scale, seed: int = 0, eta=None, steps: int = 10000,
                 t_end=1e5, tol=1e-12) -> dict:
-    """Run GF (or GD when ``eta`` is given) in float64 from a seeded initialization; the fields of ``deep-flow``."""
+    """Run GF (or GD when ``eta`` is given) in float64 from a seeded initialization; the fields of ``deep-flow``.
+
+    A run that diverged (weights no longer finite: GD above its stability threshold) is not converged, and its
+    final excess loss is ``inf`` (it overflowed float64)."""
+    import math
+
     import numpy as np
 
     from implicitreg.numerics import deep_linear as dl
@@ -97,10 +102,11 @@ def flow_report(data, depth: int, init: str, scale, seed: int = 0, eta=None, ste
         method = f"gradient descent, eta = {float(eta)} (float64)"
     net = res.net
     c = dl.data_constants(data, "float")
-    w = dl.end_to_end(net)
-    ws = data.w_star("float")
-    excess = float(dl.excess_loss(net, data))
     finite = all(np.all(np.isfinite(W)) for W in net.weights)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run: reported by status, message and converged
+        w = dl.end_to_end(net)
+        excess = float(dl.excess_loss(net, data)) if finite else math.inf  # R - R_min overflowed float64
+    ws = data.w_star("float")
     converged = finite and excess <= float(tol) * 10
     values = dict(L=depth, a=c.a, Lambda=c.Lambda, w_norm=c.w_norm, a_prime=c.a_prime)
     s_lb = float(ts.MC_LB.bound("S_LB").evaluate(20, **values))

@@ -397,6 +397,8 @@ def _family(value, base_dir) -> dict:
         for e in eps:
             if not 0 < e < 1:
                 _fail("family.eps", f"eps must be in (0, 1), got {exact_text(e)}")
+            if e < Fraction(1, 10 ** -LIMITS["eps_log10"][0]):  # listed values obey the grid's bound too
+                _fail("family.eps", f"eps = {exact_text(e)} outside [1e{LIMITS['eps_log10'][0]}, 1)")
         return {"kind": kind, "eps": eps}
     folder = value.get("folder")
     if not isinstance(folder, str) or not folder:

@@ -154,7 +154,9 @@ def deep_gradient_descent(net0: DeepLinearNetwork, data: RegressionData, eta, st
         if not mp and not all(np.all(np.isfinite(W)) for W in net.weights):
             return DeepFlowResult(net=net, t=step, status=-1, message="diverged (non-finite weights)", nfev=step,
                                   nsteps=step, integrator="gd")
-        if stop_excess_loss is not None and excess_loss(net, data) <= stop_excess_loss:
+        with np.errstate(over="ignore", invalid="ignore"):  # finite weights whose product overflows: diverging
+            stop = stop_excess_loss is not None and excess_loss(net, data) <= stop_excess_loss
+        if stop:
             return DeepFlowResult(net=net, t=step, status=1, message="stop condition met", nfev=step, nsteps=step,
                                   integrator="gd")
     return DeepFlowResult(net=net, t=steps, status=0, message="reached the step count", nfev=steps, nsteps=steps,
