@@ -45,8 +45,8 @@ def _range(text_or_pair, name, integer=0):
             raise InvalidParameterError(f"{name} must be a pair (lo, hi)") from None
     try:
         lo, hi = parse_exact(lo, name), parse_exact(hi, name)
-    except ImplicitRegError as exc:
-        raise InvalidParameterError(f"{name}: {exc}") from None
+    except ImplicitRegError as exc:  # parse_exact's message already names the option
+        raise InvalidParameterError(str(exc)) from None
     if lo > hi:
         raise InvalidParameterError(f"{name}: lower end {short_text(lo)} above upper end {short_text(hi)}")
     if integer:
@@ -102,6 +102,9 @@ def falsify(lhs: str, bound, *, depth=2, alpha_range=("1e-30", "1e-2"), alpha_co
     if problem == "deep-linear" and not (Fraction(1, 1000) <= lo and hi <= 10):
         raise InvalidParameterError("alpha range: the init scale of a deep linear network must lie in [1/1000, 10]")
     m_range, N_range = _range(m, "m", integer=MAX_M), _range(N, "N", integer=MAX_N)
+    if problem == "diagonal" and N_range[1] <= m_range[0]:  # basis pursuit needs N > m: never widen a range silently
+        raise InvalidParameterError(f"N must exceed m (an underdetermined system A x = y): no N in "
+                                    f"{N_range[0]}:{N_range[1]} exceeds an m in {m_range[0]}:{m_range[1]}")
     if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= MAX_BUDGET:
         raise InvalidParameterError(f"budget must be an integer in 1..{MAX_BUDGET}, got {budget!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
