@@ -89,7 +89,10 @@ def number_string(value, digits: int | None = None, strip_zeros: bool = False) -
         return value
     import mpmath
 
-    v = value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
+    try:
+        v = value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
+    except (TypeError, ValueError):
+        raise SchemaError(f"a {type(value).__name__} is not a number type of the schema") from None
     if mpmath.isnan(v):
         raise SchemaError("NaN is not a number string")
     if mpmath.isinf(v):

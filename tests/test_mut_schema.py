@@ -202,3 +202,30 @@ def test_the_error_list_is_cut_after_exactly_twenty(count, suffix):
     shown = min(count, 20)
     assert text.count("expected a number string") == shown
     assert text.endswith(f"x[{shown - 1}]: expected a number string, got 'bad{shown - 1}'{suffix}")
+
+
+@pytest.mark.parametrize("bad, message", [(np.bool_(True), "a boolean is not a number"),
+                                          (np.float32("nan"), "NaN is not a number string"),
+                                          (np.float16("nan"), "NaN is not a number string")])
+def test_numpy_refusal_texts(bad, message):
+    with pytest.raises(SchemaError) as info:
+        number_string(bad)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("value, text", [(np.float32("inf"), "inf"), (np.float32("-inf"), "-inf"),
+                                         (np.float16("-inf"), "-inf"), (np.longdouble("inf"), "inf")])
+def test_numpy_infinities_keep_their_sign(value, text):
+    assert number_string(value) == text
+
+
+def test_a_value_of_no_number_type_is_a_schema_error():
+    """A Decimal (or any object mpmath cannot read) is refused as a schema error, never a bare TypeError."""
+    from decimal import Decimal
+
+    with pytest.raises(SchemaError) as info:
+        number_string(Decimal("0.25"))
+    assert str(info.value) == "a Decimal is not a number type of the schema"
+    with pytest.raises(SchemaError, match="a list is not a number type"):
+        number_string([1])
+
