@@ -361,6 +361,28 @@ def test_bp_unique_row_compares_the_strict_certificate_with_the_exact_face(bp_ro
     assert row.note == ("" if passed else "the criterion and the exact face disagree")
 
 
+def test_bp_rows_name_the_instance_and_state_what_each_check_compared(bp_rows, monkeypatch):
+    """Every basis-pursuit row names the user's instance ("bp"); rho-duality shows rho = 1/2 against the duality
+    check's detail, rho-unique the check's first clause against "unique by vertex enumeration", with no note while it
+    passes and the check's whole detail as the note when it fails."""
+    from implicitreg.proofs.derivations import rho_duality as rd
+
+    rows = bp_rows["run"](3)
+    assert [r.instance for r in rows.values()] == ["bp"] * 5
+    assert rows["rho-duality"].observed == "rho = 1/2"
+    assert rows["rho-unique"].bound == "unique by vertex enumeration" and rows["rho-unique"].note == ""
+    assert all(r.note == "" for r in rows.values())
+    monkeypatch.setattr(rd, "check_uniqueness_iff", lambda inst: SimpleNamespace(passed=False, detail="iff a, iff b"))
+    row = bp_rows["run"](3)["rho-unique"]
+    assert row.passed is False and row.observed == "iff a" and row.note == "iff a, iff b"
+    # rho-NSP: the check's detail has three clauses (rho, rho_S with its brute-force value, rho_s): the first is
+    # observed, the other two the bound
+    monkeypatch.setattr(rd, "check_rho_le_nsp", lambda *a: SimpleNamespace(
+        passed=True, detail="rho 1/2, rho_S 1/2 (brute 1/2), rho_s infinite"))
+    row = bp_rows["run"](3)["rho-NSP"]
+    assert row.observed == "rho 1/2" and row.bound == "rho_S 1/2 (brute 1/2), rho_s infinite"
+
+
 def test_deep_linear_lower_row_at_its_slack_and_the_imbalance_in_the_spectral_norm(deep, monkeypatch):
     from implicitreg.numerics import deep_linear as dl
     from implicitreg.numerics.deep_linear import RegressionData
