@@ -41,6 +41,11 @@ GRID_POINTS = {2: 7, 3: 5}
 MAX_DEPTHS = 6
 #: relative slack for S >= S_LB at a float64 gradient-flow limit stopped at excess loss 1e-13 (S - S_min = O(1e-6.5))
 FLOW_SLACK = 1e-6
+#: a unique x* with full support (N - s = 0): A is injective, so A x = y has no other solution, every error bound is 0
+#: and x_g = x*; a computed limit differs from x* by rounding only, and comparing that rounding with 0 (or fitting a
+#: rate to it) would report a false FAIL
+FULL_SUPPORT = ("x* has full support (N - s = 0): A x = y has the single solution x*, so x_inf = x_g = x* at every "
+                "alpha and every error is 0; nothing to check on computed limits")
 
 
 @dataclass
@@ -220,6 +225,9 @@ def _diagonal(inst, depths, lo, hi, convention, report):
             if failed:
                 report.not_applicable.append(_not_applicable(T, D, failed[0]))
                 continue
+            if sc.n == 0:
+                report.not_applicable.append(_not_applicable(T, D, FULL_SUPPORT, "scope"))
+                continue
             if T is diagonal.MS_D2_THEOREM:
                 report.verdicts += _ms_d2(inst, sc, grid)
                 if sc.rho == 0:
@@ -231,7 +239,11 @@ def _diagonal(inst, depths, lo, hi, convention, report):
                 if reason:
                     report.not_applicable.append(_not_applicable(T, D, reason))
         # WAH statements (per-factor alpha; the grid is converted)
-        report.verdicts += _wah_rows(inst, bp, D, grid, facts, report)
+        if bp.unique and len(bp.support) == inst.N:
+            report.not_applicable += [_not_applicable(T, D, FULL_SUPPORT, "scope")
+                                      for T in (selection.THM_D, selection.THM_C, selection.THM_E)]
+        else:
+            report.verdicts += _wah_rows(inst, bp, D, grid, facts, report)
     deep = [D for D in depths if D > 2]
     if deep and sc is not None:
         from implicitreg.proofs.suites.diagonal import _depth_rows

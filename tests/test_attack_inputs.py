@@ -229,3 +229,45 @@ def test_limit_accepts_a_factor_alpha_at_the_product_bound(tmp_path, capsys):
     assert main(["limit", "--instance", f, "--depth", "2", "--alpha", "1e-5000", "--alpha-convention", "factor",
                  "--digits", "5", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["x"][1] == "1.0000e-5000"
+
+
+# --- falsify: alpha ranges beyond float64, depths beyond the API's bound -------------------------------------------
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--alpha-range", "1e-9999:1e-2", "the smallest product scale supported is 1e-300"),  # was math domain error
+    ("--alpha-range", "1e-2:1e400", "the largest product scale supported is 1e300"),      # was OverflowError
+    ("--depth", "1e308", "depth must be at most 10000"),                                 # was OverflowError
+])
+def test_falsify_refuses_out_of_range_options_in_one_line(capsys, option, value, message):
+    rc = main(["falsify", "--lhs", "err_l1", "--bound", "2*alpha**(1-rho)", "--budget", "2", option, value])
+    assert rc == 2
+    assert message in one_error_line(capsys, "falsify")
+
+
+# --- sweep: a deeply nested TOML spec, an output path that is a file ----------------------------------------------
+
+def test_sweep_refuses_a_deeply_nested_toml_spec(tmp_path, capsys):
+    spec = tmp_path / "deep.toml"
+    spec.write_text("a = " + "[" * 10000 + "]" * 10000 + "\n")  # tomllib recursed until RecursionError
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
+    assert "nested too deeply" in one_error_line(capsys, "sweep")
+
+
+def test_sweep_refuses_an_output_path_that_is_a_file(tmp_path, capsys):
+    from pathlib import Path
+
+    spec = Path(__file__).resolve().parents[1] / "sweeps" / "kink_transition.toml"
+    out = tmp_path / "a_file"
+    out.write_text("not a dataset")
+    assert main(["sweep", str(spec), "--out", str(out), "--quick"]) == 2  # was FileExistsError from mkdir
+    assert "exists and is not a directory" in one_error_line(capsys, "sweep")
+    assert out.read_text() == "not a dataset"
+
+
+def test_verify_instance_refuses_a_certificate_directory_that_is_a_file(tmp_path, capsys):
+    f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
+    target = tmp_path / "a_file"
+    target.write_text("keep")
+    assert main(["verify", "--instance", f, "--depth", "3", "--certify", str(target)]) == 2  # was FileExistsError
+    assert "exists and is not a directory" in one_error_line(capsys, "verify")
+    assert target.read_text() == "keep"

@@ -146,7 +146,7 @@ def test_ms_d2_radius_conjunct_alone(excess, holds):
 
 @pytest.mark.parametrize("M_text, L, K1, excess, holds", [
     ("5.5", 10, 1, "0.5e-9", True), ("5.5", 10, 1, "2e-9", False),      # tol = 1e-9 M when M >= 1
-    ("0.5", 1, "0.5", "1e-9", True), ("0.5", 1, "0.5", "3e-9", False),  # tol = 1e-9 absolute when M < 1
+    ("0.5", 1, "0.5", "1e-9", True), ("0.5", 1, "0.5", "1.5e-9", False),  # tol = 1e-9 absolute when M < 1
 ])
 def test_ms_d2_extension_lp_conjunct_alone(M_text, L, K1, excess, holds):
     """A = [[1, 1/2, 1/3]], S = {0}: A_S^T mu = 0 forces mu = 0, so the LP value is max|w_C|. w_C = (M + e, 0):
@@ -502,3 +502,4 @@ def test_lemma_b_steps_at_p_include_the_monotone_step_at_that_p(monkeypatch):
     got = lemma_b.steps(3)
     assert [st.name for st in got[3:5]] == ["monotone", "monotone"]
     assert [st.holds for st in got[3:5]] == [True, False]
+

@@ -566,3 +566,22 @@ def test_verify_instance_deep_linear_branch(entry, tmp_path):
     entry.clear()
     iv.verify_instance(data, depths=[4], alpha_range="1/2:3")    # HI >= 1 is allowed for an init scale
     assert entry == [("deep", "data", [F(4)], F(1, 2), F(3))]
+
+
+@pytest.mark.parametrize("D", [2, 3])
+def test_full_support_instance_reports_the_error_statements_not_checkable(monkeypatch, D):
+    """A = I, y = (1, 1): x* = (1, 1) is unique with full support (N - s = 0), so A x = y has no other solution and
+    x_inf = x_g = x* at every alpha: every error is 0 and a computed limit differs from x* by rounding only. MS-D2
+    (D = 2) or MS-D3 (D = 3) and WAH-D, WAH-C, WAH-E are reported as not checkable (scope) with that reason instead
+    of comparing rounding with a bound of 0 (the MS-D2 lemma check raised ArithmeticError on its unbounded LP, and
+    the rows that ran failed); the basis-pursuit rows still run and pass. (The depth comparison is stubbed.)"""
+    from implicitreg.proofs.suites import diagonal as sd
+
+    monkeypatch.setattr(sd, "_depth_rows", lambda *a, **k: [])
+    rep = iv.verify_instance({"A": [[1, 0], [0, 1]], "y": [1, 1]}, depths=[D])
+    ms = "MS-D2" if D == 2 else "MS-D3"
+    assert rep.passed and all(v.theorem.startswith(("BP-", "rho-")) for v in rep.verdicts)
+    scope = {(n.theorem, n.depth) for n in rep.not_applicable
+             if n.kind == "scope" and n.reason.startswith("x* has full support (N - s = 0): A x = y has the single "
+                                                          "solution x*")}
+    assert scope == {(ms, str(D)), ("WAH-D", str(D)), ("WAH-C", str(D)), ("WAH-E", str(D))}

@@ -350,3 +350,38 @@ def test_certify_cli_refusals_one_line_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(certify, "dumps", lambda cert: "{}")
     one_line_exit_2(capsys, ["certify", "--instance", str(inst), "--theorem", "MS-D2", "--depth", "2", "--alpha",
                              "1e-3", "--out", str(tmp_path / "no" / "c.json")], "cannot write")
+
+
+def test_falsify_refuses_an_N_range_with_no_N_above_m(monkeypatch):
+    """Basis pursuit needs N > m; a range with no such pair is refused, never silently widened (N = 1:1 used to be
+    searched at N = 2)."""
+    stub_search(monkeypatch)
+    with pytest.raises(InvalidParameterError, match=r"^N must exceed m .*: no N in 1:1 exceeds an m in 1:3$"):
+        attempt(m="1:3", N="1:1")
+    with pytest.raises(InvalidParameterError, match=r"no N in 2:3 exceeds an m in 3:4$"):
+        attempt(m="3:4", N="2:3")
+    with pytest.raises(Reached):
+        attempt(m="1:3", N="2:2")  # m = 1, N = 2 lies in both ranges
+
+
+def test_the_instances_searched_stay_inside_both_ranges():
+    from hypothesis import given, settings
+
+    from implicitreg.proofs.falsify import instance_strategy
+
+    shapes = set()
+
+    @settings(max_examples=30, derandomize=True, database=None)
+    @given(instance_strategy("integer", (1, 3), (2, 3)))
+    def draw(inst):
+        if inst is not None:
+            shapes.add((inst.m, inst.N))
+
+    draw()
+    assert shapes and shapes <= {(1, 2), (1, 3), (2, 3)}  # N > m, m in 1..3, N in 2..3
+
+
+def test_a_range_error_names_the_option_once():
+    with pytest.raises(InvalidParameterError) as info:
+        attempt(alpha_range="abc:1e-2")
+    assert str(info.value).startswith("alpha range: cannot read 'abc'") and str(info.value).count("alpha range") == 1

@@ -233,12 +233,38 @@ TARGETS.update({
                           "tests/test_mut_checker_jsonread.py"]
                          + [a for t in CHECKER_SLOW if t.startswith("tests/test_checker_attacks.py")
                             for a in ("--deselect", t)], None),
-    # proofs/derivations/lemma_b.py: the SymPy steps of Lemma B and the numerics of its tightness witness
-    # (instance_verify, ms_d3, ms_d2 and numerics/deep_linear were configured too but not measured to the end in
-    # session 27: taken out again, see docs/mutation.md)
+    # proofs/derivations: the numerical lemma checks on computed limits (slacks, tolerances) and the SymPy steps
+    # (lemma_b.py: the SymPy steps of Lemma B and the numerics of its tightness witness)
     "deriv-lemma-b": ("proofs/derivations/lemma_b.py",
                       ["tests/test_mut_proofs_derivations.py", "tests/test_potentials.py"], None),
+    "deriv-ms-d3": ("proofs/derivations/ms_d3.py",
+                    ["tests/test_mut_proofs_derivations.py", "tests/test_mut_proofs_ms_steps.py",
+                     "tests/test_diagonal_theory.py",
+                     "tests/test_planted_round3.py::test_ms_d3_lemma_check_fails_just_above_its_bound"], None),
+    "deriv-ms-d2": ("proofs/derivations/ms_d2.py",
+                    ["tests/test_mut_proofs_derivations.py", "tests/test_mut_proofs_ms_steps.py",
+                     "tests/test_diagonal_theory.py"],
+                    _fn("implicitreg.proofs.derivations.ms_d2", "check_on_limit", "_check_on_limit", "link",
+                        "jensen", "coordinate", "lower", "scale", "rate", "k1_limit", "spec_constant", "minimality",
+                        "kernel", "steps")),
 })
+
+#: configured but not yet measured to the end (not in TARGETS, so not in the report): run with
+#: ``python tools/mutation.py --pending iv`` (docs/mutation.md gives the partial numbers)
+PENDING = {
+    # proofs/instance_verify.py (verify --instance): input, alpha grids and conventions, the refusals, which statements
+    # apply and the rows decided on the user's data (not the output texts); the CLI subprocess run is left out (its
+    # mutants run in the checkout's package, not the mutated copy), and so is the numpy-array API run (verify and
+    # falsify searches, 8 s a mutant: its verify_instance path is the one test_diagonal_instance_... runs)
+    "iv": ("proofs/instance_verify.py",
+           ["tests/test_mut_proofs_iv.py", "tests/test_mut_proofs_iv_wah.py", "tests/test_hard_proofs_instance.py",
+            "tests/test_refusals_results.py", "tests/test_planted_round3.py", "tests/test_falsify_instance.py",
+            "--deselect", "tests/test_falsify_instance.py::test_cli_verify_instance",
+            "--deselect", "tests/test_falsify_instance.py::test_top_level_api_with_numpy_arrays"],
+           _fn("implicitreg.proofs.instance_verify", "load", "_alpha_text", "alpha_grid", "_parse_range", "_diagonal",
+               "_product_grid", "_basis_pursuit_rows", "_ms_d2", "_ms_d3", "_wah_rows", "_diagonal_certificates",
+               "_deep_linear", "_deep_certificates", "verify_instance", "main")),
+}
 
 # numerics modules whose numbers users read (never mutated before this session): each with the cheapest tests that
 # exercise it; direct tests of survivors in tests/test_mut_num_<module>.py
@@ -480,8 +506,14 @@ def main(argv=None) -> int:
     ap.add_argument("--no-report", action="store_true", help="only run; leave docs/mutation.md alone")
     ap.add_argument("--resume", action="store_true",
                     help="re-test only the mutants not killed in the stored run (after tests were added)")
+    ap.add_argument("--pending", action="store_true",
+                    help=f"also accept the targets not yet measured to the end ({', '.join(PENDING)}); they stay out "
+                         "of the report")
     args = ap.parse_args(argv)
-    names = args.targets or list(TARGETS)
+    reported = list(TARGETS)
+    if args.pending:
+        TARGETS.update(PENDING)
+    names = args.targets or reported
     unknown = [n for n in names if n not in TARGETS]
     if unknown:
         ap.error(f"unknown targets {unknown}; known: {', '.join(TARGETS)}")
@@ -490,7 +522,7 @@ def main(argv=None) -> int:
             run(name, args.jobs, args.keep, args.resume)
         if args.no_report:
             return 0
-    text = report(list(TARGETS))
+    text = report(reported)
     doc = REPORT.read_text() if REPORT.exists() else ""
     start, end = "<!-- mutation-report:start -->", "<!-- mutation-report:end -->"
     if start in doc and end in doc:

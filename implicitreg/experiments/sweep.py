@@ -64,6 +64,20 @@ class SweepReport:
         return asdict(self)
 
 
+def _output_directory(out) -> None:
+    """Create the dataset directory ``out``; a path that is a file, or one that cannot be created, is bad input."""
+    from pathlib import Path
+
+    from implicitreg.errors import InvalidParameterError
+
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InvalidParameterError(f"the output directory {str(out)!r} exists and is not a directory") from None
+    except OSError as exc:
+        raise InvalidParameterError(f"cannot create the output directory {str(out)!r}: {exc.strerror}") from None
+
+
 def run_sweep(spec, out, *, quick: bool = False, scheduler: str | None = None, client=None,
               n_workers: int | None = None, serial: bool = False, progress=None, retry_failed: bool = False,
               flush_seconds: float = 30.0, flush_rows: int = 2048, chunk_seconds: float = 0.5,
@@ -80,6 +94,7 @@ def run_sweep(spec, out, *, quick: bool = False, scheduler: str | None = None, c
         spec = load_spec(spec, quick=quick)
     t0 = time.perf_counter()
     tasks = expand(spec)
+    _output_directory(out)
     recovered = fold_journals(out)
     retried = retire_failed(out) if retry_failed else 0
     done_keys = finished_keys(out)

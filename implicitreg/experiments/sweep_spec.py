@@ -231,6 +231,8 @@ def read_spec_file(path: str | Path) -> dict:
             raw = tomllib.loads(text, parse_float=Decimal)
         except tomllib.TOMLDecodeError as exc:
             _fail(str(path), f"not valid TOML: {exc}")
+        except RecursionError:  # tomllib parses nested arrays recursively: [[[[...]]]] exhausts the stack
+            _fail(str(path), "not valid TOML: nested too deeply")
     else:
         from implicitreg.numerics.instance import load_json_exact
 

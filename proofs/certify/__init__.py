@@ -80,11 +80,18 @@ def reference_certificates() -> list[tuple[str, dict]]:
 
 def write_all(directory, certificates=None) -> list[Path]:
     """Write every tightness certificate (or the given (stem, certificate) pairs) into ``directory``."""
+    from implicitreg.errors import InvalidParameterError
+
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory.exists() and not directory.is_dir():
+        raise InvalidParameterError(f"the certificate directory {str(directory)!r} exists and is not a directory")
     paths = []
-    for stem, cert in (tightness_certificates() if certificates is None else certificates):
-        path = directory / f"{stem}.json"
-        path.write_text(dumps(cert), encoding="utf-8")
-        paths.append(path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stem, cert in (tightness_certificates() if certificates is None else certificates):
+            path = directory / f"{stem}.json"
+            path.write_text(dumps(cert), encoding="utf-8")
+            paths.append(path)
+    except OSError as exc:
+        raise InvalidParameterError(f"cannot write certificates into {str(directory)!r}: {exc.strerror}") from None
     return paths

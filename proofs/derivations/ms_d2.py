@@ -211,21 +211,23 @@ def _check_on_limit(instance, limit, sc) -> D2Check:
     M = L * mpf_from(sc.rho) + pc.K1 * mpf_from(sc.K2)
     S, C = list(sc.support), list(sc.complement)
     w = limit.z
-    A = instance.A_float()
-    # LP in (mu, t): min t s.t. -t <= w_C + A_C^T mu <= t, A_S^T mu = 0
-    m = A.shape[0]
-    wC = np.array([float(w[j]) for j in C])
-    AC, AS = A[:, C], A[:, S]
-    c = np.zeros(m + 1)
-    c[-1] = 1
-    A_ub = np.block([[AC.T, -np.ones((len(C), 1))], [-AC.T, -np.ones((len(C), 1))]])
-    b_ub = np.concatenate([-wC, wC])
-    A_eq = np.hstack([AS.T, np.zeros((len(S), 1))])
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=np.zeros(len(S)), bounds=[(None, None)] * (m + 1),
-                  method="highs")
-    if res.status != 0:
-        raise ArithmeticError(f"extension LP failed: {res.message}")
-    ext = float(res.fun)
+    ext = 0.0  # x* with full support (n = 0): nothing off the support, the empty w_C extends itself
+    if C:
+        A = instance.A_float()
+        # LP in (mu, t): min t s.t. -t <= w_C + A_C^T mu <= t, A_S^T mu = 0
+        m = A.shape[0]
+        wC = np.array([float(w[j]) for j in C])
+        AC, AS = A[:, C], A[:, S]
+        c = np.zeros(m + 1)
+        c[-1] = 1
+        A_ub = np.block([[AC.T, -np.ones((len(C), 1))], [-AC.T, -np.ones((len(C), 1))]])
+        b_ub = np.concatenate([-wC, wC])
+        A_eq = np.hstack([AS.T, np.zeros((len(S), 1))])
+        res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=np.zeros(len(S)), bounds=[(None, None)] * (m + 1),
+                      method="highs")
+        if res.status != 0:
+            raise ArithmeticError(f"extension LP failed: {res.message}")
+        ext = float(res.fun)
     cosh_sum = mpmath.fsum(mpmath.cosh(w[j]) for j in C)
     n = sc.n
     cosh_bound = n * mpmath.cosh(M)

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from implicitreg.errors import CertificateError, HypothesisNotMetError, ImplicitRegError, InvalidParameterError
-from implicitreg.numerics.exact import parse_exact
+from implicitreg.numerics.exact import parse_exact, short_text
 from implicitreg.numerics.golden_section import golden_section
 from implicitreg.proofs.falsify.certificate import refutation_certificate
 from implicitreg.proofs.falsify.conjecture import conjecture, hypotheses, problem_of
@@ -45,10 +45,10 @@ def _range(text_or_pair, name, integer=0):
             raise InvalidParameterError(f"{name} must be a pair (lo, hi)") from None
     try:
         lo, hi = parse_exact(lo, name), parse_exact(hi, name)
-    except ImplicitRegError as exc:
-        raise InvalidParameterError(f"{name}: {exc}") from None
+    except ImplicitRegError as exc:  # parse_exact's message already names the option
+        raise InvalidParameterError(str(exc)) from None
     if lo > hi:
-        raise InvalidParameterError(f"{name}: lower end {lo} above upper end {hi}")
+        raise InvalidParameterError(f"{name}: lower end {short_text(lo)} above upper end {short_text(hi)}")
     if integer:
         if lo.denominator != 1 or hi.denominator != 1 or lo < 1 or hi > integer:
             raise InvalidParameterError(f"{name} must be integers in 1..{integer}, got {lo}:{hi}")
@@ -78,6 +78,11 @@ def falsify(lhs: str, bound, *, depth=2, alpha_range=("1e-30", "1e-2"), alpha_co
     problem = problem_of(conj)
     D = depth_value(depth)
     alpha_convention_value(alpha_convention)
+    from implicitreg.api.inputs import MAX_DEPTH, MAX_LAYERS  # the API's bounds on untrusted depths
+
+    top = MAX_LAYERS if problem == "deep-linear" else MAX_DEPTH
+    if D > top:
+        raise InvalidParameterError(f"depth must be at most {top}, got {short_text(D)}")
     if problem == "deep-linear":
         if D.denominator != 1:
             raise InvalidParameterError(f"the depth L of a deep linear network is an integer >= 2, got {depth}")
@@ -88,11 +93,18 @@ def falsify(lhs: str, bound, *, depth=2, alpha_range=("1e-30", "1e-2"), alpha_co
     lo, hi = _range(alpha_range, "alpha range")
     if lo <= 0:
         raise InvalidParameterError("alpha range: alpha must be > 0")
-    if math.log10(lo) * (1 if alpha_convention == "product" else float(D)) < -300:
+    from implicitreg.numerics.precision import log10_abs, mpf_from
+
+    if log10_abs(mpf_from(lo)) * (1 if alpha_convention == "product" else D) < -300:  # lo below 1e-308: no float
         raise InvalidParameterError("alpha range: the smallest product scale supported is 1e-300")
+    if problem == "diagonal" and log10_abs(mpf_from(hi)) * (1 if alpha_convention == "product" else D) > 300:
+        raise InvalidParameterError("alpha range: the largest product scale supported is 1e300")
     if problem == "deep-linear" and not (Fraction(1, 1000) <= lo and hi <= 10):
         raise InvalidParameterError("alpha range: the init scale of a deep linear network must lie in [1/1000, 10]")
     m_range, N_range = _range(m, "m", integer=MAX_M), _range(N, "N", integer=MAX_N)
+    if problem == "diagonal" and N_range[1] <= m_range[0]:  # basis pursuit needs N > m: never widen a range silently
+        raise InvalidParameterError(f"N must exceed m (an underdetermined system A x = y): no N in "
+                                    f"{N_range[0]}:{N_range[1]} exceeds an m in {m_range[0]}:{m_range[1]}")
     if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= MAX_BUDGET:
         raise InvalidParameterError(f"budget must be an integer in 1..{MAX_BUDGET}, got {budget!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

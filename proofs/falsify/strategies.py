@@ -37,8 +37,9 @@ def instance_strategy(family: str, m_range, N_range):
 
     @st.composite
     def build(draw, fam):
-        m = draw(st.integers(*m_range))
-        N = draw(st.integers(max(N_range[0], m + 1), max(N_range[1], m + 1)))
+        # N > m, within both ranges (falsify refuses ranges with no such pair)
+        m = draw(st.integers(m_range[0], min(m_range[1], N_range[1] - 1)))
+        N = draw(st.integers(max(N_range[0], m + 1), N_range[1]))
         base = "integer" if fam == "near-nonunique" else fam
         A = [[draw(_entries(st, base)) for _ in range(N)] for _ in range(m)]
         k = draw(st.integers(1, m))
