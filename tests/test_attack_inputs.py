@@ -264,10 +264,21 @@ def test_sweep_refuses_an_output_path_that_is_a_file(tmp_path, capsys):
     assert out.read_text() == "not a dataset"
 
 
-def test_verify_instance_refuses_a_certificate_directory_that_is_a_file(tmp_path, capsys):
+@pytest.mark.parametrize("instance", [True, False])
+def test_verify_refuses_a_certificate_directory_that_is_a_file_before_any_work(tmp_path, capsys, monkeypatch,
+                                                                             instance):
+    """Was a FileExistsError traceback after every check had run; now one line, and nothing is computed."""
+    from implicitreg.proofs import instance_verify, verify
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("ran the checks before refusing --certify")
+
+    monkeypatch.setattr(instance_verify, "main", no_work)
+    monkeypatch.setattr(verify, "main", no_work)
     f = write(tmp_path, {"A": [[1, "1/2"]], "y": [1]})
     target = tmp_path / "a_file"
     target.write_text("keep")
-    assert main(["verify", "--instance", f, "--depth", "3", "--certify", str(target)]) == 2  # was FileExistsError
+    argv = ["verify", "--instance", f, "--depth", "3"] if instance else ["verify", "--only", "basis_pursuit"]
+    assert main(argv + ["--certify", str(target)]) == 2
     assert "exists and is not a directory" in one_error_line(capsys, "verify")
     assert target.read_text() == "keep"

@@ -46,7 +46,12 @@ def register(sub) -> None:
 def _run(args) -> int:
     import shutil
     import sys
+    from pathlib import Path
 
+    if args.certify is not None and Path(args.certify).exists() and not Path(args.certify).is_dir():
+        from implicitreg.errors import InvalidParameterError  # refused before any work, not after the suites ran
+
+        raise InvalidParameterError(f"the certificate directory {args.certify!r} exists and is not a directory")
     if args.instance:
         from implicitreg.errors import InvalidParameterError
         from implicitreg.proofs.instance_verify import main as instance_main
