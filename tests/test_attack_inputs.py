@@ -14,24 +14,13 @@ from fractions import Fraction
 
 import pytest
 
+from clitools import one_error_line, write
 from implicitreg.cli import main
 from implicitreg.errors import InvalidParameterError
 from implicitreg.numerics.exact import fraction_str, int_text, short_text
 from implicitreg.schema import number_string
 
 
-def write(tmp_path, obj, name="inst.json"):
-    p = tmp_path / name
-    p.write_text(json.dumps(obj))
-    return str(p)
-
-
-def one_error_line(capsys, command: str) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"implicitreg {command}: error: ")
-    return lines[0]
 
 
 # --- integers of more than 4300 digits --------------------------------------------------------------------------

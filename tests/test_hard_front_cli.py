@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import clitools
+from clitools import write
 from implicitreg.cli import main
 from implicitreg.commands import parse_positive_decimal
 from implicitreg.errors import InvalidParameterError
@@ -16,18 +18,8 @@ from implicitreg.errors import InvalidParameterError
 REFERENCE = Path(__file__).resolve().parents[1] / "proofs" / "reference_certificates" / "mc_lb_ordinary_L3.json"
 
 
-def write(tmp_path, obj, name="inst.json"):
-    p = tmp_path / name
-    p.write_text(json.dumps(obj))
-    return str(p)
-
-
 def one_error_line(capsys, command: str) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"implicitreg {command}: error: ") or lines[0].startswith("implicitreg: error: ")
-    return lines[0]
+    return clitools.one_error_line(capsys, command, bare=True)  # this file's refusals include the parser's own
 
 
 def test_user_error_exits_2_with_one_line(tmp_path, capsys):
