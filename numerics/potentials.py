@@ -228,7 +228,7 @@ def dual_potential_near_pole(D, w) -> mpf:
     ...     mpmath.almosteq(dual_potential_near_pole(3, mpf("0.25")), dual_potential(3, mpf("0.75")), 1e-28)
     True
     """
-    Dq = _exact(_depth(D), "depth")
+    Dq = _depth(D)
     k = mpf_from(Fraction(2) / (Dq - 2))
     w = mpf(w)
     return mpf_from(Dq - 2) / 2 * (mpmath.expm1(-k * mpmath.log(w)) + mpmath.expm1(-k * mpmath.log(2 - w)))

@@ -12,8 +12,10 @@ def _approx(q) -> str:
     """~q with 12 significant digits (mpmath: a float overflows beyond 1e308)."""
     import mpmath
 
+    from implicitreg.numerics.precision import mpf_from
+
     with mpmath.workdps(20):
-        return mpmath.nstr(mpmath.mpf(q.numerator) / q.denominator, 12).replace("e+", "e")
+        return mpmath.nstr(mpf_from(q), 12).replace("e+", "e")
 
 
 def _summary(result) -> str:

@@ -64,6 +64,11 @@ def check_weak_duality_symbolic(m: int = 2, N: int = 4, s: int = 2) -> Derivatio
     return DerivationCheck("weak duality identity", diff == 0, f"residual {diff}")
 
 
+def _text(q) -> str:
+    """An exact value of a check's message (``None`` when the check has none)."""
+    return "None" if q is None else fs(q)
+
+
 def check_rho_duality(A, support, signs) -> DerivationCheck:
     """Exact primal lam and dual v with equal values (=> both optimal), and agreement with brute force."""
     A = [[Fraction(x) for x in row] for row in A]
@@ -81,8 +86,7 @@ def check_rho_duality(A, support, signs) -> DerivationCheck:
     ok = primal_ok and dual_ok and normalized and primal_value == dual_value == res.value
     ok = ok and (brute is None or brute == res.value)
     return DerivationCheck("rho LP duality", ok,
-                           f"primal {fs(primal_value)}, dual {fs(dual_value)}, brute force "
-                           f"{None if brute is None else fs(brute)}")
+                           f"primal {fs(primal_value)}, dual {fs(dual_value)}, brute force {_text(brute)}")
 
 
 def check_rho_le_nsp(A, support, signs, order: int | None = None) -> DerivationCheck:
@@ -97,7 +101,7 @@ def check_rho_le_nsp(A, support, signs, order: int | None = None) -> DerivationC
         rs = None
     ok = r <= rS and (rs is None or rS <= rs) and rS == rS_brute
     return DerivationCheck("rho <= rho_S <= rho_s", ok,
-                           f"rho {fs(r)}, rho_S {fs(rS)} (brute {None if rS_brute is None else fs(rS_brute)}), rho_s "
+                           f"rho {fs(r)}, rho_S {fs(rS)} (brute {_text(rS_brute)}), rho_s "
                            f"{'infinite' if rs is None else fs(rs)}")
 
 
@@ -111,10 +115,6 @@ def uniqueness_facts(A, x) -> dict:
     rho = rho_constant(A, S, sig).value if in_range else None
     return {"s": len(S), "rank_A_S": rank(AS) if S else 0, "sigma_in_range": in_range, "rho": rho,
             "support": S, "signs": sig}
-
-
-def _text(q) -> str:
-    return "None" if q is None else fs(q)
 
 
 def check_uniqueness_iff(instance: Instance) -> DerivationCheck:
