@@ -106,6 +106,45 @@ def test_min_sharpness_in_one_dimension_is_the_lower_bound(L):
         assert abs(got.t - mpmath.mpf(3) ** (2 * mpmath.mpf(L - 1) / L)) < mpmath.mpf(10) ** -10
 
 
+# --- lambda_max(diag(d) + c v v^T) by the secular equation (S_min's objective in the eigenbasis of Sigma) ---------
+
+TOP = dl.sharpness._top_eigenvalue_diagonal_plus_rank_one
+
+
+@pytest.mark.parametrize("d, v, c, want", [
+    # [[2, 1], [1, 3]]: (5 + sqrt 5) / 2
+    ((1, 2), (1, 1), 1, lambda: (5 + mpmath.sqrt(5)) / 2),
+    # diag(1, 5) + e_1 e_1^T: the coordinate without weight wins, 5 (the kink of S_min's objective)
+    ((1, 5), (1, 0), 1, lambda: mpmath.mpf(5)),
+    # diag(4, 0) + 3 (1, 1)(1, 1)^T = [[7, 3], [3, 3]]: 5 + sqrt 13
+    ((4, 0), (1, 1), 3, lambda: 5 + mpmath.sqrt(13)),
+    # c = 0: the largest d
+    ((2, 7, 3), (1, 1, 1), 0, lambda: mpmath.mpf(7)),
+    # a weight far below the resolution of d_1 = 3 (1e-160): the eigenvalue 3, while (0, 1) gives 1 + 1 = 2
+    ((3, 1), ("1e-80", 1), 1, lambda: mpmath.mpf(3)),
+    # three poles: [[2, 1, 2], [1, 3, 2], [2, 2, 14]], characteristic polynomial lambda^3 - 19 lambda^2 + 67 lambda
+    # - 58 (hand-expanded: trace 19, principal 2x2 minors 5 + 24 + 38, determinant 76 - 10 - 8); its largest root
+    ((1, 2, 10), (1, 1, 2), 1, lambda: max(mpmath.polyroots([1, -19, 67, -58], extraprec=60))),
+])
+def test_top_eigenvalue_of_a_diagonal_plus_rank_one_matrix(d, v, c, want):
+    with mpmath.workdps(40):
+        got = TOP([mpmath.mpf(x) for x in d], [mpmath.mpf(x) for x in v], mpmath.mpf(c))
+        assert abs(got - want()) <= mpmath.mpf(10) ** -37 * abs(want())
+
+
+def test_top_eigenvalue_of_a_diagonal_plus_rank_one_matrix_agrees_with_eigsy_on_random_data():
+    rng = np.random.default_rng(7)
+    with mpmath.workdps(50):
+        for _ in range(20):
+            k = int(rng.integers(1, 6))
+            d = [mpmath.mpf(float(x)) for x in rng.uniform(0, 5, k)]
+            v = [mpmath.mpf(float(x)) if rng.random() < 0.8 else mpmath.mpf(0) for x in rng.normal(size=k)]
+            c = mpmath.mpf(float(rng.uniform(0, 3)))
+            M = mpmath.diag(d) + c * mpmath.matrix(v) * mpmath.matrix(v).T
+            want = max(mpmath.eigsy(M, eigvals_only=True))
+            assert abs(TOP(d, v, c) - want) <= mpmath.mpf(10) ** -45 * (1 + abs(want))
+
+
 @pytest.mark.parametrize("L, want", [(2, 16), (3, 16), (5, 20)])
 def test_balanced_sharpness_takes_the_larger_eigenvalue(L, want):
     """S_bal = 2 |w*|^(2-2/L) lambda_max(Sigma + (L-1) z z^T / |w*|^2) = 2 max(2 + 2 (L-1), 8) for DIAG."""

@@ -153,6 +153,39 @@ def _covariance_and_target(data: RegressionData, why: str):
     return Sigma, w, wn
 
 
+def _top_eigenvalue_diagonal_plus_rank_one(d, v, c):
+    """lambda_max(diag(d) + c v v^T) for c >= 0, in mpf: the largest root of the secular equation
+    1 = sum_i c v_i^2 / (lambda - d_i) over v_i != 0 (Golub 1973), or the largest d_i with v_i = 0 if that is larger
+    (a term with c v_i^2 below the resolution of d_i counts as v_i = 0).
+
+    The secular function phi(lambda) = 1 - sum_i c v_i^2 / (lambda - d_i) is increasing and concave right of its last
+    pole, and phi <= 0 at lambda_0 = max_i (d_i + c v_i^2) (the maximizing term equals 1, the others are positive), so
+    Newton's method from lambda_0 increases monotonically to the root; it stops when a step no longer increases
+    lambda.
+    """
+    weights, rest = [], None
+    for di, vi in zip(d, v):
+        wi = c * vi * vi
+        if di + wi > di:
+            weights.append((di, wi))
+        else:  # v_i = 0, or c v_i^2 below the resolution of d_i: an eigenvalue d_i to working precision
+            rest = di if rest is None else max(rest, di)
+    if not weights:
+        return rest
+    lam = max(di + wi for di, wi in weights)
+    for _ in range(4 * mpmath.mp.prec):
+        phi = 1 - mpmath.fsum(wi / (lam - di) for di, wi in weights)
+        if phi >= 0:
+            break
+        step = phi / mpmath.fsum(wi / (lam - di) ** 2 for di, wi in weights)
+        if lam - step <= lam:
+            break
+        lam -= step
+    else:
+        raise ConvergenceError("secular equation: Newton did not settle")
+    return lam if rest is None else max(lam, rest)
+
+
 def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpness:
     """S_min over all global minimizers [derived] by golden-section search in log t (the objective is convex in
     log t), to a bracket of width ~10^(-dps) in log t; computed at dps + 10 digits and returned at dps."""
@@ -161,16 +194,12 @@ def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpne
         Sigma, w, wn = _covariance_and_target(data, "S_min is 0 and the bounds need ||w*|| > 0")
         vals, Q = symmetric_eigh(Sigma)
         sig = [v if v > 0 else mpmath.mpf(0) for v in vals]
-        zq = Q.T @ (symmetric_sqrt(Sigma) @ w)  # z in the eigenbasis of Sigma
-        D = to_mp(np.zeros((len(sig), len(sig)), dtype=int))
-        for i, s in enumerate(sig):
-            D[i, i] = s
-        zz = np.multiply.outer(zq, zq)
+        zq = list(Q.T @ (symmetric_sqrt(Sigma) @ w))  # z in the eigenbasis of Sigma
 
-        def f(logt):
+        def f(logt):  # 2 lambda_max(t diag(sig) + c zq zq^T)
             t = mpmath.exp(logt)
             c = (depth - 1) * mpmath.exp(-logt / (depth - 1))
-            return 2 * symmetric_eigenvalues(t * D + c * zz)[-1]
+            return 2 * _top_eigenvalue_diagonal_plus_rank_one([t * s for s in sig], zq, c)
 
         mid = (2 - mpmath.mpf(2) / depth) * mpmath.log(wn)
         step = mpmath.mpf(1)
