@@ -325,7 +325,8 @@ OBJECTS: dict[str, dict[str, tuple[Type, str]]] = {
         "provenance": (STRING, "paper, derived, reconstructed, conjecture or standard"),
         "depth": (_null(STRING), "depth, as text"),
         "reason": (STRING, "why it is not decided here"),
-        "kind": (STRING, "hypothesis (a hypothesis fails) or scope (not checkable on one instance)"),
+        "kind": (STRING, "hypothesis (a hypothesis fails), scope (not checkable on one instance) or undecided "
+                          "(checkable, but the certified limits do not resolve it: neither PASS nor FAIL)"),
     },
     "theorem_summary": {
         "theorem": (STRING, "theorem"),
