@@ -36,6 +36,11 @@ from implicitreg.errors import (CertificateError, HypothesisNotMetError, Invalid
 from implicitreg.numerics.exact import fraction_str, short_text
 from implicitreg.proofs.checks import Verdict, fmt
 from implicitreg.numerics.precision import mpf_from
+from implicitreg.proofs.instance_wah import _wah_rows
+from implicitreg.proofs.resolution import (UNDECIDED, WANTED_DIGITS, Limits as _Limits, Measured as _Measured,
+                                           NotApplicable, decide as _decide, error_norms as _error_norms,
+                                           keep as _keep, limit_accuracy, not_applicable as _not_applicable,
+                                           resolved_digits, undecided as _undecided)
 
 DEFAULT_RANGE = {"diagonal": ("1e-30", "1e-4"), "deep-linear": ("1/100", "1/10")}
 GRID_POINTS = {2: 7, 3: 5}
@@ -45,35 +50,8 @@ FLOW_SLACK = 1e-6
 #: a unique x* with full support (N - s = 0): A is injective, so A x = y has no other solution, every error bound is 0
 #: and x_g = x*; a computed limit differs from x* by rounding only, and comparing that rounding with 0 (or fitting a
 #: rate to it) would report a false FAIL
-#: an error measured on certified limits is compared with a bound, ordered or fitted only when the limits resolve it to
-#: this many significant digits (as the sweep's fits: MIN_FIT_DIGITS); below that the value is the rounding of the
-#: limit, not the error, and the row is reported undecided (never PASS or FAIL)
-MIN_RESOLVED_DIGITS = 3
-#: the errors are wanted to this many significant digits (the suites' 30 certified digits); a limit that resolves
-#: fewer is recomputed once with correspondingly more digits ...
-WANTED_DIGITS = 30
-#: ... if that needs at most this many certified digits (A = [1e-9999, 1] would need ~10^4: its error ~1e-10002 sits
-#: on x* = (0, 1))
-MAX_LIMIT_DIGITS = 300
-UNDECIDED = "undecided"
 FULL_SUPPORT = ("x* has full support (N - s = 0): A x = y has the single solution x*, so x_inf = x_g = x* at every "
                 "alpha and every error is 0; nothing to check on computed limits")
-
-
-@dataclass
-class NotApplicable:
-    """A statement not checked on this instance: ``reason`` is the failing hypothesis (or why the mode skips it)."""
-
-    theorem: str
-    provenance: str
-    depth: str
-    reason: str
-    kind: str = "hypothesis"  # "hypothesis": a hypothesis fails; "scope": not checkable on one instance;
-    #                           "undecided": checkable, but not decided at the accuracy of the certified limits
-
-    def to_json(self) -> dict:
-        return {"theorem": self.theorem, "provenance": self.provenance, "depth": self.depth, "reason": self.reason,
-                "kind": self.kind}
 
 
 @dataclass
@@ -105,10 +83,13 @@ class InstanceVerification:
         not applicable with their reasons, then the certificates."""
         from implicitreg.proofs.verify import format_table
 
-        lines = [f"instance {self.instance} ({self.problem})", "", format_table(self.verdicts, wide=wide, width=width)]
         hyp = [n for n in self.not_applicable if n.kind == "hypothesis"]
         scope = [n for n in self.not_applicable if n.kind == "scope"]
         undecided = [n for n in self.not_applicable if n.kind == UNDECIDED]
+        lines = [f"instance {self.instance} ({self.problem})"]
+        if undecided:
+            lines.append(f"{len(undecided)} undecided (neither PASS nor FAIL; listed at the end with the reasons)")
+        lines += ["", format_table(self.verdicts, wide=wide, width=width)]
         if hyp:
             lines += ["", "not applicable (a hypothesis fails):"]
             lines += [f"- {n.theorem} [{n.provenance}] (D = {n.depth}): {n.reason}" if n.depth != "-" else
@@ -210,10 +191,6 @@ def _all_theorems() -> dict:
     from implicitreg.theory.statement import THEOREMS
 
     return THEOREMS
-
-
-def _not_applicable(theorem, depth, reason, kind="hypothesis"):
-    return NotApplicable(theorem.name, theorem.provenance.kind, str(depth), reason, kind)
 
 
 def _diagonal(inst, depths, lo, hi, convention, report):
@@ -372,92 +349,6 @@ def _basis_pursuit_rows(inst, bp) -> list[Verdict]:
     return rows
 
 
-# --- accuracy of measured errors ---------------------------------------------------------------------------------
-
-def limit_accuracy(lim) -> list:
-    """The absolute accuracy of each entry of a certified limit: max(|x_i|, floor) 10^-digits (the certificate of
-    :class:`~implicitreg.numerics.dual_limit.LimitResult`: entries below ``floor`` are certified at that scale)."""
-    with mpmath.workdps(lim.dps):
-        ulp = mpmath.mpf(10) ** -lim.digits
-        return [max(abs(v), lim.floor) * ulp for v in lim.x]
-
-
-def resolved_digits(value, accuracy) -> int:
-    """The significant digits of ``value`` left by an absolute ``accuracy``: floor(log10(|value| / accuracy)), 0 when
-    the accuracy is not below |value| (a value of 0 included: it is not resolved as a size)."""
-    if not value or accuracy >= abs(value):
-        return 0
-    if not accuracy:
-        return MAX_LIMIT_DIGITS
-    return int(mpmath.floor(mpmath.log10(abs(value) / accuracy)))
-
-
-@dataclass
-class _Measured:
-    """One quantity along an alpha grid: values, absolute accuracies, and what it is (for the reasons)."""
-
-    what: str
-    alphas: list
-    values: list
-    accuracy: list
-
-    def digits(self) -> list[int]:
-        return [resolved_digits(v, a) for v, a in zip(self.values, self.accuracy)]
-
-    def unresolved(self, indices=None) -> str:
-        """Why the values at ``indices`` (default all) are not all resolved to MIN_RESOLVED_DIGITS; "" when they are."""
-        digits = self.digits()
-        for k in (range(len(self.values)) if indices is None else indices):
-            if digits[k] < MIN_RESOLVED_DIGITS:
-                return (f"{self.what} = {fmt(self.values[k], 3)} at alpha = {self.alphas[k]} is not resolved: the "
-                        f"certified limits leave +-{fmt(self.accuracy[k], 2)} ({digits[k]} significant digits, "
-                        f"{MIN_RESOLVED_DIGITS} needed)")
-        return ""
-
-    def shifted(self, sign) -> list:
-        """The values moved by ``sign`` times their accuracy (never below 0: they are norms)."""
-        return [max(v + sign * a, 0) for v, a in zip(self.values, self.accuracy)]
-
-
-class _Limits:
-    """Certified limits by (depth, product alpha), computed once; :meth:`resolving` raises the digits once when a
-    measured quantity is not resolved to WANTED_DIGITS (and that needs at most MAX_LIMIT_DIGITS)."""
-
-    def __init__(self, inst):
-        self.inst = inst
-        self.cache = {}
-
-    def get(self, D, a, digits: int = 30):
-        from implicitreg.numerics.dual_limit import gradient_flow_limit
-
-        lim = self.cache.get((D, a))
-        if lim is None or lim.digits < digits:
-            lim = gradient_flow_limit(self.inst, D, a, alpha_convention="product", digits=digits)
-            self.cache[(D, a)] = lim
-        return lim
-
-    def resolving(self, D, a, measure, digits: int = 30):
-        """(limit, (value, accuracy)) with measure(limit) -> (value, accuracy), recomputed once with more digits when
-        the value has fewer than WANTED_DIGITS resolved digits."""
-        lim = self.get(D, a, digits)
-        value, acc = measure(lim)
-        have = resolved_digits(value, acc)
-        more = lim.digits + WANTED_DIGITS - have + 5
-        if have < WANTED_DIGITS and more <= MAX_LIMIT_DIGITS:
-            lim = self.get(D, a, more)
-            value, acc = measure(lim)
-        return lim, (value, acc)
-
-
-def _error_norms(x_ref):
-    """measure(limit) for :meth:`_Limits.resolving`: ||x_inf - x_ref||_1 and its accuracy (x_ref exact)."""
-    def measure(lim):
-        acc = limit_accuracy(lim)
-        with mpmath.workdps(lim.dps):
-            return mpmath.fsum(abs(u - mpf_from(v)) for u, v in zip(lim.x, x_ref)), mpmath.fsum(acc)
-    return measure
-
-
 def _errors(inst, sc, D, grid, limits):
     """The suites' error data (e1, einf, max|x_C|, limit) per alpha and the three as :class:`_Measured`."""
     data, acc = [], []
@@ -471,46 +362,6 @@ def _errors(inst, sc, D, grid, limits):
             acc.append((mpmath.fsum(ac), max(ac), max((ac[j] for j in sc.complement), default=mpmath.mpf(0))))
     return data, [_Measured(what, grid, [d[k] for d in data], [c[k] for c in acc])
                   for k, what in enumerate(("||x_inf - x*||_1", "||x_inf - x*||_inf", "||x_inf,S^c||_inf"))]
-
-
-def _undecided(row: Verdict, reason: str) -> NotApplicable:
-    return NotApplicable(row.theorem, row.provenance, row.depth, reason, UNDECIDED)
-
-
-NOT_INFORMATIVE = "no alpha where the bound is informative"
-
-
-def _decide(build, side: str, measured: "_Measured"):
-    """(row, reason): the bound row ``build(observed)`` decided at the accuracy of ``measured``.
-
-    It holds when it holds with every observation moved by its accuracy against the bound, fails when it fails with
-    them moved towards it; otherwise (or when the bound is not informative at any alpha) the row is undecided and
-    ``reason`` says why."""
-    towards, against = (-1, 1) if side == "upper" else (1, -1)
-    row = build(measured.values)
-    if min(measured.digits(), default=WANTED_DIGITS) >= WANTED_DIGITS:
-        return row, ""  # every value to 30 digits: the suite's decision (CERTIFIED_SLACK 1e-25) stands
-    if build(measured.shifted(against)).passed:
-        return row, ""
-    best = build(measured.shifted(towards))
-    if not best.passed and best.note != NOT_INFORMATIVE:
-        return row, ""
-    why = measured.unresolved()
-    if row.note == NOT_INFORMATIVE:
-        return row, why or f"the {side} bound is <= 0 at every alpha of the grid: it says nothing here"
-    return row, why or f"{measured.what} and the bound agree within the accuracy of the certified limits"
-
-
-def _keep(rows, decided):
-    """Append each (row, reason) of ``decided`` to ``rows``: the row when decided (no reason), else the undecided
-    statement with its reason."""
-    rows += [_undecided(row, reason) if reason else row for row, reason in decided]
-
-
-def _keep_split(rows, report, decided):
-    """As :func:`_keep`, but the undecided statements go to ``report`` (the caller's rows are verdicts only)."""
-    for row, reason in decided:
-        (report.not_applicable.append(_undecided(row, reason)) if reason else rows.append(row))
 
 
 def _ms_d2(inst, sc, grid, limits=None) -> list:
@@ -615,146 +466,6 @@ def _ms_d3(inst, sc, D, grid, limits=None):
     why = e1.unresolved(range(len(keep) - tail, len(keep)))
     _keep(rows, [(rate, f"no rate: {why}" if why else "")])
     return rows, reason
-
-
-def _selection_accuracy(res) -> list:
-    """The accuracy of each ||x_inf - x_g||_2 of :func:`~implicitreg.numerics.selection.selection_errors`: the limit's
-    (l1 sum, an upper bound of the l2 one) plus that of x_g (exact when BP is unique; else its certified digits)."""
-    sel = res.selection
-    with mpmath.workdps(60):
-        top = max((abs(v) for v in sel.x), default=mpmath.mpf(0))
-        g = 0 if sel.unique_bp else len(sel.x) * top * mpmath.mpf(10) ** -max(sel.digits, 0)
-        return [mpmath.fsum(limit_accuracy(lim)) + g for lim in res.limits]
-
-
-def _kkt_open(inst, lim, D) -> mpmath.mpf:
-    """How large a KKT residual (relative, as :func:`~implicitreg.numerics.selection.kkt_residual`) the accuracy of
-    the limit leaves open: over a basis d of ker A, sum_i |d_i| (h^-1)'(x_i/a) acc_i / a against the residual's scale
-    sum_i |d_i h^-1(x_i/a)|. A residual below this is not a decision (A = [1e-9999, 1]: the scale is 1e-9998, the
-    accuracy of x_1 is alpha 1e-44)."""
-    from implicitreg.numerics.exact import nullspace
-    from implicitreg.numerics.potentials import link_derivative, link_inverse
-
-    acc = limit_accuracy(lim)
-    worst = mpmath.mpf(0)
-    with mpmath.workdps(lim.dps):
-        a = lim.alpha_product
-        for d in nullspace([list(r) for r in inst.A]):
-            dm = [mpf_from(v) for v in d]
-            t = [link_inverse(D, xi / a) for xi in lim.x]
-            scale = mpmath.fsum(abs(di * ti) for di, ti in zip(dm, t))
-            open_ = mpmath.fsum(abs(di) * ai / a / link_derivative(D, ti) for di, ai, ti in zip(dm, acc, t))
-            worst = max(worst, open_ / scale if scale else mpmath.inf)
-    return worst
-
-
-def _wah_rows(inst, bp, D, grid, facts, report, limits=None) -> list[Verdict]:
-    """WAH-D (x_inf -> x_g), WAH-C (objective and distance bounds) and WAH-A2/A (KKT) on the grid, each decided at
-    the accuracy of the limits (else undecided)."""
-    from implicitreg.numerics.selection import kkt_residual, selection_errors
-    from implicitreg.proofs.suites.diagonal import _bound_row
-    from implicitreg.theory import selection as ts
-
-    rows, limits = [], limits or _Limits(inst)
-    alphas = [Fraction(a) for a in grid]
-    # WAH-D: the distance to the selected minimizer decreases to 0
-    res = selection_errors(inst, D, grid, bp=bp)
-    errs = res.errors
-    decreasing = all(errs[k + 1] < errs[k] for k in range(len(errs) - 1))
-    scale = max((abs(v) for v in res.selection.x), default=mpmath.mpf(1))
-    ok = decreasing and errs[-1] <= mpmath.mpf(10) ** -3 * scale
-    row = Verdict("WAH-D", ts.THM_D.provenance.kind, inst.name, str(D), f"{grid[0]}..{grid[-1]}",
-                  f"||x_inf - x_g||_2 = {fmt(errs[-1])}", "decreasing to 0", fmt(errs[-1] / scale), bool(ok),
-                  note=f"x_g = argmin G_D on the BP face (unique BP: x_g = x*); errors "
-                       f"{', '.join(fmt(e, 3) for e in errs)}")
-    why = _Measured("||x_inf - x_g||_2", grid, errs, _selection_accuracy(res)).unresolved()
-    _keep_split(rows, report, [(row, f"the decrease is not decided: {why}" if why else "")])
-    # WAH-C: objective gap (per-factor alpha = alpha_prod^(1/D)) and the distance via kappa >= (1-rho)/(1+K2)
-    if facts["M"] == 0:
-        report.not_applicable.append(_not_applicable(ts.THM_C, D, ts._nonzero.reason))
-        return rows
-
-    def gap_of(lim):
-        with mpmath.workdps(lim.dps):
-            return mpmath.fsum(abs(v) for v in lim.x) - mpf_from(bp.value), mpmath.fsum(limit_accuracy(lim))
-
-    lims, gap_acc = [], []
-    for a in grid:
-        lim, (_, acc) = limits.resolving(D, a, gap_of)
-        lims.append(lim)
-        gap_acc.append(acc)
-    with mpmath.workdps(max(lim.dps for lim in lims)):
-        X1 = [mpmath.fsum(abs(v) for v in lim.x) for lim in lims]
-        gaps = [x - mpf_from(bp.value) for x in X1]
-        factor = [mpf_from(a) for a in alphas]
-        factor = [f ** (1 / mpmath.mpf(D.numerator) * D.denominator) for f in factor]
-        if D == 2:
-            bound = ts.THM_C.bound("objective_2")
-            vals = [{"M": bp.value, "N": inst.N, "alpha": f} for f in factor]
-        else:
-            bound = ts.THM_C.bound("objective_p")
-            vals = [{"p": D, "N": inst.N, "X1": x, "alpha": f} for f, x in zip(factor, X1)]
-    # the bound's own hypotheses per alpha (objective_2: alpha < 1; verify_instance already requires HI < 1)
-    usable = [k for k, v in enumerate(vals) if not bound.failed_hypotheses(v)]
-    gap_m = _Measured("||x_inf||_1 - M", [grid[k] for k in usable], [gaps[k] for k in usable],
-                      [gap_acc[k] for k in usable])
-    _keep_split(rows, report, [_decide(lambda g: _bound_row(ts.THM_C, bound, inst.name, D, gap_m.alphas, g,
-                                                      [vals[k] for k in usable], "per-factor alpha = alpha_prod^(1/D)"),
-                                 "upper", gap_m)])
-    if bp.unique and bp.support:
-        from implicitreg.numerics.basis_pursuit import support_pinv_norm
-
-        K2 = support_pinv_norm(inst.A, bp.support)
-        kap = ts.THM_C.bound("kappa_lower").evaluate(40, rho=bp.rho, K2=K2)
-        dist_acc = gap_acc
-        with mpmath.workdps(max(lim.dps for lim in lims)):
-            dists = [mpmath.fsum(abs(u - mpf_from(v)) for u, v in zip(lim.x, bp.x)) for lim in lims]
-        dist_m = _Measured("dist_1(x_inf, X_BP)", grid, dists, dist_acc)
-        gap_all = _Measured("||x_inf||_1 - M", grid, gaps, gap_acc)
-
-        def build(sign):  # sign +1: distances up and gaps down (against the bound); -1: towards it
-            return _bound_row(ts.THM_C, ts.THM_C.bound("distance"), inst.name, D, grid, dist_m.shifted(sign),
-                              [{"gap": g, "kappa": kap} for g in gap_all.shifted(-sign)],
-                              f"kappa >= (1 - rho)/(1 + K2) = {fmt(kap, 6)}")
-        row = build(0)
-        if min(dist_m.digits() + gap_all.digits()) >= WANTED_DIGITS or build(1).passed or not build(-1).passed:
-            rows.append(row)
-        else:
-            _keep_split(rows, report, [(row, dist_m.unresolved() or gap_all.unresolved() or
-                                        "the distance and gap/kappa agree within the accuracy of the certified "
-                                        "limits")])
-    else:
-        report.not_applicable.append(NotApplicable("WAH-C distance", "derived", str(D),
-                                                   "x* not unique: the kappa lower bound needs a unique x*"))
-    # WAH-E: the rate of ||x_inf - x_g|| (the suite's window search, below the user's range if it must)
-    from implicitreg.proofs.suites.selection import slope_check
-
-    try:
-        slope, pred, sres, window, ok_rate, rejected = slope_check(inst, D, bp=bp)
-    except HypothesisNotMetError as exc:
-        report.not_applicable.append(_not_applicable(ts.THM_E, D, str(exc)))
-    else:
-        row = Verdict("WAH-E rate", ts.THM_E.provenance.kind, inst.name, str(D), f"{window[0]}..{window[-1]}",
-                      f"slope {fmt(slope, 5)}", f"{short_text(pred)} (in alpha^p)", fmt(slope - mpf_from(pred), 3),
-                      bool(ok_rate and rejected), fmt(slope, 5), fraction_str(pred),
-                      note="log-log slope of ||x_inf - x_g||_2 against alpha_prod on the window where the "
-                           f"leading term dominates (chosen from BP data); the exponent +-0.1 is rejected: {rejected}")
-        why = _Measured("||x_inf - x_g||_2", window, sres.errors, _selection_accuracy(sres)).unresolved()
-        _keep_split(rows, report, [(row, f"no rate: {why}" if why else "")])
-    # WAH-A2 / WAH-A: the KKT condition of Q at the flow limit (largest alpha of the grid)
-    T = ts.WAH_A2 if D == 2 else ts.WAH_A
-    if inst.N > inst.m:
-        lim = limits.get(D, grid[0], 40)
-        with mpmath.workdps(60):
-            r = kkt_residual(inst, lim.x, D, grid[0])
-        row = Verdict(T.name, T.provenance.kind, inst.name, str(D), grid[0], fmt(r), "<= 1e-30", fmt(r * 10 ** 30),
-                      bool(r <= mpmath.mpf(10) ** -30),
-                      note="dQ/ds along a basis of ker A at the certified flow limit (relative)")
-        left = _kkt_open(inst, lim, D)
-        _keep_split(rows, report, [(row, f"the accuracy of the limit leaves a relative KKT residual of {fmt(left, 3)} open "
-                                   "(the check needs < 1e-30): the gradient of Q along ker A is below the limit's "
-                                   "resolution" if left >= mpmath.mpf(10) ** -30 else "")])
-    return rows
 
 
 def _diagonal_certificates(inst, depths, grid_for, report, directory):

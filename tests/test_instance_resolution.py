@@ -71,6 +71,21 @@ def test_resolved_digits_and_limit_accuracy():
         assert abs(acc[1] / mpmath.mpf("1e-34") - 1) < mpmath.mpf(10) ** -50
 
 
+def test_shifted_observations_keep_every_digit():
+    """The observations moved by their accuracy are formed exactly: at the default 15 digits 1/3 + 1e-90 (and 1/3
+    itself, moved by 0) came back rounded to 53 bits, and an attained bound (dist = gap/kappa on A = [1, 1/2, -1/2])
+    then FAILed at 7e-17."""
+    with mpmath.workdps(120):
+        third = mpmath.mpf(1) / 3
+        tiny_acc = mpmath.mpf(10) ** -90
+    m = iv._Measured("err", ["1e-4"], [third], [tiny_acc])
+    up, same, down = m.shifted(1)[0], m.shifted(0)[0], m.shifted(-1)[0]
+    assert same == third
+    with mpmath.workdps(120):
+        assert up - third == tiny_acc and third - down == tiny_acc
+    assert iv._Measured("err", ["1e-4"], [tiny_acc], [third]).shifted(-1) == [0]   # norms stay >= 0
+
+
 def test_a_bound_row_is_decided_only_when_the_accuracy_cannot_change_it():
     """_decide: PASS when the observation moved by its accuracy against the bound still holds, FAIL when moved
     towards it still fails, else undecided (upper bounds 1 and 1e-60)."""
@@ -101,6 +116,8 @@ def test_undecided_statements_have_their_own_heading():
     rep.verdicts.append(Verdict("MS-D2 upper_l1", "derived", "i", "2", "1e-4..1e-30", 1, 2, 0.5, True))
     rep.not_applicable.append(iv.NotApplicable("MS-D2 rate", "paper", "2", "no rate: why", iv.UNDECIDED))
     text = rep.format()
+    assert text.startswith("instance i (diagonal)\n1 undecided (neither PASS nor FAIL; listed at the end with the "
+                           "reasons)\n")
     assert "undecided (neither PASS nor FAIL at the accuracy of the certified limits):\n" \
            "- MS-D2 rate [paper] (D = 2): no rate: why" in text
     assert rep.passed and "not applicable" not in text and "not checked" not in text
