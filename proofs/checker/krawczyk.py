@@ -86,7 +86,9 @@ def _monotone_on_nonnegatives(H_naive):
 
 def dual_potential_inverse(depth: Fraction, target, steps: int = 200):
     """An interval containing H_D^{-1}(t) in [0, 1) for every t in ``target`` (H_D increases from 0 to oo on
-    [0, 1) for D > 2): two bisections, one keeping H_D(m) certainly <= min target, one certainly >= max target."""
+    [0, 1) for D > 2): two bisections, one keeping H_D(m) certainly <= min target, one certainly >= max target,
+    each searched from a plain-mpmath approximation of its end (:func:`_bisection`: a few interval evaluations of
+    H_D instead of ``steps``; the ends returned are checked in interval arithmetic whatever the approximation)."""
     H = dual_potential(depth)
     if lo(target) < 0:
         raise ArithmeticError("H_D^{-1} of a possibly negative value")
@@ -103,18 +105,120 @@ def dual_potential_inverse(depth: Fraction, target, steps: int = 200):
     def above(m):
         return lo(H(iv.mpf(m))) >= hi(target)
 
-    a, b = mpmath.mpf(0), top  # below(a), not below(b)
+    # below(a) (or a = 0), not below(b)
+    m_lo, _ = _bisection(below, top, steps, _inverse_guess(depth, lo(target)))
+    if above(mpmath.mpf(0)):
+        return iv.mpf([m_lo, 0])
+    # not above(a), above(b) (or b = top, checked above)
+    _, m_hi = _bisection(lambda m: not above(m), top, steps, _inverse_guess(depth, hi(target)))
+    return iv.mpf([m_lo, m_hi])
+
+
+def _bisection(ok, top, steps: int, guess):
+    """The bracket (a, b) that ``steps`` bisections of [0, top] end on, keeping ok(a) (or a = 0) and not ok(b)
+    (or b = top): a cell (j h, (j + 1) h) of the grid h = top / 2^steps.
+
+    With ``guess`` (an approximation of where ``ok`` turns false) the cell is searched outwards from the guess
+    (a doubling search for a bracket of grid points, then bisection of the grid indices): a few evaluations of
+    ``ok`` instead of ``steps``. For a monotone ``ok`` this is the cell the bisection from [0, top] ends on; in any
+    case the returned ends are the ones checked, so an enclosure built from them does not depend on the guess.
+    Without a guess, or when the grid points are not exact at the working precision, the plain bisection runs."""
+    found = _grid_cell(ok, top, steps, guess) if guess is not None else None
+    if found is not None:
+        return found
+    a, b = mpmath.mpf(0), top
     for _ in range(steps):
         mid = (a + b) / 2
-        a, b = (mid, b) if below(mid) else (a, mid)
-    m_lo = a
-    a, b = mpmath.mpf(0), top  # not above(a) (unless target is 0), above(b)
-    if above(a):
-        return iv.mpf([m_lo, a])
-    for _ in range(steps):
-        mid = (a + b) / 2
-        a, b = (a, mid) if above(mid) else (mid, b)
-    return iv.mpf([m_lo, b])
+        if mid == a or mid == b:
+            break  # a and b are neighbours at the working precision: every further step would give them again
+        a, b = (mid, b) if ok(mid) else (a, mid)
+    return a, b
+
+
+def _grid_cell(ok, top, steps: int, guess):
+    """(j h, (j + 1) h), h = top / 2^steps, with ok at the left end (or it is 0) and not ok at the right end (or it
+    is top), found from j ~ guess / h; None when a grid point is not exact at the working precision."""
+    n = 2 ** steps
+    h = mpmath.ldexp(top, -steps)  # exact
+    hq = _as_fraction(h)
+    points = {}
+
+    def at(j):
+        if j not in points:
+            v = j * h
+            points[j] = v if _as_fraction(v) == j * hq else None
+        return points[j]
+
+    def holds(j):  # ok at grid point j (0 and n by the invariants, not evaluated)
+        if j <= 0 or j >= n:
+            return j <= 0
+        if at(j) is None:
+            raise _Inexact
+        return ok(at(j))
+
+    try:
+        j = min(max(int(mpmath.floor(guess / h)), 0), n)
+        step = 1
+        if holds(j):  # the cell is at or right of j: double the step until ok fails
+            a, b = j, min(j + step, n)
+            while holds(b):
+                a, step = b, 2 * step
+                b = min(a + step, n)
+        else:
+            a, b = max(j - step, 0), j
+            while not holds(a):
+                b, step = a, 2 * step
+                a = max(b - step, 0)
+        while b - a > 1:  # holds(a), not holds(b)
+            mid = (a + b) // 2
+            a, b = (mid, b) if holds(mid) else (a, mid)
+    except _Inexact:
+        return None
+    return (mpmath.mpf(0) if a == 0 else at(a)), (top if b == n else at(b))
+
+
+class _Inexact(Exception):
+    """A grid point of :func:`_grid_cell` is not representable at the working precision."""
+
+
+def _as_fraction(v) -> Fraction:
+    man, exp = mpmath.mpf(v).man_exp
+    return Fraction(int(man)) * Fraction(2) ** int(exp)
+
+
+def _inverse_guess(depth: Fraction, t):
+    """H_D^{-1}(t) approximately (plain mpmath at twice the working precision: only where the bisection starts,
+    never part of the enclosure); None for a non-finite or negative t or when Newton does not settle."""
+    if not mpmath.isfinite(t) or t < 0:
+        return None
+    with mpmath.workprec(2 * mpmath.mp.prec + 32):
+        t = mpmath.mpf(t)
+        if t == 0:
+            return mpmath.mpf(0)
+        if depth == 2:  # H_2(z) = 2 cosh z - 2
+            return +mpmath.acosh(1 + t / 2)
+        r = Fraction(depth) - 2
+        e = mpmath.mpf(2 * r.denominator) / r.numerator  # 2 / (D - 2), rounded: this is only a guess
+        c = 1 / e
+
+        def H(z):
+            return c * ((1 - z) ** -e + (1 + z) ** -e - 2)
+
+        def dH(z):  # H_D' = h_D (c e = 1)
+            return (1 - z) ** (-e - 1) - (1 + z) ** (-e - 1)
+
+        # H is convex and increasing on [0, 1): Newton from a point right of the root decreases monotonically to it;
+        # z0 = 1 - (t/c + 2)^(-1/e) has c (1 - z0)^-e = t + 2c, so H(z0) >= t
+        z = 1 - (t / c + 2) ** (-1 / e)
+        tol = mpmath.mpf(2) ** (-mpmath.mp.prec // 2 - 8)
+        for _ in range(400):
+            if not 0 <= z < 1:
+                return None
+            step = (H(z) - t) / dH(z)
+            z -= step
+            if abs(step) <= tol * max(z, tol):
+                return z
+    return None
 
 
 def _At(A, nu):
