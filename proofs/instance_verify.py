@@ -37,10 +37,11 @@ from implicitreg.numerics.exact import fraction_str, short_text
 from implicitreg.proofs.checks import Verdict, fmt
 from implicitreg.numerics.precision import mpf_from
 from implicitreg.proofs.instance_wah import _wah_rows
-from implicitreg.proofs.resolution import (UNDECIDED, WANTED_DIGITS, Limits as _Limits, Measured as _Measured,
-                                           NotApplicable, decide as _decide, error_norms as _error_norms,
-                                           keep as _keep, limit_accuracy, not_applicable as _not_applicable,
-                                           resolved_digits, undecided as _undecided)
+from implicitreg.proofs.resolution import (NOT_INFORMATIVE, UNDECIDED, WANTED_DIGITS,  # noqa: F401 (re-exported)
+                                           Limits as _Limits, Measured as _Measured, NotApplicable,
+                                           decide as _decide, error_norms as _error_norms, keep as _keep,
+                                           limit_accuracy, not_applicable as _not_applicable, resolved_digits,
+                                           undecided as _undecided)
 
 DEFAULT_RANGE = {"diagonal": ("1e-30", "1e-4"), "deep-linear": ("1/100", "1/10")}
 GRID_POINTS = {2: 7, 3: 5}

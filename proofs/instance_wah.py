@@ -11,9 +11,10 @@ from implicitreg.errors import HypothesisNotMetError
 from implicitreg.numerics.exact import fraction_str, short_text
 from implicitreg.numerics.precision import mpf_from
 from implicitreg.proofs.checks import Verdict, fmt
-from implicitreg.proofs.resolution import (WANTED_DIGITS, Limits as _Limits, Measured as _Measured, NotApplicable, decide as _decide,
-                                           kkt_open as _kkt_open, keep_split as _keep_split, limit_accuracy,
-                                           not_applicable as _not_applicable, selection_accuracy as _selection_accuracy)
+from implicitreg.proofs.resolution import (WANTED_DIGITS, Limits as _Limits, Measured as _Measured, NotApplicable,
+                                           decide as _decide, keep_split as _keep_split, kkt_open as _kkt_open,
+                                           limit_accuracy, not_applicable as _not_applicable,
+                                           selection_accuracy as _selection_accuracy)
 
 
 def _wah_rows(inst, bp, D, grid, facts, report, limits=None) -> list[Verdict]:
@@ -119,7 +120,7 @@ def _wah_rows(inst, bp, D, grid, facts, report, limits=None) -> list[Verdict]:
                       bool(r <= mpmath.mpf(10) ** -30),
                       note="dQ/ds along a basis of ker A at the certified flow limit (relative)")
         left = _kkt_open(inst, lim, D)
-        _keep_split(rows, report, [(row, f"the accuracy of the limit leaves a relative KKT residual of {fmt(left, 3)} open "
-                                   "(the check needs < 1e-30): the gradient of Q along ker A is below the limit's "
-                                   "resolution" if left >= mpmath.mpf(10) ** -30 else "")])
+        why = (f"the accuracy of the limit leaves a relative KKT residual of {fmt(left, 3)} open (the check needs "
+               "< 1e-30): the gradient of Q along ker A is below the limit's resolution")
+        _keep_split(rows, report, [(row, why if left >= mpmath.mpf(10) ** -30 else "")])
     return rows

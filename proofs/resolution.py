@@ -122,10 +122,14 @@ def decide(build, side: str, measured: "Measured"):
     """(row, reason): the bound row ``build(observed)`` decided at the accuracy of ``measured``.
 
     It holds when it holds with every observation moved by its accuracy against the bound, fails when it fails with
-    them moved towards it; otherwise (or when the bound is not informative at any alpha) the row is undecided and
-    ``reason`` says why."""
+    them moved towards it; otherwise the row is undecided and ``reason`` says why. A bound that is not informative at
+    any alpha (a lower bound <= 0: the suites count that row as failed, so that a wrong bound cannot hide there) says
+    nothing about the user's instance: undecided too."""
     towards, against = (-1, 1) if side == "upper" else (1, -1)
     row = build(measured.values)
+    if row.note == NOT_INFORMATIVE:
+        return row, (measured.unresolved() or f"the {side} bound is <= 0 at every alpha of the grid: it says nothing "
+                     "here (smaller alphas may make it positive)")
     if min(measured.digits(), default=WANTED_DIGITS) >= WANTED_DIGITS:
         return row, ""  # every value to 30 digits: the suite's decision (CERTIFIED_SLACK 1e-25) stands
     if build(measured.shifted(against)).passed:
@@ -133,10 +137,8 @@ def decide(build, side: str, measured: "Measured"):
     best = build(measured.shifted(towards))
     if not best.passed and best.note != NOT_INFORMATIVE:
         return row, ""
-    why = measured.unresolved()
-    if row.note == NOT_INFORMATIVE:
-        return row, why or f"the {side} bound is <= 0 at every alpha of the grid: it says nothing here"
-    return row, why or f"{measured.what} and the bound agree within the accuracy of the certified limits"
+    return row, (measured.unresolved() or
+                 f"{measured.what} and the bound agree within the accuracy of the certified limits")
 
 
 def selection_accuracy(res) -> list:
@@ -164,9 +166,9 @@ def kkt_open(inst, lim, D) -> mpmath.mpf:
         for d in nullspace([list(r) for r in inst.A]):
             dm = [mpf_from(v) for v in d]
             t = [link_inverse(D, xi / a) for xi in lim.x]
-            scale = mpmath.fsum(abs(di * ti) for di, ti in zip(dm, t))
+            scale = mpmath.fsum(abs(di * ti) for di, ti in zip(dm, t)) or mpmath.mpf(1)  # as kkt_residual
             open_ = mpmath.fsum(abs(di) * ai / a / link_derivative(D, ti) for di, ai, ti in zip(dm, acc, t))
-            worst = max(worst, open_ / scale if scale else mpmath.inf)
+            worst = max(worst, open_ / scale)
     return worst
 
 
@@ -201,6 +203,6 @@ def keep(rows, decided):
 
 
 def keep_split(rows, report, decided):
-    """As :func:`_keep`, but the undecided statements go to ``report`` (the caller's rows are verdicts only)."""
+    """As :func:`keep`, but the undecided statements go to ``report`` (the caller's rows are verdicts only)."""
     for row, reason in decided:
         (report.not_applicable.append(undecided(row, reason)) if reason else rows.append(row))

@@ -109,6 +109,15 @@ def test_a_bound_row_is_decided_only_when_the_accuracy_cannot_change_it():
     row, reason = iv._decide(upper("1e-60"), "upper", measured("1e-99", "1e-44"))
     assert reason == ("err = 1.0e-99 at alpha = 1e-4 is not resolved: the certified limits leave +-1.0e-44 "
                       "(0 significant digits, 3 needed)")
+    # a lower bound <= 0 at every alpha: the suites' row fails (so that a wrong bound cannot hide), here it is
+    # undecided, resolved observation or not
+    def vacuous(values):
+        return Verdict("T", "derived", "i", "2", "", "-", "expr", "-", False, note=iv.NOT_INFORMATIVE)
+
+    assert iv._decide(vacuous, "lower", measured("0.5", "1e-40"))[1] == (
+        "the lower bound is <= 0 at every alpha of the grid: it says nothing here (smaller alphas may make it "
+        "positive)")
+    assert iv._decide(vacuous, "lower", measured("1e-99", "1e-44"))[1].startswith("err = 1.0e-99 at alpha = 1e-4 is")
 
 
 def test_undecided_statements_have_their_own_heading():
