@@ -231,30 +231,67 @@ def _increasing_root(f, lo, hi, iterations: int | None = None):
 
 
 def _gap_root(g, rho_a):
-    """M in [rho_a, 1) solving g(M) = 0 for g increasing to +oo at 1- (g(rho_a) <= 0).
+    """M in [rho_a, 1) solving g(M) = 0 for g increasing to +oo at 1- (g(rho_a) <= 0); the upper end of the final
+    bracket is returned (g(M) >= 0: M_0 is used as an upper bound).
 
-    Bisection that keeps relative accuracy at both ends: arithmetic midpoints while the bracket is far from 1,
-    geometric midpoints of the gaps 1 - M once it is close (where h_D and H_D blow up).
+    Brent's method (inverse quadratic interpolation, secant and bisection steps, R. P. Brent, Algorithms for
+    Minimization without Derivatives, 1973, ch. 4) in u = -log(1 - M), which keeps relative accuracy at both ends
+    (u ~ M near 0; the gap 1 - M = e^(-u) near 1, where h_D and H_D blow up). The bracket first comes from squaring
+    the gap 1 - M; it ends at relative width about 2^(-prec+2) in M (1 - M near 1 is resolved only to the spacing of
+    numbers below 1).
     """
     lo = mpf(rho_a)
-    gap = (1 - lo) / 2
-    while g(1 - gap) <= 0:
-        gap /= 2
-        if 1 - gap == 1:  # the root lies closer to 1 than the working precision resolves (g(1) is undefined)
+    gap, smallest = (1 - lo) / 2, mpf(2) ** -mpmath.mp.prec  # 1 - smallest: the largest number below 1
+    while (ghi := g(1 - gap)) <= 0:
+        if gap <= smallest:  # the root lies closer to 1 than the working precision resolves (g(1) is undefined)
             raise ConvergenceError("M_0: no bracket below 1 at this precision")
+        lo, gap = 1 - gap, max(gap * gap, smallest)  # u = -log(1 - M) doubles
     hi = 1 - gap
+    glo = g(lo)
+
+    def to_u(M):
+        return -mpmath.log1p(-M)
+
+    def to_m(u):
+        return -mpmath.expm1(-u)
+
+    eps = mpf(2) ** (-mpmath.mp.prec + 1)
+    a, fa, b, fb = to_u(lo), glo, to_u(hi), ghi
+    c, fc, d = a, fa, b - a
+    e = d
     for _ in range(3 * mpmath.mp.prec + 60):
-        glo, ghi = 1 - lo, 1 - hi
-        mid = 1 - mpmath.sqrt(glo * ghi) if ghi < glo / 4 else (lo + hi) / 2
-        if mid <= lo or mid >= hi:
+        if (fb > 0) == (fc > 0):
+            c, fc, d = a, fa, b - a
+            e = d
+        if abs(fc) < abs(fb):
+            a, b, c, fa, fb, fc = b, c, b, fb, fc, fb
+        M = to_m(b)
+        tol = eps * M / (1 - M) + eps * abs(b)  # a relative step of about eps in M, in u
+        xm = (c - b) / 2
+        if abs(xm) <= tol or fb == 0:
             break
-        if g(mid) <= 0:
-            lo = mid
+        if abs(e) >= tol and abs(fa) > abs(fb):
+            s = fb / fa
+            if a == c:  # secant
+                p, q = 2 * xm * s, 1 - s
+            else:  # inverse quadratic interpolation
+                q, r = fa / fc, fb / fc
+                p = s * (2 * xm * q * (q - r) - (b - a) * (r - 1))
+                q = (q - 1) * (r - 1) * (s - 1)
+            if p > 0:
+                q = -q
+            p = abs(p)
+            if 2 * p < min(3 * xm * q - abs(tol * q), abs(e * q)):
+                e, d = d, p / q
+            else:
+                d = e = xm
         else:
-            hi = mid
-        if hi - lo <= mpf(2) ** (-mpmath.mp.prec + 4) * min(1 - hi, hi):
-            break
-    return hi
+            d = e = xm
+        a, fa = b, fb
+        b += d if abs(d) > tol else (tol if xm > 0 else -tol)
+        fb = g(to_m(b))
+    # the end of the bracket [b, c] where g >= 0
+    return to_m(b) if fb >= 0 else to_m(c)
 
 
 #: below this rho_a the roots M_0 are a few rho_a: they are bracketed geometrically from rho_a up

@@ -264,6 +264,58 @@ def test_offsupport_radius_refuses_a_root_closer_to_one_than_the_precision():
                 fn(4, 1 - mpf(2) ** -50, 10)
 
 
+def _counted(g):
+    calls = []
+
+    def f(M):
+        calls.append(M)
+        return g(M)
+    return f, calls
+
+
+@pytest.mark.parametrize("gap_digits", [1, 30, 70])
+def test_gap_root_is_superlinear_and_returns_the_upper_end(gap_digits):
+    """g(M) = (1 - M)^-3 - K with K = 10^(3 k): the root is 1 - 10^-k exactly (k = 1, 30, 70 at 100 digits). Brent's
+    method in u = -log(1 - M), after squaring the gap to a bracket, needs a few dozen evaluations where bisection to
+    working precision needs ~3 prec (about 1000): a step rule that loses the interpolation shows here. The returned
+    end has g >= 0 (M_0 is an upper bound) and lies within a few units in the last place of the root."""
+    with mpmath.workdps(100):
+        K = mpf(10) ** (3 * gap_digits)
+        root = 1 - mpf(10) ** -gap_digits
+        f, calls = _counted(lambda M: (1 - M) ** -3 - K)
+        got = ec._gap_root(f, mpf(0))
+        assert len(calls) <= 40, len(calls)
+        assert f(got) >= 0 and got >= root
+        assert got - root <= 8 * mpf(2) ** -mpmath.mp.prec
+
+
+@pytest.mark.parametrize("T, most", [("1e-40", 150), ("0.5", 30), ("3", 30), ("1e40", 30)])
+def test_gap_root_keeps_relative_accuracy_near_zero_and_the_absolute_one_near_one(T, most):
+    """H_4(M) = 2 M^2 / (1 - M^2) = T: M = sqrt(T / (T + 2)), from 1e-20 up to 1 - 1e-40, at 60 digits; relative
+    error a few ulps in M, and in 1 - M to the spacing of numbers below 1. At most 30 evaluations; 150 for the root
+    near 1e-20, which the bracket [0, 1/2] leaves to ~66 bisections first (bisection alone: ~3 prec, about 600)."""
+    with mpmath.workdps(60):
+        t = mpf(T)
+        want = mpmath.sqrt(t / (t + 2))
+        gap = 2 / ((t + 2) * (1 + want))  # 1 - want without cancellation
+        f, calls = _counted(lambda M: 2 * M ** 2 / (1 - M ** 2) - t)
+        got = ec._gap_root(f, mpf(0))
+        ulp = mpf(2) ** -mpmath.mp.prec
+        assert len(calls) <= most, len(calls)
+        assert f(got) >= 0
+        assert abs(got - want) <= 8 * ulp * want
+        assert abs((1 - got) - gap) <= 8 * ulp
+
+
+def test_gap_root_with_a_root_at_the_lower_end_returns_it():
+    """g(rho_a) = 0 exactly (g(M) = M - 1/4 from rho_a = 1/4): the root is the lower end itself, within an ulp."""
+    with mpmath.workdps(30):
+        f, calls = _counted(lambda M: M - mpf(1) / 4)
+        got = ec._gap_root(f, mpf(1) / 4)
+        assert mpf(1) / 4 <= got <= mpf(1) / 4 + 4 * mpf(2) ** -mpmath.mp.prec
+        assert len(calls) <= 10, len(calls)
+
+
 # --- the lambda_D Newton: a first step far out of the domain is halved back; a step that never fits is refused ------
 
 def _h3(z):

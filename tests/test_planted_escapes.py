@@ -315,7 +315,7 @@ def test_deep_linear_agreement_rows_fail_on_a_path_off_by_1e_12(monkeypatch, sca
     rows = []
     dsuite._mc_lb_rows(data, 2, np.random.default_rng(0), 1, rows)
     by_name = {r.theorem: r.passed for r in rows}
-    assert by_name["MC-LB [closed form = eigsy = Lanczos]"] is passed
+    assert by_name["MC-LB [closed form = full Hessian = Lanczos]"] is passed
     assert by_name["MC-Smin [attained]"] is passed
     assert by_name["MC-LB"]       # the bound row itself does not depend on the eigsy path
 

@@ -20,7 +20,7 @@ from pintools import check_verify_rows
 EXPECTED = {
     "basis_pursuit": {"BP-maximal-support": 10, "rho-duality": 11, "rho-unique": 11, "rho-NSP": 7},
     "deep_linear": {
-        "MC-LB": 12, "MC-LB [closed form = eigsy = Lanczos]": 12, "MC-Smin [attained]": 12,
+        "MC-LB": 12, "MC-LB [closed form = full Hessian = Lanczos]": 12, "MC-Smin [attained]": 12,
         "MC-Smin [S_LB<=S_closed<=S_min<=S_bal<=S]": 12, "MC-Sbal [<= 2|w*|^(2-2/L)(Lambda+(L-1)a)]": 12,
         "MC-Smin [equality iff L mu >= others]": 3, "MC-LB [mutants caught]": 2, "MC-LB [homogeneity y -> 3y]": 2,
         "MC proof steps (SymPy)": 1, "MC-LB/Smin [test direction, M domination]": 1,

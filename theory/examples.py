@@ -120,7 +120,7 @@ def prove_ratio_limit(family: RowFamily) -> LimitProof:
     direction = "-" if family.endpoint == 1 else "+"
     alpha_limit = sympy.limit(_sub_r(a_z), z, family.endpoint, direction) if family.endpoint == 1 else \
         sympy.limit(_sub_r(a_z).rewrite(sympy.exp), z, sympy.oo)
-    alpha_derivative = sympy.simplify(sympy.diff(a_z, z))
+    alpha_derivative = sympy.together(sympy.diff(a_z, z))
     if family.depth == 2:
         # ratio = n(1+r) * [2 sinh(rz) e^(-rz)] * [alpha e^z]^r, checked with a positive stand-in for alpha.
         a = sympy.Symbol("a", positive=True)

@@ -18,8 +18,9 @@ working precision of the caller (``with mpmath.workdps(n):``); functions that pr
 
 Sharpness S(W) = largest eigenvalue of the Hessian of R in all trained parameters [paper]. Computed by
 
-* :func:`sharpness_exact`: the full Hessian assembled entry by entry (:func:`hessian`) and mpmath's symmetric
-  eigensolver ``eigsy`` (or numpy ``eigvalsh`` for float arrays);
+* :func:`sharpness_exact`: the full Hessian assembled entry by entry (:func:`hessian`) and its largest eigenvalue by
+  python-flint's QR algorithm with a residual check (:func:`largest_eigenvalue_qr`), mpmath's symmetric eigensolver
+  ``eigsy`` where that check refuses, or numpy ``eigvalsh`` for float arrays;
 * :func:`sharpness_lanczos` / :func:`sharpness_power`: Hessian-vector products (:func:`hessian_vector_product`,
   the directional derivative of the gradient, never forming H) with Lanczos (full reorthogonalization) or
   power iteration;
@@ -42,8 +43,8 @@ Initializations and data follow the authors' code: :func:`small_init`, :func:`re
 from __future__ import annotations
 
 from implicitreg.numerics.deep_linear._arrays import (_is_mp, _sqrt, _norm, _zero_like, to_mp, to_float, _eye,
-                                                      _mp_matrix, symmetric_eigenvalues, symmetric_eigh,
-                                                      symmetric_sqrt, _as)  # noqa: F401
+                                                      _mp_matrix, symmetric_eigenvalues, largest_eigenvalue_qr,
+                                                      symmetric_eigh, symmetric_sqrt, _as)  # noqa: F401
 from implicitreg.numerics.deep_linear.data import (RegressionData, _convert, DataConstants, data_constants,
                                                    rational_orthogonal, eigenvector_data, gaussian_data)  # noqa: F401
 from implicitreg.numerics.deep_linear.model import (LOSS_CONVENTION, DeepLinearNetwork, flatten, unflatten,
@@ -60,7 +61,7 @@ from implicitreg.numerics.deep_linear.sharpness import (SharpnessResult, sharpne
                                                         min_sharpness, balanced_sharpness)  # noqa: F401
 from implicitreg.numerics.deep_linear.flows import (DeepFlowResult, gradient_flow, deep_gradient_descent)  # noqa: F401
 
-__all__ = ["to_mp", "to_float", "symmetric_eigenvalues", "symmetric_eigh", "symmetric_sqrt", "RegressionData",
+__all__ = ["to_mp", "to_float", "symmetric_eigenvalues", "largest_eigenvalue_qr", "symmetric_eigh", "symmetric_sqrt", "RegressionData",
            "DataConstants", "data_constants", "rational_orthogonal", "eigenvector_data", "gaussian_data",
            "LOSS_CONVENTION", "DeepLinearNetwork", "flatten", "unflatten", "end_to_end", "loss", "excess_loss",
            "gradient", "jacobian", "hessian", "hessian_vector_product", "end_to_end_metric", "imbalances",

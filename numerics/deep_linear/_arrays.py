@@ -8,10 +8,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import flint
 import mpmath
 import numpy as np
 
-from implicitreg.numerics.precision import mpf_from
+from implicitreg.numerics.precision import arb_to_mpf, mpf_from, to_arb
 
 
 def _is_mp(a) -> bool:
@@ -62,6 +63,46 @@ def symmetric_eigenvalues(A: np.ndarray) -> list:
         E = mpmath.eigsy(_mp_matrix(A), eigvals_only=True)
         return sorted(E[i] for i in range(len(E)))
     return list(np.linalg.eigvalsh(A))
+
+
+def _sum_of_squares(entries) -> flint.arb:
+    return sum((c.real * c.real + c.imag * c.imag for c in entries), flint.arb(0))
+
+
+def largest_eigenvalue_qr(A: np.ndarray) -> Any:
+    """lambda_max of a symmetric mpf matrix by the QR algorithm of python-flint (``acb_mat.eig(algorithm="approx")``,
+    20 guard bits), or None when one of two checks fails.
+
+    The checks: the residual ||A v - lambda v|| of its unit eigenvector, which bounds the distance from lambda to an
+    eigenvalue of A (A symmetric), is at most 2^(-prec+10) ||A||_F (in ball arithmetic); and float64 ``eigvalsh``
+    (within 1e-10 ||A||_F of the spectrum) puts lambda within 1e-8 ||A||_F of its largest value, more than
+    1e-6 ||A||_F above the second one, so the eigenvalue near lambda is the largest. A tie at the top (a multiple
+    largest eigenvalue) is refused.
+    """
+    n = A.shape[0]
+    scale = _sqrt(np.sum(A * A))
+    floats = np.linalg.eigvalsh(to_float(A))
+    prec = mpmath.mp.prec
+    old = flint.ctx.prec
+    flint.ctx.prec = prec + 20
+    try:
+        M = flint.acb_mat([[to_arb(x) for x in row] for row in A.tolist()])
+        E, R = M.eig(right=True, algorithm="approx")
+        k = max(range(n), key=lambda i: E[i].real.mid())
+        lam = E[k].real.mid()
+        v = flint.acb_mat([[R[i, k]] for i in range(n)])
+        r = M * v - v * lam
+        # ||r||^2 / ||v||^2 as a ball; its upper end bounds the squared residual of the unit vector
+        ratio = _sum_of_squares(r[i, 0] for i in range(n)) / _sum_of_squares(v[i, 0] for i in range(n))
+        value, residual2 = arb_to_mpf(lam), arb_to_mpf(ratio.mid() + ratio.rad())
+    finally:
+        flint.ctx.prec = old
+    f = float(scale)
+    near_top = abs(float(value) - floats[-1]) <= 1e-8 * f
+    separated = n == 1 or floats[-1] - floats[-2] > 1e-6 * f
+    if residual2 <= (mpmath.mpf(2) ** (-prec + 10) * scale) ** 2 and near_top and separated:
+        return value
+    return None
 
 
 def symmetric_eigh(A: np.ndarray):

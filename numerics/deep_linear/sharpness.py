@@ -12,8 +12,8 @@ import numpy as np
 
 from implicitreg.errors import ConvergenceError, InvalidParameterError
 from implicitreg.numerics.potentials import layers_value
-from implicitreg.numerics.deep_linear._arrays import (_as, _is_mp, _norm, symmetric_eigenvalues,
-                                                      symmetric_eigh, symmetric_sqrt, to_mp)
+from implicitreg.numerics.deep_linear._arrays import (_as, _is_mp, _norm, largest_eigenvalue_qr,
+                                                      symmetric_eigenvalues, symmetric_eigh, symmetric_sqrt, to_mp)
 from implicitreg.numerics.deep_linear.data import RegressionData
 from implicitreg.numerics.deep_linear.model import DeepLinearNetwork, end_to_end_metric, hessian, hessian_vector_product
 from implicitreg.numerics.golden_section import golden_section
@@ -32,13 +32,18 @@ class SharpnessResult:
 
 
 def sharpness_exact(net: DeepLinearNetwork, data: RegressionData, dps: int | None = None) -> SharpnessResult:
-    """lambda_max of the full Hessian (:func:`hessian`): mpmath ``eigsy`` at ``dps`` digits for mpf
-    networks (``dps`` defaults to the working precision), numpy ``eigvalsh`` for float networks."""
+    """lambda_max of the full Hessian (:func:`hessian`). For mpf networks at ``dps`` digits (default: the working
+    precision): python-flint's QR algorithm with a residual check (:func:`largest_eigenvalue_qr`, method
+    ``"flint-qr"``), or mpmath ``eigsy`` where that check refuses (method ``"eigsy"``); numpy ``eigvalsh`` for float
+    networks."""
     if not _is_mp(net.weights[0]):
         return SharpnessResult(value=float(np.linalg.eigvalsh(hessian(net, data))[-1]), method="eigvalsh")
     with mpmath.workdps(dps or mpmath.mp.dps):
-        value = symmetric_eigenvalues(hessian(net, data))[-1]
-    return SharpnessResult(value=value, method="eigsy")
+        H = hessian(net, data)
+        value = largest_eigenvalue_qr(H)
+        if value is not None:
+            return SharpnessResult(value=value, method="flint-qr")
+        return SharpnessResult(value=symmetric_eigenvalues(H)[-1], method="eigsy")
 
 
 def sharpness_closed_form(net: DeepLinearNetwork, data: RegressionData) -> SharpnessResult:
@@ -153,24 +158,57 @@ def _covariance_and_target(data: RegressionData, why: str):
     return Sigma, w, wn
 
 
+def _top_eigenvalue_diagonal_plus_rank_one(d, v, c):
+    """lambda_max(diag(d) + c v v^T) for c >= 0, in mpf: the largest root of the secular equation
+    1 = sum_i c v_i^2 / (lambda - d_i) over v_i != 0 (Golub 1973), or the largest d_i with v_i = 0 if that is larger
+    (a term with c v_i^2 below the resolution of d_i counts as v_i = 0).
+
+    The secular function phi(lambda) = 1 - sum_i c v_i^2 / (lambda - d_i) is increasing and concave right of its last
+    pole, and phi <= 0 at lambda_0 = max_i (d_i + c v_i^2) (the maximizing term equals 1, the others are positive), so
+    Newton's method from lambda_0 increases monotonically to the root; it stops when a step no longer increases
+    lambda.
+    """
+    weights, rest = [], None
+    for di, vi in zip(d, v):
+        wi = c * vi * vi
+        if di + wi > di:
+            weights.append((di, wi))
+        else:  # v_i = 0, or c v_i^2 below the resolution of d_i: an eigenvalue d_i to working precision
+            rest = di if rest is None else max(rest, di)
+    if not weights:
+        return rest
+    lam = max(di + wi for di, wi in weights)
+    for _ in range(4 * mpmath.mp.prec):
+        phi = 1 - mpmath.fsum(wi / (lam - di) for di, wi in weights)
+        if phi >= 0:
+            break
+        step = phi / mpmath.fsum(wi / (lam - di) ** 2 for di, wi in weights)
+        if lam - step <= lam:
+            break
+        lam -= step
+    else:
+        raise ConvergenceError("secular equation: Newton did not settle")
+    return lam if rest is None else max(lam, rest)
+
+
 def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpness:
     """S_min over all global minimizers [derived] by golden-section search in log t (the objective is convex in
-    log t), to a bracket of width ~10^(-dps) in log t; computed at dps + 10 digits and returned at dps."""
+    log t), to a bracket of width ~10^(-dps) in log t, returned at dps digits.
+
+    The search runs at 2 dps + 20 digits: near a smooth minimum the objective changes only by ~(log t - log t*)^2,
+    so comparisons at dps + 10 digits would stop resolving the minimizer t after about dps/2 digits (the value would
+    still be right, t and the bracket would not)."""
     depth = layers_value(depth)
-    with mpmath.workdps(dps + 10):
+    with mpmath.workdps(2 * dps + 20):
         Sigma, w, wn = _covariance_and_target(data, "S_min is 0 and the bounds need ||w*|| > 0")
         vals, Q = symmetric_eigh(Sigma)
         sig = [v if v > 0 else mpmath.mpf(0) for v in vals]
-        zq = Q.T @ (symmetric_sqrt(Sigma) @ w)  # z in the eigenbasis of Sigma
-        D = to_mp(np.zeros((len(sig), len(sig)), dtype=int))
-        for i, s in enumerate(sig):
-            D[i, i] = s
-        zz = np.multiply.outer(zq, zq)
+        zq = list(Q.T @ (symmetric_sqrt(Sigma) @ w))  # z in the eigenbasis of Sigma
 
-        def f(logt):
+        def f(logt):  # 2 lambda_max(t diag(sig) + c zq zq^T)
             t = mpmath.exp(logt)
             c = (depth - 1) * mpmath.exp(-logt / (depth - 1))
-            return 2 * symmetric_eigenvalues(t * D + c * zz)[-1]
+            return 2 * _top_eigenvalue_diagonal_plus_rank_one([t * s for s in sig], zq, c)
 
         mid = (2 - mpmath.mpf(2) / depth) * mpmath.log(wn)
         step = mpmath.mpf(1)

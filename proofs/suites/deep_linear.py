@@ -9,7 +9,8 @@ Rows (each able to fail):
 
 * MC-LB on sampled minimizers (balanced, unbalanced with random widths and scales, residual with unit head);
   observed = min S / S_LB over the samples, by the closed form; one sample per instance also by the full Hessian
-  (``eigsy``) and Lanczos, whose agreement with the closed form is a row of its own (30 digits);
+  (python-flint QR, checked by its residual) and Lanczos, whose agreement with the closed form is a row of its own
+  (30 digits);
 * MC-Smin: S_min (golden section) equals the full-Hessian sharpness of the attaining aligned minimizer; the ordering
   S_LB <= S_closed <= S_min <= S_bal; no sampled minimizer below S_min; equality S_min = S_LB on the eigenvector
   family, and the mutants (x 1.1, exponent 2 - 1/L) caught there;
@@ -38,7 +39,7 @@ from implicitreg.theory import sharpness as ts
 
 #: working digits of every high-precision sharpness and bound value (10 more than AGREE_DIGITS claims)
 DPS = 40
-#: independent high-precision paths (closed form, eigsy, Lanczos at DPS = 40) must agree to this many digits
+#: independent high-precision paths (closed form, full Hessian, Lanczos at DPS = 40) must agree to this many digits
 AGREE_DIGITS = 30
 #: the equality family eigvec-d3: mu = 4/3 is w*'s eigenvalue of Sigma, the others 1/3 and 3 (equality iff L mu >=
 #: the largest other, docs/theory/deep_linear.md)
@@ -212,13 +213,13 @@ def _mc_lb_rows(data, L, rng, count, verdicts):
         ok = flattest_sample_above(S, s_lb, mpmath.mpf(10) ** -AGREE_DIGITS)
         verdicts.append(_row("MC-LB", "paper", data.name, L, worst, s_lb, worst / s_lb, ok,
                              note="" if L != 3 else f"{len(nets)} sampled minimizers per depth (closed form)"))
-        # two independent sharpness paths on one unbalanced sample: full Hessian eigsy and Lanczos on HVPs
+        # two independent sharpness paths on one unbalanced sample: the full Hessian and Lanczos on HVPs
         net = nets[2]
         ex = dl.sharpness_exact(net, data).value
         lz = dl.sharpness_lanczos(net, data).value
         cf = S[2]
         gap = relative_gap(ex, cf, lz)
-        verdicts.append(_row("MC-LB [closed form = eigsy = Lanczos]", "derived", data.name, L, gap,
+        verdicts.append(_row("MC-LB [closed form = full Hessian = Lanczos]", "derived", data.name, L, gap,
                              mpmath.mpf(10) ** -AGREE_DIGITS, None,
                              paths_agree(ex, (cf, lz), mpmath.mpf(10) ** -AGREE_DIGITS),
                              note="" if L != 3 else "observed: relative gap between the three sharpness paths"))
