@@ -294,31 +294,6 @@ def _gap_root(g, rho_a):
     return to_m(b) if fb >= 0 else to_m(c)
 
 
-#: below this rho_a the roots M_0 are a few rho_a: they are bracketed geometrically from rho_a up
-#: (:func:`_small_root`) instead of by bisection from 1 down, which would need log2(1/rho_a) halvings
-SMALL_RHO_A = mpf(10) ** -6
-
-
-def _small_root(g, rho_a):
-    """M in [rho_a, 1/2] solving g(M) = 0 for g increasing (g(rho_a) <= 0) when rho_a is tiny: M is doubled from
-    rho_a until g(M) > 0, then the bracket [M/2, M] is bisected to working precision. None when no root lies below
-    1/2 (the caller then uses :func:`_gap_root`)."""
-    lo, hi = mpf(rho_a), 2 * mpf(rho_a)
-    while g(hi) <= 0:
-        lo, hi = hi, 2 * hi
-        if hi > mpf(1) / 2:
-            return None
-    for _ in range(mpmath.mp.prec + 20):
-        mid = (lo + hi) / 2
-        if mid <= lo or mid >= hi:
-            break
-        if g(mid) <= 0:
-            lo = mid
-        else:
-            hi = mid
-    return hi
-
-
 def offsupport_radius(depth, rho_a, n) -> mpf:
     """M_0 = H_D^{-1}(n H_D(rho_a)) in [rho_a, 1): the bound max_{i in C} |w_i| <= M_0 (proofs/derivations/ms_d3.py)."""
     D = depth_value(depth)
@@ -328,9 +303,7 @@ def offsupport_radius(depth, rho_a, n) -> mpf:
     if n <= 1 or rho_a == 0:
         return rho_a  # H_D^{-1}(H_D(rho_a)) = rho_a exactly (n = 1); nothing off S (n = 0)
     target = n * dual_potential(D, rho_a)
-    g = lambda M: dual_potential(D, M) - target
-    small = _small_root(g, rho_a) if rho_a < SMALL_RHO_A else None
-    return small if small is not None else _gap_root(g, rho_a)
+    return _gap_root(lambda M: dual_potential(D, M) - target, rho_a)
 
 
 def offsupport_radius_spec(depth, rho_a, n) -> mpf:
@@ -342,9 +315,7 @@ def offsupport_radius_spec(depth, rho_a, n) -> mpf:
     if n == 0 or rho_a == 0:
         return rho_a
     target = n * rho_a * link(D, rho_a)
-    g = lambda M: (M - rho_a) * link(D, M) - target
-    small = _small_root(g, rho_a) if rho_a < SMALL_RHO_A else None
-    return small if small is not None else _gap_root(g, rho_a)
+    return _gap_root(lambda M: (M - rho_a) * link(D, M) - target, rho_a)
 
 
 def k1_apriori(sc: SupportConstants, alpha) -> mpf:
