@@ -271,7 +271,8 @@ PENDING = {
                ["tests/test_mut_proofs_iv_wah.py", "tests/test_hard_proofs_instance.py",
                 "tests/test_instance_resolution.py"], None),
     "resolution": ("proofs/resolution.py",
-                   ["tests/test_instance_resolution.py", "tests/test_mut_proofs_iv_wah.py",
+                   ["tests/test_mut_proofs_resolution.py", "tests/test_instance_resolution.py",
+                    "tests/test_mut_proofs_iv_wah.py",
                     "tests/test_hard_proofs_instance.py", "tests/test_mut_proofs_iv.py"], None),
 }
 
