@@ -46,7 +46,7 @@ def wah(monkeypatch):
 
     monkeypatch.setattr(selection, "selection_errors", errors)
     monkeypatch.setattr(selection, "kkt_residual", lambda inst, x, D, a: st["kkt_calls"].append((list(x), D, a))
-                        or st["kkt"])
+                        or st.setdefault("kkt_dps", []).append(mpmath.mp.dps) or st["kkt"])
     def flow(inst, D, a, **k):
         st["flow"].append(((inst, D, a), k))
         e = st["errs"][st["grid"].index(a)]
@@ -361,3 +361,49 @@ def test_wah_e_row_is_on_the_instance_and_the_slope_check_gets_the_bp(wah):
     e, = [r for r in rows if r.theorem == "WAH-E rate"]
     assert (e.instance, e.alpha_range) == ("w", "1e-12..1e-16")
     assert wah["slope_calls"] == [("w", F(2), wah["bp"])]
+
+
+def test_wah_e_row_texts_and_an_unresolved_rate(wah):
+    """slope 0.7512345678 against 3/4: printed to 5 digits (0.75123), the difference to 3 (0.00123); errors of 1e-70
+    on limits certified to 60 digits: no rate, the row undecided with the first alpha of the window named."""
+    with mpmath.workdps(30):
+        slope = mpmath.mpf("0.7512345678")
+    lim = SimpleNamespace(x=[mpmath.mpf(1), 0, 0], dps=80, digits=60, floor=mpmath.mpf(10) ** -60)
+    sres = SimpleNamespace(errors=[mpmath.mpf(10) ** -k for k in (9, 12)], limits=[lim] * 2,
+                           selection=SimpleNamespace(x=[mpmath.mpf(1), 0, 0], unique_bp=True))
+    wah["slope"] = (slope, F(3, 4), sres, ["1e-12", "1e-16"], True, False)
+    rows, rep = wah["run"](D=F(3), grid=("1e-3", "1e-9"))
+    e, = [r for r in rows if r.theorem == "WAH-E rate"]
+    assert (e.observed, e.margin, e.slope, e.slope_predicted) == ("slope 0.75123", "0.00123", "0.75123", "3/4")
+    assert e.passed is False                                               # the neighbours were not rejected
+    assert e.note == ("log-log slope of ||x_inf - x_g||_2 against alpha_prod on the window where the leading term "
+                      "dominates (chosen from BP data); the exponent +-0.1 is rejected: False")
+    sres.errors = [mpmath.mpf("1e-70"), mpmath.mpf("1e-71")]
+    rows, rep = wah["run"](D=F(3), grid=("1e-3", "1e-9"))
+    assert "WAH-E rate" not in {r.theorem for r in rows}
+    n, = [n for n in rep.not_applicable if n.theorem == "WAH-E rate"]
+    assert (n.depth, n.kind) == ("3", "undecided")
+    assert n.reason == ("no rate: ||x_inf - x_g||_2 = 1.0e-70 at alpha = 1e-12 is not resolved: the certified limits "
+                        "leave +-1.0e-60 (0 significant digits, 3 needed)")
+
+
+def test_kkt_row_reads_a_limit_certified_to_40_digits_at_60_working_digits(wah, monkeypatch):
+    """A flow that certifies exactly the digits asked: x = (1 + e, 0, 0) to 30 digits leaves the gaps 0.5 and 0.015625
+    (accuracy 1.5e-30, 1.015625e-30) 29 and 28 digits, so WAH-C recomputes them at 30 + 30 - 29 + 5 = 36 and 37;
+    the KKT row then needs the first limit to 40 digits (one more computation), and the residual is evaluated at 60
+    working digits, on the instance's name."""
+    from implicitreg.numerics import dual_limit
+
+    def flow(inst, D, a, **k):
+        wah["flow"].append(((inst, D, a), k))
+        e = wah["errs"][wah["grid"].index(a)]
+        return SimpleNamespace(x=[mpmath.mpf(1) + e, mpmath.mpf(0), mpmath.mpf(0)], dps=80, digits=k["digits"],
+                               floor=mpmath.mpf(10) ** -60, alpha_product=mpmath.mpf(a))
+
+    monkeypatch.setattr(dual_limit, "gradient_flow_limit", flow)
+    rows, _ = wah["run"](M=F(1))
+    assert [(a, k["digits"]) for (_, _, a), k in wah["flow"]] == [("1e-4", 30), ("1e-4", 36), ("1e-8", 30),
+                                                                   ("1e-8", 37), ("1e-4", 40)]
+    assert wah["kkt_dps"] == [60]
+    k, = [r for r in rows if r.theorem == "WAH-A2"]
+    assert (k.instance, k.depth, k.alpha_range) == ("w", "2", "1e-4")

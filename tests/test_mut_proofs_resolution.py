@@ -331,3 +331,16 @@ def test_undecided_keep_and_keep_split():
     rs.keep_split(rows, report, [(a, "why a"), (b, ""), (c, "")])
     assert rows == [b, c]
     assert report.not_applicable == ["earlier", rs.NotApplicable("A", "derived", "3", "why a", "undecided")]
+
+
+def test_selection_accuracy_is_summed_at_60_digits(monkeypatch):
+    """The accuracies are added at 60 working digits (the limits' own accuracies come at their precision)."""
+    seen = []
+
+    def acc(lim):
+        seen.append(mpmath.mp.dps)
+        return [mpmath.mpf(1)]
+
+    monkeypatch.setattr(rs, "limit_accuracy", acc)
+    res = SimpleNamespace(selection=SimpleNamespace(x=[mpmath.mpf(1)], unique_bp=True, digits=3), limits=[None] * 2)
+    assert rs.selection_accuracy(res) == [1, 1] and seen == [60, 60]
