@@ -407,3 +407,22 @@ def test_kkt_row_reads_a_limit_certified_to_40_digits_at_60_working_digits(wah, 
     assert wah["kkt_dps"] == [60]
     k, = [r for r in rows if r.theorem == "WAH-A2"]
     assert (k.instance, k.depth, k.alpha_range) == ("w", "2", "1e-4")
+
+
+@pytest.mark.parametrize("left, undecided", [("1.23456e-25", True), ("1e-30", True), ("2e-31", False)])
+def test_kkt_row_is_undecided_when_the_limit_leaves_1e_minus_30_open(wah, monkeypatch, left, undecided):
+    """The relative KKT residual the accuracy leaves open (stubbed): >= 1e-30 (1e-30 itself included) makes the row
+    undecided, with the open residual printed to 3 digits; 2e-31 leaves it decided."""
+    from implicitreg.proofs import instance_wah
+
+    value = mpmath.mpf(10) ** -30 if left == "1e-30" else mpmath.mpf(left)
+    monkeypatch.setattr(instance_wah, "_kkt_open", lambda inst, lim, D: value)
+    rows, rep = wah["run"]()
+    why = [n.reason for n in rep.not_applicable if n.theorem == "WAH-A2"]
+    assert ("WAH-A2" in {r.theorem for r in rows}) is not undecided
+    if undecided:
+        printed = {"1.23456e-25": "1.23e-25", "1e-30": "1.0e-30"}[left]
+        assert why == [f"the accuracy of the limit leaves a relative KKT residual of {printed} open (the check needs "
+                       "< 1e-30): the gradient of Q along ker A is below the limit's resolution"]
+    else:
+        assert why == []
