@@ -265,8 +265,12 @@ PENDING = {
            _fn("implicitreg.proofs.instance_verify", "load", "_alpha_text", "alpha_grid", "_parse_range", "_diagonal",
                "_product_grid", "_basis_pursuit_rows", "_ms_d2", "_ms_d3", "_errors", "_depth_comparison", "_file",
                "_diagonal_certificates", "_deep_linear", "_deep_certificates", "verify_instance", "main")),
-    # verify --instance's WAH rows (proofs/instance_wah.py, split from instance_verify.py) and the accuracy model that
-    # decides whether a row on the user's instance is decided at all (proofs/resolution.py)
+}
+
+# verify --instance's WAH rows (proofs/instance_wah.py, split from instance_verify.py) and the accuracy model that
+# decides whether a row on the user's instance is decided at all (proofs/resolution.py); direct tests of their
+# survivors in tests/test_mut_proofs_iv_wah.py and tests/test_mut_proofs_resolution.py
+TARGETS.update({
     "iv-wah": ("proofs/instance_wah.py",
                ["tests/test_mut_proofs_iv_wah.py", "tests/test_hard_proofs_instance.py",
                 "tests/test_instance_resolution.py"], None),
@@ -274,7 +278,7 @@ PENDING = {
                    ["tests/test_mut_proofs_resolution.py", "tests/test_instance_resolution.py",
                     "tests/test_mut_proofs_iv_wah.py",
                     "tests/test_hard_proofs_instance.py", "tests/test_mut_proofs_iv.py"], None),
-}
+})
 
 # numerics modules whose numbers users read (never mutated before this session): each with the cheapest tests that
 # exercise it; direct tests of survivors in tests/test_mut_num_<module>.py
