@@ -113,3 +113,21 @@ def _import_every_module() -> None:
 
 
 _import_every_module()
+
+
+def _one_blas_thread_per_xdist_worker() -> None:
+    """Under pytest-xdist (``-n auto``: one worker per core) each worker's BLAS runs one thread.
+
+    OpenBLAS starts a thread per core in every process; with a worker per core that is cores^2 threads, and its
+    threads spin while they wait, so the workers' small linear algebra (eigvalsh of a few hundred rows, Lanczos,
+    batched GD) slows each other down several times. The subprocesses a test starts inherit the variable. A
+    single-process run (no worker) keeps the library's default."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")  # numpy is loaded already (_import_every_module)
+
+
+_one_blas_thread_per_xdist_worker()

@@ -224,6 +224,25 @@ def test_hypotheses_filter_instances():
         assert compute("rho", run) > 0
 
 
+def test_an_instance_probed_at_more_alphas_solves_no_more_basis_pursuits(monkeypatch):
+    """The search probes one instance at several alphas: its exact basis pursuit (and the support constants built
+    on it) is solved for the first alpha only; each probe still gets its own limit and a ratio <= 1 (MS-D2 holds)."""
+    from implicitreg.numerics import basis_pursuit
+    from implicitreg.proofs.falsify.evaluate import _Evaluator
+
+    calls = []
+    real = basis_pursuit.l1_minimizer
+    monkeypatch.setattr(basis_pursuit, "l1_minimizer", lambda inst: calls.append(inst) or real(inst))
+    ev = _Evaluator(fz.conjecture("err_l1", MS_D2_UPPER), Fraction(2), "product", [], cap=10)
+    inst = Instance.from_lists([[1, "1/2"]], [1])
+    first = ev(inst, Fraction(1, 10 ** 4))
+    after_one = len(calls)
+    more = [ev(Instance.from_lists([[1, "1/2"]], [1]), Fraction(1, 10 ** k)) for k in (8, 12)]
+    assert after_one >= 1 and len(calls) == after_one
+    ratios = [p.ratio for p in [first] + more]
+    assert all(0 < r <= 1 for r in ratios) and len({p.lhs_value for p in [first] + more}) == 3
+
+
 # --- tampered refutation certificates ----------------------------------------------------------------------------
 
 def _tamper(cert, edit, reseal=True):

@@ -116,7 +116,10 @@ def test_ms_d3_keeps_the_alphas_with_rho_a_below_1_and_needs_three(monkeypatch):
 
     values = {}
     monkeypatch.setattr(quantities, "compute", lambda name, run: values[run.alpha])
-    monkeypatch.setattr(sd, "_d3_rows", lambda name, inst, sc, D, keep: [("rows", tuple(keep))])
+    monkeypatch.setattr(sd, "_d3_rows", lambda name, inst, sc, D, keep, data: [("rows", tuple(keep))])
+    # errors resolved to 40 digits (the rows are the suite's as they are)
+    monkeypatch.setattr(iv, "_errors", lambda inst, sc, D, keep, limits: (
+        [], [iv._Measured("e", keep, [1] * len(keep), [mpmath.mpf(10) ** -40] * len(keep))] * 3))
     grid = ["1e-4", "1e-6", "1e-8", "1e-10"]
 
     def run(rho_as):
@@ -146,22 +149,31 @@ def wah(monkeypatch):
 
     state = {"errs": [mpmath.mpf(1), mpmath.mpf("0.1")], "xg": [mpmath.mpf(1), 0, 0], "slope": None, "kkt": 0}
 
+    def limit(e):  # x = (1 + e, 0, 0) certified to 60 digits: every measured value is resolved
+        return SimpleNamespace(x=[mpmath.mpf(1) + e, 0, 0], dps=80, digits=60, floor=mpmath.mpf(10) ** -60,
+                               alpha_product=mpmath.mpf(10) ** -4)
+
     def errors(inst, D, grid, bp=None):
-        lims = [SimpleNamespace(x=[mpmath.mpf(1) + e, 0, 0]) for e in state["errs"]]
-        return SimpleNamespace(errors=state["errs"], selection=SimpleNamespace(x=state["xg"]), limits=lims)
+        lims = [limit(e) for e in state["errs"]]
+        return SimpleNamespace(errors=state["errs"], selection=SimpleNamespace(x=state["xg"], unique_bp=True),
+                               limits=lims)
 
     def slope(inst, D, bp=None):
-        return state["slope"]
+        s = state["slope"]
+        if s is not None and s[2] is None:  # the window's errors: resolved values
+            s = (s[0], s[1], errors(inst, D, s[3]), *s[3:])
+        return s
 
     monkeypatch.setattr(selection, "selection_errors", errors)
     monkeypatch.setattr(selection, "kkt_residual", lambda inst, x, D, a: state["kkt"])
-    monkeypatch.setattr(dual_limit, "gradient_flow_limit", lambda *a, **k: SimpleNamespace(x=[1, 0, 0]))
+    monkeypatch.setattr(dual_limit, "gradient_flow_limit",
+                        lambda inst, D, a, **k: limit(state["errs"][state["grid"].index(a)]))
     monkeypatch.setattr(ss, "slope_check", slope)
 
     def run(M=1):
         bp = SimpleNamespace(value=F(1), unique=False, support=(0,), x=[F(1), F(0), F(0)], rho=F(1, 2))
         rep = iv.InstanceVerification("row3", "diagonal")
-        grid = ["1e-4", "1e-8"][:len(state["errs"])]
+        grid = state["grid"] = ["1e-4", "1e-8"][:len(state["errs"])]
         rows = iv._wah_rows(INST, bp, F(2), grid, {"M": M}, rep)
         return {r.theorem: r for r in rows}, rep
 

@@ -19,7 +19,7 @@ from implicitreg.proofs.checks import Verdict
 @pytest.fixture
 def wah(monkeypatch):
     """Selection errors, the flow limit, the slope check, the KKT residual and the bound rows recorded; limits
-    x = (1 + e_k, 0, 0) so ||x||_1 = 1 + e_k."""
+    x = (1 + e_k, 0, 0) so ||x||_1 = 1 + e_k, certified to 60 digits (so every measured value is resolved)."""
     from implicitreg.numerics import dual_limit, selection
     from implicitreg.proofs.suites import diagonal as sd, selection as ss
 
@@ -28,8 +28,9 @@ def wah(monkeypatch):
 
     def errors(inst, D, grid, bp=None):
         st["errors_calls"].append((D, list(grid), bp))
-        lims = [SimpleNamespace(x=[mpmath.mpf(1) + e, mpmath.mpf(0), mpmath.mpf(0)]) for e in st["errs"]]
-        return SimpleNamespace(errors=st["errs"], selection=SimpleNamespace(x=st["xg"]), limits=lims)
+        lims = [SimpleNamespace(x=[mpmath.mpf(1) + e, mpmath.mpf(0), mpmath.mpf(0)], dps=80, digits=60,
+                                floor=mpmath.mpf(10) ** -60) for e in st["errs"]]
+        return SimpleNamespace(errors=st["errs"], selection=SimpleNamespace(x=st["xg"], unique_bp=True), limits=lims)
 
     def slope(inst, D, bp=None):
         if st["slope"] is None:
@@ -44,8 +45,13 @@ def wah(monkeypatch):
     monkeypatch.setattr(selection, "selection_errors", errors)
     monkeypatch.setattr(selection, "kkt_residual", lambda inst, x, D, a: st["kkt_calls"].append((list(x), D, a))
                         or st["kkt"])
-    monkeypatch.setattr(dual_limit, "gradient_flow_limit", lambda *a, **k: st["flow"].append((a, k))
-                        or SimpleNamespace(x=["limit-x"]))
+    def flow(inst, D, a, **k):
+        st["flow"].append(((inst, D, a), k))
+        e = st["errs"][st["grid"].index(a)]
+        return SimpleNamespace(x=[mpmath.mpf(1) + e, mpmath.mpf(0), mpmath.mpf(0)], dps=80, digits=60,
+                               floor=mpmath.mpf(10) ** -60, alpha_product=mpmath.mpf(a))
+
+    monkeypatch.setattr(dual_limit, "gradient_flow_limit", flow)
     monkeypatch.setattr(ss, "slope_check", slope)
     monkeypatch.setattr(sd, "_bound_row", bound_row)
 
@@ -53,6 +59,7 @@ def wah(monkeypatch):
         inst = Instance.from_lists([list(r) for r in A], [1] * len(A), name="w")
         bp = SimpleNamespace(value=M, unique=unique, support=(0,), x=[F(1), F(0), F(0)], rho=rho)
         rep = iv.InstanceVerification("w", "diagonal")
+        st["grid"] = list(grid)
         rows = iv._wah_rows(inst, bp, D, list(grid), {"M": M}, rep)
         return rows, rep
 
@@ -130,7 +137,11 @@ def test_wah_e_and_kkt_rows(wah):
     from implicitreg.proofs.checks import fmt
     from implicitreg.theory import selection as ts
 
-    wah["slope"] = (mpmath.mpf("0.75"), F(3, 4), None, ["1e-12", "1e-16", "1e-20"], True, True)
+    window = ["1e-12", "1e-16", "1e-20"]
+    lim = SimpleNamespace(x=[mpmath.mpf(1), 0, 0], dps=80, digits=60, floor=mpmath.mpf(10) ** -60)
+    sres = SimpleNamespace(errors=[mpmath.mpf(10) ** -k for k in (9, 12, 15)], limits=[lim] * 3,
+                           selection=SimpleNamespace(x=[mpmath.mpf(1), 0, 0], unique_bp=True))
+    wah["slope"] = (mpmath.mpf("0.75"), F(3, 4), sres, window, True, True)
     wah["kkt"] = mpmath.mpf(10) ** -31
     rows, rep = wah["run"](D=F(3), grid=("1e-3", "1e-9"))
     by = {r.theorem: r for r in rows}
@@ -144,9 +155,10 @@ def test_wah_e_and_kkt_rows(wah):
     assert (k.provenance, k.depth, k.alpha_range, k.observed, k.bound, k.margin, k.passed) == (
         ts.WAH_A.provenance.kind, "3", "1e-3", fmt(mpmath.mpf(10) ** -31), "<= 1e-30", fmt(mpmath.mpf("0.1")), True)
     assert k.note == "dQ/ds along a basis of ker A at the certified flow limit (relative)"
-    assert wah["flow"] == [((Instance.from_lists([[1, "1/2", "1/3"]], [1], name="w"), F(3), "1e-3"),
-                            {"alpha_convention": "product", "digits": 40})]
-    assert wah["kkt_calls"] == [(["limit-x"], F(3), "1e-3")]
+    inst = Instance.from_lists([[1, "1/2", "1/3"]], [1], name="w")
+    # one certified limit per alpha (30 digits asked, 60 certified), shared by WAH-C and the KKT row
+    assert wah["flow"] == [((inst, F(3), a), {"alpha_convention": "product", "digits": 30}) for a in ("1e-3", "1e-9")]
+    assert wah["kkt_calls"] == [([1 + wah["errs"][0], 0, 0], F(3), "1e-3")]
     wah["slope"] = None
     rows, rep = wah["run"](D=F(3), grid=("1e-3", "1e-9"))
     assert "WAH-E rate" not in {r.theorem for r in rows}
@@ -157,4 +169,4 @@ def test_wah_e_and_kkt_rows(wah):
 
 def test_no_kkt_row_without_a_kernel(wah):
     rows, _ = wah["run"](A=((1, 0), (0, 1)))
-    assert "WAH-A2" not in {r.theorem for r in rows} and wah["flow"] == []
+    assert "WAH-A2" not in {r.theorem for r in rows} and all(k["digits"] == 30 for _, k in wah["flow"])

@@ -397,10 +397,10 @@ def test_the_sharpness_search_uses_largest_ratio_and_not_above_one(monkeypatch):
     assert seen == [1, M("0.75"), 1, M("0.75")]
 
 
-def test_bound_row_evaluates_the_bound_at_40_digits_inside_60_working_digits():
-    """The bound values are asked for at 40 digits and the margins computed with 60 working digits (the module's
-    stated precisions: observations carry 30 certified digits, CERTIFIED_SLACK is 1e-25); a recording bound shows
-    what _bound_row asks for at each alpha, in order."""
+def test_bound_row_evaluates_the_bound_at_40_and_80_digits_inside_60_working_digits():
+    """The bound values are asked for at 40 digits, confirmed at 80 (sd.bound_value: they agree, so no more) and the
+    margins computed with 60 working digits (the module's stated precisions: observations carry 30 certified digits,
+    CERTIFIED_SLACK is 1e-25); a recording bound shows what _bound_row asks for at each alpha, in order."""
     seen = []
 
     def evaluate(dps=30, **vals):
@@ -412,5 +412,27 @@ def test_bound_row_evaluates_the_bound_at_40_digits_inside_60_working_digits():
     vals = [{"alpha": F(1, 10 ** 4)}, {"alpha": F(1, 10 ** 8)}]
     before = mpmath.mp.dps
     row = sd._bound_row(SimpleNamespace(name="T"), bound, "i", 2, ["1e-4", "1e-8"], [M("0.5"), M("0.25")], vals)
-    assert seen == [(40, 60, vals[0]), (40, 60, vals[1])] and mpmath.mp.dps == before
+    assert seen == [(40, 60, vals[0]), (80, 60, vals[0]), (40, 60, vals[1]), (80, 60, vals[1])]
+    assert mpmath.mp.dps == before
     assert row.passed is True and row.margin == "0.5"
+
+
+def test_bound_value_resolves_cancellations_of_tiny_values():
+    """sd.bound_value raises the precision until two evaluations agree: 40 digits lose them all here. Closed forms:
+    MS-D3 lower_inf at D = 3 is alpha h_3(r) = alpha ((1 - r)^-3 - (1 + r)^-3) = alpha (6 r + 20 r^3 + ...) (30 of 40
+    digits cancel at r = 1e-30); MS-D2 lower_inf with K1 = 0 is alpha (alpha^-rho - 1) = alpha (e^(rho L) - 1),
+    L = log(1/alpha), ~ alpha rho L (1 + rho L / 2) (all 40 cancel at rho = 1e-9999: it evaluates to 0)."""
+    from implicitreg.theory.diagonal import MS_D2_THEOREM, MS_D3_THEOREM
+
+    r = F(1, 10 ** 30)
+    v3 = sd.bound_value(MS_D3_THEOREM.bound("lower_inf"), {"alpha": F(1, 10 ** 4), "rho_minus": r, "D": 3})
+    assert MS_D3_THEOREM.bound("lower_inf").evaluate(40, alpha=F(1, 10 ** 4), rho_minus=r, D=3) != v3
+    with mpmath.workdps(80):
+        assert abs(v3 / (M(10) ** -4 * (6 * M(r.numerator) / r.denominator)) - 1) < M(10) ** -55
+    rho = F(1, 10 ** 9999)
+    vals = {"alpha": F(1, 10 ** 4), "rho": rho, "K1": 0, "K2": rho}
+    assert MS_D2_THEOREM.bound("lower_inf").evaluate(40, **vals) == 0
+    v2 = sd.bound_value(MS_D2_THEOREM.bound("lower_inf"), vals)
+    with mpmath.workdps(60):
+        rho_L = mpmath.mpf(10) ** -9999 * mpmath.log(10 ** 4)
+        assert abs(v2 / (M(10) ** -4 * rho_L) - 1) < M(10) ** -40

@@ -258,12 +258,21 @@ PENDING = {
     # falsify searches, 8 s a mutant: its verify_instance path is the one test_diagonal_instance_... runs)
     "iv": ("proofs/instance_verify.py",
            ["tests/test_mut_proofs_iv.py", "tests/test_mut_proofs_iv_wah.py", "tests/test_hard_proofs_instance.py",
-            "tests/test_refusals_results.py", "tests/test_planted_round3.py", "tests/test_falsify_instance.py",
+            "tests/test_instance_resolution.py", "tests/test_refusals_results.py", "tests/test_planted_round3.py",
+            "tests/test_falsify_instance.py",
             "--deselect", "tests/test_falsify_instance.py::test_cli_verify_instance",
             "--deselect", "tests/test_falsify_instance.py::test_top_level_api_with_numpy_arrays"],
            _fn("implicitreg.proofs.instance_verify", "load", "_alpha_text", "alpha_grid", "_parse_range", "_diagonal",
-               "_product_grid", "_basis_pursuit_rows", "_ms_d2", "_ms_d3", "_wah_rows", "_diagonal_certificates",
-               "_deep_linear", "_deep_certificates", "verify_instance", "main")),
+               "_product_grid", "_basis_pursuit_rows", "_ms_d2", "_ms_d3", "_errors", "_depth_comparison", "_file",
+               "_diagonal_certificates", "_deep_linear", "_deep_certificates", "verify_instance", "main")),
+    # verify --instance's WAH rows (proofs/instance_wah.py, split from instance_verify.py) and the accuracy model that
+    # decides whether a row on the user's instance is decided at all (proofs/resolution.py)
+    "iv-wah": ("proofs/instance_wah.py",
+               ["tests/test_mut_proofs_iv_wah.py", "tests/test_hard_proofs_instance.py",
+                "tests/test_instance_resolution.py"], None),
+    "resolution": ("proofs/resolution.py",
+                   ["tests/test_instance_resolution.py", "tests/test_mut_proofs_iv_wah.py",
+                    "tests/test_hard_proofs_instance.py", "tests/test_mut_proofs_iv.py"], None),
 }
 
 # numerics modules whose numbers users read (never mutated before this session): each with the cheapest tests that

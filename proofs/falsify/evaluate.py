@@ -44,6 +44,7 @@ class _Evaluator:
         self.assume = tuple(assume)
         self.bound = Bound("conjecture", conj.side, conj.lhs, conj.bound, Provenance("conjecture", "user"))
         self.memo: dict = {}
+        self.runs: dict = {}  # instance data -> its first DiagonalRun (basis pursuit and support constants, shared)
         self.evaluations = 0
         self.skipped = 0
         self.cap = cap
@@ -82,7 +83,12 @@ class _Evaluator:
         if problem_of(self.conj) == "deep-linear":
             run = DeepLinearRun(instance, self.depth, alpha, seed=DEEP_SEED)
         else:
-            run = DiagonalRun(instance, self.depth, alpha, alpha_convention=self.convention, digits=DIGITS)
+            # the search probes an instance at several alphas: its exact basis pursuit and support constants (exact
+            # LPs) are computed once, by the instance's first run, and shared by DiagonalRun.at
+            first = self.runs.get(_data_key(instance))
+            run = first.at(alpha) if first is not None else \
+                DiagonalRun(instance, self.depth, alpha, alpha_convention=self.convention, digits=DIGITS)
+            self.runs.setdefault(_data_key(instance), run)
         try:
             if failed(run, self.assume):
                 return None

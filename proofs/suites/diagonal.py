@@ -206,6 +206,49 @@ def not_above_one(ratio, slack=CERTIFIED_SLACK) -> bool:
     return ratio <= 1 + slack
 
 
+#: a bound is evaluated until two precisions 40 digits apart agree to this many significant digits
+BOUND_DIGITS = 40
+_BOUND_VALUES: dict = {}
+
+
+def bound_value(bound, values):
+    """``bound`` at ``values``, evaluated at a precision that resolves its cancellations (cached).
+
+    40 digits are not always enough: with M0 = 1e-30, h_D(M0) = (1 - M0)^-3 - (1 + M0)^-3 cancels 30 digits, and with
+    rho = 1e-9999, alpha^(1 - rho) exp(-K1 K2) - alpha cancels all of them (it evaluates to 0). So the bound is
+    evaluated at 40 and 80 digits; unless the two agree to :data:`BOUND_DIGITS` digits (and are not 0), the precision
+    is raised to 40 digits plus the decades of the smallest nonzero value (at least doubled) and doubled until two
+    evaluations 40 digits apart agree (at most three times)."""
+    from implicitreg.numerics.precision import log10_abs
+
+    key = (id(bound), tuple(sorted(values.items())))
+    hit = _BOUND_VALUES.get(key)
+    if hit is not None and hit[0] is bound:  # the entry holds the bound, so its id is not reused meanwhile
+        return hit[1]
+
+    def agree(a, b):
+        return b != 0 and abs(a - b) <= abs(b) * mpmath.mpf(10) ** -BOUND_DIGITS
+
+    dps = BOUND_DIGITS
+    value = bound.evaluate(dps, **values)
+    for attempt in range(4):
+        finer = bound.evaluate(dps + BOUND_DIGITS, **values)
+        with mpmath.workdps(dps + BOUND_DIGITS):
+            if agree(value, finer):
+                break
+        if attempt == 0:
+            with mpmath.workdps(30):
+                tiny = [log10_abs(mpf_from(v)) for v in values.values() if v != 0]
+            dps = max(2 * (dps + BOUND_DIGITS), BOUND_DIGITS + max([0] + [int(-t) + 1 for t in tiny if t < 0]))
+        else:
+            dps *= 2
+        value = bound.evaluate(dps, **values)
+    if len(_BOUND_VALUES) > 4096:
+        _BOUND_VALUES.clear()
+    _BOUND_VALUES[key] = (bound, finer)
+    return finer
+
+
 def _bound_row(theorem, bound, name, depth, alphas, observed, values, note=""):
     """Evaluate ``bound`` at each alpha (values[k] a dict) against observed[k]; margin = worst observed/bound."""
     with mpmath.workdps(60):  # margins at the observations' precision, so CERTIFIED_SLACK is meaningful
@@ -214,7 +257,7 @@ def _bound_row(theorem, bound, name, depth, alphas, observed, values, note=""):
 
 def _bound_row_at_precision(theorem, bound, name, depth, alphas, observed, values, note):
     side = bound.side
-    bounds = [bound.evaluate(40, **vals) for _, vals in zip(observed, values)]
+    bounds = [bound_value(bound, vals) for _, vals in zip(observed, values)]
     margins = [bound_ratio(o, b) for o, b in zip(observed, bounds) if bound_informative(side, b)]
     passed = bound_holds_at_every_alpha(side, observed[:len(bounds)], bounds)
     attained = sum(1 for m in margins if attained_within(m))
@@ -240,13 +283,13 @@ def _errors(inst, sc, depth, alphas, digits=30):
     return out
 
 
-def _d2_rows(name, inst, sc, alphas):
+def _d2_rows(name, inst, sc, alphas, data=None):
     from implicitreg.numerics.error_constants import alpha_zero_d2, k1_apriori, posterior_constants
     from implicitreg.proofs.derivations.ms_d2 import check_on_limit
     from implicitreg.proofs.derivations.error_identity import check_on_limit as identity_check
     from implicitreg.theory.diagonal import MS_D2_THEOREM as T
 
-    data = _errors(inst, sc, 2, alphas)
+    data = data or _errors(inst, sc, 2, alphas)
     rho, K2, n = sc.rho, sc.K2, sc.n
     vals = []
     for a, (_, _, _, lim) in zip(alphas, data):
@@ -277,13 +320,13 @@ def _d2_rows(name, inst, sc, alphas):
     return rows
 
 
-def _d3_rows(name, inst, sc, depth, alphas):
+def _d3_rows(name, inst, sc, depth, alphas, data=None):
     from implicitreg.numerics.error_constants import limit_direction, posterior_constants
     from implicitreg.proofs.derivations.ms_d3 import check_on_limit
     from implicitreg.theory.diagonal import MS_D3_THEOREM as T
 
     D = Fraction(depth)
-    data = _errors(inst, sc, D, alphas)
+    data = data or _errors(inst, sc, D, alphas)
     ld = limit_direction(inst, D, sc=sc)
     rows = []
     # the limit (x_inf - x*)/alpha -> e_D
@@ -391,16 +434,22 @@ def _dln_limit_rows(thorough):
     return rows
 
 
-def _depth_rows(name, inst, sc, thorough):
+#: the depth comparison: depths D compared with 2 at these alphas
+DEPTH_COMPARED = (3, 4, 5)
+DEPTH_ALPHAS = ["1e-2", "1e-4", "1e-8"]
+
+
+def _depth_rows(name, inst, sc, thorough, errors=None):
+    """Depth comparison rows; ``errors`` (D, alpha) -> ||x_inf - x*||_1 may be given (else computed at 15 digits)."""
     from implicitreg.numerics.error_constants import crossover_alpha, limit_error
 
     rows = []
-    alphas = ["1e-2", "1e-4", "1e-8"]
-    for D in (3, 4, 5):
+    alphas = DEPTH_ALPHAS
+    for D in DEPTH_COMPARED:
         ratios = []
         for a in alphas:
-            e2 = limit_error(inst, 2, a, sc.x_star, digits=15)[0]
-            eD = limit_error(inst, D, a, sc.x_star, digits=15)[0]
+            e2, eD = ((errors[(2, a)], errors[(D, a)]) if errors is not None else
+                      (limit_error(inst, d, a, sc.x_star, digits=15)[0] for d in (2, D)))
             ratios.append(eD / e2)
         note = ""
         if thorough:
