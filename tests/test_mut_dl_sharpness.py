@@ -63,6 +63,9 @@ def test_largest_eigenvalue_qr_on_hand_spectra_and_its_refusals():
         assert dl.largest_eigenvalue_qr(close) is None
         apart = dl.to_mp(np.diag([1 + 1e-5, 1.0]).astype(object))
         assert dl.largest_eigenvalue_qr(apart) == apart[0, 0]
+        # entries beyond the float64 range: no float64 spectrum to check against, refused (eigsy decides)
+        huge = _mp([[2, 1], [1, 2]]) * mpmath.mpf(10) ** 400
+        assert dl.largest_eigenvalue_qr(huge) is None
 
 
 def test_largest_eigenvalue_qr_agrees_with_eigsy_on_random_symmetric_matrices():
