@@ -64,6 +64,25 @@ def _end_to_end(Ws, head, eye=None):
     return w, V, u
 
 
+def _stacked_step(Wst, head, Sigma, b, eta, eye):
+    """One GD step on layers stacked as one array (L, B, d, d) under a head of length d; ``eta``: per run (0 for a
+    frozen run). The same products as the layer-by-layer step, the last two batched over the layers."""
+    L, B, d = Wst.shape[0], Wst.shape[1], Wst.shape[2]
+    V = np.empty_like(Wst)  # V[k] = W_k ... W_1, V[0] = I
+    V[0] = eye
+    for k in range(1, L):
+        np.matmul(Wst[k - 1], V[k - 1], out=V[k])
+    u = np.empty((L, B, 1, d))  # u[k] = u_{k+1}^T, u_L = p
+    u[L - 1] = np.broadcast_to(head, (B, 1, d))
+    for k in range(L - 1, 0, -1):
+        np.matmul(u[k], Wst[k], out=u[k - 1])
+    w = (u[0] @ Wst[0])[:, 0, :]  # w^T = u_1^T W_1
+    g = (w @ Sigma - b)[:, :, None]
+    rate = (-2 * eta)[:, None, None]
+    Vg = (V @ g)[..., None, :, 0]  # (L, B, 1, d): (V_{k-1} g)^T
+    return Wst + (rate * u.transpose(0, 1, 3, 2)) * Vg
+
+
 def losses(Ws, head, Sigma, b, c) -> np.ndarray:
     w, _, _ = _end_to_end(Ws, head)
     return np.einsum("bi,ij,bj->b", w, Sigma, w) - 2 * w @ b + c
@@ -93,17 +112,26 @@ def batched_gradient_descent(weights: Sequence[np.ndarray], head, data, eta, ste
             callback(0, tuple(Ws))
         d = Ws[0].shape[2]
         eye = np.broadcast_to(np.eye(d), (B, d, d))
+        # square d x d layers under a head of length d (residual networks): one array for all layers, so that the
+        # gradients and the update of every layer are one batched product (the prefix products and suffix vectors
+        # stay sequential); otherwise layer by layer
+        stacked = head is not None and len(head) == d and all(W.shape == (B, d, d) for W in Ws)
+        Wst = np.stack(Ws) if stacked else None
         for step in range(1, steps + 1):
-            w, V, u = _end_to_end(Ws, head, eye)
-            g = (w @ Sigma - b)[:, :, None]  # Sigma symmetric; a column per run
-            rate = (-2 * eta * alive)[:, None, None]  # W_k <- W_k - eta 2 u_k (V_{k-1} g)^T
-            for k in range(len(Ws)):
-                Vg = (V[k] @ g)[:, None, :, 0]
-                Ws[k] = Ws[k] + (rate * u[k][:, :, None]) * Vg
+            if stacked:
+                Wst = _stacked_step(Wst, head, Sigma, b, eta * alive, eye)
+                Ws = list(Wst)
+            else:
+                w, V, u = _end_to_end(Ws, head, eye)
+                g = (w @ Sigma - b)[:, :, None]  # Sigma symmetric; a column per run
+                rate = (-2 * eta * alive)[:, None, None]  # W_k <- W_k - eta 2 u_k (V_{k-1} g)^T
+                for k in range(len(Ws)):
+                    Vg = (V[k] @ g)[:, None, :, 0]
+                    Ws[k] = Ws[k] + (rate * u[k][:, :, None]) * Vg
             bad = alive & ~np.all(np.isfinite(Ws[-1].reshape(B, -1)), axis=1)
             if bad.any():
                 for k in range(len(Ws)):
-                    Ws[k][bad] = np.nan
+                    Ws[k][bad] = np.nan  # (stacked: Ws[k] is a view of Wst)
                 diverged_at[bad] = step
                 alive &= ~bad
             if callback is not None and every and step % every == 0:

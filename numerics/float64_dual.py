@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import flint
 import numpy as np
-import scipy.linalg
+from scipy.linalg.lapack import dpotrf as _potrf, dpotrs as _potrs
 
 from implicitreg.errors import ConvergenceError
 
@@ -122,12 +122,15 @@ class Float64Dual:
         J = B @ B.T
         s = 1 / np.sqrt(np.maximum(np.diag(J), np.finfo(float).tiny))
         Js = J * s[:, None] * s[None, :]
+        # LAPACK's potrf / potrs directly: what scipy.linalg.cho_factor / cho_solve call (upper factor, no cleaning),
+        # without their Python layers, which cost more than the solve on these few rows (called ~10 times per stage)
         for ridge in (0.0, 1e-14, 1e-10, 1e-6):
-            try:
-                c = scipy.linalg.cho_factor(Js + ridge * np.eye(self.m), check_finite=False)
-                return s * scipy.linalg.cho_solve(c, s * g, check_finite=False)
-            except (np.linalg.LinAlgError, ValueError):
+            c, info = _potrf(Js + ridge * np.eye(self.m), lower=0, overwrite_a=0, clean=0)
+            if info != 0:  # not positive definite (info > 0) at this ridge
                 continue
+            x, info = _potrs(c, s * g, lower=0, overwrite_b=0)
+            if info == 0:
+                return s * x
         return s * np.linalg.lstsq(Js, s * g, rcond=1e-14)[0]
 
     def newton(self, nu: np.ndarray, la: float, tol: float, max_iter: int):

@@ -104,6 +104,14 @@ def test_batched_gd_equals_the_one_network_reference():
     nets = [DL.small_init(3, 4, 1.5, np.random.default_rng(0))]
     res = batched_gradient_descent(*stack(nets), data, 5.0, 200)
     assert res.diverged[0] and res.diverged_at[0] > 0 and np.isnan(res.loss[0])
+    # ... also with the layers stacked in one array (square layers under a head), next to a run that is unaffected
+    nets = [DL.residual_init(3, 3, 0.5, np.random.default_rng(s)) for s in range(2)]
+    res = batched_gradient_descent(*stack(nets), data, [50.0, 0.05], 200)
+    assert res.diverged.tolist() == [True, False] and res.diverged_at[0] > 0 and np.isnan(res.loss[0])
+    assert all(np.isnan(W[0]).all() for W in res.weights)
+    ref = DL.deep_gradient_descent(nets[1], data, 0.05, 200)
+    for a, b in zip(ref.net.weights, res.network(1).weights):
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-13)
 
 
 def test_mean_band_is_the_student_t_interval():

@@ -9,6 +9,7 @@ import mpmath
 import numpy as np
 import pytest
 
+from implicitreg.errors import InvalidParameterError
 from implicitreg.numerics import deep_linear as dl
 
 OFFSET = dl.RegressionData.from_lists([[1], [1]], [1, 3], name="offset")     # w* = 2, R_min = 1
@@ -124,3 +125,25 @@ def test_residual_init_is_identity_plus_scaled_noise_with_a_unit_head():
 
     with pytest.raises(InvalidParameterError, match="^scale s must be >= 0, got"):
         dl.residual_init(2, 2, -0.1, np.random.default_rng(0))
+
+
+def test_data_arrays_are_converted_per_precision_and_handed_out_as_copies():
+    """X = diag(2/3, 4/3): its entry 2/3 is read at the working precision of each call (15, then 50 digits), not at
+    the precision of the first; Sigma = diag(2, 8) reads back exactly, and changing a returned array (mpf or float)
+    does not change the next one; an unknown kind is refused."""
+    third = dl.RegressionData.from_lists([["2/3", 0], [0, "4/3"]], [2, 0], name="thirds")
+    with mpmath.workdps(15):
+        low = third.X_array("mp")[0, 0]
+        assert low == mpmath.mpf(2) / 3
+    with mpmath.workdps(50):
+        high = third.X_array("mp")[0, 0]
+        assert high == mpmath.mpf(2) / 3 and abs(high - low) > mpmath.mpf(10) ** -20
+        S = DIAG.sigma("mp")
+        assert S[1, 1] == 8 and S[0, 1] == 0
+        S[1, 1] = 0
+        assert DIAG.sigma("mp")[1, 1] == 8
+    F = DIAG.sigma("float")
+    F[0, 0] = -1.0
+    assert DIAG.sigma("float")[0, 0] == 2.0 and DIAG.w_star("float").tolist() == [1.0, 0.0]
+    with pytest.raises(InvalidParameterError, match="kind must be 'mp' or 'float'"):
+        DIAG.sigma("half")

@@ -63,6 +63,9 @@ def test_largest_eigenvalue_qr_on_hand_spectra_and_its_refusals():
         assert dl.largest_eigenvalue_qr(close) is None
         apart = dl.to_mp(np.diag([1 + 1e-5, 1.0]).astype(object))
         assert dl.largest_eigenvalue_qr(apart) == apart[0, 0]
+        # entries beyond the float64 range: no float64 spectrum to check against, refused (eigsy decides)
+        huge = _mp([[2, 1], [1, 2]]) * mpmath.mpf(10) ** 400
+        assert dl.largest_eigenvalue_qr(huge) is None
 
 
 def test_largest_eigenvalue_qr_agrees_with_eigsy_on_random_symmetric_matrices():
@@ -346,3 +349,30 @@ def test_balanced_minimizer_passes_its_widths_and_random_directions_on():
     assert plain.shapes == ((4, 1), (2, 4), (1, 2))
     assert np.allclose(plain.weights[0][:, 0], [c, 0, 0, 0]) and np.allclose(plain.weights[1], [[c, 0, 0, 0],
                                                                                                    [0, 0, 0, 0]])
+
+
+# --- Brent's minimization (numerics/golden_section.py), which S_min runs on ----------------------------------------
+
+def test_brent_minimum_is_superlinear_on_a_smooth_minimum_and_keeps_its_bracket():
+    """f = (x - 2)^2 + 1 on [0, 5] at 80 digits, to width 1e-35: a handful of parabolic steps (golden section alone:
+    ~170); x = 2 inside the final bracket, which is at most the width."""
+    from implicitreg.numerics.golden_section import brent_minimum
+    with mpmath.workdps(80):
+        r = brent_minimum(lambda x: (x - 2) ** 2 + 1, mpmath.mpf(0), mpmath.mpf(5), mpmath.mpf(10) ** -35)
+        assert r.lo <= 2 <= r.hi and r.hi - r.lo <= mpmath.mpf(10) ** -35 and abs(r.x - 2) <= r.hi - r.lo
+        assert r.iterations <= 20 and r.fx == 1
+
+
+@pytest.mark.parametrize("f, lo, hi, xstar", [
+    (lambda x: abs(x - 2) + 1, 0, 5, lambda: mpmath.mpf(2)),
+    # the crossing of 2 (x - 1)^2 + 3 and 8 x: 2 x^2 - 12 x + 5 = 0, x = 3 - sqrt(26)/2 (by hand)
+    (lambda x: max(2 * (x - 1) ** 2 + 3, 8 * x), -1, 3, lambda: 3 - mpmath.sqrt(26) / 2),
+    # the minimum at an end of the interval
+    (lambda x: x * x, 0, 1, lambda: mpmath.mpf(0)),
+])
+def test_brent_minimum_at_a_kink_and_at_an_end_falls_back_to_golden_steps(f, lo, hi, xstar):
+    from implicitreg.numerics.golden_section import brent_minimum
+    with mpmath.workdps(80):
+        r = brent_minimum(f, mpmath.mpf(lo), mpmath.mpf(hi), mpmath.mpf(10) ** -35)
+        assert r.lo <= xstar() <= r.hi and r.hi - r.lo <= mpmath.mpf(10) ** -35
+        assert r.iterations <= 2 * 175  # never much slower than golden section's ~170 steps

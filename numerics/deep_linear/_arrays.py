@@ -77,10 +77,12 @@ def largest_eigenvalue_qr(A: np.ndarray) -> Any:
     eigenvalue of A (A symmetric), is at most 2^(-prec+10) ||A||_F (in ball arithmetic); and float64 ``eigvalsh``
     (within 1e-10 ||A||_F of the spectrum) puts lambda within 1e-8 ||A||_F of its largest value, more than
     1e-6 ||A||_F above the second one, so the eigenvalue near lambda is the largest. A tie at the top (a multiple
-    largest eigenvalue) is refused.
+    largest eigenvalue) is refused, and so is a matrix with ||A||_F > 1e300 (no float64 spectrum to check against).
     """
     n = A.shape[0]
     scale = _sqrt(np.sum(A * A))
+    if scale > 1e300:
+        return None  # beyond the float64 range: no float64 spectrum to check the top against
     floats = np.linalg.eigvalsh(to_float(A))
     prec = mpmath.mp.prec
     old = flint.ctx.prec

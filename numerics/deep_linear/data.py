@@ -87,19 +87,31 @@ class RegressionData:
 
     # the same quantities as arrays (mpf at the working precision, or float64)
     def X_array(self, kind: str = "mp") -> np.ndarray:
-        return _convert(self.X, kind)
+        return self._array("X", kind)
 
     def y_array(self, kind: str = "mp") -> np.ndarray:
-        return _convert(self.y, kind)
+        return self._array("y", kind)
 
     def sigma(self, kind: str = "mp") -> np.ndarray:
-        return _convert(self.covariance_exact, kind)
+        return self._array("covariance_exact", kind)
 
     def moment(self, kind: str = "mp") -> np.ndarray:
-        return _convert(self.moment_exact, kind)
+        return self._array("moment_exact", kind)
 
     def w_star(self, kind: str = "mp") -> np.ndarray:
-        return _convert(self.target_exact, kind)
+        return self._array("target_exact", kind)
+
+    @cached_property
+    def _arrays(self) -> dict:
+        return {}
+
+    def _array(self, quantity: str, kind: str) -> np.ndarray:
+        """The exact ``quantity`` as an array of ``kind``, converted once per kind and working precision (every flow
+        step reads Sigma and b); a copy is returned, so callers may change it."""
+        key = (quantity, kind, mpmath.mp.prec if kind == "mp" else None)
+        if key not in self._arrays:
+            self._arrays[key] = _convert(getattr(self, quantity), kind)
+        return self._arrays[key].copy()
 
 
 def _convert(values, kind: str) -> np.ndarray:

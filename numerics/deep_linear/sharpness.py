@@ -16,7 +16,7 @@ from implicitreg.numerics.deep_linear._arrays import (_as, _is_mp, _norm, larges
                                                       symmetric_eigenvalues, symmetric_eigh, symmetric_sqrt, to_mp)
 from implicitreg.numerics.deep_linear.data import RegressionData
 from implicitreg.numerics.deep_linear.model import DeepLinearNetwork, end_to_end_metric, hessian, hessian_vector_product
-from implicitreg.numerics.golden_section import golden_section
+from implicitreg.numerics.golden_section import brent_minimum
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,7 +132,7 @@ def _tridiagonal(alphas, betas, mp: bool) -> np.ndarray:
 @dataclass(frozen=True, kw_only=True)
 class MinSharpness:
     """S_min = min_{t>0} 2 lambda_max(t Sigma + (L-1) t^(-1/(L-1)) z z^T), z = Sigma^(1/2) w*, with the
-    minimizing t (``t``), the bracket width in log t at the end (``log_t_width``) and golden-section steps."""
+    minimizing t (``t``), the bracket width in log t at the end (``log_t_width``) and the search's evaluations."""
 
     value: Any
     t: Any
@@ -192,8 +192,9 @@ def _top_eigenvalue_diagonal_plus_rank_one(d, v, c):
 
 
 def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpness:
-    """S_min over all global minimizers [derived] by golden-section search in log t (the objective is convex in
-    log t), to a bracket of width ~10^(-dps) in log t, returned at dps digits.
+    """S_min over all global minimizers [derived] by Brent's minimization in log t (the objective is convex in log t;
+    smooth, or with a kink where two eigenvalues cross), to a bracket of width ~10^(-dps) in log t, returned at dps
+    digits.
 
     The search runs at 2 dps + 20 digits: near a smooth minimum the objective changes only by ~(log t - log t*)^2,
     so comparisons at dps + 10 digits would stop resolving the minimizer t after about dps/2 digits (the value would
@@ -220,7 +221,7 @@ def min_sharpness(data: RegressionData, depth: int, dps: int = 30) -> MinSharpne
         while f(hi) <= f(mid) and step < 1e4:
             step *= 2
             hi = mid + step
-        g = golden_section(f, lo, hi, width=mpmath.mpf(10) ** (-dps - 2))
+        g = brent_minimum(f, lo, hi, mpmath.mpf(10) ** (-dps - 2))
     with mpmath.workdps(dps):
         return MinSharpness(value=+g.fx, t=+mpmath.exp(g.x), log_t_width=+(g.hi - g.lo), iterations=g.iterations)
 

@@ -11,9 +11,9 @@ Rows (each able to fail):
   observed = min S / S_LB over the samples, by the closed form; one sample per instance also by the full Hessian
   (python-flint QR, checked by its residual) and Lanczos, whose agreement with the closed form is a row of its own
   (30 digits);
-* MC-Smin: S_min (golden section) equals the full-Hessian sharpness of the attaining aligned minimizer; the ordering
-  S_LB <= S_closed <= S_min <= S_bal; no sampled minimizer below S_min; equality S_min = S_LB on the eigenvector
-  family, and the mutants (x 1.1, exponent 2 - 1/L) caught there;
+* MC-Smin: S_min (Brent minimization in log t) equals the full-Hessian sharpness of the attaining aligned
+  minimizer; the ordering S_LB <= S_closed <= S_min <= S_bal; no sampled minimizer below S_min; equality
+  S_min = S_LB on the eigenvector family, and the mutants (x 1.1, exponent 2 - 1/L) caught there;
 * homogeneity y -> 3 y: S_min scales by 3^(2-2/L);
 * MC-SI: gradient flow (float64, adaptive Dormand-Prince) from N(0, s^2) entries in the documented regime
   (paper-n50-d5, L = 10, s in {0.25, 0.35}; gauss-n20-d3, L = 3, s in {0.1, 0.03, 0.01}): S <= 8 L Lambda
