@@ -370,7 +370,7 @@ def _point_truth(pt, a1, a2, y, xs, k, D, conv, rho, bounds):
 
 
 def _posterior(nu, A, k, xs, ap, D, rho, K2):
-    """theory/diagonal.py's a-posteriori constants from the oracle's nu (mpmath; M0 by bisection on H_D)."""
+    """theory/diagonal.py's a-posteriori constants from the oracle's nu (mpmath; M0 from its definition)."""
     sg = 1 if xs[k] > 0 else -1
     w = A[k] * nu
     eps = abs(w - sg)
@@ -379,13 +379,9 @@ def _posterior(nu, A, k, xs, ap, D, rho, K2):
     out = {"K1": abs(w - sg * mpmath.log(1 / ap)), "eps": eps, "rho_a": rho_m + K2_m * eps,
            "rho_minus": max(rho_m - K2_m * eps, mpmath.mpf(0))}
     if D > 2 and out["rho_a"] < 1:
-        Dm = mpmath.mpf(D.numerator) / D.denominator
-        H = lambda m: (Dm - 2) / 2 * ((1 - m) ** (-2 / (Dm - 2)) + (1 + m) ** (-2 / (Dm - 2)) - 2)  # noqa: E731
-        target, lo, hi = H(out["rho_a"]), out["rho_a"], mpmath.mpf(1)  # n = N - s = 1 here
-        for _ in range(400):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if H(mid) < target else (lo, mid)
-        out["M0"] = (lo + hi) / 2
+        # M0 = H_D^{-1}(n H_D(rho_a)) with n = N - s = 1 here (1 x 2 instances, one support entry): M0 = rho_a
+        assert len(A) == 2
+        out["M0"] = out["rho_a"]
     return out
 
 
