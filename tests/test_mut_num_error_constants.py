@@ -334,6 +334,14 @@ def test_gap_root_evaluates_g_only_on_its_domain_from_rho_a_up():
         assert all(mpf(1) / 2 <= M < 1 for M in calls), min(calls)
 
 
+def test_gap_root_does_not_stop_at_a_point_where_g_is_one():
+    """g(M) = 4 M - 1 from rho_a = 0: the first bracket end 1/2 has g = 1 exactly, the root is 1/4 (only g = 0 ends
+    the search early)."""
+    with mpmath.workdps(30):
+        got = ec._gap_root(lambda M: 4 * M - 1, mpf(0))
+        assert mpf(1) / 4 <= got <= mpf(1) / 4 + 4 * mpf(2) ** -mpmath.mp.prec
+
+
 def test_gap_root_with_a_root_at_the_lower_end_returns_it():
     """g(rho_a) = 0 exactly (g(M) = M - 1/4 from rho_a = 1/4): the root is the lower end itself, within an ulp."""
     with mpmath.workdps(30):
