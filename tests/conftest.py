@@ -32,13 +32,13 @@ def pytest_report_header(config):
     return f"implicitreg hypothesis profile: {PROFILE}"
 
 
-#: the test files that take longest (summed test time, measured with --junitxml on 2026-12-02), longest first.
-#: pytest-xdist's ``--dist loadfile`` hands out whole files in collection order; starting with these keeps a long
-#: file from starting last on one worker while the other idles (the makespan dropped by about a tenth). Only the
-#: order of the tests changes, never which tests run.
-HEAVIEST_FIRST = ("test_suites_run.py", "test_certificates.py", "test_falsify.py", "test_basis_pursuit.py",
-                  "test_potentials.py", "test_mut_proofs_derivations.py", "test_sharpness_theory.py",
-                  "test_sweep.py", "test_checker_symbolic.py", "test_sweep_spec.py")
+#: the test files that take longest (summed test time, measured with --durations=0 on 2026-12-02 after the numerics
+#: speed-ups), longest first. pytest-xdist's ``--dist loadfile`` hands out whole files in collection order; starting
+#: with these keeps a long file from starting last on one worker while the other idles. Only the order of the tests
+#: changes, never which tests run.
+HEAVIEST_FIRST = ("test_falsify.py", "test_suites_run.py", "test_selection.py", "test_figures_wah.py",
+                  "test_checker_symbolic.py", "test_sweep.py", "test_flow.py", "test_figures_mc.py",
+                  "test_basis_pursuit.py", "test_attack_inputs.py")
 
 
 def pytest_configure(config):

@@ -98,6 +98,24 @@ def test_largest_eigenvalue_qr_refuses_an_eigenvector_whose_residual_is_too_larg
         assert dl.largest_eigenvalue_qr(_mp([[2, 1], [1, 2]])) is None
 
 
+def test_largest_eigenvalue_qr_refuses_a_true_eigenpair_that_is_not_the_largest(monkeypatch):
+    """A QR run that loses the top eigenvalue (reported as -5): the pair it then picks, (1, its eigenvector), passes
+    the residual check, and only the float64 spectrum's top (3) shows it is not the largest."""
+    import flint
+
+    real_eig = flint.acb_mat.eig
+
+    class LostTop(flint.acb_mat):
+        def eig(self, *args, **kwargs):
+            E, R = real_eig(self, *args, **kwargs)
+            top = max(range(2), key=lambda i: E[i].real.mid())
+            return [flint.acb(-5) if i == top else E[i] for i in range(2)], R
+
+    monkeypatch.setattr(flint, "acb_mat", LostTop)
+    with mpmath.workdps(30):
+        assert dl.largest_eigenvalue_qr(_mp([[2, 1], [1, 2]])) is None
+
+
 def test_sharpness_exact_works_at_the_requested_digits():
     with mpmath.workdps(15):
         net = scalar_net(1, 2, "mp")
