@@ -214,6 +214,36 @@ def test_search_cell_at_the_ends_and_on_an_inexact_grid():
         assert a <= root < b and b - a <= 2 * mpmath.mpf(2) ** -60 and len(calls) <= 62
 
 
+@pytest.mark.parametrize("root_cells, guess_cells", [(1.5, 1.5), (1.5, 0.5), (1.5, 2.5), (1.5, 0.0),
+                                                     (0.5, 1.5), (0.5, 5.5), (2.5, 0.5)])
+def test_search_cell_next_to_zero_from_guesses_on_either_side(root_cells, guess_cells):
+    """Roots in the first grid cells (0.5 h, 1.5 h, 2.5 h) from guesses left and right of them: the cell is the plain
+    bisection's; grid point 0 is never evaluated (it is ok by the invariant) and grid point 1 is evaluated, not
+    assumed, whenever the search needs it."""
+    top, steps = 1 - mpmath.mpf(2) ** -8, 200
+    with bits(260):
+        h = mpmath.ldexp(top, -steps)
+        root = root_cells * h
+        ok, _ = _counted(root)
+        plain = K._bisection(ok, top, steps, None)
+        ok, calls = _counted(root)
+        assert K._bisection(ok, top, steps, guess_cells * h) == plain
+        assert plain[0] <= root < plain[1] and 0 not in calls
+
+
+def test_inverse_guess_at_a_depth_that_is_not_an_integer():
+    """D = 5/2 (e = 2/(D - 2) = 4, H(z) = ((1 - z)^-4 + (1 + z)^-4 - 2)/4, written here): the guess solves H = t to
+    far below the search grid, for t from 1e-6 to 1e6."""
+    with bits(240):
+        for t in (F(1, 10 ** 6), F(11, 9), F(10 ** 6)):
+            guess = K._inverse_guess(F(5, 2), mpmath.mpf(t.numerator) / t.denominator)
+            with mpmath.workprec(400):
+                H = ((1 - guess) ** -4 + (1 + guess) ** -4 - 2) / 4
+                dH = (1 - guess) ** -5 - (1 + guess) ** -5
+                tt = mpmath.mpf(t.numerator) / t.denominator
+                assert abs(H - tt) / dH < mpmath.mpf(2) ** -225 * guess, t  # the guess's distance to the root
+
+
 # --- the Krawczyk test ----------------------------------------------------------------------------------------------
 
 def test_a_singular_jacobian_is_named():
