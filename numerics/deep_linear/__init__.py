@@ -61,11 +61,11 @@ from implicitreg.numerics.deep_linear.sharpness import (SharpnessResult, sharpne
                                                         min_sharpness, balanced_sharpness)  # noqa: F401
 from implicitreg.numerics.deep_linear.flows import (DeepFlowResult, gradient_flow, deep_gradient_descent)  # noqa: F401
 
-__all__ = ["to_mp", "to_float", "symmetric_eigenvalues", "largest_eigenvalue_qr", "symmetric_eigh", "symmetric_sqrt", "RegressionData",
-           "DataConstants", "data_constants", "rational_orthogonal", "eigenvector_data", "gaussian_data",
-           "LOSS_CONVENTION", "DeepLinearNetwork", "flatten", "unflatten", "end_to_end", "loss", "excess_loss",
-           "gradient", "jacobian", "hessian", "hessian_vector_product", "end_to_end_metric", "imbalances",
-           "small_init", "residual_init", "aligned_minimizer", "balanced_rank_one_minimizer", "random_minimizer",
-           "Alignment", "alignment", "SharpnessResult", "sharpness_exact", "sharpness_closed_form", "sharpness_power",
-           "sharpness_lanczos", "MinSharpness", "min_sharpness_objective", "min_sharpness", "balanced_sharpness",
-           "DeepFlowResult", "gradient_flow", "deep_gradient_descent"]
+__all__ = ["to_mp", "to_float", "symmetric_eigenvalues", "largest_eigenvalue_qr", "symmetric_eigh", "symmetric_sqrt",
+           "RegressionData", "DataConstants", "data_constants", "rational_orthogonal", "eigenvector_data",
+           "gaussian_data", "LOSS_CONVENTION", "DeepLinearNetwork", "flatten", "unflatten", "end_to_end", "loss",
+           "excess_loss", "gradient", "jacobian", "hessian", "hessian_vector_product", "end_to_end_metric",
+           "imbalances", "small_init", "residual_init", "aligned_minimizer", "balanced_rank_one_minimizer",
+           "random_minimizer", "Alignment", "alignment", "SharpnessResult", "sharpness_exact", "sharpness_closed_form",
+           "sharpness_power", "sharpness_lanczos", "MinSharpness", "min_sharpness_objective", "min_sharpness",
+           "balanced_sharpness", "DeepFlowResult", "gradient_flow", "deep_gradient_descent"]
